@@ -1,0 +1,195 @@
+//! The command line: all of clap lives here. Arguments are parsed once and converted into the
+//! plain `Config` values of `cmd/`; defaults that depend on the terminal (format, colour,
+//! progress) and on the config file (profiles) are settled here too.
+
+pub mod demo;
+pub mod generate;
+pub mod tail;
+pub mod values;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::cmd::{self, Terminal};
+use crate::codec::Format;
+use crate::endpoint::kafka::Settings;
+use crate::endpoint::SourceSpec;
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::print::{self, Style};
+
+const ABOUT: &str = "Operate Kafka event streams: tail, filter, sample, replay, schema-validate and re-key domain events, and check key partitioning across clients.";
+
+const EXAMPLES: &str = "\
+Examples:
+  evops -b embedded tail articles -o beginning -e     # no Kafka needed: the built-in demo cluster
+  evops -b kafka:9092 tail orders -o 3h -f json | jq .value
+  evops --profile prod tail '^payments\\..*' -o -20 -e
+
+Exit codes: 0 ok, 1 findings (bad records), 2 error, 130 interrupted; a closed pipe exits 0.";
+
+/// `evops`: the on-call engineer's Kafka tool.
+#[derive(Debug, Parser)]
+#[command(name = "evops", version, about = ABOUT, after_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, clap::Args)]
+pub struct Global {
+    /// Kafka bootstrap servers (host:port,...), or 'embedded' for the built-in demo cluster.
+    #[arg(short = 'b', long, env = "EVOPS_BROKERS", global = true, value_name = "BROKERS")]
+    pub brokers: Option<String>,
+
+    /// A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile).
+    #[arg(short = 'X', value_name = "KEY=VALUE", global = true, value_parser = values::property, action = clap::ArgAction::Append)]
+    pub property: Vec<(String, String)>,
+
+    /// A profile from the config file (brokers, librdkafka properties, schema registry).
+    #[arg(long, env = "EVOPS_PROFILE", global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// The config file [default: ~/.config/evops/config.toml].
+    #[arg(long, env = "EVOPS_CONFIG", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// How long to wait for the cluster before giving up.
+    #[arg(long, default_value = "10s", value_parser = values::duration, global = true, value_name = "DURATION")]
+    pub timeout: Duration,
+
+    /// When to colour output.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true, value_name = "WHEN")]
+    pub color: ColorWhen,
+
+    /// Show librdkafka's logs and other details on stderr (secrets are never shown).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Print nothing on stderr but errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+/// When to use colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Tail(tail::TailArgs),
+    Demo(demo::DemoArgs),
+    /// Write man pages and shell completions (for packagers and the repo).
+    #[command(hide = true)]
+    Generate(generate::GenerateArgs),
+}
+
+/// Run a parsed command line.
+pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
+    let term = Terminal::detect();
+    let g = &cli.global;
+    match cli.command {
+        Command::Tail(a) => {
+            let output = output_options(g, term, a.format.clone(), a.key_format, a.value_format)?;
+            let key = a
+                .key
+                .as_deref()
+                .map(|k| crate::codec::encode_text(a.key_format, k))
+                .transpose()
+                .map_err(|e| Error::Usage(format!("--key: {e}")))?;
+            let cfg = cmd::tail::Config {
+                sources: a.sources.iter().map(|s| SourceSpec::parse(s)).collect(),
+                kafka: kafka_settings(g)?,
+                partitions: (!a.partitions.is_empty()).then_some(a.partitions),
+                from: a.from,
+                until: a.until,
+                exit_at_end: a.exit,
+                max: a.max,
+                key,
+                output,
+                quiet: g.quiet,
+                terminal: term,
+                now_ms: crate::position::now_millis(),
+            };
+            cmd::tail::run(cfg)
+        }
+        Command::Demo(a) => {
+            let mut kafka = kafka_settings(g)?.unwrap_or(Settings {
+                brokers: "embedded".into(),
+                properties: vec![],
+                timeout: g.timeout,
+                verbose: g.verbose,
+            });
+            kafka.properties.clear();
+            cmd::demo::run(cmd::demo::Config {
+                kafka,
+                rate: a.rate,
+                duration: a.duration,
+                quiet: g.quiet,
+            })
+        }
+        Command::Generate(a) => generate::run(&a).map(|()| Exit::Ok),
+    }
+}
+
+/// Kafka settings from the flags, the environment and the profile; `None` when no brokers are
+/// configured anywhere (commands on files need none).
+fn kafka_settings(g: &Global) -> anyhow::Result<Option<Settings>> {
+    let file = crate::config::load(g.config.as_deref())?;
+    let profile = file.profile(g.profile.as_deref())?.unwrap_or_default();
+    let Some(brokers) = g.brokers.clone().or(profile.brokers.clone()) else {
+        return Ok(None);
+    };
+    let mut properties: Vec<(String, String)> = profile.properties.into_iter().collect();
+    properties.extend(g.property.iter().cloned());
+    if g.verbose {
+        let shown: Vec<String> = properties
+            .iter()
+            .map(|(k, v)| crate::endpoint::kafka::shown(k, v))
+            .collect();
+        eprintln!("evops: brokers {brokers}; properties: [{}]", shown.join(", "));
+    }
+    Ok(Some(Settings {
+        brokers,
+        properties,
+        timeout: g.timeout,
+        verbose: g.verbose,
+    }))
+}
+
+fn output_options(
+    g: &Global,
+    term: Terminal,
+    style: Option<Style>,
+    key_format: Format,
+    value_format: Format,
+) -> anyhow::Result<print::Options> {
+    if key_format == Format::Avro || value_format == Format::Avro {
+        return Err(Error::Usage(
+            "avro decoding needs a schema and is not available in this version yet; use --value-format hex or base64 to see the bytes".into(),
+        )
+        .into());
+    }
+    let color = match g.color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => term.stdout && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    Ok(print::Options {
+        style: style.unwrap_or(if term.stdout { Style::Pretty } else { Style::Json }),
+        key_format,
+        value_format,
+        color,
+        terminal: term.stdout,
+    })
+}

@@ -1,0 +1,44 @@
+//! Value parsers for clap: each turns one argument into a plain value or an error that shows
+//! the accepted forms (clap then exits 2 naming the argument).
+
+use std::time::Duration;
+
+use crate::codec::Format;
+use crate::position::{self, Start, Stop};
+use crate::print::Style;
+
+pub fn start(s: &str) -> Result<Start, String> {
+    position::parse_start(s, position::now_millis())
+}
+
+pub fn stop(s: &str) -> Result<Stop, String> {
+    position::parse_stop(s, position::now_millis())
+}
+
+pub fn duration(s: &str) -> Result<Duration, String> {
+    position::parse_duration(s)
+        .ok_or_else(|| format!("'{s}' is not a duration; write it with a unit: 500ms, 10s, 15m, 3h"))
+}
+
+pub fn property(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err("expected KEY=VALUE, a librdkafka property such as security.protocol=SASL_SSL".into()),
+    }
+}
+
+pub fn codec_format(s: &str) -> Result<Format, String> {
+    Format::parse(s).ok_or_else(|| format!("'{s}' is not a format; accepted: {}", Format::NAMES.join(", ")))
+}
+
+pub fn style(s: &str) -> Result<Style, String> {
+    Style::parse(s)
+}
+
+pub fn rate(s: &str) -> Result<f64, String> {
+    let n = s.strip_suffix("/s").unwrap_or(s);
+    n.parse::<f64>()
+        .ok()
+        .filter(|r| r.is_finite() && *r >= 0.0)
+        .ok_or_else(|| format!("'{s}' is not a rate; write events per second, e.g. 2 or 0.5/s"))
+}

@@ -1,0 +1,109 @@
+//! `evops tail`: read records from topics, capture files or stdin, and print them. Reads never
+//! join or commit to a consumer group. Bounded reads (`-e`, `--until`) show progress on a
+//! terminal; Ctrl-C stops cleanly with a summary.
+
+use std::io::{BufWriter, Write};
+
+use crate::endpoint::file::{CaptureSource, Window};
+use crate::endpoint::kafka::source::{KafkaSource, ReadPlan};
+use crate::endpoint::kafka::{Connection, Settings};
+use crate::endpoint::{Chain, Source, SourceSpec};
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::position::{Start, Stop};
+use crate::print::report::Report;
+use crate::print::{self, Printer};
+
+use super::Terminal;
+
+/// Everything `tail` needs, as plain values.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub sources: Vec<SourceSpec>,
+    /// `None` when no brokers were configured (files and stdin need none).
+    pub kafka: Option<Settings>,
+    pub partitions: Option<Vec<i32>>,
+    /// `None`: `end` for topics, the first line for files.
+    pub from: Option<Start>,
+    pub until: Option<Stop>,
+    pub exit_at_end: bool,
+    pub max: Option<u64>,
+    /// Only records with exactly this key.
+    pub key: Option<Vec<u8>>,
+    pub output: print::Options,
+    pub quiet: bool,
+    pub terminal: Terminal,
+    pub now_ms: i64,
+}
+
+pub fn run(cfg: Config) -> anyhow::Result<Exit> {
+    let topics: Vec<String> = cfg
+        .sources
+        .iter()
+        .filter_map(|s| match s {
+            SourceSpec::Topic(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut conn = None;
+    if !topics.is_empty() {
+        let settings = cfg.kafka.clone().ok_or_else(|| {
+            Error::Usage(
+                "no brokers given: use -b/--brokers, EVOPS_BROKERS or a --profile (try -b embedded for the demo cluster)".into(),
+            )
+        })?;
+        conn = Some(Connection::open(settings)?);
+    }
+
+    let window = || Window::for_file(cfg.from, cfg.until).map_err(Error::Usage);
+    let mut sources: Vec<Box<dyn Source>> = Vec::new();
+    let mut kafka_added = false;
+    for spec in &cfg.sources {
+        match spec {
+            SourceSpec::Topic(_) if kafka_added => {}
+            SourceSpec::Topic(_) => {
+                let plan = ReadPlan {
+                    topics: topics.clone(),
+                    partitions: cfg.partitions.clone(),
+                    start: cfg.from.unwrap_or(Start::End),
+                    stop: cfg.until,
+                    exit_at_end: cfg.exit_at_end,
+                    now_ms: cfg.now_ms,
+                };
+                let conn = conn.as_ref().expect("connection opened for topics");
+                sources.push(Box::new(KafkaSource::open(conn, &plan)?));
+                kafka_added = true;
+            }
+            SourceSpec::File(path) => {
+                sources.push(Box::new(CaptureSource::open(path, window()?)?));
+            }
+            SourceSpec::Stdin => sources.push(Box::new(CaptureSource::stdin(window()?))),
+        }
+    }
+    let mut source = Chain::new(sources);
+
+    let mut report = Report::new(cfg.quiet);
+    let bounded = source.progress().is_some();
+    let bar = (bounded
+        && print::progress::wanted(cfg.terminal.stdout, cfg.terminal.stderr, cfg.quiet))
+    .then(|| print::progress::bar(0, false));
+    if let Some(b) = &bar {
+        report.attach(b.clone());
+    }
+
+    let stdout = std::io::stdout().lock();
+    let out: Box<dyn Write> = Box::new(BufWriter::with_capacity(256 * 1024, stdout));
+    let mut printer = Printer::new(out, cfg.output.clone());
+    let key = cfg.key.clone();
+    let mut keep = |r: &crate::record::Record| key.as_ref().is_none_or(|k| r.key.as_ref() == Some(k));
+    let ended = crate::pipeline::run(
+        &mut source,
+        &mut keep,
+        &mut printer,
+        &mut report,
+        cfg.max,
+        bar.as_ref(),
+    )?;
+    drop(printer);
+    Ok(super::conclude("tail", ended, &report, cfg.terminal))
+}

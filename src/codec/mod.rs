@@ -1,0 +1,212 @@
+//! Codecs: record bytes to values and back, pure (no I/O). A key or value format turns bytes
+//! into a JSON value for printers, templates and (later) filters; the capture codec turns whole
+//! records into lossless NDJSON lines. Avro is a named format whose decoder arrives with schema
+//! validation; until then asking for it is a usage error, never a silent fallback.
+
+pub mod capture;
+
+use base64::Engine;
+use serde_json::Value;
+
+/// How to read a key or a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JSON when the bytes are a JSON object or array, else text when they are UTF-8, else
+    /// `{"base64": ...}`. Scalars stay text so that a value `null` is not mistaken for a
+    /// tombstone.
+    Auto,
+    /// UTF-8 text; other bytes are a decode error.
+    String,
+    /// Any JSON document; other bytes are a decode error.
+    Json,
+    /// A big-endian 32-bit integer (Java's IntegerSerializer).
+    Int32,
+    /// A big-endian 64-bit integer (Java's LongSerializer).
+    Int64,
+    /// Lower-case hex of the bytes.
+    Hex,
+    /// Standard base64 of the bytes.
+    Base64,
+    /// Avro (Confluent framing or a schema file): needs a schema.
+    Avro,
+}
+
+impl Format {
+    pub const NAMES: &'static [&'static str] =
+        &["auto", "string", "json", "int32", "int64", "hex", "base64", "avro"];
+
+    pub fn parse(s: &str) -> Option<Format> {
+        Some(match s {
+            "auto" => Format::Auto,
+            "string" | "str" | "text" => Format::String,
+            "json" => Format::Json,
+            "int32" | "int" => Format::Int32,
+            "int64" | "long" => Format::Int64,
+            "hex" => Format::Hex,
+            "base64" => Format::Base64,
+            "avro" => Format::Avro,
+            _ => return None,
+        })
+    }
+}
+
+/// Why bytes could not be read in the asked format.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DecodeError(pub String);
+
+/// A decoded key or value. `json` says whether the value came from JSON bytes (so a printer
+/// pretty-prints it) rather than from text or numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    pub value: Value,
+    pub json: bool,
+}
+
+impl Decoded {
+    fn plain(value: Value) -> Decoded {
+        Decoded { value, json: false }
+    }
+}
+
+/// Decode bytes (`None` is a null key or a tombstone) in a format.
+pub fn decode(format: Format, bytes: Option<&[u8]>) -> Result<Decoded, DecodeError> {
+    let Some(b) = bytes else {
+        return Ok(Decoded::plain(Value::Null));
+    };
+    match format {
+        Format::Auto => Ok(auto(b)),
+        Format::String => std::str::from_utf8(b)
+            .map(|s| Decoded::plain(Value::String(s.to_owned())))
+            .map_err(|e| DecodeError(format!("not UTF-8 text ({e})"))),
+        Format::Json => serde_json::from_slice::<Value>(b)
+            .map(|value| Decoded { value, json: true })
+            .map_err(|e| DecodeError(format!("not JSON ({e})"))),
+        Format::Int32 => <[u8; 4]>::try_from(b)
+            .map(|a| Decoded::plain(Value::from(i32::from_be_bytes(a))))
+            .map_err(|_| DecodeError(format!("int32 needs 4 bytes, got {}", b.len()))),
+        Format::Int64 => <[u8; 8]>::try_from(b)
+            .map(|a| Decoded::plain(Value::from(i64::from_be_bytes(a))))
+            .map_err(|_| DecodeError(format!("int64 needs 8 bytes, got {}", b.len()))),
+        Format::Hex => Ok(Decoded::plain(Value::String(hex(b)))),
+        Format::Base64 => Ok(Decoded::plain(Value::String(
+            base64::engine::general_purpose::STANDARD.encode(b),
+        ))),
+        Format::Avro => Err(DecodeError("avro decoding needs a schema".into())),
+    }
+}
+
+fn auto(b: &[u8]) -> Decoded {
+    let first = b.iter().find(|c| !c.is_ascii_whitespace());
+    if matches!(first, Some(b'{') | Some(b'[')) {
+        if let Ok(value) = serde_json::from_slice::<Value>(b) {
+            return Decoded { value, json: true };
+        }
+    }
+    Decoded::plain(bytes_value(b))
+}
+
+/// Bytes as a JSON value: a string when they are UTF-8, `{"base64": "..."}` otherwise. This is
+/// the capture format's rule, used wherever bytes must survive a trip through JSON.
+pub fn bytes_value(b: &[u8]) -> Value {
+    match std::str::from_utf8(b) {
+        Ok(s) => Value::String(s.to_owned()),
+        Err(_) => {
+            let mut m = serde_json::Map::new();
+            m.insert(
+                "base64".into(),
+                Value::String(base64::engine::general_purpose::STANDARD.encode(b)),
+            );
+            Value::Object(m)
+        }
+    }
+}
+
+/// Lower-case hex.
+pub fn hex(b: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(b.len() * 2);
+    for &c in b {
+        s.push(DIGITS[(c >> 4) as usize] as char);
+        s.push(DIGITS[(c & 15) as usize] as char);
+    }
+    s
+}
+
+/// Encode a key typed on the command line into bytes, in a format (the inverse of `decode` for
+/// the formats where that makes sense).
+pub fn encode_text(format: Format, s: &str) -> Result<Vec<u8>, DecodeError> {
+    match format {
+        Format::Auto | Format::String | Format::Json => Ok(s.as_bytes().to_vec()),
+        Format::Int32 => s
+            .trim()
+            .parse::<i32>()
+            .map(|n| n.to_be_bytes().to_vec())
+            .map_err(|e| DecodeError(format!("'{s}' is not an int32 ({e})"))),
+        Format::Int64 => s
+            .trim()
+            .parse::<i64>()
+            .map(|n| n.to_be_bytes().to_vec())
+            .map_err(|e| DecodeError(format!("'{s}' is not an int64 ({e})"))),
+        Format::Hex => {
+            let s = s.trim();
+            if s.len() % 2 != 0 {
+                return Err(DecodeError(format!("'{s}' is not hex: odd number of digits")));
+            }
+            (0..s.len())
+                .step_by(2)
+                .map(|i| {
+                    u8::from_str_radix(&s[i..i + 2], 16)
+                        .map_err(|_| DecodeError(format!("'{s}' is not hex")))
+                })
+                .collect()
+        }
+        Format::Base64 => base64::engine::general_purpose::STANDARD
+            .decode(s.trim())
+            .map_err(|e| DecodeError(format!("'{s}' is not base64 ({e})"))),
+        Format::Avro => Err(DecodeError("avro keys cannot be typed on the command line".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn auto_keeps_scalars_as_text() {
+        assert_eq!(decode(Format::Auto, Some(b"null")).unwrap().value, json!("null"));
+        assert_eq!(decode(Format::Auto, None).unwrap().value, Value::Null);
+        let d = decode(Format::Auto, Some(br#" {"a":1}"#)).unwrap();
+        assert!(d.json);
+        assert_eq!(d.value, json!({"a":1}));
+        assert_eq!(decode(Format::Auto, Some(b"{broken")).unwrap().value, json!("{broken"));
+        assert_eq!(
+            decode(Format::Auto, Some(&[0xff, 0x00])).unwrap().value,
+            json!({"base64": "/wA="})
+        );
+    }
+
+    #[test]
+    fn typed_formats() {
+        assert_eq!(decode(Format::Int32, Some(&[0, 0, 1, 0])).unwrap().value, json!(256));
+        assert_eq!(
+            decode(Format::Int64, Some(&(-2i64).to_be_bytes())).unwrap().value,
+            json!(-2)
+        );
+        assert!(decode(Format::Int32, Some(b"abc")).is_err());
+        assert_eq!(decode(Format::Hex, Some(&[0xde, 0xad])).unwrap().value, json!("dead"));
+        assert_eq!(decode(Format::Base64, Some(b"hi")).unwrap().value, json!("aGk="));
+        assert!(decode(Format::Json, Some(b"nope")).is_err());
+        assert_eq!(decode(Format::Json, Some(b"null")).unwrap().value, Value::Null);
+        assert!(decode(Format::String, Some(&[0xff])).is_err());
+    }
+
+    #[test]
+    fn typed_keys_encode() {
+        assert_eq!(encode_text(Format::Int32, "256").unwrap(), vec![0, 0, 1, 0]);
+        assert_eq!(encode_text(Format::Hex, "dead").unwrap(), vec![0xde, 0xad]);
+        assert_eq!(encode_text(Format::Base64, "aGk=").unwrap(), b"hi".to_vec());
+        assert!(encode_text(Format::Hex, "abc").is_err());
+    }
+}

@@ -1,0 +1,308 @@
+//! Kafka: the only module that imports rdkafka. It owns client configuration (brokers, `-X`
+//! properties, profiles, with secrets kept out of every message), topic and partition
+//! metadata, the consumer source, the producer sink, and the embedded mock cluster used by
+//! `--brokers embedded` and `evops demo`.
+//!
+//! Reads use partition assignment, never a group subscription, and never commit: a debugging
+//! tool must not disturb production consumers.
+
+pub mod embedded;
+pub mod sink;
+pub mod source;
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use rdkafka::config::{ClientConfig, FromClientConfigAndContext, RDKafkaLogLevel};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::error::KafkaError;
+use rdkafka::ClientContext;
+
+use crate::error::{close_names, Error};
+
+/// Where and how to connect, as plain values (built by `cli`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `host:port,...`, or `embedded` for the in-process demo cluster.
+    pub brokers: String,
+    /// librdkafka properties (`-X key=value` and the profile's).
+    pub properties: Vec<(String, String)>,
+    /// How long to wait for the cluster before giving up.
+    pub timeout: Duration,
+    /// Show librdkafka's logs on stderr.
+    pub verbose: bool,
+}
+
+/// Whether a librdkafka property holds a secret that must never be printed.
+pub fn is_secret(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.contains("password")
+        || k.contains("secret")
+        || k.contains("jaas")
+        || k.contains("oauthbearer.config")
+        || k.ends_with("key.pem")
+        || k.ends_with(".key")
+        || k.contains("token")
+}
+
+/// A property for messages: the value replaced when it is a secret.
+pub fn shown(key: &str, value: &str) -> String {
+    if is_secret(key) {
+        format!("{key}=<redacted>")
+    } else {
+        format!("{key}={value}")
+    }
+}
+
+/// An open connection to a cluster: the settings with the real bootstrap address, and the
+/// embedded cluster kept alive while it is used.
+pub struct Connection {
+    pub settings: Settings,
+    embedded: Option<embedded::Embedded>,
+}
+
+impl Connection {
+    /// Connect lazily: only `embedded` does work here (it starts and seeds the mock cluster).
+    pub fn open(settings: Settings) -> anyhow::Result<Connection> {
+        if settings.brokers == "embedded" {
+            let emb = embedded::Embedded::start(&settings)?;
+            let mut settings = settings;
+            settings.brokers = emb.bootstrap().to_string();
+            return Ok(Connection {
+                settings,
+                embedded: Some(emb),
+            });
+        }
+        Ok(Connection {
+            settings,
+            embedded: None,
+        })
+    }
+
+    /// The embedded cluster, if this connection runs one.
+    pub fn embedded(&self) -> Option<&embedded::Embedded> {
+        self.embedded.as_ref()
+    }
+
+    /// A client configuration with the bootstrap servers and the user's properties.
+    pub(crate) fn client_config(&self) -> ClientConfig {
+        let mut cfg = ClientConfig::new();
+        cfg.set("bootstrap.servers", &self.settings.brokers);
+        cfg.set("client.id", "evops");
+        for (k, v) in &self.settings.properties {
+            cfg.set(k, v);
+        }
+        cfg.set_log_level(if self.settings.verbose {
+            RDKafkaLogLevel::Debug
+        } else {
+            RDKafkaLogLevel::Error
+        });
+        cfg
+    }
+
+    /// A consumer that never joins a group and never commits.
+    pub(crate) fn consumer(&self) -> anyhow::Result<BaseConsumer<Ctx>> {
+        let mut cfg = self.client_config();
+        cfg.set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("enable.partition.eof", "true")
+            .set("allow.auto.create.topics", "false");
+        // Set after the user's properties: the end-of-partition logic and the promise never to
+        // commit depend on them. No group.id: assignment-only reads need none, and without one
+        // nothing can be committed.
+        BaseConsumer::from_config_and_context(&cfg, Ctx::new(self.settings.verbose))
+            .map_err(config_error)
+    }
+
+    /// All topics with their partitions (internal `__` topics included).
+    pub fn topics(&self) -> anyhow::Result<Vec<TopicInfo>> {
+        let consumer = self.consumer()?;
+        list_topics(&consumer, self)
+    }
+
+    fn unreachable(&self, ctx: &Ctx, e: &KafkaError) -> anyhow::Error {
+        let reason = ctx.last_error().unwrap_or_else(|| e.to_string());
+        Error::Unreachable {
+            brokers: self.settings.brokers.clone(),
+            timeout: self.settings.timeout,
+            reason,
+        }
+        .into()
+    }
+}
+
+/// A client configuration error, with secret values kept out of the message.
+pub(crate) fn config_error(e: KafkaError) -> anyhow::Error {
+    match e {
+        KafkaError::ClientConfig(_, desc, key, value) => {
+            let desc = if is_secret(&key) && !value.is_empty() {
+                desc.replace(&value, "<redacted>")
+            } else {
+                desc
+            };
+            Error::Usage(format!("invalid Kafka client setting '{key}': {desc}")).into()
+        }
+        other => anyhow::Error::new(other).context("cannot create the Kafka client"),
+    }
+}
+
+/// A topic and its partition ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicInfo {
+    pub name: String,
+    pub partitions: Vec<i32>,
+}
+
+fn list_topics(consumer: &BaseConsumer<Ctx>, conn: &Connection) -> anyhow::Result<Vec<TopicInfo>> {
+    let md = consumer
+        .fetch_metadata(None, conn.settings.timeout)
+        .map_err(|e| conn.unreachable(consumer.context(), &e))?;
+    let mut out: Vec<TopicInfo> = md
+        .topics()
+        .iter()
+        .filter(|t| t.error().is_none())
+        .map(|t| {
+            let mut partitions: Vec<i32> = t.partitions().iter().map(|p| p.id()).collect();
+            partitions.sort_unstable();
+            TopicInfo {
+                name: t.name().to_string(),
+                partitions,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// Resolve names and `^regex` patterns against the cluster's topics, in the order asked,
+/// without repeats. An unknown name is an error that suggests close names; a pattern that
+/// matches nothing is an error too (a typo would otherwise wait forever on nothing).
+pub fn resolve_topics(wanted: &[String], topics: &[TopicInfo]) -> anyhow::Result<Vec<TopicInfo>> {
+    let mut out: Vec<TopicInfo> = Vec::new();
+    let push = |t: &TopicInfo, out: &mut Vec<TopicInfo>| {
+        if !out.iter().any(|o| o.name == t.name) {
+            out.push(t.clone());
+        }
+    };
+    for w in wanted {
+        if w.starts_with('^') {
+            let re = regex::Regex::new(w)
+                .map_err(|e| Error::Usage(format!("topic pattern '{w}' is not a valid regex: {e}")))?;
+            let internal_ok = w.starts_with("^__");
+            let mut any = false;
+            for t in topics {
+                if re.is_match(&t.name) && (internal_ok || !t.name.starts_with("__")) {
+                    push(t, &mut out);
+                    any = true;
+                }
+            }
+            if !any {
+                return Err(Error::Usage(format!("topic pattern '{w}' matches no topic")).into());
+            }
+        } else {
+            match topics.iter().find(|t| &t.name == w) {
+                Some(t) => push(t, &mut out),
+                None => {
+                    return Err(Error::UnknownTopic {
+                        topic: w.clone(),
+                        suggestions: close_names(w, topics.iter().map(|t| t.name.as_str())),
+                    }
+                    .into())
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The client context: keeps librdkafka quiet unless `-v`, and remembers the last error so that
+/// a timeout can say why (connection refused, authentication failed, ...).
+pub struct Ctx {
+    verbose: bool,
+    last_error: Mutex<Option<String>>,
+}
+
+impl Ctx {
+    pub(crate) fn new(verbose: bool) -> Ctx {
+        Ctx {
+            verbose,
+            last_error: Mutex::new(None),
+        }
+    }
+
+    pub(crate) fn last_error(&self) -> Option<String> {
+        self.last_error.lock().ok().and_then(|e| e.clone())
+    }
+}
+
+impl ClientContext for Ctx {
+    fn log(&self, _level: RDKafkaLogLevel, fac: &str, log_message: &str) {
+        if self.verbose {
+            eprintln!("evops: librdkafka {fac}: {log_message}");
+        }
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        if self.verbose {
+            eprintln!("evops: librdkafka error: {error}: {reason}");
+        }
+        if let Ok(mut e) = self.last_error.lock() {
+            *e = Some(reason.to_string());
+        }
+    }
+}
+
+impl ConsumerContext for Ctx {}
+
+/// Whether a consumer group exists on the cluster (tests and `--group` use it).
+pub fn group_exists(conn: &Connection, group: &str) -> anyhow::Result<bool> {
+    let consumer = conn.consumer()?;
+    let list = consumer
+        .fetch_group_list(Some(group), conn.settings.timeout)
+        .context("cannot list consumer groups")?;
+    Ok(list.groups().iter().any(|g| g.name() == group))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn topics() -> Vec<TopicInfo> {
+        ["articles", "article-views", "users", "__consumer_offsets"]
+            .iter()
+            .map(|n| TopicInfo {
+                name: n.to_string(),
+                partitions: vec![0, 1],
+            })
+            .collect()
+    }
+
+    #[test]
+    fn resolves_names_and_patterns() {
+        let got = resolve_topics(&["users".into(), "^art.*".into(), "articles".into()], &topics()).unwrap();
+        let names: Vec<_> = got.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["users", "articles", "article-views"]);
+        let all = resolve_topics(&["^.*".into()], &topics()).unwrap();
+        assert!(all.iter().all(|t| !t.name.starts_with("__")));
+    }
+
+    #[test]
+    fn unknown_topics_suggest_close_names() {
+        let err = resolve_topics(&["articels".into()], &topics()).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("topic 'articels' does not exist (did you mean one of: 'articles'"),
+            "{err}"
+        );
+        assert!(resolve_topics(&["^zzz".into()], &topics()).is_err());
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        assert_eq!(shown("sasl.password", "hunter2"), "sasl.password=<redacted>");
+        assert_eq!(shown("security.protocol", "SASL_SSL"), "security.protocol=SASL_SSL");
+        assert!(is_secret("ssl.key.password"));
+        assert!(is_secret("sasl.oauthbearer.client.secret"));
+    }
+}

@@ -1,0 +1,279 @@
+//! The producer sink: writes records to a topic faithfully (key, value, headers and timestamp as
+//! they are; null stays null, empty stays empty), idempotently (librdkafka's idempotent producer
+//! keeps order and drops its own retry duplicates), and accounts for every record: delivery
+//! failures are reported with the source record's location and kept for a dead-letter file.
+//!
+//! Partitions are chosen by evops, not by librdkafka: either the record's own partition, or an
+//! evops partitioner over the key (default Java-compatible murmur2), so that records land where
+//! JVM consumers and compacted topics expect them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use rdkafka::config::FromClientConfigAndContext;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{DeliveryResult, Header as KHeader, Headers, Message, OwnedHeaders};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
+use rdkafka::ClientContext;
+
+use super::{config_error, list_topics, Connection, Ctx};
+use crate::endpoint::Sink;
+use crate::error::{close_names, Error};
+use crate::partition::Partitioner;
+use crate::print::report::Report;
+use crate::record::{Header, Record, Timestamp};
+
+/// How the sink picks a partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// The record's own partition (the target needs at least as many partitions).
+    Keep,
+    /// Hash the key with an evops partitioner; null keys are left to librdkafka (sticky).
+    Key(Partitioner),
+}
+
+/// Where records go.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The topic to write to; `None` writes each record to its own topic.
+    pub topic: Option<String>,
+    pub placement: Placement,
+}
+
+/// A record that could not be delivered, and why.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub record: Record,
+    pub reason: String,
+}
+
+struct DeliveryCtx {
+    inner: Ctx,
+    delivered: std::sync::atomic::AtomicU64,
+    failures: Mutex<Vec<Failure>>,
+}
+
+impl ClientContext for DeliveryCtx {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, msg: &str) {
+        self.inner.log(level, fac, msg)
+    }
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.inner.error(error, reason)
+    }
+}
+
+impl ProducerContext for DeliveryCtx {
+    /// The source record's location, for failure reports.
+    type DeliveryOpaque = Box<(Arc<str>, i32, i64)>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, source: Self::DeliveryOpaque) {
+        match result {
+            Ok(_) => {
+                self.delivered
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            Err((e, msg)) => {
+                let (topic, partition, offset) = *source;
+                let record = Record {
+                    topic,
+                    partition,
+                    offset,
+                    timestamp: match msg.timestamp() {
+                        rdkafka::Timestamp::CreateTime(ms) => Timestamp::Create(ms),
+                        rdkafka::Timestamp::LogAppendTime(ms) => Timestamp::LogAppend(ms),
+                        rdkafka::Timestamp::NotAvailable => Timestamp::None,
+                    },
+                    key: msg.key().map(<[u8]>::to_vec),
+                    value: msg.payload().map(<[u8]>::to_vec),
+                    headers: msg
+                        .headers()
+                        .map(|hs| {
+                            hs.iter()
+                                .map(|h| Header {
+                                    key: h.key.to_string(),
+                                    value: h.value.map(<[u8]>::to_vec),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                };
+                if let Ok(mut f) = self.failures.lock() {
+                    f.push(Failure {
+                        record,
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Writes records to Kafka.
+pub struct ProducerSink {
+    producer: BaseProducer<DeliveryCtx>,
+    target: Target,
+    /// Partition counts of the topics written to, looked up once each.
+    partitions: HashMap<String, i32>,
+    known_topics: Vec<super::TopicInfo>,
+    sent: u64,
+    flush_timeout: Duration,
+    failures_reported: usize,
+}
+
+impl ProducerSink {
+    pub fn open(conn: &Connection, target: Target) -> anyhow::Result<ProducerSink> {
+        let mut cfg = conn.client_config();
+        cfg.set("enable.idempotence", "true")
+            .set("linger.ms", "5");
+        for (k, v) in &conn.settings.properties {
+            cfg.set(k, v);
+        }
+        let ctx = DeliveryCtx {
+            inner: Ctx::new(conn.settings.verbose),
+            delivered: Default::default(),
+            failures: Mutex::new(Vec::new()),
+        };
+        let producer: BaseProducer<DeliveryCtx> =
+            BaseProducer::from_config_and_context(&cfg, ctx).map_err(config_error)?;
+        let consumer = conn.consumer()?;
+        let known_topics = list_topics(&consumer, conn)?;
+        let mut sink = ProducerSink {
+            producer,
+            target,
+            partitions: HashMap::new(),
+            known_topics,
+            sent: 0,
+            flush_timeout: Duration::from_secs(300),
+            failures_reported: 0,
+        };
+        if let Some(t) = sink.target.topic.clone() {
+            sink.partition_count(&t)?;
+        }
+        Ok(sink)
+    }
+
+    fn partition_count(&mut self, topic: &str) -> anyhow::Result<i32> {
+        if let Some(n) = self.partitions.get(topic) {
+            return Ok(*n);
+        }
+        let Some(info) = self.known_topics.iter().find(|t| t.name == topic) else {
+            return Err(Error::UnknownTopic {
+                topic: topic.to_string(),
+                suggestions: close_names(topic, self.known_topics.iter().map(|t| t.name.as_str())),
+            }
+            .into());
+        };
+        let n = info.partitions.len() as i32;
+        self.partitions.insert(topic.to_string(), n);
+        Ok(n)
+    }
+
+    /// Records handed to the producer so far.
+    pub fn sent(&self) -> u64 {
+        self.sent
+    }
+
+    /// Records the broker acknowledged so far.
+    pub fn delivered(&self) -> u64 {
+        self.producer
+            .context()
+            .delivered
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Failed deliveries so far (all of them: they are the dead letters).
+    pub fn failures(&self) -> Vec<Failure> {
+        self.producer
+            .context()
+            .failures
+            .lock()
+            .map(|f| f.clone())
+            .unwrap_or_default()
+    }
+
+    /// Serve delivery reports without blocking.
+    pub fn poll(&self) {
+        self.producer.poll(Duration::ZERO);
+    }
+}
+
+impl Sink for ProducerSink {
+    fn write(&mut self, r: &Record, _report: &mut Report) -> anyhow::Result<()> {
+        let topic = match &self.target.topic {
+            Some(t) => t.clone(),
+            None => r.topic.to_string(),
+        };
+        let n = self.partition_count(&topic)?;
+        let partition = match self.target.placement {
+            Placement::Keep => {
+                if r.partition >= n {
+                    return Err(Error::Usage(format!(
+                        "{}: partition {} does not exist in {topic}, which has {n} partitions (re-partition by key instead)",
+                        r.location(),
+                        r.partition
+                    ))
+                    .into());
+                }
+                Some(r.partition)
+            }
+            Placement::Key(p) => p.partition(r.key.as_deref(), n),
+        };
+        let mut headers = OwnedHeaders::new_with_capacity(r.headers.len());
+        for h in &r.headers {
+            headers = headers.insert(KHeader {
+                key: &h.key,
+                value: h.value.as_deref(),
+            });
+        }
+        let mut rec: BaseRecord<'_, [u8], [u8], Box<(Arc<str>, i32, i64)>> =
+            BaseRecord::with_opaque_to(&topic, Box::new((r.topic.clone(), r.partition, r.offset)));
+        if let Some(k) = &r.key {
+            rec = rec.key(k.as_slice());
+        }
+        if let Some(v) = &r.value {
+            rec = rec.payload(v.as_slice());
+        }
+        if !r.headers.is_empty() {
+            rec = rec.headers(headers);
+        }
+        if let Some(ms) = r.timestamp.millis() {
+            rec = rec.timestamp(ms);
+        }
+        if let Some(p) = partition {
+            rec = rec.partition(p);
+        }
+        loop {
+            match self.producer.send(rec) {
+                Ok(()) => break,
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    rec = back;
+                    self.producer.poll(Duration::from_millis(50));
+                }
+                Err((e, _)) => {
+                    return Err(anyhow::Error::new(e)
+                        .context(format!("cannot produce {} to {topic}", r.location())))
+                }
+            }
+        }
+        self.sent += 1;
+        if self.sent % 256 == 0 {
+            self.producer.poll(Duration::ZERO);
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, report: &mut Report) -> anyhow::Result<()> {
+        self.producer
+            .flush(self.flush_timeout)
+            .context("not every record was delivered before the flush timeout")?;
+        let failures = self.failures();
+        for f in &failures[self.failures_reported..] {
+            report.bad(&f.record.location(), &format!("not delivered: {}", f.reason));
+            report.written = report.written.saturating_sub(1);
+        }
+        self.failures_reported = failures.len();
+        Ok(())
+    }
+}

@@ -1,0 +1,442 @@
+//! The consumer source: reads the asked partitions of one or more topics by assignment (no
+//! group, no commits), from resolved start offsets to optional stop offsets.
+//!
+//! Time ranges are exact whatever the broker's offsets-for-times answer: that answer only
+//! decides where fetching starts, and records before the start time are then dropped here; a
+//! partition stops at its first record at or after the `--until` time. A partition is finished
+//! when its next offset reaches the stop offset, which is checked against the consumer position
+//! at every end-of-partition event too, because transaction markers occupy offsets that no
+//! record carries.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::{Headers, Message};
+use rdkafka::{Offset, TopicPartitionList};
+
+use super::{list_topics, resolve_topics, Connection, Ctx};
+use crate::endpoint::{Poll, Progress, Source};
+use crate::error::Error;
+use crate::position::{Start, Stop};
+use crate::record::{Header, Record, Timestamp};
+
+/// What to read.
+#[derive(Debug, Clone)]
+pub struct ReadPlan {
+    /// Topic names and `^regex` patterns.
+    pub topics: Vec<String>,
+    /// Only these partitions (of every topic); `None` for all.
+    pub partitions: Option<Vec<i32>>,
+    pub start: Start,
+    pub stop: Option<Stop>,
+    /// Stop at the end offsets taken when the read started (`-e`).
+    pub exit_at_end: bool,
+    /// When the command started (ms), for `--until` in the future.
+    pub now_ms: i64,
+}
+
+/// Where one assigned partition stands.
+#[derive(Debug, Clone)]
+struct Part {
+    topic: usize,
+    partition: i32,
+    start: i64,
+    /// Exclusive stop offset, once known.
+    end: Option<i64>,
+    /// The next offset expected.
+    next: i64,
+    done: bool,
+}
+
+/// Records from Kafka partitions.
+pub struct KafkaSource {
+    consumer: BaseConsumer<Ctx>,
+    topics: Vec<Arc<str>>,
+    /// `index[topic][partition]` is the position in `parts`.
+    index: Vec<Vec<Option<usize>>>,
+    parts: Vec<Part>,
+    remaining: usize,
+    from_ms: Option<i64>,
+    until_ms: Option<i64>,
+    /// `--until` lies in the future: when the clock passes it, stop at the offsets of that moment.
+    until_pending: bool,
+    skipped: u64,
+    last_topic: usize,
+    warned: HashSet<String>,
+    timeout: Duration,
+    verbose: bool,
+}
+
+impl KafkaSource {
+    /// Resolve topics and offsets, and assign the partitions that have anything to read.
+    pub fn open(conn: &Connection, plan: &ReadPlan) -> anyhow::Result<KafkaSource> {
+        let consumer = conn.consumer()?;
+        let all = list_topics(&consumer, conn)?;
+        let topics = resolve_topics(&plan.topics, &all)?;
+        let timeout = conn.settings.timeout;
+
+        if let Some(wanted) = &plan.partitions {
+            for p in wanted {
+                if !topics.iter().any(|t| t.partitions.contains(p)) {
+                    let have: Vec<String> = topics
+                        .iter()
+                        .map(|t| format!("{} has {}", t.name, t.partitions.len()))
+                        .collect();
+                    return Err(Error::Usage(format!(
+                        "partition {p} does not exist ({})",
+                        have.join(", ")
+                    ))
+                    .into());
+                }
+            }
+        }
+
+        let mut parts = Vec::new();
+        let mut lows_highs = Vec::new();
+        for (ti, t) in topics.iter().enumerate() {
+            for &p in &t.partitions {
+                if plan.partitions.as_ref().is_some_and(|w| !w.contains(&p)) {
+                    continue;
+                }
+                let (low, high) = consumer
+                    .fetch_watermarks(&t.name, p, timeout)
+                    .map_err(|e| conn.unreachable(consumer.context(), &e))?;
+                lows_highs.push((low, high));
+                parts.push(Part {
+                    topic: ti,
+                    partition: p,
+                    start: low,
+                    end: None,
+                    next: low,
+                    done: false,
+                });
+            }
+        }
+
+        // Start offsets.
+        let from_ms = match plan.start {
+            Start::Time(t) => Some(t),
+            _ => None,
+        };
+        let by_time = match plan.start {
+            Start::Time(t) => Some(offsets_for_time(conn, &consumer, &topics, &parts, t)),
+            _ => None,
+        };
+        for (i, part) in parts.iter_mut().enumerate() {
+            let (low, high) = lows_highs[i];
+            part.start = match plan.start {
+                Start::Beginning => low,
+                Start::End => high,
+                Start::Offset(o) => o.clamp(low, high),
+                Start::Last(n) => high.saturating_sub(n as i64).max(low),
+                Start::Time(_) => by_time
+                    .as_ref()
+                    .and_then(|m| m.as_ref().ok())
+                    .and_then(|m| m[i])
+                    .map_or(low, |o| o.clamp(low, high)),
+            };
+            part.next = part.start;
+        }
+        if let Some(Err(why)) = &by_time {
+            if conn.settings.verbose {
+                eprintln!("evops: offsets-for-times unavailable ({why}); reading from the beginning and dropping earlier records");
+            }
+        }
+
+        // Stop offsets.
+        let mut until_ms = None;
+        let mut until_pending = false;
+        for (i, part) in parts.iter_mut().enumerate() {
+            let (low, high) = lows_highs[i];
+            part.end = match plan.stop {
+                None if plan.exit_at_end => Some(high),
+                None => None,
+                Some(Stop::End) => Some(high),
+                Some(Stop::Offset(o)) if plan.exit_at_end => Some(o.min(high)),
+                Some(Stop::Offset(o)) => Some(o),
+                Some(Stop::BeforeLast(n)) => Some(high.saturating_sub(n as i64).max(low)),
+                Some(Stop::Time(t)) => {
+                    until_ms = Some(t);
+                    if plan.exit_at_end || t <= plan.now_ms {
+                        Some(high)
+                    } else {
+                        until_pending = true;
+                        None
+                    }
+                }
+            };
+        }
+
+        let topic_names: Vec<Arc<str>> = topics.iter().map(|t| Arc::from(t.name.as_str())).collect();
+        let mut index: Vec<Vec<Option<usize>>> = topics
+            .iter()
+            .map(|t| vec![None; t.partitions.iter().max().map_or(0, |m| *m as usize + 1)])
+            .collect();
+        let mut tpl = TopicPartitionList::new();
+        let mut remaining = 0;
+        for (i, part) in parts.iter_mut().enumerate() {
+            index[part.topic][part.partition as usize] = Some(i);
+            if part.end.is_some_and(|e| part.start >= e) {
+                part.done = true;
+                continue;
+            }
+            remaining += 1;
+            tpl.add_partition_offset(
+                &topics[part.topic].name,
+                part.partition,
+                Offset::Offset(part.start),
+            )
+            .map_err(|e| anyhow::anyhow!("cannot assign {}/{}: {e}", topics[part.topic].name, part.partition))?;
+        }
+        consumer
+            .assign(&tpl)
+            .map_err(|e| anyhow::anyhow!("cannot assign partitions: {e}"))?;
+
+        Ok(KafkaSource {
+            consumer,
+            topics: topic_names,
+            index,
+            parts,
+            remaining,
+            from_ms,
+            until_ms,
+            until_pending,
+            skipped: 0,
+            last_topic: 0,
+            warned: HashSet::new(),
+            timeout,
+            verbose: conn.settings.verbose,
+        })
+    }
+
+    /// The topics being read, resolved from names and patterns.
+    pub fn topics(&self) -> Vec<String> {
+        self.topics.iter().map(|t| t.to_string()).collect()
+    }
+
+    fn topic_index(&mut self, name: &str) -> Option<usize> {
+        find_topic(&self.topics, &mut self.last_topic, name)
+    }
+
+    fn finish_part(&mut self, i: usize) {
+        let part = &mut self.parts[i];
+        if part.done {
+            return;
+        }
+        part.done = true;
+        self.remaining -= 1;
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition(&self.topics[part.topic], part.partition);
+        // Stop fetching what will not be shown; failure only costs bandwidth.
+        let _ = self.consumer.pause(&tpl);
+    }
+
+    /// After an end-of-partition event: finish partitions whose position reached the stop
+    /// offset even though no record carried the last offsets (transaction markers).
+    fn check_positions(&mut self) {
+        let Ok(pos) = self.consumer.position() else {
+            return;
+        };
+        for el in pos.elements() {
+            let Offset::Offset(o) = el.offset() else {
+                continue;
+            };
+            let Some(ti) = self.topic_index(el.topic()) else {
+                continue;
+            };
+            let Some(Some(i)) = self.index[ti].get(el.partition() as usize).copied() else {
+                continue;
+            };
+            let part = &mut self.parts[i];
+            part.next = part.next.max(o);
+            if part.end.is_some_and(|e| o >= e) {
+                self.finish_part(i);
+            }
+        }
+    }
+
+    /// `--until` in the future has come: stop every open partition at its current end.
+    fn close_pending_until(&mut self) {
+        if !self.until_pending || self.until_ms.is_none_or(|u| crate::position::now_millis() < u) {
+            return;
+        }
+        self.until_pending = false;
+        for i in 0..self.parts.len() {
+            if self.parts[i].done || self.parts[i].end.is_some() {
+                continue;
+            }
+            let topic = self.topics[self.parts[i].topic].clone();
+            let high = self
+                .consumer
+                .fetch_watermarks(&topic, self.parts[i].partition, self.timeout)
+                .map(|(_, h)| h)
+                .unwrap_or(self.parts[i].next);
+            self.parts[i].end = Some(high);
+            if self.parts[i].next >= high {
+                self.finish_part(i);
+            }
+        }
+    }
+
+    fn warn_once(&mut self, msg: String) {
+        if self.warned.insert(msg.clone()) {
+            eprintln!("evops: warning: {msg}");
+        }
+    }
+}
+
+/// The index of a topic, trying the last one found first (records come in runs per topic).
+fn find_topic(topics: &[Arc<str>], last: &mut usize, name: &str) -> Option<usize> {
+    if topics.get(*last).is_some_and(|t| &**t == name) {
+        return Some(*last);
+    }
+    let i = topics.iter().position(|t| &**t == name)?;
+    *last = i;
+    Some(i)
+}
+
+/// Offsets for a time per part; `Err` when the broker cannot answer (the mock cluster).
+fn offsets_for_time(
+    conn: &Connection,
+    consumer: &BaseConsumer<Ctx>,
+    topics: &[super::TopicInfo],
+    parts: &[Part],
+    t: i64,
+) -> Result<Vec<Option<i64>>, String> {
+    if conn.embedded().is_some() {
+        return Err("the embedded cluster does not implement it".into());
+    }
+    let mut tpl = TopicPartitionList::new();
+    for p in parts {
+        tpl.add_partition_offset(&topics[p.topic].name, p.partition, Offset::Offset(t))
+            .map_err(|e| e.to_string())?;
+    }
+    let answer = consumer
+        .offsets_for_times(tpl, conn.settings.timeout)
+        .map_err(|e| e.to_string())?;
+    Ok(parts
+        .iter()
+        .map(|p| {
+            answer
+                .find_partition(&topics[p.topic].name, p.partition)
+                .and_then(|el| match el.offset() {
+                    Offset::Offset(o) => Some(o),
+                    // No record at or after the time: start at the end.
+                    Offset::End => Some(i64::MAX),
+                    _ => None,
+                })
+        })
+        .collect())
+}
+
+impl Source for KafkaSource {
+    fn poll(&mut self, timeout: Duration) -> anyhow::Result<Poll> {
+        loop {
+            if self.remaining == 0 {
+                return Ok(Poll::End);
+            }
+            if self.until_pending {
+                self.close_pending_until();
+                if self.remaining == 0 {
+                    return Ok(Poll::End);
+                }
+            }
+            let msg = match self.consumer.poll(timeout) {
+                None => return Ok(Poll::Idle),
+                Some(Ok(msg)) => msg,
+                Some(Err(KafkaError::PartitionEOF(_))) => {
+                    self.check_positions();
+                    continue;
+                }
+                Some(Err(e)) => {
+                    if self.verbose || !matches!(e, KafkaError::MessageConsumption(_)) {
+                        self.warn_once(format!("consumer: {e}"));
+                    } else {
+                        self.warn_once(format!("consumer: {e} (retrying; -v shows details)"));
+                    }
+                    continue;
+                }
+            };
+            let Some(ti) = find_topic(&self.topics, &mut self.last_topic, msg.topic()) else {
+                continue;
+            };
+            let Some(Some(i)) = self.index[ti].get(msg.partition() as usize).copied() else {
+                continue;
+            };
+            let offset = msg.offset();
+            let part = &mut self.parts[i];
+            if part.done {
+                continue;
+            }
+            if part.end.is_some_and(|e| offset >= e) {
+                self.finish_part(i);
+                continue;
+            }
+            part.next = offset + 1;
+            let last = part.end.is_some_and(|e| offset + 1 >= e);
+            let timestamp = match msg.timestamp() {
+                rdkafka::Timestamp::NotAvailable => Timestamp::None,
+                rdkafka::Timestamp::CreateTime(ms) => Timestamp::Create(ms),
+                rdkafka::Timestamp::LogAppendTime(ms) => Timestamp::LogAppend(ms),
+            };
+            let ts = timestamp.millis();
+            if self.until_ms.is_some_and(|u| ts.is_some_and(|t| t >= u)) {
+                self.finish_part(i);
+                continue;
+            }
+            if self.from_ms.is_some_and(|f| ts.is_none_or(|t| t < f)) {
+                self.skipped += 1;
+                if last {
+                    self.finish_part(i);
+                }
+                continue;
+            }
+            let record = Record {
+                topic: self.topics[ti].clone(),
+                partition: msg.partition(),
+                offset,
+                timestamp,
+                key: msg.key().map(<[u8]>::to_vec),
+                value: msg.payload().map(<[u8]>::to_vec),
+                headers: msg
+                    .headers()
+                    .map(|hs| {
+                        hs.iter()
+                            .map(|h| Header {
+                                key: h.key.to_string(),
+                                value: h.value.map(<[u8]>::to_vec),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            };
+            drop(msg);
+            if last {
+                self.finish_part(i);
+            }
+            return Ok(Poll::Record(record));
+        }
+    }
+
+    fn progress(&self) -> Option<Progress> {
+        let mut p = Progress { done: 0, total: 0 };
+        for part in &self.parts {
+            let end = part.end?;
+            let span = (end - part.start).max(0) as u64;
+            p.total += span;
+            p.done += if part.done {
+                span
+            } else {
+                (part.next.min(end) - part.start).max(0) as u64
+            };
+        }
+        Some(p)
+    }
+
+    fn skipped(&self) -> u64 {
+        self.skipped
+    }
+}

@@ -1,0 +1,152 @@
+//! Endpoints: where records live. A topic, a capture file or stdin opens as a [`Source`]; stdout
+//! (through a printer), a capture file or a topic opens as a [`Sink`]. Subcommands wire a source
+//! to a sink through stages; they never care which endpoint is behind either trait.
+
+pub mod file;
+pub mod kafka;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::print::report::Report;
+use crate::record::Record;
+
+/// What a source hands out on each poll.
+#[derive(Debug)]
+pub enum Poll {
+    /// The next record.
+    Record(Record),
+    /// Input that is not a record (a malformed capture line): counted and reported, and the
+    /// stream goes on.
+    Bad { location: String, reason: String },
+    /// Nothing arrived within the poll timeout; poll again (gives callers a chance to notice
+    /// Ctrl-C and time limits).
+    Idle,
+    /// The source is exhausted (end of file, or every partition reached its stop offset).
+    End,
+}
+
+/// How far a bounded read has come, in records (or bytes for files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+}
+
+/// Something records come from.
+pub trait Source {
+    /// The next item, waiting at most `timeout`.
+    fn poll(&mut self, timeout: Duration) -> anyhow::Result<Poll>;
+    /// Progress of a bounded read; `None` when the read is unbounded (a live tail).
+    fn progress(&self) -> Option<Progress> {
+        None
+    }
+    /// Records the source read but dropped itself, because they were outside the asked range
+    /// (exact time seeks drop what a coarse broker answer let through).
+    fn skipped(&self) -> u64 {
+        0
+    }
+}
+
+/// Something records go to.
+pub trait Sink {
+    /// Write one record. Problems with this record alone (it cannot be decoded as asked) go to
+    /// `report`; an `Err` means the sink itself failed (disk full, broken pipe, broker gone).
+    fn write(&mut self, record: &Record, report: &mut Report) -> anyhow::Result<()>;
+    /// Flush what is buffered and wait for outstanding deliveries.
+    fn finish(&mut self, report: &mut Report) -> anyhow::Result<()>;
+}
+
+/// A source named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    /// A topic name, or a regex when it starts with `^` (as librdkafka subscriptions do).
+    Topic(String),
+    /// A capture file.
+    File(PathBuf),
+    /// Capture lines on standard input (`-`).
+    Stdin,
+}
+
+impl SourceSpec {
+    /// `-` is stdin; `file:NAME`, anything with a `/` (topic names cannot contain one) or an
+    /// existing `*.ndjson` / `*.jsonl` file is a capture file; everything else is a topic.
+    pub fn parse(s: &str) -> SourceSpec {
+        if s == "-" {
+            return SourceSpec::Stdin;
+        }
+        if let Some(path) = s.strip_prefix("file:") {
+            return SourceSpec::File(path.into());
+        }
+        let looks_like_file = s.contains('/')
+            || ((s.ends_with(".ndjson") || s.ends_with(".jsonl"))
+                && std::path::Path::new(s).is_file());
+        if looks_like_file {
+            SourceSpec::File(s.into())
+        } else {
+            SourceSpec::Topic(s.to_string())
+        }
+    }
+}
+
+/// Reads sources one after another, in the order given.
+pub struct Chain {
+    sources: Vec<Box<dyn Source>>,
+    current: usize,
+    skipped_before: u64,
+}
+
+impl Chain {
+    pub fn new(sources: Vec<Box<dyn Source>>) -> Chain {
+        Chain {
+            sources,
+            current: 0,
+            skipped_before: 0,
+        }
+    }
+}
+
+impl Source for Chain {
+    fn poll(&mut self, timeout: Duration) -> anyhow::Result<Poll> {
+        while let Some(source) = self.sources.get_mut(self.current) {
+            match source.poll(timeout)? {
+                Poll::End => {
+                    self.skipped_before += source.skipped();
+                    self.current += 1;
+                }
+                other => return Ok(other),
+            }
+        }
+        Ok(Poll::End)
+    }
+
+    fn progress(&self) -> Option<Progress> {
+        // Only meaningful when every source is bounded.
+        let mut total = Progress { done: 0, total: 0 };
+        for s in &self.sources {
+            let p = s.progress()?;
+            total.done += p.done;
+            total.total += p.total;
+        }
+        Some(total)
+    }
+
+    fn skipped(&self) -> u64 {
+        self.skipped_before + self.sources.get(self.current).map_or(0, |s| s.skipped())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_specs() {
+        assert_eq!(SourceSpec::parse("-"), SourceSpec::Stdin);
+        assert_eq!(SourceSpec::parse("articles"), SourceSpec::Topic("articles".into()));
+        assert_eq!(SourceSpec::parse("^art.*"), SourceSpec::Topic("^art.*".into()));
+        assert_eq!(SourceSpec::parse("./a.ndjson"), SourceSpec::File("./a.ndjson".into()));
+        assert_eq!(SourceSpec::parse("file:x"), SourceSpec::File("x".into()));
+        assert_eq!(SourceSpec::parse("missing.ndjson"), SourceSpec::Topic("missing.ndjson".into()));
+    }
+}

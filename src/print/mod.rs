@@ -1,0 +1,382 @@
+//! Printers: how records look. Logic hands records over; a printer decides the bytes. Every
+//! printer is a [`Sink`] over any `Write`, so it is testable with a `Vec<u8>`.
+//!
+//! Formats: `pretty` (people: a coloured header line, then the value, JSON pretty-printed),
+//! `json` (one object per line for jq; the JSON lines format is documented in the README as API),
+//! `capture` (the lossless NDJSON of [`crate::codec::capture`]), `raw` (value bytes and a newline)
+//! and templates. On a terminal, control characters in payloads are escaped and output is
+//! flushed per record; when piped, output is block-buffered and bytes pass through untouched.
+
+pub mod escape;
+pub mod progress;
+pub mod report;
+pub mod template;
+
+use std::io::Write;
+
+use serde_json::{Map, Value};
+
+use crate::codec::{self, Decoded, Format};
+use crate::endpoint::Sink;
+use crate::record::Record;
+use report::Report;
+use template::{Fields, Template};
+
+/// An output format.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Style {
+    Pretty,
+    Json,
+    Capture,
+    Raw,
+    Template(Template),
+}
+
+impl Style {
+    pub const NAMES: &'static [&'static str] = &["pretty", "json", "capture", "raw"];
+
+    /// A format name, or a template when the text has a `{`.
+    pub fn parse(s: &str) -> Result<Style, String> {
+        match s {
+            "pretty" => Ok(Style::Pretty),
+            "json" | "jsonl" => Ok(Style::Json),
+            "capture" | "ndjson" => Ok(Style::Capture),
+            "raw" => Ok(Style::Raw),
+            _ if Template::looks_like_template(s) => Template::compile(s).map(Style::Template),
+            _ => Err(format!(
+                "'{s}' is not an output format; accepted: pretty, json, capture, raw, or a template such as '{{topic}}/{{partition}}@{{offset}} {{key}} {{value.data.type}}'"
+            )),
+        }
+    }
+}
+
+/// How a printer shows records.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub style: Style,
+    pub key_format: Format,
+    pub value_format: Format,
+    /// ANSI colours (pretty only).
+    pub color: bool,
+    /// Output goes to a terminal: escape control characters, flush per record.
+    pub terminal: bool,
+}
+
+/// A printer writing records to `out`.
+pub struct Printer<W: Write> {
+    out: W,
+    opts: Options,
+    line: Vec<u8>,
+    text: String,
+}
+
+/// Decode a key or value as asked; when that fails, report the record and fall back to `auto`
+/// so that it is still shown.
+fn decode(
+    format: Format,
+    what: &str,
+    bytes: Option<&[u8]>,
+    record: &Record,
+    report: &mut Report,
+) -> Decoded {
+    match codec::decode(format, bytes) {
+        Ok(d) => d,
+        Err(e) => {
+            report.bad(&record.location(), &format!("{what}: {e}; shown as it is"));
+            codec::decode(Format::Auto, bytes).expect("auto decoding never fails")
+        }
+    }
+}
+
+impl<W: Write> Printer<W> {
+    pub fn new(out: W, opts: Options) -> Printer<W> {
+        Printer {
+            out,
+            opts,
+            line: Vec::with_capacity(8192),
+            text: String::with_capacity(1024),
+        }
+    }
+
+    /// The writer, for tests.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    fn render(&mut self, r: &Record, report: &mut Report) {
+        self.line.clear();
+        match &self.opts.style {
+            Style::Capture => codec::capture::encode(r, &mut self.line),
+            Style::Raw => {
+                if let Some(v) = &r.value {
+                    if self.opts.terminal {
+                        self.line.extend_from_slice(escape::bytes_for_terminal(v).as_bytes());
+                    } else {
+                        self.line.extend_from_slice(v);
+                    }
+                }
+                self.line.push(b'\n');
+            }
+            Style::Json => {
+                let key = decode(self.opts.key_format, "key", r.key.as_deref(), r, report);
+                let value = decode(self.opts.value_format, "value", r.value.as_deref(), r, report);
+                let obj = json_object(r, key.value, value.value);
+                serde_json::to_writer(&mut self.line, &obj).expect("JSON serializes");
+                self.line.push(b'\n');
+            }
+            Style::Template(t) => {
+                let key = if t.needs_key {
+                    decode(self.opts.key_format, "key", r.key.as_deref(), r, report).value
+                } else {
+                    Value::Null
+                };
+                let value = if t.needs_value {
+                    decode(self.opts.value_format, "value", r.value.as_deref(), r, report).value
+                } else {
+                    Value::Null
+                };
+                let headers = headers_object(r);
+                self.text.clear();
+                t.render(
+                    &Fields {
+                        topic: &r.topic,
+                        partition: r.partition,
+                        offset: r.offset,
+                        timestamp: r.timestamp.millis(),
+                        key: &key,
+                        value: &value,
+                        headers: &headers,
+                    },
+                    &mut self.text,
+                );
+                if self.opts.terminal {
+                    let escaped = escape::for_terminal(&self.text).into_owned();
+                    self.line.extend_from_slice(escaped.as_bytes());
+                } else {
+                    self.line.extend_from_slice(self.text.as_bytes());
+                }
+                self.line.push(b'\n');
+            }
+            Style::Pretty => self.pretty(r, report),
+        }
+    }
+
+    fn pretty(&mut self, r: &Record, report: &mut Report) {
+        let c = Colors::new(self.opts.color);
+        let key = decode(self.opts.key_format, "key", r.key.as_deref(), r, report);
+        let value = decode(self.opts.value_format, "value", r.value.as_deref(), r, report);
+        let mut head = format!(
+            "{}{}{}{}/{}@{}{}",
+            c.topic, r.topic, c.reset, c.offset, r.partition, r.offset, c.reset
+        );
+        match r.timestamp.millis() {
+            Some(ms) => head.push_str(&format!(
+                "  {}{}{}",
+                c.dim,
+                crate::position::format_millis(ms),
+                c.reset
+            )),
+            None => head.push_str(&format!("  {}(no timestamp){}", c.dim, c.reset)),
+        }
+        let key_text = match (&r.key, &key.value) {
+            (None, _) => "(null)".to_string(),
+            (Some(_), Value::String(s)) if s.is_empty() => "\"\"".to_string(),
+            (Some(_), Value::String(s)) => s.clone(),
+            (Some(_), other) => other.to_string(),
+        };
+        head.push_str(&format!("  {}key={}{}", c.key, key_text, c.reset));
+        for h in &r.headers {
+            let v = match &h.value {
+                None => "(null)".to_string(),
+                Some(b) => match codec::bytes_value(b) {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                },
+            };
+            head.push_str(&format!("  {}{}={}{}", c.header, h.key, v, c.reset));
+        }
+        let body = match (&r.value, &value) {
+            (None, _) => format!("{}(null: tombstone){}", c.dim, c.reset),
+            (Some(_), Decoded { value: v, json: true }) => {
+                serde_json::to_string_pretty(v).expect("JSON serializes")
+            }
+            (Some(_), Decoded { value: Value::String(s), .. }) if s.is_empty() => {
+                format!("{}(empty){}", c.dim, c.reset)
+            }
+            (Some(_), Decoded { value: Value::String(s), .. }) => s.clone(),
+            (Some(_), Decoded { value: v, .. }) => v.to_string(),
+        };
+        let (head, body) = if self.opts.terminal {
+            (escape::for_terminal(&head).into_owned(), escape::for_terminal(&body).into_owned())
+        } else {
+            (head, body)
+        };
+        self.line.extend_from_slice(head.as_bytes());
+        self.line.push(b'\n');
+        self.line.extend_from_slice(body.as_bytes());
+        self.line.extend_from_slice(b"\n\n");
+    }
+}
+
+impl<W: Write> Sink for Printer<W> {
+    fn write(&mut self, record: &Record, report: &mut Report) -> anyhow::Result<()> {
+        self.render(record, report);
+        self.out.write_all(&self.line)?;
+        if self.opts.terminal {
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _report: &mut Report) -> anyhow::Result<()> {
+        self.out.flush()?;
+        Ok(())
+    }
+}
+
+/// The JSON lines object for a record: `topic`, `partition`, `offset`, `timestamp`,
+/// `timestamp_type`, `key`, `headers`, `value`.
+pub fn json_object(r: &Record, key: Value, value: Value) -> Value {
+    let mut m = Map::with_capacity(8);
+    m.insert("topic".into(), Value::String(r.topic.to_string()));
+    m.insert("partition".into(), Value::from(r.partition));
+    m.insert("offset".into(), Value::from(r.offset));
+    m.insert(
+        "timestamp".into(),
+        r.timestamp.millis().map_or(Value::Null, Value::from),
+    );
+    m.insert("timestamp_type".into(), Value::String(r.timestamp.kind().into()));
+    m.insert("key".into(), key);
+    m.insert("headers".into(), headers_object(r));
+    m.insert("value".into(), value);
+    Value::Object(m)
+}
+
+/// Headers as a JSON object (name → value in the capture encoding). A name that repeats maps to
+/// an array of its values, in order.
+pub fn headers_object(r: &Record) -> Value {
+    let mut m = Map::new();
+    for h in &r.headers {
+        let v = h.value.as_deref().map_or(Value::Null, codec::bytes_value);
+        match m.get_mut(&h.key) {
+            None => {
+                m.insert(h.key.clone(), v);
+            }
+            // Header values are never arrays themselves, so an array is one made here.
+            Some(Value::Array(list)) => list.push(v),
+            Some(existing) => {
+                let first = existing.take();
+                *existing = Value::Array(vec![first, v]);
+            }
+        }
+    }
+    Value::Object(m)
+}
+
+struct Colors {
+    topic: &'static str,
+    offset: &'static str,
+    dim: &'static str,
+    key: &'static str,
+    header: &'static str,
+    reset: &'static str,
+}
+
+impl Colors {
+    fn new(on: bool) -> Colors {
+        if on {
+            Colors {
+                topic: "\x1b[1;36m",
+                offset: "\x1b[33m",
+                dim: "\x1b[2m",
+                key: "\x1b[32m",
+                header: "\x1b[35m",
+                reset: "\x1b[0m",
+            }
+        } else {
+            Colors { topic: "", offset: "", dim: "", key: "", header: "", reset: "" }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Header, Timestamp};
+    use std::sync::Arc;
+
+    fn rec(value: &[u8]) -> Record {
+        Record {
+            topic: Arc::from("articles"),
+            partition: 1,
+            offset: 5,
+            timestamp: Timestamp::Create(0),
+            key: Some(b"a-1".to_vec()),
+            value: Some(value.to_vec()),
+            headers: vec![
+                Header { key: "h".into(), value: Some(b"1".to_vec()) },
+                Header { key: "h".into(), value: None },
+                Header { key: "h".into(), value: Some(b"3".to_vec()) },
+            ],
+        }
+    }
+
+    fn print(style: Style, terminal: bool, r: &Record) -> (String, u64) {
+        let mut p = Printer::new(
+            Vec::new(),
+            Options {
+                style,
+                key_format: Format::Auto,
+                value_format: Format::Auto,
+                color: false,
+                terminal,
+            },
+        );
+        let mut report = Report::new(true);
+        p.write(r, &mut report).unwrap();
+        (String::from_utf8(p.into_inner()).unwrap(), report.bad)
+    }
+
+    #[test]
+    fn json_lines() {
+        let (out, _) = print(Style::Json, false, &rec(br#"{"data":{"id":"a-1"}}"#));
+        assert_eq!(
+            out,
+            "{\"topic\":\"articles\",\"partition\":1,\"offset\":5,\"timestamp\":0,\"timestamp_type\":\"create\",\"key\":\"a-1\",\"headers\":{\"h\":[\"1\",null,\"3\"]},\"value\":{\"data\":{\"id\":\"a-1\"}}}\n"
+        );
+    }
+
+    #[test]
+    fn raw_escapes_only_on_a_terminal() {
+        let r = rec(b"x\x1b[31my");
+        assert_eq!(print(Style::Raw, false, &r).0, "x\x1b[31my\n");
+        assert_eq!(print(Style::Raw, true, &r).0, "x\\x1b[31my\n");
+    }
+
+    #[test]
+    fn pretty_shows_header_line_and_pretty_json() {
+        let (out, _) = print(Style::Pretty, true, &rec(br#"{"a":1}"#));
+        assert_eq!(
+            out,
+            "articles/1@5  1970-01-01T00:00:00.000Z  key=a-1  h=1  h=(null)  h=3\n{\n  \"a\": 1\n}\n\n"
+        );
+    }
+
+    #[test]
+    fn undecodable_values_are_counted_and_still_shown() {
+        let mut p = Printer::new(
+            Vec::new(),
+            Options {
+                style: Style::Json,
+                key_format: Format::Auto,
+                value_format: Format::Json,
+                color: false,
+                terminal: false,
+            },
+        );
+        let mut report = Report::new(true);
+        p.write(&rec(b"not json"), &mut report).unwrap();
+        assert_eq!(report.bad, 1);
+        assert!(String::from_utf8(p.into_inner()).unwrap().contains("\"value\":\"not json\""));
+    }
+}

@@ -1,0 +1,22 @@
+//! Progress bars: indicatif on stderr, only when a person is watching a bounded read. Drawn only
+//! when stderr is a terminal and stdout is not (when both are the terminal, the records
+//! themselves are the progress, and a bar would tear them up).
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// Whether a bar should be drawn, given where stdout and stderr go.
+pub fn wanted(stdout_tty: bool, stderr_tty: bool, quiet: bool) -> bool {
+    stderr_tty && !stdout_tty && !quiet
+}
+
+/// A bar for `total` units (records, or bytes when `bytes`).
+pub fn bar(total: u64, bytes: bool) -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(8));
+    let template = if bytes {
+        "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, ETA {eta})"
+    } else {
+        "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} ({per_sec}, ETA {eta})"
+    };
+    pb.set_style(ProgressStyle::with_template(template).expect("valid progress template"));
+    pb
+}
