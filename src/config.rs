@@ -66,7 +66,9 @@ pub fn load(path: Option<&Path>) -> anyhow::Result<File> {
             return Ok(File::default())
         }
         Err(e) => {
-            return Err(Error::Usage(format!("cannot read config file {}: {e}", path.display())).into())
+            return Err(
+                Error::Usage(format!("cannot read config file {}: {e}", path.display())).into(),
+            )
         }
     };
     parse(&text).map_err(|e| Error::Usage(format!("config file {}: {e}", path.display())).into())
@@ -116,7 +118,10 @@ schema_registry = "https://r"
 "#,
         )
         .unwrap();
-        assert_eq!(f.profile(None).unwrap().unwrap().brokers.as_deref(), Some("127.0.0.1:9092"));
+        assert_eq!(
+            f.profile(None).unwrap().unwrap().brokers.as_deref(),
+            Some("127.0.0.1:9092")
+        );
         let prod = f.profile(Some("prod")).unwrap().unwrap();
         assert_eq!(prod.properties["security.protocol"], "SASL_SSL");
         let err = f.profile(Some("staging")).unwrap_err().to_string();

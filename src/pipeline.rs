@@ -44,7 +44,10 @@ pub fn run(
         }
         match source.poll(POLL)? {
             Poll::End => break,
-            Poll::Idle => {}
+            Poll::Idle => match sink.idle() {
+                Err(e) if is_broken_pipe(&e) => return Ok(Ended::BrokenPipe),
+                other => other?,
+            },
             Poll::Bad { location, reason } => report.bad(&location, &reason),
             Poll::Record(r) => {
                 report.read += 1;

@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 /// The accepted forms, shown in every error about them.
-pub const FORMS: &str = "beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | @<ms> | \
+pub const FORMS: &str =
+    "beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | @<ms> | \
 an RFC 3339 time (2026-11-23T10:00:00Z) | a duration ago (15m, 3h, 2d)";
 
 /// Where to start reading each partition.
@@ -152,11 +153,26 @@ mod tests {
         assert_eq!(parse_start("end", NOW), Ok(Start::End));
         assert_eq!(parse_start("42", NOW), Ok(Start::Offset(42)));
         assert_eq!(parse_start("-10", NOW), Ok(Start::Last(10)));
-        assert_eq!(parse_start("s@1700000000000", NOW), Ok(Start::Time(1_700_000_000_000)));
-        assert_eq!(parse_start("@1700000000000", NOW), Ok(Start::Time(1_700_000_000_000)));
-        assert_eq!(parse_start("2025-11-23T09:00:00Z", NOW), Ok(Start::Time(NOW - 3_600_000)));
-        assert_eq!(parse_start("2025-11-23T10:00:00+01:00", NOW), Ok(Start::Time(NOW - 3_600_000)));
-        assert_eq!(parse_start("2025-11-23", NOW), Ok(Start::Time(NOW - 10 * 3_600_000)));
+        assert_eq!(
+            parse_start("s@1700000000000", NOW),
+            Ok(Start::Time(1_700_000_000_000))
+        );
+        assert_eq!(
+            parse_start("@1700000000000", NOW),
+            Ok(Start::Time(1_700_000_000_000))
+        );
+        assert_eq!(
+            parse_start("2025-11-23T09:00:00Z", NOW),
+            Ok(Start::Time(NOW - 3_600_000))
+        );
+        assert_eq!(
+            parse_start("2025-11-23T10:00:00+01:00", NOW),
+            Ok(Start::Time(NOW - 3_600_000))
+        );
+        assert_eq!(
+            parse_start("2025-11-23", NOW),
+            Ok(Start::Time(NOW - 10 * 3_600_000))
+        );
         assert_eq!(parse_start("15m", NOW), Ok(Start::Time(NOW - 900_000)));
         assert_eq!(parse_start("3h", NOW), Ok(Start::Time(NOW - 10_800_000)));
         assert_eq!(parse_start("1h30m", NOW), Ok(Start::Time(NOW - 5_400_000)));
@@ -165,7 +181,10 @@ mod tests {
     #[test]
     fn bad_forms_list_the_accepted_ones() {
         let err = parse_start("yesterday", NOW).unwrap_err();
-        assert!(err.contains("'yesterday'") && err.contains("beginning | end"), "{err}");
+        assert!(
+            err.contains("'yesterday'") && err.contains("beginning | end"),
+            "{err}"
+        );
         assert!(parse_start("", NOW).is_err());
         assert!(parse_stop("beginning", NOW).is_err());
     }

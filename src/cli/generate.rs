@@ -27,11 +27,18 @@ pub fn files() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     let mut root = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut root)?;
     out.push(("man/evops.1".to_string(), root));
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         let name = format!("evops-{}", sub.get_name());
         let mut page = Vec::new();
-        clap_mangen::Man::new(sub.clone().name(name.clone()).bin_name(format!("evops {}", sub.get_name())))
-            .render(&mut page)?;
+        clap_mangen::Man::new(
+            sub.clone()
+                .name(name.clone())
+                .bin_name(format!("evops {}", sub.get_name())),
+        )
+        .render(&mut page)?;
         out.push((format!("man/{name}.1"), page));
     }
 

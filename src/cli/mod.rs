@@ -44,7 +44,13 @@ pub struct Cli {
 #[derive(Debug, clap::Args)]
 pub struct Global {
     /// Kafka bootstrap servers (host:port,...), or 'embedded' for the built-in demo cluster.
-    #[arg(short = 'b', long, env = "EVOPS_BROKERS", global = true, value_name = "BROKERS")]
+    #[arg(
+        short = 'b',
+        long,
+        env = "EVOPS_BROKERS",
+        global = true,
+        value_name = "BROKERS"
+    )]
     pub brokers: Option<String>,
 
     /// A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile).
@@ -157,7 +163,10 @@ fn kafka_settings(g: &Global) -> anyhow::Result<Option<Settings>> {
             .iter()
             .map(|(k, v)| crate::endpoint::kafka::shown(k, v))
             .collect();
-        eprintln!("evops: brokers {brokers}; properties: [{}]", shown.join(", "));
+        eprintln!(
+            "evops: brokers {brokers}; properties: [{}]",
+            shown.join(", ")
+        );
     }
     Ok(Some(Settings {
         brokers,
@@ -186,7 +195,11 @@ fn output_options(
         ColorWhen::Auto => term.stdout && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     Ok(print::Options {
-        style: style.unwrap_or(if term.stdout { Style::Pretty } else { Style::Json }),
+        style: style.unwrap_or(if term.stdout {
+            Style::Pretty
+        } else {
+            Style::Json
+        }),
         key_format,
         value_format,
         color,

@@ -38,7 +38,12 @@ pub struct TailArgs {
     pub exit: bool,
 
     /// Only these partitions (repeatable or comma-separated).
-    #[arg(short = 'p', long = "partition", value_name = "N", value_delimiter = ',')]
+    #[arg(
+        short = 'p',
+        long = "partition",
+        value_name = "N",
+        value_delimiter = ','
+    )]
     pub partitions: Vec<i32>,
 
     /// Stop after printing this many records.

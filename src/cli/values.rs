@@ -16,19 +16,27 @@ pub fn stop(s: &str) -> Result<Stop, String> {
 }
 
 pub fn duration(s: &str) -> Result<Duration, String> {
-    position::parse_duration(s)
-        .ok_or_else(|| format!("'{s}' is not a duration; write it with a unit: 500ms, 10s, 15m, 3h"))
+    position::parse_duration(s).ok_or_else(|| {
+        format!("'{s}' is not a duration; write it with a unit: 500ms, 10s, 15m, 3h")
+    })
 }
 
 pub fn property(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
-        _ => Err("expected KEY=VALUE, a librdkafka property such as security.protocol=SASL_SSL".into()),
+        _ => Err(
+            "expected KEY=VALUE, a librdkafka property such as security.protocol=SASL_SSL".into(),
+        ),
     }
 }
 
 pub fn codec_format(s: &str) -> Result<Format, String> {
-    Format::parse(s).ok_or_else(|| format!("'{s}' is not a format; accepted: {}", Format::NAMES.join(", ")))
+    Format::parse(s).ok_or_else(|| {
+        format!(
+            "'{s}' is not a format; accepted: {}",
+            Format::NAMES.join(", ")
+        )
+    })
 }
 
 pub fn style(s: &str) -> Result<Style, String> {

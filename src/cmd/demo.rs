@@ -66,7 +66,11 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
         }
         if cfg.duration.is_some_and(|d| started.elapsed() >= d) {
             sink.finish(&mut report)?;
-            return Ok(if report.bad > 0 { Exit::Findings } else { Exit::Ok });
+            return Ok(if report.bad > 0 {
+                Exit::Findings
+            } else {
+                Exit::Ok
+            });
         }
         if let Some(iv) = interval {
             if Instant::now() >= next {

@@ -95,7 +95,8 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     let out: Box<dyn Write> = Box::new(BufWriter::with_capacity(256 * 1024, stdout));
     let mut printer = Printer::new(out, cfg.output.clone());
     let key = cfg.key.clone();
-    let mut keep = |r: &crate::record::Record| key.as_ref().is_none_or(|k| r.key.as_ref() == Some(k));
+    let mut keep =
+        |r: &crate::record::Record| key.as_ref().is_none_or(|k| r.key.as_ref() == Some(k));
     let ended = crate::pipeline::run(
         &mut source,
         &mut keep,

@@ -180,9 +180,18 @@ mod tests {
             key: Some(vec![]),
             value: Some(vec![0, 159, 146, 150, b'\n']),
             headers: vec![
-                Header { key: "a".into(), value: None },
-                Header { key: "a".into(), value: Some(b"x\"y".to_vec()) },
-                Header { key: "bin".into(), value: Some(vec![0xff]) },
+                Header {
+                    key: "a".into(),
+                    value: None,
+                },
+                Header {
+                    key: "a".into(),
+                    value: Some(b"x\"y".to_vec()),
+                },
+                Header {
+                    key: "bin".into(),
+                    value: Some(vec![0xff]),
+                },
             ],
         }
     }
@@ -221,9 +230,12 @@ mod tests {
 
     #[test]
     fn errors_name_the_problem() {
-        assert!(decode(b"{\"topic\":\"t\"}").unwrap_err().contains("partition"));
+        assert!(decode(b"{\"topic\":\"t\"}")
+            .unwrap_err()
+            .contains("partition"));
         assert!(decode(b"not json").is_err());
-        let e = decode(br#"{"topic":"t","partition":0,"offset":1,"timestamp":1,"timestamp_type":"x"}"#);
+        let e =
+            decode(br#"{"topic":"t","partition":0,"offset":1,"timestamp":1,"timestamp_type":"x"}"#);
         assert!(e.unwrap_err().contains("timestamp_type"));
     }
 }

@@ -32,8 +32,9 @@ pub enum Format {
 }
 
 impl Format {
-    pub const NAMES: &'static [&'static str] =
-        &["auto", "string", "json", "int32", "int64", "hex", "base64", "avro"];
+    pub const NAMES: &'static [&'static str] = &[
+        "auto", "string", "json", "int32", "int64", "hex", "base64", "avro",
+    ];
 
     pub fn parse(s: &str) -> Option<Format> {
         Some(match s {
@@ -151,7 +152,9 @@ pub fn encode_text(format: Format, s: &str) -> Result<Vec<u8>, DecodeError> {
         Format::Hex => {
             let s = s.trim();
             if s.len() % 2 != 0 {
-                return Err(DecodeError(format!("'{s}' is not hex: odd number of digits")));
+                return Err(DecodeError(format!(
+                    "'{s}' is not hex: odd number of digits"
+                )));
             }
             (0..s.len())
                 .step_by(2)
@@ -164,7 +167,9 @@ pub fn encode_text(format: Format, s: &str) -> Result<Vec<u8>, DecodeError> {
         Format::Base64 => base64::engine::general_purpose::STANDARD
             .decode(s.trim())
             .map_err(|e| DecodeError(format!("'{s}' is not base64 ({e})"))),
-        Format::Avro => Err(DecodeError("avro keys cannot be typed on the command line".into())),
+        Format::Avro => Err(DecodeError(
+            "avro keys cannot be typed on the command line".into(),
+        )),
     }
 }
 
@@ -175,12 +180,18 @@ mod tests {
 
     #[test]
     fn auto_keeps_scalars_as_text() {
-        assert_eq!(decode(Format::Auto, Some(b"null")).unwrap().value, json!("null"));
+        assert_eq!(
+            decode(Format::Auto, Some(b"null")).unwrap().value,
+            json!("null")
+        );
         assert_eq!(decode(Format::Auto, None).unwrap().value, Value::Null);
         let d = decode(Format::Auto, Some(br#" {"a":1}"#)).unwrap();
         assert!(d.json);
         assert_eq!(d.value, json!({"a":1}));
-        assert_eq!(decode(Format::Auto, Some(b"{broken")).unwrap().value, json!("{broken"));
+        assert_eq!(
+            decode(Format::Auto, Some(b"{broken")).unwrap().value,
+            json!("{broken")
+        );
         assert_eq!(
             decode(Format::Auto, Some(&[0xff, 0x00])).unwrap().value,
             json!({"base64": "/wA="})
@@ -189,16 +200,30 @@ mod tests {
 
     #[test]
     fn typed_formats() {
-        assert_eq!(decode(Format::Int32, Some(&[0, 0, 1, 0])).unwrap().value, json!(256));
         assert_eq!(
-            decode(Format::Int64, Some(&(-2i64).to_be_bytes())).unwrap().value,
+            decode(Format::Int32, Some(&[0, 0, 1, 0])).unwrap().value,
+            json!(256)
+        );
+        assert_eq!(
+            decode(Format::Int64, Some(&(-2i64).to_be_bytes()))
+                .unwrap()
+                .value,
             json!(-2)
         );
         assert!(decode(Format::Int32, Some(b"abc")).is_err());
-        assert_eq!(decode(Format::Hex, Some(&[0xde, 0xad])).unwrap().value, json!("dead"));
-        assert_eq!(decode(Format::Base64, Some(b"hi")).unwrap().value, json!("aGk="));
+        assert_eq!(
+            decode(Format::Hex, Some(&[0xde, 0xad])).unwrap().value,
+            json!("dead")
+        );
+        assert_eq!(
+            decode(Format::Base64, Some(b"hi")).unwrap().value,
+            json!("aGk=")
+        );
         assert!(decode(Format::Json, Some(b"nope")).is_err());
-        assert_eq!(decode(Format::Json, Some(b"null")).unwrap().value, Value::Null);
+        assert_eq!(
+            decode(Format::Json, Some(b"null")).unwrap().value,
+            Value::Null
+        );
         assert!(decode(Format::String, Some(&[0xff])).is_err());
     }
 

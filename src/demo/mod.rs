@@ -29,12 +29,30 @@ pub struct Topic {
 
 /// The demo topics.
 pub const TOPICS: &[Topic] = &[
-    Topic { name: "users", partitions: 3 },
-    Topic { name: "tribes", partitions: 3 },
-    Topic { name: "articles", partitions: 6 },
-    Topic { name: "comments", partitions: 6 },
-    Topic { name: "bumps", partitions: 3 },
-    Topic { name: "views", partitions: 6 },
+    Topic {
+        name: "users",
+        partitions: 3,
+    },
+    Topic {
+        name: "tribes",
+        partitions: 3,
+    },
+    Topic {
+        name: "articles",
+        partitions: 6,
+    },
+    Topic {
+        name: "comments",
+        partitions: 6,
+    },
+    Topic {
+        name: "bumps",
+        partitions: 3,
+    },
+    Topic {
+        name: "views",
+        partitions: 6,
+    },
 ];
 
 /// The user whose whole story is planted across topics.
@@ -152,7 +170,13 @@ pub fn seed_records(now_ms: i64, seed: u64) -> Vec<Record> {
             "car": {"make": make, "model": model, "year": 1965 + rng.below(58)},
         });
         let h = host(&mut rng);
-        evs.push(Ev { topic: "users", key: Some(id.clone()), value: bytes(&envelope(&id, "user_registered", attrs, ts, h)), ts, node: false });
+        evs.push(Ev {
+            topic: "users",
+            key: Some(id.clone()),
+            value: bytes(&envelope(&id, "user_registered", attrs, ts, h)),
+            ts,
+            node: false,
+        });
     }
     for n in 0..40 {
         let id = format!("u-{}", 1000 + rng.below(160));
@@ -166,7 +190,13 @@ pub fn seed_records(now_ms: i64, seed: u64) -> Vec<Record> {
         };
         let attrs = json!({"user_id": id, "bio": bio, "location": rng.pick(COUNTRIES)});
         let h = host(&mut rng);
-        evs.push(Ev { topic: "users", key: Some(id.clone()), value: bytes(&envelope(&id, "user_profile_updated", attrs, ts, h)), ts, node: false });
+        evs.push(Ev {
+            topic: "users",
+            key: Some(id.clone()),
+            value: bytes(&envelope(&id, "user_profile_updated", attrs, ts, h)),
+            ts,
+            node: false,
+        });
     }
 
     // Tribes.
@@ -175,15 +205,37 @@ pub fn seed_records(now_ms: i64, seed: u64) -> Vec<Record> {
         let ts = start + 60_000 * (i as i64 + 1);
         let attrs = json!({"name": name, "owner_id": format!("u-{}", 1000 + i), "user_id": format!("u-{}", 1000 + i)});
         let h = host(&mut rng);
-        evs.push(Ev { topic: "tribes", key: Some(id.clone()), value: bytes(&envelope(&id, "tribe_created", attrs, ts, h)), ts, node: false });
+        evs.push(Ev {
+            topic: "tribes",
+            key: Some(id.clone()),
+            value: bytes(&envelope(&id, "tribe_created", attrs, ts, h)),
+            ts,
+            node: false,
+        });
     }
     for _ in 0..110 {
         let id = format!("t-{:02}", 1 + rng.below(TRIBES.len() as u64));
         let user = format!("u-{}", 1000 + rng.below(160));
-        let kind = if rng.chance(80) { "tribe_joined" } else { "tribe_left" };
+        let kind = if rng.chance(80) {
+            "tribe_joined"
+        } else {
+            "tribe_left"
+        };
         let ts = span(&mut rng);
         let h = host(&mut rng);
-        evs.push(Ev { topic: "tribes", key: Some(id.clone()), value: bytes(&envelope(&id, kind, json!({"tribe_id": id, "user_id": user}), ts, h)), ts, node: false });
+        evs.push(Ev {
+            topic: "tribes",
+            key: Some(id.clone()),
+            value: bytes(&envelope(
+                &id,
+                kind,
+                json!({"tribe_id": id, "user_id": user}),
+                ts,
+                h,
+            )),
+            ts,
+            node: false,
+        });
     }
 
     // Articles: 12% through the Node.js gateway, whose librdkafka client hashes keys with CRC-32.
@@ -198,10 +250,22 @@ pub fn seed_records(now_ms: i64, seed: u64) -> Vec<Record> {
                 "article_published",
                 json!({"user_id": user, "author_id": user, "title": rng.pick(TITLES), "tribe_id": format!("t-{:02}", 1 + rng.below(8)), "word_count": 300 + rng.below(2500)}),
             ),
-            2 | 3 => ("article_edited", json!({"user_id": user, "editor_id": user, "changed_fields": ["body"]})),
-            _ => ("article_deleted", json!({"user_id": user, "reason": "author request"})),
+            2 | 3 => (
+                "article_edited",
+                json!({"user_id": user, "editor_id": user, "changed_fields": ["body"]}),
+            ),
+            _ => (
+                "article_deleted",
+                json!({"user_id": user, "reason": "author request"}),
+            ),
         };
-        evs.push(Ev { topic: "articles", key: Some(article.clone()), value: bytes(&envelope(&article, kind, attrs, ts, h)), ts, node });
+        evs.push(Ev {
+            topic: "articles",
+            key: Some(article.clone()),
+            value: bytes(&envelope(&article, kind, attrs, ts, h)),
+            ts,
+            node,
+        });
     }
 
     // Comments, keyed by article so that a thread stays ordered.
@@ -210,10 +274,20 @@ pub fn seed_records(now_ms: i64, seed: u64) -> Vec<Record> {
         let id = format!("c-{}", 5000 + n);
         let user = format!("u-{}", 1000 + rng.below(160));
         let ts = span(&mut rng);
-        let kind = if rng.chance(85) { "comment_posted" } else { "comment_edited" };
+        let kind = if rng.chance(85) {
+            "comment_posted"
+        } else {
+            "comment_edited"
+        };
         let attrs = json!({"user_id": user, "article_id": article, "body": rng.pick(BODIES)});
         let h = host(&mut rng);
-        evs.push(Ev { topic: "comments", key: Some(article), value: bytes(&envelope(&id, kind, attrs, ts, h)), ts, node: false });
+        evs.push(Ev {
+            topic: "comments",
+            key: Some(article),
+            value: bytes(&envelope(&id, kind, attrs, ts, h)),
+            ts,
+            node: false,
+        });
     }
 
     // Bumps.
@@ -223,18 +297,40 @@ pub fn seed_records(now_ms: i64, seed: u64) -> Vec<Record> {
         let user = format!("u-{}", 1000 + rng.below(160));
         let ts = span(&mut rng);
         let h = host(&mut rng);
-        evs.push(Ev { topic: "bumps", key: Some(article.clone()), value: bytes(&envelope(&id, "article_bumped", json!({"user_id": user, "article_id": article}), ts, h)), ts, node: false });
+        evs.push(Ev {
+            topic: "bumps",
+            key: Some(article.clone()),
+            value: bytes(&envelope(
+                &id,
+                "article_bumped",
+                json!({"user_id": user, "article_id": article}),
+                ts,
+                h,
+            )),
+            ts,
+            node: false,
+        });
     }
 
     // Views, some anonymous.
     for n in 0..400 {
         let article = format!("a-{}", 100 + rng.below(120));
         let id = format!("v-{}", 20000 + n);
-        let user = if rng.chance(70) { json!(format!("u-{}", 1000 + rng.below(160))) } else { Value::Null };
+        let user = if rng.chance(70) {
+            json!(format!("u-{}", 1000 + rng.below(160)))
+        } else {
+            Value::Null
+        };
         let ts = span(&mut rng);
         let attrs = json!({"user_id": user, "article_id": article, "duration_ms": 500 + rng.below(120_000), "referrer": rng.pick(&["search", "feed", "tribe", "direct"])});
         let h = host(&mut rng);
-        evs.push(Ev { topic: "views", key: Some(article), value: bytes(&envelope(&id, "article_viewed", attrs, ts, h)), ts, node: false });
+        evs.push(Ev {
+            topic: "views",
+            key: Some(article),
+            value: bytes(&envelope(&id, "article_viewed", attrs, ts, h)),
+            ts,
+            node: false,
+        });
     }
 
     planted_story(&mut evs, start);
@@ -249,16 +345,78 @@ fn planted_story(evs: &mut Vec<Ev>, start: i64) {
     let h = KOTLIN_HOSTS[0];
     let t = |min: i64| start + min * 60_000;
     let mut add = |topic: &'static str, key: &str, id: &str, kind: &str, attrs: Value, ts: i64| {
-        evs.push(Ev { topic, key: Some(key.to_string()), value: bytes(&envelope(id, kind, attrs, ts, h)), ts, node: false });
+        evs.push(Ev {
+            topic,
+            key: Some(key.to_string()),
+            value: bytes(&envelope(id, kind, attrs, ts, h)),
+            ts,
+            node: false,
+        });
     };
-    add("users", u, u, "user_registered", json!({"user_id": u, "username": "rotary_rita", "country": "GB", "car": {"make": "Mazda", "model": "RX-7", "year": 1993}}), t(65));
-    add("tribes", "t-03", "t-03", "tribe_joined", json!({"tribe_id": "t-03", "user_id": u}), t(70));
-    add("articles", "a-1234", "a-1234", "article_published", json!({"user_id": u, "author_id": u, "title": "Apex seals: a love story", "tribe_id": "t-03", "word_count": 1800}), t(95));
-    add("views", "a-1234", "v-77001", "article_viewed", json!({"user_id": u, "article_id": "a-1234", "duration_ms": 4000, "referrer": "direct"}), t(96));
-    add("comments", "a-1234", "c-77002", "comment_posted", json!({"user_id": u, "article_id": "a-1234", "body": "Thanks all for reading!"}), t(140));
-    add("bumps", "a-1234", "b-77003", "article_bumped", json!({"user_id": u, "article_id": "a-1234"}), t(180));
-    add("articles", "a-1234", "a-1234", "article_edited", json!({"user_id": u, "editor_id": u, "changed_fields": ["title"]}), t(200));
-    add("users", u, u, "user_profile_updated", json!({"user_id": u, "bio": "RX-7 or nothing", "location": "GB"}), t(230));
+    add(
+        "users",
+        u,
+        u,
+        "user_registered",
+        json!({"user_id": u, "username": "rotary_rita", "country": "GB", "car": {"make": "Mazda", "model": "RX-7", "year": 1993}}),
+        t(65),
+    );
+    add(
+        "tribes",
+        "t-03",
+        "t-03",
+        "tribe_joined",
+        json!({"tribe_id": "t-03", "user_id": u}),
+        t(70),
+    );
+    add(
+        "articles",
+        "a-1234",
+        "a-1234",
+        "article_published",
+        json!({"user_id": u, "author_id": u, "title": "Apex seals: a love story", "tribe_id": "t-03", "word_count": 1800}),
+        t(95),
+    );
+    add(
+        "views",
+        "a-1234",
+        "v-77001",
+        "article_viewed",
+        json!({"user_id": u, "article_id": "a-1234", "duration_ms": 4000, "referrer": "direct"}),
+        t(96),
+    );
+    add(
+        "comments",
+        "a-1234",
+        "c-77002",
+        "comment_posted",
+        json!({"user_id": u, "article_id": "a-1234", "body": "Thanks all for reading!"}),
+        t(140),
+    );
+    add(
+        "bumps",
+        "a-1234",
+        "b-77003",
+        "article_bumped",
+        json!({"user_id": u, "article_id": "a-1234"}),
+        t(180),
+    );
+    add(
+        "articles",
+        "a-1234",
+        "a-1234",
+        "article_edited",
+        json!({"user_id": u, "editor_id": u, "changed_fields": ["title"]}),
+        t(200),
+    );
+    add(
+        "users",
+        u,
+        u,
+        "user_profile_updated",
+        json!({"user_id": u, "bio": "RX-7 or nothing", "location": "GB"}),
+        t(230),
+    );
 }
 
 /// Events that break the contract, one of each kind.
@@ -266,46 +424,155 @@ fn planted_violations(evs: &mut Vec<Ev>, start: i64, now_ms: i64) {
     let h = KOTLIN_HOSTS[1];
     let ts = |min: i64| start + min * 60_000 + 17;
     // Missing meta.created_at.
-    let mut v = envelope("a-150", "article_edited", json!({"user_id": "u-1010", "editor_id": "u-1010", "changed_fields": ["tags"]}), ts(100), h);
-    v["meta"].as_object_mut().expect("meta").remove("created_at");
-    evs.push(Ev { topic: "articles", key: Some("a-150".into()), value: bytes(&v), ts: ts(100), node: false });
+    let mut v = envelope(
+        "a-150",
+        "article_edited",
+        json!({"user_id": "u-1010", "editor_id": "u-1010", "changed_fields": ["tags"]}),
+        ts(100),
+        h,
+    );
+    v["meta"]
+        .as_object_mut()
+        .expect("meta")
+        .remove("created_at");
+    evs.push(Ev {
+        topic: "articles",
+        key: Some("a-150".into()),
+        value: bytes(&v),
+        ts: ts(100),
+        node: false,
+    });
     // Missing data.type.
-    let mut v = envelope("c-6001", "comment_posted", json!({"user_id": "u-1011", "article_id": "a-101", "body": "?"}), ts(110), h);
+    let mut v = envelope(
+        "c-6001",
+        "comment_posted",
+        json!({"user_id": "u-1011", "article_id": "a-101", "body": "?"}),
+        ts(110),
+        h,
+    );
     v["data"].as_object_mut().expect("data").remove("type");
-    evs.push(Ev { topic: "comments", key: Some("a-101".into()), value: bytes(&v), ts: ts(110), node: false });
+    evs.push(Ev {
+        topic: "comments",
+        key: Some("a-101".into()),
+        value: bytes(&v),
+        ts: ts(110),
+        node: false,
+    });
     // Wrong type: duration_ms as a string.
-    let v = envelope("v-30001", "article_viewed", json!({"user_id": "u-1012", "article_id": "a-102", "duration_ms": "1200", "referrer": "feed"}), ts(120), h);
-    evs.push(Ev { topic: "views", key: Some("a-102".into()), value: bytes(&v), ts: ts(120), node: false });
+    let v = envelope(
+        "v-30001",
+        "article_viewed",
+        json!({"user_id": "u-1012", "article_id": "a-102", "duration_ms": "1200", "referrer": "feed"}),
+        ts(120),
+        h,
+    );
+    evs.push(Ev {
+        topic: "views",
+        key: Some("a-102".into()),
+        value: bytes(&v),
+        ts: ts(120),
+        node: false,
+    });
     // The whole value is the JSON string "null".
-    evs.push(Ev { topic: "users", key: Some("u-1013".into()), value: Some(b"\"null\"".to_vec()), ts: ts(130), node: false });
+    evs.push(Ev {
+        topic: "users",
+        key: Some("u-1013".into()),
+        value: Some(b"\"null\"".to_vec()),
+        ts: ts(130),
+        node: false,
+    });
     // Not JSON at all.
-    evs.push(Ev { topic: "bumps", key: Some("a-103".into()), value: Some(b"bump a-103 by u-1014".to_vec()), ts: ts(140), node: false });
+    evs.push(Ev {
+        topic: "bumps",
+        key: Some("a-103".into()),
+        value: Some(b"bump a-103 by u-1014".to_vec()),
+        ts: ts(140),
+        node: false,
+    });
     // Anemic: no attributes, no meta.
-    evs.push(Ev { topic: "articles", key: Some("a-104".into()), value: bytes(&json!({"data": {"id": "a-104", "type": "article_edited"}})), ts: ts(150), node: false });
+    evs.push(Ev {
+        topic: "articles",
+        key: Some("a-104".into()),
+        value: bytes(&json!({"data": {"id": "a-104", "type": "article_edited"}})),
+        ts: ts(150),
+        node: false,
+    });
     // Fat: the whole article body inlined.
     let body = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(400);
-    let v = envelope("a-105", "article_published", json!({"user_id": "u-1015", "author_id": "u-1015", "title": "Everything", "body": body, "word_count": 3200}), ts(160), h);
-    evs.push(Ev { topic: "articles", key: Some("a-105".into()), value: bytes(&v), ts: ts(160), node: false });
+    let v = envelope(
+        "a-105",
+        "article_published",
+        json!({"user_id": "u-1015", "author_id": "u-1015", "title": "Everything", "body": body, "word_count": 3200}),
+        ts(160),
+        h,
+    );
+    evs.push(Ev {
+        topic: "articles",
+        key: Some("a-105".into()),
+        value: bytes(&v),
+        ts: ts(160),
+        node: false,
+    });
     // created_at a day in the future.
-    let v = envelope("c-6002", "comment_posted", json!({"user_id": "u-1016", "article_id": "a-106", "body": "from the future"}), now_ms + 86_400_000, h);
-    evs.push(Ev { topic: "comments", key: Some("a-106".into()), value: bytes(&v), ts: ts(170), node: false });
+    let v = envelope(
+        "c-6002",
+        "comment_posted",
+        json!({"user_id": "u-1016", "article_id": "a-106", "body": "from the future"}),
+        now_ms + 86_400_000,
+        h,
+    );
+    evs.push(Ev {
+        topic: "comments",
+        key: Some("a-106".into()),
+        value: bytes(&v),
+        ts: ts(170),
+        node: false,
+    });
     // A command, not a fact.
-    let v = envelope("c-6003", "create_comment", json!({"user_id": "u-1017", "article_id": "a-107", "body": "imperative mood"}), ts(180), h);
-    evs.push(Ev { topic: "comments", key: Some("a-107".into()), value: bytes(&v), ts: ts(180), node: false });
+    let v = envelope(
+        "c-6003",
+        "create_comment",
+        json!({"user_id": "u-1017", "article_id": "a-107", "body": "imperative mood"}),
+        ts(180),
+        h,
+    );
+    evs.push(Ev {
+        topic: "comments",
+        key: Some("a-107".into()),
+        value: bytes(&v),
+        ts: ts(180),
+        node: false,
+    });
     // A tombstone: the user asked to be forgotten.
-    evs.push(Ev { topic: "users", key: Some("u-1018".into()), value: None, ts: ts(190), node: false });
+    evs.push(Ev {
+        topic: "users",
+        key: Some("u-1018".into()),
+        value: None,
+        ts: ts(190),
+        node: false,
+    });
 }
 
 /// Put events on partitions as their producers would, in time order, with headers.
 fn place(mut evs: Vec<Ev>, rng: &mut Rng) -> Vec<Record> {
     evs.sort_by_key(|e| e.ts);
-    let mut next_offset: Vec<Vec<i64>> = TOPICS.iter().map(|t| vec![0; t.partitions as usize]).collect();
+    let mut next_offset: Vec<Vec<i64>> = TOPICS
+        .iter()
+        .map(|t| vec![0; t.partitions as usize])
+        .collect();
     let topics: Vec<Arc<str>> = TOPICS.iter().map(|t| Arc::from(t.name)).collect();
     evs.into_iter()
         .map(|e| {
-            let ti = TOPICS.iter().position(|t| t.name == e.topic).expect("demo topic");
+            let ti = TOPICS
+                .iter()
+                .position(|t| t.name == e.topic)
+                .expect("demo topic");
             let n = TOPICS[ti].partitions;
-            let partitioner = if e.node { Partitioner::Crc32 } else { Partitioner::Java };
+            let partitioner = if e.node {
+                Partitioner::Crc32
+            } else {
+                Partitioner::Java
+            };
             let partition = partitioner
                 .partition(e.key.as_deref().map(str::as_bytes), n)
                 .unwrap_or(0);
@@ -320,9 +587,18 @@ fn place(mut evs: Vec<Ev>, rng: &mut Rng) -> Vec<Record> {
                 key: e.key.map(String::into_bytes),
                 value: e.value,
                 headers: vec![
-                    Header { key: "content-type".into(), value: Some(b"application/json".to_vec()) },
-                    Header { key: "producer".into(), value: Some(producer.as_bytes().to_vec()) },
-                    Header { key: "trace-id".into(), value: Some(format!("{:016x}", rng.next_u64()).into_bytes()) },
+                    Header {
+                        key: "content-type".into(),
+                        value: Some(b"application/json".to_vec()),
+                    },
+                    Header {
+                        key: "producer".into(),
+                        value: Some(producer.as_bytes().to_vec()),
+                    },
+                    Header {
+                        key: "trace-id".into(),
+                        value: Some(format!("{:016x}", rng.next_u64()).into_bytes()),
+                    },
                 ],
             }
         })
@@ -337,7 +613,10 @@ pub struct Trickle {
 
 impl Trickle {
     pub fn new(seed: u64) -> Trickle {
-        Trickle { rng: Rng::new(seed ^ 0x7472_6963_6b6c_6521), n: 0 }
+        Trickle {
+            rng: Rng::new(seed ^ 0x7472_6963_6b6c_6521),
+            n: 0,
+        }
     }
 
     /// The next event, stamped `now_ms`.
@@ -348,21 +627,62 @@ impl Trickle {
         let user = format!("u-{}", 1000 + rng.below(160));
         let h = *rng.pick(KOTLIN_HOSTS);
         let (topic, key, value) = match rng.below(4) {
-            0 => ("comments", article.clone(), envelope(&format!("c-live-{}", self.n), "comment_posted", json!({"user_id": user, "article_id": article, "body": rng.pick(BODIES)}), now_ms, h)),
-            1 => ("bumps", article.clone(), envelope(&format!("b-live-{}", self.n), "article_bumped", json!({"user_id": user, "article_id": article}), now_ms, h)),
-            _ => ("views", article.clone(), envelope(&format!("v-live-{}", self.n), "article_viewed", json!({"user_id": user, "article_id": article, "duration_ms": 500 + rng.below(60_000), "referrer": "feed"}), now_ms, h)),
+            0 => (
+                "comments",
+                article.clone(),
+                envelope(
+                    &format!("c-live-{}", self.n),
+                    "comment_posted",
+                    json!({"user_id": user, "article_id": article, "body": rng.pick(BODIES)}),
+                    now_ms,
+                    h,
+                ),
+            ),
+            1 => (
+                "bumps",
+                article.clone(),
+                envelope(
+                    &format!("b-live-{}", self.n),
+                    "article_bumped",
+                    json!({"user_id": user, "article_id": article}),
+                    now_ms,
+                    h,
+                ),
+            ),
+            _ => (
+                "views",
+                article.clone(),
+                envelope(
+                    &format!("v-live-{}", self.n),
+                    "article_viewed",
+                    json!({"user_id": user, "article_id": article, "duration_ms": 500 + rng.below(60_000), "referrer": "feed"}),
+                    now_ms,
+                    h,
+                ),
+            ),
         };
-        let n = TOPICS.iter().find(|t| t.name == topic).map_or(1, |t| t.partitions);
+        let n = TOPICS
+            .iter()
+            .find(|t| t.name == topic)
+            .map_or(1, |t| t.partitions);
         Record {
             topic: Arc::from(topic),
-            partition: Partitioner::Java.partition(Some(key.as_bytes()), n).unwrap_or(0),
+            partition: Partitioner::Java
+                .partition(Some(key.as_bytes()), n)
+                .unwrap_or(0),
             offset: -1,
             timestamp: Timestamp::Create(now_ms),
             key: Some(key.into_bytes()),
             value: bytes(&value),
             headers: vec![
-                Header { key: "content-type".into(), value: Some(b"application/json".to_vec()) },
-                Header { key: "producer".into(), value: Some(b"kotlin-api".to_vec()) },
+                Header {
+                    key: "content-type".into(),
+                    value: Some(b"application/json".to_vec()),
+                },
+                Header {
+                    key: "producer".into(),
+                    value: Some(b"kotlin-api".to_vec()),
+                },
             ],
         }
     }
@@ -382,7 +702,10 @@ mod tests {
             let n = a.iter().filter(|r| &*r.topic == t.name).count();
             assert!((100..=450).contains(&n), "{}: {n}", t.name);
         }
-        assert!(a.iter().all(|r| r.timestamp.millis().unwrap() >= NOW - HISTORY_MS && r.timestamp.millis().unwrap() < NOW));
+        assert!(a
+            .iter()
+            .all(|r| r.timestamp.millis().unwrap() >= NOW - HISTORY_MS
+                && r.timestamp.millis().unwrap() < NOW));
     }
 
     #[test]
@@ -390,11 +713,16 @@ mod tests {
         let recs = seed_records(NOW, 1);
         for t in TOPICS {
             for p in 0..t.partitions {
-                let part: Vec<_> = recs.iter().filter(|r| &*r.topic == t.name && r.partition == p).collect();
+                let part: Vec<_> = recs
+                    .iter()
+                    .filter(|r| &*r.topic == t.name && r.partition == p)
+                    .collect();
                 for (i, r) in part.iter().enumerate() {
                     assert_eq!(r.offset, i as i64);
                 }
-                assert!(part.windows(2).all(|w| w[0].timestamp.millis() <= w[1].timestamp.millis()));
+                assert!(part
+                    .windows(2)
+                    .all(|w| w[0].timestamp.millis() <= w[1].timestamp.millis()));
             }
         }
     }
@@ -404,7 +732,10 @@ mod tests {
         let recs = seed_records(NOW, 1);
         let mut split = std::collections::BTreeMap::<&[u8], std::collections::BTreeSet<i32>>::new();
         for r in recs.iter().filter(|r| &*r.topic == "articles") {
-            split.entry(r.key.as_deref().unwrap()).or_default().insert(r.partition);
+            split
+                .entry(r.key.as_deref().unwrap())
+                .or_default()
+                .insert(r.partition);
         }
         assert!(split.values().filter(|ps| ps.len() > 1).count() >= 3);
     }
@@ -414,7 +745,11 @@ mod tests {
         let recs = seed_records(NOW, 1);
         let topics: std::collections::BTreeSet<&str> = recs
             .iter()
-            .filter(|r| r.value.as_deref().is_some_and(|v| String::from_utf8_lossy(v).contains(PLANTED_USER)))
+            .filter(|r| {
+                r.value
+                    .as_deref()
+                    .is_some_and(|v| String::from_utf8_lossy(v).contains(PLANTED_USER))
+            })
             .map(|r| &*r.topic)
             .collect();
         assert_eq!(topics.len(), TOPICS.len());

@@ -28,8 +28,8 @@ pub struct CaptureSource {
 impl CaptureSource {
     /// Open a capture file.
     pub fn open(path: &Path, window: Window) -> anyhow::Result<CaptureSource> {
-        let file =
-            File::open(path).with_context(|| format!("cannot open capture file {}", path.display()))?;
+        let file = File::open(path)
+            .with_context(|| format!("cannot open capture file {}", path.display()))?;
         let size = file.metadata().ok().map(|m| m.len());
         Ok(CaptureSource::new(
             path.display().to_string(),

@@ -53,6 +53,11 @@ pub trait Sink {
     /// Write one record. Problems with this record alone (it cannot be decoded as asked) go to
     /// `report`; an `Err` means the sink itself failed (disk full, broken pipe, broker gone).
     fn write(&mut self, record: &Record, report: &mut Report) -> anyhow::Result<()>;
+    /// The source has nothing right now: push out what is buffered, so that a live tail into a
+    /// pipe shows records as they come rather than a buffer at a time.
+    fn idle(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
     /// Flush what is buffered and wait for outstanding deliveries.
     fn finish(&mut self, report: &mut Report) -> anyhow::Result<()>;
 }
@@ -143,10 +148,22 @@ mod tests {
     #[test]
     fn source_specs() {
         assert_eq!(SourceSpec::parse("-"), SourceSpec::Stdin);
-        assert_eq!(SourceSpec::parse("articles"), SourceSpec::Topic("articles".into()));
-        assert_eq!(SourceSpec::parse("^art.*"), SourceSpec::Topic("^art.*".into()));
-        assert_eq!(SourceSpec::parse("./a.ndjson"), SourceSpec::File("./a.ndjson".into()));
+        assert_eq!(
+            SourceSpec::parse("articles"),
+            SourceSpec::Topic("articles".into())
+        );
+        assert_eq!(
+            SourceSpec::parse("^art.*"),
+            SourceSpec::Topic("^art.*".into())
+        );
+        assert_eq!(
+            SourceSpec::parse("./a.ndjson"),
+            SourceSpec::File("./a.ndjson".into())
+        );
         assert_eq!(SourceSpec::parse("file:x"), SourceSpec::File("x".into()));
-        assert_eq!(SourceSpec::parse("missing.ndjson"), SourceSpec::Topic("missing.ndjson".into()));
+        assert_eq!(
+            SourceSpec::parse("missing.ndjson"),
+            SourceSpec::Topic("missing.ndjson".into())
+        );
     }
 }

@@ -110,7 +110,8 @@ impl<W: Write> Printer<W> {
             Style::Raw => {
                 if let Some(v) = &r.value {
                     if self.opts.terminal {
-                        self.line.extend_from_slice(escape::bytes_for_terminal(v).as_bytes());
+                        self.line
+                            .extend_from_slice(escape::bytes_for_terminal(v).as_bytes());
                     } else {
                         self.line.extend_from_slice(v);
                     }
@@ -119,7 +120,13 @@ impl<W: Write> Printer<W> {
             }
             Style::Json => {
                 let key = decode(self.opts.key_format, "key", r.key.as_deref(), r, report);
-                let value = decode(self.opts.value_format, "value", r.value.as_deref(), r, report);
+                let value = decode(
+                    self.opts.value_format,
+                    "value",
+                    r.value.as_deref(),
+                    r,
+                    report,
+                );
                 let obj = json_object(r, key.value, value.value);
                 serde_json::to_writer(&mut self.line, &obj).expect("JSON serializes");
                 self.line.push(b'\n');
@@ -131,7 +138,14 @@ impl<W: Write> Printer<W> {
                     Value::Null
                 };
                 let value = if t.needs_value {
-                    decode(self.opts.value_format, "value", r.value.as_deref(), r, report).value
+                    decode(
+                        self.opts.value_format,
+                        "value",
+                        r.value.as_deref(),
+                        r,
+                        report,
+                    )
+                    .value
                 } else {
                     Value::Null
                 };
@@ -164,7 +178,13 @@ impl<W: Write> Printer<W> {
     fn pretty(&mut self, r: &Record, report: &mut Report) {
         let c = Colors::new(self.opts.color);
         let key = decode(self.opts.key_format, "key", r.key.as_deref(), r, report);
-        let value = decode(self.opts.value_format, "value", r.value.as_deref(), r, report);
+        let value = decode(
+            self.opts.value_format,
+            "value",
+            r.value.as_deref(),
+            r,
+            report,
+        );
         let mut head = format!(
             "{}{}{}{}/{}@{}{}",
             c.topic, r.topic, c.reset, c.offset, r.partition, r.offset, c.reset
@@ -197,17 +217,36 @@ impl<W: Write> Printer<W> {
         }
         let body = match (&r.value, &value) {
             (None, _) => format!("{}(null: tombstone){}", c.dim, c.reset),
-            (Some(_), Decoded { value: v, json: true }) => {
-                serde_json::to_string_pretty(v).expect("JSON serializes")
-            }
-            (Some(_), Decoded { value: Value::String(s), .. }) if s.is_empty() => {
+            (
+                Some(_),
+                Decoded {
+                    value: v,
+                    json: true,
+                },
+            ) => serde_json::to_string_pretty(v).expect("JSON serializes"),
+            (
+                Some(_),
+                Decoded {
+                    value: Value::String(s),
+                    ..
+                },
+            ) if s.is_empty() => {
                 format!("{}(empty){}", c.dim, c.reset)
             }
-            (Some(_), Decoded { value: Value::String(s), .. }) => s.clone(),
+            (
+                Some(_),
+                Decoded {
+                    value: Value::String(s),
+                    ..
+                },
+            ) => s.clone(),
             (Some(_), Decoded { value: v, .. }) => v.to_string(),
         };
         let (head, body) = if self.opts.terminal {
-            (escape::for_terminal(&head).into_owned(), escape::for_terminal(&body).into_owned())
+            (
+                escape::for_terminal(&head).into_owned(),
+                escape::for_terminal(&body).into_owned(),
+            )
         } else {
             (head, body)
         };
@@ -228,6 +267,11 @@ impl<W: Write> Sink for Printer<W> {
         Ok(())
     }
 
+    fn idle(&mut self) -> anyhow::Result<()> {
+        self.out.flush()?;
+        Ok(())
+    }
+
     fn finish(&mut self, _report: &mut Report) -> anyhow::Result<()> {
         self.out.flush()?;
         Ok(())
@@ -245,7 +289,10 @@ pub fn json_object(r: &Record, key: Value, value: Value) -> Value {
         "timestamp".into(),
         r.timestamp.millis().map_or(Value::Null, Value::from),
     );
-    m.insert("timestamp_type".into(), Value::String(r.timestamp.kind().into()));
+    m.insert(
+        "timestamp_type".into(),
+        Value::String(r.timestamp.kind().into()),
+    );
     m.insert("key".into(), key);
     m.insert("headers".into(), headers_object(r));
     m.insert("value".into(), value);
@@ -294,7 +341,14 @@ impl Colors {
                 reset: "\x1b[0m",
             }
         } else {
-            Colors { topic: "", offset: "", dim: "", key: "", header: "", reset: "" }
+            Colors {
+                topic: "",
+                offset: "",
+                dim: "",
+                key: "",
+                header: "",
+                reset: "",
+            }
         }
     }
 }
@@ -314,9 +368,18 @@ mod tests {
             key: Some(b"a-1".to_vec()),
             value: Some(value.to_vec()),
             headers: vec![
-                Header { key: "h".into(), value: Some(b"1".to_vec()) },
-                Header { key: "h".into(), value: None },
-                Header { key: "h".into(), value: Some(b"3".to_vec()) },
+                Header {
+                    key: "h".into(),
+                    value: Some(b"1".to_vec()),
+                },
+                Header {
+                    key: "h".into(),
+                    value: None,
+                },
+                Header {
+                    key: "h".into(),
+                    value: Some(b"3".to_vec()),
+                },
             ],
         }
     }
@@ -377,6 +440,8 @@ mod tests {
         let mut report = Report::new(true);
         p.write(&rec(b"not json"), &mut report).unwrap();
         assert_eq!(report.bad, 1);
-        assert!(String::from_utf8(p.into_inner()).unwrap().contains("\"value\":\"not json\""));
+        assert!(String::from_utf8(p.into_inner())
+            .unwrap()
+            .contains("\"value\":\"not json\""));
     }
 }

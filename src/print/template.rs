@@ -71,20 +71,28 @@ impl Template {
                     chars.next();
                     text.push('}');
                 }
-                '}' => return Err(format!("template '{src}': unmatched '}}' (write '}}}}' for a brace)")),
+                '}' => {
+                    return Err(format!(
+                        "template '{src}': unmatched '}}' (write '}}}}' for a brace)"
+                    ))
+                }
                 '{' => {
                     let mut name = String::new();
                     loop {
                         match chars.next() {
                             Some('}') => break,
                             Some(c) => name.push(c),
-                            None => return Err(format!("template '{src}': '{{{name}' is not closed")),
+                            None => {
+                                return Err(format!("template '{src}': '{{{name}' is not closed"))
+                            }
                         }
                     }
                     if !text.is_empty() {
                         parts.push(Part::Text(std::mem::take(&mut text)));
                     }
-                    parts.push(placeholder(name.trim()).map_err(|e| format!("template '{src}': {e}"))?);
+                    parts.push(
+                        placeholder(name.trim()).map_err(|e| format!("template '{src}': {e}"))?,
+                    );
                 }
                 c => text.push(c),
             }
@@ -94,7 +102,11 @@ impl Template {
         }
         let needs_key = parts.iter().any(|p| matches!(p, Part::Key(_)));
         let needs_value = parts.iter().any(|p| matches!(p, Part::Value(_)));
-        Ok(Template { parts, needs_key, needs_value })
+        Ok(Template {
+            parts,
+            needs_key,
+            needs_value,
+        })
     }
 
     /// Render into `out` (no trailing newline).
@@ -152,7 +164,10 @@ fn placeholder(name: &str) -> Result<Part, String> {
         "key" => Part::Key(vec![]),
         "value" => Part::Value(vec![]),
         _ => {
-            if let Some(h) = name.strip_prefix("header.").or_else(|| name.strip_prefix("headers.")) {
+            if let Some(h) = name
+                .strip_prefix("header.")
+                .or_else(|| name.strip_prefix("headers."))
+            {
                 Part::Header(h.to_string())
             } else if let Some(p) = name.strip_prefix("key.") {
                 Part::Key(path(p)?)
@@ -224,15 +239,27 @@ mod tests {
             render("{topic}/{partition}@{offset} {key} {value.data.type}", &v),
             "articles/2@17 a-1 article_published"
         );
-        assert_eq!(render("{value.data.tags.1}|{value.nope}|{time}", &v), "2||1970-01-01T00:00:00.000Z");
-        assert_eq!(render("{{{header.producer}}}\\t{value.data}", &v), "{kotlin-api}\t{\"type\":\"article_published\",\"tags\":[\"x\",2]}");
+        assert_eq!(
+            render("{value.data.tags.1}|{value.nope}|{time}", &v),
+            "2||1970-01-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            render("{{{header.producer}}}\\t{value.data}", &v),
+            "{kotlin-api}\t{\"type\":\"article_published\",\"tags\":[\"x\",2]}"
+        );
     }
 
     #[test]
     fn errors_point_at_the_problem() {
-        assert!(Template::compile("{nope}").unwrap_err().contains("unknown placeholder '{nope}'"));
-        assert!(Template::compile("{topic").unwrap_err().contains("not closed"));
-        assert!(Template::compile("{value..x}").unwrap_err().contains("empty path"));
+        assert!(Template::compile("{nope}")
+            .unwrap_err()
+            .contains("unknown placeholder '{nope}'"));
+        assert!(Template::compile("{topic")
+            .unwrap_err()
+            .contains("not closed"));
+        assert!(Template::compile("{value..x}")
+            .unwrap_err()
+            .contains("empty path"));
         let t = Template::compile("{key} only").unwrap();
         assert!(t.needs_key && !t.needs_value);
     }

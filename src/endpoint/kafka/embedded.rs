@@ -3,8 +3,6 @@
 //! on 127.0.0.1 only and lives as long as the [`Embedded`] value. It has no offsets-for-times
 //! and no group listing; the source falls back to exact client-side time filtering.
 
-use std::sync::Arc;
-
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::DefaultProducerContext;
 
@@ -21,7 +19,7 @@ pub const DEMO_SEED: u64 = 42;
 /// A running mock cluster.
 pub struct Embedded {
     /// Kept for its lifetime: dropping it stops the brokers.
-    _cluster: Arc<MockCluster<'static, DefaultProducerContext>>,
+    _cluster: MockCluster<'static, DefaultProducerContext>,
     bootstrap: String,
     /// Records seeded at start.
     pub seeded: usize,
@@ -39,7 +37,7 @@ impl Embedded {
         }
         let bootstrap = cluster.bootstrap_servers();
         let emb = Embedded {
-            _cluster: Arc::new(cluster),
+            _cluster: cluster,
             bootstrap,
             seeded: 0,
         };
@@ -78,7 +76,10 @@ impl Embedded {
         }
         sink.finish(&mut report)?;
         if report.bad > 0 {
-            anyhow::bail!("{} demo records were not delivered to the embedded cluster", report.bad);
+            anyhow::bail!(
+                "{} demo records were not delivered to the embedded cluster",
+                report.bad
+            );
         }
         Ok(())
     }

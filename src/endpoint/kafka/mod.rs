@@ -109,8 +109,17 @@ impl Connection {
             .set("enable.partition.eof", "true")
             .set("allow.auto.create.topics", "false");
         // Set after the user's properties: the end-of-partition logic and the promise never to
-        // commit depend on them. No group.id: assignment-only reads need none, and without one
-        // nothing can be committed.
+        // commit depend on them. librdkafka's assign() needs a group.id, but assignment never
+        // joins the group and, with commits off, nothing is ever written for it: the broker
+        // never learns this name. It is unique so that nothing could ever collide with it.
+        cfg.set(
+            "group.id",
+            format!(
+                "evops-assign-{}-{:x}",
+                std::process::id(),
+                crate::position::now_millis()
+            ),
+        );
         BaseConsumer::from_config_and_context(&cfg, Ctx::new(self.settings.verbose))
             .map_err(config_error)
     }
@@ -187,8 +196,9 @@ pub fn resolve_topics(wanted: &[String], topics: &[TopicInfo]) -> anyhow::Result
     };
     for w in wanted {
         if w.starts_with('^') {
-            let re = regex::Regex::new(w)
-                .map_err(|e| Error::Usage(format!("topic pattern '{w}' is not a valid regex: {e}")))?;
+            let re = regex::Regex::new(w).map_err(|e| {
+                Error::Usage(format!("topic pattern '{w}' is not a valid regex: {e}"))
+            })?;
             let internal_ok = w.starts_with("^__");
             let mut any = false;
             for t in topics {
@@ -280,7 +290,11 @@ mod tests {
 
     #[test]
     fn resolves_names_and_patterns() {
-        let got = resolve_topics(&["users".into(), "^art.*".into(), "articles".into()], &topics()).unwrap();
+        let got = resolve_topics(
+            &["users".into(), "^art.*".into(), "articles".into()],
+            &topics(),
+        )
+        .unwrap();
         let names: Vec<_> = got.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["users", "articles", "article-views"]);
         let all = resolve_topics(&["^.*".into()], &topics()).unwrap();
@@ -300,8 +314,14 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted() {
-        assert_eq!(shown("sasl.password", "hunter2"), "sasl.password=<redacted>");
-        assert_eq!(shown("security.protocol", "SASL_SSL"), "security.protocol=SASL_SSL");
+        assert_eq!(
+            shown("sasl.password", "hunter2"),
+            "sasl.password=<redacted>"
+        );
+        assert_eq!(
+            shown("security.protocol", "SASL_SSL"),
+            "security.protocol=SASL_SSL"
+        );
         assert!(is_secret("ssl.key.password"));
         assert!(is_secret("sasl.oauthbearer.client.secret"));
     }

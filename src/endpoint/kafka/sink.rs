@@ -42,6 +42,9 @@ pub struct Target {
     pub placement: Placement,
 }
 
+/// Where a record came from (topic, partition, offset), carried through delivery reports.
+type SourceAt = (Arc<str>, i32, i64);
+
 /// A record that could not be delivered, and why.
 #[derive(Debug, Clone)]
 pub struct Failure {
@@ -66,7 +69,7 @@ impl ClientContext for DeliveryCtx {
 
 impl ProducerContext for DeliveryCtx {
     /// The source record's location, for failure reports.
-    type DeliveryOpaque = Box<(Arc<str>, i32, i64)>;
+    type DeliveryOpaque = Box<SourceAt>;
 
     fn delivery(&self, result: &DeliveryResult<'_>, source: Self::DeliveryOpaque) {
         match result {
@@ -125,8 +128,7 @@ pub struct ProducerSink {
 impl ProducerSink {
     pub fn open(conn: &Connection, target: Target) -> anyhow::Result<ProducerSink> {
         let mut cfg = conn.client_config();
-        cfg.set("enable.idempotence", "true")
-            .set("linger.ms", "5");
+        cfg.set("enable.idempotence", "true").set("linger.ms", "5");
         for (k, v) in &conn.settings.properties {
             cfg.set(k, v);
         }
@@ -227,7 +229,7 @@ impl Sink for ProducerSink {
                 value: h.value.as_deref(),
             });
         }
-        let mut rec: BaseRecord<'_, [u8], [u8], Box<(Arc<str>, i32, i64)>> =
+        let mut rec: BaseRecord<'_, [u8], [u8], Box<SourceAt>> =
             BaseRecord::with_opaque_to(&topic, Box::new((r.topic.clone(), r.partition, r.offset)));
         if let Some(k) = &r.key {
             rec = rec.key(k.as_slice());
@@ -270,7 +272,10 @@ impl Sink for ProducerSink {
             .context("not every record was delivered before the flush timeout")?;
         let failures = self.failures();
         for f in &failures[self.failures_reported..] {
-            report.bad(&f.record.location(), &format!("not delivered: {}", f.reason));
+            report.bad(
+                &f.record.location(),
+                &format!("not delivered: {}", f.reason),
+            );
             report.written = report.written.saturating_sub(1);
         }
         self.failures_reported = failures.len();

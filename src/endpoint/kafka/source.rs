@@ -145,6 +145,10 @@ impl KafkaSource {
                 eprintln!("evops: offsets-for-times unavailable ({why}); reading from the beginning and dropping earlier records");
             }
         }
+        if let (Start::Time(t), Some(Ok(_))) = (plan.start, &by_time) {
+            let lows: Vec<i64> = lows_highs.iter().map(|lh| lh.0).collect();
+            verify_time_starts(conn, &topics, &mut parts, &lows, t)?;
+        }
 
         // Stop offsets.
         let mut until_ms = None;
@@ -170,7 +174,8 @@ impl KafkaSource {
             };
         }
 
-        let topic_names: Vec<Arc<str>> = topics.iter().map(|t| Arc::from(t.name.as_str())).collect();
+        let topic_names: Vec<Arc<str>> =
+            topics.iter().map(|t| Arc::from(t.name.as_str())).collect();
         let mut index: Vec<Vec<Option<usize>>> = topics
             .iter()
             .map(|t| vec![None; t.partitions.iter().max().map_or(0, |m| *m as usize + 1)])
@@ -189,7 +194,13 @@ impl KafkaSource {
                 part.partition,
                 Offset::Offset(part.start),
             )
-            .map_err(|e| anyhow::anyhow!("cannot assign {}/{}: {e}", topics[part.topic].name, part.partition))?;
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot assign {}/{}: {e}",
+                    topics[part.topic].name,
+                    part.partition
+                )
+            })?;
         }
         consumer
             .assign(&tpl)
@@ -260,7 +271,11 @@ impl KafkaSource {
 
     /// `--until` in the future has come: stop every open partition at its current end.
     fn close_pending_until(&mut self) {
-        if !self.until_pending || self.until_ms.is_none_or(|u| crate::position::now_millis() < u) {
+        if !self.until_pending
+            || self
+                .until_ms
+                .is_none_or(|u| crate::position::now_millis() < u)
+        {
             return;
         }
         self.until_pending = false;
@@ -296,6 +311,68 @@ fn find_topic(topics: &[Arc<str>], last: &mut usize, name: &str) -> Option<usize
     let i = topics.iter().position(|t| &**t == name)?;
     *last = i;
     Some(i)
+}
+
+/// Make sure no record before a broker-given start offset is at or after the start time: a
+/// coarse broker may answer too late an offset (or "end" when it cannot search by time at all).
+/// Reads the record just before each answer with a short-lived consumer; where that record is
+/// already inside the range, the partition is read from its beginning instead, and the exact
+/// cut happens client-side.
+fn verify_time_starts(
+    conn: &Connection,
+    topics: &[super::TopicInfo],
+    parts: &mut [Part],
+    lows: &[i64],
+    t: i64,
+) -> anyhow::Result<()> {
+    let mut tpl = TopicPartitionList::new();
+    let mut pending = 0usize;
+    for (i, p) in parts.iter().enumerate() {
+        if p.start > lows[i] {
+            tpl.add_partition_offset(
+                &topics[p.topic].name,
+                p.partition,
+                Offset::Offset(p.start - 1),
+            )?;
+            pending += 1;
+        }
+    }
+    if pending == 0 {
+        return Ok(());
+    }
+    let probe = conn.consumer()?;
+    probe.assign(&tpl)?;
+    let deadline = std::time::Instant::now() + conn.settings.timeout;
+    let mut seen = HashSet::new();
+    while seen.len() < pending && std::time::Instant::now() < deadline {
+        if let Some(Ok(m)) = probe.poll(Duration::from_millis(100)) {
+            let Some(i) = parts
+                .iter()
+                .position(|p| p.partition == m.partition() && topics[p.topic].name == m.topic())
+            else {
+                continue;
+            };
+            if !seen.insert(i) {
+                continue;
+            }
+            let inside = m.timestamp().to_millis().is_some_and(|ts| ts >= t);
+            if m.offset() < parts[i].start && inside {
+                if conn.settings.verbose {
+                    eprintln!(
+                        "evops: the broker's offset for that time in {}/{} is too late; reading the partition from its beginning",
+                        m.topic(),
+                        m.partition()
+                    );
+                }
+                parts[i].start = lows[i];
+                parts[i].next = lows[i];
+            }
+            let mut done = TopicPartitionList::new();
+            done.add_partition(m.topic(), m.partition());
+            let _ = probe.pause(&done);
+        }
+    }
+    Ok(())
 }
 
 /// Offsets for a time per part; `Err` when the broker cannot answer (the mock cluster).

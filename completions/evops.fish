@@ -1,0 +1,94 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_evops_global_optspecs
+    string join \n b/brokers= X= profile= config= timeout= color= v/verbose q/quiet h/help V/version
+end
+
+function __fish_evops_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_evops_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_evops_using_subcommand
+    set -l cmd (__fish_evops_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c evops -n "__fish_evops_needs_command" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
+complete -c evops -n "__fish_evops_needs_command" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
+complete -c evops -n "__fish_evops_needs_command" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
+complete -c evops -n "__fish_evops_needs_command" -l config -d 'The config file [default: ~/.config/evops/config.toml]' -r -F
+complete -c evops -n "__fish_evops_needs_command" -l timeout -d 'How long to wait for the cluster before giving up' -r
+complete -c evops -n "__fish_evops_needs_command" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c evops -n "__fish_evops_needs_command" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
+complete -c evops -n "__fish_evops_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c evops -n "__fish_evops_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evops -n "__fish_evops_needs_command" -s V -l version -d 'Print version'
+complete -c evops -n "__fish_evops_needs_command" -f -a "tail" -d 'Read records from topics, capture files or stdin, and print them'
+complete -c evops -n "__fish_evops_needs_command" -f -a "demo" -d 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
+complete -c evops -n "__fish_evops_needs_command" -f -a "generate" -d 'Write man pages and shell completions (for packagers and the repo)'
+complete -c evops -n "__fish_evops_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evops -n "__fish_evops_using_subcommand tail" -s o -l from -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). [default: end; files: first line]' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l until -d 'Where to stop (exclusive): the --from forms, plus now and end' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l max -d 'Stop after printing this many records' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l key -d 'Only records whose key is exactly this (in --key-format)' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -s f -l format -d 'Output: pretty | json | capture | raw | a template such as \'{topic}/{partition}@{offset} {key} {value.data.type}\'. [default: pretty on a terminal, json otherwise]' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l config -d 'The config file [default: ~/.config/evops/config.toml]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand tail" -l timeout -d 'How long to wait for the cluster before giving up' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c evops -n "__fish_evops_using_subcommand tail" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e)'
+complete -c evops -n "__fish_evops_using_subcommand tail" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
+complete -c evops -n "__fish_evops_using_subcommand tail" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c evops -n "__fish_evops_using_subcommand tail" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evops -n "__fish_evops_using_subcommand tail" -s V -l version -d 'Print version'
+complete -c evops -n "__fish_evops_using_subcommand demo" -l rate -d 'Live events per second after the seeded history (0 for none)' -r
+complete -c evops -n "__fish_evops_using_subcommand demo" -l duration -d 'Stop by itself after this long (exit 0), e.g. 30s or 10m' -r
+complete -c evops -n "__fish_evops_using_subcommand demo" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
+complete -c evops -n "__fish_evops_using_subcommand demo" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
+complete -c evops -n "__fish_evops_using_subcommand demo" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
+complete -c evops -n "__fish_evops_using_subcommand demo" -l config -d 'The config file [default: ~/.config/evops/config.toml]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand demo" -l timeout -d 'How long to wait for the cluster before giving up' -r
+complete -c evops -n "__fish_evops_using_subcommand demo" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c evops -n "__fish_evops_using_subcommand demo" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
+complete -c evops -n "__fish_evops_using_subcommand demo" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c evops -n "__fish_evops_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evops -n "__fish_evops_using_subcommand demo" -s V -l version -d 'Print version'
+complete -c evops -n "__fish_evops_using_subcommand generate" -l out-dir -d 'The folder that receives man/ and completions/' -r -F
+complete -c evops -n "__fish_evops_using_subcommand generate" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
+complete -c evops -n "__fish_evops_using_subcommand generate" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
+complete -c evops -n "__fish_evops_using_subcommand generate" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
+complete -c evops -n "__fish_evops_using_subcommand generate" -l config -d 'The config file [default: ~/.config/evops/config.toml]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand generate" -l timeout -d 'How long to wait for the cluster before giving up' -r
+complete -c evops -n "__fish_evops_using_subcommand generate" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c evops -n "__fish_evops_using_subcommand generate" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
+complete -c evops -n "__fish_evops_using_subcommand generate" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c evops -n "__fish_evops_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evops -n "__fish_evops_using_subcommand generate" -s V -l version -d 'Print version'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo generate help" -f -a "tail" -d 'Read records from topics, capture files or stdin, and print them'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo generate help" -f -a "demo" -d 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo generate help" -f -a "generate" -d 'Write man pages and shell completions (for packagers and the repo)'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,87 @@
+//! `--brokers embedded` and `evops demo`: the mock cluster, seeded with the demo data set.
+
+use std::io::{BufRead, BufReader};
+use std::time::Duration;
+
+use crate::harness::{evops, now_ms};
+
+#[test]
+fn embedded_tail_reads_the_seeded_history() {
+    let out = evops(&[
+        "-b",
+        "embedded",
+        "tail",
+        "articles",
+        "-o",
+        "beginning",
+        "-e",
+        "-f",
+        "json",
+    ])
+    .run();
+    out.code(0);
+    let recs = out.json_lines();
+    assert!((250..400).contains(&recs.len()), "{} articles", recs.len());
+    assert!(recs.iter().all(|r| r["topic"] == "articles"));
+    let producers: std::collections::BTreeSet<_> = recs
+        .iter()
+        .map(|r| r["headers"]["producer"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        producers.into_iter().collect::<Vec<_>>(),
+        ["kotlin-api", "node-gateway"]
+    );
+    assert!(recs.iter().any(|r| r["value"]["data"]["id"] == "a-1234"));
+}
+
+#[test]
+fn embedded_time_seeks_are_exact_without_offsets_for_times() {
+    let before = now_ms();
+    let out = evops(&[
+        "-b", "embedded", "tail", "^.*", "-o", "2h", "--until", "1h", "-e", "-f", "json",
+    ])
+    .run();
+    out.code(0);
+    let recs = out.json_lines();
+    assert!(recs.len() > 50, "{}", recs.len());
+    let after = now_ms();
+    for r in &recs {
+        let ts = r["timestamp"].as_i64().unwrap();
+        assert!(
+            ts >= before - 2 * 3_600_000 && ts < after - 3_600_000,
+            "{r}"
+        );
+    }
+    let all = evops(&[
+        "-b",
+        "embedded",
+        "tail",
+        "^.*",
+        "-o",
+        "beginning",
+        "-e",
+        "-f",
+        "json",
+    ])
+    .run();
+    assert!(all.json_lines().len() > recs.len() * 2);
+}
+
+#[test]
+fn demo_prints_its_address_and_keeps_producing() {
+    let mut child = evops(&["demo", "--rate", "50", "--duration", "6s"]).spawn();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut addr = String::new();
+    out.read_line(&mut addr).unwrap();
+    let addr = addr.trim().to_string();
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    std::thread::sleep(Duration::from_millis(1500));
+    let live = evops(&[
+        "-b", &addr, "tail", "views", "comments", "bumps", "-o", "1m", "-e", "-f", "json",
+    ])
+    .run();
+    live.code(0);
+    assert!(!live.json_lines().is_empty(), "no live events");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}

@@ -1,0 +1,224 @@
+//! The test harness: run the real `evops` binary with a scrubbed environment, and reach the
+//! real broker that `tests/run.sh` started (its address in `EVOPS_TEST_BROKERS`, its CLI in
+//! `EVOPS_TEST_NISSHI`). Topic names are random so tests never collide.
+
+use std::io::{Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+
+/// The real broker's address. Tests that need it fail loudly without it: run `bash tests/run.sh`.
+pub fn broker() -> String {
+    std::env::var("EVOPS_TEST_BROKERS").unwrap_or_else(|_| {
+        panic!("EVOPS_TEST_BROKERS is not set: run the suite with `bash tests/run.sh`, which starts the real broker")
+    })
+}
+
+/// A fresh topic name.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}-{}-{nanos:x}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Create a topic on the real broker and return its name.
+pub fn topic(prefix: &str, partitions: i32) -> String {
+    let name = unique(prefix);
+    let nisshi =
+        std::env::var("EVOPS_TEST_NISSHI").expect("EVOPS_TEST_NISSHI (set by tests/run.sh)");
+    let out = Command::new(nisshi)
+        .args([
+            "topic",
+            "create",
+            &name,
+            "--partitions",
+            &partitions.to_string(),
+            "--silent",
+        ])
+        .args(["--broker", &format!("tcp://{}", broker())])
+        .output()
+        .expect("run nisshi topic create");
+    assert!(
+        out.status.success(),
+        "topic create: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    name
+}
+
+/// A record to produce, independent of evops's own types.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rec {
+    pub partition: i32,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<(String, Option<Vec<u8>>)>,
+    pub timestamp: i64,
+}
+
+/// Produce with rdkafka directly (not through evops) and wait for every delivery.
+pub fn produce(brokers: &str, topic: &str, recs: &[Rec]) {
+    let p: BaseProducer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("linger.ms", "0")
+        .create()
+        .expect("producer");
+    for r in recs {
+        let mut h = OwnedHeaders::new();
+        for (k, v) in &r.headers {
+            h = h.insert(Header {
+                key: k,
+                value: v.as_deref(),
+            });
+        }
+        let mut br: BaseRecord<'_, [u8], [u8]> = BaseRecord::to(topic)
+            .partition(r.partition)
+            .timestamp(r.timestamp);
+        if let Some(k) = &r.key {
+            br = br.key(k.as_slice());
+        }
+        if let Some(v) = &r.value {
+            br = br.payload(v.as_slice());
+        }
+        if !r.headers.is_empty() {
+            br = br.headers(h);
+        }
+        p.send(br).map_err(|(e, _)| e).expect("send");
+        p.poll(Duration::ZERO);
+    }
+    p.flush(Duration::from_secs(30)).expect("flush");
+}
+
+/// What a finished `evops` run left behind.
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn text(&self) -> String {
+        String::from_utf8(self.stdout.clone()).expect("utf-8 stdout")
+    }
+    pub fn lines(&self) -> Vec<String> {
+        self.text().lines().map(str::to_string).collect()
+    }
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.lines()
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+            .collect()
+    }
+    /// Assert the exit code, showing stderr when it is wrong.
+    pub fn code(&self, want: i32) -> &Output {
+        assert_eq!(self.code, want, "exit code; stderr:\n{}", self.stderr);
+        self
+    }
+}
+
+/// A command line for the `evops` binary.
+pub struct Evops {
+    cmd: Command,
+    stdin: Option<Vec<u8>>,
+    timeout: Duration,
+}
+
+/// `evops ARGS...` with an empty environment (no user config, no colour surprises).
+pub fn evops(args: &[&str]) -> Evops {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_evops"));
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir().join("evops-test-home"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    Evops {
+        cmd,
+        stdin: None,
+        timeout: Duration::from_secs(60),
+    }
+}
+
+impl Evops {
+    pub fn env(mut self, k: &str, v: &str) -> Evops {
+        self.cmd.env(k, v);
+        self
+    }
+    pub fn stdin(mut self, data: impl Into<Vec<u8>>) -> Evops {
+        self.stdin = Some(data.into());
+        self.cmd.stdin(Stdio::piped());
+        self
+    }
+    pub fn timeout(mut self, t: Duration) -> Evops {
+        self.timeout = t;
+        self
+    }
+    pub fn spawn(mut self) -> Child {
+        self.cmd.spawn().expect("spawn evops")
+    }
+
+    /// Run to the end (killed and failed after the timeout).
+    pub fn run(mut self) -> Output {
+        let mut child = self.cmd.spawn().expect("spawn evops");
+        if let Some(data) = self.stdin.take() {
+            let mut stdin = child.stdin.take().unwrap();
+            std::thread::spawn(move || {
+                let _ = stdin.write_all(&data);
+            });
+        }
+        let mut out = child.stdout.take().unwrap();
+        let mut err = child.stderr.take().unwrap();
+        let t_out = std::thread::spawn(move || {
+            let mut b = Vec::new();
+            let _ = out.read_to_end(&mut b);
+            b
+        });
+        let t_err = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = err.read_to_string(&mut s);
+            s
+        });
+        let deadline = Instant::now() + self.timeout;
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "evops did not finish within {:?}; stderr: {}",
+                    self.timeout,
+                    t_err.join().unwrap()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        Output {
+            code: status.code().unwrap_or(-1),
+            stdout: t_out.join().unwrap(),
+            stderr: t_err.join().unwrap(),
+        }
+    }
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}

@@ -1,0 +1,8 @@
+//! The integration suite: one binary, one file per subcommand, against the real `evops` binary,
+//! the real broker started by `tests/run.sh`, and librdkafka's mock cluster (`-b embedded`).
+
+mod demo;
+mod generate;
+mod harness;
+mod sink;
+mod tail;

@@ -1,0 +1,707 @@
+//! `evops tail` against the real broker: every `--from` / `--until` form, several topics,
+//! formats, errors, Ctrl-C, closed pipes, and the promise to leave no consumer group behind.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::Value;
+
+use crate::harness::{broker, evops, now_ms, produce, topic, Rec};
+
+/// Decode a capture field independently of evops: string, {"base64"} or null.
+fn bytes(v: &Value) -> Option<Vec<u8>> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.as_bytes().to_vec()),
+        Value::Object(m) => Some(
+            base64::engine::general_purpose::STANDARD
+                .decode(m["base64"].as_str().unwrap())
+                .unwrap(),
+        ),
+        other => panic!("unexpected capture field {other}"),
+    }
+}
+
+fn tricky_records(base_ts: i64) -> Vec<Rec> {
+    let mut recs = vec![
+        Rec {
+            partition: 0,
+            key: None,
+            value: Some(b"null key".to_vec()),
+            headers: vec![],
+            timestamp: base_ts,
+        },
+        Rec {
+            partition: 0,
+            key: Some(vec![]),
+            value: Some(vec![]),
+            headers: vec![],
+            timestamp: base_ts + 1,
+        },
+        Rec {
+            partition: 1,
+            key: Some(b"k".to_vec()),
+            value: None,
+            headers: vec![("tomb".into(), None)],
+            timestamp: base_ts + 2,
+        },
+        Rec {
+            partition: 1,
+            key: Some(vec![0xff, 0x00, 0xfe]),
+            value: Some(vec![0, 159, 146, 150, 0xc3, 0x28, b'\n', b'\r']),
+            headers: vec![
+                ("dup".into(), Some(b"1".to_vec())),
+                ("dup".into(), Some(vec![0xff])),
+                ("empty".into(), Some(vec![])),
+                ("null".into(), None),
+            ],
+            timestamp: base_ts + 3,
+        },
+        Rec {
+            partition: 2,
+            key: Some("ключ ✓".as_bytes().to_vec()),
+            value: Some(br#"{"data":{"id":"x"}}"#.to_vec()),
+            headers: vec![("h".into(), Some(b"v".to_vec()))],
+            timestamp: 1,
+        },
+    ];
+    for i in 0..20 {
+        recs.push(Rec {
+            partition: i % 3,
+            key: Some(format!("key-{i}").into_bytes()),
+            value: Some(format!("{{\"n\":{i}}}").into_bytes()),
+            headers: vec![],
+            timestamp: base_ts + 100 + i as i64,
+        });
+    }
+    recs
+}
+
+/// Parse capture lines into (partition, Rec) in the order printed.
+fn parse_capture(out: &[u8]) -> Vec<(String, i64, Rec)> {
+    String::from_utf8(out.to_vec())
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            assert_eq!(v["timestamp_type"], "create", "{l}");
+            let rec = Rec {
+                partition: v["partition"].as_i64().unwrap() as i32,
+                key: bytes(&v["key"]),
+                value: bytes(&v["value"]),
+                headers: v["headers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|h| (h["key"].as_str().unwrap().to_string(), bytes(&h["value"])))
+                    .collect(),
+                timestamp: v["timestamp"].as_i64().unwrap(),
+            };
+            (
+                v["topic"].as_str().unwrap().to_string(),
+                v["offset"].as_i64().unwrap(),
+                rec,
+            )
+        })
+        .collect()
+}
+
+fn by_partition(recs: impl IntoIterator<Item = Rec>) -> BTreeMap<i32, Vec<Rec>> {
+    let mut m: BTreeMap<i32, Vec<Rec>> = BTreeMap::new();
+    for r in recs {
+        m.entry(r.partition).or_default().push(r);
+    }
+    m
+}
+
+#[test]
+fn capture_is_lossless_byte_for_byte() {
+    let b = broker();
+    let t = topic("capture", 3);
+    let sent = tricky_records(now_ms() - 60_000);
+    produce(&b, &t, &sent);
+    let out = evops(&[
+        "-b",
+        &b,
+        "tail",
+        &t,
+        "-o",
+        "beginning",
+        "-e",
+        "-f",
+        "capture",
+    ])
+    .run();
+    out.code(0);
+    let got = parse_capture(&out.stdout);
+    assert!(got.iter().all(|(topic, _, _)| topic == &t));
+    // Offsets are dense from 0 within each partition.
+    for p in 0..3 {
+        let offs: Vec<i64> = got
+            .iter()
+            .filter(|(_, _, r)| r.partition == p)
+            .map(|(_, o, _)| *o)
+            .collect();
+        assert_eq!(offs, (0..offs.len() as i64).collect::<Vec<_>>());
+    }
+    assert_eq!(
+        by_partition(got.into_iter().map(|(_, _, r)| r)),
+        by_partition(sent)
+    );
+}
+
+/// One partition, 20 records one minute apart, on half-minute marks so no bound is ambiguous.
+fn timeline() -> (String, String, Vec<i64>) {
+    let b = broker();
+    let t = topic("timeline", 1);
+    let base = now_ms() - 30 * 60_000;
+    let ts: Vec<i64> = (0..20).map(|i| base + i * 60_000 + 30_000).collect();
+    let recs: Vec<Rec> = ts
+        .iter()
+        .enumerate()
+        .map(|(i, &ts)| Rec {
+            partition: 0,
+            key: Some(format!("k{i}").into_bytes()),
+            value: Some(format!("v{i}").into_bytes()),
+            headers: vec![],
+            timestamp: ts,
+        })
+        .collect();
+    produce(&b, &t, &recs);
+    (b, t, ts)
+}
+
+fn values(b: &str, t: &str, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["-b", b, "tail", t, "-f", "raw"];
+    all.extend_from_slice(args);
+    let out = evops(&all).timeout(Duration::from_secs(30)).run();
+    out.code(0);
+    out.lines()
+}
+
+fn range(a: usize, b: usize) -> Vec<String> {
+    (a..b).map(|i| format!("v{i}")).collect()
+}
+
+#[test]
+fn every_from_and_until_form() {
+    let (b, t, ts) = timeline();
+    let rfc = |ms: i64| {
+        time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+            .unwrap()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    assert_eq!(values(&b, &t, &["-o", "beginning", "-e"]), range(0, 20));
+    assert_eq!(values(&b, &t, &["-o", "end", "-e"]), range(0, 0));
+    assert_eq!(values(&b, &t, &["-e"]), range(0, 0), "default is end");
+    assert_eq!(values(&b, &t, &["-o", "3", "-e"]), range(3, 20));
+    assert_eq!(values(&b, &t, &["-o", "-4", "-e"]), range(16, 20));
+    assert_eq!(values(&b, &t, &["-o", "-400", "-e"]), range(0, 20));
+    assert_eq!(
+        values(&b, &t, &["-o", &format!("s@{}", ts[5]), "-e"]),
+        range(5, 20)
+    );
+    assert_eq!(
+        values(&b, &t, &["-o", &format!("@{}", ts[5] - 1), "-e"]),
+        range(5, 20)
+    );
+    assert_eq!(values(&b, &t, &["-o", &rfc(ts[5]), "-e"]), range(5, 20));
+    assert_eq!(values(&b, &t, &["-o", "15m", "-e"]), range(15, 20));
+    assert_eq!(values(&b, &t, &["--from", "1h", "-e"]), range(0, 20));
+    // --until, with and without -e: a past time or offset ends the read by itself.
+    assert_eq!(
+        values(&b, &t, &["-o", "beginning", "--until", "7"]),
+        range(0, 7)
+    );
+    assert_eq!(
+        values(&b, &t, &["-o", "beginning", "--until", "-5"]),
+        range(0, 15)
+    );
+    assert_eq!(
+        values(
+            &b,
+            &t,
+            &["-o", "beginning", "--until", &format!("s@{}", ts[12])]
+        ),
+        range(0, 12)
+    );
+    assert_eq!(
+        values(&b, &t, &["-o", "2", "--until", &rfc(ts[12] + 1), "-e"]),
+        range(2, 13)
+    );
+    assert_eq!(
+        values(&b, &t, &["-o", "20m", "--until", "15m"]),
+        range(10, 15)
+    );
+    assert_eq!(
+        values(&b, &t, &["-o", "beginning", "--until", "now"]),
+        range(0, 20)
+    );
+    assert_eq!(
+        values(&b, &t, &["-o", "beginning", "--until", "end"]),
+        range(0, 20)
+    );
+    assert_eq!(
+        values(&b, &t, &["-o", "beginning", "-e", "--max", "3"]),
+        range(0, 3)
+    );
+}
+
+#[test]
+fn a_future_until_waits_for_the_clock_then_stops() {
+    let (b, t, _) = timeline();
+    let started = Instant::now();
+    let until = format!("@{}", now_ms() + 1500);
+    assert_eq!(
+        values(&b, &t, &["-o", "-2", "--until", &until]),
+        range(18, 20)
+    );
+    assert!(started.elapsed() >= Duration::from_millis(1400));
+}
+
+#[test]
+fn several_topics_and_patterns_partitions_and_keys() {
+    let b = broker();
+    let prefix = crate::harness::unique("multi");
+    let mk = |suffix: &str, n: i32| {
+        let name = format!("{prefix}-{suffix}");
+        let out = std::process::Command::new(std::env::var("EVOPS_TEST_NISSHI").unwrap())
+            .args([
+                "topic",
+                "create",
+                &name,
+                "--partitions",
+                &n.to_string(),
+                "--silent",
+                "--broker",
+                &format!("tcp://{b}"),
+            ])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        name
+    };
+    let a = mk("a", 2);
+    let c = mk("c", 1);
+    let rec = |p: i32, k: &str| Rec {
+        partition: p,
+        key: Some(k.as_bytes().to_vec()),
+        value: Some(format!("{k}@{p}").into_bytes()),
+        headers: vec![],
+        timestamp: now_ms(),
+    };
+    produce(&b, &a, &[rec(0, "x"), rec(1, "y"), rec(1, "x")]);
+    produce(&b, &c, &[rec(0, "z")]);
+    let mut both = values(&b, &a, &["-o", "beginning", "-e"]);
+    both.sort();
+    assert_eq!(both, ["x@0", "x@1", "y@1"]);
+    let out = evops(&[
+        "-b",
+        &b,
+        "tail",
+        &a,
+        &c,
+        "-o",
+        "beginning",
+        "-e",
+        "-f",
+        "{topic} {value}",
+    ])
+    .run();
+    out.code(0);
+    assert_eq!(out.lines().len(), 4);
+    let out = evops(&[
+        "-b",
+        &b,
+        "tail",
+        &format!("^{prefix}-.*"),
+        "-o",
+        "beginning",
+        "-e",
+        "-f",
+        "{topic}",
+    ])
+    .run();
+    out.code(0);
+    let mut topics = out.lines();
+    topics.sort();
+    topics.dedup();
+    assert_eq!(topics, [a.clone(), c.clone()]);
+    assert_eq!(
+        values(&b, &a, &["-o", "beginning", "-e", "-p", "1"]),
+        ["y@1", "x@1"]
+    );
+    let mut keyed = values(&b, &a, &["-o", "beginning", "-e", "--key", "x"]);
+    keyed.sort();
+    assert_eq!(keyed, ["x@0", "x@1"]);
+    let out = evops(&["-b", &b, "tail", &a, "-p", "7", "-e"]).run();
+    out.code(2);
+    assert!(
+        out.stderr.contains("partition 7 does not exist"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn output_formats() {
+    let b = broker();
+    let t = topic("formats", 1);
+    produce(
+        &b,
+        &t,
+        &[Rec {
+            partition: 0,
+            key: Some(vec![0, 0, 0, 42]),
+            value: Some(br#"{"data":{"id":"a-1","type":"article_published"}}"#.to_vec()),
+            headers: vec![("producer".into(), Some(b"kotlin-api".to_vec()))],
+            timestamp: 1_763_892_000_000,
+        }],
+    );
+    let run = |args: &[&str]| {
+        let mut all = vec![
+            "-b",
+            b.as_str(),
+            "tail",
+            t.as_str(),
+            "-o",
+            "beginning",
+            "-e",
+        ];
+        all.extend_from_slice(args);
+        let out = evops(&all).run();
+        out.code(0);
+        out
+    };
+    let json = run(&["-f", "json", "--key-format", "int32"]).json_lines();
+    assert_eq!(json.len(), 1);
+    assert_eq!(json[0]["key"], 42);
+    assert_eq!(json[0]["value"]["data"]["type"], "article_published");
+    assert_eq!(json[0]["headers"]["producer"], "kotlin-api");
+    assert_eq!(json[0]["timestamp"], 1_763_892_000_000i64);
+    assert_eq!(json[0]["offset"], 0);
+    // Piped output defaults to JSON lines.
+    assert_eq!(run(&[]).json_lines()[0]["value"]["data"]["id"], "a-1");
+    assert_eq!(
+        run(&["-f", "raw"]).text(),
+        "{\"data\":{\"id\":\"a-1\",\"type\":\"article_published\"}}\n"
+    );
+    assert_eq!(
+        run(&[
+            "-f",
+            "{topic}/{partition}@{offset} {key} {value.data.type} {header.producer} {time}",
+            "--key-format",
+            "hex"
+        ])
+        .text(),
+        format!("{t}/0@0 0000002a article_published kotlin-api 2025-11-23T10:00:00.000Z\n")
+    );
+    let pretty = run(&["-f", "pretty", "--key-format", "int32"]);
+    let text = pretty.text();
+    assert!(
+        text.starts_with(&format!(
+            "{t}/0@0  2025-11-23T10:00:00.000Z  key=42  producer=kotlin-api\n"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("\n{\n  \"data\": {"), "{text}");
+    assert!(!text.contains('\x1b'), "no colour when piped");
+    assert_eq!(pretty.code, 0);
+    let coloured = run(&["-f", "pretty", "--color", "always"]);
+    assert!(coloured.text().contains("\x1b[1;36m"));
+    // A value that is not what --value-format says is a finding: shown anyway, exit 1.
+    let out = evops(&[
+        "-b",
+        &b,
+        "tail",
+        &t,
+        "-o",
+        "beginning",
+        "-e",
+        "-f",
+        "json",
+        "--value-format",
+        "int32",
+    ])
+    .run();
+    out.code(1);
+    assert!(
+        out.stderr
+            .contains(&format!("{t}/0@0: value: int32 needs 4 bytes")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.json_lines().len(), 1);
+}
+
+#[test]
+fn unknown_topic_suggests_and_exits_2() {
+    let b = broker();
+    let t = topic("suggest-me", 1);
+    let typo = format!("{}x", &t[..t.len() - 1]);
+    let out = evops(&["-b", &b, "tail", &typo, "-e"]).run();
+    out.code(2);
+    assert!(
+        out.stderr
+            .contains(&format!("topic '{typo}' does not exist (did you mean")),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(&t), "{}", out.stderr);
+    let out = evops(&["-b", &b, "tail", "^no-such-topic-.*", "-e"]).run();
+    out.code(2);
+    assert!(out.stderr.contains("matches no topic"));
+}
+
+#[test]
+fn unreachable_broker_fails_within_the_timeout() {
+    let started = Instant::now();
+    let out = evops(&[
+        "-b",
+        "127.0.0.1:9",
+        "--timeout",
+        "2s",
+        "tail",
+        "anything",
+        "-e",
+        "-X",
+        "sasl.password=hunter2",
+        "-v",
+    ])
+    .run();
+    out.code(2);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        out.stderr
+            .contains("cannot reach Kafka at 127.0.0.1:9 within 2s"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("hunter2"),
+        "a secret leaked: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("sasl.password=<redacted>"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn bad_option_values_show_the_accepted_forms() {
+    for (args, want) in [
+        (
+            vec!["tail", "t", "-o", "yesterday"],
+            "accepted: beginning | end",
+        ),
+        (vec!["tail", "t", "--until", "soon"], "accepted: now |"),
+        (
+            vec!["tail", "t", "-f", "xml"],
+            "accepted: pretty, json, capture, raw",
+        ),
+        (
+            vec!["tail", "t", "-f", "{nope}"],
+            "unknown placeholder '{nope}'",
+        ),
+        (
+            vec!["tail", "t", "--value-format", "yaml"],
+            "accepted: auto, string, json",
+        ),
+        (vec!["--timeout", "10", "tail", "t"], "with a unit"),
+        (vec!["-X", "novalue", "tail", "t"], "KEY=VALUE"),
+    ] {
+        let out = evops(&args).run();
+        out.code(2);
+        assert!(out.stderr.contains(want), "{args:?}: {}", out.stderr);
+    }
+    let out = evops(&["tail", "t", "-e"]).run();
+    out.code(2);
+    assert!(out.stderr.contains("no brokers given"), "{}", out.stderr);
+}
+
+#[test]
+fn no_consumer_group_is_left_behind() {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let b = broker();
+    let t = topic("nogroup", 2);
+    produce(
+        &b,
+        &t,
+        &[Rec {
+            partition: 1,
+            key: None,
+            value: Some(b"v".to_vec()),
+            headers: vec![],
+            timestamp: now_ms(),
+        }],
+    );
+    evops(&["-b", &b, "tail", &t, "-o", "beginning", "-e"])
+        .run()
+        .code(0);
+    // A control: a group that did commit must show up, or the check below proves nothing.
+    let control = crate::harness::unique("control-group");
+    let c: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", &b)
+        .set("group.id", &control)
+        .set("session.timeout.ms", "6000")
+        .create()
+        .unwrap();
+    let mut tpl = rdkafka::TopicPartitionList::new();
+    tpl.add_partition_offset(&t, 1, rdkafka::Offset::Offset(1))
+        .unwrap();
+    c.commit(&tpl, rdkafka::consumer::CommitMode::Sync)
+        .expect("control commit");
+    let groups = c
+        .fetch_group_list(None, Duration::from_secs(10))
+        .expect("ListGroups");
+    let names: Vec<&str> = groups.groups().iter().map(|g| g.name()).collect();
+    assert!(
+        names.contains(&control.as_str()),
+        "the control group is not listed: {names:?}"
+    );
+    assert!(
+        names.iter().all(|n| !n.starts_with("evops")),
+        "groups on the broker: {names:?}"
+    );
+}
+
+#[test]
+fn ctrl_c_stops_cleanly_with_a_summary() {
+    let b = broker();
+    let t = topic("sigint", 1);
+    produce(
+        &b,
+        &t,
+        &[Rec {
+            partition: 0,
+            key: None,
+            value: Some(b"one".to_vec()),
+            headers: vec![],
+            timestamp: now_ms(),
+        }],
+    );
+    let mut child = evops(&["-b", &b, "tail", &t, "-o", "beginning", "-f", "raw"]).spawn();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "one");
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(
+        err.contains("1 read, 1 written") && err.contains("interrupted"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_closed_pipe_exits_0_quietly() {
+    let b = broker();
+    let t = topic("pipe", 1);
+    let recs: Vec<Rec> = (0..5000)
+        .map(|i| Rec {
+            partition: 0,
+            key: None,
+            value: Some(format!("{i:0>200}").into_bytes()),
+            headers: vec![],
+            timestamp: now_ms(),
+        })
+        .collect();
+    produce(&b, &t, &recs);
+    let mut child = evops(&["-b", &b, "tail", &t, "-o", "beginning", "-e", "-f", "raw"]).spawn();
+    {
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        assert!(lines.next().unwrap().is_ok());
+    } // `| head -1`: the reader goes away.
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert_eq!(err, "");
+}
+
+#[test]
+fn capture_files_and_stdin_are_sources_and_bad_lines_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.ndjson");
+    let good = |o: i64| {
+        format!("{{\"topic\":\"t\",\"partition\":0,\"offset\":{o},\"timestamp\":{},\"key\":\"k\",\"value\":\"v{o}\"}}\n", 1000 + o)
+    };
+    std::fs::write(&path, format!("{}{{oops\n{}", good(0), good(1))).unwrap();
+    let p = path.to_str().unwrap();
+    let out = evops(&["tail", p, "-f", "raw"]).run();
+    out.code(1);
+    assert_eq!(out.lines(), ["v0", "v1"]);
+    assert!(
+        out.stderr.contains(&format!("{p}:2: not a capture line")),
+        "{}",
+        out.stderr
+    );
+    let out = evops(&["tail", "-", "-f", "raw", "-o", "1"])
+        .stdin(format!("{}{}", good(0), good(1)))
+        .run();
+    out.code(0);
+    assert_eq!(out.lines(), ["v1"]);
+    let out = evops(&["tail", p, "-o", "end"]).run();
+    out.code(2);
+    assert!(out.stderr.contains("need a topic"), "{}", out.stderr);
+}
+
+#[test]
+fn profiles_supply_brokers_and_properties() {
+    let b = broker();
+    let t = topic("profile", 1);
+    produce(
+        &b,
+        &t,
+        &[Rec {
+            partition: 0,
+            key: None,
+            value: Some(b"via profile".to_vec()),
+            headers: vec![],
+            timestamp: now_ms(),
+        }],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, format!("[profiles.test]\nbrokers = \"{b}\"\n[profiles.test.properties]\n\"fetch.wait.max.ms\" = \"50\"\n")).unwrap();
+    let out = evops(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--profile",
+        "test",
+        "tail",
+        &t,
+        "-o",
+        "beginning",
+        "-e",
+        "-f",
+        "raw",
+    ])
+    .run();
+    out.code(0);
+    assert_eq!(out.text(), "via profile\n");
+    let out = evops(&["tail", &t, "-e"])
+        .env("EVOPS_CONFIG", cfg.to_str().unwrap())
+        .env("EVOPS_PROFILE", "nope")
+        .run();
+    out.code(2);
+    assert!(
+        out.stderr.contains("no profile 'nope'") && out.stderr.contains("test"),
+        "{}",
+        out.stderr
+    );
+}
