@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Benchmark (not a timed test): evops against kcat on the same broker and data, in one run.
+#
+#   bash tests/bench.sh [RECORDS]        # default 1000000
+#
+# Produces RECORDS JSON events of about 300 bytes into a 6-partition topic on a fresh nisshi,
+# then times reading all of it to /dev/null: evops -f raw, evops -f json, kcat -f '%s\n'.
+# Debian's kcat links librdkafka 2.0.2, which cannot parse this broker's ApiVersions v3 reply
+# ("Read underflow", fixed in 2.2.0), so kcat runs against a librdkafka.so.1 built from the very
+# source that rdkafka-sys compiles into evops: both tools use the same librdkafka.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source tests/broker.sh
+
+records="${1:-1000000}"
+runs="${BENCH_RUNS:-3}"
+ensure_packages build-essential pkg-config cmake libssl-dev libsasl2-dev zlib1g-dev libzstd-dev kcat python3 bc
+ensure_nisshi
+
+# The librdkafka that evops bundles, as a shared library for kcat.
+sys_dir=$(cargo metadata --format-version 1 --locked | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+print(next(p["manifest_path"] for p in m["packages"] if p["name"] == "rdkafka-sys").rsplit("/", 1)[0])')
+version=$(basename "$sys_dir" | sed 's/.*+//')
+lib_dir="$cache/librdkafka-$version"
+if [ ! -f "$lib_dir/src/librdkafka.so.1" ]; then
+  say "building librdkafka $version (shared) from $sys_dir/librdkafka"
+  rm -rf "$lib_dir" && cp -r "$sys_dir/librdkafka" "$lib_dir"
+  (cd "$lib_dir" && ./configure --install-deps=no --enable-ssl --enable-zstd --disable-lz4-ext >/dev/null && make -j"$(nproc)" -C src >/dev/null)
+fi
+kcat_() { LD_LIBRARY_PATH="$lib_dir/src" kcat "$@"; }
+kcat_ -V 2>&1 | grep -q "librdkafka version $version" || { kcat_ -V >&2; echo "kcat does not use librdkafka $version" >&2; exit 2; }
+
+cargo build --release --locked -q
+evops=target/release/evops
+
+start_broker
+topic="bench-$$"
+create_topic "$topic" 6
+
+data=$(mktemp)
+say "generating $records events"
+python3 - "$records" > "$data" <<'PY'
+import json, random, sys
+n = int(sys.argv[1]); r = random.Random(7)
+kinds = ["article_published", "article_viewed", "comment_posted", "article_bumped", "user_registered"]
+for i in range(n):
+    ev = {"data": {"id": f"a-{r.randrange(100000)}", "type": r.choice(kinds),
+                   "attributes": {"user_id": f"u-{r.randrange(50000)}", "title": "Ten years with an MX-5",
+                                  "tribe_id": f"t-{r.randrange(40):02}", "duration_ms": r.randrange(120000),
+                                  "referrer": r.choice(["feed", "search", "tribe"])}},
+          "meta": {"created_at": "2026-11-23T10:00:00.000Z", "host": "api-1.eu-west-1"}}
+    line = json.dumps(ev, separators=(",", ":"))
+    print(line + " " * max(0, 300 - len(line)))
+PY
+say "producing with kcat"
+kcat_ -P -b "$BROKER" -t "$topic" -X linger.ms=50 -X batch.num.messages=10000 -l "$data"
+rm -f "$data"
+
+count=$("$evops" -b "$BROKER" tail "$topic" -o beginning -e -f raw | wc -l)
+kcount=$(kcat_ -C -b "$BROKER" -t "$topic" -o beginning -e -q -f '%s\n' | wc -l)
+[ "$count" -eq "$records" ] && [ "$kcount" -eq "$records" ] || { echo "counts differ: evops $count, kcat $kcount, produced $records" >&2; exit 2; }
+
+best() { # best wall time of $runs runs of a command, in seconds
+  local best=999999 t s e
+  for _ in $(seq 1 "$runs"); do
+    s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
+    t=$(echo "$e - $s" | bc -l)
+    best=$(echo "if ($t < $best) $t else $best" | bc -l)
+  done
+  echo "$best"
+}
+say "timing (best of $runs)"
+t_kcat=$(best kcat_ -C -b "$BROKER" -t "$topic" -o beginning -e -q -f '%s\n')
+t_raw=$(best "$evops" -b "$BROKER" tail "$topic" -o beginning -e -f raw)
+t_json=$(best "$evops" -b "$BROKER" tail "$topic" -o beginning -e -f json)
+rate() { echo "$records / $1" | bc -l | xargs printf '%.0f'; }
+printf '\n%-40s %10s %12s %8s\n' "command" "seconds" "msgs/s" "vs kcat"
+printf '%-40s %10.2f %12s %8s\n' "kcat -C -e -f '%s\\n'" "$t_kcat" "$(rate "$t_kcat")" "1.00x"
+printf '%-40s %10.2f %12s %8s\n' "evops tail -e -f raw" "$t_raw" "$(rate "$t_raw")" "$(echo "$t_kcat / $t_raw" | bc -l | xargs printf '%.2fx')"
+printf '%-40s %10.2f %12s %8s\n' "evops tail -e -f json" "$t_json" "$(rate "$t_json")" "$(echo "$t_kcat / $t_json" | bc -l | xargs printf '%.2fx')"
+echo "($records records of ~300 bytes, 6 partitions, nisshi $nisshi_version on 127.0.0.1, librdkafka $version for both)"
