@@ -78,6 +78,7 @@ pub fn run(
         Err(e) if is_broken_pipe(&e) => return Ok(Ended::BrokenPipe),
         other => other?,
     }
+    source.commit()?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

@@ -27,10 +27,10 @@ lib_dir="$cache/librdkafka-$version"
 if [ ! -f "$lib_dir/src/librdkafka.so.1" ]; then
   say "building librdkafka $version (shared) from $sys_dir/librdkafka"
   rm -rf "$lib_dir" && cp -r "$sys_dir/librdkafka" "$lib_dir"
-  (cd "$lib_dir" && ./configure --install-deps=no --enable-ssl --enable-zstd --disable-lz4-ext >/dev/null && make -j"$(nproc)" -C src >/dev/null)
+  (cd "$lib_dir" && ./configure --enable-ssl --enable-zstd --disable-lz4-ext >/dev/null && make -j"$(nproc)" -C src >/dev/null)
 fi
 kcat_() { LD_LIBRARY_PATH="$lib_dir/src" kcat "$@"; }
-kcat_ -V 2>&1 | grep -q "librdkafka version $version" || { kcat_ -V >&2; echo "kcat does not use librdkafka $version" >&2; exit 2; }
+kcat_ -V 2>&1 | grep -q "librdkafka $version " || { kcat_ -V >&2; echo "kcat does not use librdkafka $version" >&2; exit 2; }
 
 cargo build --release --locked -q
 evops=target/release/evops

@@ -121,6 +121,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 until: a.until,
                 exit_at_end: a.exit,
                 max: a.max,
+                group: a.group,
                 key,
                 output,
                 quiet: g.quiet,

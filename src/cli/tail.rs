@@ -15,7 +15,8 @@ Examples:
   evops tail '^orders\\..*' users -o -10 -e -f '{topic}/{partition}@{offset} {key} {value.data.type}'
   evops tail payments -p 0,3 -o 2026-11-23T10:00:00Z --max 100
   evops tail orders -o beginning -e -f capture > orders.ndjson
-  evops tail ./orders.ndjson -f pretty";
+  evops tail ./orders.ndjson -f pretty
+  evops tail orders --group oncall-debug -o beginning -e     # resumes where it left off";
 
 /// Read records from topics, capture files or stdin, and print them.
 #[derive(Debug, Args)]
@@ -49,6 +50,10 @@ pub struct TailArgs {
     /// Stop after printing this many records.
     #[arg(long, value_name = "N")]
     pub max: Option<u64>,
+
+    /// Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was printed. Without it, evops never joins or commits to a group.
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
 
     /// Only records whose key is exactly this (in --key-format).
     #[arg(long, value_name = "KEY")]

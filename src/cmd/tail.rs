@@ -1,10 +1,11 @@
 //! `evops tail`: read records from topics, capture files or stdin, and print them. Reads never
-//! join or commit to a consumer group. Bounded reads (`-e`, `--until`) show progress on a
+//! join or commit to a consumer group unless `--group` is given. Bounded reads (`-e`, `--until`) show progress on a
 //! terminal; Ctrl-C stops cleanly with a summary.
 
 use std::io::{BufWriter, Write};
 
 use crate::endpoint::file::{CaptureSource, Window};
+use crate::endpoint::kafka::group::GroupSource;
 use crate::endpoint::kafka::source::{KafkaSource, ReadPlan};
 use crate::endpoint::kafka::{Connection, Settings};
 use crate::endpoint::{Chain, Source, SourceSpec};
@@ -28,6 +29,8 @@ pub struct Config {
     pub until: Option<Stop>,
     pub exit_at_end: bool,
     pub max: Option<u64>,
+    /// Read as a member of this consumer group, from its committed offsets, and commit.
+    pub group: Option<String>,
     /// Only records with exactly this key.
     pub key: Option<Vec<u8>>,
     pub output: print::Options,
@@ -61,6 +64,34 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     for spec in &cfg.sources {
         match spec {
             SourceSpec::Topic(_) if kafka_added => {}
+            SourceSpec::Topic(_) if cfg.group.is_some() => {
+                let group = cfg.group.as_deref().expect("checked");
+                let from_beginning = match cfg.from {
+                    None | Some(Start::End) => false,
+                    Some(Start::Beginning) => true,
+                    Some(_) => {
+                        return Err(Error::Usage(
+                            "with --group, --from is where to start when the group has no committed offset: beginning or end".into(),
+                        )
+                        .into())
+                    }
+                };
+                if cfg.until.is_some() || cfg.partitions.is_some() {
+                    return Err(Error::Usage(
+                        "--group reads what the group is assigned: it does not combine with --until or --partition (use -e to stop at the end)".into(),
+                    )
+                    .into());
+                }
+                let conn = conn.as_ref().expect("connection opened for topics");
+                sources.push(Box::new(GroupSource::open(
+                    conn,
+                    group,
+                    &topics,
+                    from_beginning,
+                    cfg.exit_at_end,
+                )?));
+                kafka_added = true;
+            }
             SourceSpec::Topic(_) => {
                 let plan = ReadPlan {
                     topics: topics.clone(),

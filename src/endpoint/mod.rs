@@ -46,6 +46,11 @@ pub trait Source {
     fn skipped(&self) -> u64 {
         0
     }
+    /// Everything handed out so far has been handled: a consumer-group source commits it.
+    /// Every other source has nothing to do.
+    fn commit(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
 }
 
 /// Something records go to.
@@ -138,6 +143,10 @@ impl Source for Chain {
 
     fn skipped(&self) -> u64 {
         self.skipped_before + self.sources.get(self.current).map_or(0, |s| s.skipped())
+    }
+
+    fn commit(&mut self) -> anyhow::Result<()> {
+        self.sources.iter_mut().try_for_each(|s| s.commit())
     }
 }
 

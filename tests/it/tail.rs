@@ -705,3 +705,67 @@ fn profiles_supply_brokers_and_properties() {
         out.stderr
     );
 }
+
+#[test]
+fn group_reads_resume_where_the_group_left_off() {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let b = broker();
+    let t = topic("group", 2);
+    let group = crate::harness::unique("oncall");
+    let rec = |i: i32| Rec {
+        partition: i % 2,
+        key: None,
+        value: Some(format!("r{i}").into_bytes()),
+        headers: vec![],
+        timestamp: now_ms(),
+    };
+    produce(&b, &t, &(0..6).map(rec).collect::<Vec<_>>());
+    let read = |from: &str| {
+        let out = evops(&[
+            "-b",
+            &b,
+            "-X",
+            "session.timeout.ms=6000",
+            "tail",
+            &t,
+            "--group",
+            &group,
+            "-o",
+            from,
+            "-e",
+            "-f",
+            "raw",
+        ])
+        .run();
+        out.code(0);
+        let mut l = out.lines();
+        l.sort();
+        l
+    };
+    assert_eq!(read("beginning"), ["r0", "r1", "r2", "r3", "r4", "r5"]);
+    assert_eq!(
+        read("beginning"),
+        Vec::<String>::new(),
+        "committed: nothing new"
+    );
+    produce(&b, &t, &[rec(6), rec(7)]);
+    assert_eq!(read("beginning"), ["r6", "r7"]);
+    let c: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", &b)
+        .create()
+        .unwrap();
+    let groups = c
+        .fetch_group_list(Some(&group), Duration::from_secs(10))
+        .unwrap();
+    assert!(
+        groups.groups().iter().any(|g| g.name() == group),
+        "the asked-for group exists"
+    );
+    let out = evops(&["-b", &b, "tail", &t, "--group", &group, "-o", "-3"]).run();
+    out.code(2);
+    assert!(
+        out.stderr.contains("with --group, --from"),
+        "{}",
+        out.stderr
+    );
+}

@@ -4,9 +4,10 @@
 //! `--brokers embedded` and `evops demo`.
 //!
 //! Reads use partition assignment, never a group subscription, and never commit: a debugging
-//! tool must not disturb production consumers.
+//! tool must not disturb production consumers. Only `--group NAME` joins a group ([`group`]).
 
 pub mod embedded;
+pub mod group;
 pub mod sink;
 pub mod source;
 
