@@ -177,6 +177,15 @@ impl<W: Write> Printer<W> {
 
     fn pretty(&mut self, r: &Record, report: &mut Report) {
         let c = Colors::new(self.opts.color);
+        let terminal = self.opts.terminal;
+        // Payload pieces are escaped one by one, before our own colour codes go around them.
+        let safe = |s: String| {
+            if terminal {
+                escape::for_terminal(&s).into_owned()
+            } else {
+                s
+            }
+        };
         let key = decode(self.opts.key_format, "key", r.key.as_deref(), r, report);
         let value = decode(
             self.opts.value_format,
@@ -198,24 +207,30 @@ impl<W: Write> Printer<W> {
             )),
             None => head.push_str(&format!("  {}(no timestamp){}", c.dim, c.reset)),
         }
-        let key_text = match (&r.key, &key.value) {
+        let key_text = match (&r.key, key.value) {
             (None, _) => "(null)".to_string(),
             (Some(_), Value::String(s)) if s.is_empty() => "\"\"".to_string(),
-            (Some(_), Value::String(s)) => s.clone(),
-            (Some(_), other) => other.to_string(),
+            (Some(_), Value::String(s)) => safe(s),
+            (Some(_), other) => safe(other.to_string()),
         };
         head.push_str(&format!("  {}key={}{}", c.key, key_text, c.reset));
         for h in &r.headers {
             let v = match &h.value {
                 None => "(null)".to_string(),
                 Some(b) => match codec::bytes_value(b) {
-                    Value::String(s) => s,
+                    Value::String(s) => safe(s),
                     other => other.to_string(),
                 },
             };
-            head.push_str(&format!("  {}{}={}{}", c.header, h.key, v, c.reset));
+            head.push_str(&format!(
+                "  {}{}={}{}",
+                c.header,
+                safe(h.key.clone()),
+                v,
+                c.reset
+            ));
         }
-        let body = match (&r.value, &value) {
+        let body = match (&r.value, value) {
             (None, _) => format!("{}(null: tombstone){}", c.dim, c.reset),
             (
                 Some(_),
@@ -223,7 +238,7 @@ impl<W: Write> Printer<W> {
                     value: v,
                     json: true,
                 },
-            ) => serde_json::to_string_pretty(v).expect("JSON serializes"),
+            ) => safe(serde_json::to_string_pretty(&v).expect("JSON serializes")),
             (
                 Some(_),
                 Decoded {
@@ -239,16 +254,8 @@ impl<W: Write> Printer<W> {
                     value: Value::String(s),
                     ..
                 },
-            ) => s.clone(),
-            (Some(_), Decoded { value: v, .. }) => v.to_string(),
-        };
-        let (head, body) = if self.opts.terminal {
-            (
-                escape::for_terminal(&head).into_owned(),
-                escape::for_terminal(&body).into_owned(),
-            )
-        } else {
-            (head, body)
+            ) => safe(s),
+            (Some(_), Decoded { value: v, .. }) => safe(v.to_string()),
         };
         self.line.extend_from_slice(head.as_bytes());
         self.line.push(b'\n');
@@ -414,6 +421,27 @@ mod tests {
         let r = rec(b"x\x1b[31my");
         assert_eq!(print(Style::Raw, false, &r).0, "x\x1b[31my\n");
         assert_eq!(print(Style::Raw, true, &r).0, "x\\x1b[31my\n");
+    }
+
+    #[test]
+    fn pretty_escapes_payloads_but_keeps_its_colours() {
+        let mut p = Printer::new(
+            Vec::new(),
+            Options {
+                style: Style::Pretty,
+                key_format: Format::Auto,
+                value_format: Format::Auto,
+                color: true,
+                terminal: true,
+            },
+        );
+        let mut r = rec(b"evil\x1b]0;title\x07");
+        r.key = Some(b"k\x1b[2J".to_vec());
+        p.write(&r, &mut Report::new(true)).unwrap();
+        let out = String::from_utf8(p.into_inner()).unwrap();
+        assert!(out.starts_with("\x1b[1;36marticles\x1b[0m"), "{out:?}");
+        assert!(out.contains("key=k\\x1b[2J"), "{out:?}");
+        assert!(out.contains("evil\\x1b]0;title\\x07"), "{out:?}");
     }
 
     #[test]
