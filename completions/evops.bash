@@ -255,7 +255,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__tail)
-            opts="-o -e -p -f -b -X -v -q -h -V --from --until --exit --partition --max --key --format --key-format --value-format --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-o -e -p -f -b -X -v -q -h -V --from --until --exit --partition --max --group --key --format --key-format --value-format --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -282,6 +282,10 @@ _evops() {
                     return 0
                     ;;
                 --max)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --group)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

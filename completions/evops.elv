@@ -45,6 +45,7 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand -p 'Only these partitions (repeatable or comma-separated)'
             cand --partition 'Only these partitions (repeatable or comma-separated)'
             cand --max 'Stop after printing this many records'
+            cand --group 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was printed. Without it, evops never joins or commits to a group'
             cand --key 'Only records whose key is exactly this (in --key-format)'
             cand -f 'Output: pretty | json | capture | raw | a template such as ''{topic}/{partition}@{offset} {key} {value.data.type}''. [default: pretty on a terminal, json otherwise]'
             cand --format 'Output: pretty | json | capture | raw | a template such as ''{topic}/{partition}@{offset} {key} {value.data.type}''. [default: pretty on a terminal, json otherwise]'

@@ -63,6 +63,7 @@ pub fn run(
                         ended = Ended::Max;
                     }
                 }
+                source.recycle(r);
                 if report.read % 1024 != 0 {
                     continue;
                 }

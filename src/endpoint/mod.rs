@@ -46,6 +46,11 @@ pub trait Source {
     fn skipped(&self) -> u64 {
         0
     }
+    /// Hand a record back once it has been handled, so that its buffers can carry the next one
+    /// (the hot read loop then allocates nothing per record).
+    fn recycle(&mut self, record: Record) {
+        drop(record);
+    }
     /// Everything handed out so far has been handled: a consumer-group source commits it.
     /// Every other source has nothing to do.
     fn commit(&mut self) -> anyhow::Result<()> {
@@ -147,6 +152,12 @@ impl Source for Chain {
 
     fn commit(&mut self) -> anyhow::Result<()> {
         self.sources.iter_mut().try_for_each(|s| s.commit())
+    }
+
+    fn recycle(&mut self, record: Record) {
+        if let Some(s) = self.sources.get_mut(self.current) {
+            s.recycle(record);
+        }
     }
 }
 

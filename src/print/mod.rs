@@ -120,16 +120,24 @@ impl<W: Write> Printer<W> {
             }
             Style::Json => {
                 let key = decode(self.opts.key_format, "key", r.key.as_deref(), r, report);
-                let value = decode(
-                    self.opts.value_format,
-                    "value",
-                    r.value.as_deref(),
-                    r,
-                    report,
-                );
-                let obj = json_object(r, key.value, value.value);
-                serde_json::to_writer(&mut self.line, &obj).expect("JSON serializes");
-                self.line.push(b'\n');
+                write_json_head(r, &key.value, &mut self.line);
+                match raw_json(self.opts.value_format, r.value.as_deref()) {
+                    // The common case, a JSON object on one line, goes through verbatim: it
+                    // was validated, so the line stays valid JSON, and no tree is built.
+                    Some(raw) => self.line.extend_from_slice(raw),
+                    None => {
+                        let value = decode(
+                            self.opts.value_format,
+                            "value",
+                            r.value.as_deref(),
+                            r,
+                            report,
+                        );
+                        serde_json::to_writer(&mut self.line, &value.value)
+                            .expect("JSON serializes");
+                    }
+                }
+                self.line.extend_from_slice(b"}\n");
             }
             Style::Template(t) => {
                 let key = if t.needs_key {
@@ -285,25 +293,55 @@ impl<W: Write> Sink for Printer<W> {
     }
 }
 
-/// The JSON lines object for a record: `topic`, `partition`, `offset`, `timestamp`,
-/// `timestamp_type`, `key`, `headers`, `value`.
-pub fn json_object(r: &Record, key: Value, value: Value) -> Value {
-    let mut m = Map::with_capacity(8);
-    m.insert("topic".into(), Value::String(r.topic.to_string()));
-    m.insert("partition".into(), Value::from(r.partition));
-    m.insert("offset".into(), Value::from(r.offset));
-    m.insert(
-        "timestamp".into(),
-        r.timestamp.millis().map_or(Value::Null, Value::from),
+/// Everything of a JSON line up to and including `"value":`: `topic`, `partition`, `offset`,
+/// `timestamp`, `timestamp_type`, `key`, `headers`, then the value (documented in the README).
+fn write_json_head(r: &Record, key: &Value, out: &mut Vec<u8>) {
+    use std::io::Write as _;
+    out.extend_from_slice(b"{\"topic\":");
+    serde_json::to_writer(&mut *out, &*r.topic).expect("JSON serializes");
+    let _ = write!(
+        out,
+        ",\"partition\":{},\"offset\":{},\"timestamp\":",
+        r.partition, r.offset
     );
-    m.insert(
-        "timestamp_type".into(),
-        Value::String(r.timestamp.kind().into()),
+    match r.timestamp.millis() {
+        Some(ms) => {
+            let _ = write!(out, "{ms}");
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    let _ = write!(
+        out,
+        ",\"timestamp_type\":\"{}\",\"key\":",
+        r.timestamp.kind()
     );
-    m.insert("key".into(), key);
-    m.insert("headers".into(), headers_object(r));
-    m.insert("value".into(), value);
-    Value::Object(m)
+    serde_json::to_writer(&mut *out, key).expect("JSON serializes");
+    out.extend_from_slice(b",\"headers\":");
+    if r.headers.is_empty() {
+        out.extend_from_slice(b"{}");
+    } else {
+        serde_json::to_writer(&mut *out, &headers_object(r)).expect("JSON serializes");
+    }
+    out.extend_from_slice(b",\"value\":");
+}
+
+/// The value bytes themselves when they can stand in a JSON line as they are: an object or
+/// array (or, with `--value-format json`, any document) that is valid JSON and has no raw line
+/// break.
+fn raw_json(format: Format, value: Option<&[u8]>) -> Option<&[u8]> {
+    let b = value?;
+    let first = b.iter().find(|c| !c.is_ascii_whitespace())?;
+    let wanted = match format {
+        Format::Auto => matches!(first, b'{' | b'['),
+        Format::Json => true,
+        _ => false,
+    };
+    if !wanted || b.contains(&b'\n') || b.contains(&b'\r') {
+        return None;
+    }
+    serde_json::from_slice::<&serde_json::value::RawValue>(b)
+        .ok()
+        .map(|raw| raw.get().as_bytes())
 }
 
 /// Headers as a JSON object (name → value in the capture encoding). A name that repeats maps to

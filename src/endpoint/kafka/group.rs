@@ -45,7 +45,7 @@ impl GroupSource {
         let all = list_topics(&probe, conn)?;
         drop(probe);
         let resolved = resolve_topics(topics, &all)?;
-        let mut cfg = conn.client_config();
+        let mut cfg = conn.client_config(super::CONSUMER_DEFAULTS);
         cfg.set("group.id", group)
             .set("enable.auto.commit", "true")
             .set("enable.auto.offset.store", "false")

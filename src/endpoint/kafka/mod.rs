@@ -6,6 +6,7 @@
 //! Reads use partition assignment, never a group subscription, and never commit: a debugging
 //! tool must not disturb production consumers. Only `--group NAME` joins a group ([`group`]).
 
+pub mod batch;
 pub mod embedded;
 pub mod group;
 pub mod sink;
@@ -86,11 +87,15 @@ impl Connection {
         self.embedded.as_ref()
     }
 
-    /// A client configuration with the bootstrap servers and the user's properties.
-    pub(crate) fn client_config(&self) -> ClientConfig {
+    /// A client configuration: the bootstrap servers, evops's `defaults`, then the user's
+    /// properties (which win over the defaults).
+    pub(crate) fn client_config(&self, defaults: &[(&str, &str)]) -> ClientConfig {
         let mut cfg = ClientConfig::new();
         cfg.set("bootstrap.servers", &self.settings.brokers);
         cfg.set("client.id", "evops");
+        for (k, v) in defaults {
+            cfg.set(*k, *v);
+        }
         for (k, v) in &self.settings.properties {
             cfg.set(k, v);
         }
@@ -104,7 +109,7 @@ impl Connection {
 
     /// A consumer that never joins a group and never commits.
     pub(crate) fn consumer(&self) -> anyhow::Result<BaseConsumer<Ctx>> {
-        let mut cfg = self.client_config();
+        let mut cfg = self.client_config(CONSUMER_DEFAULTS);
         cfg.set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("enable.partition.eof", "true")
@@ -141,6 +146,12 @@ impl Connection {
         .into()
     }
 }
+
+/// Consumer settings that differ from librdkafka's defaults. When the output is slower than the
+/// network (`-f json` into a file), librdkafka's fetch queue fills and, by default, fetching then
+/// pauses for a whole second (`fetch.queue.backoff.ms=1000`): a read would stall in steps. A
+/// short backoff keeps the queue topped up.
+pub(crate) const CONSUMER_DEFAULTS: &[(&str, &str)] = &[("fetch.queue.backoff.ms", "10")];
 
 /// A client configuration error, with secret values kept out of the message.
 pub(crate) fn config_error(e: KafkaError) -> anyhow::Error {

@@ -127,11 +127,8 @@ pub struct ProducerSink {
 
 impl ProducerSink {
     pub fn open(conn: &Connection, target: Target) -> anyhow::Result<ProducerSink> {
-        let mut cfg = conn.client_config();
-        cfg.set("enable.idempotence", "true").set("linger.ms", "5");
-        for (k, v) in &conn.settings.properties {
-            cfg.set(k, v);
-        }
+        // Idempotence keeps order and drops the producer's own retry duplicates.
+        let cfg = conn.client_config(&[("enable.idempotence", "true"), ("linger.ms", "5")]);
         let ctx = DeliveryCtx {
             inner: Ctx::new(conn.settings.verbose),
             delivered: Default::default(),

@@ -4,19 +4,18 @@
 //! Time ranges are exact whatever the broker's offsets-for-times answer: that answer only
 //! decides where fetching starts, and records before the start time are then dropped here; a
 //! partition stops at its first record at or after the `--until` time. A partition is finished
-//! when its next offset reaches the stop offset, which is checked against the consumer position
-//! at every end-of-partition event too, because transaction markers occupy offsets that no
-//! record carries.
+//! when its next offset reaches the stop offset, which is checked at every end-of-partition
+//! event too, because transaction markers occupy offsets that no record carries.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::error::KafkaError;
-use rdkafka::message::{Headers, Message};
+use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
+use super::batch::{Batch, Ts};
 use super::{list_topics, resolve_topics, Connection, Ctx};
 use crate::endpoint::{Poll, Progress, Source};
 use crate::error::Error;
@@ -51,8 +50,33 @@ struct Part {
     done: bool,
 }
 
+/// What one message from a batch turned out to be.
+enum Got {
+    /// End of a partition (topic index, partition, the offset it ended at).
+    Eof(usize, i32, i64),
+    Skip,
+    Error(String),
+    Record(usize, Record),
+}
+
+/// Copy bytes into a reused buffer, keeping null distinct from empty.
+fn fill(dst: &mut Option<Vec<u8>>, src: Option<&[u8]>) {
+    match (dst.as_mut(), src) {
+        (Some(v), Some(s)) => {
+            v.clear();
+            v.extend_from_slice(s);
+        }
+        (None, Some(s)) => *dst = Some(s.to_vec()),
+        (_, None) => *dst = None,
+    }
+}
+
 /// Records from Kafka partitions.
 pub struct KafkaSource {
+    /// Declared before the consumer: it must be dropped first.
+    batch: Batch,
+    /// A record handed back by the pipeline, whose buffers the next one reuses.
+    spare: Option<Record>,
     consumer: BaseConsumer<Ctx>,
     topics: Vec<Arc<str>>,
     /// `index[topic][partition]` is the position in `parts`.
@@ -207,6 +231,8 @@ impl KafkaSource {
             .map_err(|e| anyhow::anyhow!("cannot assign partitions: {e}"))?;
 
         Ok(KafkaSource {
+            batch: Batch::new(&consumer),
+            spare: None,
             consumer,
             topics: topic_names,
             index,
@@ -228,10 +254,6 @@ impl KafkaSource {
         self.topics.iter().map(|t| t.to_string()).collect()
     }
 
-    fn topic_index(&mut self, name: &str) -> Option<usize> {
-        find_topic(&self.topics, &mut self.last_topic, name)
-    }
-
     fn finish_part(&mut self, i: usize) {
         let part = &mut self.parts[i];
         if part.done {
@@ -245,27 +267,18 @@ impl KafkaSource {
         let _ = self.consumer.pause(&tpl);
     }
 
-    /// After an end-of-partition event: finish partitions whose position reached the stop
-    /// offset even though no record carried the last offsets (transaction markers).
-    fn check_positions(&mut self) {
-        let Ok(pos) = self.consumer.position() else {
+    /// An end-of-partition event: everything of that partition before `offset` has been
+    /// handed out (events come in order with its messages), so the partition is finished when
+    /// `offset` reached its stop offset, even though no record carried the last offsets
+    /// (transaction markers occupy offsets too).
+    fn reached_end(&mut self, ti: usize, partition: i32, offset: i64) {
+        let Some(Some(i)) = self.index[ti].get(partition as usize).copied() else {
             return;
         };
-        for el in pos.elements() {
-            let Offset::Offset(o) = el.offset() else {
-                continue;
-            };
-            let Some(ti) = self.topic_index(el.topic()) else {
-                continue;
-            };
-            let Some(Some(i)) = self.index[ti].get(el.partition() as usize).copied() else {
-                continue;
-            };
-            let part = &mut self.parts[i];
-            part.next = part.next.max(o);
-            if part.end.is_some_and(|e| o >= e) {
-                self.finish_part(i);
-            }
+        let part = &mut self.parts[i];
+        part.next = part.next.max(offset);
+        if part.end.is_some_and(|e| part.next >= e) {
+            self.finish_part(i);
         }
     }
 
@@ -421,81 +434,110 @@ impl Source for KafkaSource {
                     return Ok(Poll::End);
                 }
             }
-            let msg = match self.consumer.poll(timeout) {
+            let mut spare = self.spare.take();
+            let topics = &self.topics;
+            let last_topic = &mut self.last_topic;
+            let got = self.batch.next(timeout, |m| {
+                if m.is_partition_eof() {
+                    return match find_topic(topics, last_topic, m.topic()) {
+                        Some(ti) => Got::Eof(ti, m.partition(), m.offset()),
+                        None => Got::Skip,
+                    };
+                }
+                if m.err() != rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+                    return Got::Error(format!("{}: {}", m.topic(), m.error_text()));
+                }
+                let Some(ti) = find_topic(topics, last_topic, m.topic()) else {
+                    return Got::Skip;
+                };
+                let mut r = spare.take().unwrap_or_else(|| Record {
+                    topic: topics[ti].clone(),
+                    partition: 0,
+                    offset: 0,
+                    timestamp: Timestamp::None,
+                    key: None,
+                    value: None,
+                    headers: Vec::new(),
+                });
+                if !Arc::ptr_eq(&r.topic, &topics[ti]) {
+                    r.topic = topics[ti].clone();
+                }
+                r.partition = m.partition();
+                r.offset = m.offset();
+                r.timestamp = match m.timestamp() {
+                    Ts::None => Timestamp::None,
+                    Ts::Create(ms) => Timestamp::Create(ms),
+                    Ts::LogAppend(ms) => Timestamp::LogAppend(ms),
+                };
+                fill(&mut r.key, m.key());
+                fill(&mut r.value, m.payload());
+                r.headers.clear();
+                m.for_each_header(|k, v| {
+                    r.headers.push(Header {
+                        key: k.to_string(),
+                        value: v.map(<[u8]>::to_vec),
+                    })
+                });
+                Got::Record(ti, r)
+            });
+            self.spare = spare;
+            let (ti, record) = match got {
                 None => return Ok(Poll::Idle),
-                Some(Ok(msg)) => msg,
-                Some(Err(KafkaError::PartitionEOF(_))) => {
-                    self.check_positions();
+                Some(Got::Eof(ti, partition, offset)) => {
+                    self.reached_end(ti, partition, offset);
                     continue;
                 }
-                Some(Err(e)) => {
-                    if self.verbose || !matches!(e, KafkaError::MessageConsumption(_)) {
+                Some(Got::Skip) => continue,
+                Some(Got::Error(e)) => {
+                    if self.verbose {
                         self.warn_once(format!("consumer: {e}"));
                     } else {
                         self.warn_once(format!("consumer: {e} (retrying; -v shows details)"));
                     }
                     continue;
                 }
+                Some(Got::Record(ti, r)) => (ti, r),
             };
-            let Some(ti) = find_topic(&self.topics, &mut self.last_topic, msg.topic()) else {
+            let Some(Some(i)) = self.index[ti].get(record.partition as usize).copied() else {
+                self.spare = Some(record);
                 continue;
             };
-            let Some(Some(i)) = self.index[ti].get(msg.partition() as usize).copied() else {
-                continue;
-            };
-            let offset = msg.offset();
+            let offset = record.offset;
             let part = &mut self.parts[i];
             if part.done {
+                self.spare = Some(record);
                 continue;
             }
             if part.end.is_some_and(|e| offset >= e) {
+                self.spare = Some(record);
                 self.finish_part(i);
                 continue;
             }
             part.next = offset + 1;
             let last = part.end.is_some_and(|e| offset + 1 >= e);
-            let timestamp = match msg.timestamp() {
-                rdkafka::Timestamp::NotAvailable => Timestamp::None,
-                rdkafka::Timestamp::CreateTime(ms) => Timestamp::Create(ms),
-                rdkafka::Timestamp::LogAppendTime(ms) => Timestamp::LogAppend(ms),
-            };
-            let ts = timestamp.millis();
+            let ts = record.timestamp.millis();
             if self.until_ms.is_some_and(|u| ts.is_some_and(|t| t >= u)) {
+                self.spare = Some(record);
                 self.finish_part(i);
                 continue;
             }
             if self.from_ms.is_some_and(|f| ts.is_none_or(|t| t < f)) {
                 self.skipped += 1;
+                self.spare = Some(record);
                 if last {
                     self.finish_part(i);
                 }
                 continue;
             }
-            let record = Record {
-                topic: self.topics[ti].clone(),
-                partition: msg.partition(),
-                offset,
-                timestamp,
-                key: msg.key().map(<[u8]>::to_vec),
-                value: msg.payload().map(<[u8]>::to_vec),
-                headers: msg
-                    .headers()
-                    .map(|hs| {
-                        hs.iter()
-                            .map(|h| Header {
-                                key: h.key.to_string(),
-                                value: h.value.map(<[u8]>::to_vec),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            };
-            drop(msg);
             if last {
                 self.finish_part(i);
             }
             return Ok(Poll::Record(record));
         }
+    }
+
+    fn recycle(&mut self, record: Record) {
+        self.spare = Some(record);
     }
 
     fn progress(&self) -> Option<Progress> {
