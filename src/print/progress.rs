@@ -15,8 +15,16 @@ pub fn bar(total: u64, bytes: bool) -> ProgressBar {
     let template = if bytes {
         "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, ETA {eta})"
     } else {
-        "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} ({per_sec}, ETA {eta})"
+        "{spinner} [{elapsed_precise}] {wide_bar} {human_pos}/{human_len} ({rate}, ETA {eta})"
     };
-    pb.set_style(ProgressStyle::with_template(template).expect("valid progress template"));
+    let style = ProgressStyle::with_template(template)
+        .expect("valid progress template")
+        .with_key(
+            "rate",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", state.per_sec());
+            },
+        );
+    pb.set_style(style);
     pb
 }
