@@ -222,3 +222,91 @@ pub fn now_ms() -> i64 {
         .unwrap()
         .as_millis() as i64
 }
+
+/// A broker of a test's own (for tests that stop it), on a free loopback port; killed on drop.
+pub struct OwnBroker {
+    pub addr: String,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl OwnBroker {
+    pub fn start() -> OwnBroker {
+        let nisshi =
+            std::env::var("EVOPS_TEST_NISSHI").expect("EVOPS_TEST_NISSHI (set by tests/run.sh)");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let dir = tempfile::tempdir().unwrap();
+        let child = Command::new(&nisshi)
+            .current_dir(dir.path())
+            .args([
+                "broker",
+                "--cluster-id",
+                &format!("own-{port}"),
+                "--storage-engine",
+                "memory://nisshi/",
+                "--group-initial-rebalance-delay",
+                "0s",
+            ])
+            .args([
+                "--listener-url",
+                &format!("tcp://{addr}"),
+                "--advertised-listener-url",
+                &format!("tcp://{addr}"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nisshi");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(&addr).is_err() {
+            assert!(Instant::now() < deadline, "own broker did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        OwnBroker {
+            addr,
+            child,
+            _dir: dir,
+        }
+    }
+
+    pub fn topic(&self, prefix: &str, partitions: i32) -> String {
+        let name = unique(prefix);
+        let nisshi = std::env::var("EVOPS_TEST_NISSHI").unwrap();
+        let out = Command::new(nisshi)
+            .args([
+                "topic",
+                "create",
+                &name,
+                "--partitions",
+                &partitions.to_string(),
+                "--silent",
+                "--broker",
+                &format!("tcp://{}", self.addr),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        name
+    }
+
+    /// Stop it (by its PID).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for OwnBroker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -769,3 +769,58 @@ fn group_reads_resume_where_the_group_left_off() {
         out.stderr
     );
 }
+
+#[test]
+fn a_bounded_read_fails_within_the_timeout_when_the_broker_dies() {
+    let mut own = crate::harness::OwnBroker::start();
+    let t = own.topic("dies", 1);
+    let recs: Vec<Rec> = (0..10)
+        .map(|i| Rec {
+            partition: 0,
+            key: None,
+            value: Some(format!("r{i}").into_bytes()),
+            headers: vec![],
+            timestamp: now_ms(),
+        })
+        .collect();
+    produce(&own.addr, &t, &recs);
+    // Bounded (it stops at offset 100) but waiting for records 10..99 when the broker goes.
+    let mut child = evops(&[
+        "-b",
+        &own.addr,
+        "--timeout",
+        "3s",
+        "tail",
+        &t,
+        "-o",
+        "beginning",
+        "--until",
+        "100",
+        "-f",
+        "raw",
+    ])
+    .spawn();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    for _ in 0..10 {
+        assert!(lines.next().unwrap().is_ok());
+    }
+    own.kill();
+    let started = Instant::now();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(&format!("cannot reach Kafka at {} within 3s", own.addr)),
+        "{err}"
+    );
+    assert!(
+        !err.contains("%3|"),
+        "librdkafka's own log lines leaked: {err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -25,11 +25,28 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// Read from this consumer's queue. The `Batch` must be dropped before the consumer.
-    pub fn new(consumer: &BaseConsumer<Ctx>) -> Batch {
-        // SAFETY: the client pointer is valid while the consumer lives; the returned queue is a
-        // new reference, released in Drop.
-        let queue = unsafe { rd::rd_kafka_queue_get_consumer(consumer.client().native_ptr()) };
+    /// Read the messages of these partitions on a queue of their own: the consumer's main
+    /// queue keeps its events (errors, logs), which the consumer's own `poll` serves through the
+    /// client context. The `Batch` must be dropped before the consumer.
+    pub fn new(consumer: &BaseConsumer<Ctx>, partitions: &[(&str, i32)]) -> Batch {
+        let rk = consumer.client().native_ptr();
+        // SAFETY: the client pointer is valid while the consumer lives; the new queue is ours
+        // and released in Drop (a forwarded partition queue keeps its own reference to it).
+        let queue = unsafe { rd::rd_kafka_queue_new(rk) };
+        for (topic, partition) in partitions {
+            let Ok(name) = std::ffi::CString::new(*topic) else {
+                continue;
+            };
+            // SAFETY: valid client and NUL-terminated name; the partition queue reference is
+            // released right after forwarding.
+            unsafe {
+                let pq = rd::rd_kafka_queue_get_partition(rk, name.as_ptr(), *partition);
+                if !pq.is_null() {
+                    rd::rd_kafka_queue_forward(pq, queue);
+                    rd::rd_kafka_queue_destroy(pq);
+                }
+            }
+        }
         Batch {
             queue,
             msgs: Vec::with_capacity(BATCH),

@@ -256,6 +256,11 @@ impl Ctx {
     pub(crate) fn last_error(&self) -> Option<String> {
         self.last_error.lock().ok().and_then(|e| e.clone())
     }
+
+    /// The last error since the previous call, if any.
+    pub(crate) fn take_error(&self) -> Option<String> {
+        self.last_error.lock().ok().and_then(|mut e| e.take())
+    }
 }
 
 impl ClientContext for Ctx {

@@ -90,6 +90,9 @@ pub struct KafkaSource {
     skipped: u64,
     last_topic: usize,
     warned: HashSet<String>,
+    /// Since when nothing has arrived.
+    idle_since: Option<std::time::Instant>,
+    brokers: String,
     timeout: Duration,
     verbose: bool,
 }
@@ -226,12 +229,18 @@ impl KafkaSource {
                 )
             })?;
         }
+        let assigned: Vec<(&str, i32)> = parts
+            .iter()
+            .filter(|p| !p.done)
+            .map(|p| (topics[p.topic].name.as_str(), p.partition))
+            .collect();
+        let batch = Batch::new(&consumer, &assigned);
         consumer
             .assign(&tpl)
             .map_err(|e| anyhow::anyhow!("cannot assign partitions: {e}"))?;
 
         Ok(KafkaSource {
-            batch: Batch::new(&consumer),
+            batch,
             spare: None,
             consumer,
             topics: topic_names,
@@ -244,6 +253,8 @@ impl KafkaSource {
             skipped: 0,
             last_topic: 0,
             warned: HashSet::new(),
+            idle_since: None,
+            brokers: conn.settings.brokers.clone(),
             timeout,
             verbose: conn.settings.verbose,
         })
@@ -307,6 +318,36 @@ impl KafkaSource {
                 self.finish_part(i);
             }
         }
+    }
+
+    /// Nothing arrived. A bounded read whose cluster has gone away fails after `--timeout`
+    /// instead of waiting forever; a live tail keeps waiting (librdkafka reconnects) and has
+    /// said so once on stderr.
+    fn idle(&mut self) -> anyhow::Result<Poll> {
+        // Serve the main queue: errors and logs reach the client context here.
+        let _ = self.consumer.poll(Duration::ZERO);
+        let Some(since) = self.idle_since else {
+            // A new quiet spell: errors from before it no longer say anything.
+            self.idle_since = Some(std::time::Instant::now());
+            let _ = self.consumer.context().take_error();
+            return Ok(Poll::Idle);
+        };
+        let bounded = self.parts.iter().all(|p| p.done || p.end.is_some());
+        if bounded && since.elapsed() >= self.timeout {
+            if let Some(reason) = self.consumer.context().take_error() {
+                let done = self.parts.iter().filter(|p| p.done).count();
+                return Err(Error::Unreachable {
+                    brokers: self.brokers.clone(),
+                    timeout: self.timeout,
+                    reason: format!(
+                        "{reason} ({done} of {} partitions finished)",
+                        self.parts.len()
+                    ),
+                }
+                .into());
+            }
+        }
+        Ok(Poll::Idle)
     }
 
     fn warn_once(&mut self, msg: String) {
@@ -482,7 +523,7 @@ impl Source for KafkaSource {
             });
             self.spare = spare;
             let (ti, record) = match got {
-                None => return Ok(Poll::Idle),
+                None => return self.idle(),
                 Some(Got::Eof(ti, partition, offset)) => {
                     self.reached_end(ti, partition, offset);
                     continue;
@@ -496,7 +537,10 @@ impl Source for KafkaSource {
                     }
                     continue;
                 }
-                Some(Got::Record(ti, r)) => (ti, r),
+                Some(Got::Record(ti, r)) => {
+                    self.idle_since = None;
+                    (ti, r)
+                }
             };
             let Some(Some(i)) = self.index[ti].get(record.partition as usize).copied() else {
                 self.spare = Some(record);
