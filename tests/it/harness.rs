@@ -69,11 +69,17 @@ pub struct Rec {
 
 /// Produce with rdkafka directly (not through evops) and wait for every delivery.
 pub fn produce(brokers: &str, topic: &str, recs: &[Rec]) {
-    let p: BaseProducer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("linger.ms", "0")
-        .create()
-        .expect("producer");
+    produce_with(brokers, topic, recs, &[]);
+}
+
+/// `produce` with extra producer properties (compression, ...).
+pub fn produce_with(brokers: &str, topic: &str, recs: &[Rec], props: &[(&str, &str)]) {
+    let mut cfg = ClientConfig::new();
+    cfg.set("bootstrap.servers", brokers).set("linger.ms", "0");
+    for (k, v) in props {
+        cfg.set(*k, *v);
+    }
+    let p: BaseProducer = cfg.create().expect("producer");
     for r in recs {
         let mut h = OwnedHeaders::new();
         for (k, v) in &r.headers {

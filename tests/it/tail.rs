@@ -824,3 +824,29 @@ fn a_bounded_read_fails_within_the_timeout_when_the_broker_dies() {
         started.elapsed()
     );
 }
+
+#[test]
+fn compressed_batches_are_read_zstd_included() {
+    let b = broker();
+    for codec in ["zstd", "gzip", "snappy", "lz4"] {
+        let t = topic(&format!("compressed-{codec}"), 1);
+        let recs: Vec<Rec> = (0..50)
+            .map(|i| Rec {
+                partition: 0,
+                key: None,
+                value: Some(format!("{codec} {i}").into_bytes()),
+                headers: vec![],
+                timestamp: now_ms(),
+            })
+            .collect();
+        crate::harness::produce_with(
+            &b,
+            &t,
+            &recs,
+            &[("compression.type", codec), ("linger.ms", "20")],
+        );
+        let got = values(&b, &t, &["-o", "beginning", "-e"]);
+        assert_eq!(got.len(), 50, "{codec}");
+        assert_eq!(got[49], format!("{codec} 49"));
+    }
+}
