@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::partition::Partitioner;
+use crate::partition;
 use crate::position::format_millis;
 use crate::record::{Header, Record, Timestamp};
 
@@ -569,9 +569,9 @@ fn place(mut evs: Vec<Ev>, rng: &mut Rng) -> Vec<Record> {
                 .expect("demo topic");
             let n = TOPICS[ti].partitions;
             let partitioner = if e.node {
-                Partitioner::Crc32
+                partition::librdkafka()
             } else {
-                Partitioner::Java
+                partition::java()
             };
             let partition = partitioner
                 .partition(e.key.as_deref().map(str::as_bytes), n)
@@ -667,7 +667,7 @@ impl Trickle {
             .map_or(1, |t| t.partitions);
         Record {
             topic: Arc::from(topic),
-            partition: Partitioner::Java
+            partition: partition::java()
                 .partition(Some(key.as_bytes()), n)
                 .unwrap_or(0),
             offset: -1,

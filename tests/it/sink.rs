@@ -151,7 +151,7 @@ fn keyed_placement_is_java_compatible_murmur2() {
         &c,
         Target {
             topic: Some(t.clone()),
-            placement: Placement::Key(evops::partition::Partitioner::Java),
+            placement: Placement::Key(evops::partition::java()),
         },
     )
     .unwrap();

@@ -30,8 +30,9 @@ use crate::record::{Header, Record, Timestamp};
 pub enum Placement {
     /// The record's own partition (the target needs at least as many partitions).
     Keep,
-    /// Hash the key with an evops partitioner; null keys are left to librdkafka (sticky).
-    Key(Partitioner),
+    /// Hash the key with an evops partitioner; keys it does not hash (null keys, mostly) are
+    /// left to librdkafka (sticky).
+    Key(&'static Partitioner),
 }
 
 /// Where records go.
