@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod generate;
+pub mod partition;
 pub mod tail;
 pub mod values;
 
@@ -95,6 +96,7 @@ pub enum ColorWhen {
 pub enum Command {
     Tail(tail::TailArgs),
     Demo(demo::DemoArgs),
+    Partition(partition::PartitionArgs),
     /// Write man pages and shell completions (for packagers and the repo).
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
@@ -145,8 +147,60 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 quiet: g.quiet,
             })
         }
+        Command::Partition(a) => {
+            let json = a.output == "json";
+            if a.list {
+                return cmd::partition::list(json);
+            }
+            let count = match (a.partitions, a.topic) {
+                (Some(n), _) => cmd::partition::Count::Fixed(n),
+                (None, Some(t)) => cmd::partition::Count::Topic(
+                    t,
+                    kafka_settings(g)?.ok_or_else(|| {
+                        Error::Usage(
+                            "--topic needs brokers: -b/--brokers, EVOPS_BROKERS or a --profile"
+                                .into(),
+                        )
+                    })?,
+                ),
+                (None, None) => unreachable!("clap requires --partitions or --topic"),
+            };
+            let keys = if a.keys.is_empty() {
+                read_lines_from_stdin()?
+            } else {
+                a.keys
+            };
+            cmd::partition::run(cmd::partition::Config {
+                keys,
+                count,
+                key_format: a.key_format,
+                compare_formats: a.compare_formats,
+                json,
+            })
+        }
         Command::Generate(a) => generate::run(&a).map(|()| Exit::Ok),
     }
+}
+
+/// Keys typed one per line on stdin (a terminal is refused: nobody is typing there by design).
+fn read_lines_from_stdin() -> anyhow::Result<Vec<String>> {
+    use std::io::{BufRead, IsTerminal};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Err(Error::Usage(
+            "no keys given: pass them as arguments or one per line on stdin".into(),
+        )
+        .into());
+    }
+    let mut keys = Vec::new();
+    for line in stdin.lock().lines() {
+        let line = line?;
+        let line = line.strip_suffix('\r').unwrap_or(&line);
+        if !line.is_empty() {
+            keys.push(line.to_string());
+        }
+    }
+    Ok(keys)
 }
 
 /// Kafka settings from the flags, the environment and the profile; `None` when no brokers are

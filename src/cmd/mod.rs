@@ -2,6 +2,7 @@
 //! no rdkafka here: a subcommand wires endpoints, stages and printers together.
 
 pub mod demo;
+pub mod partition;
 pub mod tail;
 
 use std::io::IsTerminal;

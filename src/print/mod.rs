@@ -10,6 +10,7 @@
 pub mod escape;
 pub mod progress;
 pub mod report;
+pub mod table;
 pub mod template;
 
 use std::io::Write;

@@ -1,0 +1,21 @@
+//! Tables for people (tabled): rows of strings in, a rounded table out. Kept here so that
+//! subcommands produce rows and never style them.
+
+use tabled::builder::Builder;
+use tabled::settings::object::Columns;
+use tabled::settings::{Style, Width};
+
+/// Render a header and rows as a table; the last column's cells wrap at `wrap` characters.
+pub fn render(header: &[&str], rows: &[Vec<String>], wrap: Option<usize>) -> String {
+    let mut b = Builder::default();
+    b.push_record(header.iter().map(|h| h.to_string()));
+    for r in rows {
+        b.push_record(r.clone());
+    }
+    let mut t = b.build();
+    t.with(Style::rounded());
+    if let Some(w) = wrap {
+        t.modify(Columns::last(), Width::wrap(w).keep_words(true));
+    }
+    t.to_string()
+}
