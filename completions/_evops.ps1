@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('tail', 'tail', [CompletionResultType]::ParameterValue, 'Read records from topics, capture files or stdin, and print them')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the embedded demo cluster in the foreground and keep producing a trickle of events')
+            [CompletionResult]::new('partition', 'partition', [CompletionResultType]::ParameterValue, 'Where would each Kafka client put these keys? One row per distinct answer')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write man pages and shell completions (for packagers and the repo)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -94,6 +95,31 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'evops;partition' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The number of partitions')
+            [CompletionResult]::new('--partitions', '--partitions', [CompletionResultType]::ParameterName, 'The number of partitions')
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Take the partition count from this topic on the cluster')
+            [CompletionResult]::new('--key-format', '--key-format', [CompletionResultType]::ParameterName, 'How keys are typed: string | int32 | int64 (big-endian, as Java''s serializers write them) | hex | base64')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output: table (for people) or json (one object per key and line; a stable contract)')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
+            [CompletionResult]::new('--brokers', '--brokers', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A profile from the config file (brokers, librdkafka properties, schema registry)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: ~/.config/evops/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster before giving up')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--compare-formats', '--compare-formats', [CompletionResultType]::ParameterName, 'Show each key as a string and, when it is a number, as int32 and int64: the int-versus-string mismatch')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List every partitioner evops knows, with the clients that use it')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show librdkafka''s logs and other details on stderr (secrets are never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show librdkafka''s logs and other details on stderr (secrets are never shown)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'evops;generate' {
             [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'The folder that receives man/ and completions/')
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
@@ -116,6 +142,7 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
         'evops;help' {
             [CompletionResult]::new('tail', 'tail', [CompletionResultType]::ParameterValue, 'Read records from topics, capture files or stdin, and print them')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the embedded demo cluster in the foreground and keep producing a trickle of events')
+            [CompletionResult]::new('partition', 'partition', [CompletionResultType]::ParameterValue, 'Where would each Kafka client put these keys? One row per distinct answer')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write man pages and shell completions (for packagers and the repo)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -124,6 +151,9 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             break
         }
         'evops;help;demo' {
+            break
+        }
+        'evops;help;partition' {
             break
         }
         'evops;help;generate' {

@@ -35,6 +35,7 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand --version 'Print version'
             cand tail 'Read records from topics, capture files or stdin, and print them'
             cand demo 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
+            cand partition 'Where would each Kafka client put these keys? One row per distinct answer'
             cand generate 'Write man pages and shell completions (for packagers and the repo)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -88,6 +89,30 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'evops;partition'= {
+            cand -p 'The number of partitions'
+            cand --partitions 'The number of partitions'
+            cand --topic 'Take the partition count from this topic on the cluster'
+            cand --key-format 'How keys are typed: string | int32 | int64 (big-endian, as Java''s serializers write them) | hex | base64'
+            cand --output 'Output: table (for people) or json (one object per key and line; a stable contract)'
+            cand -b 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
+            cand --brokers 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
+            cand -X 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)'
+            cand --profile 'A profile from the config file (brokers, librdkafka properties, schema registry)'
+            cand --config 'The config file [default: ~/.config/evops/config.toml]'
+            cand --timeout 'How long to wait for the cluster before giving up'
+            cand --color 'When to colour output'
+            cand --compare-formats 'Show each key as a string and, when it is a number, as int32 and int64: the int-versus-string mismatch'
+            cand --list 'List every partitioner evops knows, with the clients that use it'
+            cand -v 'Show librdkafka''s logs and other details on stderr (secrets are never shown)'
+            cand --verbose 'Show librdkafka''s logs and other details on stderr (secrets are never shown)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'evops;generate'= {
             cand --out-dir 'The folder that receives man/ and completions/'
             cand -b 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
@@ -109,12 +134,15 @@ set edit:completion:arg-completer[evops] = {|@words|
         &'evops;help'= {
             cand tail 'Read records from topics, capture files or stdin, and print them'
             cand demo 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
+            cand partition 'Where would each Kafka client put these keys? One row per distinct answer'
             cand generate 'Write man pages and shell completions (for packagers and the repo)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'evops;help;tail'= {
         }
         &'evops;help;demo'= {
+        }
+        &'evops;help;partition'= {
         }
         &'evops;help;generate'= {
         }

@@ -38,6 +38,7 @@ complete -c evops -n "__fish_evops_needs_command" -s h -l help -d 'Print help (s
 complete -c evops -n "__fish_evops_needs_command" -s V -l version -d 'Print version'
 complete -c evops -n "__fish_evops_needs_command" -f -a "tail" -d 'Read records from topics, capture files or stdin, and print them'
 complete -c evops -n "__fish_evops_needs_command" -f -a "demo" -d 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
+complete -c evops -n "__fish_evops_needs_command" -f -a "partition" -d 'Where would each Kafka client put these keys? One row per distinct answer'
 complete -c evops -n "__fish_evops_needs_command" -f -a "generate" -d 'Write man pages and shell completions (for packagers and the repo)'
 complete -c evops -n "__fish_evops_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c evops -n "__fish_evops_using_subcommand tail" -s o -l from -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). [default: end; files: first line]' -r
@@ -76,6 +77,25 @@ complete -c evops -n "__fish_evops_using_subcommand demo" -s v -l verbose -d 'Sh
 complete -c evops -n "__fish_evops_using_subcommand demo" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evops -n "__fish_evops_using_subcommand demo" -s V -l version -d 'Print version'
+complete -c evops -n "__fish_evops_using_subcommand partition" -s p -l partitions -d 'The number of partitions' -r
+complete -c evops -n "__fish_evops_using_subcommand partition" -l topic -d 'Take the partition count from this topic on the cluster' -r
+complete -c evops -n "__fish_evops_using_subcommand partition" -l key-format -d 'How keys are typed: string | int32 | int64 (big-endian, as Java\'s serializers write them) | hex | base64' -r
+complete -c evops -n "__fish_evops_using_subcommand partition" -l output -d 'Output: table (for people) or json (one object per key and line; a stable contract)' -r -f -a "table\t''
+json\t''"
+complete -c evops -n "__fish_evops_using_subcommand partition" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
+complete -c evops -n "__fish_evops_using_subcommand partition" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
+complete -c evops -n "__fish_evops_using_subcommand partition" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
+complete -c evops -n "__fish_evops_using_subcommand partition" -l config -d 'The config file [default: ~/.config/evops/config.toml]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand partition" -l timeout -d 'How long to wait for the cluster before giving up' -r
+complete -c evops -n "__fish_evops_using_subcommand partition" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c evops -n "__fish_evops_using_subcommand partition" -l compare-formats -d 'Show each key as a string and, when it is a number, as int32 and int64: the int-versus-string mismatch'
+complete -c evops -n "__fish_evops_using_subcommand partition" -l list -d 'List every partitioner evops knows, with the clients that use it'
+complete -c evops -n "__fish_evops_using_subcommand partition" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
+complete -c evops -n "__fish_evops_using_subcommand partition" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c evops -n "__fish_evops_using_subcommand partition" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evops -n "__fish_evops_using_subcommand partition" -s V -l version -d 'Print version'
 complete -c evops -n "__fish_evops_using_subcommand generate" -l out-dir -d 'The folder that receives man/ and completions/' -r -F
 complete -c evops -n "__fish_evops_using_subcommand generate" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand generate" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
@@ -89,7 +109,8 @@ complete -c evops -n "__fish_evops_using_subcommand generate" -s v -l verbose -d
 complete -c evops -n "__fish_evops_using_subcommand generate" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evops -n "__fish_evops_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo generate help" -f -a "tail" -d 'Read records from topics, capture files or stdin, and print them'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo generate help" -f -a "demo" -d 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo generate help" -f -a "generate" -d 'Write man pages and shell completions (for packagers and the repo)'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo partition generate help" -f -a "tail" -d 'Read records from topics, capture files or stdin, and print them'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo partition generate help" -f -a "demo" -d 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo partition generate help" -f -a "partition" -d 'Where would each Kafka client put these keys? One row per distinct answer'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo partition generate help" -f -a "generate" -d 'Write man pages and shell completions (for packagers and the repo)'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo partition generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

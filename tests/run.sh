@@ -11,9 +11,24 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/broker.sh
 
-# C pieces for rdkafka-sys (SSL, SASL, zstd), python3 for a free port.
+# C pieces for rdkafka-sys (SSL, SASL, zstd), python3 for a free port, node/npm for kafkajs.
 ensure_packages build-essential pkg-config cmake libssl-dev libsasl2-dev zlib1g-dev python3
+command -v npm >/dev/null || ensure_packages nodejs npm
 ensure_nisshi
+
+# The real client libraries whose partitioners evops must match (cached outside the clone).
+if ! "$cache/py/bin/python" -c 'import kafka, aiokafka' 2>/dev/null; then
+  say "installing kafka-python and aiokafka into $cache/py"
+  python3 -m venv "$cache/py"
+  "$cache/py/bin/pip" install -q kafka-python aiokafka
+fi
+if [ ! -f "$cache/node/node_modules/kafkajs/package.json" ]; then
+  say "installing kafkajs into $cache/node"
+  mkdir -p "$cache/node"
+  (cd "$cache/node" && npm install --silent --no-audit --no-fund kafkajs@2)
+fi
+export EVOPS_TEST_PYTHON="$cache/py/bin/python" EVOPS_TEST_NODE_PATH="$cache/node/node_modules"
+
 start_broker
 
 say "cargo fmt --check"

@@ -4,5 +4,6 @@
 mod demo;
 mod generate;
 mod harness;
+mod partition;
 mod sink;
 mod tail;

@@ -1,0 +1,301 @@
+//! `evops partition` against the real libraries: kafka-python and aiokafka (pip), kafkajs 2.x
+//! and its LegacyPartitioner (npm), each asked through its own partitioner code, and librdkafka
+//! itself, producing under every `partitioner` setting and reading back where each key went.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::harness::evops;
+
+const COUNTS: &[i32] = &[1, 2, 3, 7, 12, 16, 17, 100, 1000];
+
+/// Keys that have tripped clients up: empty, unicode in NFC and NFD, long, binary, big-endian
+/// integers, the key whose FNV-1a hash is exactly 0x80000000, and ordinary ones.
+fn keys() -> Vec<Vec<u8>> {
+    let mut keys: Vec<Vec<u8>> = vec![
+        vec![],
+        b"a".to_vec(),
+        "é".as_bytes().to_vec(),
+        "e\u{301}".as_bytes().to_vec(),
+        "ключ-✓".as_bytes().to_vec(),
+        (0..1000).map(|i| (i % 251) as u8).collect(),
+        vec![0],
+        vec![0xff, 0xfe, 0x00, 0x01],
+        42i32.to_be_bytes().to_vec(),
+        (-7i32).to_be_bytes().to_vec(),
+        1234i64.to_be_bytes().to_vec(),
+        b"1468509572224".to_vec(),
+        b"20".to_vec(),
+        b"user-1234".to_vec(),
+    ];
+    keys.extend((0..40).map(|i| format!("key-{i}").into_bytes()));
+    keys
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|c| format!("{c:02x}")).collect()
+}
+
+/// evops's answers: results[name][key index][count index] (None when it gives no number).
+fn evops_answers(keys: &[Vec<u8>]) -> BTreeMap<String, Vec<Vec<Option<i64>>>> {
+    let mut out: BTreeMap<String, Vec<Vec<Option<i64>>>> = BTreeMap::new();
+    for (ci, n) in COUNTS.iter().enumerate() {
+        let hexes: Vec<String> = keys.iter().map(|k| hex(k)).collect();
+        let mut args = vec![
+            "partition".to_string(),
+            "-p".into(),
+            n.to_string(),
+            "--key-format".into(),
+            "hex".into(),
+            "--output".into(),
+            "json".into(),
+            "--".into(),
+        ];
+        args.extend(hexes);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = evops(&args).run();
+        o.code(0);
+        let lines = o.json_lines();
+        assert_eq!(lines.len(), keys.len());
+        for (ki, line) in lines.iter().enumerate() {
+            assert_eq!(line["partitions"], *n);
+            for (name, v) in line["results"].as_object().unwrap() {
+                let per_key = out
+                    .entry(name.clone())
+                    .or_insert_with(|| vec![vec![None; COUNTS.len()]; keys.len()]);
+                per_key[ki][ci] = v.as_i64();
+            }
+        }
+    }
+    out
+}
+
+/// Run a vector script: {"keys": [hex], "counts": [n]} in, {name: [[partition]]} out.
+fn script(
+    program: &str,
+    args: &[&str],
+    env: &[(&str, String)],
+    keys: &[Vec<u8>],
+) -> BTreeMap<String, Vec<Vec<i64>>> {
+    let req = serde_json::json!({"keys": keys.iter().map(|k| hex(k)).collect::<Vec<_>>(), "counts": COUNTS});
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{program}: {e}"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(req.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{program}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn compare(
+    lib: &BTreeMap<String, Vec<Vec<i64>>>,
+    ours: &BTreeMap<String, Vec<Vec<Option<i64>>>>,
+    keys: &[Vec<u8>],
+) {
+    for (name, per_key) in lib {
+        let mine = ours
+            .get(name)
+            .unwrap_or_else(|| panic!("evops has no partitioner named {name}"));
+        for (ki, per_count) in per_key.iter().enumerate() {
+            for (ci, want) in per_count.iter().enumerate() {
+                assert_eq!(
+                    mine[ki][ci],
+                    Some(*want),
+                    "{name}: key {:?} with {} partitions",
+                    String::from_utf8_lossy(&keys[ki]),
+                    COUNTS[ci]
+                );
+            }
+        }
+    }
+}
+
+fn vectors_dir() -> String {
+    format!("{}/tests/vectors", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn kafka_python_and_aiokafka_agree() {
+    let python = std::env::var("EVOPS_TEST_PYTHON")
+        .expect("EVOPS_TEST_PYTHON (a python with kafka-python and aiokafka; set by tests/run.sh)");
+    let keys = keys();
+    let lib = script(
+        &python,
+        &[&format!("{}/python_partitions.py", vectors_dir())],
+        &[],
+        &keys,
+    );
+    assert_eq!(lib.len(), 2);
+    compare(&lib, &evops_answers(&keys), &keys);
+}
+
+#[test]
+fn kafkajs_default_and_legacy_agree() {
+    let node_path = std::env::var("EVOPS_TEST_NODE_PATH")
+        .expect("EVOPS_TEST_NODE_PATH (node_modules with kafkajs; set by tests/run.sh)");
+    let keys = keys();
+    let lib = script(
+        "node",
+        &[&format!("{}/kafkajs_partitions.js", vectors_dir())],
+        &[("NODE_PATH", node_path)],
+        &keys,
+    );
+    assert_eq!(lib.len(), 2);
+    compare(&lib, &evops_answers(&keys), &keys);
+}
+
+/// librdkafka itself: produce every key under every `partitioner` setting to the mock cluster
+/// and take the partition from the delivery reports.
+#[test]
+fn librdkafka_partitioners_agree() {
+    use rdkafka::mocking::MockCluster;
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    use rdkafka::ClientConfig;
+
+    let keys = keys();
+    let counts = [1, 3, 7, 12, 17, 100, 1000];
+    let ours = evops_answers(&keys);
+    let mock = MockCluster::new(1).unwrap();
+    for setting in [
+        "consistent",
+        "consistent_random",
+        "murmur2",
+        "murmur2_random",
+        "fnv1a",
+        "fnv1a_random",
+    ] {
+        let name = if setting == "consistent_random" {
+            "librdkafka".to_string()
+        } else {
+            format!("librdkafka:{setting}")
+        };
+        let ctx = Deliveries::default();
+        let p: BaseProducer<Deliveries> = ClientConfig::new()
+            .set("bootstrap.servers", mock.bootstrap_servers())
+            .set("partitioner", setting)
+            .create_with_context(ctx)
+            .unwrap();
+        let mut compared = 0;
+        for &n in &counts {
+            let topic = format!("{setting}-{n}");
+            mock.create_topic(&topic, n, 1).unwrap();
+            let ci = COUNTS.iter().position(|c| *c == n).unwrap();
+            let mut want = Vec::new();
+            for (ki, key) in keys.iter().enumerate() {
+                let Some(w) = ours[&name][ki][ci] else {
+                    continue; // sticky or random: librdkafka picks, nothing to compare
+                };
+                p.send(
+                    BaseRecord::<[u8], [u8], usize>::with_opaque_to(&topic, ki)
+                        .key(key.as_slice())
+                        .payload(b"x"),
+                )
+                .map_err(|(e, _)| e)
+                .unwrap();
+                want.push((ki, w));
+            }
+            p.flush(Duration::from_secs(30)).unwrap();
+            let got = std::mem::take(&mut *p.context().0.lock().unwrap());
+            let got: BTreeMap<usize, i64> = got.into_iter().collect();
+            for (ki, w) in want {
+                assert_eq!(
+                    got.get(&ki),
+                    Some(&w),
+                    "{name}: key {:?} with {n} partitions",
+                    String::from_utf8_lossy(&keys[ki])
+                );
+                compared += 1;
+            }
+        }
+        assert!(compared > 200, "{name}: only {compared} comparisons");
+    }
+}
+
+/// Delivery reports: key index → partition.
+#[derive(Default)]
+struct Deliveries(std::sync::Mutex<Vec<(usize, i64)>>);
+
+impl rdkafka::ClientContext for Deliveries {}
+
+impl rdkafka::producer::ProducerContext for Deliveries {
+    type DeliveryOpaque = usize;
+    fn delivery(&self, r: &rdkafka::producer::DeliveryResult<'_>, key_index: usize) {
+        use rdkafka::message::Message;
+        let m = r.as_ref().expect("delivered");
+        self.0
+            .lock()
+            .unwrap()
+            .push((key_index, m.partition() as i64));
+    }
+}
+
+#[test]
+fn list_names_every_partitioner_and_json_has_them_all() {
+    let list = evops(&["partition", "--list", "--output", "json"]).run();
+    list.code(0);
+    let names: Vec<String> = list
+        .json_lines()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(names.len() >= 20);
+    let one = evops(&["partition", "k", "-p", "5", "--output", "json"]).run();
+    one.code(0);
+    let v: &Value = &one.json_lines()[0];
+    let results: Vec<&String> = v["results"].as_object().unwrap().keys().collect();
+    assert_eq!(results, names.iter().collect::<Vec<_>>());
+    assert_eq!(v["key"], "k");
+    let table = evops(&["partition", "--list"]).run();
+    table.code(0);
+    assert!(table.text().contains("kafkajs-legacy"));
+    let bad = evops(&["partition", "k"]).run();
+    bad.code(2);
+    assert!(bad.stderr.contains("--partitions"), "{}", bad.stderr);
+}
+
+#[test]
+fn compare_formats_shows_int_versus_string() {
+    let o = evops(&[
+        "partition",
+        "42",
+        "-p",
+        "6",
+        "--compare-formats",
+        "--output",
+        "json",
+    ])
+    .run();
+    o.code(0);
+    let formats: Vec<String> = o
+        .json_lines()
+        .iter()
+        .map(|v| v["format"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(formats, ["string", "int32", "int64"]);
+    let t = evops(&["partition", "42", "-p", "6", "--compare-formats"]).run();
+    assert!(t.text().contains("int32") && t.text().contains("int64"));
+    let stdin = evops(&["partition", "-p", "6", "--output", "json"])
+        .stdin("a\nb\r\n\nc\n")
+        .run();
+    stdin.code(0);
+    assert_eq!(stdin.json_lines().len(), 3);
+}
