@@ -112,6 +112,40 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand audit 'Find keys that producers put on different partitions, and name the producers'' partitioners'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'evops;partition;audit'= {
+            cand --expect 'Report records on another partition than this partitioner says (see `evops partition --list`)'
+            cand -o 'Where to start (the tail forms) [default: beginning]'
+            cand --from 'Where to start (the tail forms) [default: beginning]'
+            cand --until 'Where to stop (the tail forms) [default: the end offsets when the audit starts]'
+            cand --partitions 'The topic''s partition count, for capture files (they do not say)'
+            cand --max-keys 'Track at most this many distinct keys for splits (memory: roughly 50 bytes each)'
+            cand --output 'Output: table or json (one object)'
+            cand -b 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
+            cand --brokers 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
+            cand -X 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)'
+            cand --profile 'A profile from the config file (brokers, librdkafka properties, schema registry)'
+            cand --config 'The config file [default: ~/.config/evops/config.toml]'
+            cand --timeout 'How long to wait for the cluster before giving up'
+            cand --color 'When to colour output'
+            cand -v 'Show librdkafka''s logs and other details on stderr (secrets are never shown)'
+            cand --verbose 'Show librdkafka''s logs and other details on stderr (secrets are never shown)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'evops;partition;help'= {
+            cand audit 'Find keys that producers put on different partitions, and name the producers'' partitioners'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'evops;partition;help;audit'= {
+        }
+        &'evops;partition;help;help'= {
         }
         &'evops;generate'= {
             cand --out-dir 'The folder that receives man/ and completions/'
@@ -143,6 +177,9 @@ set edit:completion:arg-completer[evops] = {|@words|
         &'evops;help;demo'= {
         }
         &'evops;help;partition'= {
+            cand audit 'Find keys that producers put on different partitions, and name the producers'' partitioners'
+        }
+        &'evops;help;partition;audit'= {
         }
         &'evops;help;generate'= {
         }

@@ -77,25 +77,48 @@ complete -c evops -n "__fish_evops_using_subcommand demo" -s v -l verbose -d 'Sh
 complete -c evops -n "__fish_evops_using_subcommand demo" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evops -n "__fish_evops_using_subcommand demo" -s V -l version -d 'Print version'
-complete -c evops -n "__fish_evops_using_subcommand partition" -s p -l partitions -d 'The number of partitions' -r
-complete -c evops -n "__fish_evops_using_subcommand partition" -l topic -d 'Take the partition count from this topic on the cluster' -r
-complete -c evops -n "__fish_evops_using_subcommand partition" -l key-format -d 'How keys are typed: string | int32 | int64 (big-endian, as Java\'s serializers write them) | hex | base64' -r
-complete -c evops -n "__fish_evops_using_subcommand partition" -l output -d 'Output: table (for people) or json (one object per key and line; a stable contract)' -r -f -a "table\t''
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -s p -l partitions -d 'The number of partitions' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -l topic -d 'Take the partition count from this topic on the cluster' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -l key-format -d 'How keys are typed: string | int32 | int64 (big-endian, as Java\'s serializers write them) | hex | base64' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -l output -d 'Output: table (for people) or json (one object per key and line; a stable contract)' -r -f -a "table\t''
 json\t''"
-complete -c evops -n "__fish_evops_using_subcommand partition" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
-complete -c evops -n "__fish_evops_using_subcommand partition" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
-complete -c evops -n "__fish_evops_using_subcommand partition" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
-complete -c evops -n "__fish_evops_using_subcommand partition" -l config -d 'The config file [default: ~/.config/evops/config.toml]' -r -F
-complete -c evops -n "__fish_evops_using_subcommand partition" -l timeout -d 'How long to wait for the cluster before giving up' -r
-complete -c evops -n "__fish_evops_using_subcommand partition" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -l config -d 'The config file [default: ~/.config/evops/config.toml]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -l timeout -d 'How long to wait for the cluster before giving up' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
-complete -c evops -n "__fish_evops_using_subcommand partition" -l compare-formats -d 'Show each key as a string and, when it is a number, as int32 and int64: the int-versus-string mismatch'
-complete -c evops -n "__fish_evops_using_subcommand partition" -l list -d 'List every partitioner evops knows, with the clients that use it'
-complete -c evops -n "__fish_evops_using_subcommand partition" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
-complete -c evops -n "__fish_evops_using_subcommand partition" -s q -l quiet -d 'Print nothing on stderr but errors'
-complete -c evops -n "__fish_evops_using_subcommand partition" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c evops -n "__fish_evops_using_subcommand partition" -s V -l version -d 'Print version'
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -l compare-formats -d 'Show each key as a string and, when it is a number, as int32 and int64: the int-versus-string mismatch'
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -l list -d 'List every partitioner evops knows, with the clients that use it'
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -s V -l version -d 'Print version'
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -a "audit" -d 'Find keys that producers put on different partitions, and name the producers\' partitioners'
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l expect -d 'Report records on another partition than this partitioner says (see `evops partition --list`)' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s o -l from -d 'Where to start (the tail forms) [default: beginning]' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l until -d 'Where to stop (the tail forms) [default: the end offsets when the audit starts]' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l partitions -d 'The topic\'s partition count, for capture files (they do not say)' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l max-keys -d 'Track at most this many distinct keys for splits (memory: roughly 50 bytes each)' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l output -d 'Output: table or json (one object)' -r -f -a "table\t''
+json\t''"
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l config -d 'The config file [default: ~/.config/evops/config.toml]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l timeout -d 'How long to wait for the cluster before giving up' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s V -l version -d 'Print version'
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from help" -f -a "audit" -d 'Find keys that producers put on different partitions, and name the producers\' partitioners'
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c evops -n "__fish_evops_using_subcommand generate" -l out-dir -d 'The folder that receives man/ and completions/' -r -F
 complete -c evops -n "__fish_evops_using_subcommand generate" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand generate" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
@@ -114,3 +137,4 @@ complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_su
 complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo partition generate help" -f -a "partition" -d 'Where would each Kafka client put these keys? One row per distinct answer'
 complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo partition generate help" -f -a "generate" -d 'Write man pages and shell completions (for packagers and the repo)'
 complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo partition generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evops -n "__fish_evops_using_subcommand help; and __fish_seen_subcommand_from partition" -f -a "audit" -d 'Find keys that producers put on different partitions, and name the producers\' partitioners'

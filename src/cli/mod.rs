@@ -147,6 +147,22 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 quiet: g.quiet,
             })
         }
+        Command::Partition(partition::PartitionArgs {
+            command: Some(partition::PartitionCommand::Audit(a)),
+            ..
+        }) => cmd::partition_audit::run(cmd::partition_audit::Config {
+            sources: a.sources.iter().map(|s| SourceSpec::parse(s)).collect(),
+            kafka: kafka_settings(g)?,
+            from: a.from,
+            until: a.until,
+            expect: a.expect,
+            partitions: a.partitions,
+            max_keys: a.max_keys,
+            json: a.output == "json",
+            quiet: g.quiet,
+            terminal: term,
+            now_ms: crate::position::now_millis(),
+        }),
         Command::Partition(a) => {
             let json = a.output == "json";
             if a.list {

@@ -1,8 +1,9 @@
 //! `evops partition` arguments.
 
-use clap::Args;
+use clap::{Args, Subcommand};
 
 use crate::codec::Format;
+use crate::position::{Start, Stop};
 
 use super::values;
 
@@ -12,12 +13,18 @@ Examples:
   evops partition 42 -p 6 --compare-formats        # the same id as a string, an int32 and an int64
   evops partition --topic orders order-9 order-10  # partition count from the cluster
   cut -f1 keys.tsv | evops partition -p 24 --output json
-  evops partition --list";
+  evops partition --list
+  evops partition audit orders                     # split keys, inferred producer partitioners
+  evops partition audit orders --expect java -o 3h
+  evops partition audit ./orders.ndjson --partitions 12 --output json";
 
 /// Where would each Kafka client put these keys? One row per distinct answer.
 #[derive(Debug, Args)]
-#[command(after_help = EXAMPLES)]
+#[command(after_help = EXAMPLES, args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct PartitionArgs {
+    #[command(subcommand)]
+    pub command: Option<PartitionCommand>,
+
     /// Keys (in --key-format). Without any, keys are read from stdin, one per line.
     #[arg(value_name = "KEY")]
     pub keys: Vec<String>,
@@ -45,4 +52,50 @@ pub struct PartitionArgs {
     /// List every partitioner evops knows, with the clients that use it.
     #[arg(long)]
     pub list: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PartitionCommand {
+    Audit(AuditArgs),
+}
+
+pub const AUDIT_EXAMPLES: &str = "\
+Examples:
+  evops -b embedded partition audit articles
+  evops partition audit orders --expect java --from 3h
+  evops partition audit ./orders.ndjson --partitions 12 --output json
+
+Exit codes: 0 clean, 1 a key on more than one partition or an --expect mismatch, 2 error.";
+
+/// Find keys that producers put on different partitions, and name the producers' partitioners.
+#[derive(Debug, Args)]
+#[command(after_help = AUDIT_EXAMPLES)]
+pub struct AuditArgs {
+    /// Topics (a leading ^ makes a regex), capture files (a path with a '/', or file:NAME), or - for stdin.
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<String>,
+
+    /// Report records on another partition than this partitioner says (see `evops partition --list`).
+    #[arg(long, value_name = "NAME", value_parser = values::partitioner)]
+    pub expect: Option<&'static crate::partition::Partitioner>,
+
+    /// Where to start (the tail forms) [default: beginning].
+    #[arg(short = 'o', long = "from", value_name = "POSITION", value_parser = values::start, allow_hyphen_values = true)]
+    pub from: Option<Start>,
+
+    /// Where to stop (the tail forms) [default: the end offsets when the audit starts].
+    #[arg(long, value_name = "POSITION", value_parser = values::stop, allow_hyphen_values = true)]
+    pub until: Option<Stop>,
+
+    /// The topic's partition count, for capture files (they do not say).
+    #[arg(long, value_name = "N")]
+    pub partitions: Option<i32>,
+
+    /// Track at most this many distinct keys for splits (memory: roughly 50 bytes each).
+    #[arg(long, value_name = "N", default_value = "20000000")]
+    pub max_keys: usize,
+
+    /// Output: table or json (one object).
+    #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
+    pub output: String,
 }

@@ -50,3 +50,7 @@ pub fn rate(s: &str) -> Result<f64, String> {
         .filter(|r| r.is_finite() && *r >= 0.0)
         .ok_or_else(|| format!("'{s}' is not a rate; write events per second, e.g. 2 or 0.5/s"))
 }
+
+pub fn partitioner(s: &str) -> Result<&'static crate::partition::Partitioner, String> {
+    crate::partition::by_name(s)
+}

@@ -3,6 +3,7 @@
 
 pub mod demo;
 pub mod partition;
+pub mod partition_audit;
 pub mod tail;
 
 use std::io::IsTerminal;
@@ -10,6 +11,33 @@ use std::io::IsTerminal;
 use crate::exit::Exit;
 use crate::pipeline::Ended;
 use crate::print::report::Report;
+
+/// Open the cluster connection when topics are read (files and stdin need none).
+pub fn connect(
+    kafka: Option<&crate::endpoint::kafka::Settings>,
+    topics: &[String],
+) -> anyhow::Result<Option<crate::endpoint::kafka::Connection>> {
+    if topics.is_empty() {
+        return Ok(None);
+    }
+    let settings = kafka.cloned().ok_or_else(|| {
+        crate::error::Error::Usage(
+            "no brokers given: use -b/--brokers, EVOPS_BROKERS or a --profile (try -b embedded for the demo cluster)".into(),
+        )
+    })?;
+    Ok(Some(crate::endpoint::kafka::Connection::open(settings)?))
+}
+
+/// The topic names and patterns among the sources, in order.
+pub fn topic_specs(sources: &[crate::endpoint::SourceSpec]) -> Vec<String> {
+    sources
+        .iter()
+        .filter_map(|s| match s {
+            crate::endpoint::SourceSpec::Topic(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
 
 /// Where stdout and stderr go, read once at start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use std::io::{BufWriter, Write};
 use crate::endpoint::file::{CaptureSource, Window};
 use crate::endpoint::kafka::group::GroupSource;
 use crate::endpoint::kafka::source::{KafkaSource, ReadPlan};
-use crate::endpoint::kafka::{Connection, Settings};
+use crate::endpoint::kafka::Settings;
 use crate::endpoint::{Chain, Source, SourceSpec};
 use crate::error::Error;
 use crate::exit::Exit;
@@ -40,23 +40,8 @@ pub struct Config {
 }
 
 pub fn run(cfg: Config) -> anyhow::Result<Exit> {
-    let topics: Vec<String> = cfg
-        .sources
-        .iter()
-        .filter_map(|s| match s {
-            SourceSpec::Topic(t) => Some(t.clone()),
-            _ => None,
-        })
-        .collect();
-    let mut conn = None;
-    if !topics.is_empty() {
-        let settings = cfg.kafka.clone().ok_or_else(|| {
-            Error::Usage(
-                "no brokers given: use -b/--brokers, EVOPS_BROKERS or a --profile (try -b embedded for the demo cluster)".into(),
-            )
-        })?;
-        conn = Some(Connection::open(settings)?);
-    }
+    let topics = super::topic_specs(&cfg.sources);
+    let conn = super::connect(cfg.kafka.as_ref(), &topics)?;
 
     let window = || Window::for_file(cfg.from, cfg.until).map_err(Error::Usage);
     let mut sources: Vec<Box<dyn Source>> = Vec::new();

@@ -9,6 +9,7 @@
 //! land where JVM consumers and compacted topics expect them, whatever librdkafka's own default
 //! (CRC-32) would say.
 
+pub mod audit;
 pub mod crc32;
 pub mod fnv1a;
 pub mod kafkajs;

@@ -299,3 +299,167 @@ fn compare_formats_shows_int_versus_string() {
     stdin.code(0);
     assert_eq!(stdin.json_lines().len(), 3);
 }
+
+/// Produce keys with librdkafka under a `partitioner` setting (no explicit partitions).
+fn produce_keyed(brokers: &str, topic: &str, setting: &str, keys: &[String]) {
+    use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+    let p: BaseProducer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("partitioner", setting)
+        .create()
+        .unwrap();
+    for k in keys {
+        p.send(
+            BaseRecord::<[u8], [u8]>::to(topic)
+                .key(k.as_bytes())
+                .payload(b"v"),
+        )
+        .map_err(|(e, _)| e)
+        .unwrap();
+        p.poll(Duration::ZERO);
+    }
+    p.flush(Duration::from_secs(30)).unwrap();
+}
+
+#[test]
+fn audit_names_two_producers_that_disagree_and_passes_a_clean_topic() {
+    let b = crate::harness::broker();
+    let keys: Vec<String> = (0..300).map(|i| format!("order-{i}")).collect();
+    let mixed = crate::harness::topic("audit-mixed", 6);
+    produce_keyed(&b, &mixed, "murmur2_random", &keys); // a Kotlin/Java-style producer
+    produce_keyed(&b, &mixed, "consistent_random", &keys[..100]); // a Node.js (node-rdkafka) one
+    let o = evops(&["-b", &b, "partition", "audit", &mixed, "--output", "json"]).run();
+    o.code(1);
+    let r = &o.json_lines()[0];
+    assert_eq!(r["records"], 400);
+    let inferred: Vec<&str> = r["inferred"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["hash"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        inferred,
+        ["murmur2 (Java-compatible)", "crc32 (librdkafka default)"]
+    );
+    // Keys where the two hashes happen to agree stay together: about 5/6 of the 100 split.
+    let split = r["split_keys"].as_u64().unwrap();
+    assert!((60..=100).contains(&split), "{split}");
+    let o = evops(&["-b", &b, "partition", "audit", &mixed, "--expect", "java"]).run();
+    o.code(1);
+    assert!(
+        o.text().contains(&format!(
+            "on the wrong partition for --expect java: {split}"
+        )),
+        "{}",
+        o.text()
+    );
+    assert!(o.text().contains("producers disagree"));
+
+    let clean = crate::harness::topic("audit-clean", 6);
+    produce_keyed(&b, &clean, "murmur2_random", &keys);
+    let o = evops(&[
+        "-b",
+        &b,
+        "partition",
+        "audit",
+        &clean,
+        "--expect",
+        "kafkajs",
+    ])
+    .run();
+    o.code(0);
+    assert!(
+        o.text().contains("keys on more than one partition: 0"),
+        "{}",
+        o.text()
+    );
+    assert!(
+        o.text()
+            .contains("inferred producer partitioner: 100% murmur2"),
+        "{}",
+        o.text()
+    );
+
+    // The same audit on a capture of the topic.
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("mixed.ndjson");
+    let c = evops(&[
+        "-b",
+        &b,
+        "tail",
+        &mixed,
+        "-o",
+        "beginning",
+        "-e",
+        "-f",
+        "capture",
+    ])
+    .run();
+    c.code(0);
+    std::fs::write(&cap, &c.stdout).unwrap();
+    let p = cap.to_str().unwrap();
+    let o = evops(&[
+        "partition",
+        "audit",
+        p,
+        "--partitions",
+        "6",
+        "--output",
+        "json",
+    ])
+    .run();
+    o.code(1);
+    assert_eq!(o.json_lines()[0]["split_keys"].as_u64().unwrap(), split);
+    let o = evops(&["partition", "audit", p]).run();
+    o.code(2);
+    assert!(o.stderr.contains("--partitions N"), "{}", o.stderr);
+}
+
+#[test]
+fn audit_finds_the_planted_split_in_the_demo_data() {
+    let o = evops(&[
+        "-b",
+        "embedded",
+        "partition",
+        "audit",
+        "articles",
+        "--expect",
+        "java",
+        "--output",
+        "json",
+    ])
+    .run();
+    o.code(1);
+    let r = &o.json_lines()[0];
+    assert!(r["split_keys"].as_u64().unwrap() > 5);
+    assert!(r["expect"]["mismatches"].as_u64().unwrap() > 5);
+    let o = evops(&["-b", "embedded", "partition", "audit", "views", "comments"]).run();
+    o.code(0);
+}
+
+#[test]
+fn audit_spots_a_grown_topic() {
+    // Keys written when the topic had 4 partitions, read as an 8-partition topic.
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("grown.ndjson");
+    let mut lines = String::new();
+    for i in 0..200 {
+        let key = format!("user-{i}");
+        let p = evops::partition::java()
+            .partition(Some(key.as_bytes()), 4)
+            .unwrap();
+        lines.push_str(&format!("{{\"topic\":\"t\",\"partition\":{p},\"offset\":{i},\"timestamp\":{i},\"key\":\"{key}\",\"value\":\"v\"}}\n"));
+    }
+    std::fs::write(&cap, lines).unwrap();
+    let o = evops(&[
+        "partition",
+        "audit",
+        cap.to_str().unwrap(),
+        "--partitions",
+        "8",
+    ])
+    .run();
+    o.code(0);
+    assert!(o.text().contains("fit 4 partitions"), "{}", o.text());
+}

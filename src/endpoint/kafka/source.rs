@@ -79,6 +79,8 @@ pub struct KafkaSource {
     spare: Option<Record>,
     consumer: BaseConsumer<Ctx>,
     topics: Vec<Arc<str>>,
+    /// Partition counts of the topics (all partitions, not only the ones read).
+    counts: Vec<i32>,
     /// `index[topic][partition]` is the position in `parts`.
     index: Vec<Vec<Option<usize>>>,
     parts: Vec<Part>,
@@ -243,6 +245,7 @@ impl KafkaSource {
             batch,
             spare: None,
             consumer,
+            counts: topics.iter().map(|t| t.partitions.len() as i32).collect(),
             topics: topic_names,
             index,
             parts,
@@ -260,9 +263,13 @@ impl KafkaSource {
         })
     }
 
-    /// The topics being read, resolved from names and patterns.
-    pub fn topics(&self) -> Vec<String> {
-        self.topics.iter().map(|t| t.to_string()).collect()
+    /// The topics being read (resolved from names and patterns) with their partition counts.
+    pub fn partition_counts(&self) -> Vec<(String, i32)> {
+        self.topics
+            .iter()
+            .zip(&self.counts)
+            .map(|(t, n)| (t.to_string(), *n))
+            .collect()
     }
 
     fn finish_part(&mut self, i: usize) {

@@ -1,0 +1,329 @@
+//! `evops partition audit`: read keyed records from topics or capture files and report keys on
+//! more than one partition, how much of the data each partitioner explains, the inferred
+//! producer partitioner(s), records on the wrong partition for `--expect`, and records that fit
+//! a smaller partition count. Exit 1 when a split key or an `--expect` mismatch is found.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use serde_json::{json, Value};
+
+use crate::codec;
+use crate::endpoint::file::{CaptureSource, Window};
+use crate::endpoint::kafka::source::{KafkaSource, ReadPlan};
+use crate::endpoint::kafka::Settings;
+use crate::endpoint::{Chain, Sink, Source, SourceSpec};
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::partition::audit::{hash_label, hash_users, Auditor, Placement};
+use crate::partition::Partitioner;
+use crate::position::{format_millis, Start, Stop};
+use crate::print::report::Report;
+use crate::print::table;
+use crate::record::Record;
+
+use super::Terminal;
+
+/// `partition audit` options.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub sources: Vec<SourceSpec>,
+    pub kafka: Option<Settings>,
+    pub from: Option<Start>,
+    pub until: Option<Stop>,
+    pub expect: Option<&'static Partitioner>,
+    /// The partition count of capture-file topics (the file does not say).
+    pub partitions: Option<i32>,
+    pub max_keys: usize,
+    pub json: bool,
+    pub quiet: bool,
+    pub terminal: Terminal,
+    pub now_ms: i64,
+}
+
+/// Feeds records to the auditor.
+struct AuditSink {
+    auditor: Auditor,
+    counts: HashMap<String, i32>,
+    default_count: Option<i32>,
+}
+
+impl Sink for AuditSink {
+    fn write(&mut self, r: &Record, report: &mut Report) -> anyhow::Result<()> {
+        let n = match self.counts.get(&*r.topic).copied().or(self.default_count) {
+            Some(n) => n,
+            None => {
+                report.bad(
+                    &r.location(),
+                    "unknown partition count: give --partitions N for capture files",
+                );
+                return Ok(());
+            }
+        };
+        if r.partition >= n {
+            report.bad(
+                &r.location(),
+                &format!(
+                    "partition {} is beyond the {n} partitions given",
+                    r.partition
+                ),
+            );
+            return Ok(());
+        }
+        self.auditor.add(
+            &r.topic,
+            n,
+            r.key.as_deref(),
+            Placement {
+                partition: r.partition,
+                offset: r.offset,
+                timestamp: r.timestamp.millis(),
+            },
+        );
+        Ok(())
+    }
+
+    fn finish(&mut self, _report: &mut Report) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+pub fn run(cfg: Config) -> anyhow::Result<Exit> {
+    let topics = super::topic_specs(&cfg.sources);
+    let conn = super::connect(cfg.kafka.as_ref(), &topics)?;
+    let mut counts = HashMap::new();
+    let mut sources: Vec<Box<dyn Source>> = Vec::new();
+    let mut kafka_added = false;
+    for spec in &cfg.sources {
+        match spec {
+            SourceSpec::Topic(_) if kafka_added => {}
+            SourceSpec::Topic(_) => {
+                let plan = ReadPlan {
+                    topics: topics.clone(),
+                    partitions: None,
+                    start: cfg.from.unwrap_or(Start::Beginning),
+                    stop: cfg.until,
+                    exit_at_end: true,
+                    now_ms: cfg.now_ms,
+                };
+                let src = KafkaSource::open(conn.as_ref().expect("connected for topics"), &plan)?;
+                counts.extend(src.partition_counts());
+                sources.push(Box::new(src));
+                kafka_added = true;
+            }
+            SourceSpec::File(path) => {
+                if cfg.partitions.is_none() {
+                    return Err(Error::Usage(format!(
+                        "{}: a capture file does not say how many partitions its topic had: give --partitions N",
+                        path.display()
+                    ))
+                    .into());
+                }
+                let window = Window::for_file(cfg.from, cfg.until).map_err(Error::Usage)?;
+                sources.push(Box::new(CaptureSource::open(path, window)?));
+            }
+            SourceSpec::Stdin => {
+                if cfg.partitions.is_none() {
+                    return Err(Error::Usage("capture lines on stdin do not say how many partitions their topic had: give --partitions N".into()).into());
+                }
+                let window = Window::for_file(cfg.from, cfg.until).map_err(Error::Usage)?;
+                sources.push(Box::new(CaptureSource::stdin(window)));
+            }
+        }
+    }
+    if let Some(n) = cfg.partitions {
+        if n <= 0 {
+            return Err(Error::Usage("--partitions must be at least 1".into()).into());
+        }
+    }
+    let mut source = Chain::new(sources);
+    let mut report = Report::new(cfg.quiet);
+    let bar = (source.progress().is_some()
+        && crate::print::progress::wanted(cfg.terminal.stdout, cfg.terminal.stderr, cfg.quiet))
+    .then(|| crate::print::progress::bar(0, false));
+    if let Some(b) = &bar {
+        report.attach(b.clone());
+    }
+    let mut sink = AuditSink {
+        auditor: Auditor::new(cfg.expect, cfg.max_keys),
+        counts,
+        default_count: cfg.partitions,
+    };
+    let ended = crate::pipeline::run(
+        &mut source,
+        &mut |_| true,
+        &mut sink,
+        &mut report,
+        None,
+        bar.as_ref(),
+    )?;
+    let a = &sink.auditor;
+    let mut out = std::io::stdout().lock();
+    if cfg.json {
+        serde_json::to_writer(&mut out, &json_report(a, &sink.counts, cfg.expect))?;
+        out.write_all(b"\n")?;
+    } else {
+        write!(out, "{}", text_report(a, &sink.counts, cfg.expect))?;
+    }
+    out.flush()?;
+    drop(out);
+    let exit = super::conclude("partition audit", ended, &report, cfg.terminal);
+    Ok(if exit == Exit::Ok && a.found_problems() {
+        Exit::Findings
+    } else {
+        exit
+    })
+}
+
+fn pct(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        100.0 * part as f64 / whole as f64
+    }
+}
+
+fn placement_text(p: &Placement) -> String {
+    match p.timestamp {
+        Some(ts) => format!("{}@{} ({})", p.partition, p.offset, format_millis(ts)),
+        None => format!("{}@{}", p.partition, p.offset),
+    }
+}
+
+fn key_text(k: &[u8]) -> String {
+    match codec::bytes_value(k) {
+        Value::String(s) => crate::print::escape::for_terminal(&s).into_owned(),
+        other => other.to_string(),
+    }
+}
+
+fn text_report(a: &Auditor, counts: &HashMap<String, i32>, expect: Option<&Partitioner>) -> String {
+    let mut s = String::new();
+    let mut topics: Vec<_> = counts
+        .iter()
+        .map(|(t, n)| format!("{t} ({n} partitions)"))
+        .collect();
+    topics.sort();
+    s.push_str(&format!(
+        "{}: {} records, {} keyed, {} with a null key, {} distinct keys{}\n",
+        if topics.is_empty() {
+            "capture".to_string()
+        } else {
+            topics.join(", ")
+        },
+        a.records,
+        a.keyed,
+        a.null_keys,
+        a.distinct_keys(),
+        if a.untracked > 0 {
+            format!(
+                " ({} records of keys beyond --max-keys not tracked for splits)",
+                a.untracked
+            )
+        } else {
+            String::new()
+        }
+    ));
+    s.push_str(&format!(
+        "\nkeys on more than one partition: {}\n",
+        a.split_keys
+    ));
+    for sp in &a.splits {
+        let places: Vec<String> = sp.placements.iter().map(placement_text).collect();
+        s.push_str(&format!(
+            "  {}/{}: {}\n",
+            sp.topic,
+            key_text(&sp.key),
+            places.join(", ")
+        ));
+    }
+    let rows: Vec<Vec<String>> = a
+        .explained()
+        .into_iter()
+        .map(|(h, c)| {
+            vec![
+                hash_label(h).to_string(),
+                format!("{:.1}%", pct(c, a.keyed)),
+                hash_users(h).join(", "),
+            ]
+        })
+        .collect();
+    s.push_str(&format!(
+        "\nshare of keyed records each partitioner explains:\n{}\n",
+        table::render(&["hash", "explains", "partitioners"], &rows, Some(70))
+    ));
+    if a.unexplained() > 0 {
+        s.push_str(&format!("{} keyed records ({:.1}%) fit no known partitioner (custom partitioner, or explicit partitions)\n", a.unexplained(), pct(a.unexplained(), a.keyed)));
+    }
+    let inferred = a.inferred();
+    let parts: Vec<String> = inferred
+        .iter()
+        .map(|(h, c)| format!("{:.0}% {}", pct(*c, a.keyed), hash_label(*h)))
+        .collect();
+    s.push_str(&format!(
+        "\ninferred producer partitioner{}: {}{}\n",
+        if inferred.len() == 1 { "" } else { "s" },
+        if parts.is_empty() {
+            "none".to_string()
+        } else {
+            parts.join(", ")
+        },
+        if inferred.len() > 1 {
+            ": producers disagree"
+        } else {
+            ""
+        }
+    ));
+    if a.grown > 0 {
+        let mut gc: Vec<_> = a.grown_counts.iter().collect();
+        gc.sort();
+        let fits: Vec<String> = gc
+            .iter()
+            .map(|(m, c)| format!("{c} fit {m} partitions"))
+            .collect();
+        s.push_str(&format!(
+            "records that fit a smaller partition count (the topic was grown?): {} ({})\n",
+            a.grown,
+            fits.join(", ")
+        ));
+    }
+    if let Some(p) = expect {
+        s.push_str(&format!(
+            "\non the wrong partition for --expect {}: {}\n",
+            p.name, a.mismatches
+        ));
+        for m in &a.mismatch_examples {
+            s.push_str(&format!(
+                "  {}/{}: at {}, expected {}\n",
+                m.topic,
+                key_text(&m.key),
+                placement_text(&m.at),
+                m.expected
+            ));
+        }
+    }
+    s
+}
+
+fn json_report(a: &Auditor, counts: &HashMap<String, i32>, expect: Option<&Partitioner>) -> Value {
+    let place = |p: &Placement| json!({"partition": p.partition, "offset": p.offset, "timestamp": p.timestamp});
+    json!({
+        "topics": counts,
+        "records": a.records,
+        "keyed": a.keyed,
+        "null_keys": a.null_keys,
+        "distinct_keys": a.distinct_keys(),
+        "untracked": a.untracked,
+        "split_keys": a.split_keys,
+        "split_examples": a.splits.iter().map(|s| json!({"topic": s.topic, "key": codec::bytes_value(&s.key), "placements": s.placements.iter().map(place).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        "explained": a.explained().into_iter().map(|(h, c)| json!({"hash": hash_label(h), "partitioners": hash_users(h), "records": c})).collect::<Vec<_>>(),
+        "unexplained": a.unexplained(),
+        "inferred": a.inferred().into_iter().map(|(h, c)| json!({"hash": hash_label(h), "partitioners": hash_users(h), "records": c})).collect::<Vec<_>>(),
+        "grown": a.grown,
+        "expect": expect.map(|p| json!({
+            "partitioner": p.name,
+            "mismatches": a.mismatches,
+            "examples": a.mismatch_examples.iter().map(|m| json!({"topic": m.topic, "key": codec::bytes_value(&m.key), "at": place(&m.at), "expected": m.expected})).collect::<Vec<_>>(),
+        })),
+    })
+}
