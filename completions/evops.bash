@@ -478,7 +478,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__tail)
-            opts="-o -e -p -f -b -X -v -q -h -V --from --until --exit --partition --max --group --key --format --key-format --value-format --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-o -e -p -f -b -X -v -q -h -V --from --until --exit --partition --max --group --key --partitioner --format --key-format --value-format --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -513,6 +513,10 @@ _evops() {
                     return 0
                     ;;
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --partitioner)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

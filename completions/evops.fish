@@ -46,7 +46,8 @@ complete -c evops -n "__fish_evops_using_subcommand tail" -l until -d 'Where to 
 complete -c evops -n "__fish_evops_using_subcommand tail" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l max -d 'Stop after printing this many records' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l group -d 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was printed. Without it, evops never joins or commits to a group' -r
-complete -c evops -n "__fish_evops_using_subcommand tail" -l key -d 'Only records whose key is exactly this (in --key-format)' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l key -d 'Only records whose key is exactly this (in --key-format). On topics, only the partition the key maps to is read (see --partitioner)' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l partitioner -d 'With --key: the producers\' partitioner, which says where the key lives (`evops partition --list`), or \'all\' to read every partition' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -s f -l format -d 'Output: pretty | json | capture | raw | a template such as \'{topic}/{partition}@{offset} {key} {value.data.type}\'. [default: pretty on a terminal, json otherwise]' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro' -r

@@ -125,6 +125,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 max: a.max,
                 group: a.group,
                 key,
+                key_partitioner: a.partitioner.0,
                 output,
                 quiet: g.quiet,
                 terminal: term,

@@ -16,6 +16,8 @@ Examples:
   evops tail payments -p 0,3 -o 2026-11-23T10:00:00Z --max 100
   evops tail orders -o beginning -e -f capture > orders.ndjson
   evops tail ./orders.ndjson -f pretty
+  evops tail orders --key user-1234 -o 3h -e               # only the key's partition
+  evops tail orders --key user-1234 --partitioner librdkafka -o 3h -e
   evops tail orders --group oncall-debug -o beginning -e     # resumes where it left off";
 
 /// Read records from topics, capture files or stdin, and print them.
@@ -55,9 +57,13 @@ pub struct TailArgs {
     #[arg(long, value_name = "NAME")]
     pub group: Option<String>,
 
-    /// Only records whose key is exactly this (in --key-format).
+    /// Only records whose key is exactly this (in --key-format). On topics, only the partition the key maps to is read (see --partitioner).
     #[arg(long, value_name = "KEY")]
     pub key: Option<String>,
+
+    /// With --key: the producers' partitioner, which says where the key lives (`evops partition --list`), or 'all' to read every partition.
+    #[arg(long, value_name = "NAME", default_value = "java", value_parser = values::partitioner_or_all)]
+    pub partitioner: values::Route,
 
     /// Output: pretty | json | capture | raw | a template such as '{topic}/{partition}@{offset} {key} {value.data.type}'. [default: pretty on a terminal, json otherwise]
     #[arg(short = 'f', long = "format", value_name = "FORMAT", value_parser = values::style)]

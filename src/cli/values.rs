@@ -54,3 +54,15 @@ pub fn rate(s: &str) -> Result<f64, String> {
 pub fn partitioner(s: &str) -> Result<&'static crate::partition::Partitioner, String> {
     crate::partition::by_name(s)
 }
+
+/// A partitioner, or `all` partitions.
+#[derive(Debug, Clone, Copy)]
+pub struct Route(pub Option<&'static crate::partition::Partitioner>);
+
+/// A partitioner name, or `all` (no routing).
+pub fn partitioner_or_all(s: &str) -> Result<Route, String> {
+    if s.eq_ignore_ascii_case("all") {
+        return Ok(Route(None));
+    }
+    crate::partition::by_name(s).map(|p| Route(Some(p)))
+}

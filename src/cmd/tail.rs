@@ -33,6 +33,8 @@ pub struct Config {
     pub group: Option<String>,
     /// Only records with exactly this key.
     pub key: Option<Vec<u8>>,
+    /// With `key`: read only the partition this partitioner puts it on (`None`: every partition).
+    pub key_partitioner: Option<&'static crate::partition::Partitioner>,
     pub output: print::Options,
     pub quiet: bool,
     pub terminal: Terminal,
@@ -85,9 +87,20 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
                     stop: cfg.until,
                     exit_at_end: cfg.exit_at_end,
                     now_ms: cfg.now_ms,
+                    key_route: cfg.key.clone().zip(cfg.key_partitioner),
                 };
                 let conn = conn.as_ref().expect("connection opened for topics");
-                sources.push(Box::new(KafkaSource::open(conn, &plan)?));
+                let src = KafkaSource::open(conn, &plan)?;
+                if let (Some(p), false) =
+                    (cfg.key_partitioner.filter(|_| cfg.key.is_some()), cfg.quiet)
+                {
+                    eprintln!(
+                        "evops: reading only {}, where the {} partitioner puts this key (--partitioner all reads every partition)",
+                        src.assigned().join(", "),
+                        p.name
+                    );
+                }
+                sources.push(Box::new(src));
                 kafka_added = true;
             }
             SourceSpec::File(path) => {

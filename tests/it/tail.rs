@@ -334,9 +334,65 @@ fn several_topics_and_patterns_partitions_and_keys() {
         values(&b, &a, &["-o", "beginning", "-e", "-p", "1"]),
         ["y@1", "x@1"]
     );
-    let mut keyed = values(&b, &a, &["-o", "beginning", "-e", "--key", "x"]);
+    let mut keyed = values(
+        &b,
+        &a,
+        &[
+            "-o",
+            "beginning",
+            "-e",
+            "--key",
+            "x",
+            "--partitioner",
+            "all",
+        ],
+    );
     keyed.sort();
     assert_eq!(keyed, ["x@0", "x@1"]);
+    // Key-directed: only the partition the Java partitioner puts "x" on is read.
+    let java = evops::partition::java().partition(Some(b"x"), 2).unwrap();
+    let routed = evops(&[
+        "-b",
+        &b,
+        "tail",
+        &a,
+        "-o",
+        "beginning",
+        "-e",
+        "--key",
+        "x",
+        "-f",
+        "raw",
+    ])
+    .run();
+    routed.code(0);
+    assert_eq!(routed.lines(), [format!("x@{java}")]);
+    assert!(
+        routed.stderr.contains(&format!(
+            "reading only {a}/{java}, where the java partitioner puts this key"
+        )),
+        "{}",
+        routed.stderr
+    );
+    let crc = evops::partition::librdkafka()
+        .partition(Some(b"x"), 2)
+        .unwrap();
+    assert_eq!(
+        values(
+            &b,
+            &a,
+            &[
+                "-o",
+                "beginning",
+                "-e",
+                "--key",
+                "x",
+                "--partitioner",
+                "librdkafka"
+            ]
+        ),
+        [format!("x@{crc}")]
+    );
     let out = evops(&["-b", &b, "tail", &a, "-p", "7", "-e"]).run();
     out.code(2);
     assert!(

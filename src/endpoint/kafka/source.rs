@@ -35,6 +35,8 @@ pub struct ReadPlan {
     pub exit_at_end: bool,
     /// When the command started (ms), for `--until` in the future.
     pub now_ms: i64,
+    /// Read only the partition this partitioner puts this key on, in each topic.
+    pub key_route: Option<(Vec<u8>, &'static crate::partition::Partitioner)>,
 }
 
 /// Where one assigned partition stands.
@@ -126,8 +128,15 @@ impl KafkaSource {
         let mut parts = Vec::new();
         let mut lows_highs = Vec::new();
         for (ti, t) in topics.iter().enumerate() {
+            let routed = plan
+                .key_route
+                .as_ref()
+                .and_then(|(key, p)| p.partition(Some(key), t.partitions.len() as i32));
             for &p in &t.partitions {
                 if plan.partitions.as_ref().is_some_and(|w| !w.contains(&p)) {
+                    continue;
+                }
+                if routed.is_some_and(|r| r != p) {
                     continue;
                 }
                 let (low, high) = consumer
@@ -261,6 +270,14 @@ impl KafkaSource {
             timeout,
             verbose: conn.settings.verbose,
         })
+    }
+
+    /// The partitions being read, as `topic/partition` names.
+    pub fn assigned(&self) -> Vec<String> {
+        self.parts
+            .iter()
+            .map(|p| format!("{}/{}", self.topics[p.topic], p.partition))
+            .collect()
     }
 
     /// The topics being read (resolved from names and patterns) with their partition counts.
