@@ -27,7 +27,17 @@ if [ ! -f "$cache/node/node_modules/kafkajs/package.json" ]; then
   mkdir -p "$cache/node"
   (cd "$cache/node" && npm install --silent --no-audit --no-fund kafkajs@2)
 fi
-export EVOPS_TEST_PYTHON="$cache/py/bin/python" EVOPS_TEST_NODE_PATH="$cache/node/node_modules"
+# sarama and kafka-go as Debian packages them (1.22.1 and 0.2.1), built in GOPATH mode.
+ensure_packages golang-go golang-github-shopify-sarama-dev golang-github-segmentio-kafka-go-dev
+mkdir -p "$cache/go"
+if [ ! -x "$cache/go/go_partitions" ] || [ tests/vectors/go_partitions.go -nt "$cache/go/go_partitions" ]; then
+  say "building the sarama/kafka-go vector program"
+  GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="$cache/go/cache" \
+    go build -o "$cache/go/go_partitions" tests/vectors/go_partitions.go 2>"$cache/go/build.log" \
+    || { cat "$cache/go/build.log" >&2; exit 2; }
+fi
+export EVOPS_TEST_PYTHON="$cache/py/bin/python" EVOPS_TEST_NODE_PATH="$cache/node/node_modules" \
+  EVOPS_TEST_GO_PARTITIONS="$cache/go/go_partitions"
 
 start_broker
 

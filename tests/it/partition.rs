@@ -1,6 +1,7 @@
 //! `evops partition` against the real libraries: kafka-python and aiokafka (pip), kafkajs 2.x
-//! and its LegacyPartitioner (npm), each asked through its own partitioner code, and librdkafka
-//! itself, producing under every `partitioner` setting and reading back where each key went.
+//! and its LegacyPartitioner (npm), sarama 1.22 and kafka-go 0.2.1 (Debian's Go packages), each
+//! asked through its own partitioner code, and librdkafka itself, producing under every
+//! `partitioner` setting and reading back where each key went.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -160,6 +161,17 @@ fn kafkajs_default_and_legacy_agree() {
         &keys,
     );
     assert_eq!(lib.len(), 2);
+    compare(&lib, &evops_answers(&keys), &keys);
+}
+
+#[test]
+fn sarama_and_kafka_go_agree() {
+    let program = std::env::var("EVOPS_TEST_GO_PARTITIONS").expect(
+        "EVOPS_TEST_GO_PARTITIONS (the sarama/kafka-go vector program; built by tests/run.sh)",
+    );
+    let keys = keys();
+    let lib = script(&program, &[], &[], &keys);
+    assert_eq!(lib.len(), 3);
     compare(&lib, &evops_answers(&keys), &keys);
 }
 
