@@ -46,11 +46,21 @@ struct AuditSink {
     auditor: Auditor,
     counts: HashMap<String, i32>,
     default_count: Option<i32>,
+    /// The last topic looked up and its count: records come in runs per topic.
+    last: Option<(std::sync::Arc<str>, Option<i32>)>,
 }
 
 impl Sink for AuditSink {
     fn write(&mut self, r: &Record, report: &mut Report) -> anyhow::Result<()> {
-        let n = match self.counts.get(&*r.topic).copied().or(self.default_count) {
+        let count = match &self.last {
+            Some((t, n)) if std::sync::Arc::ptr_eq(t, &r.topic) => *n,
+            _ => {
+                let n = self.counts.get(&*r.topic).copied().or(self.default_count);
+                self.last = Some((r.topic.clone(), n));
+                n
+            }
+        };
+        let n = match count {
             Some(n) => n,
             None => {
                 report.bad(
@@ -149,6 +159,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
         auditor: Auditor::new(cfg.expect, cfg.max_keys),
         counts,
         default_count: cfg.partitions,
+        last: None,
     };
     let ended = crate::pipeline::run(
         &mut source,

@@ -8,11 +8,48 @@
 //! that are still checked against every partitioner but not tracked for splits, and the report
 //! says how many were not tracked. Everything else is fixed-size counters.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
-use std::hash::Hasher;
+use std::hash::{BuildHasherDefault, Hasher};
 
-use super::{Hash, Partitioner, PARTITIONERS};
+use super::{crc32, fnv1a, kafkajs, murmur2, Hash, Partitioner, PARTITIONERS};
+
+/// Keys of the key map are already well-mixed 64-bit fingerprints: hashing them again (SipHash)
+/// would only cost time. One multiply spreads them over the table.
+#[derive(Default)]
+struct Fingerprint(u64);
+
+impl Hasher for Fingerprint {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ b as u64).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// The partition each of [`HASHES`] gives a key, from its raw hashes computed once.
+fn partitions(key: &[u8], n: i32) -> ([i32; 6], u64) {
+    let m = murmur2::murmur2(key) as u32;
+    let c = crc32::crc32(key);
+    let f = fnv1a::fnv1a(key);
+    let j = kafkajs::legacy_murmur2(key);
+    let un = n as u32;
+    let parts = [
+        ((m & 0x7fff_ffff) % un) as i32,
+        (c % un) as i32,
+        fnv1a::sarama_partition(f, n),
+        fnv1a::reference_partition(f, n),
+        (f % un) as i32,
+        (j & 0x7fff_ffff) % n,
+    ];
+    // Two independent 32-bit hashes make the key's 64-bit fingerprint.
+    (parts, ((m as u64) << 32) | c as u64)
+}
 
 /// The distinct key hashes clients use; each audit record is checked against all of them.
 pub const HASHES: [Hash; 6] = [
@@ -84,7 +121,7 @@ pub const EXAMPLES: usize = 10;
 pub struct Auditor {
     expect: Option<&'static Partitioner>,
     max_keys: usize,
-    keys: HashMap<u64, KeyState>,
+    keys: HashMap<u64, KeyState, BuildHasherDefault<Fingerprint>>,
     pub records: u64,
     pub keyed: u64,
     pub null_keys: u64,
@@ -106,7 +143,7 @@ impl Auditor {
         Auditor {
             expect,
             max_keys,
-            keys: HashMap::new(),
+            keys: HashMap::default(),
             records: 0,
             keyed: 0,
             null_keys: 0,
@@ -129,20 +166,20 @@ impl Auditor {
             return;
         };
         self.keyed += 1;
+        let (parts, key_fp) = partitions(key, n);
         let mut mask = 0usize;
-        for (i, h) in HASHES.iter().enumerate() {
-            if h.partition(key, n) == Some(at.partition) {
+        for (i, p) in parts.iter().enumerate() {
+            if *p == at.partition {
                 mask |= 1 << i;
             }
         }
         self.masks[mask] += 1;
         if mask == 0 {
             // Not explained at today's count: does it fit a smaller one (a grown topic)?
-            if let Some(m) = (1..n).rev().find(|&m| {
-                HASHES
-                    .iter()
-                    .any(|h| h.partition(key, m) == Some(at.partition))
-            }) {
+            if let Some(m) = (1..n)
+                .rev()
+                .find(|&m| partitions(key, m).0.contains(&at.partition))
+            {
                 self.grown += 1;
                 *self.grown_counts.entry(m).or_default() += 1;
             }
@@ -162,11 +199,9 @@ impl Auditor {
                 }
             }
         }
-        let mut fp = DefaultHasher::new();
-        fp.write(topic.as_bytes());
-        fp.write_u8(0xff);
-        fp.write(key);
-        let fp = fp.finish();
+        let mut salt = Fingerprint(0);
+        salt.write(topic.as_bytes());
+        let fp = key_fp ^ salt.finish().rotate_left(17);
         let len = self.keys.len();
         match self.keys.get_mut(&fp) {
             Some(state) => {
@@ -351,6 +386,19 @@ mod tests {
             g.grown
         );
         assert!(g.grown_counts.contains_key(&4));
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_table() {
+        for i in 0..500u32 {
+            let key: Vec<u8> = format!("key-{i}-{}", "x".repeat((i % 13) as usize)).into_bytes();
+            for n in [1, 2, 3, 7, 16, 100, 1000] {
+                let (fast, _) = partitions(&key, n);
+                for (h, p) in HASHES.iter().zip(fast) {
+                    assert_eq!(h.partition(&key, n), Some(p), "{h:?} {i} {n}");
+                }
+            }
+        }
     }
 
     #[test]

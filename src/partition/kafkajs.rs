@@ -17,8 +17,16 @@ fn to_u32(x: f64) -> u32 {
     if !x.is_finite() {
         return 0;
     }
-    // fmod is exact, so this is the mathematical value modulo 2^32.
-    x.trunc().rem_euclid(4_294_967_296.0) as u32
+    let t = x.trunc();
+    if t.abs() < 1e30 {
+        // Exact: an integral double below 2^100 fits an i128, whose low 32 bits are the value
+        // modulo 2^32 (two's complement does the right thing for negatives). Much faster than
+        // fmod, which the audit would otherwise spend a quarter of its time in.
+        (t as i128) as u32
+    } else {
+        // fmod is exact, so this is the mathematical value modulo 2^32.
+        t.rem_euclid(4_294_967_296.0) as u32
+    }
 }
 
 /// The legacy kafkajs murmur2 of a key (as a JavaScript number, an int32).
