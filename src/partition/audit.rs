@@ -3,8 +3,9 @@
 //! producers' partitioners, checks an expected one, and spots records that fit a smaller
 //! partition count (the topic was grown and old keys stayed put).
 //!
-//! Memory: one 64-bit fingerprint of (topic, key) and a 24-byte placement per distinct key, up
-//! to `max_keys` keys (default 20 million, about 1 GiB with the map's overhead); keys beyond
+//! Memory: one 64-bit fingerprint of (topic, key), its first placement and its six partitions
+//! (48 bytes) per distinct key, up to `max_keys` keys (default 20 million, about 1.5 GiB with the
+//! map's overhead); keys beyond
 //! that are still checked against every partitioner but not tracked for splits, and the report
 //! says how many were not tracked. Everything else is fixed-size counters.
 
@@ -32,23 +33,26 @@ impl Hasher for Fingerprint {
     }
 }
 
-/// The partition each of [`HASHES`] gives a key, from its raw hashes computed once.
+/// The partition each of [`HASHES`] gives a key, and its murmur2/crc32 fingerprint.
 fn partitions(key: &[u8], n: i32) -> ([i32; 6], u64) {
     let m = murmur2::murmur2(key) as u32;
     let c = crc32::crc32(key);
+    (partitions_from(key, m, c, n), ((m as u64) << 32) | c as u64)
+}
+
+/// [`partitions`] given the murmur2 and crc32 already computed.
+fn partitions_from(key: &[u8], m: u32, c: u32, n: i32) -> [i32; 6] {
     let f = fnv1a::fnv1a(key);
     let j = kafkajs::legacy_murmur2(key);
     let un = n as u32;
-    let parts = [
+    [
         ((m & 0x7fff_ffff) % un) as i32,
         (c % un) as i32,
         fnv1a::sarama_partition(f, n),
         fnv1a::reference_partition(f, n),
         (f % un) as i32,
         (j & 0x7fff_ffff) % n,
-    ];
-    // Two independent 32-bit hashes make the key's 64-bit fingerprint.
-    (parts, ((m as u64) << 32) | c as u64)
+    ]
 }
 
 /// The distinct key hashes clients use; each audit record is checked against all of them.
@@ -112,6 +116,8 @@ pub struct Mismatch {
 struct KeyState {
     first: Placement,
     split: bool,
+    /// The partition each of [`HASHES`] gives this key.
+    parts: [i32; 6],
 }
 
 /// How many examples of each kind are kept.
@@ -166,7 +172,58 @@ impl Auditor {
             return;
         };
         self.keyed += 1;
-        let (parts, key_fp) = partitions(key, n);
+        let m = murmur2::murmur2(key) as u32;
+        let c = crc32::crc32(key);
+        let mut salt = Fingerprint(0);
+        salt.write(topic.as_bytes());
+        // Two independent 32-bit hashes make the key's 64-bit fingerprint.
+        let fp = (((m as u64) << 32) | c as u64) ^ salt.finish().rotate_left(17);
+        let len = self.keys.len();
+        // A key seen before carries its partitions: the other hashes are computed once per key.
+        let parts = match self.keys.get_mut(&fp) {
+            Some(state) => {
+                if state.first.partition != at.partition {
+                    if !state.split {
+                        state.split = true;
+                        self.split_keys += 1;
+                        if self.splits.len() < EXAMPLES {
+                            self.splits.push(Split {
+                                topic: topic.to_string(),
+                                key: key.to_vec(),
+                                placements: vec![state.first, at],
+                            });
+                        }
+                    } else if let Some(s) = self
+                        .splits
+                        .iter_mut()
+                        .find(|s| s.key == key && s.topic == topic)
+                    {
+                        if s.placements.len() < 6
+                            && !s.placements.iter().any(|p| p.partition == at.partition)
+                        {
+                            s.placements.push(at);
+                        }
+                    }
+                }
+                state.parts
+            }
+            None => {
+                let parts = partitions_from(key, m, c, n);
+                if len < self.max_keys {
+                    self.keys.insert(
+                        fp,
+                        KeyState {
+                            first: at,
+                            split: false,
+                            parts,
+                        },
+                    );
+                } else {
+                    self.untracked += 1;
+                }
+                parts
+            }
+        };
         let mut mask = 0usize;
         for (i, p) in parts.iter().enumerate() {
             if *p == at.partition {
@@ -198,47 +255,6 @@ impl Auditor {
                     }
                 }
             }
-        }
-        let mut salt = Fingerprint(0);
-        salt.write(topic.as_bytes());
-        let fp = key_fp ^ salt.finish().rotate_left(17);
-        let len = self.keys.len();
-        match self.keys.get_mut(&fp) {
-            Some(state) => {
-                if state.first.partition != at.partition {
-                    if !state.split {
-                        state.split = true;
-                        self.split_keys += 1;
-                        if self.splits.len() < EXAMPLES {
-                            self.splits.push(Split {
-                                topic: topic.to_string(),
-                                key: key.to_vec(),
-                                placements: vec![state.first, at],
-                            });
-                        }
-                    } else if let Some(s) = self
-                        .splits
-                        .iter_mut()
-                        .find(|s| s.key == key && s.topic == topic)
-                    {
-                        if s.placements.len() < 6
-                            && !s.placements.iter().any(|p| p.partition == at.partition)
-                        {
-                            s.placements.push(at);
-                        }
-                    }
-                }
-            }
-            None if len < self.max_keys => {
-                self.keys.insert(
-                    fp,
-                    KeyState {
-                        first: at,
-                        split: false,
-                    },
-                );
-            }
-            None => self.untracked += 1,
         }
     }
 
