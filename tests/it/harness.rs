@@ -35,18 +35,24 @@ pub fn unique(prefix: &str) -> String {
 /// Create a topic on the real broker and return its name.
 pub fn topic(prefix: &str, partitions: i32) -> String {
     let name = unique(prefix);
+    create_topic(&broker(), &name, partitions);
+    name
+}
+
+/// Create a topic with exactly this name on the broker at `addr`, with nisshi's own CLI.
+pub fn create_topic(addr: &str, name: &str, partitions: i32) {
     let nisshi =
         std::env::var("EVOPS_TEST_NISSHI").expect("EVOPS_TEST_NISSHI (set by tests/run.sh)");
     let out = Command::new(nisshi)
         .args([
             "topic",
             "create",
-            &name,
+            name,
             "--partitions",
             &partitions.to_string(),
             "--silent",
         ])
-        .args(["--broker", &format!("tcp://{}", broker())])
+        .args(["--broker", &format!("tcp://{addr}")])
         .output()
         .expect("run nisshi topic create");
     assert!(
@@ -54,7 +60,6 @@ pub fn topic(prefix: &str, partitions: i32) -> String {
         "topic create: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    name
 }
 
 /// A record to produce, independent of evops's own types.
@@ -282,25 +287,7 @@ impl OwnBroker {
 
     pub fn topic(&self, prefix: &str, partitions: i32) -> String {
         let name = unique(prefix);
-        let nisshi = std::env::var("EVOPS_TEST_NISSHI").unwrap();
-        let out = Command::new(nisshi)
-            .args([
-                "topic",
-                "create",
-                &name,
-                "--partitions",
-                &partitions.to_string(),
-                "--silent",
-                "--broker",
-                &format!("tcp://{}", self.addr),
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        create_topic(&self.addr, &name, partitions);
         name
     }
 

@@ -268,20 +268,7 @@ fn several_topics_and_patterns_partitions_and_keys() {
     let prefix = crate::harness::unique("multi");
     let mk = |suffix: &str, n: i32| {
         let name = format!("{prefix}-{suffix}");
-        let out = std::process::Command::new(std::env::var("EVOPS_TEST_NISSHI").unwrap())
-            .args([
-                "topic",
-                "create",
-                &name,
-                "--partitions",
-                &n.to_string(),
-                "--silent",
-                "--broker",
-                &format!("tcp://{b}"),
-            ])
-            .output()
-            .unwrap();
-        assert!(out.status.success());
+        crate::harness::create_topic(&b, &name, n);
         name
     };
     let a = mk("a", 2);

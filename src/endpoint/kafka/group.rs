@@ -10,12 +10,11 @@ use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
 use rdkafka::error::KafkaError;
-use rdkafka::message::{Headers, Message};
+use rdkafka::message::Message;
 use rdkafka::Offset;
 
 use super::{config_error, list_topics, resolve_topics, Connection, Ctx};
 use crate::endpoint::{Poll, Source};
-use crate::record::{Header, Record, Timestamp};
 use rdkafka::config::FromClientConfigAndContext;
 
 /// Reads topics as a member of a consumer group.
@@ -177,29 +176,8 @@ impl Source for GroupSource {
                     }
                 }
             }
-            let record = Record {
-                topic: self.topics[ti].clone(),
-                partition: msg.partition(),
-                offset: msg.offset(),
-                timestamp: match msg.timestamp() {
-                    rdkafka::Timestamp::NotAvailable => Timestamp::None,
-                    rdkafka::Timestamp::CreateTime(ms) => Timestamp::Create(ms),
-                    rdkafka::Timestamp::LogAppendTime(ms) => Timestamp::LogAppend(ms),
-                },
-                key: msg.key().map(<[u8]>::to_vec),
-                value: msg.payload().map(<[u8]>::to_vec),
-                headers: msg
-                    .headers()
-                    .map(|hs| {
-                        hs.iter()
-                            .map(|h| Header {
-                                key: h.key.to_string(),
-                                value: h.value.map(<[u8]>::to_vec),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            };
+            let record =
+                super::record_from(&msg, self.topics[ti].clone(), msg.partition(), msg.offset());
             self.handed_out = Some((ti, record.partition, record.offset));
             return Ok(Poll::Record(record));
         }

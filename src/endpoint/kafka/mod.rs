@@ -168,6 +168,41 @@ pub(crate) fn config_error(e: KafkaError) -> anyhow::Error {
     }
 }
 
+/// A record from an rdkafka message, placed at `topic`/`partition`/`offset` (the message's own
+/// place for a consumed record; the source record's place for a failed delivery).
+pub(crate) fn record_from<M: rdkafka::message::Message>(
+    msg: &M,
+    topic: std::sync::Arc<str>,
+    partition: i32,
+    offset: i64,
+) -> crate::record::Record {
+    use crate::record::{Header, Record, Timestamp};
+    use rdkafka::message::Headers;
+    Record {
+        topic,
+        partition,
+        offset,
+        timestamp: match msg.timestamp() {
+            rdkafka::Timestamp::NotAvailable => Timestamp::None,
+            rdkafka::Timestamp::CreateTime(ms) => Timestamp::Create(ms),
+            rdkafka::Timestamp::LogAppendTime(ms) => Timestamp::LogAppend(ms),
+        },
+        key: msg.key().map(<[u8]>::to_vec),
+        value: msg.payload().map(<[u8]>::to_vec),
+        headers: msg
+            .headers()
+            .map(|hs| {
+                hs.iter()
+                    .map(|h| Header {
+                        key: h.key.to_string(),
+                        value: h.value.map(<[u8]>::to_vec),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
 /// A topic and its partition ids.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopicInfo {

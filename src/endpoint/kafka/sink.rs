@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use rdkafka::config::FromClientConfigAndContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{DeliveryResult, Header as KHeader, Headers, Message, OwnedHeaders};
+use rdkafka::message::{DeliveryResult, Header as KHeader, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer, ProducerContext};
 use rdkafka::ClientContext;
 
@@ -23,7 +23,7 @@ use crate::endpoint::Sink;
 use crate::error::{close_names, Error};
 use crate::partition::Partitioner;
 use crate::print::report::Report;
-use crate::record::{Header, Record, Timestamp};
+use crate::record::Record;
 
 /// How the sink picks a partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,29 +80,7 @@ impl ProducerContext for DeliveryCtx {
             }
             Err((e, msg)) => {
                 let (topic, partition, offset) = *source;
-                let record = Record {
-                    topic,
-                    partition,
-                    offset,
-                    timestamp: match msg.timestamp() {
-                        rdkafka::Timestamp::CreateTime(ms) => Timestamp::Create(ms),
-                        rdkafka::Timestamp::LogAppendTime(ms) => Timestamp::LogAppend(ms),
-                        rdkafka::Timestamp::NotAvailable => Timestamp::None,
-                    },
-                    key: msg.key().map(<[u8]>::to_vec),
-                    value: msg.payload().map(<[u8]>::to_vec),
-                    headers: msg
-                        .headers()
-                        .map(|hs| {
-                            hs.iter()
-                                .map(|h| Header {
-                                    key: h.key.to_string(),
-                                    value: h.value.map(<[u8]>::to_vec),
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                };
+                let record = super::record_from(msg, topic, partition, offset);
                 if let Ok(mut f) = self.failures.lock() {
                     f.push(Failure {
                         record,
