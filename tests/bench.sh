@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 source tests/broker.sh
 
 records="${1:-1000000}"
-runs="${BENCH_RUNS:-3}"
+runs="${BENCH_RUNS:-5}"
 ensure_packages build-essential pkg-config cmake libssl-dev libsasl2-dev zlib1g-dev libzstd-dev kcat python3 bc
 ensure_nisshi
 
@@ -63,20 +63,18 @@ count=$("$evops" -b "$BROKER" tail "$topic" -o beginning -e -f raw | wc -l)
 kcount=$(kcat_ -C -b "$BROKER" -t "$topic" -o beginning -e -q -f '%s\n' | wc -l)
 [ "$count" -eq "$records" ] && [ "$kcount" -eq "$records" ] || { echo "counts differ: evops $count, kcat $kcount, produced $records" >&2; exit 2; }
 
-best() { # best wall time of $runs runs of a command, in seconds
-  local best=999999 t s e
-  for _ in $(seq 1 "$runs"); do
-    s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
-    t=$(echo "$e - $s" | bc -l)
-    best=$(echo "if ($t < $best) $t else $best" | bc -l)
-  done
-  echo "$best"
-}
-say "timing (best of $runs)"
-t_kcat=$(best kcat_ -C -b "$BROKER" -t "$topic" -o beginning -e -q -f '%s\n')
-t_raw=$(best "$evops" -b "$BROKER" tail "$topic" -o beginning -e -f raw)
-t_json=$(best "$evops" -b "$BROKER" tail "$topic" -o beginning -e -f json)
-t_audit=$(best "$evops" -b "$BROKER" partition audit "$topic" --output json)
+# Interleaved rounds, so that a slow spell of the machine hits every command alike; the best
+# time of each command over the rounds is reported.
+secs() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
+min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
+say "timing (best of $runs interleaved rounds)"
+t_kcat=999999 t_raw=999999 t_json=999999 t_audit=999999
+for _ in $(seq 1 "$runs"); do
+  t_kcat=$(min "$(secs kcat_ -C -b "$BROKER" -t "$topic" -o beginning -e -q -f '%s\n')" "$t_kcat")
+  t_raw=$(min "$(secs "$evops" -b "$BROKER" tail "$topic" -o beginning -e -f raw)" "$t_raw")
+  t_json=$(min "$(secs "$evops" -b "$BROKER" tail "$topic" -o beginning -e -f json)" "$t_json")
+  t_audit=$(min "$(secs "$evops" -b "$BROKER" partition audit "$topic" --output json)" "$t_audit")
+done
 rate() { echo "$records / $1" | bc -l | xargs printf '%.0f'; }
 printf '\n%-40s %10s %12s %8s\n' "command" "seconds" "msgs/s" "vs kcat"
 printf '%-40s %10.2f %12s %8s\n' "kcat -C -e -f '%s\\n'" "$t_kcat" "$(rate "$t_kcat")" "1.00x"
