@@ -11,8 +11,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/broker.sh
 
-# C pieces for rdkafka-sys (SSL, SASL, zstd), python3 for a free port, node/npm for kafkajs.
-ensure_packages build-essential pkg-config cmake libssl-dev libsasl2-dev zlib1g-dev python3
+# C pieces for rdkafka-sys (SSL; SASL and zstd are built from source), python3 for a free port,
+# node/npm for kafkajs.
+ensure_packages build-essential pkg-config cmake libssl-dev zlib1g-dev python3
 command -v npm >/dev/null || ensure_packages nodejs npm
 ensure_nisshi
 
