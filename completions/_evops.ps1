@@ -129,7 +129,7 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Where to start (the tail forms) [default: beginning]')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Where to stop (the tail forms) [default: the end offsets when the audit starts]')
             [CompletionResult]::new('--partitions', '--partitions', [CompletionResultType]::ParameterName, 'The topic''s partition count, for capture files (they do not say)')
-            [CompletionResult]::new('--max-keys', '--max-keys', [CompletionResultType]::ParameterName, 'Track at most this many distinct keys for splits (memory: roughly 70 bytes each)')
+            [CompletionResult]::new('--max-keys', '--max-keys', [CompletionResultType]::ParameterName, 'Track at most this many distinct keys for splits (memory: roughly 65 bytes each)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output: table or json (one object)')
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
             [CompletionResult]::new('--brokers', '--brokers', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')

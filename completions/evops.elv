@@ -122,7 +122,7 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand --from 'Where to start (the tail forms) [default: beginning]'
             cand --until 'Where to stop (the tail forms) [default: the end offsets when the audit starts]'
             cand --partitions 'The topic''s partition count, for capture files (they do not say)'
-            cand --max-keys 'Track at most this many distinct keys for splits (memory: roughly 70 bytes each)'
+            cand --max-keys 'Track at most this many distinct keys for splits (memory: roughly 65 bytes each)'
             cand --output 'Output: table or json (one object)'
             cand -b 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
             cand --brokers 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'

@@ -103,7 +103,7 @@ complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_s
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s o -l from -d 'Where to start (the tail forms) [default: beginning]' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l until -d 'Where to stop (the tail forms) [default: the end offsets when the audit starts]' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l partitions -d 'The topic\'s partition count, for capture files (they do not say)' -r
-complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l max-keys -d 'Track at most this many distinct keys for splits (memory: roughly 70 bytes each)' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l max-keys -d 'Track at most this many distinct keys for splits (memory: roughly 65 bytes each)' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l output -d 'Output: table or json (one object)' -r -f -a "table\t''
 json\t''"
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r

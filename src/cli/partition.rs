@@ -91,7 +91,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "N")]
     pub partitions: Option<i32>,
 
-    /// Track at most this many distinct keys for splits (memory: roughly 70 bytes each).
+    /// Track at most this many distinct keys for splits (memory: roughly 65 bytes each).
     #[arg(long, value_name = "N", default_value = "20000000")]
     pub max_keys: usize,
 
