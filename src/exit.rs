@@ -18,21 +18,4 @@ impl Exit {
     pub fn code(self) -> i32 {
         self as i32
     }
-
-    /// The worse of two outcomes: an error beats findings, which beat ok.
-    pub fn worst(self, other: Exit) -> Exit {
-        fn rank(e: Exit) -> u8 {
-            match e {
-                Exit::Ok => 0,
-                Exit::Findings => 1,
-                Exit::Error => 2,
-                Exit::Interrupted => 3,
-            }
-        }
-        if rank(other) > rank(self) {
-            other
-        } else {
-            self
-        }
-    }
 }

@@ -61,15 +61,4 @@ impl Record {
     pub fn location(&self) -> String {
         format!("{}/{}@{}", self.topic, self.partition, self.offset)
     }
-
-    /// Size of key, value and headers in bytes, as the broker counts payload.
-    pub fn payload_bytes(&self) -> usize {
-        self.key.as_ref().map_or(0, Vec::len)
-            + self.value.as_ref().map_or(0, Vec::len)
-            + self
-                .headers
-                .iter()
-                .map(|h| h.key.len() + h.value.as_ref().map_or(0, Vec::len))
-                .sum::<usize>()
-    }
 }

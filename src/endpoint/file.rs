@@ -57,11 +57,6 @@ impl CaptureSource {
             skipped: 0,
         }
     }
-
-    /// The path or `stdin`.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
 }
 
 impl Source for CaptureSource {

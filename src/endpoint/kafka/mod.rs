@@ -15,7 +15,6 @@ pub mod source;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use anyhow::Context as _;
 use rdkafka::config::{ClientConfig, FromClientConfigAndContext, RDKafkaLogLevel};
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
@@ -316,15 +315,6 @@ impl ClientContext for Ctx {
 }
 
 impl ConsumerContext for Ctx {}
-
-/// Whether a consumer group exists on the cluster (tests and `--group` use it).
-pub fn group_exists(conn: &Connection, group: &str) -> anyhow::Result<bool> {
-    let consumer = conn.consumer()?;
-    let list = consumer
-        .fetch_group_list(Some(group), conn.settings.timeout)
-        .context("cannot list consumer groups")?;
-    Ok(list.groups().iter().any(|g| g.name() == group))
-}
 
 #[cfg(test)]
 mod tests {
