@@ -1,6 +1,7 @@
-//! The pipeline loop shared by every subcommand: poll the source, count, let a stage decide,
-//! write to the sink, draw progress, and stop on exhaustion, `--max`, Ctrl-C or a closed pipe.
-//! A bad input item is reported and counted; it never stops the stream.
+//! The pipeline loop shared by every subcommand: poll the source, count, pass each record
+//! through the stages (filters, time-ordered merge, samplers), write what comes out to the sink,
+//! draw progress, and stop on exhaustion, `--max`, Ctrl-C or a closed pipe. A bad input item is
+//! reported and counted; it never stops the stream.
 
 use std::time::Duration;
 
@@ -21,13 +22,34 @@ pub enum Ended {
     BrokenPipe,
 }
 
+/// What a stage may look at besides the record.
+pub struct Cx<'a> {
+    /// The source, for stages that need to know what may still come (the ordered merge).
+    pub source: &'a dyn Source,
+    pub report: &'a mut Report,
+}
+
+/// A step between source and sink. A stage may pass a record on at once, drop it, or hold it
+/// and pass it on later (a merge waiting for other partitions, a reservoir waiting for the end).
+pub trait Stage {
+    /// Take a record. What goes on now is pushed onto `out`; a dropped record is handed back so
+    /// that the source can reuse its buffers.
+    fn push(&mut self, record: Record, cx: &mut Cx, out: &mut Vec<Record>) -> Option<Record>;
+
+    /// The source is idle (`end` false) or exhausted (`end` true): push what may go on now.
+    /// At the end, a stage lets go of everything it holds.
+    fn flush(&mut self, cx: &mut Cx, end: bool, out: &mut Vec<Record>) {
+        let _ = (cx, end, out);
+    }
+}
+
 /// How long one poll may block before the loop looks at Ctrl-C again.
 const POLL: Duration = Duration::from_millis(100);
 
-/// Run records from `source` through `keep` into `sink`.
+/// Run records from `source` through `stages` into `sink`.
 pub fn run(
     source: &mut dyn Source,
-    keep: &mut dyn FnMut(&Record) -> bool,
+    stages: &mut [&mut dyn Stage],
     sink: &mut dyn Sink,
     report: &mut Report,
     max: Option<u64>,
@@ -37,6 +59,10 @@ pub fn run(
     if max == Some(0) {
         ended = Ended::Max;
     }
+    let mut flow = Flow {
+        here: Vec::with_capacity(16),
+        next: Vec::with_capacity(16),
+    };
     while ended == Ended::Exhausted {
         if crate::interrupt::interrupted() {
             ended = Ended::Interrupted;
@@ -44,26 +70,36 @@ pub fn run(
         }
         match source.poll(POLL)? {
             Poll::End => break,
-            Poll::Idle => match sink.idle() {
-                Err(e) if is_broken_pipe(&e) => return Ok(Ended::BrokenPipe),
-                other => other?,
-            },
+            Poll::Idle => {
+                flow.flush(source, stages, 0, false, report);
+                if let Some(e) = flow.drain(source, sink, report, max)? {
+                    return Ok(e);
+                }
+                ended = flow.ended(report, max);
+                match sink.idle() {
+                    Err(e) if is_broken_pipe(&e) => return Ok(Ended::BrokenPipe),
+                    other => other?,
+                }
+            }
             Poll::Bad { location, reason } => report.bad(&location, &reason),
             Poll::Record(r) => {
                 report.read += 1;
-                if !keep(&r) {
-                    report.skipped += 1;
-                } else {
+                if stages.is_empty() {
+                    // The hot path of a plain tail: no stage, no vectors.
                     match sink.write(&r, report) {
                         Ok(()) => report.written += 1,
                         Err(e) if is_broken_pipe(&e) => return Ok(Ended::BrokenPipe),
                         Err(e) => return Err(e),
                     }
-                    if max.is_some_and(|m| report.written >= m) {
-                        ended = Ended::Max;
+                    source.recycle(r);
+                } else {
+                    flow.here.push(r);
+                    flow.through(source, stages, 0, report);
+                    if let Some(e) = flow.drain(source, sink, report, max)? {
+                        return Ok(e);
                     }
                 }
-                source.recycle(r);
+                ended = flow.ended(report, max);
                 if report.read % 1024 != 0 {
                     continue;
                 }
@@ -72,6 +108,13 @@ pub fn run(
         if let (Some(bar), Some(p)) = (bar, source.progress()) {
             bar.set_length(p.total);
             bar.set_position(p.done);
+        }
+    }
+    if matches!(ended, Ended::Exhausted | Ended::Interrupted) {
+        // What stages still hold goes out: a reservoir's sample, a merge's buffer.
+        flow.flush(source, stages, 0, true, report);
+        if let Some(e) = flow.drain(source, sink, report, max)? {
+            return Ok(e);
         }
     }
     report.skipped += source.skipped();
@@ -86,10 +129,121 @@ pub fn run(
     Ok(ended)
 }
 
+/// Records on their way through the stages.
+struct Flow {
+    /// Records that reached the current stage (after the last stage: the sink).
+    here: Vec<Record>,
+    next: Vec<Record>,
+}
+
+impl Flow {
+    /// Pass `here` through stages `from..`; what comes out of the last one stays in `here`.
+    fn through(
+        &mut self,
+        source: &mut dyn Source,
+        stages: &mut [&mut dyn Stage],
+        from: usize,
+        report: &mut Report,
+    ) {
+        for stage in stages.iter_mut().skip(from) {
+            self.next.clear();
+            let mut dropped = Vec::new();
+            for r in self.here.drain(..) {
+                let mut cx = Cx {
+                    source: &*source,
+                    report,
+                };
+                if let Some(d) = stage.push(r, &mut cx, &mut self.next) {
+                    report.skipped += 1;
+                    dropped.push(d);
+                }
+            }
+            for d in dropped {
+                source.recycle(d);
+            }
+            std::mem::swap(&mut self.here, &mut self.next);
+        }
+    }
+
+    /// Flush stages `from..` in order, each one's output going through the stages after it.
+    fn flush(
+        &mut self,
+        source: &mut dyn Source,
+        stages: &mut [&mut dyn Stage],
+        from: usize,
+        end: bool,
+        report: &mut Report,
+    ) {
+        for i in from..stages.len() {
+            let mut held = Vec::new();
+            {
+                let mut cx = Cx {
+                    source: &*source,
+                    report,
+                };
+                stages[i].flush(&mut cx, end, &mut held);
+            }
+            if held.is_empty() {
+                continue;
+            }
+            let mut kept = std::mem::take(&mut self.here);
+            self.here = held;
+            self.through(source, stages, i + 1, report);
+            kept.append(&mut self.here);
+            self.here = kept;
+        }
+    }
+
+    /// Write what came out of the stages; `Some` when the run must end now.
+    fn drain(
+        &mut self,
+        source: &mut dyn Source,
+        sink: &mut dyn Sink,
+        report: &mut Report,
+        max: Option<u64>,
+    ) -> anyhow::Result<Option<Ended>> {
+        for r in self.here.drain(..) {
+            if max.is_some_and(|m| report.written >= m) {
+                // Past --max: the rest is not shown.
+                continue;
+            }
+            match sink.write(&r, report) {
+                Ok(()) => report.written += 1,
+                Err(e) if is_broken_pipe(&e) => return Ok(Some(Ended::BrokenPipe)),
+                Err(e) => return Err(e),
+            }
+            source.recycle(r);
+        }
+        Ok(None)
+    }
+
+    fn ended(&self, report: &Report, max: Option<u64>) -> Ended {
+        if max.is_some_and(|m| report.written >= m) {
+            Ended::Max
+        } else {
+            Ended::Exhausted
+        }
+    }
+}
+
 /// Whether an error is (caused by) writing to a closed pipe.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// A stage from a predicate: records for which it says `true` go on, the others are dropped.
+pub struct Keep<F>(pub F);
+
+impl<F: FnMut(&Record) -> bool> Stage for Keep<F> {
+    fn push(&mut self, record: Record, _cx: &mut Cx, out: &mut Vec<Record>) -> Option<Record> {
+        if (self.0)(&record) {
+            out.push(record);
+            None
+        } else {
+            Some(record)
+        }
+    }
 }

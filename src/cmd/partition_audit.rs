@@ -163,7 +163,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     };
     let ended = crate::pipeline::run(
         &mut source,
-        &mut |_| true,
+        &mut [],
         &mut sink,
         &mut report,
         None,

@@ -124,11 +124,16 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     let out: Box<dyn Write> = Box::new(BufWriter::with_capacity(256 * 1024, stdout));
     let mut printer = Printer::new(out, cfg.output.clone());
     let key = cfg.key.clone();
-    let mut keep =
-        |r: &crate::record::Record| key.as_ref().is_none_or(|k| r.key.as_ref() == Some(k));
+    let mut keep = crate::pipeline::Keep(|r: &crate::record::Record| {
+        key.as_ref().is_none_or(|k| r.key.as_ref() == Some(k))
+    });
+    let mut stages: Vec<&mut dyn crate::pipeline::Stage> = Vec::new();
+    if cfg.key.is_some() {
+        stages.push(&mut keep);
+    }
     let ended = crate::pipeline::run(
         &mut source,
-        &mut keep,
+        &mut stages,
         &mut printer,
         &mut report,
         cfg.max,
