@@ -18,6 +18,7 @@ pub mod demo;
 pub mod endpoint;
 pub mod error;
 pub mod exit;
+pub mod expr;
 pub mod interrupt;
 pub mod partition;
 pub mod pipeline;

@@ -120,25 +120,15 @@ impl<W: Write> Printer<W> {
                 self.line.push(b'\n');
             }
             Style::Json => {
-                let key = decode(self.opts.key_format, "key", r.key.as_deref(), r, report);
-                write_json_head(r, &key.value, &mut self.line);
-                match raw_json(self.opts.value_format, r.value.as_deref()) {
-                    // The common case, a JSON object on one line, goes through verbatim: it
-                    // was validated, so the line stays valid JSON, and no tree is built.
-                    Some(raw) => self.line.extend_from_slice(raw),
-                    None => {
-                        let value = decode(
-                            self.opts.value_format,
-                            "value",
-                            r.value.as_deref(),
-                            r,
-                            report,
-                        );
-                        serde_json::to_writer(&mut self.line, &value.value)
-                            .expect("JSON serializes");
-                    }
+                if let Err(e) = json_line(
+                    r,
+                    self.opts.key_format,
+                    self.opts.value_format,
+                    &mut self.line,
+                ) {
+                    report.bad(&r.location(), &format!("{e}; shown as it is"));
                 }
-                self.line.extend_from_slice(b"}\n");
+                self.line.push(b'\n');
             }
             Style::Template(t) => {
                 let key = if t.needs_key {
@@ -292,6 +282,40 @@ impl<W: Write> Sink for Printer<W> {
         self.out.flush()?;
         Ok(())
     }
+}
+
+/// The JSON line of a record, without the line break: the `-f json` format, and the view
+/// evops expressions see. A key or value that does not decode as asked is written as `auto`
+/// shows it, and the reason comes back as the error (the line is complete either way).
+pub fn json_line(
+    r: &Record,
+    key_format: Format,
+    value_format: Format,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
+    let mut problem = None;
+    let mut decode = |format: Format, what: &str, bytes: Option<&[u8]>| match codec::decode(
+        format, bytes,
+    ) {
+        Ok(d) => d,
+        Err(e) => {
+            problem.get_or_insert_with(|| format!("{what}: {e}"));
+            codec::decode(Format::Auto, bytes).expect("auto decoding never fails")
+        }
+    };
+    let key = decode(key_format, "key", r.key.as_deref());
+    write_json_head(r, &key.value, out);
+    match raw_json(value_format, r.value.as_deref()) {
+        // The common case, a JSON object on one line, goes through verbatim: it was
+        // validated, so the line stays valid JSON, and no tree is built.
+        Some(raw) => out.extend_from_slice(raw),
+        None => {
+            let value = decode(value_format, "value", r.value.as_deref());
+            serde_json::to_writer(&mut *out, &value.value).expect("JSON serializes");
+        }
+    }
+    out.push(b'}');
+    problem.map_or(Ok(()), Err)
 }
 
 /// Everything of a JSON line up to and including `"value":`: `topic`, `partition`, `offset`,

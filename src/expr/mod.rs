@@ -1,0 +1,316 @@
+//! The one expression language of evops: jq, through the jaq crates. An expression is compiled
+//! once (errors point at the place in the text) and evaluated per record against the record's
+//! view, which is exactly the JSON line `evops tail -f json` prints for it:
+//! `{topic, partition, offset, timestamp, timestamp_type, key, headers, value}`. So whatever
+//! `evops tail -f json | jq EXPR` says about a record, an evops expression says too. Pure: no I/O.
+
+use jaq_core::load::{Arena, File, Loader};
+use jaq_core::{data::JustLut, Compiler, Ctx, Vars};
+use jaq_json::Val;
+
+use crate::codec::Format;
+use crate::record::Record;
+
+/// A compiled jq expression.
+pub struct Expr {
+    text: String,
+    filter: jaq_core::Filter<JustLut<Val>>,
+}
+
+impl std::fmt::Debug for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Expr({:?})", self.text)
+    }
+}
+
+/// Why an expression does not compile, with the place: the text and a caret line under it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason} at column {column}:\n  {text}\n  {caret}")]
+pub struct CompileError {
+    pub reason: String,
+    /// 1-based, in characters.
+    pub column: usize,
+    text: String,
+    caret: String,
+}
+
+impl CompileError {
+    fn at(code: &str, byte: usize, len: usize, reason: String) -> CompileError {
+        let byte = byte.min(code.len());
+        let column = code[..byte].chars().count() + 1;
+        let width = code[byte..(byte + len).min(code.len())].chars().count().max(1);
+        // One line, so that the caret stands under the place.
+        let text = code.replace(['\n', '\r', '\t'], " ");
+        CompileError {
+            reason,
+            column,
+            text,
+            caret: format!("{}{}", " ".repeat(column - 1), "^".repeat(width)),
+        }
+    }
+}
+
+impl Expr {
+    /// Compile jq text; the standard library (`select`, `test`, `any`, `ascii_downcase`, ...) is
+    /// there, as in jq.
+    pub fn compile(code: &str) -> Result<Expr, CompileError> {
+        let defs = jaq_core::defs()
+            .chain(jaq_std::defs())
+            .chain(jaq_json::defs());
+        let funs = jaq_core::funs()
+            .chain(jaq_std::funs())
+            .chain(jaq_json::funs());
+        let loader = Loader::new(defs);
+        let arena = Arena::default();
+        let program = File { code, path: () };
+        let span = |part: &str| jaq_core::load::span(code, part);
+        let modules = loader.load(&arena, program).map_err(|errs| {
+            let (_, e) = errs.into_iter().next().expect("an error");
+            use jaq_core::load::Error as L;
+            match e {
+                L::Lex(list) => {
+                    let (expect, got) = list.into_iter().next().expect("an error");
+                    let s = span(got);
+                    CompileError::at(code, s.start, 1, format!("expected {}", expect.as_str()))
+                }
+                L::Parse(list) => {
+                    let (expect, got) = list.into_iter().next().expect("an error");
+                    let s = span(got);
+                    let found = if got.is_empty() {
+                        "the end".to_string()
+                    } else {
+                        format!("'{got}'")
+                    };
+                    CompileError::at(
+                        code,
+                        s.start,
+                        s.len(),
+                        format!("expected {}, found {found}", expect.as_str()),
+                    )
+                }
+                L::Io(list) => CompileError::at(
+                    code,
+                    0,
+                    code.len(),
+                    list.into_iter()
+                        .next()
+                        .map_or("cannot load".into(), |(_, why)| why),
+                ),
+            }
+        })?;
+        let filter = Compiler::default()
+            .with_funs(funs)
+            .compile(modules)
+            .map_err(|errs| {
+                let (_, list) = errs.into_iter().next().expect("an error");
+                let (name, undefined) = list.into_iter().next().expect("an error");
+                let s = span(name);
+                CompileError::at(
+                    code,
+                    s.start,
+                    s.len(),
+                    format!("undefined {} '{name}'", undefined.as_str()),
+                )
+            })?;
+        Ok(Expr {
+            text: code.to_string(),
+            filter,
+        })
+    }
+
+    /// The text it was compiled from.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Every output for one input; an evaluation error ends the outputs with `Err`.
+    pub fn outputs(&self, input: Val) -> Vec<Result<Val, String>> {
+        let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
+        let mut out = Vec::new();
+        for v in self.filter.id.run((ctx, input)).map(jaq_core::unwrap_valr) {
+            match v {
+                Ok(v) => out.push(Ok(v)),
+                Err(e) => {
+                    out.push(Err(e.to_string()));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// As a predicate: true when any output is truthy (neither `false` nor `null`), as
+    /// `select(EXPR)` would keep the input. An error before a truthy output is an error.
+    pub fn matches(&self, input: Val) -> Result<bool, String> {
+        let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
+        for v in self.filter.id.run((ctx, input)).map(jaq_core::unwrap_valr) {
+            match v {
+                Ok(v) if truthy(&v) => return Ok(true),
+                Ok(_) => {}
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Ok(false)
+    }
+
+    /// The first output as text: a string as it is, anything else as compact JSON (for
+    /// `--per` strata and re-keying). No output is an error.
+    pub fn first_text(&self, input: Val) -> Result<String, String> {
+        let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
+        match self
+            .filter
+            .id
+            .run((ctx, input))
+            .map(jaq_core::unwrap_valr)
+            .next()
+        {
+            Some(Ok(v)) => Ok(text_of(&v)),
+            Some(Err(e)) => Err(e.to_string()),
+            None => Err(format!("'{}' gave no output", self.text)),
+        }
+    }
+}
+
+fn truthy(v: &Val) -> bool {
+    !matches!(v, Val::Null | Val::Bool(false))
+}
+
+/// A value as text: strings without quotes, everything else as JSON.
+pub fn text_of(v: &Val) -> String {
+    match v {
+        Val::TStr(b) => String::from_utf8_lossy(b).into_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// Builds record views, reusing one buffer.
+pub struct Viewer {
+    pub key_format: Format,
+    pub value_format: Format,
+    line: Vec<u8>,
+}
+
+impl Viewer {
+    pub fn new(key_format: Format, value_format: Format) -> Viewer {
+        Viewer {
+            key_format,
+            value_format,
+            line: Vec::with_capacity(4096),
+        }
+    }
+
+    /// The view of a record. A key or value that does not decode in the asked format is
+    /// shown as `auto` would show it, and the reason comes back beside the view.
+    pub fn view(&mut self, r: &Record) -> (Val, Option<String>) {
+        self.line.clear();
+        let problem =
+            crate::print::json_line(r, self.key_format, self.value_format, &mut self.line).err();
+        let v = jaq_json::read::parse_single(&self.line)
+            .expect("a JSON line evops wrote parses as JSON");
+        (v, problem)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Header, Timestamp};
+    use std::sync::Arc;
+
+    fn rec(key: Option<&[u8]>, value: Option<&[u8]>) -> Record {
+        Record {
+            topic: Arc::from("orders"),
+            partition: 2,
+            offset: 41,
+            timestamp: Timestamp::Create(1_700_000_000_000),
+            key: key.map(<[u8]>::to_vec),
+            value: value.map(<[u8]>::to_vec),
+            headers: vec![Header {
+                key: "source".into(),
+                value: Some(b"kotlin-api".to_vec()),
+            }],
+        }
+    }
+
+    fn is(expr: &str, r: &Record) -> Result<bool, String> {
+        let e = Expr::compile(expr).unwrap();
+        let (v, _) = Viewer::new(Format::Auto, Format::Auto).view(r);
+        e.matches(v)
+    }
+
+    #[test]
+    fn the_view_has_every_field() {
+        let r = rec(Some(b"u-1"), Some(br#"{"data":{"type":"order_placed","amount":120}}"#));
+        assert_eq!(is(r#".topic == "orders" and .partition == 2 and .offset == 41"#, &r), Ok(true));
+        assert_eq!(is(".timestamp == 1700000000000 and .timestamp_type == \"create\"", &r), Ok(true));
+        assert_eq!(is(r#".key == "u-1" and .headers.source == "kotlin-api""#, &r), Ok(true));
+        assert_eq!(is(".value.data.amount > 100", &r), Ok(true));
+        assert_eq!(is(r#".value.data.type | test("^order_")"#, &r), Ok(true));
+    }
+
+    #[test]
+    fn missing_fields_are_null_and_do_not_match() {
+        let r = rec(Some(b"u-1"), Some(br#"{"data":{}}"#));
+        assert_eq!(is(".value.data.amount > 100", &r), Ok(false));
+        assert_eq!(is(".value.data.amount == null", &r), Ok(true));
+        assert_eq!(is(".value.meta.host", &r), Ok(false));
+    }
+
+    #[test]
+    fn null_tombstone_versus_the_string_null() {
+        let tomb = rec(Some(b"k"), None);
+        let text_null = rec(Some(b"k"), Some(b"null"));
+        assert_eq!(is(".value == null", &tomb), Ok(true));
+        assert_eq!(is(".value == null", &text_null), Ok(false));
+        assert_eq!(is(r#".value == "null""#, &text_null), Ok(true));
+        assert_eq!(is(".key == null", &rec(None, Some(b"{}"))), Ok(true));
+        assert_eq!(is(r#".key == """#, &rec(Some(b""), Some(b"{}"))), Ok(true));
+    }
+
+    #[test]
+    fn non_json_values_are_strings_and_indexing_them_is_an_error() {
+        let r = rec(Some(b"k"), Some(b"plain text"));
+        assert_eq!(is(r#".value | test("plain")"#, &r), Ok(true));
+        assert!(is(".value.data.type", &r).is_err());
+        assert_eq!(is(".value.data?.type", &r), Ok(false));
+    }
+
+    #[test]
+    fn any_truthy_output_matches() {
+        let r = rec(Some(b"k"), Some(br#"{"items":[1,5,9]}"#));
+        assert_eq!(is(".value.items[] > 8", &r), Ok(true));
+        assert_eq!(is(".value.items[] > 9", &r), Ok(false));
+        assert_eq!(is("empty", &r), Ok(false));
+    }
+
+    #[test]
+    fn first_text_of_strings_and_other_values() {
+        let (v, _) = Viewer::new(Format::Auto, Format::Auto)
+            .view(&rec(Some(b"k"), Some(br#"{"data":{"type":"x","n":3}}"#)));
+        assert_eq!(Expr::compile(".value.data.type").unwrap().first_text(v.clone()), Ok("x".into()));
+        assert_eq!(Expr::compile(".value.data.n").unwrap().first_text(v.clone()), Ok("3".into()));
+        assert!(Expr::compile("empty").unwrap().first_text(v).is_err());
+    }
+
+    #[test]
+    fn compile_errors_point_at_the_place() {
+        let e = Expr::compile(".value | select(").unwrap_err();
+        assert!(e.column >= 16, "{e}");
+        let e = Expr::compile(".value | frobnicate").unwrap_err();
+        assert_eq!(e.column, 10, "{e}");
+        assert!(e.to_string().contains("undefined filter 'frobnicate'"), "{e}");
+        assert!(e.to_string().contains("         ^^^^^^^^^^"), "{e}");
+        let e = Expr::compile(r#".a == "unclosed"#).unwrap_err();
+        assert!(e.to_string().contains("quote"), "{e}");
+    }
+
+    #[test]
+    fn keys_in_int_formats() {
+        let mut viewer = Viewer::new(Format::Int32, Format::Auto);
+        let (v, problem) = viewer.view(&rec(Some(&1234i32.to_be_bytes()), Some(b"{}")));
+        assert!(problem.is_none());
+        assert_eq!(Expr::compile(".key == 1234").unwrap().matches(v), Ok(true));
+        let (_, problem) = viewer.view(&rec(Some(b"abc"), Some(b"{}")));
+        assert!(problem.is_some());
+    }
+}
