@@ -1,0 +1,545 @@
+//! Filters: which records go on. A filter is the user's jq expression (see [`crate::expr`])
+//! and/or shortcuts for the everyday questions: `--key`, `--header name[=value]`, `--grep`,
+//! `--grep-key`, `--type`, `--id` (envelope-aware, see [`envelope`]). All given conditions must
+//! hold; a repeated shortcut matches any of its values. Each shortcut means exactly what a jq
+//! form means ([`Spec::jq`], pinned by tests); shortcuts are evaluated natively, cheapest first,
+//! so that the common case never builds a JSON tree. A record the filter cannot judge (its
+//! value does not decode as asked, or the expression fails on it) is reported with its
+//! location, counted, and left out; the stream goes on.
+
+pub mod envelope;
+
+use std::collections::BTreeMap;
+
+use regex::bytes::Regex;
+use serde_json::Value;
+
+use crate::codec::Format;
+use crate::expr::{Expr, Viewer};
+use crate::pipeline::{Cx, Stage};
+use crate::record::Record;
+use envelope::Envelope;
+
+/// `--header NAME` (present) or `--header NAME=VALUE` (a header with that exact value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderMatch {
+    pub name: String,
+    pub value: Option<Vec<u8>>,
+}
+
+impl HeaderMatch {
+    pub fn parse(s: &str) -> Result<HeaderMatch, String> {
+        let (name, value) = match s.split_once('=') {
+            Some((n, v)) => (n, Some(v.as_bytes().to_vec())),
+            None => (s, None),
+        };
+        if name.is_empty() {
+            return Err(format!(
+                "'{s}' is not a header condition: NAME or NAME=VALUE"
+            ));
+        }
+        Ok(HeaderMatch {
+            name: name.to_string(),
+            value,
+        })
+    }
+}
+
+/// What to keep, as given on the command line.
+#[derive(Debug, Default)]
+pub struct Spec {
+    pub expr: Option<Expr>,
+    /// Exact key bytes (any of).
+    pub keys: Vec<Vec<u8>>,
+    /// Every one must hold.
+    pub headers: Vec<HeaderMatch>,
+    /// On the raw value bytes.
+    pub grep: Option<Regex>,
+    /// On the raw key bytes.
+    pub grep_key: Option<Regex>,
+    /// Event types (any of).
+    pub types: Vec<String>,
+    /// Event ids (any of).
+    pub ids: Vec<String>,
+    /// With `ids`: a record whose key is one of them matches too (`trace`).
+    pub id_in_key: bool,
+    pub envelope: Option<Envelope>,
+}
+
+impl Spec {
+    /// Whether anything is asked at all.
+    pub fn is_empty(&self) -> bool {
+        self.expr.is_none()
+            && self.keys.is_empty()
+            && self.headers.is_empty()
+            && self.grep.is_none()
+            && self.grep_key.is_none()
+            && self.types.is_empty()
+            && self.ids.is_empty()
+    }
+
+    fn envelope(&self) -> Envelope {
+        self.envelope.clone().unwrap_or(Envelope {
+            type_paths: None,
+            id_paths: None,
+            mentions: false,
+        })
+    }
+
+    /// The jq program that keeps the same records as the shortcuts (for the house envelope
+    /// with default paths; `--grep` sees JSON values re-serialized by jq, so it is the same
+    /// only for compact JSON and text). Shown by `--explain`.
+    pub fn jq(&self) -> String {
+        let q = |s: &[u8]| serde_json::to_string(&String::from_utf8_lossy(s)).expect("JSON");
+        let mut all = Vec::new();
+        if !self.keys.is_empty() {
+            let any: Vec<String> = self.keys.iter().map(|k| format!(".key == {}", q(k))).collect();
+            all.push(format!("({})", any.join(" or ")));
+        }
+        for h in &self.headers {
+            all.push(match &h.value {
+                None => format!(".headers | has({})", q(h.name.as_bytes())),
+                Some(v) => format!(
+                    "(.headers[{}] | if type == \"array\" then any(.[]; . == {v}) else . == {v} end)",
+                    q(h.name.as_bytes()),
+                    v = q(v)
+                ),
+            });
+        }
+        if let Some(re) = &self.grep {
+            all.push(format!(
+                "(.value | if type == \"string\" then . elif . == null then \"\" else tojson end | test({}))",
+                q(re.as_str().as_bytes())
+            ));
+        }
+        if let Some(re) = &self.grep_key {
+            all.push(format!(
+                "(.key | if type == \"string\" then . elif . == null then \"\" else tojson end | test({}))",
+                q(re.as_str().as_bytes())
+            ));
+        }
+        if !self.types.is_empty() {
+            let any: Vec<String> = self
+                .types
+                .iter()
+                .map(|t| format!(".value.data?.type? == {}", q(t.as_bytes())))
+                .collect();
+            all.push(format!("({})", any.join(" or ")));
+        }
+        if !self.ids.is_empty() {
+            let list: Vec<String> = self
+                .ids
+                .iter()
+                .map(|i| format!(". == {}", q(i.as_bytes())))
+                .collect();
+            let mut places = vec![".value.data?.id?", ".value.data?.attributes?.id?"];
+            if self.id_in_key {
+                places.insert(0, ".key");
+            }
+            all.push(format!(
+                "any(({}) | select(. != null) | tostring; {})",
+                places.join(", "),
+                list.join(" or ")
+            ));
+        }
+        if let Some(e) = &self.expr {
+            all.push(format!("({})", e.text()));
+        }
+        if all.is_empty() {
+            "true".into()
+        } else {
+            all.join(" and ")
+        }
+    }
+}
+
+/// The filter counts, for the closing line and `--count`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub seen: u64,
+    pub matched: u64,
+    /// Records the filter could not judge: undecodable, or the expression failed.
+    pub unjudged: u64,
+}
+
+/// Matches per topic, event type and partition (`--stats`).
+pub type Stats = BTreeMap<(String, String, i32), u64>;
+
+/// The filter stage.
+pub struct Filter {
+    spec: Spec,
+    envelope: Envelope,
+    viewer: Viewer,
+    /// Whether the value must be decoded before judging (type, id, or stats).
+    needs_value: bool,
+    pub counts: Counts,
+    pub stats: Option<Stats>,
+}
+
+/// What the native shortcuts make of a record.
+enum Verdict {
+    Out,
+    In,
+    Unjudged(String),
+}
+
+impl Filter {
+    pub fn new(spec: Spec, key_format: Format, value_format: Format, stats: bool) -> Filter {
+        let envelope = spec.envelope();
+        let needs_value = !spec.types.is_empty() || !spec.ids.is_empty() || stats;
+        Filter {
+            spec,
+            envelope,
+            viewer: Viewer::new(key_format, value_format),
+            needs_value,
+            counts: Counts::default(),
+            stats: stats.then(BTreeMap::new),
+        }
+    }
+
+    /// Judge one record.
+    fn judge(&mut self, r: &Record) -> Verdict {
+        let s = &self.spec;
+        if !s.keys.is_empty() && !s.keys.iter().any(|k| r.key.as_deref() == Some(&k[..])) {
+            return Verdict::Out;
+        }
+        for h in &s.headers {
+            let hit = r.headers.iter().any(|x| {
+                x.key == h.name && h.value.as_ref().is_none_or(|v| x.value.as_ref() == Some(v))
+            });
+            if !hit {
+                return Verdict::Out;
+            }
+        }
+        if let Some(re) = &s.grep {
+            if !re.is_match(r.value.as_deref().unwrap_or_default()) {
+                return Verdict::Out;
+            }
+        }
+        if let Some(re) = &s.grep_key {
+            if !re.is_match(r.key.as_deref().unwrap_or_default()) {
+                return Verdict::Out;
+            }
+        }
+        let mut event_type = None;
+        if self.needs_value {
+            let value: Value = match (self.viewer.value_format, r.value.as_deref()) {
+                (_, None) => Value::Null,
+                (Format::Auto | Format::Json, Some(b)) => match serde_json::from_slice(b) {
+                    Ok(v) => v,
+                    Err(_) if self.viewer.value_format == Format::Json => {
+                        return Verdict::Unjudged("value is not JSON".into())
+                    }
+                    Err(_) => Value::Null,
+                },
+                (_, Some(_)) => Value::Null,
+            };
+            if !s.types.is_empty() {
+                let t = self.envelope.event_type(&value);
+                if !t.is_some_and(|t| s.types.iter().any(|x| x == t)) {
+                    return Verdict::Out;
+                }
+            }
+            if !s.ids.is_empty() {
+                let by_key = s.id_in_key
+                    && r.key
+                        .as_deref()
+                        .is_some_and(|k| s.ids.iter().any(|i| i.as_bytes() == k));
+                if !by_key && !self.envelope.has_id(&value, &s.ids) {
+                    return Verdict::Out;
+                }
+            }
+            if self.stats.is_some() {
+                event_type = Some(
+                    self.envelope
+                        .event_type(&value)
+                        .unwrap_or("(no type)")
+                        .to_string(),
+                );
+            }
+        }
+        if let Some(e) = &s.expr {
+            let (view, problem) = self.viewer.view(r);
+            if let Some(p) = problem {
+                return Verdict::Unjudged(p);
+            }
+            match e.matches(view) {
+                Ok(true) => {}
+                Ok(false) => return Verdict::Out,
+                Err(why) => return Verdict::Unjudged(format!("expression: {why}")),
+            }
+        }
+        if let (Some(stats), Some(t)) = (self.stats.as_mut(), event_type) {
+            *stats.entry((r.topic.to_string(), t, r.partition)).or_default() += 1;
+        }
+        Verdict::In
+    }
+}
+
+impl Stage for Filter {
+    fn push(&mut self, record: Record, cx: &mut Cx, out: &mut Vec<Record>) -> Option<Record> {
+        self.counts.seen += 1;
+        match self.judge(&record) {
+            Verdict::In => {
+                self.counts.matched += 1;
+                out.push(record);
+                None
+            }
+            Verdict::Out => Some(record),
+            Verdict::Unjudged(why) => {
+                self.counts.unjudged += 1;
+                cx.report.bad(&record.location(), &why);
+                Some(record)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::print::report::Report;
+    use crate::record::{Header, Timestamp};
+    use std::sync::Arc;
+
+    fn rec(i: i64, key: Option<&str>, value: Option<&str>, headers: &[(&str, Option<&str>)]) -> Record {
+        Record {
+            topic: Arc::from("articles"),
+            partition: (i % 3) as i32,
+            offset: i,
+            timestamp: Timestamp::Create(1_700_000_000_000 + i),
+            key: key.map(|k| k.as_bytes().to_vec()),
+            value: value.map(|v| v.as_bytes().to_vec()),
+            headers: headers
+                .iter()
+                .map(|(k, v)| Header {
+                    key: k.to_string(),
+                    value: v.map(|v| v.as_bytes().to_vec()),
+                })
+                .collect(),
+        }
+    }
+
+    /// Records that exercise every corner: envelopes, missing fields, null versus "null",
+    /// tombstones, non-JSON text, repeated and null headers, numeric ids.
+    fn corpus() -> Vec<Record> {
+        let vals: &[Option<&str>] = &[
+            Some(r#"{"data":{"id":"a-1","type":"article_published","attributes":{"user_id":"u-1","id":"x-9"}}}"#),
+            Some(r#"{"data":{"id":"a-2","type":"article_edited"}}"#),
+            Some(r#"{"data":{"id":1234,"type":"user_registered"}}"#),
+            Some(r#"{"data":{"type":null}}"#),
+            Some(r#"{"data":"null"}"#),
+            Some("null"),
+            Some(""),
+            None,
+            Some("plain text with article_published inside"),
+            Some(r#"[1,2,3]"#),
+            Some(r#"{"meta":{"host":"h1"}}"#),
+        ];
+        let keys: &[Option<&str>] = &[Some("a-1"), Some("u-1"), None, Some(""), Some("1234")];
+        let headers: &[&[(&str, Option<&str>)]] = &[
+            &[],
+            &[("producer", Some("kotlin-api"))],
+            &[("producer", Some("node")), ("producer", Some("kotlin-api"))],
+            &[("producer", None), ("trace", Some("t1"))],
+        ];
+        let mut out = Vec::new();
+        let mut i = 0;
+        for v in vals {
+            for k in keys {
+                for h in headers {
+                    out.push(rec(i, *k, *v, h));
+                    i += 1;
+                }
+            }
+        }
+        out
+    }
+
+    fn run(spec: Spec, records: &[Record]) -> Vec<i64> {
+        let mut f = Filter::new(spec, Format::Auto, Format::Auto, false);
+        let mut report = Report::new(true);
+        let src = crate::endpoint::Chain::new(vec![]);
+        let mut out = Vec::new();
+        for r in records {
+            let mut cx = Cx {
+                source: &src,
+                report: &mut report,
+            };
+            f.push(r.clone(), &mut cx, &mut out);
+        }
+        out.iter().map(|r| r.offset).collect()
+    }
+
+    /// The shortcut and its jq form keep exactly the same records.
+    fn same_as_jq(spec: Spec) -> Vec<i64> {
+        let c = corpus();
+        let jq = spec.jq();
+        let native = run(spec, &c);
+        let via_jq = run(
+            Spec {
+                expr: Some(Expr::compile(&jq).unwrap_or_else(|e| panic!("{jq}: {e}"))),
+                ..Spec::default()
+            },
+            &c,
+        );
+        assert_eq!(native, via_jq, "{jq}");
+        native
+    }
+
+    #[test]
+    fn key_shortcut() {
+        let hits = same_as_jq(Spec {
+            keys: vec![b"u-1".to_vec(), b"".to_vec()],
+            ..Spec::default()
+        });
+        assert_eq!(hits.len(), corpus().len() * 2 / 5);
+    }
+
+    #[test]
+    fn header_shortcuts() {
+        let n = same_as_jq(Spec {
+            headers: vec![HeaderMatch::parse("producer=kotlin-api").unwrap()],
+            ..Spec::default()
+        });
+        assert_eq!(n.len(), corpus().len() / 2);
+        let n = same_as_jq(Spec {
+            headers: vec![HeaderMatch::parse("trace").unwrap()],
+            ..Spec::default()
+        });
+        assert_eq!(n.len(), corpus().len() / 4);
+        assert!(HeaderMatch::parse("=x").is_err());
+    }
+
+    #[test]
+    fn grep_shortcuts() {
+        let n = same_as_jq(Spec {
+            grep: Some(Regex::new("article_(published|edited)").unwrap()),
+            ..Spec::default()
+        });
+        assert_eq!(n.len(), corpus().len() * 3 / 11);
+        let n = same_as_jq(Spec {
+            grep_key: Some(Regex::new("^[0-9]+$").unwrap()),
+            ..Spec::default()
+        });
+        assert_eq!(n.len(), corpus().len() / 5);
+    }
+
+    #[test]
+    fn type_and_id_shortcuts() {
+        let n = same_as_jq(Spec {
+            types: vec!["article_published".into(), "user_registered".into()],
+            ..Spec::default()
+        });
+        assert_eq!(n.len(), corpus().len() * 2 / 11);
+        let n = same_as_jq(Spec {
+            ids: vec!["1234".into(), "x-9".into()],
+            ..Spec::default()
+        });
+        assert_eq!(n.len(), corpus().len() * 2 / 11);
+        let n = same_as_jq(Spec {
+            ids: vec!["1234".into()],
+            id_in_key: true,
+            ..Spec::default()
+        });
+        // Value id 1234 (one value in eleven), or key "1234" (one key in five) on the others.
+        assert_eq!(n.len(), corpus().len() / 11 + corpus().len() * 10 / 11 / 5);
+    }
+
+    #[test]
+    fn shortcuts_combine_with_and() {
+        let n = same_as_jq(Spec {
+            types: vec!["article_published".into()],
+            keys: vec![b"a-1".to_vec()],
+            headers: vec![HeaderMatch::parse("producer=kotlin-api").unwrap()],
+            expr: Some(Expr::compile(".partition != 1").unwrap()),
+            ..Spec::default()
+        });
+        assert!(!n.is_empty());
+    }
+
+    #[test]
+    fn expression_errors_are_counted_and_reported_and_the_stream_goes_on() {
+        let c = corpus();
+        let mut f = Filter::new(
+            Spec {
+                expr: Some(Expr::compile(".value.data.type == \"article_edited\"").unwrap()),
+                ..Spec::default()
+            },
+            Format::Auto,
+            Format::Auto,
+            false,
+        );
+        let mut report = Report::new(true);
+        let src = crate::endpoint::Chain::new(vec![]);
+        let mut out = Vec::new();
+        for r in &c {
+            f.push(
+                r.clone(),
+                &mut Cx {
+                    source: &src,
+                    report: &mut report,
+                },
+                &mut out,
+            );
+        }
+        assert_eq!(out.len(), c.len() / 11);
+        // "null", "", text and the array cannot be indexed with .data; {"data":"null"} cannot
+        // be indexed with .type.
+        assert_eq!(f.counts.unjudged, (c.len() * 5 / 11) as u64);
+        assert_eq!(report.bad, f.counts.unjudged);
+        assert_eq!(f.counts.seen, c.len() as u64);
+    }
+
+    #[test]
+    fn undecodable_values_are_unjudged() {
+        let mut f = Filter::new(
+            Spec {
+                types: vec!["x".into()],
+                ..Spec::default()
+            },
+            Format::Auto,
+            Format::Json,
+            false,
+        );
+        let mut report = Report::new(true);
+        let src = crate::endpoint::Chain::new(vec![]);
+        let mut out = Vec::new();
+        let dropped = f.push(
+            rec(0, Some("k"), Some("not json"), &[]),
+            &mut Cx {
+                source: &src,
+                report: &mut report,
+            },
+            &mut out,
+        );
+        assert!(dropped.is_some());
+        assert_eq!(f.counts.unjudged, 1);
+    }
+
+    #[test]
+    fn stats_count_matches_per_topic_type_and_partition() {
+        let mut f = Filter::new(Spec::default(), Format::Auto, Format::Auto, true);
+        let mut report = Report::new(true);
+        let src = crate::endpoint::Chain::new(vec![]);
+        let mut out = Vec::new();
+        for r in corpus() {
+            f.push(
+                r,
+                &mut Cx {
+                    source: &src,
+                    report: &mut report,
+                },
+                &mut out,
+            );
+        }
+        let stats = f.stats.unwrap();
+        let published: u64 = stats
+            .iter()
+            .filter(|((_, t, _), _)| t == "article_published")
+            .map(|(_, n)| n)
+            .sum();
+        assert_eq!(published as usize, corpus().len() / 11);
+        assert!(stats.keys().any(|(_, t, _)| t == "(no type)"));
+    }
+}
