@@ -19,12 +19,15 @@ pub mod endpoint;
 pub mod error;
 pub mod exit;
 pub mod expr;
+pub mod filter;
 pub mod interrupt;
+pub mod merge;
 pub mod partition;
 pub mod pipeline;
 pub mod position;
 pub mod print;
 pub mod record;
+pub mod sample;
 
 use std::ffi::OsString;
 

@@ -6,6 +6,7 @@ pub mod file;
 pub mod kafka;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::print::report::Report;
@@ -50,6 +51,14 @@ pub trait Source {
     /// (the hot read loop then allocates nothing per record).
     fn recycle(&mut self, record: Record) {
         drop(record);
+    }
+    /// For a time-ordered merge: push onto `out` the partitions that may still hand out records
+    /// that are on their way (not finished, not caught up with the end of their log), and say
+    /// `true`; say `false` when the source cannot tell (files, groups), so that a merge waits
+    /// for the end, for the source to go idle, or for its buffer limit.
+    fn behind(&self, out: &mut Vec<(Arc<str>, i32)>) -> bool {
+        let _ = out;
+        false
     }
     /// Everything handed out so far has been handled: a consumer-group source commits it.
     /// Every other source has nothing to do.
@@ -148,6 +157,15 @@ impl Source for Chain {
 
     fn skipped(&self) -> u64 {
         self.skipped_before + self.sources.get(self.current).map_or(0, |s| s.skipped())
+    }
+
+    fn behind(&self, out: &mut Vec<(Arc<str>, i32)>) -> bool {
+        // Sources not started yet have everything still to come: only the last one can tell.
+        self.current + 1 >= self.sources.len()
+            && self
+                .sources
+                .get(self.current)
+                .is_some_and(|s| s.behind(out))
     }
 
     fn commit(&mut self) -> anyhow::Result<()> {

@@ -38,7 +38,10 @@ impl CompileError {
     fn at(code: &str, byte: usize, len: usize, reason: String) -> CompileError {
         let byte = byte.min(code.len());
         let column = code[..byte].chars().count() + 1;
-        let width = code[byte..(byte + len).min(code.len())].chars().count().max(1);
+        let width = code[byte..(byte + len).min(code.len())]
+            .chars()
+            .count()
+            .max(1);
         // One line, so that the caret stands under the place.
         let text = code.replace(['\n', '\r', '\t'], " ");
         CompileError {
@@ -240,10 +243,28 @@ mod tests {
 
     #[test]
     fn the_view_has_every_field() {
-        let r = rec(Some(b"u-1"), Some(br#"{"data":{"type":"order_placed","amount":120}}"#));
-        assert_eq!(is(r#".topic == "orders" and .partition == 2 and .offset == 41"#, &r), Ok(true));
-        assert_eq!(is(".timestamp == 1700000000000 and .timestamp_type == \"create\"", &r), Ok(true));
-        assert_eq!(is(r#".key == "u-1" and .headers.source == "kotlin-api""#, &r), Ok(true));
+        let r = rec(
+            Some(b"u-1"),
+            Some(br#"{"data":{"type":"order_placed","amount":120}}"#),
+        );
+        assert_eq!(
+            is(
+                r#".topic == "orders" and .partition == 2 and .offset == 41"#,
+                &r
+            ),
+            Ok(true)
+        );
+        assert_eq!(
+            is(
+                ".timestamp == 1700000000000 and .timestamp_type == \"create\"",
+                &r
+            ),
+            Ok(true)
+        );
+        assert_eq!(
+            is(r#".key == "u-1" and .headers.source == "kotlin-api""#, &r),
+            Ok(true)
+        );
         assert_eq!(is(".value.data.amount > 100", &r), Ok(true));
         assert_eq!(is(r#".value.data.type | test("^order_")"#, &r), Ok(true));
     }
@@ -287,8 +308,18 @@ mod tests {
     fn first_text_of_strings_and_other_values() {
         let (v, _) = Viewer::new(Format::Auto, Format::Auto)
             .view(&rec(Some(b"k"), Some(br#"{"data":{"type":"x","n":3}}"#)));
-        assert_eq!(Expr::compile(".value.data.type").unwrap().first_text(v.clone()), Ok("x".into()));
-        assert_eq!(Expr::compile(".value.data.n").unwrap().first_text(v.clone()), Ok("3".into()));
+        assert_eq!(
+            Expr::compile(".value.data.type")
+                .unwrap()
+                .first_text(v.clone()),
+            Ok("x".into())
+        );
+        assert_eq!(
+            Expr::compile(".value.data.n")
+                .unwrap()
+                .first_text(v.clone()),
+            Ok("3".into())
+        );
         assert!(Expr::compile("empty").unwrap().first_text(v).is_err());
     }
 
@@ -298,7 +329,10 @@ mod tests {
         assert!(e.column >= 16, "{e}");
         let e = Expr::compile(".value | frobnicate").unwrap_err();
         assert_eq!(e.column, 10, "{e}");
-        assert!(e.to_string().contains("undefined filter 'frobnicate'"), "{e}");
+        assert!(
+            e.to_string().contains("undefined filter 'frobnicate'"),
+            "{e}"
+        );
         assert!(e.to_string().contains("         ^^^^^^^^^^"), "{e}");
         let e = Expr::compile(r#".a == "unclosed"#).unwrap_err();
         assert!(e.to_string().contains("quote"), "{e}");

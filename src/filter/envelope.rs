@@ -162,7 +162,8 @@ mod tests {
 
     #[test]
     fn house_envelope() {
-        let v = json!({"data":{"id":"a-1","type":"article_published","attributes":{"user_id":"u-1"}}});
+        let v =
+            json!({"data":{"id":"a-1","type":"article_published","attributes":{"user_id":"u-1"}}});
         assert_eq!(default().event_type(&v), Some("article_published"));
         assert!(default().has_id(&v, &["a-1".into()]));
         assert!(!default().has_id(&v, &["u-1".into()]));

@@ -93,7 +93,11 @@ impl Spec {
         let q = |s: &[u8]| serde_json::to_string(&String::from_utf8_lossy(s)).expect("JSON");
         let mut all = Vec::new();
         if !self.keys.is_empty() {
-            let any: Vec<String> = self.keys.iter().map(|k| format!(".key == {}", q(k))).collect();
+            let any: Vec<String> = self
+                .keys
+                .iter()
+                .map(|k| format!(".key == {}", q(k)))
+                .collect();
             all.push(format!("({})", any.join(" or ")));
         }
         for h in &self.headers {
@@ -270,7 +274,9 @@ impl Filter {
             }
         }
         if let (Some(stats), Some(t)) = (self.stats.as_mut(), event_type) {
-            *stats.entry((r.topic.to_string(), t, r.partition)).or_default() += 1;
+            *stats
+                .entry((r.topic.to_string(), t, r.partition))
+                .or_default() += 1;
         }
         Verdict::In
     }
@@ -302,7 +308,12 @@ mod tests {
     use crate::record::{Header, Timestamp};
     use std::sync::Arc;
 
-    fn rec(i: i64, key: Option<&str>, value: Option<&str>, headers: &[(&str, Option<&str>)]) -> Record {
+    fn rec(
+        i: i64,
+        key: Option<&str>,
+        value: Option<&str>,
+        headers: &[(&str, Option<&str>)],
+    ) -> Record {
         Record {
             topic: Arc::from("articles"),
             partition: (i % 3) as i32,
@@ -324,7 +335,9 @@ mod tests {
     /// tombstones, non-JSON text, repeated and null headers, numeric ids.
     fn corpus() -> Vec<Record> {
         let vals: &[Option<&str>] = &[
-            Some(r#"{"data":{"id":"a-1","type":"article_published","attributes":{"user_id":"u-1","id":"x-9"}}}"#),
+            Some(
+                r#"{"data":{"id":"a-1","type":"article_published","attributes":{"user_id":"u-1","id":"x-9"}}}"#,
+            ),
             Some(r#"{"data":{"id":"a-2","type":"article_edited"}}"#),
             Some(r#"{"data":{"id":1234,"type":"user_registered"}}"#),
             Some(r#"{"data":{"type":null}}"#),

@@ -294,15 +294,14 @@ pub fn json_line(
     out: &mut Vec<u8>,
 ) -> Result<(), String> {
     let mut problem = None;
-    let mut decode = |format: Format, what: &str, bytes: Option<&[u8]>| match codec::decode(
-        format, bytes,
-    ) {
-        Ok(d) => d,
-        Err(e) => {
-            problem.get_or_insert_with(|| format!("{what}: {e}"));
-            codec::decode(Format::Auto, bytes).expect("auto decoding never fails")
-        }
-    };
+    let mut decode =
+        |format: Format, what: &str, bytes: Option<&[u8]>| match codec::decode(format, bytes) {
+            Ok(d) => d,
+            Err(e) => {
+                problem.get_or_insert_with(|| format!("{what}: {e}"));
+                codec::decode(Format::Auto, bytes).expect("auto decoding never fails")
+            }
+        };
     let key = decode(key_format, "key", r.key.as_deref());
     write_json_head(r, &key.value, out);
     match raw_json(value_format, r.value.as_deref()) {

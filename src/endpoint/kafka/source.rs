@@ -50,6 +50,9 @@ struct Part {
     /// The next offset expected.
     next: i64,
     done: bool,
+    /// The last thing heard from the partition was its end of log: nothing is in flight, so a
+    /// time-ordered merge need not wait for it.
+    caught_up: bool,
 }
 
 /// What one message from a batch turned out to be.
@@ -150,6 +153,7 @@ impl KafkaSource {
                     end: None,
                     next: low,
                     done: false,
+                    caught_up: false,
                 });
             }
         }
@@ -312,6 +316,7 @@ impl KafkaSource {
         };
         let part = &mut self.parts[i];
         part.next = part.next.max(offset);
+        part.caught_up = true;
         if part.end.is_some_and(|e| part.next >= e) {
             self.finish_part(i);
         }
@@ -572,6 +577,7 @@ impl Source for KafkaSource {
             };
             let offset = record.offset;
             let part = &mut self.parts[i];
+            part.caught_up = false;
             if part.done {
                 self.spare = Some(record);
                 continue;
@@ -625,5 +631,15 @@ impl Source for KafkaSource {
 
     fn skipped(&self) -> u64 {
         self.skipped
+    }
+
+    fn behind(&self, out: &mut Vec<(Arc<str>, i32)>) -> bool {
+        out.extend(
+            self.parts
+                .iter()
+                .filter(|p| !p.done && !p.caught_up)
+                .map(|p| (self.topics[p.topic].clone(), p.partition)),
+        );
+        true
     }
 }
