@@ -2,10 +2,14 @@
 //! plain `Config` values of `cmd/`; defaults that depend on the terminal (format, colour,
 //! progress) and on the config file (profiles) are settled here too.
 
+pub mod common;
 pub mod demo;
+pub mod filter;
 pub mod generate;
 pub mod partition;
+pub mod sample;
 pub mod tail;
+pub mod trace;
 pub mod values;
 
 use std::path::PathBuf;
@@ -19,6 +23,7 @@ use crate::endpoint::kafka::Settings;
 use crate::endpoint::SourceSpec;
 use crate::error::Error;
 use crate::exit::Exit;
+use crate::position::Start;
 use crate::print::{self, Style};
 
 const ABOUT: &str = "Operate Kafka event streams: tail, filter, sample, replay, schema-validate and re-key domain events, and check key partitioning across clients.";
@@ -95,6 +100,9 @@ pub enum ColorWhen {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Tail(tail::TailArgs),
+    Filter(filter::FilterCmdArgs),
+    Trace(trace::TraceArgs),
+    Sample(sample::SampleArgs),
     Demo(demo::DemoArgs),
     Partition(partition::PartitionArgs),
     /// Write man pages and shell completions (for packagers and the repo).
@@ -108,30 +116,111 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     let g = &cli.global;
     match cli.command {
         Command::Tail(a) => {
-            let output = output_options(g, term, a.format.clone(), a.key_format, a.value_format)?;
-            let key = a
-                .key
-                .as_deref()
-                .map(|k| crate::codec::encode_text(a.key_format, k))
-                .transpose()
-                .map_err(|e| Error::Usage(format!("--key: {e}")))?;
-            let cfg = cmd::tail::Config {
-                sources: a.sources.iter().map(|s| SourceSpec::parse(s)).collect(),
-                kafka: kafka_settings(g)?,
-                partitions: (!a.partitions.is_empty()).then_some(a.partitions),
-                from: a.from,
-                until: a.until,
+            let job = Job {
+                name: "tail",
+                sources: a.sources,
+                expr: None,
+                default_from: Start::End,
                 exit_at_end: a.exit,
-                max: a.max,
-                group: a.group,
-                key,
-                key_partitioner: a.partitioner.0,
-                output,
-                quiet: g.quiet,
-                terminal: term,
-                now_ms: crate::position::now_millis(),
+                ordered: a.ordered.then_some(crate::merge::DEFAULT_LIMIT),
+                to: None,
+                count_only: false,
+                stats: false,
+                nothing_is_a_finding: false,
             };
-            cmd::tail::run(cfg)
+            cmd::tail::run(job.config(g, term, a.read, &a.filter, a.output)?)
+        }
+        Command::Filter(a) => {
+            let (sources, expr) = filter::split_expression(&a.args);
+            if a.explain {
+                let spec = a.filter.spec(a.output.key_format, expr.as_deref())?;
+                println!("select({})", spec.jq());
+                return Ok(Exit::Ok);
+            }
+            let job = Job {
+                name: "filter",
+                sources,
+                expr,
+                default_from: Start::Beginning,
+                exit_at_end: !a.follow,
+                ordered: a.ordered.then_some(a.merge_buffer),
+                to: a.to,
+                count_only: a.count,
+                stats: a.stats,
+                nothing_is_a_finding: true,
+            };
+            cmd::filter::run(job.config(g, term, a.read, &a.filter, a.output)?)
+        }
+        Command::Trace(a) => {
+            let sources = if a.topics.is_empty() {
+                vec!["^[^_].*".to_string()]
+            } else {
+                a.topics
+            };
+            let job = Job {
+                name: "trace",
+                sources,
+                expr: None,
+                default_from: Start::Beginning,
+                exit_at_end: !a.follow,
+                ordered: Some(a.merge_buffer),
+                to: None,
+                count_only: false,
+                stats: false,
+                nothing_is_a_finding: true,
+            };
+            cmd::trace::run(cmd::trace::Config {
+                ids: a.ids,
+                job: job.config(g, term, a.read, &a.filter, a.output)?,
+            })
+        }
+        Command::Sample(a) => {
+            let (sources, expr) = filter::split_expression(&a.args);
+            let mode = if let Some(rate) = a.rate {
+                if a.by_key {
+                    crate::sample::Mode::RateByKey(rate)
+                } else {
+                    crate::sample::Mode::Rate(rate)
+                }
+            } else if let Some(n) = a.count {
+                crate::sample::Mode::Count(n)
+            } else if !a.per.is_empty() {
+                let n = sample::count(&a.per[1], "--per").map_err(Error::Usage)?;
+                let e = crate::expr::Expr::compile(&a.per[0])
+                    .map_err(|e| Error::Usage(format!("--per: the jq expression: {e}")))?;
+                let mut viewer =
+                    crate::expr::Viewer::new(a.output.key_format, a.output.value_format);
+                crate::sample::Mode::Per(
+                    Box::new(move |r| {
+                        let (view, problem) = viewer.view(r);
+                        match problem {
+                            Some(p) => Err(p),
+                            None => e.first_text(view),
+                        }
+                    }),
+                    n,
+                )
+            } else {
+                let (window_ms, n) = sample::every(&a.every).map_err(Error::Usage)?;
+                crate::sample::Mode::Every { window_ms, n }
+            };
+            let job = Job {
+                name: "sample",
+                sources,
+                expr,
+                default_from: Start::Beginning,
+                exit_at_end: !a.follow,
+                ordered: a.ordered.then_some(crate::merge::DEFAULT_LIMIT),
+                to: a.to,
+                count_only: false,
+                stats: false,
+                nothing_is_a_finding: false,
+            };
+            cmd::sample::run(cmd::sample::Config {
+                job: job.config(g, term, a.read, &a.filter, a.output)?,
+                mode,
+                seed: a.seed,
+            })
         }
         Command::Demo(a) => {
             let mut kafka = kafka_settings(g)?.unwrap_or(Settings {
@@ -196,6 +285,74 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             })
         }
         Command::Generate(a) => generate::run(&a).map(|()| Exit::Ok),
+    }
+}
+
+/// What differs between the filtering subcommands (tail, filter, trace, sample).
+struct Job {
+    name: &'static str,
+    sources: Vec<String>,
+    expr: Option<String>,
+    default_from: Start,
+    exit_at_end: bool,
+    ordered: Option<usize>,
+    to: Option<String>,
+    count_only: bool,
+    stats: bool,
+    nothing_is_a_finding: bool,
+}
+
+impl Job {
+    fn config(
+        self,
+        g: &Global,
+        term: Terminal,
+        read: common::ReadArgs,
+        filter: &common::FilterArgs,
+        output: common::OutputArgs,
+    ) -> anyhow::Result<cmd::filter::Config> {
+        if let [only] = &self.sources[..] {
+            if self.expr.is_none() && common::looks_like_expression(only) {
+                return Err(Error::Usage(format!(
+                    "'{only}' looks like an expression, but no source was given before it"
+                ))
+                .into());
+            }
+        }
+        let to = self.to.as_deref().map(cmd::SinkSpec::parse);
+        let output = output_options(
+            g,
+            term,
+            output.format.clone(),
+            output.key_format,
+            output.value_format,
+        )?;
+        let spec = filter.spec(output.key_format, self.expr.as_deref())?;
+        Ok(cmd::filter::Config {
+            name: self.name,
+            read: cmd::Read {
+                sources: self.sources.iter().map(|s| SourceSpec::parse(s)).collect(),
+                kafka: kafka_settings(g)?,
+                partitions: (!read.partitions.is_empty()).then_some(read.partitions),
+                from: read.from,
+                until: read.until,
+                exit_at_end: self.exit_at_end,
+                group: read.group,
+                key_route: filter.key_route(output.key_format)?,
+                now_ms: crate::position::now_millis(),
+            },
+            default_from: self.default_from,
+            filter: spec,
+            ordered: self.ordered,
+            to: to.unwrap_or(cmd::SinkSpec::Stdout),
+            output,
+            max: read.max,
+            count_only: self.count_only,
+            stats: self.stats,
+            nothing_is_a_finding: self.nothing_is_a_finding,
+            quiet: g.quiet,
+            terminal: term,
+        })
     }
 }
 
@@ -277,4 +434,13 @@ fn output_options(
         color,
         terminal: term.stdout,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

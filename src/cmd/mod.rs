@@ -2,11 +2,25 @@
 //! no rdkafka here: a subcommand wires endpoints, stages and printers together.
 
 pub mod demo;
+pub mod filter;
 pub mod partition;
 pub mod partition_audit;
+pub mod sample;
 pub mod tail;
+pub mod trace;
 
-use std::io::IsTerminal;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+
+use crate::endpoint::file::{CaptureSource, Window};
+use crate::endpoint::kafka::group::GroupSource;
+use crate::endpoint::kafka::sink::{Placement, ProducerSink, Target};
+use crate::endpoint::kafka::source::{KafkaSource, ReadPlan};
+use crate::endpoint::kafka::{Connection, Settings};
+use crate::endpoint::{Chain, Sink, Source, SourceSpec};
+use crate::error::Error;
+use crate::position::{Start, Stop};
+use crate::print::Printer;
 
 use crate::exit::Exit;
 use crate::pipeline::Ended;
@@ -71,4 +85,175 @@ pub fn conclude(name: &str, ended: Ended, report: &Report, term: Terminal) -> Ex
     } else {
         Exit::Ok
     }
+}
+
+/// What to read: the sources and the range, as every reading subcommand takes them.
+#[derive(Debug, Clone)]
+pub struct Read {
+    pub sources: Vec<SourceSpec>,
+    /// `None` when no brokers were configured (files and stdin need none).
+    pub kafka: Option<Settings>,
+    pub partitions: Option<Vec<i32>>,
+    /// `None`: the subcommand's default for topics, the first line for files.
+    pub from: Option<Start>,
+    pub until: Option<Stop>,
+    pub exit_at_end: bool,
+    /// Read as a member of this consumer group, from its committed offsets, and commit.
+    pub group: Option<String>,
+    /// Read only the partition this partitioner puts this key on.
+    pub key_route: Option<(Vec<u8>, &'static crate::partition::Partitioner)>,
+    pub now_ms: i64,
+}
+
+/// Open every source of a read, in order, as one. Also returns the cluster connection, which
+/// a topic sink shares.
+pub fn open_source(
+    read: &Read,
+    default_from: Start,
+    quiet: bool,
+) -> anyhow::Result<(Chain, Option<Connection>)> {
+    let topics = topic_specs(&read.sources);
+    let conn = connect(read.kafka.as_ref(), &topics)?;
+    let window = || Window::for_file(read.from, read.until).map_err(Error::Usage);
+    let mut sources: Vec<Box<dyn Source>> = Vec::new();
+    let mut kafka_added = false;
+    for spec in &read.sources {
+        match spec {
+            SourceSpec::Topic(_) if kafka_added => {}
+            SourceSpec::Topic(_) if read.group.is_some() => {
+                let group = read.group.as_deref().expect("checked");
+                let from_beginning = match read.from {
+                    None => default_from == Start::Beginning,
+                    Some(Start::End) => false,
+                    Some(Start::Beginning) => true,
+                    Some(_) => {
+                        return Err(Error::Usage(
+                            "with --group, --from is where to start when the group has no committed offset: beginning or end".into(),
+                        )
+                        .into())
+                    }
+                };
+                if read.until.is_some() || read.partitions.is_some() {
+                    return Err(Error::Usage(
+                        "--group reads what the group is assigned: it does not combine with --until or --partition (use -e to stop at the end)".into(),
+                    )
+                    .into());
+                }
+                let conn = conn.as_ref().expect("connection opened for topics");
+                sources.push(Box::new(GroupSource::open(
+                    conn,
+                    group,
+                    &topics,
+                    from_beginning,
+                    read.exit_at_end,
+                )?));
+                kafka_added = true;
+            }
+            SourceSpec::Topic(_) => {
+                let plan = ReadPlan {
+                    topics: topics.clone(),
+                    partitions: read.partitions.clone(),
+                    start: read.from.unwrap_or(default_from),
+                    stop: read.until,
+                    exit_at_end: read.exit_at_end,
+                    now_ms: read.now_ms,
+                    key_route: read.key_route.clone(),
+                };
+                let conn = conn.as_ref().expect("connection opened for topics");
+                let src = KafkaSource::open(conn, &plan)?;
+                if let (Some((_, p)), false) = (&read.key_route, quiet) {
+                    eprintln!(
+                        "evops: reading only {}, where the {} partitioner puts this key (--partitioner all reads every partition)",
+                        src.assigned().join(", "),
+                        p.name
+                    );
+                }
+                sources.push(Box::new(src));
+                kafka_added = true;
+            }
+            SourceSpec::File(path) => {
+                sources.push(Box::new(CaptureSource::open(path, window()?)?));
+            }
+            SourceSpec::Stdin => sources.push(Box::new(CaptureSource::stdin(window()?))),
+        }
+    }
+    Ok((Chain::new(sources), conn))
+}
+
+/// Where records go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SinkSpec {
+    /// Printed on stdout in the output format.
+    Stdout,
+    /// A capture file (created or truncated).
+    File(PathBuf),
+    /// A topic, through the idempotent producer, each record on its own partition.
+    Topic(String),
+}
+
+impl SinkSpec {
+    /// Like a source: a path (with a `/`, `file:NAME`, or ending in .ndjson/.jsonl) is a capture
+    /// file, anything else a topic; `-` is stdout.
+    pub fn parse(s: &str) -> SinkSpec {
+        if s == "-" {
+            return SinkSpec::Stdout;
+        }
+        if let Some(path) = s.strip_prefix("file:") {
+            return SinkSpec::File(path.into());
+        }
+        if s.contains('/') || s.ends_with(".ndjson") || s.ends_with(".jsonl") {
+            SinkSpec::File(s.into())
+        } else {
+            SinkSpec::Topic(s.to_string())
+        }
+    }
+}
+
+/// Open the sink: stdout through a printer, a capture file, or a topic.
+pub fn open_sink(
+    spec: &SinkSpec,
+    output: &crate::print::Options,
+    read: &Read,
+    conn: &mut Option<Connection>,
+) -> anyhow::Result<Box<dyn Sink>> {
+    Ok(match spec {
+        SinkSpec::Stdout => {
+            let out: Box<dyn Write> = Box::new(BufWriter::with_capacity(
+                256 * 1024,
+                std::io::stdout().lock(),
+            ));
+            Box::new(Printer::new(out, output.clone()))
+        }
+        SinkSpec::File(path) => {
+            let f = std::fs::File::create(path)
+                .map_err(|e| Error::Usage(format!("--to {}: {e}", path.display())))?;
+            let out: Box<dyn Write> = Box::new(BufWriter::with_capacity(256 * 1024, f));
+            let opts = crate::print::Options {
+                style: crate::print::Style::Capture,
+                terminal: false,
+                color: false,
+                ..output.clone()
+            };
+            Box::new(Printer::new(out, opts))
+        }
+        SinkSpec::Topic(topic) => {
+            if conn.is_none() {
+                let settings = read.kafka.clone().ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--to {topic}: writing to a topic needs brokers: -b/--brokers, EVOPS_BROKERS or a --profile"
+                    ))
+                })?;
+                // Kept by the caller: an embedded cluster lives as long as its connection.
+                *conn = Some(Connection::open(settings)?);
+            }
+            let conn = conn.as_ref().expect("opened above");
+            Box::new(ProducerSink::open(
+                conn,
+                Target {
+                    topic: Some(topic.clone()),
+                    placement: Placement::Keep,
+                },
+            )?)
+        }
+    })
 }

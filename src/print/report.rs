@@ -66,7 +66,6 @@ impl Report {
 
     /// The closing summary line.
     pub fn summary(&self, interrupted: bool) -> String {
-        let secs = self.started.elapsed().as_secs_f64();
         let mut s = format!("{} read, {} written", self.read, self.written);
         if self.skipped > 0 {
             s.push_str(&format!(", {} skipped", self.skipped));
@@ -74,12 +73,19 @@ impl Report {
         if self.bad > 0 {
             s.push_str(&format!(", {} bad", self.bad));
         }
-        s.push_str(&format!(" in {secs:.2}s"));
-        if secs > 0.0 && self.read > 0 {
-            s.push_str(&format!(" ({:.0} records/s)", self.read as f64 / secs));
-        }
+        s.push_str(&format!(" in {}", self.elapsed()));
         if interrupted {
             s.push_str("; interrupted");
+        }
+        s
+    }
+
+    /// Time since the run started, with the rate when records were read: `1.20s (8000 records/s)`.
+    pub fn elapsed(&self) -> String {
+        let secs = self.started.elapsed().as_secs_f64();
+        let mut s = format!("{secs:.2}s");
+        if secs > 0.0 && self.read > 0 {
+            s.push_str(&format!(" ({:.0} records/s)", self.read as f64 / secs));
         }
         s
     }

@@ -1,0 +1,193 @@
+//! Argument groups that several subcommands share, so that a flag means the same everywhere:
+//! what to read (`ReadArgs`), which records to keep (`FilterArgs`), and how to show them
+//! (`OutputArgs`), with their conversions into the plain values of `cmd/` and `filter/`.
+
+use clap::Args;
+
+use crate::codec::Format;
+use crate::error::Error;
+use crate::filter::envelope::{Envelope, Path};
+use crate::filter::{HeaderMatch, Spec};
+use crate::position::{Start, Stop};
+use crate::print::Style;
+
+use super::values;
+
+/// Where to read, and how far.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]
+    #[arg(short = 'o', long = "from", visible_alias = "since", value_name = "POSITION", value_parser = values::start, allow_hyphen_values = true)]
+    pub from: Option<Start>,
+
+    /// Where to stop (exclusive): the --from forms, plus now and end.
+    #[arg(long, value_name = "POSITION", value_parser = values::stop, allow_hyphen_values = true)]
+    pub until: Option<Stop>,
+
+    /// Only these partitions (repeatable or comma-separated).
+    #[arg(
+        short = 'p',
+        long = "partition",
+        value_name = "N",
+        value_delimiter = ','
+    )]
+    pub partitions: Vec<i32>,
+
+    /// Stop after writing this many records.
+    #[arg(long, value_name = "N")]
+    pub max: Option<u64>,
+
+    /// Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group.
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
+}
+
+/// Which records to keep. All given conditions must hold; a repeated flag matches any of its values.
+#[derive(Debug, Args)]
+pub struct FilterArgs {
+    /// A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept.
+    #[arg(short = 'w', long = "where", value_name = "EXPR")]
+    pub expr: Option<String>,
+
+    /// Only records whose key is exactly this (in --key-format). On topics, only the partition the key maps to is read (see --partitioner).
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+
+    /// With --key: the producers' partitioner, which says where the key lives (`evops partition --list`), or 'all' to read every partition.
+    #[arg(long, value_name = "NAME", default_value = "java", value_parser = values::partitioner_or_all)]
+    pub partitioner: values::Route,
+
+    /// Only records with this header (NAME), or with this header value (NAME=VALUE). Repeatable: all must hold.
+    #[arg(long = "header", value_name = "NAME[=VALUE]", value_parser = HeaderMatch::parse)]
+    pub headers: Vec<HeaderMatch>,
+
+    /// Only records whose raw value matches this regex.
+    #[arg(long, value_name = "REGEX")]
+    pub grep: Option<String>,
+
+    /// Only records whose raw key matches this regex.
+    #[arg(long, value_name = "REGEX")]
+    pub grep_key: Option<String>,
+
+    /// Only events of this type (data.type; CloudEvents: type). Repeatable: any of them.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub types: Vec<String>,
+
+    /// Only events with this id (data.id or data.attributes.id; CloudEvents: id). Repeatable: any of them.
+    #[arg(long = "id", value_name = "ID")]
+    pub ids: Vec<String>,
+
+    /// Where the event type is, as a dot path (repeatable), instead of the envelope's.
+    #[arg(long, value_name = "PATH", value_parser = Path::parse)]
+    pub type_path: Vec<Path>,
+
+    /// Where event ids are, as dot paths with * globs, e.g. data.attributes.*_id (repeatable).
+    #[arg(long, value_name = "PATH", value_parser = Path::parse)]
+    pub id_path: Vec<Path>,
+}
+
+/// How records look.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output: pretty | json | capture | raw | a template such as '{topic}/{partition}@{offset} {key} {value.data.type}'. [default: pretty on a terminal, json otherwise]
+    #[arg(short = 'f', long = "format", value_name = "FORMAT", value_parser = values::style)]
+    pub format: Option<Style>,
+
+    /// How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro.
+    #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format)]
+    pub key_format: Format,
+
+    /// How to read values: auto | string | json | int32 | int64 | hex | base64 | avro.
+    #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format)]
+    pub value_format: Format,
+}
+
+impl FilterArgs {
+    /// The key as bytes, in the key format.
+    pub fn key_bytes(&self, key_format: Format) -> anyhow::Result<Option<Vec<u8>>> {
+        Ok(self
+            .key
+            .as_deref()
+            .map(|k| crate::codec::encode_text(key_format, k))
+            .transpose()
+            .map_err(|e| Error::Usage(format!("--key: {e}")))?)
+    }
+
+    /// The filter, compiled. `expr` is the positional expression of `filter`, if any.
+    pub fn spec(&self, key_format: Format, expr: Option<&str>) -> anyhow::Result<Spec> {
+        let text = match (expr, self.expr.as_deref()) {
+            (Some(a), Some(b)) => Some(format!("({a}) and ({b})")),
+            (a, b) => a.or(b).map(str::to_string),
+        };
+        let expr = text
+            .as_deref()
+            .map(crate::expr::Expr::compile)
+            .transpose()
+            .map_err(|e| Error::Usage(format!("the jq expression: {e}")))?;
+        let regex = |flag: &str, re: &Option<String>| {
+            re.as_deref()
+                .map(|r| {
+                    regex::bytes::Regex::new(r)
+                        .map_err(|e| Error::Usage(format!("{flag} '{r}': {e}")))
+                })
+                .transpose()
+        };
+        let envelope = (!self.type_path.is_empty() || !self.id_path.is_empty()).then(|| Envelope {
+            type_paths: (!self.type_path.is_empty()).then(|| self.type_path.clone()),
+            id_paths: (!self.id_path.is_empty()).then(|| self.id_path.clone()),
+            mentions: false,
+        });
+        Ok(Spec {
+            expr,
+            keys: self.key_bytes(key_format)?.into_iter().collect(),
+            headers: self.headers.clone(),
+            grep: regex("--grep", &self.grep)?,
+            grep_key: regex("--grep-key", &self.grep_key)?,
+            types: self.types.clone(),
+            ids: self.ids.clone(),
+            id_in_key: false,
+            envelope,
+        })
+    }
+
+    /// With --key: the partitioner that says which partition to read.
+    pub fn key_route(
+        &self,
+        key_format: Format,
+    ) -> anyhow::Result<Option<(Vec<u8>, &'static crate::partition::Partitioner)>> {
+        Ok(self.key_bytes(key_format)?.zip(self.partitioner.0))
+    }
+}
+
+/// Whether the last positional of `filter` and `sample` is a jq expression rather than a
+/// source: it is when it starts with `.`, or has characters no topic name can have (spaces,
+/// brackets, operators, quotes), unless it is a regex pattern (`^...`) or an existing file.
+pub fn looks_like_expression(s: &str) -> bool {
+    if s.starts_with('^') || std::path::Path::new(s).exists() {
+        return false;
+    }
+    s.starts_with('.')
+        || s.chars().any(|c| " ()|=<>!\"$[]{},+*?:;@\t\n".contains(c))
+        || matches!(s, "true" | "false" | "empty" | "not")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expressions_and_sources_are_told_apart() {
+        for e in [
+            ".value.data.amount > 100",
+            "select(.key == \"u\")",
+            ".key",
+            "true",
+            "(.partition)",
+        ] {
+            assert!(looks_like_expression(e), "{e}");
+        }
+        for s in ["orders", "orders.v2", "^orders\\..*", "my_topic-1", "-"] {
+            assert!(!looks_like_expression(s), "{s}");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! `evops filter` arguments.
+
+use clap::Args;
+
+use super::common::{FilterArgs, OutputArgs, ReadArgs};
+
+pub const EXAMPLES: &str = "\
+Examples:
+  evops filter orders '.value.data.type == \"order_cancelled\" and .value.data.attributes.amount > 100'
+  evops filter orders payments --id u-1234 --since 3h --ordered
+  evops filter '^orders\\..*' --type order_cancelled --count
+  evops filter orders --header producer=node-checkout --stats
+  evops filter ./incident.ndjson --grep 'timeout|refused' -f pretty
+  evops filter orders --since 2h --type order_placed --to ./placed.ndjson
+  evops filter orders -w '.value == \"null\"' --to orders-quarantine   # to a topic
+
+Exit codes: 0 something matched, 1 nothing matched or bad records, 2 error, 130 interrupted.";
+
+/// Keep the records that match a jq expression and/or shortcuts; print them or write them to a capture file or a topic.
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct FilterCmdArgs {
+    /// Topics (a leading ^ makes a regex), capture files, or - for stdin; then, optionally, a jq expression (as with --where).
+    #[arg(required = true, value_name = "SOURCE... [EXPR]")]
+    pub args: Vec<String>,
+
+    /// Keep reading at the end of topics, waiting for new records (without it, the read stops at the end offsets taken at the start).
+    #[arg(short = 'F', long)]
+    pub follow: bool,
+
+    /// Merge partitions and topics into timestamp order (see the README for what it tolerates).
+    #[arg(long)]
+    pub ordered: bool,
+
+    /// With --ordered: the most records the merge may hold before order may slip.
+    #[arg(long, value_name = "N", default_value_t = crate::merge::DEFAULT_LIMIT)]
+    pub merge_buffer: usize,
+
+    /// Where matches go: a capture file (a path with '/', or ending in .ndjson), or a topic. [default: stdout]
+    #[arg(long, value_name = "SINK")]
+    pub to: Option<String>,
+
+    /// Print only the number of matching records.
+    #[arg(long, short = 'c')]
+    pub count: bool,
+
+    /// Print a table of matches per topic, event type and partition (instead of the records).
+    #[arg(long)]
+    pub stats: bool,
+
+    /// Print the jq program equivalent to the given conditions, and exit.
+    #[arg(long)]
+    pub explain: bool,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// The positionals of `filter` and `sample`: sources, then maybe an expression.
+pub fn split_expression(args: &[String]) -> (Vec<String>, Option<String>) {
+    match args.split_last() {
+        Some((last, rest)) if !rest.is_empty() && super::common::looks_like_expression(last) => {
+            (rest.to_vec(), Some(last.clone()))
+        }
+        _ => (args.to_vec(), None),
+    }
+}

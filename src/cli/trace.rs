@@ -1,0 +1,45 @@
+//! `evops trace` arguments.
+
+use clap::Args;
+
+use super::common::{FilterArgs, OutputArgs, ReadArgs};
+
+pub const EXAMPLES: &str = "\
+Examples:
+  evops -b embedded trace u-1234                      # the planted user's day in the demo data
+  evops trace u-1234 --since 3h
+  evops trace o-981 --topics '^orders\\..*' --topics payments -f json
+  evops trace 1234 --id-path data.attributes.customer_id --since 1d
+  evops trace u-1234 --topics ./incident.ndjson
+
+Exit codes: 0 found, 1 nothing mentions the id (or bad records), 2 error, 130 interrupted.";
+
+/// Everything that happened to an entity, across topics, in time order: records keyed by the id or whose event mentions it.
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct TraceArgs {
+    /// The id to follow (several: any of them).
+    #[arg(id = "trace_ids", required = true, value_name = "ID")]
+    pub ids: Vec<String>,
+
+    /// Where to look: topics (a leading ^ makes a regex), capture files, or - for stdin (repeatable). [default: every topic whose name does not start with _]
+    #[arg(long = "topics", value_name = "SOURCE")]
+    pub topics: Vec<String>,
+
+    /// Keep reading at the end of topics, waiting for new records.
+    #[arg(short = 'F', long)]
+    pub follow: bool,
+
+    /// The most records the time-ordered merge may hold before order may slip.
+    #[arg(long, value_name = "N", default_value_t = crate::merge::DEFAULT_LIMIT)]
+    pub merge_buffer: usize,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}

@@ -1,0 +1,26 @@
+//! `evops sample`: a fair sample of what a filter keeps: by rate, consistently by key, a
+//! uniform reservoir of N, N per stratum (a jq expression such as the event type), or N per
+//! time window. Sampling comes after filtering (and after the time-ordered merge, if asked);
+//! the output goes through the same printers and sinks as `filter`.
+
+use crate::exit::Exit;
+use crate::sample::{Mode, Sampler};
+
+/// A filter job and how to sample what it keeps.
+pub struct Config {
+    pub job: super::filter::Config,
+    pub mode: Mode,
+    pub seed: u64,
+}
+
+pub fn run(cfg: Config) -> anyhow::Result<Exit> {
+    let mut sampler = Sampler::new(cfg.mode, cfg.seed);
+    let exit = super::filter::run_with(cfg.job, Some(&mut sampler))?;
+    if sampler.late() > 0 {
+        eprintln!(
+            "evops sample: {} records arrived after their time window had been sampled and were left out",
+            sampler.late()
+        );
+    }
+    Ok(exit)
+}
