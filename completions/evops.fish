@@ -36,18 +36,29 @@ complete -c evops -n "__fish_evops_needs_command" -s v -l verbose -d 'Show librd
 complete -c evops -n "__fish_evops_needs_command" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evops -n "__fish_evops_needs_command" -s V -l version -d 'Print version'
-complete -c evops -n "__fish_evops_needs_command" -f -a "tail" -d 'Read records from topics, capture files or stdin, and print them'
+complete -c evops -n "__fish_evops_needs_command" -f -a "tail" -d 'Read records from topics, capture files or stdin, and print them (live: from the end, following)'
+complete -c evops -n "__fish_evops_needs_command" -f -a "filter" -d 'Keep the records that match a jq expression and/or shortcuts; print them or write them to a capture file or a topic'
+complete -c evops -n "__fish_evops_needs_command" -f -a "trace" -d 'Everything that happened to an entity, across topics, in time order: records keyed by the id or whose event mentions it'
+complete -c evops -n "__fish_evops_needs_command" -f -a "sample" -d 'A fair sample of the records a filter keeps: by rate, by key, a reservoir, per stratum or per time window'
 complete -c evops -n "__fish_evops_needs_command" -f -a "demo" -d 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
 complete -c evops -n "__fish_evops_needs_command" -f -a "partition" -d 'Where would each Kafka client put these keys? One row per distinct answer'
 complete -c evops -n "__fish_evops_needs_command" -f -a "generate" -d 'Write man pages and shell completions (for packagers and the repo)'
 complete -c evops -n "__fish_evops_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c evops -n "__fish_evops_using_subcommand tail" -s o -l from -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). [default: end; files: first line]' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l until -d 'Where to stop (exclusive): the --from forms, plus now and end' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
-complete -c evops -n "__fish_evops_using_subcommand tail" -l max -d 'Stop after printing this many records' -r
-complete -c evops -n "__fish_evops_using_subcommand tail" -l group -d 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was printed. Without it, evops never joins or commits to a group' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l max -d 'Stop after writing this many records' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l group -d 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -s w -l where -d 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l key -d 'Only records whose key is exactly this (in --key-format). On topics, only the partition the key maps to is read (see --partitioner)' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l partitioner -d 'With --key: the producers\' partitioner, which says where the key lives (`evops partition --list`), or \'all\' to read every partition' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l header -d 'Only records with this header (NAME), or with this header value (NAME=VALUE). Repeatable: all must hold' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l grep -d 'Only records whose raw value matches this regex' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l grep-key -d 'Only records whose raw key matches this regex' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l type -d 'Only events of this type (data.type; CloudEvents: type). Repeatable: any of them' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l id -d 'Only events with this id (data.id or data.attributes.id; CloudEvents: id). Repeatable: any of them' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l type-path -d 'Where the event type is, as a dot path (repeatable), instead of the envelope\'s' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l id-path -d 'Where event ids are, as dot paths with * globs, e.g. data.attributes.*_id (repeatable)' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -s f -l format -d 'Output: pretty | json | capture | raw | a template such as \'{topic}/{partition}@{offset} {key} {value.data.type}\'. [default: pretty on a terminal, json otherwise]' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro' -r
@@ -60,10 +71,120 @@ complete -c evops -n "__fish_evops_using_subcommand tail" -l color -d 'When to c
 always\t''
 never\t''"
 complete -c evops -n "__fish_evops_using_subcommand tail" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e)'
+complete -c evops -n "__fish_evops_using_subcommand tail" -l ordered -d 'Merge partitions and topics into timestamp order (see the README for what it tolerates)'
 complete -c evops -n "__fish_evops_using_subcommand tail" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand tail" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand tail" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evops -n "__fish_evops_using_subcommand tail" -s V -l version -d 'Print version'
+complete -c evops -n "__fish_evops_using_subcommand filter" -l merge-buffer -d 'With --ordered: the most records the merge may hold before order may slip' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l to -d 'Where matches go: a capture file (a path with \'/\', or ending in .ndjson), or a topic. [default: stdout]' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l until -d 'Where to stop (exclusive): the --from forms, plus now and end' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l max -d 'Stop after writing this many records' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l group -d 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -s w -l where -d 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l key -d 'Only records whose key is exactly this (in --key-format). On topics, only the partition the key maps to is read (see --partitioner)' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l partitioner -d 'With --key: the producers\' partitioner, which says where the key lives (`evops partition --list`), or \'all\' to read every partition' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l header -d 'Only records with this header (NAME), or with this header value (NAME=VALUE). Repeatable: all must hold' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l grep -d 'Only records whose raw value matches this regex' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l grep-key -d 'Only records whose raw key matches this regex' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l type -d 'Only events of this type (data.type; CloudEvents: type). Repeatable: any of them' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l id -d 'Only events with this id (data.id or data.attributes.id; CloudEvents: id). Repeatable: any of them' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l type-path -d 'Where the event type is, as a dot path (repeatable), instead of the envelope\'s' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l id-path -d 'Where event ids are, as dot paths with * globs, e.g. data.attributes.*_id (repeatable)' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -s f -l format -d 'Output: pretty | json | capture | raw | a template such as \'{topic}/{partition}@{offset} {key} {value.data.type}\'. [default: pretty on a terminal, json otherwise]' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l config -d 'The config file [default: ~/.config/evops/config.toml]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand filter" -l timeout -d 'How long to wait for the cluster before giving up' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c evops -n "__fish_evops_using_subcommand filter" -s F -l follow -d 'Keep reading at the end of topics, waiting for new records (without it, the read stops at the end offsets taken at the start)'
+complete -c evops -n "__fish_evops_using_subcommand filter" -l ordered -d 'Merge partitions and topics into timestamp order (see the README for what it tolerates)'
+complete -c evops -n "__fish_evops_using_subcommand filter" -s c -l count -d 'Print only the number of matching records'
+complete -c evops -n "__fish_evops_using_subcommand filter" -l stats -d 'Print a table of matches per topic, event type and partition (instead of the records)'
+complete -c evops -n "__fish_evops_using_subcommand filter" -l explain -d 'Print the jq program equivalent to the given conditions, and exit'
+complete -c evops -n "__fish_evops_using_subcommand filter" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
+complete -c evops -n "__fish_evops_using_subcommand filter" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c evops -n "__fish_evops_using_subcommand filter" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evops -n "__fish_evops_using_subcommand filter" -s V -l version -d 'Print version'
+complete -c evops -n "__fish_evops_using_subcommand trace" -l topics -d 'Where to look: topics (a leading ^ makes a regex), capture files, or - for stdin (repeatable). [default: every topic whose name does not start with _]' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l merge-buffer -d 'The most records the time-ordered merge may hold before order may slip' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l until -d 'Where to stop (exclusive): the --from forms, plus now and end' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l max -d 'Stop after writing this many records' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l group -d 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -s w -l where -d 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l key -d 'Only records whose key is exactly this (in --key-format). On topics, only the partition the key maps to is read (see --partitioner)' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l partitioner -d 'With --key: the producers\' partitioner, which says where the key lives (`evops partition --list`), or \'all\' to read every partition' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l header -d 'Only records with this header (NAME), or with this header value (NAME=VALUE). Repeatable: all must hold' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l grep -d 'Only records whose raw value matches this regex' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l grep-key -d 'Only records whose raw key matches this regex' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l type -d 'Only events of this type (data.type; CloudEvents: type). Repeatable: any of them' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l id -d 'Only events with this id (data.id or data.attributes.id; CloudEvents: id). Repeatable: any of them' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l type-path -d 'Where the event type is, as a dot path (repeatable), instead of the envelope\'s' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l id-path -d 'Where event ids are, as dot paths with * globs, e.g. data.attributes.*_id (repeatable)' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -s f -l format -d 'Output: pretty | json | capture | raw | a template such as \'{topic}/{partition}@{offset} {key} {value.data.type}\'. [default: pretty on a terminal, json otherwise]' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l config -d 'The config file [default: ~/.config/evops/config.toml]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand trace" -l timeout -d 'How long to wait for the cluster before giving up' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c evops -n "__fish_evops_using_subcommand trace" -s F -l follow -d 'Keep reading at the end of topics, waiting for new records'
+complete -c evops -n "__fish_evops_using_subcommand trace" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
+complete -c evops -n "__fish_evops_using_subcommand trace" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c evops -n "__fish_evops_using_subcommand trace" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evops -n "__fish_evops_using_subcommand trace" -s V -l version -d 'Print version'
+complete -c evops -n "__fish_evops_using_subcommand sample" -l rate -d 'Keep each record with this probability (0 < RATE <= 1); with --by-key, each key' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l count -d 'A uniform sample of N records over the whole range read (reservoir; shown at the end)' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l per -d 'N records per value of a jq expression, e.g. --per .value.data.type 5 (shown at the end)' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l every -d 'N records per time window by record timestamp, e.g. --every 10m 3' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l seed -d 'The seed of every random choice: the same seed and input give the same sample' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l to -d 'Where the sample goes: a capture file (a path with \'/\', or ending in .ndjson), or a topic. [default: stdout]' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l until -d 'Where to stop (exclusive): the --from forms, plus now and end' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l max -d 'Stop after writing this many records' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l group -d 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -s w -l where -d 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l key -d 'Only records whose key is exactly this (in --key-format). On topics, only the partition the key maps to is read (see --partitioner)' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l partitioner -d 'With --key: the producers\' partitioner, which says where the key lives (`evops partition --list`), or \'all\' to read every partition' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l header -d 'Only records with this header (NAME), or with this header value (NAME=VALUE). Repeatable: all must hold' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l grep -d 'Only records whose raw value matches this regex' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l grep-key -d 'Only records whose raw key matches this regex' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l type -d 'Only events of this type (data.type; CloudEvents: type). Repeatable: any of them' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l id -d 'Only events with this id (data.id or data.attributes.id; CloudEvents: id). Repeatable: any of them' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l type-path -d 'Where the event type is, as a dot path (repeatable), instead of the envelope\'s' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l id-path -d 'Where event ids are, as dot paths with * globs, e.g. data.attributes.*_id (repeatable)' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -s f -l format -d 'Output: pretty | json | capture | raw | a template such as \'{topic}/{partition}@{offset} {key} {value.data.type}\'. [default: pretty on a terminal, json otherwise]' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l config -d 'The config file [default: ~/.config/evops/config.toml]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand sample" -l timeout -d 'How long to wait for the cluster before giving up' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c evops -n "__fish_evops_using_subcommand sample" -l by-key -d 'With --rate: keep or leave out whole keys, the same way on every run and machine'
+complete -c evops -n "__fish_evops_using_subcommand sample" -s F -l follow -d 'Keep reading at the end of topics, waiting for new records'
+complete -c evops -n "__fish_evops_using_subcommand sample" -l ordered -d 'Merge partitions and topics into timestamp order before sampling'
+complete -c evops -n "__fish_evops_using_subcommand sample" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
+complete -c evops -n "__fish_evops_using_subcommand sample" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c evops -n "__fish_evops_using_subcommand sample" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evops -n "__fish_evops_using_subcommand sample" -s V -l version -d 'Print version'
 complete -c evops -n "__fish_evops_using_subcommand demo" -l rate -d 'Live events per second after the seeded history (0 for none)' -r
 complete -c evops -n "__fish_evops_using_subcommand demo" -l duration -d 'Stop by itself after this long (exit 0), e.g. 30s or 10m' -r
 complete -c evops -n "__fish_evops_using_subcommand demo" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
@@ -133,9 +254,12 @@ complete -c evops -n "__fish_evops_using_subcommand generate" -s v -l verbose -d
 complete -c evops -n "__fish_evops_using_subcommand generate" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evops -n "__fish_evops_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo partition generate help" -f -a "tail" -d 'Read records from topics, capture files or stdin, and print them'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo partition generate help" -f -a "demo" -d 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo partition generate help" -f -a "partition" -d 'Where would each Kafka client put these keys? One row per distinct answer'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo partition generate help" -f -a "generate" -d 'Write man pages and shell completions (for packagers and the repo)'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail demo partition generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample demo partition generate help" -f -a "tail" -d 'Read records from topics, capture files or stdin, and print them (live: from the end, following)'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample demo partition generate help" -f -a "filter" -d 'Keep the records that match a jq expression and/or shortcuts; print them or write them to a capture file or a topic'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample demo partition generate help" -f -a "trace" -d 'Everything that happened to an entity, across topics, in time order: records keyed by the id or whose event mentions it'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample demo partition generate help" -f -a "sample" -d 'A fair sample of the records a filter keeps: by rate, by key, a reservoir, per stratum or per time window'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample demo partition generate help" -f -a "demo" -d 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample demo partition generate help" -f -a "partition" -d 'Where would each Kafka client put these keys? One row per distinct answer'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample demo partition generate help" -f -a "generate" -d 'Write man pages and shell completions (for packagers and the repo)'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample demo partition generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c evops -n "__fish_evops_using_subcommand help; and __fish_seen_subcommand_from partition" -f -a "audit" -d 'Find keys that producers put on different partitions, and name the producers\' partitioners'

@@ -2,8 +2,10 @@
 //! the real broker started by `tests/run.sh`, and librdkafka's mock cluster (`-b embedded`).
 
 mod demo;
+mod filter;
 mod generate;
 mod harness;
 mod partition;
 mod sink;
 mod tail;
+mod trace;
