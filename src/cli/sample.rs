@@ -17,13 +17,14 @@ Examples:
 /// A fair sample of the records a filter keeps: by rate, by key, a reservoir, per stratum or per time window.
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["rate", "count", "per", "every"])))]
 pub struct SampleArgs {
     /// Topics (a leading ^ makes a regex), capture files, or - for stdin; then, optionally, a jq expression (as with --where).
     #[arg(required = true, value_name = "SOURCE... [EXPR]")]
     pub args: Vec<String>,
 
     /// Keep each record with this probability (0 < RATE <= 1); with --by-key, each key.
-    #[arg(long, value_name = "RATE", value_parser = fraction, required_unless_present_any = ["count", "per", "every"], conflicts_with_all = ["count", "per", "every"])]
+    #[arg(long, value_name = "RATE", value_parser = fraction)]
     pub rate: Option<f64>,
 
     /// With --rate: keep or leave out whole keys, the same way on every run and machine.
@@ -31,11 +32,11 @@ pub struct SampleArgs {
     pub by_key: bool,
 
     /// A uniform sample of N records over the whole range read (reservoir; shown at the end).
-    #[arg(long, value_name = "N", conflicts_with_all = ["per", "every"])]
+    #[arg(long, value_name = "N", value_parser = |s: &str| count(s, "--count"))]
     pub count: Option<usize>,
 
     /// N records per value of a jq expression, e.g. --per .value.data.type 5 (shown at the end).
-    #[arg(long, num_args = 2, value_names = ["EXPR", "N"], conflicts_with = "every")]
+    #[arg(long, num_args = 2, value_names = ["EXPR", "N"])]
     pub per: Vec<String>,
 
     /// N records per time window by record timestamp, e.g. --every 10m 3.

@@ -82,67 +82,84 @@ fn unit(x: u64) -> f64 {
     (x >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// SplitMix64 (Steele, Lea and Flood): one word of state, full period, passes BigCrush, and is
-/// easy to reproduce elsewhere. Sampling needs nothing stronger.
-struct SplitMix64(u64);
+/// The hash that decides a record's fate in every mode but by-key: a pure function of the seed
+/// and the record's place (topic, partition, offset). Because it does not depend on the order
+/// records arrive in, the same seed gives the same sample however a read interleaves partitions,
+/// and the same sample from a topic and from a capture file of it.
+///
+/// Exactly: FNV-1a 64 (as in [`key_in_sample`]) over the seed's 8 little-endian bytes, the topic
+/// name's bytes, a zero byte, the partition as 4 big-endian bytes and the offset as 8 big-endian
+/// bytes; then the SplitMix64 finalizer.
+pub fn record_hash(seed: u64, r: &Record) -> u64 {
+    let h = fnv1a64(0xcbf2_9ce4_8422_2325, &seed.to_le_bytes());
+    let h = fnv1a64(h, r.topic.as_bytes());
+    let h = fnv1a64(h, &[0]);
+    let h = fnv1a64(h, &r.partition.to_be_bytes());
+    mix(fnv1a64(h, &r.offset.to_be_bytes()))
+}
 
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        mix(self.0)
+/// One held record: its hash, its read sequence number (to let go in read order), the record.
+struct Held(u64, u64, Record);
+
+impl PartialEq for Held {
+    fn eq(&self, other: &Held) -> bool {
+        (self.0, self.1) == (other.0, other.1)
     }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        unit(self.next())
+}
+impl Eq for Held {}
+impl PartialOrd for Held {
+    fn partial_cmp(&self, other: &Held) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
-
-    /// Uniform in [0, n), n > 0, without modulo bias (Lemire's multiply-and-reject).
-    fn below(&mut self, n: u64) -> u64 {
-        let mut m = self.next() as u128 * n as u128;
-        if (m as u64) < n {
-            let threshold = n.wrapping_neg() % n;
-            while (m as u64) < threshold {
-                m = self.next() as u128 * n as u128;
-            }
-        }
-        (m >> 64) as u64
+}
+impl Ord for Held {
+    fn cmp(&self, other: &Held) -> std::cmp::Ordering {
+        (self.0, self.1).cmp(&(other.0, other.1))
     }
 }
 
-/// A uniform sample of up to `n` records (Algorithm R), each with its read sequence number so
-/// that the sample can be let go in read order.
+/// A uniform sample of up to `n` records: the `n` with the smallest [`record_hash`] (bottom-k
+/// sampling). With a uniform hash every n-subset is equally likely, as with a classic
+/// reservoir, but the choice does not depend on arrival order.
 struct Reservoir {
     n: usize,
-    /// Records offered so far.
-    seen: u64,
-    held: Vec<(u64, Record)>,
+    /// A max-heap: the record to give up first is on top.
+    held: std::collections::BinaryHeap<Held>,
 }
 
 impl Reservoir {
     fn new(n: usize) -> Reservoir {
         Reservoir {
             n,
-            seen: 0,
-            held: Vec::new(),
+            held: std::collections::BinaryHeap::new(),
         }
     }
 
     /// Offer a record; what falls out (the record itself, or the one it replaced) is returned.
     /// One in, at most one out: that is what lets a push hand back a single dropped record.
-    fn offer(&mut self, seq: u64, record: Record, rng: &mut SplitMix64) -> Option<Record> {
-        let i = self.seen;
-        self.seen += 1;
+    fn offer(&mut self, hash: u64, seq: u64, record: Record) -> Option<Record> {
+        if self.n == 0 {
+            return Some(record);
+        }
         if self.held.len() < self.n {
-            self.held.push((seq, record));
+            self.held.push(Held(hash, seq, record));
             return None;
         }
-        // The (i+1)-th record replaces a random slot with probability n/(i+1).
-        let j = rng.below(i + 1);
-        match self.held.get_mut(j as usize) {
-            Some(slot) => Some(std::mem::replace(slot, (seq, record)).1),
-            None => Some(record),
+        let top = self.held.peek().expect("n > 0 records held");
+        if (hash, seq) < (top.0, top.1) {
+            let out = self.held.pop().expect("held");
+            self.held.push(Held(hash, seq, record));
+            Some(out.2)
+        } else {
+            Some(record)
         }
+    }
+
+    fn take(&mut self) -> Vec<(u64, Record)> {
+        std::mem::take(&mut self.held)
+            .into_iter()
+            .map(|Held(_, seq, r)| (seq, r))
+            .collect()
     }
 }
 
@@ -170,7 +187,6 @@ enum How {
 pub struct Sampler {
     how: How,
     seed: u64,
-    rng: SplitMix64,
     /// Read sequence number of the next record.
     seq: u64,
     kept: u64,
@@ -205,7 +221,6 @@ impl Sampler {
         Sampler {
             how,
             seed,
-            rng: SplitMix64(seed),
             seq: 0,
             kept: 0,
             late: 0,
@@ -234,19 +249,20 @@ impl Stage for Sampler {
     fn push(&mut self, record: Record, cx: &mut Cx, out: &mut Vec<Record>) -> Option<Record> {
         let seq = self.seq;
         self.seq += 1;
+        let hash = record_hash(self.seed, &record);
         let keep = match &mut self.how {
-            How::Rate(rate) => self.rng.unit() < *rate,
+            How::Rate(rate) => unit(hash) < *rate,
             How::RateByKey(rate) => match &record.key {
                 Some(key) => key_in_sample(self.seed, key, *rate),
-                None => self.rng.unit() < *rate,
+                None => unit(hash) < *rate,
             },
-            How::Count(reservoir) => return reservoir.offer(seq, record, &mut self.rng),
+            How::Count(reservoir) => return reservoir.offer(hash, seq, record),
             How::Per { stratum, n, strata } => {
                 return match stratum(&record) {
                     Ok(name) => strata
                         .entry(name)
                         .or_insert_with(|| Reservoir::new(*n))
-                        .offer(seq, record, &mut self.rng),
+                        .offer(hash, seq, record),
                     Err(reason) => {
                         cx.report
                             .bad(&record.location(), &format!("--per: {reason}"));
@@ -275,7 +291,7 @@ impl Stage for Sampler {
                 let dropped = windows
                     .entry(window)
                     .or_insert_with(|| Reservoir::new(*n))
-                    .offer(seq, record, &mut self.rng);
+                    .offer(hash, seq, record);
                 // This record is at least one whole window past the end of every window below
                 // `window - 1`: those are complete.
                 let close = window.saturating_sub(1);
@@ -283,7 +299,7 @@ impl Stage for Sampler {
                     *closed_below = close;
                     let open = windows.split_off(&close);
                     let done = std::mem::replace(windows, open);
-                    let held = done.into_values().flat_map(|r| r.held).collect();
+                    let held = done.into_values().flat_map(|mut r| r.take()).collect();
                     self.release(held, out);
                 }
                 return dropped;
@@ -306,11 +322,11 @@ impl Stage for Sampler {
         }
         let held = match &mut self.how {
             How::Rate(_) | How::RateByKey(_) => return,
-            How::Count(reservoir) => std::mem::take(&mut reservoir.held),
-            How::Per { strata, .. } => strata.drain().flat_map(|(_, r)| r.held).collect(),
+            How::Count(reservoir) => reservoir.take(),
+            How::Per { strata, .. } => strata.drain().flat_map(|(_, mut r)| r.take()).collect(),
             How::Every { windows, .. } => std::mem::take(windows)
                 .into_values()
-                .flat_map(|r| r.held)
+                .flat_map(|mut r| r.take())
                 .collect(),
         };
         self.release(held, out);
@@ -397,15 +413,59 @@ mod tests {
         }
     }
 
+    /// The same seed keeps the same records whatever order they arrive in (partitions
+    /// interleave differently on every read).
+    #[test]
+    fn the_sample_does_not_depend_on_arrival_order() {
+        let records: Vec<Record> = (0..2000)
+            .map(|i| Record {
+                partition: (i % 4) as i32,
+                ..rec(
+                    i / 4,
+                    Timestamp::Create(i),
+                    Some(format!("k{}", i % 30).as_bytes()),
+                    None,
+                )
+            })
+            .collect();
+        let mut shuffled = records.clone();
+        shuffled.reverse();
+        shuffled.sort_by_key(|r| r.partition % 2);
+        let modes = || -> Vec<Mode> {
+            vec![
+                Mode::Rate(0.1),
+                Mode::RateByKey(0.2),
+                Mode::Count(25),
+                Mode::Per(Box::new(|r: &Record| Ok(format!("{}", r.offset % 3))), 4),
+            ]
+        };
+        for (a, b) in modes().into_iter().zip(modes()) {
+            let ids = |mode: Mode, recs: &[Record]| {
+                let mut v: Vec<(i32, i64)> = run(&mut Sampler::new(mode, 9), recs.to_vec())
+                    .out
+                    .iter()
+                    .map(|r| (r.partition, r.offset))
+                    .collect();
+                v.sort_unstable();
+                v
+            };
+            let first = ids(a, &records);
+            assert!(!first.is_empty());
+            assert_eq!(first, ids(b, &shuffled));
+        }
+    }
+
     fn is_increasing(offsets: &[i64]) -> bool {
         offsets.windows(2).all(|w| w[0] < w[1])
     }
 
     #[test]
-    fn splitmix64_matches_reference_outputs() {
-        // The published reference sequence for seed 1234567.
-        let mut g = SplitMix64(1234567);
-        let got: Vec<u64> = (0..5).map(|_| g.next()).collect();
+    fn the_finalizer_is_splitmix64s() {
+        // SplitMix64's published sequence for seed 1234567: output i is the finalizer applied
+        // to seed + (i + 1) * 0x9e3779b97f4a7c15.
+        let got: Vec<u64> = (1..=5u64)
+            .map(|i| mix(1234567u64.wrapping_add(i.wrapping_mul(0x9e37_79b9_7f4a_7c15))))
+            .collect();
         assert_eq!(
             got,
             [

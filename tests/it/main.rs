@@ -6,6 +6,7 @@ mod filter;
 mod generate;
 mod harness;
 mod partition;
+mod sample;
 mod sink;
 mod tail;
 mod trace;
