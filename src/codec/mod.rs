@@ -4,6 +4,7 @@
 //! validation; until then asking for it is a usage error, never a silent fallback.
 
 pub mod capture;
+pub mod project;
 
 use base64::Engine;
 use serde_json::Value;

@@ -4,10 +4,13 @@
 //! `{topic, partition, offset, timestamp, timestamp_type, key, headers, value}`. So whatever
 //! `evops tail -f json | jq EXPR` says about a record, an evops expression says too. Pure: no I/O.
 
+pub mod needs;
+
 use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{data::JustLut, Compiler, Ctx, Vars};
 use jaq_json::Val;
 
+use crate::codec::project::Trie;
 use crate::codec::Format;
 use crate::record::Record;
 
@@ -214,6 +217,103 @@ impl Viewer {
     }
 }
 
+impl Viewer {
+    /// The view with only what `need` names (see [`needs`]): the same answer for an expression
+    /// whose needs those are, without building the rest. Values that are not a JSON object or
+    /// array (text, `"null"`, undecodable bytes) take the full view's way, which is exact.
+    pub fn view_projected(&mut self, r: &Record, need: &Trie) -> (Val, Option<String>) {
+        if need.is_whole() {
+            return self.view(r);
+        }
+        let mut m = jaq_json::Map::default();
+        let mut put = |name: &str, v: Val| {
+            m.insert(Val::from(name.to_string()), v);
+        };
+        let mut problem = None;
+        if need.get("topic").is_some() {
+            put("topic", Val::from(r.topic.to_string()));
+        }
+        if need.get("partition").is_some() {
+            put("partition", Val::from(r.partition as isize));
+        }
+        if need.get("offset").is_some() {
+            put("offset", Val::from(r.offset as isize));
+        }
+        if need.get("timestamp").is_some() {
+            put(
+                "timestamp",
+                r.timestamp
+                    .millis()
+                    .map_or(Val::Null, |ms| Val::from(ms as isize)),
+            );
+        }
+        if need.get("timestamp_type").is_some() {
+            put("timestamp_type", Val::from(r.timestamp.kind().to_string()));
+        }
+        if need.get("key").is_some() {
+            let key = match crate::codec::decode(self.key_format, r.key.as_deref()) {
+                Ok(d) => d.value,
+                Err(e) => {
+                    problem = Some(format!("key: {e}"));
+                    crate::codec::decode(Format::Auto, r.key.as_deref())
+                        .expect("auto decoding never fails")
+                        .value
+                }
+            };
+            put("key", val_of(&key));
+        }
+        if need.get("headers").is_some() {
+            put("headers", val_of(&crate::print::headers_object(r)));
+        }
+        if let Some(want) = need.get("value") {
+            let projected = match (self.value_format, r.value.as_deref()) {
+                (_, None) => Some(Val::Null),
+                (Format::Auto | Format::Json, Some(b))
+                    if b.iter()
+                        .find(|c| !c.is_ascii_whitespace())
+                        .is_some_and(|c| matches!(c, b'{' | b'[')) =>
+                {
+                    if want.is_whole() {
+                        jaq_json::read::parse_single(b).ok()
+                    } else {
+                        crate::codec::project::project(b, want)
+                            .ok()
+                            .map(|v| val_of(&v))
+                    }
+                }
+                _ => None,
+            };
+            match projected {
+                Some(v) => put("value", v),
+                None => return self.view(r),
+            }
+        }
+        (Val::obj(m), problem)
+    }
+}
+
+/// A JSON value as a jq value.
+pub fn val_of(v: &serde_json::Value) -> Val {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Val::Null,
+        J::Bool(b) => Val::from(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) if isize::try_from(i).is_ok() => Val::from(i as isize),
+            _ => Val::from(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        J::String(s) => Val::from(s.clone()),
+        J::Array(a) => a.iter().map(val_of).collect(),
+        J::Object(o) => {
+            let mut m = jaq_json::Map::default();
+            for (k, v) in o {
+                m.insert(Val::from(k.clone()), val_of(v));
+            }
+            Val::obj(m)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,6 +436,57 @@ mod tests {
         assert!(e.to_string().contains("         ^^^^^^^^^^"), "{e}");
         let e = Expr::compile(r#".a == "unclosed"#).unwrap_err();
         assert!(e.to_string().contains("quote"), "{e}");
+    }
+
+    /// For every expression the analysis understands, the projected view gives the same answer
+    /// as the full view, on records of every shape.
+    #[test]
+    fn projected_views_answer_as_the_full_view() {
+        let values: &[Option<&[u8]>] = &[
+            Some(br#"{"data":{"id":"a-1","type":"order_paid","attributes":{"amount":120,"user_id":"u-1","tags":["x","y"]}},"meta":{"host":"h"}}"#),
+            Some(br#"{"data":{"type":null}}"#),
+            Some(br#"{"data":"null"}"#),
+            Some(br#"[{"data":1}]"#),
+            Some(b"null"),
+            Some(b"plain text"),
+            Some(b""),
+            Some(b"{broken"),
+            Some(&[0xff, 0xfe]),
+            None,
+        ];
+        let exprs = [
+            r#".value.data.type == "order_paid""#,
+            ".value.data.attributes.amount > 100",
+            r#".value.data?.type? == "order_paid""#,
+            ".value == null",
+            r#".value == "null""#,
+            ".value.data.attributes.tags | length > 1",
+            r#"any(.value.data.attributes.tags[]; . == "y")"#,
+            r#".key == "k" and .headers.source == "kotlin-api""#,
+            r#"select(.partition == 2) | .value.meta.host == "h""#,
+            ".",
+            r#"(.value | type) == "string""#,
+            r#""\(.topic)@\(.offset)" == "orders@41""#,
+            ".timestamp > 0 and .timestamp_type == \"create\"",
+            r#".value.data.attributes.user_id // "none" | test("u-")"#,
+            r#"try (.value.data.type == "order_paid") catch false"#,
+        ];
+        let mut viewer = Viewer::new(Format::Auto, Format::Auto);
+        for code in exprs {
+            let e = Expr::compile(code).unwrap();
+            let need = needs::of_predicate(code).unwrap_or_else(|| panic!("{code} not analysed"));
+            for v in values {
+                let r = rec(Some(b"k"), *v);
+                let (full, _) = viewer.view(&r);
+                let (part, _) = viewer.view_projected(&r, &need);
+                assert_eq!(
+                    e.matches(full),
+                    e.matches(part),
+                    "{code} on {:?}",
+                    v.map(String::from_utf8_lossy)
+                );
+            }
+        }
     }
 
     #[test]

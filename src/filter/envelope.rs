@@ -6,6 +6,8 @@
 
 use serde_json::Value;
 
+use crate::codec::project::{glob, Trie};
+
 /// A dot path into a JSON value, e.g. `data.attributes.*_id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Path(Vec<String>);
@@ -50,23 +52,6 @@ fn walk<'v>(names: &[String], v: &'v Value, out: &mut Vec<&'v Value>) {
     }
 }
 
-/// `*` matches any run of characters; everything else matches itself.
-fn glob(pattern: &str, s: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !s.starts_with(first) || s.len() < first.len() + last.len() || !s.ends_with(last) {
-        return false;
-    }
-    let mut rest = &s[first.len()..s.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
 /// Which fields name an event's type and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Envelope {
@@ -90,6 +75,22 @@ fn is_cloudevent(v: &Value) -> bool {
 }
 
 impl Envelope {
+    /// Every place the type and id may be read from, for a projected decode of the value.
+    pub fn trie(&self) -> Trie {
+        let mut t = Trie::new();
+        t.add(&["specversion"]);
+        let any = [
+            serde_json::json!({}),
+            serde_json::json!({"specversion": "1.0"}),
+        ];
+        for v in &any {
+            for p in self.type_paths(v).iter().chain(&self.id_paths(v)) {
+                t.add(&p.0);
+            }
+        }
+        t
+    }
+
     pub fn type_paths(&self, v: &Value) -> Vec<Path> {
         if let Some(p) = &self.type_paths {
             return p.clone();

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use regex::bytes::Regex;
 use serde_json::Value;
 
+use crate::codec::project::{project, Trie};
 use crate::codec::Format;
 use crate::expr::{Expr, Viewer};
 use crate::pipeline::{Cx, Stage};
@@ -174,8 +175,10 @@ pub struct Filter {
     spec: Spec,
     envelope: Envelope,
     viewer: Viewer,
-    /// Whether the value must be decoded before judging (type, id, or stats).
-    needs_value: bool,
+    /// What of the view the expression reads (`None`: all of it).
+    view_needs: Option<Trie>,
+    /// What of the value the envelope shortcuts read; `None` when none is given.
+    envelope_needs: Option<Trie>,
     pub counts: Counts,
     pub stats: Option<Stats>,
 }
@@ -191,11 +194,16 @@ impl Filter {
     pub fn new(spec: Spec, key_format: Format, value_format: Format, stats: bool) -> Filter {
         let envelope = spec.envelope();
         let needs_value = !spec.types.is_empty() || !spec.ids.is_empty() || stats;
+        let view_needs = spec
+            .expr
+            .as_ref()
+            .and_then(|e| crate::expr::needs::of_predicate(e.text()));
         Filter {
+            envelope_needs: needs_value.then(|| envelope.trie()),
             spec,
             envelope,
             viewer: Viewer::new(key_format, value_format),
-            needs_value,
+            view_needs,
             counts: Counts::default(),
             stats: stats.then(BTreeMap::new),
         }
@@ -226,10 +234,10 @@ impl Filter {
             }
         }
         let mut event_type = None;
-        if self.needs_value {
+        if let Some(need) = &self.envelope_needs {
             let value: Value = match (self.viewer.value_format, r.value.as_deref()) {
                 (_, None) => Value::Null,
-                (Format::Auto | Format::Json, Some(b)) => match serde_json::from_slice(b) {
+                (Format::Auto | Format::Json, Some(b)) => match project(b, need) {
                     Ok(v) => v,
                     Err(_) if self.viewer.value_format == Format::Json => {
                         return Verdict::Unjudged("value is not JSON".into())
@@ -263,7 +271,10 @@ impl Filter {
             }
         }
         if let Some(e) = &s.expr {
-            let (view, problem) = self.viewer.view(r);
+            let (view, problem) = match &self.view_needs {
+                Some(need) => self.viewer.view_projected(r, need),
+                None => self.viewer.view(r),
+            };
             if let Some(p) = problem {
                 return Verdict::Unjudged(p);
             }
