@@ -4,7 +4,8 @@
 #   bash tests/bench.sh [RECORDS]        # default 1000000
 #
 # Produces RECORDS JSON events of about 300 bytes into a 6-partition topic on a fresh nisshi,
-# then times reading all of it to /dev/null: evops -f raw, evops -f json, kcat -f '%s\n'.
+# then times reading all of it to /dev/null: evops -f raw, evops -f json, kcat -f '%s\n', the
+# partition audit, and filters (a jq predicate, a jq program that needs jaq, a shortcut).
 # Debian's kcat links librdkafka 2.0.2, which cannot parse this broker's ApiVersions v3 reply
 # ("Read underflow", fixed in 2.2.0), so kcat runs against a librdkafka.so.1 built from the very
 # source that rdkafka-sys compiles into evops: both tools use the same librdkafka.
@@ -68,12 +69,19 @@ kcount=$(kcat_ -C -b "$BROKER" -t "$topic" -o beginning -e -q -f '%s\n' | wc -l)
 secs() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
 min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
 say "timing (best of $runs interleaved rounds)"
-t_kcat=999999 t_raw=999999 t_json=999999 t_audit=999999
+t_kcat=999999 t_raw=999999 t_json=999999 t_audit=999999 t_jq=999999 t_jqfull=999999 t_type=999999
+# A jq predicate (the direct evaluator's subset), one that needs jaq itself, and a shortcut;
+# each keeps a fifth of the records.
+jq_pred='.value.data.type == "comment_posted"'
+jq_full='.value.data.type | test("^comment_posted$")'
 for _ in $(seq 1 "$runs"); do
   t_kcat=$(min "$(secs kcat_ -C -b "$BROKER" -t "$topic" -o beginning -e -q -f '%s\n')" "$t_kcat")
   t_raw=$(min "$(secs "$evops" -b "$BROKER" tail "$topic" -o beginning -e -f raw)" "$t_raw")
   t_json=$(min "$(secs "$evops" -b "$BROKER" tail "$topic" -o beginning -e -f json)" "$t_json")
   t_audit=$(min "$(secs "$evops" -b "$BROKER" partition audit "$topic" --output json)" "$t_audit")
+  t_jq=$(min "$(secs "$evops" -b "$BROKER" filter "$topic" "$jq_pred" -f raw)" "$t_jq")
+  t_jqfull=$(min "$(secs "$evops" -b "$BROKER" filter "$topic" "$jq_full" -f raw)" "$t_jqfull")
+  t_type=$(min "$(secs "$evops" -b "$BROKER" filter "$topic" --type comment_posted -f raw)" "$t_type")
 done
 rate() { echo "$records / $1" | bc -l | xargs printf '%.0f'; }
 printf '\n%-40s %10s %12s %8s\n' "command" "seconds" "msgs/s" "vs kcat"
@@ -81,5 +89,8 @@ printf '%-40s %10.2f %12s %8s\n' "kcat -C -e -f '%s\\n'" "$t_kcat" "$(rate "$t_k
 printf '%-40s %10.2f %12s %8s\n' "evops tail -e -f raw" "$t_raw" "$(rate "$t_raw")" "$(echo "$t_kcat / $t_raw" | bc -l | xargs printf '%.2fx')"
 printf '%-40s %10.2f %12s %8s\n' "evops tail -e -f json" "$t_json" "$(rate "$t_json")" "$(echo "$t_kcat / $t_json" | bc -l | xargs printf '%.2fx')"
 printf '%-40s %10.2f %12s %8s\n' "evops partition audit" "$t_audit" "$(rate "$t_audit")" "$(echo "$t_kcat / $t_audit" | bc -l | xargs printf '%.2fx')"
+printf '%-40s %10.2f %12s %8s\n' "evops filter '$jq_pred'" "$t_jq" "$(rate "$t_jq")" "$(echo "$t_kcat / $t_jq" | bc -l | xargs printf '%.2fx')"
+printf '%-40s %10.2f %12s %8s\n' "evops filter '.. | test(..)' (jaq)" "$t_jqfull" "$(rate "$t_jqfull")" "$(echo "$t_kcat / $t_jqfull" | bc -l | xargs printf '%.2fx')"
+printf '%-40s %10.2f %12s %8s\n' "evops filter --type comment_posted" "$t_type" "$(rate "$t_type")" "$(echo "$t_kcat / $t_type" | bc -l | xargs printf '%.2fx')"
 echo "audit vs raw tail: $(echo "$t_raw / $t_audit" | bc -l | xargs printf '%.2fx'); keys hashed: $(echo "$records * 6 / $t_audit" | bc -l | xargs printf '%.0f')/s (6 hashes per record)"
 echo "($records records of ~300 bytes keyed by 50,000 user ids, 6 partitions, nisshi $nisshi_version on 127.0.0.1, librdkafka $version for both)"

@@ -5,6 +5,7 @@
 
 pub mod capture;
 pub mod project;
+pub mod slots;
 
 use base64::Engine;
 use serde_json::Value;

@@ -79,6 +79,13 @@ impl Trie {
             .map(|(_, t)| t)
     }
 
+    /// The same paths without those under a top-level name.
+    pub fn without(&self, name: &str) -> Trie {
+        let mut t = self.clone();
+        t.children.retain(|(n, _)| n != name);
+        t
+    }
+
     /// The child for a top-level name, for callers that split a view by field.
     pub fn get(&self, name: &str) -> Option<&Trie> {
         if self.whole {
@@ -108,83 +115,161 @@ pub fn glob(pattern: &str, s: &str) -> bool {
     true
 }
 
+/// What a projection builds: a JSON tree type (serde's `Value` for the envelope shortcuts,
+/// jq's `Val` for expressions).
+pub trait Build: Sized + for<'de> de::Deserialize<'de> {
+    fn null() -> Self;
+    fn boolean(b: bool) -> Self;
+    fn int(n: i64) -> Self;
+    fn uint(n: u64) -> Self;
+    fn float(n: f64) -> Self;
+    fn string(s: String) -> Self;
+    fn array(items: Vec<Self>) -> Self;
+    fn object(members: Vec<(String, Self)>) -> Self;
+}
+
+impl Build for Value {
+    fn null() -> Self {
+        Value::Null
+    }
+    fn boolean(b: bool) -> Self {
+        Value::Bool(b)
+    }
+    fn int(n: i64) -> Self {
+        Value::from(n)
+    }
+    fn uint(n: u64) -> Self {
+        Value::from(n)
+    }
+    fn float(n: f64) -> Self {
+        serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
+    }
+    fn string(s: String) -> Self {
+        Value::String(s)
+    }
+    fn array(items: Vec<Self>) -> Self {
+        Value::Array(items)
+    }
+    fn object(members: Vec<(String, Self)>) -> Self {
+        Value::Object(members.into_iter().collect::<Map<String, Value>>())
+    }
+}
+
+impl Build for jaq_json::Val {
+    fn null() -> Self {
+        jaq_json::Val::Null
+    }
+    fn boolean(b: bool) -> Self {
+        jaq_json::Val::Bool(b)
+    }
+    fn int(n: i64) -> Self {
+        jaq_json::Val::Num(jaq_json::Num::from_integral(n))
+    }
+    fn uint(n: u64) -> Self {
+        jaq_json::Val::Num(jaq_json::Num::from_integral(n))
+    }
+    fn float(n: f64) -> Self {
+        jaq_json::Val::Num(jaq_json::Num::Float(n))
+    }
+    fn string(s: String) -> Self {
+        jaq_json::Val::utf8_str(s.into_bytes())
+    }
+    fn array(items: Vec<Self>) -> Self {
+        items.into_iter().collect()
+    }
+    fn object(members: Vec<(String, Self)>) -> Self {
+        let mut m = jaq_json::Map::default();
+        for (k, v) in members {
+            m.insert(jaq_json::Val::utf8_str(k.into_bytes()), v);
+        }
+        jaq_json::Val::obj(m)
+    }
+}
+
 /// Decode the JSON document in `bytes`, keeping what `trie` names. Invalid JSON is an error,
 /// as with a full parse.
 pub fn project(bytes: &[u8], trie: &Trie) -> Result<Value, serde_json::Error> {
+    project_as(bytes, trie)
+}
+
+/// [`project`], building any [`Build`] type.
+pub fn project_as<T: Build>(bytes: &[u8], trie: &Trie) -> Result<T, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let v = Keep(trie).deserialize(&mut de)?;
+    let v = Keep(trie, std::marker::PhantomData).deserialize(&mut de)?;
     de.end()?;
     Ok(v)
 }
 
 /// A seed that keeps what a trie names.
-struct Keep<'t>(&'t Trie);
+struct Keep<'t, T>(&'t Trie, std::marker::PhantomData<T>);
 
-impl<'de> DeserializeSeed<'de> for Keep<'_> {
-    type Value = Value;
+impl<'de, T: Build> DeserializeSeed<'de> for Keep<'_, T> {
+    type Value = T;
 
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
         if self.0.whole {
-            return de::Deserialize::deserialize(d);
+            return T::deserialize(d);
         }
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for Keep<'_> {
-    type Value = Value;
+impl<'de, T: Build> Visitor<'de> for Keep<'_, T> {
+    type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a JSON value")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut out: Vec<(String, T)> = Vec::new();
         while let Some(hit) = map.next_key_seed(Name(self.0))? {
             match hit {
                 Some((name, trie)) => {
-                    let v = map.next_value_seed(Keep(trie))?;
-                    out.insert(name, v);
+                    let v = map.next_value_seed(Keep::<T>(trie, std::marker::PhantomData))?;
+                    // A repeated member: the last one counts, as in a full parse.
+                    out.retain(|(n, _)| *n != name);
+                    out.push((name, v));
                 }
                 None => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        Ok(Value::Object(out))
+        Ok(T::object(out))
     }
 
     // Anything but an object is kept whole along a path.
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
         let mut out = Vec::new();
-        while let Some(v) = seq.next_element::<Value>()? {
+        while let Some(v) = seq.next_element::<T>()? {
             out.push(v);
         }
-        Ok(Value::Array(out))
+        Ok(T::array(out))
     }
-    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
-        Ok(Value::Bool(b))
+    fn visit_bool<E>(self, b: bool) -> Result<T, E> {
+        Ok(T::boolean(b))
     }
-    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
-        Ok(Value::from(n))
+    fn visit_i64<E>(self, n: i64) -> Result<T, E> {
+        Ok(T::int(n))
     }
-    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
-        Ok(Value::from(n))
+    fn visit_u64<E>(self, n: u64) -> Result<T, E> {
+        Ok(T::uint(n))
     }
-    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number))
+    fn visit_f64<E>(self, n: f64) -> Result<T, E> {
+        Ok(T::float(n))
     }
-    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-        Ok(Value::String(s.to_string()))
+    fn visit_str<E>(self, s: &str) -> Result<T, E> {
+        Ok(T::string(s.to_string()))
     }
-    fn visit_string<E>(self, s: String) -> Result<Value, E> {
-        Ok(Value::String(s))
+    fn visit_string<E>(self, s: String) -> Result<T, E> {
+        Ok(T::string(s))
     }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_unit<E>(self) -> Result<T, E> {
+        Ok(T::null())
     }
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
+    fn visit_none<E>(self) -> Result<T, E> {
+        Ok(T::null())
     }
 }
 
@@ -274,5 +359,21 @@ mod tests {
     fn escaped_names_match() {
         let v = project(br#"{"d\u0061ta":{"type":"x"}}"#, &trie(&["data.type"])).unwrap();
         assert_eq!(v, json!({"data":{"type":"x"}}));
+    }
+
+    #[test]
+    fn jq_values_too() {
+        let doc = br#"{"data":{"type":"x","n":1.5,"k":[1,null]},"data":{"type":"y"}}"#;
+        let v: jaq_json::Val = project_as(doc, &trie(&["data.type", "data.n"])).unwrap();
+        assert_eq!(v.to_string(), r#"{"data":{"type":"y"}}"#);
+        let v: jaq_json::Val = project_as(
+            br#"{"data":{"type":"x","n":1.5,"k":[1,null]}}"#,
+            &trie(&["data"]),
+        )
+        .unwrap();
+        assert_eq!(
+            v.to_string(),
+            r#"{"data":{"type":"x","n":1.5,"k":[1,null]}}"#
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! `{topic, partition, offset, timestamp, timestamp_type, key, headers, value}`. So whatever
 //! `evops tail -f json | jq EXPR` says about a record, an evops expression says too. Pure: no I/O.
 
+pub mod fast;
 pub mod needs;
 
 use jaq_core::load::{Arena, File, Loader};
@@ -276,9 +277,7 @@ impl Viewer {
                     if want.is_whole() {
                         jaq_json::read::parse_single(b).ok()
                     } else {
-                        crate::codec::project::project(b, want)
-                            .ok()
-                            .map(|v| val_of(&v))
+                        crate::codec::project::project_as::<Val>(b, want).ok()
                     }
                 }
                 _ => None,

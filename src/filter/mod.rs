@@ -177,6 +177,13 @@ pub struct Filter {
     viewer: Viewer,
     /// What of the view the expression reads (`None`: all of it).
     view_needs: Option<Trie>,
+    /// The expression, when the direct evaluator can run it, with what it reads of the view
+    /// besides the value, and room for the value's leaves.
+    fast: Option<(
+        crate::expr::fast::Fast,
+        Trie,
+        Vec<crate::codec::slots::Reach<jaq_json::Val>>,
+    )>,
     /// What of the value the envelope shortcuts read; `None` when none is given.
     envelope_needs: Option<Trie>,
     pub counts: Counts,
@@ -198,7 +205,12 @@ impl Filter {
             .expr
             .as_ref()
             .and_then(|e| crate::expr::needs::of_predicate(e.text()));
+        let fast = view_needs.as_ref().and_then(|need| {
+            let f = crate::expr::fast::Fast::compile(spec.expr.as_ref()?.text())?;
+            Some((f, need.without("value"), Vec::new()))
+        });
         Filter {
+            fast,
             envelope_needs: needs_value.then(|| envelope.trie()),
             spec,
             envelope,
@@ -270,7 +282,12 @@ impl Filter {
                 );
             }
         }
-        if let Some(e) = &s.expr {
+        if let Some(verdict) = self.judge_fast(r) {
+            match verdict {
+                Verdict::In => {}
+                other => return other,
+            }
+        } else if let Some(e) = &self.spec.expr {
             let (view, problem) = match &self.view_needs {
                 Some(need) => self.viewer.view_projected(r, need),
                 None => self.viewer.view(r),
@@ -278,7 +295,11 @@ impl Filter {
             if let Some(p) = problem {
                 return Verdict::Unjudged(p);
             }
-            match e.matches(view) {
+            let verdict = match &self.fast {
+                Some((f, _, _)) => f.matches(&view),
+                None => e.matches(view),
+            };
+            match verdict {
                 Ok(true) => {}
                 Ok(false) => return Verdict::Out,
                 Err(why) => return Verdict::Unjudged(format!("expression: {why}")),
@@ -290,6 +311,41 @@ impl Filter {
                 .or_default() += 1;
         }
         Verdict::In
+    }
+}
+
+impl Filter {
+    /// The direct evaluator reading the value leaf by leaf, when it applies: a JSON object or
+    /// array value in `auto`/`json` format. `None`: take the general way.
+    fn judge_fast(&mut self, r: &Record) -> Option<Verdict> {
+        let (fast, fields_need, slots) = self.fast.as_mut()?;
+        if !matches!(self.viewer.value_format, Format::Auto | Format::Json) {
+            return None;
+        }
+        let bytes = r.value.as_deref()?;
+        let first = bytes.iter().find(|c| !c.is_ascii_whitespace())?;
+        if !matches!(first, b'{' | b'[') {
+            return None;
+        }
+        crate::codec::slots::fill(bytes, fast.plan(), slots).ok()?;
+        let (fields, problem) = if fields_need.is_empty() {
+            (jaq_json::Val::Null, None)
+        } else {
+            self.viewer.view_projected(r, fields_need)
+        };
+        if let Some(p) = problem {
+            return Some(Verdict::Unjudged(p));
+        }
+        Some(
+            match fast.matches_input(&crate::expr::fast::Input {
+                fields: &fields,
+                slots,
+            }) {
+                Ok(true) => Verdict::In,
+                Ok(false) => Verdict::Out,
+                Err(why) => Verdict::Unjudged(format!("expression: {why}")),
+            },
+        )
     }
 }
 

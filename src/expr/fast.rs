@@ -1,0 +1,346 @@
+//! A direct evaluator for the predicates people write most (`.value.data.type == "x" and
+//! .value.data.attributes.amount > 100`): paths from the view, literals, comparisons, `and`,
+//! `or`, `| not`, `(...)?` and a top-level `select(...)`. It gives exactly jq's answers — the
+//! comparisons, indexing and error messages are jaq's own — without starting jaq's interpreter
+//! for every record, which costs more than the rest of the filter together. Anything outside
+//! this subset runs on jaq. Pinned to jaq by tests.
+
+use jaq_core::load::lex::StrPart;
+use jaq_core::load::parse::{BinaryOp, Term};
+use jaq_core::ops::Cmp;
+use jaq_core::path::{Opt, Part};
+use std::borrow::Cow;
+
+use jaq_json::Val;
+
+use crate::codec::slots::{Plan, Reach};
+
+/// A compiled predicate of the subset.
+#[derive(Debug)]
+pub struct Fast {
+    node: Node,
+    /// The paths into the value, for reading it leaf by leaf ([`crate::codec::slots`]).
+    plan: Plan,
+    /// For each value path (in the order of `Node::Path`'s index): its slot and how many names
+    /// after `value` the slot covers.
+    answers: Vec<(usize, usize)>,
+}
+
+/// The view, read for the direct evaluator: the small fields as an object, and the value's
+/// paths leaf by leaf.
+pub struct Input<'a> {
+    pub fields: &'a Val,
+    pub slots: &'a [Reach<Val>],
+}
+
+#[derive(Debug)]
+enum Node {
+    /// A path from the view; `true` where the part is optional (`?`). When it goes into the
+    /// value, the index of its answer.
+    Path(Vec<(Val, bool)>, Option<usize>),
+    Lit(Val),
+    Cmp(Box<Node>, Cmp, Box<Node>),
+    /// `l and r` (stop at false) / `l or r` (stop at true).
+    Logic(Box<Node>, bool, Box<Node>),
+    Not(Box<Node>),
+    /// `(x)?`: an error becomes no output.
+    Try(Box<Node>),
+}
+
+impl Fast {
+    /// The predicate, when it is in the subset.
+    pub fn compile(code: &str) -> Option<Fast> {
+        let term: Term<&str> = jaq_core::load::parse(code, |p| p.term())?;
+        // A top-level `select(c)` keeps the view when c holds: as a predicate, that is c.
+        let term = match &term {
+            Term::Call("select", args) if args.len() == 1 => &args[0],
+            t => t,
+        };
+        let mut value_paths = Vec::new();
+        let node = node(term, &mut value_paths)?;
+        let (plan, answers) = Plan::new(&value_paths);
+        Some(Fast {
+            node,
+            plan,
+            answers,
+        })
+    }
+
+    /// The value paths, for [`crate::codec::slots::fill`].
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// As [`super::Expr::matches`] on a (full or projected) view: true when the output is
+    /// truthy; `Err` with jaq's message.
+    pub fn matches(&self, view: &Val) -> Result<bool, String> {
+        Ok(eval(&self.node, &View::Tree(view), &self.answers)?.is_some_and(|v| truthy(&v)))
+    }
+
+    /// The same, on a view read leaf by leaf (the value must be a JSON document).
+    pub fn matches_input(&self, input: &Input) -> Result<bool, String> {
+        Ok(eval(&self.node, &View::Slots(input), &self.answers)?.is_some_and(|v| truthy(&v)))
+    }
+}
+
+enum View<'a> {
+    Tree(&'a Val),
+    Slots(&'a Input<'a>),
+}
+
+fn node(t: &Term<&str>, value_paths: &mut Vec<Vec<String>>) -> Option<Node> {
+    let mut node = |t: &Term<&str>| node(t, value_paths);
+    Some(match t {
+        Term::Num(n) => Node::Lit(jaq_json::read::parse_single(n.as_bytes()).ok()?),
+        Term::Str(None, parts) => {
+            let mut s = String::new();
+            for p in parts {
+                match p {
+                    StrPart::Str(x) => s.push_str(x),
+                    StrPart::Char(c) => s.push(*c),
+                    StrPart::Term(_) => return None,
+                }
+            }
+            Node::Lit(Val::from(s))
+        }
+        Term::Call("true", a) if a.is_empty() => Node::Lit(Val::Bool(true)),
+        Term::Call("false", a) if a.is_empty() => Node::Lit(Val::Bool(false)),
+        Term::Call("null", a) if a.is_empty() => Node::Lit(Val::Null),
+        Term::Path(base, path) if matches!(**base, Term::Id) => {
+            let mut parts = Vec::new();
+            let mut names = Vec::new();
+            for (part, opt) in &path.0 {
+                match part {
+                    Part::Index(Term::Str(None, s)) => match &s[..] {
+                        [StrPart::Str(name)] => {
+                            names.push(name.to_string());
+                            parts.push((Val::from(name.to_string()), matches!(opt, Opt::Optional)))
+                        }
+                        _ => return None,
+                    },
+                    _ => return None,
+                }
+            }
+            let answer = (names.first().map(String::as_str) == Some("value")).then(|| {
+                value_paths.push(names[1..].to_vec());
+                value_paths.len() - 1
+            });
+            Node::Path(parts, answer)
+        }
+        Term::BinOp(l, op, r) => match op {
+            BinaryOp::Cmp(c) => {
+                let l = node(l)?;
+                Node::Cmp(Box::new(l), *c, Box::new(node(r)?))
+            }
+            BinaryOp::And => {
+                let l = node(l)?;
+                Node::Logic(Box::new(l), false, Box::new(node(r)?))
+            }
+            BinaryOp::Or => {
+                let l = node(l)?;
+                Node::Logic(Box::new(l), true, Box::new(node(r)?))
+            }
+            BinaryOp::Pipe(None) if matches!(&**r, Term::Call("not", a) if a.is_empty()) => {
+                Node::Not(Box::new(node(l)?))
+            }
+            _ => return None,
+        },
+        Term::TryCatch(body, None) => Node::Try(Box::new(node(body)?)),
+        _ => return None,
+    })
+}
+
+fn truthy(v: &Val) -> bool {
+    !matches!(v, Val::Null | Val::Bool(false))
+}
+
+/// Index `v` with each part in turn, as jq does.
+fn walk<'a>(v: Cow<'a, Val>, parts: &[(Val, bool)]) -> Result<Option<Cow<'a, Val>>, String> {
+    let mut v = v;
+    for (key, optional) in parts {
+        v = match v {
+            Cow::Borrowed(Val::Null) | Cow::Owned(Val::Null) => Cow::Owned(Val::Null),
+            Cow::Borrowed(Val::Obj(m)) => m.get(key).map_or(Cow::Owned(Val::Null), Cow::Borrowed),
+            Cow::Owned(Val::Obj(m)) => Cow::Owned(m.get(key).cloned().unwrap_or(Val::Null)),
+            _ if *optional => return Ok(None),
+            other => {
+                return Err(
+                    jaq_core::Error::<Val>::index(other.into_owned(), key.clone()).to_string(),
+                )
+            }
+        };
+    }
+    Ok(Some(v))
+}
+
+/// At most one output (`None`: none), or jaq's error.
+fn eval<'a>(
+    n: &'a Node,
+    view: &View<'a>,
+    answers: &[(usize, usize)],
+) -> Result<Option<Cow<'a, Val>>, String> {
+    let eval = |n: &'a Node| eval(n, view, answers);
+    let bool = |b: bool| Some(Cow::Owned(Val::Bool(b)));
+    Ok(match n {
+        Node::Lit(v) => Some(Cow::Borrowed(v)),
+        Node::Path(parts, answer) => match (view, answer) {
+            (View::Tree(v), _) => walk(Cow::Borrowed(*v), parts)?,
+            (View::Slots(input), Some(a)) => {
+                let (slot, used) = answers[*a];
+                match &input.slots[slot] {
+                    Reach::Null => Some(Cow::Owned(Val::Null)),
+                    // `parts[0]` is `value`; the slot covers `used` names after it.
+                    Reach::Leaf(v) => walk(Cow::Borrowed(v), &parts[1 + used..])?,
+                    Reach::Stuck(depth, v) => {
+                        let (key, optional) = &parts[1 + depth];
+                        if *optional {
+                            None
+                        } else {
+                            return Err(
+                                jaq_core::Error::<Val>::index(v.clone(), key.clone()).to_string()
+                            );
+                        }
+                    }
+                }
+            }
+            (View::Slots(input), None) => walk(Cow::Borrowed(input.fields), parts)?,
+        },
+        // jaq runs the left side, and for each of its outputs the right side.
+        Node::Cmp(l, op, r) => match eval(l) {
+            Ok(None) => None,
+            Ok(Some(x)) => match eval(r)? {
+                Some(y) => bool(op.run(&*x, &*y)),
+                None => None,
+            },
+            Err(e) => match eval(r) {
+                Ok(None) => None,
+                _ => return Err(e),
+            },
+        },
+        Node::Logic(l, stop, r) => match eval(l)? {
+            None => None,
+            Some(x) if truthy(&x) == *stop => bool(*stop),
+            Some(_) => match eval(r)? {
+                Some(y) => bool(truthy(&y)),
+                None => None,
+            },
+        },
+        Node::Not(x) => match eval(x)? {
+            Some(v) => bool(!truthy(&v)),
+            None => None,
+        },
+        Node::Try(x) => eval(x).unwrap_or(None),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::Format;
+    use crate::expr::{needs, Expr, Viewer};
+    use crate::record::{Record, Timestamp};
+    use std::sync::Arc;
+
+    fn rec(value: Option<&[u8]>) -> Record {
+        Record {
+            topic: Arc::from("orders"),
+            partition: 2,
+            offset: 41,
+            timestamp: Timestamp::Create(1_700_000_000_000),
+            key: Some(b"k".to_vec()),
+            value: value.map(<[u8]>::to_vec),
+            headers: vec![],
+        }
+    }
+
+    /// The direct evaluator and jaq agree, errors and their messages included, on records of
+    /// every shape, through both the full and the projected view.
+    #[test]
+    fn agrees_with_jaq() {
+        let values: &[Option<&[u8]>] = &[
+            Some(br#"{"data":{"id":"a-1","type":"order_paid","attributes":{"amount":120,"ratio":0.5,"tags":["x"],"ok":true}}}"#),
+            Some(br#"{"data":{"type":null,"attributes":{"amount":"120"}}}"#),
+            Some(br#"{"data":"null"}"#),
+            Some(br#"{"data":[1]}"#),
+            Some(br#"[1]"#),
+            Some(b"null"),
+            Some(b"plain text"),
+            Some(b""),
+            None,
+        ];
+        let exprs = [
+            r#".value.data.type == "order_paid""#,
+            r#".value.data?.type? == "order_paid""#,
+            ".value.data.attributes.amount > 100",
+            ".value.data.attributes.amount >= 120 and .value.data.attributes.ratio < 1",
+            ".value.data.attributes.amount != 120 or .partition == 2",
+            ".value.data.attributes.ok | not",
+            "(.value.data.type == \"x\")?",
+            "select(.value.data.attributes.amount <= 120.0)",
+            ".value == null",
+            r#".value == "null""#,
+            ".value.data.attributes.tags == [\"x\"]",
+            r#".key == "k" and .offset == 41 and .topic == "orders""#,
+            r#".value.data.attributes.amount == "120""#,
+            ".value.data.type > 1",
+            r#""a\tb" == .value"#,
+            ".value.missing.deeper",
+            "true",
+            "1 == 1.0",
+        ];
+        let mut viewer = Viewer::new(Format::Auto, Format::Auto);
+        for code in exprs {
+            let jq = Expr::compile(code).unwrap();
+            let Some(fast) = Fast::compile(code) else {
+                // Arrays are not in the subset: those must fall back.
+                assert!(code.contains('['), "{code} not in the subset");
+                continue;
+            };
+            let need = needs::of_predicate(code).unwrap();
+            for v in values {
+                let r = rec(*v);
+                let (full, _) = viewer.view(&r);
+                let (part, _) = viewer.view_projected(&r, &need);
+                let want = jq.matches(full.clone());
+                assert_eq!(
+                    fast.matches(&full),
+                    want,
+                    "{code} on {:?}",
+                    v.map(String::from_utf8_lossy)
+                );
+                assert_eq!(
+                    fast.matches(&part),
+                    want,
+                    "{code} (projected) on {:?}",
+                    v.map(String::from_utf8_lossy)
+                );
+                if let Some(bytes) = v.filter(|b| b.starts_with(b"{") || b.starts_with(b"[")) {
+                    let mut slots = Vec::new();
+                    crate::codec::slots::fill(bytes, fast.plan(), &mut slots).unwrap();
+                    let input = Input {
+                        fields: &full,
+                        slots: &slots,
+                    };
+                    assert_eq!(
+                        fast.matches_input(&input),
+                        want,
+                        "{code} (slots) on {:?}",
+                        String::from_utf8_lossy(bytes)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn outside_the_subset() {
+        for code in [
+            ".value | length > 1",
+            r#".value.data.type | test("x")"#,
+            ".value.a // 1",
+            "any(.a[]; . > 1)",
+        ] {
+            assert!(Fast::compile(code).is_none(), "{code}");
+        }
+    }
+}
