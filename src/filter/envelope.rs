@@ -10,7 +10,7 @@ use crate::codec::project::{glob, Trie};
 
 /// A dot path into a JSON value, e.g. `data.attributes.*_id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Path(Vec<String>);
+pub struct Path(pub Vec<String>);
 
 impl Path {
     pub fn parse(s: &str) -> Result<Path, String> {
@@ -71,42 +71,59 @@ fn paths(list: &[&str]) -> Vec<Path> {
 
 /// Whether the event is a CloudEvent (structured JSON mode).
 fn is_cloudevent(v: &Value) -> bool {
-    v.get("specversion").is_some_and(Value::is_string)
+    is_cloud(v.get("specversion"))
 }
 
 impl Envelope {
     /// Every place the type and id may be read from, for a projected decode of the value.
     pub fn trie(&self) -> Trie {
         let mut t = Trie::new();
-        t.add(&["specversion"]);
-        let any = [
-            serde_json::json!({}),
-            serde_json::json!({"specversion": "1.0"}),
-        ];
-        for v in &any {
-            for p in self.type_paths(v).iter().chain(&self.id_paths(v)) {
-                t.add(&p.0);
-            }
+        for p in self.all_paths() {
+            t.add(&p.0);
         }
         t
     }
 
-    pub fn type_paths(&self, v: &Value) -> Vec<Path> {
+    /// Every path the envelope may read, `specversion` first.
+    pub fn all_paths(&self) -> Vec<Path> {
+        let mut all = paths(&["specversion"]);
+        for cloud in [false, true] {
+            for p in self
+                .type_paths(cloud)
+                .into_iter()
+                .chain(self.id_paths(cloud))
+            {
+                if !all.contains(&p) {
+                    all.push(p);
+                }
+            }
+        }
+        all
+    }
+
+    /// Whether a path has a `*` glob (those need the tree walk).
+    pub fn has_globs(&self) -> bool {
+        self.all_paths()
+            .iter()
+            .any(|p| p.0.iter().any(|n| n.contains('*')))
+    }
+
+    pub fn type_paths(&self, cloud: bool) -> Vec<Path> {
         if let Some(p) = &self.type_paths {
             return p.clone();
         }
-        if is_cloudevent(v) {
+        if cloud {
             paths(&["type"])
         } else {
             paths(&["data.type"])
         }
     }
 
-    pub fn id_paths(&self, v: &Value) -> Vec<Path> {
+    pub fn id_paths(&self, cloud: bool) -> Vec<Path> {
         if let Some(p) = &self.id_paths {
             return p.clone();
         }
-        match (is_cloudevent(v), self.mentions) {
+        match (cloud, self.mentions) {
             (true, false) => paths(&["id"]),
             (true, true) => paths(&["id", "subject", "data.id", "data.*_id", "data.*Id"]),
             (false, false) => paths(&["data.id", "data.attributes.id"]),
@@ -121,21 +138,49 @@ impl Envelope {
 
     /// The event type, when there is one (the first string at a type path).
     pub fn event_type<'v>(&self, v: &'v Value) -> Option<&'v str> {
-        let mut found = Vec::new();
-        for p in self.type_paths(v) {
-            p.values(v, &mut found);
-        }
-        found.into_iter().find_map(Value::as_str)
+        self.event_type_at(is_cloudevent(v), &mut |p| walk_path(p, v))
     }
 
     /// Whether any id field equals `id` (a string, or a number written the same way).
     pub fn has_id(&self, v: &Value, ids: &[String]) -> bool {
-        let mut found = Vec::new();
-        for p in self.id_paths(v) {
-            p.values(v, &mut found);
-        }
-        found.into_iter().any(|f| ids.iter().any(|id| same(f, id)))
+        self.has_id_at(is_cloudevent(v), &mut |p| walk_path(p, v), ids)
     }
+
+    /// [`Envelope::event_type`], reading the values at a path through `at`.
+    pub fn event_type_at<'v>(
+        &self,
+        cloud: bool,
+        at: &mut dyn FnMut(&Path) -> Vec<&'v Value>,
+    ) -> Option<&'v str> {
+        self.type_paths(cloud)
+            .iter()
+            .flat_map(|p| at(p))
+            .find_map(Value::as_str)
+    }
+
+    /// [`Envelope::has_id`], reading the values at a path through `at`.
+    pub fn has_id_at<'v>(
+        &self,
+        cloud: bool,
+        at: &mut dyn FnMut(&Path) -> Vec<&'v Value>,
+        ids: &[String],
+    ) -> bool {
+        self.id_paths(cloud)
+            .iter()
+            .flat_map(|p| at(p))
+            .any(|f| ids.iter().any(|id| same(f, id)))
+    }
+}
+
+fn walk_path<'v>(p: &Path, v: &'v Value) -> Vec<&'v Value> {
+    let mut out = Vec::new();
+    p.values(v, &mut out);
+    out
+}
+
+/// Whether a value is a CloudEvent (structured JSON mode): it says `specversion`.
+pub fn is_cloud(specversion: Option<&Value>) -> bool {
+    specversion.is_some_and(Value::is_string)
 }
 
 /// A JSON scalar equals text: strings by content, numbers by their JSON form (`1234` = "1234").

@@ -186,8 +186,60 @@ pub struct Filter {
     )>,
     /// What of the value the envelope shortcuts read; `None` when none is given.
     envelope_needs: Option<Trie>,
+    /// The same, read leaf by leaf when no path has a glob: the plan, each envelope path's
+    /// answer, and room for the leaves.
+    envelope_slots: Option<EnvelopeSlots>,
     pub counts: Counts,
     pub stats: Option<Stats>,
+}
+
+/// The envelope's paths read leaf by leaf.
+struct EnvelopeSlots {
+    plan: crate::codec::slots::Plan,
+    /// Each path the envelope may ask for, with its answer (slot, names covered).
+    paths: Vec<(envelope::Path, (usize, usize))>,
+    leaves: Vec<crate::codec::slots::Reach<Value>>,
+}
+
+impl EnvelopeSlots {
+    /// Read a value; `Err` when it is not JSON (a missing value or a non-object reads as
+    /// nothing found, as the tree walk does).
+    fn read(&mut self, value: Option<&[u8]>) -> Result<(), ()> {
+        self.leaves.clear();
+        let Some(b) = value else {
+            return Ok(());
+        };
+        crate::codec::slots::fill(b, &self.plan, &mut self.leaves).map_err(|_| ())
+    }
+
+    /// The values at a path: one when the path ends in a value, none otherwise.
+    fn at(&self, p: &envelope::Path) -> Vec<&Value> {
+        let Some((_, (slot, used))) = self.paths.iter().find(|(q, _)| q == p) else {
+            return Vec::new();
+        };
+        match self.leaves.get(*slot) {
+            Some(crate::codec::slots::Reach::Leaf(v)) => {
+                // A shorter requested path covers this one: walk the rest in its value.
+                let mut v = v;
+                for name in &p.0[*used..] {
+                    match v.get(name) {
+                        Some(x) => v = x,
+                        None => return Vec::new(),
+                    }
+                }
+                vec![v]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn cloud(&self) -> bool {
+        envelope::is_cloud(
+            self.at(&envelope::Path(vec!["specversion".into()]))
+                .first()
+                .copied(),
+        )
+    }
 }
 
 /// What the native shortcuts make of a record.
@@ -209,8 +261,19 @@ impl Filter {
             let f = crate::expr::fast::Fast::compile(spec.expr.as_ref()?.text())?;
             Some((f, need.without("value"), Vec::new()))
         });
+        let envelope_slots = (needs_value && !envelope.has_globs()).then(|| {
+            let paths = envelope.all_paths();
+            let names: Vec<Vec<String>> = paths.iter().map(|p| p.0.clone()).collect();
+            let (plan, answers) = crate::codec::slots::Plan::new(&names);
+            EnvelopeSlots {
+                plan,
+                paths: paths.into_iter().zip(answers).collect(),
+                leaves: Vec::new(),
+            }
+        });
         Filter {
             fast,
+            envelope_slots,
             envelope_needs: needs_value.then(|| envelope.trie()),
             spec,
             envelope,
@@ -246,7 +309,46 @@ impl Filter {
             }
         }
         let mut event_type = None;
-        if let Some(need) = &self.envelope_needs {
+        if let Some(slots) = self
+            .envelope_slots
+            .as_mut()
+            .filter(|_| matches!(self.viewer.value_format, Format::Auto | Format::Json))
+        {
+            match slots.read(r.value.as_deref()) {
+                Err(()) if self.viewer.value_format == Format::Json => {
+                    return Verdict::Unjudged("value is not JSON".into())
+                }
+                read => {
+                    let ok = read.is_ok();
+                    let slots = &*slots;
+                    let cloud = ok && slots.cloud();
+                    let mut at = |p: &envelope::Path| if ok { slots.at(p) } else { Vec::new() };
+                    if !s.types.is_empty() {
+                        let t = self.envelope.event_type_at(cloud, &mut at);
+                        if !t.is_some_and(|t| s.types.iter().any(|x| x == t)) {
+                            return Verdict::Out;
+                        }
+                    }
+                    if !s.ids.is_empty() {
+                        let by_key = s.id_in_key
+                            && r.key
+                                .as_deref()
+                                .is_some_and(|k| s.ids.iter().any(|i| i.as_bytes() == k));
+                        if !by_key && !self.envelope.has_id_at(cloud, &mut at, &s.ids) {
+                            return Verdict::Out;
+                        }
+                    }
+                    if self.stats.is_some() {
+                        event_type = Some(
+                            self.envelope
+                                .event_type_at(cloud, &mut at)
+                                .unwrap_or("(no type)")
+                                .to_string(),
+                        );
+                    }
+                }
+            }
+        } else if let Some(need) = &self.envelope_needs {
             let value: Value = match (self.viewer.value_format, r.value.as_deref()) {
                 (_, None) => Value::Null,
                 (Format::Auto | Format::Json, Some(b)) => match project(b, need) {
