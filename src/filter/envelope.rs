@@ -154,7 +154,7 @@ impl Envelope {
     ) -> Option<&'v str> {
         self.type_paths(cloud)
             .iter()
-            .flat_map(|p| at(p))
+            .flat_map(at)
             .find_map(Value::as_str)
     }
 
@@ -167,7 +167,7 @@ impl Envelope {
     ) -> bool {
         self.id_paths(cloud)
             .iter()
-            .flat_map(|p| at(p))
+            .flat_map(at)
             .any(|f| ids.iter().any(|id| same(f, id)))
     }
 }
