@@ -40,6 +40,8 @@ complete -c evops -n "__fish_evops_needs_command" -f -a "tail" -d 'Read records 
 complete -c evops -n "__fish_evops_needs_command" -f -a "filter" -d 'Keep the records that match a jq expression and/or shortcuts; print them or write them to a capture file or a topic'
 complete -c evops -n "__fish_evops_needs_command" -f -a "trace" -d 'Everything that happened to an entity, across topics, in time order: records keyed by the id or whose event mentions it'
 complete -c evops -n "__fish_evops_needs_command" -f -a "sample" -d 'A fair sample of the records a filter keeps: by rate, by key, a reservoir, per stratum or per time window'
+complete -c evops -n "__fish_evops_needs_command" -f -a "replay" -d 'Copy records into a topic: faithful (key, value, headers, timestamp), resumable exactly once with --checkpoint, rate-limited, with a dry run'
+complete -c evops -n "__fish_evops_needs_command" -f -a "rekey" -d 'Copy records into a topic under new keys (a jq expression or a template), placed by a partitioner, and check where every key landed'
 complete -c evops -n "__fish_evops_needs_command" -f -a "demo" -d 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
 complete -c evops -n "__fish_evops_needs_command" -f -a "partition" -d 'Where would each Kafka client put these keys? One row per distinct answer'
 complete -c evops -n "__fish_evops_needs_command" -f -a "generate" -d 'Write man pages and shell completions (for packagers and the repo)'
@@ -49,9 +51,9 @@ complete -c evops -n "__fish_evops_using_subcommand tail" -l until -d 'Where to 
 complete -c evops -n "__fish_evops_using_subcommand tail" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l max -d 'Stop after writing this many records' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l group -d 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group' -r
-complete -c evops -n "__fish_evops_using_subcommand tail" -s w -l where -d 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l key -d 'Only records whose key is exactly this (in --key-format). On topics, only the partition the key maps to is read (see --partitioner)' -r
-complete -c evops -n "__fish_evops_using_subcommand tail" -l partitioner -d 'With --key: the producers\' partitioner, which says where the key lives (`evops partition --list`), or \'all\' to read every partition' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l partitioner -d 'The producers\' partitioner (`evops partition --list`): with --key, it says which partition to read (\'all\' reads every one); replay --partitioning hash places records with it. [default: java]' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -s w -l where -d 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l header -d 'Only records with this header (NAME), or with this header value (NAME=VALUE). Repeatable: all must hold' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l grep -d 'Only records whose raw value matches this regex' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l grep-key -d 'Only records whose raw key matches this regex' -r
@@ -83,9 +85,9 @@ complete -c evops -n "__fish_evops_using_subcommand filter" -l until -d 'Where t
 complete -c evops -n "__fish_evops_using_subcommand filter" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l max -d 'Stop after writing this many records' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l group -d 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group' -r
-complete -c evops -n "__fish_evops_using_subcommand filter" -s w -l where -d 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l key -d 'Only records whose key is exactly this (in --key-format). On topics, only the partition the key maps to is read (see --partitioner)' -r
-complete -c evops -n "__fish_evops_using_subcommand filter" -l partitioner -d 'With --key: the producers\' partitioner, which says where the key lives (`evops partition --list`), or \'all\' to read every partition' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l partitioner -d 'The producers\' partitioner (`evops partition --list`): with --key, it says which partition to read (\'all\' reads every one); replay --partitioning hash places records with it. [default: java]' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -s w -l where -d 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l header -d 'Only records with this header (NAME), or with this header value (NAME=VALUE). Repeatable: all must hold' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l grep -d 'Only records whose raw value matches this regex' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l grep-key -d 'Only records whose raw key matches this regex' -r
@@ -120,9 +122,9 @@ complete -c evops -n "__fish_evops_using_subcommand trace" -l until -d 'Where to
 complete -c evops -n "__fish_evops_using_subcommand trace" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l max -d 'Stop after writing this many records' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l group -d 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group' -r
-complete -c evops -n "__fish_evops_using_subcommand trace" -s w -l where -d 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l key -d 'Only records whose key is exactly this (in --key-format). On topics, only the partition the key maps to is read (see --partitioner)' -r
-complete -c evops -n "__fish_evops_using_subcommand trace" -l partitioner -d 'With --key: the producers\' partitioner, which says where the key lives (`evops partition --list`), or \'all\' to read every partition' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l partitioner -d 'The producers\' partitioner (`evops partition --list`): with --key, it says which partition to read (\'all\' reads every one); replay --partitioning hash places records with it. [default: java]' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -s w -l where -d 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l header -d 'Only records with this header (NAME), or with this header value (NAME=VALUE). Repeatable: all must hold' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l grep -d 'Only records whose raw value matches this regex' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l grep-key -d 'Only records whose raw key matches this regex' -r
@@ -157,9 +159,9 @@ complete -c evops -n "__fish_evops_using_subcommand sample" -l until -d 'Where t
 complete -c evops -n "__fish_evops_using_subcommand sample" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l max -d 'Stop after writing this many records' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l group -d 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group' -r
-complete -c evops -n "__fish_evops_using_subcommand sample" -s w -l where -d 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l key -d 'Only records whose key is exactly this (in --key-format). On topics, only the partition the key maps to is read (see --partitioner)' -r
-complete -c evops -n "__fish_evops_using_subcommand sample" -l partitioner -d 'With --key: the producers\' partitioner, which says where the key lives (`evops partition --list`), or \'all\' to read every partition' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l partitioner -d 'The producers\' partitioner (`evops partition --list`): with --key, it says which partition to read (\'all\' reads every one); replay --partitioning hash places records with it. [default: java]' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -s w -l where -d 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l header -d 'Only records with this header (NAME), or with this header value (NAME=VALUE). Repeatable: all must hold' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l grep -d 'Only records whose raw value matches this regex' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l grep-key -d 'Only records whose raw key matches this regex' -r
@@ -185,6 +187,93 @@ complete -c evops -n "__fish_evops_using_subcommand sample" -s v -l verbose -d '
 complete -c evops -n "__fish_evops_using_subcommand sample" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand sample" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evops -n "__fish_evops_using_subcommand sample" -s V -l version -d 'Print version'
+complete -c evops -n "__fish_evops_using_subcommand replay" -l partitioning -d 'Where a copy goes: the source record\'s partition (keep), or its key hashed with --partitioner (hash). (-p/--partition picks source partitions.)' -r -f -a "keep\t'The record\'s own partition (the target needs at least as many partitions)'
+hash\t'Hash the key with --partitioner (default: Java-compatible murmur2)'"
+complete -c evops -n "__fish_evops_using_subcommand replay" -l to -d 'The topic to write to' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l timestamp -d 'Keep the source timestamps, or stamp copies with the time of the replay' -r -f -a "keep\t'The source record\'s timestamp'
+now\t'The time of the replay'"
+complete -c evops -n "__fish_evops_using_subcommand replay" -l rate -d 'At most this many records (500/s) or bytes (2MB/s, 512KiB/s) per second' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l checkpoint -d 'Keep progress in this file; running the same command again resumes exactly once' -r -F
+complete -c evops -n "__fish_evops_using_subcommand replay" -l dead-letter -d 'Where records that cannot be written go (capture format). [default: ./evops-replay-<id>.dead.ndjson]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand replay" -l replay-id -d 'Name the replay (default: a hash of sources, range, filter, target and placement)' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l until -d 'Where to stop (exclusive): the --from forms, plus now and end' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l max -d 'Stop after writing this many records' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l group -d 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l key -d 'Only records whose key is exactly this (in --key-format). On topics, only the partition the key maps to is read (see --partitioner)' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l partitioner -d 'The producers\' partitioner (`evops partition --list`): with --key, it says which partition to read (\'all\' reads every one); replay --partitioning hash places records with it. [default: java]' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -s w -l where -d 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l header -d 'Only records with this header (NAME), or with this header value (NAME=VALUE). Repeatable: all must hold' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l grep -d 'Only records whose raw value matches this regex' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l grep-key -d 'Only records whose raw key matches this regex' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l type -d 'Only events of this type (data.type; CloudEvents: type). Repeatable: any of them' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l id -d 'Only events with this id (data.id or data.attributes.id; CloudEvents: id). Repeatable: any of them' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l type-path -d 'Where the event type is, as a dot path (repeatable), instead of the envelope\'s' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l id-path -d 'Where event ids are, as dot paths with * globs, e.g. data.attributes.*_id (repeatable)' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -s f -l format -d 'Output: pretty | json | capture | raw | a template such as \'{topic}/{partition}@{offset} {key} {value.data.type}\'. [default: pretty on a terminal, json otherwise]' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l config -d 'The config file [default: ~/.config/evops/config.toml]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand replay" -l timeout -d 'How long to wait for the cluster before giving up' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c evops -n "__fish_evops_using_subcommand replay" -l dry-run -d 'Show what would be written (counts per target partition, a few examples) and write nothing'
+complete -c evops -n "__fish_evops_using_subcommand replay" -s y -l yes -d 'Do not ask before writing more than 10,000 records from a terminal'
+complete -c evops -n "__fish_evops_using_subcommand replay" -l allow-loop -d 'Allow the target to be one of the sources'
+complete -c evops -n "__fish_evops_using_subcommand replay" -l no-provenance -d 'Do not add the evops-source and evops-replay-id headers (a replay without them cannot be resumed exactly once, nor guarded against loops)'
+complete -c evops -n "__fish_evops_using_subcommand replay" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
+complete -c evops -n "__fish_evops_using_subcommand replay" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c evops -n "__fish_evops_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evops -n "__fish_evops_using_subcommand replay" -s V -l version -d 'Print version'
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l key -d 'The new key: a jq expression over the record, e.g. .value.data.attributes.email' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l key-template -d 'The new key from a template, e.g. \'{value.meta.tenant}:{key}\'' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l key-format -d 'How the new key is written: string | json | int32 | int64 (big-endian, as Java\'s serializers). Source keys are read as `auto`' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l partitioner -d 'The partitioner that places the new keys (`evops partition --list`)' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l partitions -d 'With --create-topic: how many partitions' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l to -d 'The topic to write to' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l timestamp -d 'Keep the source timestamps, or stamp copies with the time of the replay' -r -f -a "keep\t'The source record\'s timestamp'
+now\t'The time of the replay'"
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l rate -d 'At most this many records (500/s) or bytes (2MB/s, 512KiB/s) per second' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l checkpoint -d 'Keep progress in this file; running the same command again resumes exactly once' -r -F
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l dead-letter -d 'Where records that cannot be written go (capture format). [default: ./evops-replay-<id>.dead.ndjson]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l replay-id -d 'Name the replay (default: a hash of sources, range, filter, target and placement)' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l until -d 'Where to stop (exclusive): the --from forms, plus now and end' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l max -d 'Stop after writing this many records' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l group -d 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -s w -l where -d 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l header -d 'Only records with this header (NAME), or with this header value (NAME=VALUE). Repeatable: all must hold' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l grep -d 'Only records whose raw value matches this regex' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l grep-key -d 'Only records whose raw key matches this regex' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l type -d 'Only events of this type (data.type; CloudEvents: type). Repeatable: any of them' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l id -d 'Only events with this id (data.id or data.attributes.id; CloudEvents: id). Repeatable: any of them' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l type-path -d 'Where the event type is, as a dot path (repeatable), instead of the envelope\'s' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l id-path -d 'Where event ids are, as dot paths with * globs, e.g. data.attributes.*_id (repeatable)' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -s f -l format -d 'How a dry run shows its examples: pretty | json | capture | raw | a template' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l config -d 'The config file [default: ~/.config/evops/config.toml]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l timeout -d 'How long to wait for the cluster before giving up' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l create-topic -d 'Create the target topic when it does not exist (with --partitions)'
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l dry-run -d 'Show what would be written (counts per target partition, a few examples) and write nothing'
+complete -c evops -n "__fish_evops_using_subcommand rekey" -s y -l yes -d 'Do not ask before writing more than 10,000 records from a terminal'
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l allow-loop -d 'Allow the target to be one of the sources'
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l no-provenance -d 'Do not add the evops-source and evops-replay-id headers (a replay without them cannot be resumed exactly once, nor guarded against loops)'
+complete -c evops -n "__fish_evops_using_subcommand rekey" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
+complete -c evops -n "__fish_evops_using_subcommand rekey" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c evops -n "__fish_evops_using_subcommand rekey" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evops -n "__fish_evops_using_subcommand rekey" -s V -l version -d 'Print version'
 complete -c evops -n "__fish_evops_using_subcommand demo" -l rate -d 'Live events per second after the seeded history (0 for none)' -r
 complete -c evops -n "__fish_evops_using_subcommand demo" -l duration -d 'Stop by itself after this long (exit 0), e.g. 30s or 10m' -r
 complete -c evops -n "__fish_evops_using_subcommand demo" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
@@ -254,12 +343,14 @@ complete -c evops -n "__fish_evops_using_subcommand generate" -s v -l verbose -d
 complete -c evops -n "__fish_evops_using_subcommand generate" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evops -n "__fish_evops_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample demo partition generate help" -f -a "tail" -d 'Read records from topics, capture files or stdin, and print them (live: from the end, following)'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample demo partition generate help" -f -a "filter" -d 'Keep the records that match a jq expression and/or shortcuts; print them or write them to a capture file or a topic'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample demo partition generate help" -f -a "trace" -d 'Everything that happened to an entity, across topics, in time order: records keyed by the id or whose event mentions it'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample demo partition generate help" -f -a "sample" -d 'A fair sample of the records a filter keeps: by rate, by key, a reservoir, per stratum or per time window'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample demo partition generate help" -f -a "demo" -d 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample demo partition generate help" -f -a "partition" -d 'Where would each Kafka client put these keys? One row per distinct answer'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample demo partition generate help" -f -a "generate" -d 'Write man pages and shell completions (for packagers and the repo)'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample demo partition generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "tail" -d 'Read records from topics, capture files or stdin, and print them (live: from the end, following)'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "filter" -d 'Keep the records that match a jq expression and/or shortcuts; print them or write them to a capture file or a topic'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "trace" -d 'Everything that happened to an entity, across topics, in time order: records keyed by the id or whose event mentions it'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "sample" -d 'A fair sample of the records a filter keeps: by rate, by key, a reservoir, per stratum or per time window'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "replay" -d 'Copy records into a topic: faithful (key, value, headers, timestamp), resumable exactly once with --checkpoint, rate-limited, with a dry run'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "rekey" -d 'Copy records into a topic under new keys (a jq expression or a template), placed by a partitioner, and check where every key landed'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "demo" -d 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "partition" -d 'Where would each Kafka client put these keys? One row per distinct answer'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "generate" -d 'Write man pages and shell completions (for packagers and the repo)'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c evops -n "__fish_evops_using_subcommand help; and __fish_seen_subcommand_from partition" -f -a "audit" -d 'Find keys that producers put on different partitions, and name the producers\' partitioners'

@@ -27,6 +27,7 @@ pub mod pipeline;
 pub mod position;
 pub mod print;
 pub mod record;
+pub mod replay;
 pub mod sample;
 
 use std::ffi::OsString;

@@ -45,17 +45,31 @@ pub struct ReadArgs {
 /// Which records to keep. All given conditions must hold; a repeated flag matches any of its values.
 #[derive(Debug, Args)]
 pub struct FilterArgs {
-    /// A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept.
-    #[arg(short = 'w', long = "where", value_name = "EXPR")]
-    pub expr: Option<String>,
+    #[command(flatten)]
+    pub key: KeyArgs,
 
+    #[command(flatten)]
+    pub cond: ConditionArgs,
+}
+
+/// `--key` and the partitioner that says where it lives.
+#[derive(Debug, Args)]
+pub struct KeyArgs {
     /// Only records whose key is exactly this (in --key-format). On topics, only the partition the key maps to is read (see --partitioner).
     #[arg(long, value_name = "KEY")]
     pub key: Option<String>,
 
-    /// With --key: the producers' partitioner, which says where the key lives (`evops partition --list`), or 'all' to read every partition.
+    /// The producers' partitioner (`evops partition --list`): with --key, it says which partition to read ('all' reads every one); replay --partitioning hash places records with it. [default: java]
     #[arg(long, value_name = "NAME", default_value = "java", value_parser = values::partitioner_or_all)]
     pub partitioner: values::Route,
+}
+
+/// The filter conditions other than `--key`.
+#[derive(Debug, Args)]
+pub struct ConditionArgs {
+    /// A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept.
+    #[arg(short = 'w', long = "where", value_name = "EXPR")]
+    pub expr: Option<String>,
 
     /// Only records with this header (NAME), or with this header value (NAME=VALUE). Repeatable: all must hold.
     #[arg(long = "header", value_name = "NAME[=VALUE]", value_parser = HeaderMatch::parse)]
@@ -103,6 +117,23 @@ pub struct OutputArgs {
 }
 
 impl FilterArgs {
+    /// The filter, compiled. `expr` is the positional expression of `filter`, if any.
+    pub fn spec(&self, key_format: Format, expr: Option<&str>) -> anyhow::Result<Spec> {
+        let mut spec = self.cond.spec(expr)?;
+        spec.keys = self.key.key_bytes(key_format)?.into_iter().collect();
+        Ok(spec)
+    }
+
+    /// With --key: the partitioner that says which partition to read.
+    pub fn key_route(
+        &self,
+        key_format: Format,
+    ) -> anyhow::Result<Option<(Vec<u8>, &'static crate::partition::Partitioner)>> {
+        Ok(self.key.key_bytes(key_format)?.zip(self.key.partitioner.0))
+    }
+}
+
+impl KeyArgs {
     /// The key as bytes, in the key format.
     pub fn key_bytes(&self, key_format: Format) -> anyhow::Result<Option<Vec<u8>>> {
         Ok(self
@@ -112,9 +143,11 @@ impl FilterArgs {
             .transpose()
             .map_err(|e| Error::Usage(format!("--key: {e}")))?)
     }
+}
 
-    /// The filter, compiled. `expr` is the positional expression of `filter`, if any.
-    pub fn spec(&self, key_format: Format, expr: Option<&str>) -> anyhow::Result<Spec> {
+impl ConditionArgs {
+    /// The conditions, compiled. `expr` is the positional expression, if any.
+    pub fn spec(&self, expr: Option<&str>) -> anyhow::Result<Spec> {
         let text = match (expr, self.expr.as_deref()) {
             (Some(a), Some(b)) => Some(format!("({a}) and ({b})")),
             (a, b) => a.or(b).map(str::to_string),
@@ -139,7 +172,7 @@ impl FilterArgs {
         });
         Ok(Spec {
             expr,
-            keys: self.key_bytes(key_format)?.into_iter().collect(),
+            keys: Vec::new(),
             headers: self.headers.clone(),
             grep: regex("--grep", &self.grep)?,
             grep_key: regex("--grep-key", &self.grep_key)?,
@@ -148,14 +181,6 @@ impl FilterArgs {
             id_in_key: false,
             envelope,
         })
-    }
-
-    /// With --key: the partitioner that says which partition to read.
-    pub fn key_route(
-        &self,
-        key_format: Format,
-    ) -> anyhow::Result<Option<(Vec<u8>, &'static crate::partition::Partitioner)>> {
-        Ok(self.key_bytes(key_format)?.zip(self.partitioner.0))
     }
 }
 

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod filter;
 pub mod generate;
 pub mod partition;
+pub mod replay;
 pub mod sample;
 pub mod tail;
 pub mod trace;
@@ -103,6 +104,8 @@ pub enum Command {
     Filter(filter::FilterCmdArgs),
     Trace(trace::TraceArgs),
     Sample(sample::SampleArgs),
+    Replay(replay::ReplayArgs),
+    Rekey(replay::RekeyArgs),
     Demo(demo::DemoArgs),
     Partition(partition::PartitionArgs),
     /// Write man pages and shell completions (for packagers and the repo).
@@ -222,6 +225,102 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 seed: a.seed,
             })
         }
+        Command::Replay(a) => {
+            let (sources, expr) = filter::split_expression(&a.args);
+            let output = output_options(
+                g,
+                term,
+                a.output.format.clone(),
+                a.output.key_format,
+                a.output.value_format,
+            )?;
+            let spec = a.filter.spec(output.key_format, expr.as_deref())?;
+            let placement = match a.partitioning {
+                replay::Partitioning::Keep => crate::endpoint::kafka::sink::Placement::Keep,
+                replay::Partitioning::Hash => crate::endpoint::kafka::sink::Placement::Key(
+                    a.filter.key.partitioner.0.ok_or_else(|| {
+                        Error::Usage(
+                            "--partitioning hash needs a partitioner, not 'all' (see `evops partition --list`)".into(),
+                        )
+                    })?,
+                ),
+            };
+            let identity = replay_identity(
+                &sources,
+                &a.read,
+                &spec,
+                &a.replay.to,
+                &format!(
+                    "{:?}/{}",
+                    a.partitioning,
+                    a.filter.key.partitioner.0.map_or("all", |p| p.name)
+                ),
+            );
+            let read = replay_read(g, sources, a.read, a.filter.key_route(output.key_format)?)?;
+            cmd::replay::run(replay_config(
+                g, term, "replay", read, spec, placement, a.replay, identity, None, None, output,
+            )?)
+        }
+        Command::Rekey(a) => {
+            let (sources, expr) = filter::split_expression(&a.args);
+            let output = output_options(g, term, a.format.clone(), Format::Auto, a.value_format)?;
+            let spec = a.cond.spec(expr.as_deref())?;
+            let key_source = match (&a.key, &a.key_template) {
+                (Some(e), _) => crate::replay::rekey::KeySource::Expr(
+                    crate::expr::Expr::compile(e)
+                        .map_err(|e| Error::Usage(format!("--key: the jq expression: {e}")))?,
+                ),
+                (None, Some(Style::Template(t))) => crate::replay::rekey::KeySource::Template(t.clone()),
+                _ => {
+                    return Err(Error::Usage(
+                        "--key-template needs a template with {fields}, e.g. '{value.meta.tenant}:{key}'".into(),
+                    )
+                    .into())
+                }
+            };
+            let identity = replay_identity(
+                &sources,
+                &a.read,
+                &spec,
+                &a.replay.to,
+                &format!(
+                    "rekey/{}/{:?}/{:?}/{}",
+                    a.key.clone().unwrap_or_default(),
+                    a.key_template,
+                    a.key_format,
+                    a.partitioner.name
+                ),
+            );
+            let read = replay_read(g, sources, a.read, None)?;
+            let create = a.create_topic.then_some(a.partitions).flatten();
+            let target_partitions = match create {
+                Some(n) if n > 0 => n,
+                Some(_) => {
+                    return Err(Error::Usage("--partitions must be at least 1".into()).into())
+                }
+                None => 0,
+            };
+            let stage = RekeyLater {
+                source: key_source,
+                value_format: a.value_format,
+                key_format: a.key_format,
+                partitioner: a.partitioner,
+                target_partitions,
+            };
+            cmd::replay::run(replay_config(
+                g,
+                term,
+                "rekey",
+                read,
+                spec,
+                crate::endpoint::kafka::sink::Placement::Key(a.partitioner),
+                a.replay,
+                identity,
+                Some(stage),
+                create,
+                output,
+            )?)
+        }
         Command::Demo(a) => {
             let mut kafka = kafka_settings(g)?.unwrap_or(Settings {
                 brokers: "embedded".into(),
@@ -288,6 +387,130 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     }
 }
 
+/// What makes two runs of a replay "the same replay" (and so resumable): sources, range,
+/// filter, target and placement; not the rate, the checkpoint file or the output format.
+fn replay_identity(
+    sources: &[String],
+    read: &common::ReadArgs,
+    spec: &crate::filter::Spec,
+    target: &str,
+    placement: &str,
+) -> Vec<String> {
+    let mut id: Vec<String> = sources.to_vec();
+    id.push(format!("{:?}", read.from));
+    id.push(format!("{:?}", read.until));
+    id.push(format!("{:?}", read.partitions));
+    id.push(spec.jq());
+    id.push(target.to_string());
+    id.push(placement.to_string());
+    id
+}
+
+/// The read of a replay: always bounded (the end offsets taken at the start, or --until).
+fn replay_read(
+    g: &Global,
+    sources: Vec<String>,
+    read: common::ReadArgs,
+    key_route: Option<(Vec<u8>, &'static crate::partition::Partitioner)>,
+) -> anyhow::Result<cmd::Read> {
+    if read.group.is_some() {
+        return Err(Error::Usage(
+            "replay --group is not available yet: give --checkpoint FILE to make the replay resumable exactly once".into(),
+        )
+        .into());
+    }
+    if read.max.is_some() {
+        return Err(Error::Usage(
+            "replay --max is not available: bound a replay with --until or -p".into(),
+        )
+        .into());
+    }
+    if let [only] = &sources[..] {
+        if common::looks_like_expression(only) {
+            return Err(Error::Usage(format!(
+                "'{only}' looks like an expression, but no source was given before it"
+            ))
+            .into());
+        }
+    }
+    Ok(cmd::Read {
+        sources: sources.iter().map(|s| SourceSpec::parse(s)).collect(),
+        kafka: kafka_settings(g)?,
+        partitions: (!read.partitions.is_empty()).then_some(read.partitions),
+        from: read.from,
+        until: read.until,
+        exit_at_end: true,
+        group: None,
+        key_route,
+        overrides: None,
+        now_ms: crate::position::now_millis(),
+    })
+}
+
+/// The rekey stage, built once the target's partition count is known.
+struct RekeyLater {
+    source: crate::replay::rekey::KeySource,
+    value_format: Format,
+    key_format: Format,
+    partitioner: &'static crate::partition::Partitioner,
+    /// From --create-topic --partitions; 0: read from the target when the replay starts.
+    target_partitions: i32,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn replay_config(
+    g: &Global,
+    term: Terminal,
+    name: &'static str,
+    read: cmd::Read,
+    filter: crate::filter::Spec,
+    placement: crate::endpoint::kafka::sink::Placement,
+    r: replay::ReplayOptions,
+    identity: Vec<String>,
+    rekey: Option<RekeyLater>,
+    create_partitions: Option<i32>,
+    output: print::Options,
+) -> anyhow::Result<cmd::replay::Config> {
+    let before: Option<Box<dyn cmd::replay::ReplayStage>> = match rekey {
+        None => None,
+        Some(k) => {
+            // The target's partition count is set once the target is known.
+            let n = k.target_partitions;
+            Some(Box::new(crate::replay::rekey::Rekey::new(
+                k.source,
+                Format::Auto,
+                k.value_format,
+                k.key_format,
+                k.partitioner,
+                n,
+            )))
+        }
+    };
+    Ok(cmd::replay::Config {
+        name,
+        read,
+        filter,
+        target: r.to,
+        placement,
+        timestamp_now: r.timestamp == replay::TimestampMode::Now,
+        dry_run: r.dry_run,
+        yes: r.yes,
+        allow_loop: r.allow_loop,
+        provenance: !r.no_provenance,
+        rate: r.rate,
+        checkpoint: r.checkpoint,
+        dead_letter: r.dead_letter,
+        replay_id: r.replay_id,
+        identity,
+        before,
+        create_partitions,
+        max: None,
+        output,
+        quiet: g.quiet,
+        terminal: term,
+    })
+}
+
 /// What differs between the filtering subcommands (tail, filter, trace, sample).
 struct Job {
     name: &'static str,
@@ -339,6 +562,7 @@ impl Job {
                 exit_at_end: self.exit_at_end,
                 group: read.group,
                 key_route: filter.key_route(output.key_format)?,
+                overrides: None,
                 now_ms: crate::position::now_millis(),
             },
             default_from: self.default_from,

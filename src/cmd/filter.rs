@@ -44,7 +44,8 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
 
 /// Run a filtering job, with one more stage after filter and merge (a sampler).
 pub fn run_with(cfg: Config, extra: Option<&mut dyn Stage>) -> anyhow::Result<Exit> {
-    let (mut source, mut conn) = super::open_source(&cfg.read, cfg.default_from, cfg.quiet)?;
+    let opened = super::open_source(&cfg.read, cfg.default_from, cfg.quiet)?;
+    let (mut source, mut conn) = (opened.source, opened.conn);
 
     let mut report = Report::new(cfg.quiet);
     let bar = (crate::endpoint::Source::progress(&source).is_some()

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod filter;
 pub mod partition;
 pub mod partition_audit;
+pub mod replay;
 pub mod sample;
 pub mod tail;
 pub mod trace;
@@ -102,20 +103,28 @@ pub struct Read {
     pub group: Option<String>,
     /// Read only the partition this partitioner puts this key on.
     pub key_route: Option<(Vec<u8>, &'static crate::partition::Partitioner)>,
+    /// Per-partition start and stop offsets that win over the range (a resumed replay).
+    pub overrides: Option<crate::endpoint::kafka::source::Overrides>,
     pub now_ms: i64,
+}
+
+/// The sources of a read, opened.
+pub struct Opened {
+    pub source: Chain,
+    /// The cluster connection, when topics are read; a topic sink shares it.
+    pub conn: Option<Connection>,
+    /// Where each topic partition's read starts and stops.
+    pub bounds: Vec<crate::endpoint::kafka::source::Bounds>,
 }
 
 /// Open every source of a read, in order, as one. Also returns the cluster connection, which
 /// a topic sink shares.
-pub fn open_source(
-    read: &Read,
-    default_from: Start,
-    quiet: bool,
-) -> anyhow::Result<(Chain, Option<Connection>)> {
+pub fn open_source(read: &Read, default_from: Start, quiet: bool) -> anyhow::Result<Opened> {
     let topics = topic_specs(&read.sources);
     let conn = connect(read.kafka.as_ref(), &topics)?;
     let window = || Window::for_file(read.from, read.until).map_err(Error::Usage);
     let mut sources: Vec<Box<dyn Source>> = Vec::new();
+    let mut bounds = Vec::new();
     let mut kafka_added = false;
     for spec in &read.sources {
         match spec {
@@ -158,6 +167,7 @@ pub fn open_source(
                     exit_at_end: read.exit_at_end,
                     now_ms: read.now_ms,
                     key_route: read.key_route.clone(),
+                    overrides: read.overrides.clone(),
                 };
                 let conn = conn.as_ref().expect("connection opened for topics");
                 let src = KafkaSource::open(conn, &plan)?;
@@ -168,6 +178,7 @@ pub fn open_source(
                         p.name
                     );
                 }
+                bounds = src.bounds();
                 sources.push(Box::new(src));
                 kafka_added = true;
             }
@@ -177,7 +188,11 @@ pub fn open_source(
             SourceSpec::Stdin => sources.push(Box::new(CaptureSource::stdin(window()?))),
         }
     }
-    Ok((Chain::new(sources), conn))
+    Ok(Opened {
+        source: Chain::new(sources),
+        conn,
+        bounds,
+    })
 }
 
 /// Where records go.

@@ -116,6 +116,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
                     exit_at_end: true,
                     now_ms: cfg.now_ms,
                     key_route: None,
+                    overrides: None,
                 };
                 let src = KafkaSource::open(conn.as_ref().expect("connected for topics"), &plan)?;
                 counts.extend(src.partition_counts());

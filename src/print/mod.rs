@@ -284,6 +284,38 @@ impl<W: Write> Sink for Printer<W> {
     }
 }
 
+/// A template filled from a record (no terminal escaping: for keys and other data).
+pub fn render_template(
+    t: &Template,
+    r: &Record,
+    key_format: Format,
+    value_format: Format,
+) -> String {
+    let key = codec::decode(key_format, r.key.as_deref())
+        .or_else(|_| codec::decode(Format::Auto, r.key.as_deref()))
+        .map(|d| d.value)
+        .unwrap_or(Value::Null);
+    let value = codec::decode(value_format, r.value.as_deref())
+        .or_else(|_| codec::decode(Format::Auto, r.value.as_deref()))
+        .map(|d| d.value)
+        .unwrap_or(Value::Null);
+    let headers = headers_object(r);
+    let mut out = String::new();
+    t.render(
+        &Fields {
+            topic: &r.topic,
+            partition: r.partition,
+            offset: r.offset,
+            timestamp: r.timestamp.millis(),
+            key: &key,
+            value: &value,
+            headers: &headers,
+        },
+        &mut out,
+    );
+    out
+}
+
 /// The JSON line of a record, without the line break: the `-f json` format, and the view
 /// evops expressions see. A key or value that does not decode as asked is written as `auto`
 /// shows it, and the reason comes back as the error (the line is complete either way).

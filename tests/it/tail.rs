@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::harness::{broker, evops, now_ms, produce, topic, Rec};
 
 /// Decode a capture field independently of evops: string, {"base64"} or null.
-fn bytes(v: &Value) -> Option<Vec<u8>> {
+pub(crate) fn bytes(v: &Value) -> Option<Vec<u8>> {
     match v {
         Value::Null => None,
         Value::String(s) => Some(s.as_bytes().to_vec()),
@@ -24,7 +24,7 @@ fn bytes(v: &Value) -> Option<Vec<u8>> {
     }
 }
 
-fn tricky_records(base_ts: i64) -> Vec<Rec> {
+pub(crate) fn tricky_records(base_ts: i64) -> Vec<Rec> {
     let mut recs = vec![
         Rec {
             partition: 0,
@@ -80,7 +80,7 @@ fn tricky_records(base_ts: i64) -> Vec<Rec> {
 }
 
 /// Parse capture lines into (partition, Rec) in the order printed.
-fn parse_capture(out: &[u8]) -> Vec<(String, i64, Rec)> {
+pub(crate) fn parse_capture(out: &[u8]) -> Vec<(String, i64, Rec)> {
     String::from_utf8(out.to_vec())
         .unwrap()
         .lines()

@@ -316,6 +316,157 @@ impl ClientContext for Ctx {
 
 impl ConsumerContext for Ctx {}
 
+impl Connection {
+    /// The high watermark (next offset) of every partition of a topic.
+    pub fn high_watermarks(&self, topic: &str) -> anyhow::Result<Vec<(i32, i64)>> {
+        let consumer = self.consumer()?;
+        let all = list_topics(&consumer, self)?;
+        let info = all.iter().find(|t| t.name == topic).ok_or_else(|| {
+            crate::error::Error::UnknownTopic {
+                topic: topic.to_string(),
+                suggestions: crate::error::close_names(topic, all.iter().map(|t| t.name.as_str())),
+            }
+        })?;
+        info.partitions
+            .iter()
+            .map(|&p| {
+                consumer
+                    .fetch_watermarks(topic, p, self.settings.timeout)
+                    .map(|(_, h)| (p, h))
+                    .map_err(|e| anyhow::anyhow!("cannot read the end offsets of {topic}/{p}: {e}"))
+            })
+            .collect()
+    }
+
+    /// Read a topic's partitions from the given offsets to their current ends (committed
+    /// records only) and hand every record's headers to `seen`, with its partition and offset.
+    pub fn scan_headers(
+        &self,
+        topic: &str,
+        from: &[(i32, i64)],
+        seen: &mut dyn FnMut(i32, i64, &[crate::record::Header]),
+    ) -> anyhow::Result<u64> {
+        use rdkafka::message::{Headers, Message};
+        let ends = self.high_watermarks(topic)?;
+        let mut cfg = self.client_config(CONSUMER_DEFAULTS);
+        cfg.set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("enable.partition.eof", "false")
+            .set("isolation.level", "read_committed")
+            .set("group.id", format!("evops-scan-{}", std::process::id()));
+        let consumer: BaseConsumer<Ctx> =
+            BaseConsumer::from_config_and_context(&cfg, Ctx::new(self.settings.verbose))
+                .map_err(config_error)?;
+        let mut tpl = rdkafka::TopicPartitionList::new();
+        let mut open = std::collections::HashMap::new();
+        for &(p, end) in &ends {
+            let start = from.iter().find(|(q, _)| *q == p).map_or(0, |(_, o)| *o);
+            if start < end {
+                tpl.add_partition_offset(topic, p, rdkafka::Offset::Offset(start))
+                    .map_err(|e| anyhow::anyhow!("cannot assign {topic}/{p}: {e}"))?;
+                open.insert(p, end);
+            }
+        }
+        if open.is_empty() {
+            return Ok(0);
+        }
+        consumer
+            .assign(&tpl)
+            .map_err(|e| anyhow::anyhow!("cannot assign {topic}: {e}"))?;
+        let mut read = 0;
+        let mut quiet_since = std::time::Instant::now();
+        while !open.is_empty() {
+            match consumer.poll(std::time::Duration::from_millis(100)) {
+                Some(Ok(m)) => {
+                    quiet_since = std::time::Instant::now();
+                    read += 1;
+                    let headers: Vec<crate::record::Header> = m
+                        .headers()
+                        .map(|hs| {
+                            hs.iter()
+                                .map(|h| crate::record::Header {
+                                    key: h.key.to_string(),
+                                    value: h.value.map(<[u8]>::to_vec),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    seen(m.partition(), m.offset(), &headers);
+                    if open
+                        .get(&m.partition())
+                        .is_some_and(|&e| m.offset() + 1 >= e)
+                    {
+                        open.remove(&m.partition());
+                    }
+                }
+                Some(Err(e)) => return Err(anyhow::anyhow!("reading {topic}: {e}")),
+                None => {
+                    // Transaction markers and aborted records take offsets too: a partition
+                    // whose position has reached its end is done even without a last record.
+                    if let Ok(pos) = consumer.position() {
+                        open.retain(|p, end| {
+                            !matches!(
+                                pos.find_partition(topic, *p).map(|e| e.offset()),
+                                Some(rdkafka::Offset::Offset(o)) if o >= *end
+                            )
+                        });
+                    }
+                    if quiet_since.elapsed() > self.settings.timeout && !open.is_empty() {
+                        return Err(anyhow::anyhow!(
+                            "reading {topic}: no progress within {:?}",
+                            self.settings.timeout
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(read)
+    }
+
+    /// Create a topic (for `rekey --create-topic`).
+    pub fn create_topic(&self, topic: &str, partitions: i32) -> anyhow::Result<()> {
+        use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+        let cfg = self.client_config(&[]);
+        let admin: AdminClient<Ctx> =
+            AdminClient::from_config_and_context(&cfg, Ctx::new(self.settings.verbose))
+                .map_err(config_error)?;
+        let topic_spec = NewTopic::new(topic, partitions, TopicReplication::Fixed(-1));
+        let opts = AdminOptions::new().operation_timeout(Some(self.settings.timeout));
+        let rt = block_on(admin.create_topics([&topic_spec], &opts));
+        match rt {
+            Ok(results) => {
+                for r in results {
+                    if let Err((name, code)) = r {
+                        return Err(anyhow::anyhow!("cannot create topic {name}: {code}"));
+                    }
+                }
+                Ok(())
+            }
+            Err(e) => Err(anyhow::anyhow!("cannot create topic {topic}: {e}")),
+        }
+    }
+}
+
+/// Drive one future to completion on this thread (the admin API is async; nothing else is).
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Thread(std::thread::Thread);
+    impl Wake for Thread {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(std::sync::Arc::new(Thread(std::thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        match f.as_mut().poll(&mut cx) {
+            Poll::Ready(v) => return v,
+            Poll::Pending => std::thread::park(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

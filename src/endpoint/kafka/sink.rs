@@ -53,10 +53,15 @@ pub struct Failure {
     pub reason: String,
 }
 
+/// Where delivered records landed, by key.
+pub type Landed = HashMap<Option<Vec<u8>>, std::collections::BTreeSet<i32>>;
+
 struct DeliveryCtx {
     inner: Ctx,
     delivered: std::sync::atomic::AtomicU64,
     failures: Mutex<Vec<Failure>>,
+    /// `Some` when the sink keeps track of where keys landed (`rekey`).
+    landed: Mutex<Option<Landed>>,
 }
 
 impl ClientContext for DeliveryCtx {
@@ -74,9 +79,18 @@ impl ProducerContext for DeliveryCtx {
 
     fn delivery(&self, result: &DeliveryResult<'_>, source: Self::DeliveryOpaque) {
         match result {
-            Ok(_) => {
+            Ok(msg) => {
                 self.delivered
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if let Ok(mut guard) = self.landed.lock() {
+                    if let Some(landed) = guard.as_mut() {
+                        use rdkafka::message::Message;
+                        landed
+                            .entry(msg.key().map(<[u8]>::to_vec))
+                            .or_default()
+                            .insert(msg.partition());
+                    }
+                }
             }
             Err((e, msg)) => {
                 let (topic, partition, offset) = *source;
@@ -112,6 +126,7 @@ impl ProducerSink {
             inner: Ctx::new(conn.settings.verbose),
             delivered: Default::default(),
             failures: Mutex::new(Vec::new()),
+            landed: Mutex::new(None),
         };
         let producer: BaseProducer<DeliveryCtx> =
             BaseProducer::from_config_and_context(&cfg, ctx).map_err(config_error)?;
@@ -169,6 +184,25 @@ impl ProducerSink {
             .lock()
             .map(|f| f.clone())
             .unwrap_or_default()
+    }
+
+    /// Keep track of the partition every delivered key landed on (see [`ProducerSink::landed`]).
+    pub fn track_keys(&mut self) {
+        if let Ok(mut l) = self.producer.context().landed.lock() {
+            l.get_or_insert_with(HashMap::new);
+        }
+    }
+
+    /// Where delivered records landed, by key, when [`ProducerSink::track_keys`] was asked.
+    pub fn landed(&self) -> Option<Landed> {
+        self.producer.context().landed.lock().ok()?.clone()
+    }
+
+    /// Wait until every record handed over so far is delivered or has failed.
+    pub fn flush(&mut self) -> anyhow::Result<()> {
+        self.producer
+            .flush(self.flush_timeout)
+            .context("not every record was delivered before the flush timeout")
     }
 
     /// Serve delivery reports without blocking.

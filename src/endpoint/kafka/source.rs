@@ -37,6 +37,26 @@ pub struct ReadPlan {
     pub now_ms: i64,
     /// Read only the partition this partitioner puts this key on, in each topic.
     pub key_route: Option<(Vec<u8>, &'static crate::partition::Partitioner)>,
+    /// Start and stop offsets per partition that win over `start` and `stop` (a resumed
+    /// replay reads exactly the plan it made the first time).
+    pub overrides: Option<Overrides>,
+}
+
+/// Per-partition offsets, by (topic, partition).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub starts: std::collections::HashMap<(String, i32), i64>,
+    pub ends: std::collections::HashMap<(String, i32), i64>,
+}
+
+/// Where a partition's read starts and stops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bounds {
+    pub topic: String,
+    pub partition: i32,
+    pub start: i64,
+    /// Exclusive; `None` while unknown (a live read, or `--until` in the future).
+    pub end: Option<i64>,
 }
 
 /// Where one assigned partition stands.
@@ -216,6 +236,19 @@ impl KafkaSource {
             };
         }
 
+        if let Some(o) = &plan.overrides {
+            for part in parts.iter_mut() {
+                let key = (topics[part.topic].name.clone(), part.partition);
+                if let Some(&s) = o.starts.get(&key) {
+                    part.start = s;
+                    part.next = s;
+                }
+                if let Some(&e) = o.ends.get(&key) {
+                    part.end = Some(e);
+                }
+            }
+        }
+
         let topic_names: Vec<Arc<str>> =
             topics.iter().map(|t| Arc::from(t.name.as_str())).collect();
         let mut index: Vec<Vec<Option<usize>>> = topics
@@ -281,6 +314,19 @@ impl KafkaSource {
         self.parts
             .iter()
             .map(|p| format!("{}/{}", self.topics[p.topic], p.partition))
+            .collect()
+    }
+
+    /// Where each partition's read started and stops.
+    pub fn bounds(&self) -> Vec<Bounds> {
+        self.parts
+            .iter()
+            .map(|p| Bounds {
+                topic: self.topics[p.topic].to_string(),
+                partition: p.partition,
+                start: p.start,
+                end: p.end,
+            })
             .collect()
     }
 

@@ -1,0 +1,172 @@
+//! `evops replay` and `evops rekey` arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::common::{ConditionArgs, FilterArgs, OutputArgs, ReadArgs};
+use super::values;
+
+pub const EXAMPLES: &str = "\
+Examples:
+  evops replay orders --since 2026-11-23T09:00:00Z --until 2026-11-23T10:00:00Z --to orders-staging --dry-run
+  evops replay orders --since 3h --to orders-reprocess --checkpoint ./incident.ckpt   # kill it, run it again: resumes
+  evops replay orders.dlq --to orders --type order_placed --rate 200/s
+  evops replay ./incident.ndjson --to orders-staging --timestamp now
+  evops replay users --to users-v2 --partitioning hash --partitioner java --checkpoint users.ckpt
+
+Exit codes: 0 everything written, 1 records failed (see the dead-letter file) or the replay was declined, 2 error, 130 interrupted (run it again to resume).";
+
+pub const REKEY_EXAMPLES: &str = "\
+Examples:
+  evops rekey users --to users-by-email --key .value.data.attributes.email --create-topic --partitions 24
+  evops rekey orders --to orders-by-customer --key .value.data.attributes.customer_id --key-format int64
+  evops rekey orders --to orders-by-tenant --key-template '{value.meta.tenant}:{key}' --checkpoint rk.ckpt";
+
+/// Where the target partition comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Partitioning {
+    /// The record's own partition (the target needs at least as many partitions).
+    Keep,
+    /// Hash the key with --partitioner (default: Java-compatible murmur2).
+    Hash,
+}
+
+/// When the copies happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TimestampMode {
+    /// The source record's timestamp.
+    Keep,
+    /// The time of the replay.
+    Now,
+}
+
+/// What every replay takes.
+#[derive(Debug, Args)]
+pub struct ReplayOptions {
+    /// The topic to write to.
+    #[arg(long, value_name = "TOPIC", required = true)]
+    pub to: String,
+
+    /// Keep the source timestamps, or stamp copies with the time of the replay.
+    #[arg(long, value_enum, default_value_t = TimestampMode::Keep, value_name = "MODE")]
+    pub timestamp: TimestampMode,
+
+    /// Show what would be written (counts per target partition, a few examples) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask before writing more than 10,000 records from a terminal.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// Allow the target to be one of the sources.
+    #[arg(long)]
+    pub allow_loop: bool,
+
+    /// Do not add the evops-source and evops-replay-id headers (a replay without them cannot be resumed exactly once, nor guarded against loops).
+    #[arg(long)]
+    pub no_provenance: bool,
+
+    /// At most this many records (500/s) or bytes (2MB/s, 512KiB/s) per second.
+    #[arg(long, value_name = "RATE", value_parser = crate::replay::Rate::parse)]
+    pub rate: Option<crate::replay::Rate>,
+
+    /// Keep progress in this file; running the same command again resumes exactly once.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+
+    /// Where records that cannot be written go (capture format). [default: ./evops-replay-<id>.dead.ndjson]
+    #[arg(long, value_name = "FILE")]
+    pub dead_letter: Option<PathBuf>,
+
+    /// Name the replay (default: a hash of sources, range, filter, target and placement).
+    #[arg(long, value_name = "ID")]
+    pub replay_id: Option<String>,
+}
+
+/// Copy records into a topic: faithful (key, value, headers, timestamp), resumable exactly once with --checkpoint, rate-limited, with a dry run.
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct ReplayArgs {
+    /// Topics (a leading ^ makes a regex), capture files, or - for stdin; then, optionally, a jq expression that records must match.
+    #[arg(required = true, value_name = "SOURCE... [EXPR]")]
+    pub args: Vec<String>,
+
+    /// Where a copy goes: the source record's partition (keep), or its key hashed with --partitioner (hash). (-p/--partition picks source partitions.)
+    #[arg(long, value_enum, default_value_t = Partitioning::Keep, value_name = "HOW")]
+    pub partitioning: Partitioning,
+
+    #[command(flatten)]
+    pub replay: ReplayOptions,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Copy records into a topic under new keys (a jq expression or a template), placed by a partitioner, and check where every key landed.
+#[derive(Debug, Args)]
+#[command(after_help = REKEY_EXAMPLES)]
+#[command(group(clap::ArgGroup::new("new_key").required(true).args(["key", "key_template"])))]
+pub struct RekeyArgs {
+    /// Topics (a leading ^ makes a regex), capture files, or - for stdin; then, optionally, a jq expression that records must match.
+    #[arg(required = true, value_name = "SOURCE... [EXPR]")]
+    pub args: Vec<String>,
+
+    /// The new key: a jq expression over the record, e.g. .value.data.attributes.email.
+    #[arg(long, value_name = "EXPR")]
+    pub key: Option<String>,
+
+    /// The new key from a template, e.g. '{value.meta.tenant}:{key}'.
+    #[arg(long, value_name = "TEMPLATE", value_parser = values::style)]
+    pub key_template: Option<crate::print::Style>,
+
+    /// How the new key is written: string | json | int32 | int64 (big-endian, as Java's serializers). Source keys are read as `auto`.
+    #[arg(long, value_name = "FORMAT", default_value = "string", value_parser = new_key_format)]
+    pub key_format: crate::codec::Format,
+
+    /// The partitioner that places the new keys (`evops partition --list`).
+    #[arg(long, value_name = "NAME", default_value = "java", value_parser = values::partitioner)]
+    pub partitioner: &'static crate::partition::Partitioner,
+
+    /// Create the target topic when it does not exist (with --partitions).
+    #[arg(long, requires = "create_partitions")]
+    pub create_topic: bool,
+
+    /// With --create-topic: how many partitions.
+    #[arg(long = "partitions", id = "create_partitions", value_name = "N")]
+    pub partitions: Option<i32>,
+
+    #[command(flatten)]
+    pub replay: ReplayOptions,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    #[command(flatten)]
+    pub cond: ConditionArgs,
+
+    /// How a dry run shows its examples: pretty | json | capture | raw | a template.
+    #[arg(short = 'f', long = "format", value_name = "FORMAT", value_parser = values::style)]
+    pub format: Option<crate::print::Style>,
+
+    /// How to read values: auto | string | json | int32 | int64 | hex | base64.
+    #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format)]
+    pub value_format: crate::codec::Format,
+}
+
+fn new_key_format(s: &str) -> Result<crate::codec::Format, String> {
+    use crate::codec::Format;
+    match Format::parse(s) {
+        Some(f @ (Format::String | Format::Json | Format::Int32 | Format::Int64)) => Ok(f),
+        _ => Err(format!(
+            "'{s}' is not a key format for rekey; accepted: string, json, int32, int64"
+        )),
+    }
+}

@@ -1,0 +1,589 @@
+//! `evops replay`: copy records from topics or capture files into a topic, faithfully (key,
+//! value, headers and timestamp as they are), safely (dry run, a question before big writes, no
+//! replay into its own source, a loop guard) and resumably: with `--checkpoint`, a replay killed
+//! at any moment and started again with the same command ends with every source record in the
+//! target exactly once, in source order per partition. The summary adds up: read = filtered
+//! out + skipped + written + failed. `rekey` is this job with a key stage in front.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::endpoint::kafka::sink::{Placement, ProducerSink, Target};
+use crate::endpoint::kafka::source::Overrides;
+use crate::endpoint::kafka::Connection;
+use crate::endpoint::{Sink, Source};
+use crate::error::Error;
+use crate::exit::Exit;
+use crate::filter::{Filter, Spec};
+use crate::pipeline::{Ended, Stage};
+use crate::position::{Start, Stop};
+use crate::print::report::Report;
+use crate::print::{self, table, Printer};
+use crate::record::Record;
+use crate::replay::checkpoint::{self, Checkpoint};
+use crate::replay::{Done, Guard, Rate, Stamp, Throttle};
+
+use super::{Read, Terminal};
+
+/// Above this many records, a replay from a terminal asks first (unless `--yes`).
+pub const ASK_ABOVE: u64 = 10_000;
+
+/// Everything a replay needs, as plain values.
+pub struct Config {
+    pub name: &'static str,
+    pub read: Read,
+    pub filter: Spec,
+    pub target: String,
+    pub placement: Placement,
+    pub timestamp_now: bool,
+    pub dry_run: bool,
+    pub yes: bool,
+    pub allow_loop: bool,
+    pub provenance: bool,
+    pub rate: Option<Rate>,
+    pub checkpoint: Option<PathBuf>,
+    pub dead_letter: Option<PathBuf>,
+    /// `--replay-id`, or `None` to derive it from `identity`.
+    pub replay_id: Option<String>,
+    /// What makes two runs the same replay (sources, range, filter, target, placement).
+    pub identity: Vec<String>,
+    /// A stage that runs before provenance is added (rekey's key stage).
+    pub before: Option<Box<dyn ReplayStage>>,
+    /// Create the target with this many partitions when it does not exist (`--create-topic`).
+    pub create_partitions: Option<i32>,
+    /// Stop after writing this many records (the replay is then not complete).
+    pub max: Option<u64>,
+    pub output: print::Options,
+    pub quiet: bool,
+    pub terminal: Terminal,
+}
+
+/// A stage of a replay that may send records to the dead-letter file and has a summary.
+pub trait ReplayStage: Stage {
+    /// Records it could not handle, for the dead-letter file.
+    fn dead(&mut self) -> Vec<Record>;
+    /// A line for the summary.
+    fn summary(&self) -> Option<String>;
+    /// Exit 1 even when nothing else went wrong (a check failed).
+    fn finding(&self) -> bool {
+        false
+    }
+    /// The target's partition count, once it is known.
+    fn target_partitions(&mut self, _n: i32) {}
+    /// Where delivered records landed, by key, for checks.
+    fn landed(&mut self, _by_key: &HashMap<Option<Vec<u8>>, BTreeSet<i32>>) {}
+}
+
+pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
+    let name = cfg.name;
+    let topics = super::topic_specs(&cfg.read.sources);
+    let settings = cfg.read.kafka.clone().ok_or_else(|| {
+        Error::Usage(format!(
+            "{name} writes to a topic and needs brokers: -b/--brokers, EVOPS_BROKERS or a --profile"
+        ))
+    })?;
+    let conn = Connection::open(settings)?;
+    // The source and the target share this connection (an embedded cluster lives in it).
+    if topics.is_empty() {
+        cfg.read.kafka = None;
+    } else {
+        cfg.read.kafka = Some(conn.settings.clone());
+    }
+
+    if let Some(n) = cfg.create_partitions {
+        if !conn.topics()?.iter().any(|t| t.name == cfg.target) {
+            conn.create_topic(&cfg.target, n)?;
+            if !cfg.quiet {
+                eprintln!("evops {name}: created {} with {n} partitions", cfg.target);
+            }
+        }
+    }
+    let all = conn.topics()?;
+    let resolved = crate::endpoint::kafka::resolve_topics(&topics, &all)?;
+    if !all.iter().any(|t| t.name == cfg.target) {
+        return Err(Error::UnknownTopic {
+            topic: cfg.target.clone(),
+            suggestions: crate::error::close_names(
+                &cfg.target,
+                all.iter().map(|t| t.name.as_str()),
+            ),
+        }
+        .into());
+    }
+    if resolved.iter().any(|t| t.name == cfg.target) && !cfg.allow_loop {
+        return Err(Error::Usage(format!(
+            "{} is both a source and the target: that replays records into the topic they come from; --allow-loop does it anyway (the loop guard still skips this replay's own copies)",
+            cfg.target
+        ))
+        .into());
+    }
+
+    let id = cfg
+        .replay_id
+        .clone()
+        .unwrap_or_else(|| crate::replay::replay_id(&cfg.identity));
+
+    // A checkpoint says where a previous run of this replay got to.
+    let previous = match &cfg.checkpoint {
+        Some(path) => Checkpoint::load(path)?,
+        None => None,
+    };
+    let previous_loaded = previous.is_some();
+    if let Some(c) = &previous {
+        if c.replay_id != id || c.target != cfg.target {
+            return Err(Error::Usage(format!(
+                "--checkpoint {}: it belongs to replay {} into {}, not to this one ({id} into {}); use another file, or --replay-id {} to resume it",
+                cfg.checkpoint.as_ref().expect("loaded").display(),
+                c.replay_id,
+                c.target,
+                cfg.target,
+                c.replay_id
+            ))
+            .into());
+        }
+        if c.complete {
+            if !cfg.quiet {
+                eprintln!(
+                    "evops {name}: replay {id} is already complete ({} written); nothing to do",
+                    c.written
+                );
+            }
+            return Ok(Exit::Ok);
+        }
+        cfg.read.from = c.from_ms.map(Start::Time).or(Some(Start::Beginning));
+        cfg.read.until = c.until_ms.map(Stop::Time);
+        cfg.read.overrides = Some(Overrides {
+            starts: c
+                .parts
+                .iter()
+                .map(|p| ((p.topic.clone(), p.partition), p.done_below.max(p.start)))
+                .collect(),
+            ends: c
+                .parts
+                .iter()
+                .map(|p| ((p.topic.clone(), p.partition), p.end))
+                .collect(),
+        });
+    }
+    let from_ms = match cfg.read.from {
+        Some(Start::Time(t)) => Some(t),
+        _ => None,
+    };
+    let until_ms = match cfg.read.until {
+        Some(Stop::Time(t)) => Some(t),
+        _ => None,
+    };
+    cfg.read.exit_at_end = true;
+
+    let target_ends = conn.high_watermarks(&cfg.target)?;
+    let opened = super::open_source(&cfg.read, Start::Beginning, cfg.quiet)?;
+    let mut source = opened.source;
+    let _source_conn = opened.conn;
+
+    let mut checkpoint = match (&cfg.checkpoint, previous) {
+        (Some(_), Some(c)) => Some(c),
+        (Some(_), None) => Some(Checkpoint {
+            version: 1,
+            replay_id: id.clone(),
+            target: cfg.target.clone(),
+            scan_from: target_ends.clone(),
+            from_ms,
+            until_ms,
+            parts: opened
+                .bounds
+                .iter()
+                .map(|b| checkpoint::Part {
+                    topic: b.topic.clone(),
+                    partition: b.partition,
+                    start: b.start,
+                    end: b.end.unwrap_or(b.start),
+                    done_below: b.start,
+                })
+                .collect(),
+            complete: false,
+            written: 0,
+        }),
+        (None, _) => None,
+    };
+    let resuming = previous_loaded;
+
+    // Copies already in the target, from an earlier run of this replay.
+    let mut done = Done::default();
+    if let Some(c) = &checkpoint {
+        if !cfg.dry_run {
+            let scanned =
+                conn.scan_headers(&cfg.target, &c.scan_from, &mut |_, _, h| done.note(h, &id))?;
+            if !cfg.quiet && resuming {
+                eprintln!(
+                    "evops {name}: resuming replay {id}: {} copies already in {} (searched {scanned} records)",
+                    done.len(),
+                    cfg.target
+                );
+            }
+        }
+    }
+
+    let estimate = source.progress().map(|p| p.total);
+    if !cfg.dry_run && !cfg.yes && std::io::stdin().is_terminal() {
+        if let Some(n) = estimate.filter(|n| *n > ASK_ABOVE) {
+            eprint!(
+                "evops {name}: write about {n} records to {}? [y/N] ",
+                cfg.target
+            );
+            let _ = std::io::stderr().flush();
+            let mut answer = String::new();
+            std::io::stdin().lock().read_line(&mut answer)?;
+            if !matches!(answer.trim(), "y" | "Y" | "yes") {
+                eprintln!("evops {name}: nothing written");
+                return Ok(Exit::Findings);
+            }
+        }
+    }
+    if let (Some(path), Some(c)) = (&cfg.checkpoint, &checkpoint) {
+        if !cfg.dry_run {
+            c.save(path)?;
+        }
+    }
+
+    let mut report = Report::new(cfg.quiet);
+    let bar = (estimate.is_some()
+        && print::progress::wanted(cfg.terminal.stdout, cfg.terminal.stderr, cfg.quiet))
+    .then(|| print::progress::bar(0, true));
+    if let Some(b) = &bar {
+        report.attach(b.clone());
+    }
+
+    let partitions = target_ends.len() as i32;
+    if let Some(b) = cfg.before.as_mut() {
+        b.target_partitions(partitions);
+    }
+    let mut sink: Box<dyn ReplaySink> = if cfg.dry_run {
+        Box::new(DryRun {
+            placement: cfg.placement,
+            partitions,
+            per_partition: BTreeMap::new(),
+            examples: Printer::new(
+                Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+                cfg.output.clone(),
+            ),
+            shown: 0,
+        })
+    } else {
+        Box::new(Checkpointed {
+            inner: {
+                let mut p = ProducerSink::open(
+                    &conn,
+                    Target {
+                        topic: Some(cfg.target.clone()),
+                        placement: cfg.placement,
+                    },
+                )?;
+                if cfg.before.is_some() {
+                    p.track_keys();
+                }
+                p
+            },
+            checkpoint: checkpoint.take(),
+            path: cfg.checkpoint.clone(),
+            last: BTreeMap::new(),
+            since: Instant::now(),
+            unsaved: 0,
+        })
+    };
+
+    let filtering = !cfg.filter.is_empty();
+    let mut filter = Filter::new(
+        std::mem::take(&mut cfg.filter),
+        cfg.output.key_format,
+        cfg.output.value_format,
+        false,
+    );
+    let mut guard = Guard {
+        id: id.clone(),
+        done,
+        already: 0,
+        looped: 0,
+    };
+    let mut stamp = Stamp {
+        id: id.clone(),
+        provenance: cfg.provenance,
+        timestamp_now: cfg.timestamp_now,
+    };
+    let mut throttle = cfg.rate.map(Throttle::new);
+    let mut before = cfg.before.take();
+    let ended = {
+        let mut stages: Vec<&mut dyn Stage> = Vec::new();
+        if filtering {
+            stages.push(&mut filter);
+        }
+        stages.push(&mut guard);
+        if let Some(b) = before.as_mut() {
+            stages.push(b.as_mut());
+        }
+        stages.push(&mut stamp);
+        if let Some(t) = throttle.as_mut() {
+            stages.push(t);
+        }
+        crate::pipeline::run(
+            &mut source,
+            &mut stages,
+            sink.as_mut(),
+            &mut report,
+            cfg.max,
+            bar.as_ref(),
+        )?
+    };
+
+    // Dead letters: undeliverable records and records a stage could not handle.
+    let mut dead = sink.failed();
+    if let Some(b) = before.as_mut() {
+        dead.extend(b.dead());
+    }
+    if let (Some(b), Some(by_key)) = (before.as_mut(), sink.landed()) {
+        b.landed(&by_key);
+    }
+    let dead_file = if dead.is_empty() {
+        None
+    } else {
+        let path = cfg
+            .dead_letter
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(format!("evops-{name}-{id}.dead.ndjson")));
+        let mut out = std::io::BufWriter::new(
+            std::fs::File::create(&path)
+                .map_err(|e| anyhow::anyhow!("dead-letter file {}: {e}", path.display()))?,
+        );
+        let mut line = Vec::new();
+        for r in &dead {
+            line.clear();
+            crate::codec::capture::encode(r, &mut line);
+            out.write_all(&line)?;
+        }
+        out.flush()?;
+        Some(path)
+    };
+    let complete = ended == Ended::Exhausted && cfg.max.is_none();
+    sink.conclude(complete, &report)?;
+
+    if ended == Ended::BrokenPipe {
+        return Ok(Exit::Ok);
+    }
+    let interrupted = ended == Ended::Interrupted;
+    if !cfg.quiet {
+        // read = filtered out + skipped + written + failed (records outside a time range are
+        // dropped by the source before they count as read).
+        let (filtered_out, unjudged) = if filtering {
+            (
+                filter.counts.seen - filter.counts.matched,
+                filter.counts.unjudged,
+            )
+        } else {
+            (0, 0)
+        };
+        let mut line = format!(
+            "evops {name}: {} read, {filtered_out} filtered out",
+            report.read
+        );
+        if unjudged > 0 {
+            line.push_str(&format!(" ({unjudged} not judged)"));
+        }
+        line.push_str(&format!(
+            ", {} skipped ({} already in the target, {} written by this replay itself), {} {}, {} failed",
+            guard.already + guard.looped,
+            guard.already,
+            guard.looped,
+            report.written,
+            if cfg.dry_run { "would be written" } else { "written" },
+            dead.len()
+        ));
+        if let Some(s) = before.as_ref().and_then(|b| b.summary()) {
+            line.push_str(&format!("; {s}"));
+        }
+        line.push_str(&format!(" in {}", report.elapsed()));
+        report.say(&line);
+        let mode = if cfg.dry_run {
+            "dry run: nothing was written".to_string()
+        } else if cfg.checkpoint.is_some() {
+            format!(
+                "mode: idempotent producer with checkpoint {} (resumable exactly once: a rerun skips the copies already in {}); replay id {id}",
+                cfg.checkpoint.as_ref().expect("set").display(),
+                cfg.target
+            )
+        } else {
+            format!("mode: idempotent producer, no checkpoint (a rerun would copy again; give --checkpoint FILE to make it resumable); replay id {id}")
+        };
+        report.say(&format!("evops {name}: {mode}"));
+        if let Some(p) = &dead_file {
+            report.say(&format!(
+                "evops {name}: {} records could not be written; they are in {} (capture format: `evops replay {} --to {}` retries them)",
+                dead.len(),
+                p.display(),
+                p.display(),
+                cfg.target
+            ));
+        }
+        if interrupted {
+            report.say(&format!(
+                "evops {name}: interrupted; run the same command again to resume"
+            ));
+        }
+    }
+    Ok(if interrupted {
+        Exit::Interrupted
+    } else if !dead.is_empty() || report.bad > 0 || before.as_ref().is_some_and(|b| b.finding()) {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    })
+}
+
+/// A replay's sink: the producer (with its checkpoint) or the dry run.
+trait ReplaySink: Sink {
+    /// Records that could not be delivered.
+    fn failed(&mut self) -> Vec<Record>;
+    /// Where delivered records landed, by key (when the sink keeps track).
+    fn landed(&mut self) -> Option<HashMap<Option<Vec<u8>>, BTreeSet<i32>>> {
+        None
+    }
+    /// The run is over: save the checkpoint (complete or not), or print the dry run's counts.
+    fn conclude(&mut self, complete: bool, report: &Report) -> anyhow::Result<()>;
+}
+
+/// The producer, saving the checkpoint every few seconds after a flush.
+struct Checkpointed {
+    inner: ProducerSink,
+    checkpoint: Option<Checkpoint>,
+    path: Option<PathBuf>,
+    /// The last offset handed to the producer, per source partition.
+    last: BTreeMap<(String, i32), i64>,
+    since: Instant,
+    unsaved: u64,
+}
+
+/// How often the checkpoint is brought up to date.
+const SAVE_EVERY: Duration = Duration::from_secs(2);
+
+impl Checkpointed {
+    fn save(&mut self, written: u64, complete: bool) -> anyhow::Result<()> {
+        let (Some(c), Some(path)) = (self.checkpoint.as_mut(), &self.path) else {
+            return Ok(());
+        };
+        // Everything handed over is delivered (or failed, and will be dead-lettered) once the
+        // producer is flushed: only then may the checkpoint claim it.
+        self.inner.flush()?;
+        for p in &mut c.parts {
+            if let Some(o) = self.last.get(&(p.topic.clone(), p.partition)) {
+                p.done_below = p.done_below.max(o + 1);
+            }
+        }
+        c.written += written;
+        c.complete = complete;
+        c.save(path)?;
+        self.since = Instant::now();
+        self.unsaved = 0;
+        Ok(())
+    }
+}
+
+impl Sink for Checkpointed {
+    fn write(&mut self, r: &Record, report: &mut Report) -> anyhow::Result<()> {
+        self.inner.write(r, report)?;
+        if self.checkpoint.is_some() {
+            self.last
+                .insert((r.topic.to_string(), r.partition), r.offset);
+            self.unsaved += 1;
+            if self.since.elapsed() >= SAVE_EVERY {
+                let n = self.unsaved;
+                self.save(n, false)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn idle(&mut self) -> anyhow::Result<()> {
+        self.inner.poll();
+        Ok(())
+    }
+
+    fn finish(&mut self, report: &mut Report) -> anyhow::Result<()> {
+        self.inner.finish(report)
+    }
+}
+
+impl ReplaySink for Checkpointed {
+    fn failed(&mut self) -> Vec<Record> {
+        self.inner
+            .failures()
+            .into_iter()
+            .map(|f| f.record)
+            .collect()
+    }
+
+    fn landed(&mut self) -> Option<HashMap<Option<Vec<u8>>, BTreeSet<i32>>> {
+        self.inner.landed()
+    }
+
+    fn conclude(&mut self, complete: bool, _report: &Report) -> anyhow::Result<()> {
+        let n = self.unsaved;
+        self.save(n, complete)
+    }
+}
+
+/// Writes nothing: counts per target partition and shows the first records.
+struct DryRun {
+    placement: Placement,
+    partitions: i32,
+    per_partition: BTreeMap<Option<i32>, u64>,
+    examples: Printer<Box<dyn Write>>,
+    shown: u64,
+}
+
+/// How many records a dry run shows.
+const EXAMPLES: u64 = 5;
+
+impl Sink for DryRun {
+    fn write(&mut self, r: &Record, report: &mut Report) -> anyhow::Result<()> {
+        let p = match self.placement {
+            Placement::Keep => Some(r.partition),
+            Placement::Key(p) => p.partition(r.key.as_deref(), self.partitions),
+        };
+        *self.per_partition.entry(p).or_default() += 1;
+        if self.shown < EXAMPLES {
+            self.shown += 1;
+            self.examples.write(r, report)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, report: &mut Report) -> anyhow::Result<()> {
+        self.examples.finish(report)
+    }
+}
+
+impl ReplaySink for DryRun {
+    fn failed(&mut self) -> Vec<Record> {
+        Vec::new()
+    }
+
+    fn conclude(&mut self, _complete: bool, _report: &Report) -> anyhow::Result<()> {
+        let rows: Vec<Vec<String>> = self
+            .per_partition
+            .iter()
+            .map(|(p, n)| {
+                vec![
+                    p.map_or("(chosen by the producer)".into(), |p| p.to_string()),
+                    n.to_string(),
+                ]
+            })
+            .collect();
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "{}",
+            table::render(&["target partition", "records"], &rows, None)
+        )?;
+        Ok(())
+    }
+}

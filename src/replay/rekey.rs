@@ -1,0 +1,217 @@
+//! The re-keying stage of `evops rekey`: a new key for every record from a jq expression over
+//! its view (or a template), written as a string, JSON, or a big-endian int32/int64 as Java's
+//! serializers do. A record whose key expression fails keeps nothing of a guess: it goes to the
+//! dead-letter file, reported and counted. The stage also counts the keys whose partition
+//! changes, and checks from the delivery reports that every key landed on one partition only.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use jaq_json::Val;
+
+use crate::codec::Format;
+use crate::expr::{Expr, Viewer};
+use crate::partition::Partitioner;
+use crate::pipeline::{Cx, Stage};
+use crate::record::Record;
+
+/// How the new key is made.
+pub enum KeySource {
+    Expr(Expr),
+    Template(crate::print::template::Template),
+}
+
+/// The re-keying stage.
+pub struct Rekey {
+    source: KeySource,
+    viewer: Viewer,
+    key_format: Format,
+    partitioner: &'static Partitioner,
+    target_partitions: i32,
+    dead: Vec<Record>,
+    keys: HashSet<Vec<u8>>,
+    moved: HashSet<Vec<u8>>,
+    /// Keys the delivery reports saw on more than one partition.
+    split: Vec<(Option<Vec<u8>>, BTreeSet<i32>)>,
+    checked: bool,
+}
+
+impl Rekey {
+    /// `key_format` is the format the new key is written in: string, json, int32 or int64.
+    pub fn new(
+        source: KeySource,
+        view_key_format: Format,
+        view_value_format: Format,
+        key_format: Format,
+        partitioner: &'static Partitioner,
+        target_partitions: i32,
+    ) -> Rekey {
+        Rekey {
+            source,
+            viewer: Viewer::new(view_key_format, view_value_format),
+            key_format,
+            partitioner,
+            target_partitions,
+            dead: Vec::new(),
+            keys: HashSet::new(),
+            moved: HashSet::new(),
+            split: Vec::new(),
+            checked: false,
+        }
+    }
+
+    fn new_key(&mut self, r: &Record) -> Result<Vec<u8>, String> {
+        let (view, problem) = self.viewer.view(r);
+        if let Some(p) = problem {
+            return Err(p);
+        }
+        let v = match &self.source {
+            KeySource::Expr(e) => {
+                let outs = e.outputs(view);
+                match outs.into_iter().next() {
+                    Some(Ok(v)) => v,
+                    Some(Err(e)) => return Err(e),
+                    None => return Err(format!("'{}' gave no key", e.text())),
+                }
+            }
+            KeySource::Template(t) => {
+                let line = crate::print::render_template(
+                    t,
+                    r,
+                    self.viewer.key_format,
+                    self.viewer.value_format,
+                );
+                Val::from(line)
+            }
+        };
+        encode_key(&v, self.key_format)
+    }
+}
+
+/// A jq value as key bytes in a format.
+pub fn encode_key(v: &Val, format: Format) -> Result<Vec<u8>, String> {
+    if matches!(v, Val::Null) {
+        return Err("the key expression gave null (a record needs a key to be re-keyed)".into());
+    }
+    match format {
+        Format::Json => Ok(v.to_string().into_bytes()),
+        Format::Int32 | Format::Int64 => {
+            let n: i64 = crate::expr::text_of(v).parse().map_err(|_| {
+                format!(
+                    "{v} is not an integer for an {} key",
+                    if format == Format::Int32 {
+                        "int32"
+                    } else {
+                        "int64"
+                    }
+                )
+            })?;
+            if format == Format::Int32 {
+                i32::try_from(n)
+                    .map(|n| n.to_be_bytes().to_vec())
+                    .map_err(|_| format!("{n} does not fit an int32 key"))
+            } else {
+                Ok(n.to_be_bytes().to_vec())
+            }
+        }
+        _ => Ok(crate::expr::text_of(v).into_bytes()),
+    }
+}
+
+impl Stage for Rekey {
+    fn push(&mut self, mut record: Record, cx: &mut Cx, out: &mut Vec<Record>) -> Option<Record> {
+        match self.new_key(&record) {
+            Ok(key) => {
+                let p = self
+                    .partitioner
+                    .partition(Some(&key), self.target_partitions);
+                if p != Some(record.partition) {
+                    self.moved.insert(key.clone());
+                }
+                self.keys.insert(key.clone());
+                record.key = Some(key);
+                out.push(record);
+                None
+            }
+            Err(why) => {
+                cx.report.bad(
+                    &record.location(),
+                    &format!("new key: {why}; sent to the dead-letter file"),
+                );
+                self.dead.push(record);
+                None
+            }
+        }
+    }
+}
+
+impl crate::cmd::replay::ReplayStage for Rekey {
+    fn dead(&mut self) -> Vec<Record> {
+        std::mem::take(&mut self.dead)
+    }
+
+    fn summary(&self) -> Option<String> {
+        let mut s = format!(
+            "{} keys, {} of them on another partition than their records had",
+            self.keys.len(),
+            self.moved.len()
+        );
+        if self.checked {
+            if self.split.is_empty() {
+                s.push_str("; checked: every key landed on exactly one partition");
+            } else {
+                s.push_str(&format!(
+                    "; {} keys landed on more than one partition (e.g. {:?} on {:?})",
+                    self.split.len(),
+                    self.split[0].0.as_deref().map(String::from_utf8_lossy),
+                    self.split[0].1
+                ));
+            }
+        }
+        Some(s)
+    }
+
+    fn finding(&self) -> bool {
+        !self.split.is_empty()
+    }
+
+    fn target_partitions(&mut self, n: i32) {
+        self.target_partitions = n;
+    }
+
+    fn landed(&mut self, by_key: &HashMap<Option<Vec<u8>>, BTreeSet<i32>>) {
+        self.checked = true;
+        self.split = by_key
+            .iter()
+            .filter(|(_, ps)| ps.len() > 1)
+            .map(|(k, ps)| (k.clone(), ps.clone()))
+            .collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_in_every_format() {
+        let s = Val::from("u-1".to_string());
+        let n = Val::from(1234isize);
+        assert_eq!(encode_key(&s, Format::String).unwrap(), b"u-1");
+        assert_eq!(encode_key(&s, Format::Json).unwrap(), b"\"u-1\"");
+        assert_eq!(
+            encode_key(&n, Format::Int32).unwrap(),
+            1234i32.to_be_bytes()
+        );
+        assert_eq!(
+            encode_key(&n, Format::Int64).unwrap(),
+            1234i64.to_be_bytes()
+        );
+        assert_eq!(
+            encode_key(&Val::from("77".to_string()), Format::Int32).unwrap(),
+            77i32.to_be_bytes()
+        );
+        assert!(encode_key(&s, Format::Int32).is_err());
+        assert!(encode_key(&Val::from(1i64 as isize + i32::MAX as isize), Format::Int32).is_err());
+        assert!(encode_key(&Val::Null, Format::String).is_err());
+    }
+}

@@ -1,0 +1,396 @@
+//! `evops replay` and `evops rekey` on the real broker: faithful copies, exactly once across
+//! SIGKILLs with a checkpoint, the loop guard, dry runs, the rate limit, capture-file sources,
+//! and re-keyed placement checked by `evops partition audit`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::harness::{broker, evops, now_ms, produce, topic, Output, Rec};
+use crate::tail::{parse_capture, tricky_records};
+
+fn run(args: &[&str]) -> Output {
+    evops(args).timeout(Duration::from_secs(120)).run()
+}
+
+/// A topic's records as capture lines, parsed: (partition, offset) → record.
+fn capture(b: &str, t: &str) -> BTreeMap<(i32, i64), Rec> {
+    let out = run(&["-b", b, "tail", t, "-o", "beginning", "-e", "-f", "capture"]);
+    out.code(0);
+    parse_capture(&out.stdout)
+        .into_iter()
+        .map(|(_, offset, r)| ((r.partition, offset), r))
+        .collect()
+}
+
+/// Per partition, in offset order.
+fn per_partition(recs: &BTreeMap<(i32, i64), Rec>) -> BTreeMap<i32, Vec<Rec>> {
+    let mut m: BTreeMap<i32, Vec<Rec>> = BTreeMap::new();
+    for ((p, _), r) in recs {
+        m.entry(*p).or_default().push(r.clone());
+    }
+    m
+}
+
+/// Without provenance the target equals the source byte for byte, partition by partition
+/// (keys, values, headers, timestamps, null versus empty); with it, the only difference is the
+/// two provenance headers, which name the source record.
+#[test]
+fn copies_are_faithful() {
+    let b = broker();
+    let src = topic("replay-src", 3);
+    let plain = topic("replay-plain", 3);
+    let marked = topic("replay-marked", 3);
+    produce(&b, &src, &tricky_records(now_ms() - 60_000));
+    run(&["-b", &b, "replay", &src, "--to", &plain, "--no-provenance"]).code(0);
+    let want = capture(&b, &src);
+    assert_eq!(per_partition(&capture(&b, &plain)), per_partition(&want));
+
+    let out = run(&["-b", &b, "replay", &src, "--to", &marked]);
+    out.code(0);
+    assert!(
+        out.stderr
+            .contains(&format!("{} read, 0 filtered out, 0 skipped", want.len())),
+        "{}",
+        out.stderr
+    );
+    for ((p, o), r) in capture(&b, &marked) {
+        let (tail, rest): (Vec<_>, Vec<_>) = r
+            .headers
+            .iter()
+            .cloned()
+            .partition(|(k, _)| k.starts_with("evops-"));
+        let source = tail.iter().find(|(k, _)| k == "evops-source").unwrap();
+        let at: Vec<String> = String::from_utf8(source.1.clone().unwrap())
+            .unwrap()
+            .split('/')
+            .map(str::to_string)
+            .collect();
+        assert_eq!(at[0], src);
+        let original = &want[&(at[1].parse().unwrap(), at[2].parse().unwrap())];
+        assert_eq!(p, original.partition);
+        assert_eq!(
+            Rec {
+                headers: rest,
+                ..r.clone()
+            },
+            *original,
+            "copy at {p}/{o}"
+        );
+    }
+}
+
+/// A 100k-record replay killed with SIGKILL at five random moments and started again each
+/// time with the same command ends with every source record in the target exactly once, in
+/// source order per partition.
+#[test]
+fn killed_five_times_then_resumed_exactly_once() {
+    let b = broker();
+    let src = topic("replay-kill-src", 4);
+    let dst = topic("replay-kill-dst", 4);
+    let n = 100_000;
+    let base = now_ms() - 3_600_000;
+    let recs: Vec<Rec> = (0..n)
+        .map(|i| Rec {
+            partition: (i % 4) as i32,
+            key: Some(format!("k{}", i % 997).into_bytes()),
+            value: Some(format!("{{\"n\":{i}}}").into_bytes()),
+            headers: vec![],
+            timestamp: base + i,
+        })
+        .collect();
+    produce(&b, &src, &recs);
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("r.ckpt");
+    let ckpt = ckpt.to_str().unwrap();
+    let args = [
+        "-b",
+        &b,
+        "replay",
+        &src,
+        "--to",
+        &dst,
+        "--checkpoint",
+        ckpt,
+        "--rate",
+        "25000/s",
+        "-q",
+    ];
+    // Deterministic "random" kill points, spread over the replay's four seconds.
+    let mut seed: u64 = 0x5eed;
+    for round in 0..5 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let after = Duration::from_millis(300 + (seed >> 33) % 900);
+        let mut child = evops(&args).spawn();
+        let started = Instant::now();
+        while started.elapsed() < after {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // SIGKILL: no chance to flush or save anything.
+        let _ = child.kill();
+        let _ = child.wait();
+        eprintln!("round {round}: killed after {after:?}");
+    }
+    let out = run(&args[..args.len() - 1]);
+    out.code(0);
+    assert!(out.stderr.contains("resuming replay"), "{}", out.stderr);
+
+    let copies = capture(&b, &dst);
+    let mut seen: BTreeMap<(i32, i64), usize> = BTreeMap::new();
+    let mut last_per_partition: BTreeMap<i32, i64> = BTreeMap::new();
+    for ((p, _), r) in &copies {
+        let source = r.headers.iter().find(|(k, _)| k == "evops-source").unwrap();
+        let s = String::from_utf8(source.1.clone().unwrap()).unwrap();
+        let parts: Vec<&str> = s.rsplitn(3, '/').collect();
+        let (sp, so): (i32, i64) = (parts[1].parse().unwrap(), parts[0].parse().unwrap());
+        assert_eq!(sp, *p, "placement keep");
+        *seen.entry((sp, so)).or_default() += 1;
+        let last = last_per_partition.entry(*p).or_insert(-1);
+        assert!(
+            so > *last,
+            "source order kept in partition {p}: {so} after {last}"
+        );
+        *last = so;
+    }
+    let dup: Vec<_> = seen.iter().filter(|(_, c)| **c > 1).take(5).collect();
+    assert!(dup.is_empty(), "duplicated: {dup:?}");
+    assert_eq!(seen.len(), n as usize, "lost: {}", n as usize - seen.len());
+    // Running it once more does nothing.
+    let again = run(&args[..args.len() - 1]);
+    again.code(0);
+    assert_eq!(capture(&b, &dst).len(), n as usize);
+}
+
+/// A replay reading its own copies skips them (the loop guard); a replay into a topic it reads
+/// is refused without --allow-loop; a dry run writes nothing and shows the counts.
+#[test]
+fn loop_guard_refusal_and_dry_run() {
+    let b = broker();
+    let src = topic("replay-loop-src", 3);
+    let dst = topic("replay-loop-dst", 3);
+    produce(&b, &src, &tricky_records(now_ms() - 60_000));
+    let n = tricky_records(0).len();
+
+    let dry = run(&[
+        "-b",
+        &b,
+        "replay",
+        &src,
+        "--to",
+        &dst,
+        "--dry-run",
+        "-f",
+        "json",
+    ]);
+    dry.code(0);
+    assert!(capture(&b, &dst).is_empty(), "a dry run wrote");
+    assert!(
+        dry.stderr.contains(&format!("{n} would be written")),
+        "{}",
+        dry.stderr
+    );
+    assert!(dry.text().contains("target partition"), "{}", dry.text());
+
+    let refused = run(&["-b", &b, "replay", &src, "--to", &src]);
+    refused.code(2);
+    assert!(
+        refused.stderr.contains("--allow-loop"),
+        "{}",
+        refused.stderr
+    );
+
+    run(&[
+        "-b",
+        &b,
+        "replay",
+        &src,
+        "--to",
+        &dst,
+        "--replay-id",
+        "incident-7",
+    ])
+    .code(0);
+    let own = run(&[
+        "-b",
+        &b,
+        "replay",
+        &dst,
+        "--to",
+        &dst,
+        "--allow-loop",
+        "--replay-id",
+        "incident-7",
+    ]);
+    own.code(0);
+    assert!(
+        own.stderr
+            .contains(&format!("{n} written by this replay itself), 0 written")),
+        "{}",
+        own.stderr
+    );
+    assert_eq!(capture(&b, &dst).len(), n);
+}
+
+/// --rate is a ceiling: 3,000 records at 1,000/s take at least about three seconds.
+#[test]
+fn the_rate_limit_holds() {
+    let b = broker();
+    let src = topic("replay-rate-src", 2);
+    let dst = topic("replay-rate-dst", 2);
+    let recs: Vec<Rec> = (0..3000)
+        .map(|i| Rec {
+            partition: i % 2,
+            key: Some(b"k".to_vec()),
+            value: Some(vec![b'x'; 100]),
+            headers: vec![],
+            timestamp: now_ms(),
+        })
+        .collect();
+    produce(&b, &src, &recs);
+    let started = Instant::now();
+    run(&["-b", &b, "replay", &src, "--to", &dst, "--rate", "1000/s"]).code(0);
+    let secs = started.elapsed().as_secs_f64();
+    // One second of burst is allowed: 3,000 records need at least two seconds; more than 10%
+    // above the rate would be under 1.8 s.
+    assert!(
+        3000.0 / (secs + 1.0) <= 1100.0,
+        "{secs}s for 3000 records at 1000/s"
+    );
+    assert_eq!(capture(&b, &dst).len(), 3000);
+}
+
+/// A capture file replays like a topic, and filters apply.
+#[test]
+fn from_a_capture_file_with_a_filter() {
+    let b = broker();
+    let src = topic("replay-file-src", 3);
+    let dst = topic("replay-file-dst", 3);
+    produce(&b, &src, &tricky_records(now_ms() - 60_000));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.ndjson");
+    let out = run(&[
+        "-b",
+        &b,
+        "tail",
+        &src,
+        "-o",
+        "beginning",
+        "-e",
+        "-f",
+        "capture",
+    ]);
+    std::fs::write(&file, &out.stdout).unwrap();
+    let r = run(&[
+        "-b",
+        &b,
+        "replay",
+        file.to_str().unwrap(),
+        "--to",
+        &dst,
+        "--grep-key",
+        "^key-",
+    ]);
+    r.code(0);
+    assert!(r.stderr.contains("20 written"), "{}", r.stderr);
+    let got = capture(&b, &dst);
+    assert_eq!(got.len(), 20);
+    assert!(got
+        .values()
+        .all(|r| r.key.as_ref().unwrap().starts_with(b"key-")));
+}
+
+/// Re-keying a topic into a new one with more partitions: every record gets its new key, sits
+/// where the Java partitioner puts it (checked by `evops partition audit --expect java`), and
+/// the summary says how many keys moved and that each landed on one partition.
+#[test]
+fn rekey_places_new_keys_with_the_partitioner() {
+    let b = broker();
+    let src = topic("rekey-src", 2);
+    let dst = crate::harness::unique("rekey-dst");
+    let recs: Vec<Rec> = (0..400)
+        .map(|i| Rec {
+            partition: i % 2,
+            key: Some(format!("order-{i}").into_bytes()),
+            value: Some(
+                format!(
+                    r#"{{"data":{{"type":"order_placed","attributes":{{"customer_id":"c-{}"}}}}}}"#,
+                    i % 37
+                )
+                .into_bytes(),
+            ),
+            headers: vec![],
+            timestamp: now_ms(),
+        })
+        .collect();
+    produce(&b, &src, &recs);
+    let out = run(&[
+        "-b",
+        &b,
+        "rekey",
+        &src,
+        "--to",
+        &dst,
+        "--key",
+        ".value.data.attributes.customer_id",
+        "--create-topic",
+        "--partitions",
+        "6",
+    ]);
+    out.code(0);
+    assert!(out.stderr.contains("37 keys"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("every key landed on exactly one partition"),
+        "{}",
+        out.stderr
+    );
+    let copies = capture(&b, &dst);
+    assert_eq!(copies.len(), 400);
+    let keys: BTreeSet<Vec<u8>> = copies.values().map(|r| r.key.clone().unwrap()).collect();
+    assert_eq!(keys.len(), 37);
+    let audit = run(&[
+        "-b",
+        &b,
+        "partition",
+        "audit",
+        &dst,
+        "--expect",
+        "java",
+        "--output",
+        "json",
+    ]);
+    audit.code(0);
+    let report: Value = serde_json::from_str(audit.text().trim()).unwrap();
+    assert_eq!(report["split_keys"], 0, "{report}");
+    assert_eq!(report["expect"]["mismatches"], 0, "{report}");
+    assert_eq!(report["keyed"], 400, "{report}");
+
+    // A key expression that fails sends the record to the dead-letter file and exits 1.
+    let dead = dir_file("dead.ndjson");
+    let bad = run(&[
+        "-b",
+        &b,
+        "rekey",
+        &src,
+        "--to",
+        &dst,
+        "--key",
+        ".value.data.attributes.missing",
+        "--dead-letter",
+        dead.to_str().unwrap(),
+    ]);
+    bad.code(1);
+    assert_eq!(std::fs::read_to_string(&dead).unwrap().lines().count(), 400);
+}
+
+fn dir_file(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(crate::harness::unique("evops-replay"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
