@@ -83,6 +83,20 @@ for _ in $(seq 1 "$runs"); do
   t_jqfull=$(min "$(secs "$evops" -b "$BROKER" filter "$topic" "$jq_full" -f raw)" "$t_jqfull")
   t_type=$(min "$(secs "$evops" -b "$BROKER" filter "$topic" --type comment_posted -f raw)" "$t_type")
 done
+# Replays: evops into a fresh topic (with and without a checkpoint) against kcat piped into
+# kcat (which loses headers and timestamps); three interleaved rounds, fresh targets each time.
+say "timing replays (best of 3 interleaved rounds)"
+t_rkcat=999999 t_replay=999999 t_replay_ck=999999
+for round in 1 2 3; do
+  for what in kcat replay ck; do create_topic "$topic-$what-$round" 6; done
+  t_rkcat=$(min "$(secs bash -c "LD_LIBRARY_PATH='$lib_dir/src' kcat -C -b '$BROKER' -t '$topic' -o beginning -e -q -K '\t' -f '%k\t%s\n' | LD_LIBRARY_PATH='$lib_dir/src' kcat -P -b '$BROKER' -t '$topic-kcat-$round' -K '\t'")" "$t_rkcat")
+  t_replay=$(min "$(secs "$evops" -b "$BROKER" replay "$topic" --to "$topic-replay-$round" -y)" "$t_replay")
+  t_replay_ck=$(min "$(secs "$evops" -b "$BROKER" replay "$topic" --to "$topic-ck-$round" -y --checkpoint "$data.$round.ckpt")" "$t_replay_ck")
+  rm -f "$data.$round.ckpt"
+done
+copied=$("$evops" -b "$BROKER" tail "$topic-replay-1" -o beginning -e -f raw | wc -l)
+[ "$copied" -eq "$records" ] || { echo "replay copied $copied of $records" >&2; exit 2; }
+
 rate() { echo "$records / $1" | bc -l | xargs printf '%.0f'; }
 printf '\n%-40s %10s %12s %8s\n' "command" "seconds" "msgs/s" "vs kcat"
 printf '%-40s %10.2f %12s %8s\n' "kcat -C -e -f '%s\\n'" "$t_kcat" "$(rate "$t_kcat")" "1.00x"
@@ -92,5 +106,8 @@ printf '%-40s %10.2f %12s %8s\n' "evops partition audit" "$t_audit" "$(rate "$t_
 printf '%-40s %10.2f %12s %8s\n' "evops filter '$jq_pred'" "$t_jq" "$(rate "$t_jq")" "$(echo "$t_kcat / $t_jq" | bc -l | xargs printf '%.2fx')"
 printf '%-40s %10.2f %12s %8s\n' "evops filter '.. | test(..)' (jaq)" "$t_jqfull" "$(rate "$t_jqfull")" "$(echo "$t_kcat / $t_jqfull" | bc -l | xargs printf '%.2fx')"
 printf '%-40s %10.2f %12s %8s\n' "evops filter --type comment_posted" "$t_type" "$(rate "$t_type")" "$(echo "$t_kcat / $t_type" | bc -l | xargs printf '%.2fx')"
+printf '%-40s %10.2f %12s %8s\n' "kcat -C ... | kcat -P (loses headers, ts)" "$t_rkcat" "$(rate "$t_rkcat")" "1.00x"
+printf '%-40s %10.2f %12s %8s\n' "evops replay --to T2" "$t_replay" "$(rate "$t_replay")" "$(echo "$t_rkcat / $t_replay" | bc -l | xargs printf '%.2fx')"
+printf '%-40s %10.2f %12s %8s\n' "evops replay --to T2 --checkpoint F" "$t_replay_ck" "$(rate "$t_replay_ck")" "$(echo "$t_rkcat / $t_replay_ck" | bc -l | xargs printf '%.2fx')"
 echo "audit vs raw tail: $(echo "$t_raw / $t_audit" | bc -l | xargs printf '%.2fx'); keys hashed: $(echo "$records * 6 / $t_audit" | bc -l | xargs printf '%.0f')/s (6 hashes per record)"
 echo "($records records of ~300 bytes keyed by 50,000 user ids, 6 partitions, nisshi $nisshi_version on 127.0.0.1, librdkafka $version for both)"

@@ -287,7 +287,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
             },
             checkpoint: checkpoint.take(),
             path: cfg.checkpoint.clone(),
-            last: BTreeMap::new(),
+            last: HashMap::new(),
             since: Instant::now(),
             unsaved: 0,
         })
@@ -457,7 +457,7 @@ struct Checkpointed {
     checkpoint: Option<Checkpoint>,
     path: Option<PathBuf>,
     /// The last offset handed to the producer, per source partition.
-    last: BTreeMap<(String, i32), i64>,
+    last: HashMap<(std::sync::Arc<str>, i32), i64>,
     since: Instant,
     unsaved: u64,
 }
@@ -474,7 +474,10 @@ impl Checkpointed {
         // producer is flushed: only then may the checkpoint claim it.
         self.inner.flush()?;
         for p in &mut c.parts {
-            if let Some(o) = self.last.get(&(p.topic.clone(), p.partition)) {
+            if let Some(o) = self
+                .last
+                .get(&(std::sync::Arc::from(p.topic.as_str()), p.partition))
+            {
                 p.done_below = p.done_below.max(o + 1);
             }
         }
@@ -491,8 +494,7 @@ impl Sink for Checkpointed {
     fn write(&mut self, r: &Record, report: &mut Report) -> anyhow::Result<()> {
         self.inner.write(r, report)?;
         if self.checkpoint.is_some() {
-            self.last
-                .insert((r.topic.to_string(), r.partition), r.offset);
+            self.last.insert((r.topic.clone(), r.partition), r.offset);
             self.unsaved += 1;
             if self.since.elapsed() >= SAVE_EVERY {
                 let n = self.unsaved;

@@ -116,6 +116,8 @@ pub struct ProducerSink {
     sent: u64,
     flush_timeout: Duration,
     failures_reported: usize,
+    /// The target topic and its partition count, when there is one target.
+    fixed: Option<(String, i32)>,
 }
 
 impl ProducerSink {
@@ -140,9 +142,11 @@ impl ProducerSink {
             sent: 0,
             flush_timeout: Duration::from_secs(300),
             failures_reported: 0,
+            fixed: None,
         };
         if let Some(t) = sink.target.topic.clone() {
-            sink.partition_count(&t)?;
+            let n = sink.partition_count(&t)?;
+            sink.fixed = Some((t, n));
         }
         Ok(sink)
     }
@@ -213,11 +217,16 @@ impl ProducerSink {
 
 impl Sink for ProducerSink {
     fn write(&mut self, r: &Record, _report: &mut Report) -> anyhow::Result<()> {
-        let topic = match &self.target.topic {
-            Some(t) => t.clone(),
-            None => r.topic.to_string(),
+        // One target topic (the common case) needs no lookup per record.
+        let (topic, n): (std::borrow::Cow<'_, str>, i32) = match &self.fixed {
+            Some((t, n)) => (std::borrow::Cow::Borrowed(t.as_str()), *n),
+            None => {
+                let t = r.topic.to_string();
+                let n = self.partition_count(&t)?;
+                (std::borrow::Cow::Owned(t), n)
+            }
         };
-        let n = self.partition_count(&topic)?;
+        let topic = &*topic;
         let partition = match self.target.placement {
             Placement::Keep => {
                 if r.partition >= n {
