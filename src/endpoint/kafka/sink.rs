@@ -249,7 +249,7 @@ impl Sink for ProducerSink {
             });
         }
         let mut rec: BaseRecord<'_, [u8], [u8], Box<SourceAt>> =
-            BaseRecord::with_opaque_to(&topic, Box::new((r.topic.clone(), r.partition, r.offset)));
+            BaseRecord::with_opaque_to(topic, Box::new((r.topic.clone(), r.partition, r.offset)));
         if let Some(k) = &r.key {
             rec = rec.key(k.as_slice());
         }
