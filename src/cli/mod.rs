@@ -413,12 +413,6 @@ fn replay_read(
     read: common::ReadArgs,
     key_route: Option<(Vec<u8>, &'static crate::partition::Partitioner)>,
 ) -> anyhow::Result<cmd::Read> {
-    if read.group.is_some() {
-        return Err(Error::Usage(
-            "replay --group is not available yet: give --checkpoint FILE to make the replay resumable exactly once".into(),
-        )
-        .into());
-    }
     if read.max.is_some() {
         return Err(Error::Usage(
             "replay --max is not available: bound a replay with --until or -p".into(),
@@ -440,9 +434,10 @@ fn replay_read(
         from: read.from,
         until: read.until,
         exit_at_end: true,
-        group: None,
+        group: read.group,
         key_route,
         overrides: None,
+        group_hooks: None,
         now_ms: crate::position::now_millis(),
     })
 }
@@ -563,6 +558,7 @@ impl Job {
                 group: read.group,
                 key_route: filter.key_route(output.key_format)?,
                 overrides: None,
+                group_hooks: None,
                 now_ms: crate::position::now_millis(),
             },
             default_from: self.default_from,

@@ -89,7 +89,7 @@ pub fn conclude(name: &str, ended: Ended, report: &Report, term: Terminal) -> Ex
 }
 
 /// What to read: the sources and the range, as every reading subcommand takes them.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Read {
     pub sources: Vec<SourceSpec>,
     /// `None` when no brokers were configured (files and stdin need none).
@@ -105,6 +105,8 @@ pub struct Read {
     pub key_route: Option<(Vec<u8>, &'static crate::partition::Partitioner)>,
     /// Per-partition start and stop offsets that win over the range (a resumed replay).
     pub overrides: Option<crate::endpoint::kafka::source::Overrides>,
+    /// With `group`: a replay's commit hooks.
+    pub group_hooks: Option<std::sync::Arc<dyn crate::endpoint::kafka::group::GroupHooks>>,
     pub now_ms: i64,
 }
 
@@ -149,12 +151,13 @@ pub fn open_source(read: &Read, default_from: Start, quiet: bool) -> anyhow::Res
                     .into());
                 }
                 let conn = conn.as_ref().expect("connection opened for topics");
-                sources.push(Box::new(GroupSource::open(
+                sources.push(Box::new(GroupSource::open_with(
                     conn,
                     group,
                     &topics,
                     from_beginning,
                     read.exit_at_end,
+                    read.group_hooks.clone(),
                 )?));
                 kafka_added = true;
             }

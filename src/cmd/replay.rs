@@ -124,6 +124,25 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         .replay_id
         .clone()
         .unwrap_or_else(|| crate::replay::replay_id(&cfg.identity));
+    let group = cfg.read.group.clone();
+    if group.is_some() && cfg.checkpoint.is_some() {
+        return Err(Error::Usage(
+            "--group keeps the replay's progress in Kafka: it does not combine with --checkpoint"
+                .into(),
+        )
+        .into());
+    }
+    if group.is_some() && cfg.dry_run {
+        return Err(Error::Usage(
+            "--dry-run with --group would move the group's offsets: run the dry run without --group".into(),
+        )
+        .into());
+    }
+    if group.is_some() && topics.is_empty() {
+        return Err(
+            Error::Usage("--group reads topics: capture files have no group".into()).into(),
+        );
+    }
 
     // A checkpoint says where a previous run of this replay got to.
     let previous = match &cfg.checkpoint {
@@ -178,6 +197,33 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     cfg.read.exit_at_end = true;
 
     let target_ends = conn.high_watermarks(&cfg.target)?;
+    let done = std::sync::Arc::new(std::sync::Mutex::new(Done::default()));
+    let producer = if cfg.dry_run {
+        None
+    } else {
+        let mut p = ProducerSink::open(
+            &conn,
+            Target {
+                topic: Some(cfg.target.clone()),
+                placement: cfg.placement,
+            },
+        )?;
+        if cfg.before.is_some() {
+            p.track_keys();
+        }
+        Some(p)
+    };
+    if let (Some(_), Some(p)) = (&group, &producer) {
+        cfg.read.group_hooks = Some(std::sync::Arc::new(GroupResume {
+            flusher: p.flusher(),
+            settings: conn.settings.clone(),
+            target: cfg.target.clone(),
+            id: id.clone(),
+            done: done.clone(),
+            quiet: cfg.quiet,
+            name,
+        }));
+    }
     let opened = super::open_source(&cfg.read, Start::Beginning, cfg.quiet)?;
     let mut source = opened.source;
     let _source_conn = opened.conn;
@@ -210,17 +256,20 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     let resuming = previous_loaded;
 
     // Copies already in the target, from an earlier run of this replay.
-    let mut done = Done::default();
     if let Some(c) = &checkpoint {
         if !cfg.dry_run {
+            let mut found = Done::default();
             let scanned =
-                conn.scan_headers(&cfg.target, &c.scan_from, &mut |_, _, h| done.note(h, &id))?;
+                conn.scan_headers(&cfg.target, &c.scan_from, &mut |_, _, h| found.note(h, &id))?;
             if !cfg.quiet && resuming {
                 eprintln!(
                     "evops {name}: resuming replay {id}: {} copies already in {} (searched {scanned} records)",
-                    done.len(),
+                    found.len(),
                     cfg.target
                 );
+            }
+            if let Ok(mut d) = done.lock() {
+                *d = found;
             }
         }
     }
@@ -259,7 +308,16 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     if let Some(b) = cfg.before.as_mut() {
         b.target_partitions(partitions);
     }
-    let mut sink: Box<dyn ReplaySink> = if cfg.dry_run {
+    let mut sink: Box<dyn ReplaySink> = if let Some(inner) = producer {
+        Box::new(Checkpointed {
+            inner,
+            checkpoint: checkpoint.take(),
+            path: cfg.checkpoint.clone(),
+            last: HashMap::new(),
+            since: Instant::now(),
+            unsaved: 0,
+        })
+    } else {
         Box::new(DryRun {
             placement: cfg.placement,
             partitions,
@@ -269,27 +327,6 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
                 cfg.output.clone(),
             ),
             shown: 0,
-        })
-    } else {
-        Box::new(Checkpointed {
-            inner: {
-                let mut p = ProducerSink::open(
-                    &conn,
-                    Target {
-                        topic: Some(cfg.target.clone()),
-                        placement: cfg.placement,
-                    },
-                )?;
-                if cfg.before.is_some() {
-                    p.track_keys();
-                }
-                p
-            },
-            checkpoint: checkpoint.take(),
-            path: cfg.checkpoint.clone(),
-            last: HashMap::new(),
-            since: Instant::now(),
-            unsaved: 0,
         })
     };
 
@@ -405,6 +442,10 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         report.say(&line);
         let mode = if cfg.dry_run {
             "dry run: nothing was written".to_string()
+        } else if let Some(g) = &group {
+            format!(
+                "mode: idempotent producer with consumer group {g} (progress committed in Kafka after each flush, with the target's end offsets; resumable exactly once, and processes sharing the group split the partitions); replay id {id}"
+            )
         } else if cfg.checkpoint.is_some() {
             format!(
                 "mode: idempotent producer with checkpoint {} (resumable exactly once: a rerun skips the copies already in {}); replay id {id}",
@@ -437,6 +478,57 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     } else {
         Exit::Ok
     })
+}
+
+/// A replay's consumer-group hooks: commits only after the producer has flushed, with the
+/// target's end offsets as metadata; and when a partition arrives, the copies written since the
+/// group's last commit are looked up in the target and skipped.
+struct GroupResume {
+    flusher: crate::endpoint::kafka::sink::Flusher,
+    settings: crate::endpoint::kafka::Settings,
+    target: String,
+    id: String,
+    done: std::sync::Arc<std::sync::Mutex<Done>>,
+    quiet: bool,
+    name: &'static str,
+}
+
+impl crate::endpoint::kafka::group::GroupHooks for GroupResume {
+    fn settle(&self) -> anyhow::Result<String> {
+        self.flusher.flush()?;
+        let ends = Connection::open(self.settings.clone())?.high_watermarks(&self.target)?;
+        Ok(serde_json::to_string(&ends)?)
+    }
+
+    fn resume(
+        &self,
+        topic: &str,
+        partition: i32,
+        offset: Option<i64>,
+        metadata: &str,
+    ) -> anyhow::Result<()> {
+        // Without metadata (a commit made by something else), the whole target is searched.
+        let from: Vec<(i32, i64)> = serde_json::from_str(metadata).unwrap_or_default();
+        let mut found = Done::default();
+        let conn = Connection::open(self.settings.clone())?;
+        let since = offset.unwrap_or(0);
+        conn.scan_headers(&self.target, &from, &mut |_, _, h| {
+            found.note_for(h, &self.id, topic, partition, since)
+        })?;
+        let n = found.len();
+        if let Ok(mut d) = self.done.lock() {
+            d.merge(found);
+        }
+        if !self.quiet && n > 0 {
+            eprintln!(
+                "evops {}: {topic}/{partition}: the group had committed {}; {n} later records are already copied to {} and are skipped",
+                self.name,
+                offset.map_or("the start".into(), |o| o.to_string()),
+                self.target
+            );
+        }
+        Ok(())
+    }
 }
 
 /// A replay's sink: the producer (with its checkpoint) or the dry run.

@@ -85,6 +85,37 @@ impl Done {
         }
     }
 
+    /// [`Done::note`], for copies of one source partition at or after an offset only.
+    pub fn note_for(
+        &mut self,
+        headers: &[Header],
+        id: &str,
+        topic: &str,
+        partition: i32,
+        from: i64,
+    ) {
+        if !written_by(headers, id) {
+            return;
+        }
+        let source = headers
+            .iter()
+            .find(|h| h.key == SOURCE_HEADER)
+            .and_then(|h| h.value.as_deref())
+            .and_then(parse_source);
+        if let Some((t, p, o)) = source {
+            if t == topic && p == partition && o >= from {
+                self.offsets.entry((t, p)).or_default().insert(o);
+            }
+        }
+    }
+
+    /// Add what another search found.
+    pub fn merge(&mut self, other: Done) {
+        for (k, v) in other.offsets {
+            self.offsets.entry(k).or_default().extend(v);
+        }
+    }
+
     pub fn contains(&self, r: &Record) -> bool {
         self.offsets
             .get(&(r.topic.to_string(), r.partition))
@@ -104,7 +135,8 @@ impl Done {
 /// (the loop guard).
 pub struct Guard {
     pub id: String,
-    pub done: Done,
+    /// Shared with a consumer group's hooks, which add to it when partitions arrive.
+    pub done: std::sync::Arc<std::sync::Mutex<Done>>,
     /// Records skipped because their copy was already written.
     pub already: u64,
     /// Records skipped because this replay wrote them (a replay reading its own output).
@@ -117,7 +149,12 @@ impl Stage for Guard {
             self.looped += 1;
             return Some(record);
         }
-        if !self.done.is_empty() && self.done.contains(&record) {
+        let done = self
+            .done
+            .lock()
+            .map(|d| !d.is_empty() && d.contains(&record))
+            .unwrap_or(false);
+        if done {
             self.already += 1;
             return Some(record);
         }

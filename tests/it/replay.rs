@@ -394,3 +394,88 @@ fn dir_file(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }
+
+/// Count every source record's copies in a target (by the evops-source header).
+fn copies_of(b: &str, dst: &str) -> BTreeMap<String, usize> {
+    let mut seen = BTreeMap::new();
+    for r in capture(b, dst).values() {
+        let s = r.headers.iter().find(|(k, _)| k == "evops-source").unwrap();
+        *seen
+            .entry(String::from_utf8(s.1.clone().unwrap()).unwrap())
+            .or_default() += 1;
+    }
+    seen
+}
+
+fn numbered(n: i64, partitions: i32) -> Vec<Rec> {
+    (0..n)
+        .map(|i| Rec {
+            partition: (i % partitions as i64) as i32,
+            key: Some(format!("k{i}").into_bytes()),
+            value: Some(format!("{{\"n\":{i}}}").into_bytes()),
+            headers: vec![],
+            timestamp: now_ms(),
+        })
+        .collect()
+}
+
+/// Two processes started with the same --group split the partitions between them and together
+/// copy every record exactly once; then a group replay killed with SIGKILL and started again
+/// also ends exactly once.
+#[test]
+fn a_group_shares_a_replay_and_resumes_exactly_once() {
+    let b = broker();
+    let src = topic("replay-group-src", 4);
+    let dst = topic("replay-group-dst", 4);
+    let n = 40_000;
+    produce(&b, &src, &numbered(n, 4));
+    let group = crate::harness::unique("replay-group");
+    let args = [
+        "-b", &b, "replay", &src, "--to", &dst, "--group", &group, "--rate", "8000/s", "-y",
+    ];
+    let first = evops(&args).spawn();
+    std::thread::sleep(Duration::from_millis(500));
+    let second = evops(&args).timeout(Duration::from_secs(120)).run();
+    let first = first.wait_with_output().unwrap();
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    second.code(0);
+    let written = |stderr: &str| -> u64 {
+        let at = stderr.find(" written, ").expect(stderr);
+        stderr[..at].rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    let (a, b2) = (
+        written(&String::from_utf8_lossy(&first.stderr)),
+        written(&second.stderr),
+    );
+    assert_eq!(a + b2, n as u64, "{a} + {b2}");
+    assert!(a > 0 && b2 > 0, "both members worked: {a} and {b2}");
+    let seen = copies_of(&b, &dst);
+    assert_eq!(seen.len(), n as usize);
+    assert!(seen.values().all(|c| *c == 1), "duplicates");
+
+    // Killed and resumed, as a group.
+    let dst2 = topic("replay-group-dst2", 4);
+    let group2 = crate::harness::unique("replay-group2");
+    let args2 = [
+        "-b", &b, "replay", &src, "--to", &dst2, "--group", &group2, "--rate", "10000/s", "-y",
+    ];
+    for wait in [700, 1900] {
+        let mut child = evops(&args2).spawn();
+        std::thread::sleep(Duration::from_millis(wait));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    evops(&args2)
+        .timeout(Duration::from_secs(120))
+        .run()
+        .code(0);
+    let seen = copies_of(&b, &dst2);
+    assert_eq!(seen.len(), n as usize, "lost records");
+    let dup: Vec<_> = seen.iter().filter(|(_, c)| **c > 1).take(3).collect();
+    assert!(dup.is_empty(), "duplicated: {dup:?}");
+}

@@ -106,9 +106,23 @@ impl ProducerContext for DeliveryCtx {
     }
 }
 
+/// Flushes a producer sink's producer (see [`ProducerSink::flusher`]).
+#[derive(Clone)]
+pub struct Flusher(Arc<BaseProducer<DeliveryCtx>>, Duration);
+
+impl Flusher {
+    /// Wait until every record handed over so far is delivered or has failed.
+    pub fn flush(&self) -> anyhow::Result<()> {
+        self.0
+            .flush(self.1)
+            .context("not every record was delivered before the flush timeout")
+    }
+}
+
 /// Writes records to Kafka.
 pub struct ProducerSink {
-    producer: BaseProducer<DeliveryCtx>,
+    /// Shared with [`Flusher`]s.
+    producer: Arc<BaseProducer<DeliveryCtx>>,
     target: Target,
     /// Partition counts of the topics written to, looked up once each.
     partitions: HashMap<String, i32>,
@@ -130,8 +144,8 @@ impl ProducerSink {
             failures: Mutex::new(Vec::new()),
             landed: Mutex::new(None),
         };
-        let producer: BaseProducer<DeliveryCtx> =
-            BaseProducer::from_config_and_context(&cfg, ctx).map_err(config_error)?;
+        let producer: Arc<BaseProducer<DeliveryCtx>> =
+            Arc::new(BaseProducer::from_config_and_context(&cfg, ctx).map_err(config_error)?);
         let consumer = conn.consumer()?;
         let known_topics = list_topics(&consumer, conn)?;
         let mut sink = ProducerSink {
@@ -188,6 +202,11 @@ impl ProducerSink {
             .lock()
             .map(|f| f.clone())
             .unwrap_or_default()
+    }
+
+    /// A handle that flushes this sink's producer from elsewhere (a consumer group's commit).
+    pub fn flusher(&self) -> Flusher {
+        Flusher(self.producer.clone(), self.flush_timeout)
     }
 
     /// Keep track of the partition every delivered key landed on (see [`ProducerSink::landed`]).
