@@ -446,10 +446,10 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
             format!(
                 "mode: idempotent producer with consumer group {g} (progress committed in Kafka after each flush, with the target's end offsets; resumable exactly once, and processes sharing the group split the partitions); replay id {id}"
             )
-        } else if cfg.checkpoint.is_some() {
+        } else if let Some(path) = &cfg.checkpoint {
             format!(
                 "mode: idempotent producer with checkpoint {} (resumable exactly once: a rerun skips the copies already in {}); replay id {id}",
-                cfg.checkpoint.as_ref().expect("set").display(),
+                path.display(),
                 cfg.target
             )
         } else {

@@ -359,7 +359,7 @@ mod tests {
         assert_eq!(done.len(), 1);
         let mut guard = Guard {
             id: id.clone(),
-            done,
+            done: std::sync::Arc::new(std::sync::Mutex::new(done)),
             already: 0,
             looped: 0,
         };
