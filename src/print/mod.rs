@@ -150,18 +150,7 @@ impl<W: Write> Printer<W> {
                 };
                 let headers = headers_object(r);
                 self.text.clear();
-                t.render(
-                    &Fields {
-                        topic: &r.topic,
-                        partition: r.partition,
-                        offset: r.offset,
-                        timestamp: r.timestamp.millis(),
-                        key: &key,
-                        value: &value,
-                        headers: &headers,
-                    },
-                    &mut self.text,
-                );
+                t.render(&fields(r, &key, &value, &headers), &mut self.text);
                 if self.opts.terminal {
                     let escaped = escape::for_terminal(&self.text).into_owned();
                     self.line.extend_from_slice(escaped.as_bytes());
@@ -291,29 +280,31 @@ pub fn render_template(
     key_format: Format,
     value_format: Format,
 ) -> String {
-    let key = codec::decode(key_format, r.key.as_deref())
-        .or_else(|_| codec::decode(Format::Auto, r.key.as_deref()))
-        .map(|d| d.value)
-        .unwrap_or(Value::Null);
-    let value = codec::decode(value_format, r.value.as_deref())
-        .or_else(|_| codec::decode(Format::Auto, r.value.as_deref()))
-        .map(|d| d.value)
-        .unwrap_or(Value::Null);
+    let value_of = |format: Format, bytes: Option<&[u8]>| {
+        codec::decode(format, bytes)
+            .or_else(|_| codec::decode(Format::Auto, bytes))
+            .map(|d| d.value)
+            .unwrap_or(Value::Null)
+    };
+    let key = value_of(key_format, r.key.as_deref());
+    let value = value_of(value_format, r.value.as_deref());
     let headers = headers_object(r);
     let mut out = String::new();
-    t.render(
-        &Fields {
-            topic: &r.topic,
-            partition: r.partition,
-            offset: r.offset,
-            timestamp: r.timestamp.millis(),
-            key: &key,
-            value: &value,
-            headers: &headers,
-        },
-        &mut out,
-    );
+    t.render(&fields(r, &key, &value, &headers), &mut out);
     out
+}
+
+/// A template's fields for a record, its key and value decoded.
+fn fields<'a>(r: &'a Record, key: &'a Value, value: &'a Value, headers: &'a Value) -> Fields<'a> {
+    Fields {
+        topic: &r.topic,
+        partition: r.partition,
+        offset: r.offset,
+        timestamp: r.timestamp.millis(),
+        key,
+        value,
+        headers,
+    }
 }
 
 /// The JSON line of a record, without the line break: the `-f json` format, and the view

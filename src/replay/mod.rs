@@ -69,18 +69,23 @@ pub struct Done {
     offsets: HashMap<(String, i32), HashSet<i64>>,
 }
 
+/// The source of a copy this replay wrote: (topic, partition, offset); `None` for any other
+/// record.
+pub fn copy_of(headers: &[Header], id: &str) -> Option<(String, i32, i64)> {
+    if !written_by(headers, id) {
+        return None;
+    }
+    headers
+        .iter()
+        .find(|h| h.key == SOURCE_HEADER)
+        .and_then(|h| h.value.as_deref())
+        .and_then(parse_source)
+}
+
 impl Done {
     /// Note a target record's headers: when this replay wrote it, its source is done.
     pub fn note(&mut self, headers: &[Header], id: &str) {
-        if !written_by(headers, id) {
-            return;
-        }
-        let source = headers
-            .iter()
-            .find(|h| h.key == SOURCE_HEADER)
-            .and_then(|h| h.value.as_deref())
-            .and_then(parse_source);
-        if let Some((t, p, o)) = source {
+        if let Some((t, p, o)) = copy_of(headers, id) {
             self.offsets.entry((t, p)).or_default().insert(o);
         }
     }
@@ -94,15 +99,7 @@ impl Done {
         partition: i32,
         from: i64,
     ) {
-        if !written_by(headers, id) {
-            return;
-        }
-        let source = headers
-            .iter()
-            .find(|h| h.key == SOURCE_HEADER)
-            .and_then(|h| h.value.as_deref())
-            .and_then(parse_source);
-        if let Some((t, p, o)) = source {
+        if let Some((t, p, o)) = copy_of(headers, id) {
             if t == topic && p == partition && o >= from {
                 self.offsets.entry((t, p)).or_default().insert(o);
             }
