@@ -438,6 +438,7 @@ fn replay_read(
         key_route,
         overrides: None,
         group_hooks: None,
+        group_txn: None,
         now_ms: crate::position::now_millis(),
     })
 }
@@ -559,6 +560,7 @@ impl Job {
                 key_route: filter.key_route(output.key_format)?,
                 overrides: None,
                 group_hooks: None,
+                group_txn: None,
                 now_ms: crate::position::now_millis(),
             },
             default_from: self.default_from,

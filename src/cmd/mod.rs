@@ -107,6 +107,8 @@ pub struct Read {
     pub overrides: Option<crate::endpoint::kafka::source::Overrides>,
     /// With `group`: a replay's commit hooks.
     pub group_hooks: Option<std::sync::Arc<dyn crate::endpoint::kafka::group::GroupHooks>>,
+    /// With `group_hooks`: commit offsets in this producer's transactions.
+    pub group_txn: Option<crate::endpoint::kafka::sink::Txn>,
     pub now_ms: i64,
 }
 
@@ -158,6 +160,7 @@ pub fn open_source(read: &Read, default_from: Start, quiet: bool) -> anyhow::Res
                     from_beginning,
                     read.exit_at_end,
                     read.group_hooks.clone(),
+                    read.group_txn.clone(),
                 )?));
                 kafka_added = true;
             }

@@ -198,23 +198,48 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
 
     let target_ends = conn.high_watermarks(&cfg.target)?;
     let done = std::sync::Arc::new(std::sync::Mutex::new(Done::default()));
+    let target = || Target {
+        topic: Some(cfg.target.clone()),
+        placement: cfg.placement,
+    };
+    // With a group, records and offsets commit together in transactions where the broker
+    // supports them; otherwise the idempotent producer and the search for copies.
+    let mut transactions: Result<(), String> = Err(String::new());
     let producer = if cfg.dry_run {
         None
     } else {
-        let mut p = ProducerSink::open(
-            &conn,
-            Target {
-                topic: Some(cfg.target.clone()),
-                placement: cfg.placement,
-            },
-        )?;
+        let mut p = match &group {
+            Some(_) => {
+                let txn_id = format!(
+                    "evops-replay-{id}-{}-{:x}",
+                    std::process::id(),
+                    crate::position::now_millis()
+                );
+                match ProducerSink::open_transactional(&conn, target(), &txn_id) {
+                    Ok(p) => {
+                        transactions = Ok(());
+                        p
+                    }
+                    Err(e) => {
+                        transactions = Err(format!("{e:#}"));
+                        ProducerSink::open(&conn, target())?
+                    }
+                }
+            }
+            None => ProducerSink::open(&conn, target())?,
+        };
         if cfg.before.is_some() {
             p.track_keys();
         }
         Some(p)
     };
+    let transactional = transactions.is_ok();
     if let (Some(_), Some(p)) = (&group, &producer) {
+        if transactional {
+            cfg.read.group_txn = Some(p.transactions());
+        }
         cfg.read.group_hooks = Some(std::sync::Arc::new(GroupResume {
+            transactional,
             flusher: p.flusher(),
             settings: conn.settings.clone(),
             target: cfg.target.clone(),
@@ -442,7 +467,16 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         report.say(&line);
         let mode = if cfg.dry_run {
             "dry run: nothing was written".to_string()
+        } else if let (Some(g), true) = (&group, transactional) {
+            format!(
+                "mode: transactional producer with consumer group {g} (copies and the group's offsets commit together; processes sharing the group split the partitions); replay id {id}"
+            )
         } else if let Some(g) = &group {
+            if let Err(why) = &transactions {
+                report.say(&format!(
+                    "evops {name}: this broker refused a transactional producer ({why}); the replay ran without transactions"
+                ));
+            }
             format!(
                 "mode: idempotent producer with consumer group {g} (progress committed in Kafka after each flush, with the target's end offsets; resumable exactly once, and processes sharing the group split the partitions); replay id {id}"
             )
@@ -484,6 +518,8 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
 /// target's end offsets as metadata; and when a partition arrives, the copies written since the
 /// group's last commit are looked up in the target and skipped.
 struct GroupResume {
+    /// Offsets commit in the producer's transactions: nothing to flush or search.
+    transactional: bool,
     flusher: crate::endpoint::kafka::sink::Flusher,
     settings: crate::endpoint::kafka::Settings,
     target: String,
@@ -495,6 +531,9 @@ struct GroupResume {
 
 impl crate::endpoint::kafka::group::GroupHooks for GroupResume {
     fn settle(&self) -> anyhow::Result<String> {
+        if self.transactional {
+            return Ok("null".into());
+        }
         self.flusher.flush()?;
         let ends = Connection::open(self.settings.clone())?.high_watermarks(&self.target)?;
         Ok(serde_json::to_string(&ends)?)
@@ -507,6 +546,10 @@ impl crate::endpoint::kafka::group::GroupHooks for GroupResume {
         offset: Option<i64>,
         metadata: &str,
     ) -> anyhow::Result<()> {
+        if self.transactional {
+            // Copies and offsets were committed together: nothing after the offset is there.
+            return Ok(());
+        }
         // Without metadata (a commit made by something else), the whole target is searched.
         let from: Vec<(i32, i64)> = serde_json::from_str(metadata).unwrap_or_default();
         let mut found = Done::default();

@@ -51,6 +51,8 @@ pub struct GroupCtx {
     resumed: std::sync::Mutex<std::collections::HashSet<(String, i32)>>,
     /// A failure in a rebalance callback, reported by the next poll.
     failed: std::sync::Mutex<Option<String>>,
+    /// Replay in transactions: offsets are committed in the producer's transaction.
+    txn: Option<super::sink::Txn>,
     /// Replay: each partition's stop offset, fixed by the first member that commits it (it
     /// travels in the commit metadata, so that every member stops at the same place).
     ends: std::sync::Mutex<HashMap<(String, i32), i64>>,
@@ -123,6 +125,8 @@ impl GroupCtx {
         let metadata = hooks.settle()?;
         let next = self.next.lock().map(|n| n.clone()).unwrap_or_default();
         let ends = self.ends.lock().map(|e| e.clone()).unwrap_or_default();
+        // A transaction holds the records of every partition: its offsets must all go with it.
+        let only = if self.txn.is_some() { None } else { only };
         let mut tpl = rdkafka::TopicPartitionList::new();
         for ((t, p), o) in &next {
             if only.is_some_and(|only| !only.iter().any(|(ot, op)| ot == t && op == p)) {
@@ -135,6 +139,12 @@ impl GroupCtx {
                 ends.get(&(t.clone(), *p)).copied(),
                 &metadata,
             ));
+        }
+        if let Some(txn) = &self.txn {
+            let group = consumer
+                .group_metadata()
+                .ok_or_else(|| anyhow::anyhow!("the consumer has no group metadata"))?;
+            return txn.commit_with_offsets(&tpl, &group);
         }
         if tpl.count() == 0 {
             return Ok(());
@@ -175,7 +185,7 @@ impl GroupSource {
         from_beginning: bool,
         exit_at_end: bool,
     ) -> anyhow::Result<GroupSource> {
-        GroupSource::open_with(conn, group, topics, from_beginning, exit_at_end, None)
+        GroupSource::open_with(conn, group, topics, from_beginning, exit_at_end, None, None)
     }
 
     /// A group source for a replay: commits go through `hooks` (see the module).
@@ -186,6 +196,7 @@ impl GroupSource {
         from_beginning: bool,
         exit_at_end: bool,
         hooks: Option<std::sync::Arc<dyn GroupHooks>>,
+        txn: Option<super::sink::Txn>,
     ) -> anyhow::Result<GroupSource> {
         let probe = conn.consumer()?;
         let all = list_topics(&probe, conn)?;
@@ -222,6 +233,7 @@ impl GroupSource {
             resumed: Default::default(),
             failed: Default::default(),
             ends: Default::default(),
+            txn,
         };
         let consumer: BaseConsumer<GroupCtx> =
             BaseConsumer::from_config_and_context(&cfg, ctx).map_err(config_error)?;
@@ -289,7 +301,20 @@ impl GroupSource {
         if let (Some(end), Ok(mut ends)) = (end, ctx.ends.lock()) {
             ends.insert(key.clone(), end);
         }
-        if offset.is_none() || end.is_none() {
+        if (offset.is_none() || end.is_none()) && ctx.txn.is_some() {
+            // In a transaction the first commit goes with the first copies; only the stop
+            // offset is fixed here.
+            let (_, high) = self
+                .consumer
+                .fetch_watermarks(topic, partition, self.timeout)
+                .map_err(|e| {
+                    anyhow::anyhow!("cannot read the end offsets of {topic}/{partition}: {e}")
+                })?;
+            if let Ok(mut ends) = ctx.ends.lock() {
+                ends.entry(key.clone()).or_insert(high);
+            }
+            hooks.resume(topic, partition, offset, &metadata)?;
+        } else if offset.is_none() || end.is_none() {
             // The first member to take this partition fixes where the replay stops in it.
             let (_, high) = self
                 .consumer

@@ -106,6 +106,29 @@ impl ProducerContext for DeliveryCtx {
     }
 }
 
+/// Commits a transactional sink's transaction together with a consumer group's offsets, and
+/// begins the next one.
+#[derive(Clone)]
+pub struct Txn(Arc<BaseProducer<DeliveryCtx>>, Duration);
+
+impl Txn {
+    pub(crate) fn commit_with_offsets(
+        &self,
+        offsets: &rdkafka::TopicPartitionList,
+        group: &rdkafka::consumer::ConsumerGroupMetadata,
+    ) -> anyhow::Result<()> {
+        self.0
+            .send_offsets_to_transaction(offsets, group, self.1)
+            .map_err(|e| anyhow::anyhow!("cannot add the offsets to the transaction: {e}"))?;
+        self.0
+            .commit_transaction(self.1)
+            .map_err(|e| anyhow::anyhow!("cannot commit the transaction: {e}"))?;
+        self.0
+            .begin_transaction()
+            .map_err(|e| anyhow::anyhow!("cannot begin a transaction: {e}"))
+    }
+}
+
 /// Flushes a producer sink's producer (see [`ProducerSink::flusher`]).
 #[derive(Clone)]
 pub struct Flusher(Arc<BaseProducer<DeliveryCtx>>, Duration);
@@ -136,8 +159,44 @@ pub struct ProducerSink {
 
 impl ProducerSink {
     pub fn open(conn: &Connection, target: Target) -> anyhow::Result<ProducerSink> {
+        ProducerSink::open_with(conn, target, None)
+    }
+
+    /// A transactional producer (`transactional.id`): records are written in transactions that
+    /// a consumer group's offsets commit with ([`Txn`]). Fails when the broker does not support
+    /// transactions (the error says why), so that the caller can do without.
+    pub fn open_transactional(
+        conn: &Connection,
+        target: Target,
+        transactional_id: &str,
+    ) -> anyhow::Result<ProducerSink> {
+        let sink = ProducerSink::open_with(conn, target, Some(transactional_id))?;
+        sink.producer
+            .init_transactions(conn.settings.timeout)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        sink.producer
+            .begin_transaction()
+            .map_err(|e| anyhow::anyhow!("cannot begin a transaction: {e}"))?;
+        Ok(sink)
+    }
+
+    /// The transaction handle of a transactional sink.
+    pub fn transactions(&self) -> Txn {
+        Txn(self.producer.clone(), self.flush_timeout)
+    }
+
+    fn open_with(
+        conn: &Connection,
+        target: Target,
+        transactional_id: Option<&str>,
+    ) -> anyhow::Result<ProducerSink> {
         // Idempotence keeps order and drops the producer's own retry duplicates.
-        let cfg = conn.client_config(&[("enable.idempotence", "true"), ("linger.ms", "5")]);
+        let mut cfg = conn.client_config(&[("enable.idempotence", "true"), ("linger.ms", "5")]);
+        if let Some(id) = transactional_id {
+            // A member that dies leaves an open transaction: it is aborted after 10 s.
+            cfg.set("transactional.id", id)
+                .set("transaction.timeout.ms", "10000");
+        }
         let ctx = DeliveryCtx {
             inner: Ctx::new(conn.settings.verbose),
             delivered: Default::default(),
