@@ -59,7 +59,7 @@ pub struct KeyArgs {
     #[arg(long, value_name = "KEY")]
     pub key: Option<String>,
 
-    /// The producers' partitioner (`evops partition --list`): with --key, it says which partition to read ('all' reads every one); replay --partitioning hash places records with it. [default: java]
+    /// The producers' partitioner (`evops partition --list`): with --key, it says which partition to read ('all' reads every one; 'auto' audits the topic's latest records and takes the partitioner they show); replay --partitioning hash places records with it. [default: java]
     #[arg(long, value_name = "NAME", default_value = "java", value_parser = values::partitioner_or_all)]
     pub partitioner: values::Route,
 }

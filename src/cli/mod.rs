@@ -235,6 +235,12 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 a.output.value_format,
             )?;
             let spec = a.filter.spec(output.key_format, expr.as_deref())?;
+            if a.filter.key.partitioner.1 && a.partitioning == replay::Partitioning::Hash {
+                return Err(Error::Usage(
+                    "--partitioning hash needs a named partitioner, not 'auto'".into(),
+                )
+                .into());
+            }
             let placement = match a.partitioning {
                 replay::Partitioning::Keep => crate::endpoint::kafka::sink::Placement::Keep,
                 replay::Partitioning::Hash => crate::endpoint::kafka::sink::Placement::Key(
@@ -436,6 +442,7 @@ fn replay_read(
         exit_at_end: true,
         group: read.group,
         key_route,
+        infer_route: false,
         overrides: None,
         group_hooks: None,
         group_txn: None,
@@ -558,6 +565,7 @@ impl Job {
                 exit_at_end: self.exit_at_end,
                 group: read.group,
                 key_route: filter.key_route(output.key_format)?,
+                infer_route: filter.key.partitioner.1,
                 overrides: None,
                 group_hooks: None,
                 group_txn: None,

@@ -55,14 +55,18 @@ pub fn partitioner(s: &str) -> Result<&'static crate::partition::Partitioner, St
     crate::partition::by_name(s)
 }
 
-/// A partitioner, or `all` partitions.
+/// A partitioner, or `all` partitions (`None`); the flag says `auto`: infer it from the topic.
 #[derive(Debug, Clone, Copy)]
-pub struct Route(pub Option<&'static crate::partition::Partitioner>);
+pub struct Route(pub Option<&'static crate::partition::Partitioner>, pub bool);
 
-/// A partitioner name, or `all` (no routing).
+/// A partitioner name, `all` (no routing) or `auto` (what an audit of the topic infers; `java`
+/// stands in where something needs a partitioner before that).
 pub fn partitioner_or_all(s: &str) -> Result<Route, String> {
     if s.eq_ignore_ascii_case("all") {
-        return Ok(Route(None));
+        return Ok(Route(None, false));
     }
-    crate::partition::by_name(s).map(|p| Route(Some(p)))
+    if s.eq_ignore_ascii_case("auto") {
+        return crate::partition::by_name("java").map(|p| Route(Some(p), true));
+    }
+    crate::partition::by_name(s).map(|p| Route(Some(p), false))
 }

@@ -103,6 +103,8 @@ pub struct Read {
     pub group: Option<String>,
     /// Read only the partition this partitioner puts this key on.
     pub key_route: Option<(Vec<u8>, &'static crate::partition::Partitioner)>,
+    /// With `key_route`: infer the partitioner from the topic's latest records instead.
+    pub infer_route: bool,
     /// Per-partition start and stop offsets that win over the range (a resumed replay).
     pub overrides: Option<crate::endpoint::kafka::source::Overrides>,
     /// With `group`: a replay's commit hooks.
@@ -165,6 +167,18 @@ pub fn open_source(read: &Read, default_from: Start, quiet: bool) -> anyhow::Res
                 kafka_added = true;
             }
             SourceSpec::Topic(_) => {
+                let mut key_route = read.key_route.clone();
+                if read.infer_route && key_route.is_some() {
+                    let conn = conn.as_ref().expect("connection opened for topics");
+                    let inferred = infer_partitioner(conn, &topics, read.now_ms)?;
+                    if !quiet {
+                        match inferred {
+                            Some(p) => eprintln!("evops: the latest records of {} were placed by {} ({})", topics.join(", "), p.name, p.clients),
+                            None => eprintln!("evops: the latest records of {} show no single partitioner; reading every partition", topics.join(", ")),
+                        }
+                    }
+                    key_route = inferred.and_then(|p| key_route.map(|(k, _)| (k, p)));
+                }
                 let plan = ReadPlan {
                     topics: topics.clone(),
                     partitions: read.partitions.clone(),
@@ -172,12 +186,12 @@ pub fn open_source(read: &Read, default_from: Start, quiet: bool) -> anyhow::Res
                     stop: read.until,
                     exit_at_end: read.exit_at_end,
                     now_ms: read.now_ms,
-                    key_route: read.key_route.clone(),
+                    key_route: key_route.clone(),
                     overrides: read.overrides.clone(),
                 };
                 let conn = conn.as_ref().expect("connection opened for topics");
                 let src = KafkaSource::open(conn, &plan)?;
-                if let (Some((_, p)), false) = (&read.key_route, quiet) {
+                if let (Some((_, p)), false) = (&key_route, quiet) {
                     eprintln!(
                         "evops: reading only {}, where the {} partitioner puts this key (--partitioner all reads every partition)",
                         src.assigned().join(", "),
@@ -198,6 +212,59 @@ pub fn open_source(read: &Read, default_from: Start, quiet: bool) -> anyhow::Res
         source: Chain::new(sources),
         conn,
         bounds,
+    })
+}
+
+/// How many of each partition's latest records `--partitioner auto` audits.
+const INFER_SAMPLE: u64 = 2_000;
+
+/// The partitioner that placed the latest keyed records of these topics, when one hash explains
+/// at least 95% of them (`None`: several producers disagree, or there are no keyed records).
+fn infer_partitioner(
+    conn: &Connection,
+    topics: &[String],
+    now_ms: i64,
+) -> anyhow::Result<Option<&'static crate::partition::Partitioner>> {
+    let plan = ReadPlan {
+        topics: topics.to_vec(),
+        partitions: None,
+        start: Start::Last(INFER_SAMPLE),
+        stop: None,
+        exit_at_end: true,
+        now_ms,
+        key_route: None,
+        overrides: None,
+    };
+    let mut src = KafkaSource::open(conn, &plan)?;
+    let counts: std::collections::HashMap<String, i32> =
+        src.partition_counts().into_iter().collect();
+    let mut auditor = crate::partition::audit::Auditor::new(None, 1_000_000);
+    loop {
+        match src.poll(std::time::Duration::from_millis(100))? {
+            crate::endpoint::Poll::End => break,
+            crate::endpoint::Poll::Record(r) => {
+                let n = counts.get(&*r.topic).copied().unwrap_or(1);
+                auditor.add(
+                    &r.topic,
+                    n,
+                    r.key.as_deref(),
+                    crate::partition::audit::Placement {
+                        partition: r.partition,
+                        offset: r.offset,
+                        timestamp: r.timestamp.millis(),
+                    },
+                );
+                src.recycle(r);
+            }
+            _ => {}
+        }
+    }
+    let inferred = auditor.inferred();
+    Ok(match inferred.first() {
+        Some((h, c)) if auditor.keyed > 0 && *c as f64 >= 0.95 * auditor.keyed as f64 => {
+            crate::partition::PARTITIONERS.iter().find(|p| p.hash == *h)
+        }
+        _ => None,
     })
 }
 

@@ -85,3 +85,58 @@ fn demo_prints_its_address_and_keeps_producing() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+/// `--partitioner auto` audits the topic's latest records: in the demo data, `users` are placed
+/// by the Java partitioner, so only the key's partition is read; `articles` have two producers
+/// that disagree, so every partition is read (and the key's records are still all found).
+#[test]
+fn key_lookups_infer_the_partitioner() {
+    let users = evops(&[
+        "-b",
+        "embedded",
+        "tail",
+        "users",
+        "--key",
+        "u-1234",
+        "--partitioner",
+        "auto",
+        "-o",
+        "beginning",
+        "-e",
+        "-f",
+        "json",
+    ])
+    .run();
+    users.code(0);
+    assert!(users.stderr.contains("placed by java"), "{}", users.stderr);
+    assert!(
+        users.stderr.contains("reading only users/"),
+        "{}",
+        users.stderr
+    );
+    assert_eq!(users.json_lines().len(), 2, "{}", users.text());
+
+    let articles = evops(&[
+        "-b",
+        "embedded",
+        "tail",
+        "articles",
+        "--key",
+        "a-1234",
+        "--partitioner",
+        "auto",
+        "-o",
+        "beginning",
+        "-e",
+        "-f",
+        "json",
+    ])
+    .run();
+    articles.code(0);
+    assert!(
+        articles.stderr.contains("no single partitioner"),
+        "{}",
+        articles.stderr
+    );
+    assert_eq!(articles.json_lines().len(), 2, "{}", articles.text());
+}
