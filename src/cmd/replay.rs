@@ -324,7 +324,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     let mut report = Report::new(cfg.quiet);
     let bar = (estimate.is_some()
         && print::progress::wanted(cfg.terminal.stdout, cfg.terminal.stderr, cfg.quiet))
-    .then(|| print::progress::bar(0, true));
+    .then(|| print::progress::bar(0, false));
     if let Some(b) = &bar {
         report.attach(b.clone());
     }
