@@ -545,6 +545,12 @@ impl Job {
                 .into());
             }
         }
+        if read.group.is_some() && self.ordered.is_some() {
+            return Err(Error::Usage(
+                "--group commits what was read; --ordered holds records back, which a crash would then skip: use one or the other".into(),
+            )
+            .into());
+        }
         let to = self.to.as_deref().map(cmd::SinkSpec::parse);
         let output = output_options(
             g,

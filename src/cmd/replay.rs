@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::endpoint::kafka::sink::{Placement, ProducerSink, Target};
@@ -62,8 +63,8 @@ pub struct Config {
 
 /// A stage of a replay that may send records to the dead-letter file and has a summary.
 pub trait ReplayStage: Stage {
-    /// Records it could not handle, for the dead-letter file.
-    fn dead(&mut self) -> Vec<Record>;
+    /// Where it puts records it could not handle, for the dead-letter file.
+    fn dead_queue(&self) -> Arc<Mutex<Vec<Record>>>;
     /// A line for the summary.
     fn summary(&self) -> Option<String>;
     /// Exit 1 even when nothing else went wrong (a check failed).
@@ -135,6 +136,13 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     if group.is_some() && cfg.dry_run {
         return Err(Error::Usage(
             "--dry-run with --group would move the group's offsets: run the dry run without --group".into(),
+        )
+        .into());
+    }
+    if cfg.checkpoint.is_some() && !topics.is_empty() && topics.len() != cfg.read.sources.len() {
+        return Err(Error::Usage(
+            "--checkpoint follows topic offsets: replay topics and capture files in separate runs"
+                .into(),
         )
         .into());
     }
@@ -234,12 +242,23 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         Some(p)
     };
     let transactional = transactions.is_ok();
+    let dead = Arc::new(Mutex::new(DeadLetters {
+        path: cfg
+            .dead_letter
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(format!("evops-{name}-{id}.dead.ndjson"))),
+        file: None,
+        written: 0,
+        taken: 0,
+        stage: cfg.before.as_ref().map(|b| b.dead_queue()),
+    }));
     if let (Some(_), Some(p)) = (&group, &producer) {
         if transactional {
             cfg.read.group_txn = Some(p.transactions());
         }
         cfg.read.group_hooks = Some(std::sync::Arc::new(GroupResume {
             transactional,
+            dead: dead.clone(),
             flusher: p.flusher(),
             settings: conn.settings.clone(),
             target: cfg.target.clone(),
@@ -336,6 +355,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     let mut sink: Box<dyn ReplaySink> = if let Some(inner) = producer {
         Box::new(Checkpointed {
             inner,
+            dead: dead.clone(),
             checkpoint: checkpoint.take(),
             path: cfg.checkpoint.clone(),
             last: HashMap::new(),
@@ -398,36 +418,20 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         )?
     };
 
-    // Dead letters: undeliverable records and records a stage could not handle.
-    let mut dead = sink.failed();
-    if let Some(b) = before.as_mut() {
-        dead.extend(b.dead());
-    }
     if let (Some(b), Some(by_key)) = (before.as_mut(), sink.landed()) {
         b.landed(&by_key);
     }
-    let dead_file = if dead.is_empty() {
-        None
-    } else {
-        let path = cfg
-            .dead_letter
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(format!("evops-{name}-{id}.dead.ndjson")));
-        let mut out = std::io::BufWriter::new(
-            std::fs::File::create(&path)
-                .map_err(|e| anyhow::anyhow!("dead-letter file {}: {e}", path.display()))?,
-        );
-        let mut line = Vec::new();
-        for r in &dead {
-            line.clear();
-            crate::codec::capture::encode(r, &mut line);
-            out.write_all(&line)?;
-        }
-        out.flush()?;
-        Some(path)
-    };
     let complete = ended == Ended::Exhausted && cfg.max.is_none();
     sink.conclude(complete, &report)?;
+    // Dead letters: undeliverable records and records a stage could not handle (most are in the
+    // file already, taken before each save).
+    let (dead_count, dead_file) = {
+        let mut d = dead
+            .lock()
+            .map_err(|_| anyhow::anyhow!("dead letters poisoned"))?;
+        d.settle(sink.failures())?;
+        (d.written, (d.written > 0).then(|| d.path.clone()))
+    };
 
     if ended == Ended::BrokenPipe {
         return Ok(Exit::Ok);
@@ -458,7 +462,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
             guard.looped,
             report.written,
             if cfg.dry_run { "would be written" } else { "written" },
-            dead.len()
+            dead_count
         ));
         if let Some(s) = before.as_ref().and_then(|b| b.summary()) {
             line.push_str(&format!("; {s}"));
@@ -493,7 +497,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         if let Some(p) = &dead_file {
             report.say(&format!(
                 "evops {name}: {} records could not be written; they are in {} (capture format: `evops replay {} --to {}` retries them)",
-                dead.len(),
+                dead_count,
                 p.display(),
                 p.display(),
                 cfg.target
@@ -507,11 +511,69 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     }
     Ok(if interrupted {
         Exit::Interrupted
-    } else if !dead.is_empty() || report.bad > 0 || before.as_ref().is_some_and(|b| b.finding()) {
+    } else if dead_count > 0 || report.bad > 0 || before.as_ref().is_some_and(|b| b.finding()) {
         Exit::Findings
     } else {
         Exit::Ok
     })
+}
+
+/// The dead-letter file: appended to (a resumed run keeps what earlier runs put there), and
+/// synced before any progress is saved past the records in it, so that a record is either
+/// copied, or in this file, or still to be read.
+struct DeadLetters {
+    path: PathBuf,
+    file: Option<std::fs::File>,
+    /// Records written to it by this run.
+    written: u64,
+    /// Producer failures already taken.
+    taken: usize,
+    /// A stage's records (rekey's failed keys).
+    stage: Option<Arc<Mutex<Vec<Record>>>>,
+}
+
+impl DeadLetters {
+    /// Take new producer failures and the stage's records, write them, and sync.
+    fn settle(
+        &mut self,
+        failures: Vec<crate::endpoint::kafka::sink::Failure>,
+    ) -> anyhow::Result<()> {
+        let mut recs: Vec<Record> = failures
+            .into_iter()
+            .skip(self.taken)
+            .map(|f| f.record)
+            .collect();
+        self.taken += recs.len();
+        if let Some(stage) = &self.stage {
+            if let Ok(mut q) = stage.lock() {
+                recs.append(&mut q);
+            }
+        }
+        if recs.is_empty() {
+            return Ok(());
+        }
+        if self.file.is_none() {
+            self.file = Some(
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.path)
+                    .map_err(|e| {
+                        anyhow::anyhow!("dead-letter file {}: {e}", self.path.display())
+                    })?,
+            );
+        }
+        let f = self.file.as_mut().expect("opened above");
+        let mut line = Vec::new();
+        for r in &recs {
+            line.clear();
+            crate::codec::capture::encode(r, &mut line);
+            f.write_all(&line)?;
+        }
+        f.sync_data()?;
+        self.written += recs.len() as u64;
+        Ok(())
+    }
 }
 
 /// A replay's consumer-group hooks: commits only after the producer has flushed, with the
@@ -520,6 +582,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
 struct GroupResume {
     /// Offsets commit in the producer's transactions: nothing to flush or search.
     transactional: bool,
+    dead: Arc<Mutex<DeadLetters>>,
     flusher: crate::endpoint::kafka::sink::Flusher,
     settings: crate::endpoint::kafka::Settings,
     target: String,
@@ -535,6 +598,9 @@ impl crate::endpoint::kafka::group::GroupHooks for GroupResume {
             return Ok("null".into());
         }
         self.flusher.flush()?;
+        if let Ok(mut d) = self.dead.lock() {
+            d.settle(self.flusher.failures())?;
+        }
         let ends = Connection::open(self.settings.clone())?.high_watermarks(&self.target)?;
         Ok(serde_json::to_string(&ends)?)
     }
@@ -576,8 +642,8 @@ impl crate::endpoint::kafka::group::GroupHooks for GroupResume {
 
 /// A replay's sink: the producer (with its checkpoint) or the dry run.
 trait ReplaySink: Sink {
-    /// Records that could not be delivered.
-    fn failed(&mut self) -> Vec<Record>;
+    /// Deliveries that failed (all of them).
+    fn failures(&mut self) -> Vec<crate::endpoint::kafka::sink::Failure>;
     /// Where delivered records landed, by key (when the sink keeps track).
     fn landed(&mut self) -> Option<HashMap<Option<Vec<u8>>, BTreeSet<i32>>> {
         None
@@ -589,6 +655,7 @@ trait ReplaySink: Sink {
 /// The producer, saving the checkpoint every few seconds after a flush.
 struct Checkpointed {
     inner: ProducerSink,
+    dead: Arc<Mutex<DeadLetters>>,
     checkpoint: Option<Checkpoint>,
     path: Option<PathBuf>,
     /// The last offset handed to the producer, per source partition.
@@ -605,9 +672,13 @@ impl Checkpointed {
         let (Some(c), Some(path)) = (self.checkpoint.as_mut(), &self.path) else {
             return Ok(());
         };
-        // Everything handed over is delivered (or failed, and will be dead-lettered) once the
-        // producer is flushed: only then may the checkpoint claim it.
+        // Everything handed over is delivered or failed once the producer is flushed, and the
+        // failures are in the dead-letter file once it is synced: only then may the checkpoint
+        // claim them.
         self.inner.flush()?;
+        if let Ok(mut d) = self.dead.lock() {
+            d.settle(self.inner.failures())?;
+        }
         for p in &mut c.parts {
             if let Some(o) = self
                 .last
@@ -650,12 +721,8 @@ impl Sink for Checkpointed {
 }
 
 impl ReplaySink for Checkpointed {
-    fn failed(&mut self) -> Vec<Record> {
-        self.inner
-            .failures()
-            .into_iter()
-            .map(|f| f.record)
-            .collect()
+    fn failures(&mut self) -> Vec<crate::endpoint::kafka::sink::Failure> {
+        self.inner.failures()
     }
 
     fn landed(&mut self) -> Option<HashMap<Option<Vec<u8>>, BTreeSet<i32>>> {
@@ -700,7 +767,7 @@ impl Sink for DryRun {
 }
 
 impl ReplaySink for DryRun {
-    fn failed(&mut self) -> Vec<Record> {
+    fn failures(&mut self) -> Vec<crate::endpoint::kafka::sink::Failure> {
         Vec::new()
     }
 

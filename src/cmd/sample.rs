@@ -14,6 +14,12 @@ pub struct Config {
 }
 
 pub fn run(cfg: Config) -> anyhow::Result<Exit> {
+    if cfg.job.read.group.is_some() && !matches!(cfg.mode, Mode::Rate(_) | Mode::RateByKey(_)) {
+        return Err(crate::error::Error::Usage(
+            "--group commits what was read; --count, --per and --every hold records until the end, which a crash would then skip: sample by --rate, or without --group".into(),
+        )
+        .into());
+    }
     let mut sampler = Sampler::new(cfg.mode, cfg.seed);
     let exit = super::filter::run_with(cfg.job, Some(&mut sampler))?;
     if sampler.late() > 0 {

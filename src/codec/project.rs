@@ -118,6 +118,9 @@ pub fn glob(pattern: &str, s: &str) -> bool {
 /// What a projection builds: a JSON tree type (serde's `Value` for the envelope shortcuts,
 /// jq's `Val` for expressions).
 pub trait Build: Sized + for<'de> de::Deserialize<'de> {
+    /// A whole JSON text, parsed the way this type's own parser does (jq's keeps decimal text
+    /// and big integers exactly).
+    fn parse(json: &str) -> Result<Self, String>;
     fn null() -> Self;
     fn boolean(b: bool) -> Self;
     fn int(n: i64) -> Self;
@@ -129,6 +132,9 @@ pub trait Build: Sized + for<'de> de::Deserialize<'de> {
 }
 
 impl Build for Value {
+    fn parse(json: &str) -> Result<Self, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
     fn null() -> Self {
         Value::Null
     }
@@ -156,6 +162,9 @@ impl Build for Value {
 }
 
 impl Build for jaq_json::Val {
+    fn parse(json: &str) -> Result<Self, String> {
+        jaq_json::read::parse_single(json.as_bytes()).map_err(|e| e.to_string())
+    }
     fn null() -> Self {
         jaq_json::Val::Null
     }
@@ -208,7 +217,7 @@ impl<'de, T: Build> DeserializeSeed<'de> for Keep<'_, T> {
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
         if self.0.whole {
-            return T::deserialize(d);
+            return whole(d);
         }
         d.deserialize_any(self)
     }
@@ -242,8 +251,8 @@ impl<'de, T: Build> Visitor<'de> for Keep<'_, T> {
     // Anything but an object is kept whole along a path.
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
         let mut out = Vec::new();
-        while let Some(v) = seq.next_element::<T>()? {
-            out.push(v);
+        while let Some(raw) = seq.next_element::<&'de serde_json::value::RawValue>()? {
+            out.push(T::parse(raw.get()).map_err(de::Error::custom)?);
         }
         Ok(T::array(out))
     }
@@ -271,6 +280,13 @@ impl<'de, T: Build> Visitor<'de> for Keep<'_, T> {
     fn visit_none<E>(self) -> Result<T, E> {
         Ok(T::null())
     }
+}
+
+/// A kept value, whole: its exact text, parsed by the type's own parser (so that numbers read
+/// as they would in a full parse).
+pub(crate) fn whole<'de, D: de::Deserializer<'de>, T: Build>(d: D) -> Result<T, D::Error> {
+    let raw: &'de serde_json::value::RawValue = de::Deserialize::deserialize(d)?;
+    T::parse(raw.get()).map_err(de::Error::custom)
 }
 
 /// A member name: the name and its trie when it is kept, `None` when it is skipped (without

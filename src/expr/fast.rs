@@ -266,9 +266,13 @@ mod tests {
             Some(b"null"),
             Some(b"plain text"),
             Some(b""),
+            Some(b"{\"n\":1.50,\"id\":123456789012345678901234567890,\n \"data\":[1.0]}"),
             None,
         ];
         let exprs = [
+            ".value.id == 123456789012345678901234567891",
+            ".value.n == 1.5",
+            ".value.data.x",
             r#".value.data.type == "order_paid""#,
             r#".value.data?.type? == "order_paid""#,
             ".value.data.attributes.amount > 100",

@@ -210,11 +210,23 @@ impl Viewer {
     /// shown as `auto` would show it, and the reason comes back beside the view.
     pub fn view(&mut self, r: &Record) -> (Val, Option<String>) {
         self.line.clear();
-        let problem =
-            crate::print::json_line(r, self.key_format, self.value_format, &mut self.line).err();
-        let v = jaq_json::read::parse_single(&self.line)
-            .expect("a JSON line evops wrote parses as JSON");
-        (v, problem)
+        let problem = crate::print::json_document(
+            r,
+            self.key_format,
+            self.value_format,
+            &mut self.line,
+            true,
+        )
+        .err();
+        match jaq_json::read::parse_single(&self.line) {
+            Ok(v) => (v, problem),
+            // JSON that serde accepts and jq does not (a lone surrogate escape, "\ud800"): the
+            // record cannot be judged, and says why.
+            Err(e) => (
+                Val::Null,
+                Some(problem.unwrap_or_else(|| format!("value: jq cannot read this JSON ({e})"))),
+            ),
+        }
     }
 }
 
@@ -451,9 +463,14 @@ mod tests {
             Some(b""),
             Some(b"{broken"),
             Some(&[0xff, 0xfe]),
+            Some(b"{\"n\":1.50,\"id\":123456789012345678901234567890,\n \"data\":{\"type\":\"order_paid\"}}"),
+            Some(br#"{"data":{"attributes":{"tags":[1.0,2.50]}}}"#),
             None,
         ];
         let exprs = [
+            r#".value.n | tostring == "1.50""#,
+            ".value.id == 123456789012345678901234567891",
+            r#".value.data.attributes.tags | tostring == "[1.0,2.50]""#,
             r#".value.data.type == "order_paid""#,
             ".value.data.attributes.amount > 100",
             r#".value.data?.type? == "order_paid""#,
@@ -486,6 +503,13 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn json_that_jq_rejects_is_a_problem_not_a_panic() {
+        let mut viewer = Viewer::new(Format::Auto, Format::Auto);
+        let (_, problem) = viewer.view(&rec(Some(b"k"), Some(br#"{"a":"\ud800"}"#)));
+        assert!(problem.is_some());
     }
 
     #[test]

@@ -316,6 +316,18 @@ pub fn json_line(
     value_format: Format,
     out: &mut Vec<u8>,
 ) -> Result<(), String> {
+    json_document(r, key_format, value_format, out, false)
+}
+
+/// [`json_line`], where the value may keep its own line breaks (a JSON document rather than a
+/// line): the view evops expressions see, built from the value bytes exactly as they are.
+pub fn json_document(
+    r: &Record,
+    key_format: Format,
+    value_format: Format,
+    out: &mut Vec<u8>,
+    multiline: bool,
+) -> Result<(), String> {
     let mut problem = None;
     let mut decode =
         |format: Format, what: &str, bytes: Option<&[u8]>| match codec::decode(format, bytes) {
@@ -327,7 +339,7 @@ pub fn json_line(
         };
     let key = decode(key_format, "key", r.key.as_deref());
     write_json_head(r, &key.value, out);
-    match raw_json(value_format, r.value.as_deref()) {
+    match raw_json(value_format, r.value.as_deref(), multiline) {
         // The common case, a JSON object on one line, goes through verbatim: it was
         // validated, so the line stays valid JSON, and no tree is built.
         Some(raw) => out.extend_from_slice(raw),
@@ -375,7 +387,7 @@ fn write_json_head(r: &Record, key: &Value, out: &mut Vec<u8>) {
 /// The value bytes themselves when they can stand in a JSON line as they are: an object or
 /// array (or, with `--value-format json`, any document) that is valid JSON and has no raw line
 /// break.
-fn raw_json(format: Format, value: Option<&[u8]>) -> Option<&[u8]> {
+fn raw_json(format: Format, value: Option<&[u8]>, multiline: bool) -> Option<&[u8]> {
     let b = value?;
     let first = b.iter().find(|c| !c.is_ascii_whitespace())?;
     let wanted = match format {
@@ -383,7 +395,7 @@ fn raw_json(format: Format, value: Option<&[u8]>) -> Option<&[u8]> {
         Format::Json => true,
         _ => false,
     };
-    if !wanted || b.contains(&b'\n') || b.contains(&b'\r') {
+    if !wanted || (!multiline && (b.contains(&b'\n') || b.contains(&b'\r'))) {
         return None;
     }
     serde_json::from_slice::<&serde_json::value::RawValue>(b)

@@ -27,7 +27,8 @@ pub struct Rekey {
     key_format: Format,
     partitioner: &'static Partitioner,
     target_partitions: i32,
-    dead: Vec<Record>,
+    /// Shared with the replay's dead-letter file, which takes them before any save.
+    dead: std::sync::Arc<std::sync::Mutex<Vec<Record>>>,
     keys: HashSet<Vec<u8>>,
     moved: HashSet<Vec<u8>>,
     /// Keys the delivery reports saw on more than one partition.
@@ -51,7 +52,7 @@ impl Rekey {
             key_format,
             partitioner,
             target_partitions,
-            dead: Vec::new(),
+            dead: Default::default(),
             keys: HashSet::new(),
             moved: HashSet::new(),
             split: Vec::new(),
@@ -137,7 +138,9 @@ impl Stage for Rekey {
                     &record.location(),
                     &format!("new key: {why}; sent to the dead-letter file"),
                 );
-                self.dead.push(record);
+                if let Ok(mut d) = self.dead.lock() {
+                    d.push(record);
+                }
                 None
             }
         }
@@ -145,8 +148,8 @@ impl Stage for Rekey {
 }
 
 impl crate::cmd::replay::ReplayStage for Rekey {
-    fn dead(&mut self) -> Vec<Record> {
-        std::mem::take(&mut self.dead)
+    fn dead_queue(&self) -> std::sync::Arc<std::sync::Mutex<Vec<Record>>> {
+        self.dead.clone()
     }
 
     fn summary(&self) -> Option<String> {

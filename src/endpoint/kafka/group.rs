@@ -107,6 +107,13 @@ impl rdkafka::consumer::ConsumerContext for GroupCtx {
                     r.remove(key);
                 }
             }
+            // Another member owns them now: committing their old offsets again would undo
+            // its progress.
+            if let Ok(mut n) = self.next.lock() {
+                for key in &revoked {
+                    n.remove(key);
+                }
+            }
         }
     }
 }
@@ -301,6 +308,13 @@ impl GroupSource {
         if let (Some(end), Ok(mut ends)) = (end, ctx.ends.lock()) {
             ends.insert(key.clone(), end);
         }
+        // The metadata's target part as committed (empty when there was none: the whole target
+        // is then searched).
+        let committed_target = if end.is_some() {
+            metadata.clone()
+        } else {
+            String::new()
+        };
         if (offset.is_none() || end.is_none()) && ctx.txn.is_some() {
             // In a transaction the first commit goes with the first copies; only the stop
             // offset is fixed here.
@@ -335,7 +349,14 @@ impl GroupSource {
             self.consumer
                 .commit(&tpl, CommitMode::Sync)
                 .map_err(|e| anyhow::anyhow!("cannot commit the group's offsets: {e}"))?;
-            hooks.resume(topic, partition, Some(at), &metadata)?;
+            // Never committed: no member copied anything (each commits before its first copy),
+            // so the search starts at today's ends; committed without metadata: from the start.
+            let from = if offset.is_none() {
+                &metadata
+            } else {
+                &committed_target
+            };
+            hooks.resume(topic, partition, Some(at), from)?;
         } else {
             hooks.resume(topic, partition, offset, &metadata)?;
         }
@@ -349,6 +370,28 @@ impl GroupSource {
         if self.consumer.context().hooks.is_some() {
             // What this member handed out must be committed before the group's view counts.
             self.store_handed_out();
+            // A partition whose position passed its stop offset without a record there
+            // (transaction markers, aborted records) is done too: its commit must say so.
+            let ends = self
+                .consumer
+                .context()
+                .ends
+                .lock()
+                .map(|e| e.clone())
+                .unwrap_or_default();
+            if let Ok(positions) = self.consumer.position() {
+                if let Ok(mut n) = self.consumer.context().next.lock() {
+                    for el in positions.elements() {
+                        let key = (el.topic().to_string(), el.partition());
+                        if let (Offset::Offset(pos), Some(&end)) = (el.offset(), ends.get(&key)) {
+                            if pos >= end {
+                                let at = n.entry(key).or_insert(end);
+                                *at = (*at).max(end);
+                            }
+                        }
+                    }
+                }
+            }
             self.replay_all_done()
         } else {
             self.all_at_end()
@@ -529,9 +572,17 @@ impl Source for GroupSource {
                     .lock()
                     .ok()
                     .and_then(|e| e.get(&(topic.clone(), partition)).copied());
-                if end.is_some_and(|e| offset >= e) {
-                    // Past where the replay stops in this partition.
-                    continue;
+                if let Some(e) = end.filter(|e| offset >= *e) {
+                    // Past where the replay stops in this partition: stop fetching it, and let
+                    // the next commit say it is done.
+                    let mut tpl = rdkafka::TopicPartitionList::new();
+                    tpl.add_partition(&topic, partition);
+                    let _ = self.consumer.pause(&tpl);
+                    if let Ok(mut n) = self.consumer.context().next.lock() {
+                        let at = n.entry((topic.clone(), partition)).or_insert(e);
+                        *at = (*at).max(e);
+                    }
+                    return Ok(Poll::Idle);
                 }
             }
             self.handed_out = Some((ti, record.partition, record.offset));

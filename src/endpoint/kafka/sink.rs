@@ -134,6 +134,16 @@ impl Txn {
 pub struct Flusher(Arc<BaseProducer<DeliveryCtx>>, Duration);
 
 impl Flusher {
+    /// Failed deliveries so far (all of them).
+    pub fn failures(&self) -> Vec<Failure> {
+        self.0
+            .context()
+            .failures
+            .lock()
+            .map(|f| f.clone())
+            .unwrap_or_default()
+    }
+
     /// Wait until every record handed over so far is delivered or has failed.
     pub fn flush(&self) -> anyhow::Result<()> {
         self.0
