@@ -163,7 +163,9 @@ impl Build for Value {
 
 impl Build for jaq_json::Val {
     fn parse(json: &str) -> Result<Self, String> {
-        jaq_json::read::parse_single(json.as_bytes()).map_err(|e| e.to_string())
+        quick_leaf(json.as_bytes()).map(Ok).unwrap_or_else(|| {
+            jaq_json::read::parse_single(json.as_bytes()).map_err(|e| e.to_string())
+        })
     }
     fn null() -> Self {
         jaq_json::Val::Null
@@ -193,6 +195,31 @@ impl Build for jaq_json::Val {
         }
         jaq_json::Val::obj(m)
     }
+}
+
+/// The common leaves without jq's parser: a string without escapes or control characters, and
+/// a plain integer that fits 64 bits. `None`: let the parser read it.
+fn quick_leaf(b: &[u8]) -> Option<jaq_json::Val> {
+    if b.len() >= 2 && b[0] == b'"' && b[b.len() - 1] == b'"' {
+        let inner = &b[1..b.len() - 1];
+        if inner
+            .iter()
+            .all(|c| *c != b'\\' && *c != b'"' && *c >= 0x20)
+        {
+            return Some(jaq_json::Val::utf8_str(inner.to_vec()));
+        }
+        return None;
+    }
+    let digits = b.strip_prefix(b"-").unwrap_or(b);
+    let plain = !digits.is_empty()
+        && digits.len() <= 18
+        && digits.iter().all(u8::is_ascii_digit)
+        && (digits.len() == 1 || digits[0] != b'0');
+    if plain && digits != b"0" || b == b"0" {
+        let n: i64 = std::str::from_utf8(b).ok()?.parse().ok()?;
+        return Some(jaq_json::Val::Num(jaq_json::Num::from_integral(n)));
+    }
+    None
 }
 
 /// Decode the JSON document in `bytes`, keeping what `trie` names. Invalid JSON is an error,
@@ -375,6 +402,41 @@ mod tests {
     fn escaped_names_match() {
         let v = project(br#"{"d\u0061ta":{"type":"x"}}"#, &trie(&["data.type"])).unwrap();
         assert_eq!(v, json!({"data":{"type":"x"}}));
+    }
+
+    #[test]
+    fn quick_leaves_read_as_the_parser_reads_them() {
+        use jaq_json::Val;
+        let texts = [
+            "\"plain\"",
+            "\"\"",
+            "\"with \\\"escape\\\"\"",
+            "\"\\u00e9\"",
+            "0",
+            "-7",
+            "42",
+            "123456789012345678",
+            "1234567890123456789012",
+            "-0",
+            "01",
+            "1.50",
+            "1e3",
+            "true",
+            "null",
+            "[1,2]",
+            "\"tab\\there\"",
+        ];
+        for text in texts {
+            let quick = <Val as Build>::parse(text);
+            let full = jaq_json::read::parse_single(text.as_bytes()).map_err(|e| e.to_string());
+            match (quick, full) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a, b, "{text}");
+                    assert_eq!(a.to_string(), b.to_string(), "{text}");
+                }
+                (a, b) => assert_eq!(a.is_err(), b.is_err(), "{text}"),
+            }
+        }
     }
 
     #[test]
