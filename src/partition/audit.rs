@@ -149,6 +149,8 @@ pub struct Auditor {
     /// Per smaller count, how many records fit it.
     pub grown_counts: HashMap<i32, u64>,
     pub untracked: u64,
+    /// The last topic's name and fingerprint salt: records come in runs of one topic.
+    salt: (String, u64),
 }
 
 impl Auditor {
@@ -169,6 +171,7 @@ impl Auditor {
             grown: 0,
             grown_counts: HashMap::new(),
             untracked: 0,
+            salt: (String::new(), 0),
         }
     }
 
@@ -182,10 +185,13 @@ impl Auditor {
         self.keyed += 1;
         let m = murmur2::murmur2(key) as u32;
         let c = crc32::crc32(key);
-        let mut salt = Fingerprint(0);
-        salt.write(topic.as_bytes());
+        if self.salt.0 != topic || self.salt.0.is_empty() {
+            let mut salt = Fingerprint(0);
+            salt.write(topic.as_bytes());
+            self.salt = (topic.to_string(), salt.finish().rotate_left(17));
+        }
         // Two independent 32-bit hashes make the key's 64-bit fingerprint.
-        let fp = (((m as u64) << 32) | c as u64) ^ salt.finish().rotate_left(17);
+        let fp = (((m as u64) << 32) | c as u64) ^ self.salt.1;
         let len = self.keys.len();
         // A key seen before carries its partitions: the other hashes are computed once per key.
         // Partition ids above 65,535 do not fit the cache; such topics recompute per record.
