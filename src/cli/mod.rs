@@ -264,7 +264,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             );
             let read = replay_read(g, sources, a.read, a.filter.key_route(output.key_format)?)?;
             cmd::replay::run(replay_config(
-                g, term, "replay", read, spec, placement, a.replay, identity, None, None, output,
+                g, term, "replay", read, spec, placement, a.replay, identity, None, output,
             )?)
         }
         Command::Rekey(a) => {
@@ -299,33 +299,27 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             );
             let read = replay_read(g, sources, a.read, None)?;
             let create = a.create_topic.then_some(a.partitions).flatten();
-            let target_partitions = match create {
-                Some(n) if n > 0 => n,
-                Some(_) => {
-                    return Err(Error::Usage("--partitions must be at least 1".into()).into())
-                }
-                None => 0,
-            };
-            let stage = RekeyLater {
-                source: key_source,
+            if create.is_some_and(|n| n < 1) {
+                return Err(Error::Usage("--partitions must be at least 1".into()).into());
+            }
+            cmd::rekey::run(cmd::rekey::Config {
+                replay: replay_config(
+                    g,
+                    term,
+                    "rekey",
+                    read,
+                    spec,
+                    crate::endpoint::kafka::sink::Placement::Key(a.partitioner),
+                    a.replay,
+                    identity,
+                    create,
+                    output,
+                )?,
+                key: key_source,
                 value_format: a.value_format,
                 key_format: a.key_format,
                 partitioner: a.partitioner,
-                target_partitions,
-            };
-            cmd::replay::run(replay_config(
-                g,
-                term,
-                "rekey",
-                read,
-                spec,
-                crate::endpoint::kafka::sink::Placement::Key(a.partitioner),
-                a.replay,
-                identity,
-                Some(stage),
-                create,
-                output,
-            )?)
+            })
         }
         Command::Demo(a) => {
             let mut kafka = kafka_settings(g)?.unwrap_or(Settings {
@@ -450,16 +444,6 @@ fn replay_read(
     })
 }
 
-/// The rekey stage, built once the target's partition count is known.
-struct RekeyLater {
-    source: crate::replay::rekey::KeySource,
-    value_format: Format,
-    key_format: Format,
-    partitioner: &'static crate::partition::Partitioner,
-    /// From --create-topic --partitions; 0: read from the target when the replay starts.
-    target_partitions: i32,
-}
-
 #[allow(clippy::too_many_arguments)]
 fn replay_config(
     g: &Global,
@@ -470,25 +454,9 @@ fn replay_config(
     placement: crate::endpoint::kafka::sink::Placement,
     r: replay::ReplayOptions,
     identity: Vec<String>,
-    rekey: Option<RekeyLater>,
     create_partitions: Option<i32>,
     output: print::Options,
 ) -> anyhow::Result<cmd::replay::Config> {
-    let before: Option<Box<dyn cmd::replay::ReplayStage>> = match rekey {
-        None => None,
-        Some(k) => {
-            // The target's partition count is set once the target is known.
-            let n = k.target_partitions;
-            Some(Box::new(crate::replay::rekey::Rekey::new(
-                k.source,
-                Format::Auto,
-                k.value_format,
-                k.key_format,
-                k.partitioner,
-                n,
-            )))
-        }
-    };
     Ok(cmd::replay::Config {
         name,
         read,
@@ -505,7 +473,7 @@ fn replay_config(
         dead_letter: r.dead_letter,
         replay_id: r.replay_id,
         identity,
-        before,
+        before: None,
         create_partitions,
         max: None,
         output,

@@ -6,6 +6,7 @@ mod filter;
 mod generate;
 mod harness;
 mod partition;
+mod rekey;
 mod replay;
 mod sample;
 mod sink;
