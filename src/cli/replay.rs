@@ -14,6 +14,7 @@ Examples:
   evops replay orders.dlq --to orders --type order_placed --rate 200/s
   evops replay ./incident.ndjson --to orders-staging --timestamp now
   evops replay users --to users-v2 --partitioning hash --partitioner java --checkpoint users.ckpt
+  evops replay orders --since 1d --to orders-rebuild --group replay-rebuild   # run it on several machines
 
 Exit codes: 0 everything written, 1 records failed (see the dead-letter file) or the replay was declined, 2 error, 130 interrupted (run it again to resume).";
 
@@ -85,7 +86,7 @@ pub struct ReplayOptions {
     pub replay_id: Option<String>,
 }
 
-/// Copy records into a topic: faithful (key, value, headers, timestamp), resumable exactly once with --checkpoint, rate-limited, with a dry run.
+/// Copy records into a topic: faithful (key, value, headers, timestamp), resumable exactly once with --checkpoint or --group, rate-limited, with a dry run.
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct ReplayArgs {
