@@ -315,21 +315,9 @@ impl GroupSource {
         } else {
             String::new()
         };
-        if (offset.is_none() || end.is_none()) && ctx.txn.is_some() {
-            // In a transaction the first commit goes with the first copies; only the stop
-            // offset is fixed here.
-            let (_, high) = self
-                .consumer
-                .fetch_watermarks(topic, partition, self.timeout)
-                .map_err(|e| {
-                    anyhow::anyhow!("cannot read the end offsets of {topic}/{partition}: {e}")
-                })?;
-            if let Ok(mut ends) = ctx.ends.lock() {
-                ends.entry(key.clone()).or_insert(high);
-            }
-            hooks.resume(topic, partition, offset, &metadata)?;
-        } else if offset.is_none() || end.is_none() {
-            // The first member to take this partition fixes where the replay stops in it.
+        // The first member to take this partition fixes where the replay stops in it.
+        let fixing = offset.is_none() || end.is_none();
+        let high = if fixing {
             let (_, high) = self
                 .consumer
                 .fetch_watermarks(topic, partition, self.timeout)
@@ -339,6 +327,14 @@ impl GroupSource {
             if let Ok(mut ends) = ctx.ends.lock() {
                 ends.insert(key.clone(), high);
             }
+            high
+        } else {
+            0
+        };
+        if fixing && ctx.txn.is_some() {
+            // In a transaction the first commit goes with the first copies.
+            hooks.resume(topic, partition, offset, &metadata)?;
+        } else if fixing {
             let metadata = hooks.settle()?;
             let at = offset.unwrap_or(first_offset);
             let mut tpl = rdkafka::TopicPartitionList::new();
