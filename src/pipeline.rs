@@ -233,17 +233,3 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
-
-/// A stage from a predicate: records for which it says `true` go on, the others are dropped.
-pub struct Keep<F>(pub F);
-
-impl<F: FnMut(&Record) -> bool> Stage for Keep<F> {
-    fn push(&mut self, record: Record, _cx: &mut Cx, out: &mut Vec<Record>) -> Option<Record> {
-        if (self.0)(&record) {
-            out.push(record);
-            None
-        } else {
-            Some(record)
-        }
-    }
-}

@@ -72,6 +72,18 @@ impl Decoded {
     }
 }
 
+/// Decode as asked; bytes that do not decode so are decoded as `auto` would (which never
+/// fails), with the reason they did not, so that a record is still shown or judged.
+pub fn decode_or_auto(format: Format, bytes: Option<&[u8]>) -> (Decoded, Option<DecodeError>) {
+    match decode(format, bytes) {
+        Ok(d) => (d, None),
+        Err(e) => (
+            decode(Format::Auto, bytes).expect("auto decoding never fails"),
+            Some(e),
+        ),
+    }
+}
+
 /// Decode bytes (`None` is a null key or a tombstone) in a format.
 pub fn decode(format: Format, bytes: Option<&[u8]>) -> Result<Decoded, DecodeError> {
     let Some(b) = bytes else {

@@ -264,16 +264,11 @@ impl Viewer {
             put("timestamp_type", Val::from(r.timestamp.kind().to_string()));
         }
         if need.get("key").is_some() {
-            let key = match crate::codec::decode(self.key_format, r.key.as_deref()) {
-                Ok(d) => d.value,
-                Err(e) => {
-                    problem = Some(format!("key: {e}"));
-                    crate::codec::decode(Format::Auto, r.key.as_deref())
-                        .expect("auto decoding never fails")
-                        .value
-                }
-            };
-            put("key", val_of(&key));
+            let (key, e) = crate::codec::decode_or_auto(self.key_format, r.key.as_deref());
+            if let Some(e) = e {
+                problem = Some(format!("key: {e}"));
+            }
+            put("key", val_of(&key.value));
         }
         if need.get("headers").is_some() {
             put("headers", val_of(&crate::print::headers_object(r)));

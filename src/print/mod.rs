@@ -80,13 +80,11 @@ fn decode(
     record: &Record,
     report: &mut Report,
 ) -> Decoded {
-    match codec::decode(format, bytes) {
-        Ok(d) => d,
-        Err(e) => {
-            report.bad(&record.location(), &format!("{what}: {e}; shown as it is"));
-            codec::decode(Format::Auto, bytes).expect("auto decoding never fails")
-        }
+    let (d, problem) = codec::decode_or_auto(format, bytes);
+    if let Some(e) = problem {
+        report.bad(&record.location(), &format!("{what}: {e}; shown as it is"));
     }
+    d
 }
 
 impl<W: Write> Printer<W> {
@@ -280,12 +278,8 @@ pub fn render_template(
     key_format: Format,
     value_format: Format,
 ) -> String {
-    let value_of = |format: Format, bytes: Option<&[u8]>| {
-        codec::decode(format, bytes)
-            .or_else(|_| codec::decode(Format::Auto, bytes))
-            .map(|d| d.value)
-            .unwrap_or(Value::Null)
-    };
+    let value_of =
+        |format: Format, bytes: Option<&[u8]>| codec::decode_or_auto(format, bytes).0.value;
     let key = value_of(key_format, r.key.as_deref());
     let value = value_of(value_format, r.value.as_deref());
     let headers = headers_object(r);
@@ -329,14 +323,13 @@ pub fn json_document(
     multiline: bool,
 ) -> Result<(), String> {
     let mut problem = None;
-    let mut decode =
-        |format: Format, what: &str, bytes: Option<&[u8]>| match codec::decode(format, bytes) {
-            Ok(d) => d,
-            Err(e) => {
-                problem.get_or_insert_with(|| format!("{what}: {e}"));
-                codec::decode(Format::Auto, bytes).expect("auto decoding never fails")
-            }
-        };
+    let mut decode = |format: Format, what: &str, bytes: Option<&[u8]>| {
+        let (d, e) = codec::decode_or_auto(format, bytes);
+        if let Some(e) = e {
+            problem.get_or_insert_with(|| format!("{what}: {e}"));
+        }
+        d
+    };
     let key = decode(key_format, "key", r.key.as_deref());
     write_json_head(r, &key.value, out);
     match raw_json(value_format, r.value.as_deref(), multiline) {

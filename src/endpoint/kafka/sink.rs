@@ -64,6 +64,13 @@ struct DeliveryCtx {
     landed: Mutex<Option<Landed>>,
 }
 
+impl DeliveryCtx {
+    /// Failed deliveries so far (all of them: they are the dead letters).
+    fn failures(&self) -> Vec<Failure> {
+        self.failures.lock().map(|f| f.clone()).unwrap_or_default()
+    }
+}
+
 impl ClientContext for DeliveryCtx {
     fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, msg: &str) {
         self.inner.log(level, fac, msg)
@@ -136,12 +143,7 @@ pub struct Flusher(Arc<BaseProducer<DeliveryCtx>>, Duration);
 impl Flusher {
     /// Failed deliveries so far (all of them).
     pub fn failures(&self) -> Vec<Failure> {
-        self.0
-            .context()
-            .failures
-            .lock()
-            .map(|f| f.clone())
-            .unwrap_or_default()
+        self.0.context().failures()
     }
 
     /// Wait until every record handed over so far is delivered or has failed.
@@ -265,12 +267,7 @@ impl ProducerSink {
 
     /// Failed deliveries so far (all of them: they are the dead letters).
     pub fn failures(&self) -> Vec<Failure> {
-        self.producer
-            .context()
-            .failures
-            .lock()
-            .map(|f| f.clone())
-            .unwrap_or_default()
+        self.producer.context().failures()
     }
 
     /// A handle that flushes this sink's producer from elsewhere (a consumer group's commit).
