@@ -93,15 +93,16 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         cfg.read.kafka = Some(conn.settings.clone());
     }
 
+    let mut all = conn.topics()?;
     if let Some(n) = cfg.create_partitions {
-        if !conn.topics()?.iter().any(|t| t.name == cfg.target) {
+        if !all.iter().any(|t| t.name == cfg.target) {
             conn.create_topic(&cfg.target, n)?;
             if !cfg.quiet {
                 eprintln!("evops {name}: created {} with {n} partitions", cfg.target);
             }
+            all = conn.topics()?;
         }
     }
-    let all = conn.topics()?;
     let resolved = crate::endpoint::kafka::resolve_topics(&topics, &all)?;
     if !all.iter().any(|t| t.name == cfg.target) {
         return Err(Error::UnknownTopic {
@@ -260,6 +261,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
             transactional,
             dead: dead.clone(),
             flusher: p.flusher(),
+            ends: conn.end_offsets(&cfg.target)?,
             settings: conn.settings.clone(),
             target: cfg.target.clone(),
             id: id.clone(),
@@ -584,6 +586,8 @@ struct GroupResume {
     transactional: bool,
     dead: Arc<Mutex<DeadLetters>>,
     flusher: crate::endpoint::kafka::sink::Flusher,
+    /// The target's end offsets, read before every commit through one client.
+    ends: crate::endpoint::kafka::EndOffsets,
     settings: crate::endpoint::kafka::Settings,
     target: String,
     id: String,
@@ -601,7 +605,7 @@ impl crate::endpoint::kafka::group::GroupHooks for GroupResume {
         if let Ok(mut d) = self.dead.lock() {
             d.settle(self.flusher.failures())?;
         }
-        let ends = Connection::open(self.settings.clone())?.high_watermarks(&self.target)?;
+        let ends = self.ends.read()?;
         Ok(serde_json::to_string(&ends)?)
     }
 

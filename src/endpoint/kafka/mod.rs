@@ -319,23 +319,13 @@ impl ConsumerContext for Ctx {}
 impl Connection {
     /// The high watermark (next offset) of every partition of a topic.
     pub fn high_watermarks(&self, topic: &str) -> anyhow::Result<Vec<(i32, i64)>> {
-        let consumer = self.consumer()?;
-        let all = list_topics(&consumer, self)?;
-        let info = all.iter().find(|t| t.name == topic).ok_or_else(|| {
-            crate::error::Error::UnknownTopic {
-                topic: topic.to_string(),
-                suggestions: crate::error::close_names(topic, all.iter().map(|t| t.name.as_str())),
-            }
-        })?;
-        info.partitions
-            .iter()
-            .map(|&p| {
-                consumer
-                    .fetch_watermarks(topic, p, self.settings.timeout)
-                    .map(|(_, h)| (p, h))
-                    .map_err(|e| anyhow::anyhow!("cannot read the end offsets of {topic}/{p}: {e}"))
-            })
-            .collect()
+        self.end_offsets(topic)?.read()
+    }
+
+    /// A reader of a topic's end offsets that keeps its client, for callers that ask again and
+    /// again (a replay group asks before every commit).
+    pub fn end_offsets(&self, topic: &str) -> anyhow::Result<EndOffsets> {
+        EndOffsets::with(self.consumer()?, self, topic)
     }
 
     /// Read a topic's partitions from the given offsets to their current ends (committed
@@ -347,7 +337,6 @@ impl Connection {
         seen: &mut dyn FnMut(i32, i64, &[crate::record::Header]),
     ) -> anyhow::Result<u64> {
         use rdkafka::message::{Headers, Message};
-        let ends = self.high_watermarks(topic)?;
         let mut cfg = self.client_config(CONSUMER_DEFAULTS);
         cfg.set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
@@ -357,6 +346,10 @@ impl Connection {
         let consumer: BaseConsumer<Ctx> =
             BaseConsumer::from_config_and_context(&cfg, Ctx::new(self.settings.verbose))
                 .map_err(config_error)?;
+        // The ends and the read through one client.
+        let reader = EndOffsets::with(consumer, self, topic)?;
+        let ends = reader.read()?;
+        let consumer = &reader.consumer;
         let mut tpl = rdkafka::TopicPartitionList::new();
         let mut open = std::collections::HashMap::new();
         for &(p, end) in &ends {
@@ -444,6 +437,50 @@ impl Connection {
             }
             Err(e) => Err(anyhow::anyhow!("cannot create topic {topic}: {e}")),
         }
+    }
+}
+
+/// A topic's end offsets, read through one client kept for the purpose.
+pub struct EndOffsets {
+    consumer: BaseConsumer<Ctx>,
+    topic: String,
+    partitions: Vec<i32>,
+    timeout: std::time::Duration,
+}
+
+impl EndOffsets {
+    fn with(
+        consumer: BaseConsumer<Ctx>,
+        conn: &Connection,
+        topic: &str,
+    ) -> anyhow::Result<EndOffsets> {
+        let all = list_topics(&consumer, conn)?;
+        let info = all.iter().find(|t| t.name == topic).ok_or_else(|| {
+            crate::error::Error::UnknownTopic {
+                topic: topic.to_string(),
+                suggestions: crate::error::close_names(topic, all.iter().map(|t| t.name.as_str())),
+            }
+        })?;
+        Ok(EndOffsets {
+            partitions: info.partitions.clone(),
+            consumer,
+            topic: topic.to_string(),
+            timeout: conn.settings.timeout,
+        })
+    }
+
+    /// The high watermark (next offset) of every partition, now.
+    pub fn read(&self) -> anyhow::Result<Vec<(i32, i64)>> {
+        let topic = &self.topic;
+        self.partitions
+            .iter()
+            .map(|&p| {
+                self.consumer
+                    .fetch_watermarks(topic, p, self.timeout)
+                    .map(|(_, h)| (p, h))
+                    .map_err(|e| anyhow::anyhow!("cannot read the end offsets of {topic}/{p}: {e}"))
+            })
+            .collect()
     }
 }
 
