@@ -172,7 +172,8 @@ impl Envelope {
     }
 }
 
-fn walk_path<'v>(p: &Path, v: &'v Value) -> Vec<&'v Value> {
+/// Every value at a path of a JSON tree.
+pub fn walk_path<'v>(p: &Path, v: &'v Value) -> Vec<&'v Value> {
     let mut out = Vec::new();
     p.values(v, &mut out);
     out

@@ -193,6 +193,39 @@ pub struct Filter {
     pub stats: Option<Stats>,
 }
 
+/// The `--type`, `--id` and `--stats` work of the envelope, reading the value's fields through
+/// `at` (leaf by leaf, or from a projected tree): `None` when the record is out, else its event
+/// type when `stats` wants it.
+fn envelope_verdict<'v>(
+    s: &Spec,
+    env: &Envelope,
+    stats: bool,
+    r: &Record,
+    cloud: bool,
+    at: &mut dyn FnMut(&envelope::Path) -> Vec<&'v Value>,
+) -> Option<Option<String>> {
+    if !s.types.is_empty() {
+        let t = env.event_type_at(cloud, at);
+        if !t.is_some_and(|t| s.types.iter().any(|x| x == t)) {
+            return None;
+        }
+    }
+    if !s.ids.is_empty() {
+        let by_key = s.id_in_key
+            && r.key
+                .as_deref()
+                .is_some_and(|k| s.ids.iter().any(|i| i.as_bytes() == k));
+        if !by_key && !env.has_id_at(cloud, at, &s.ids) {
+            return None;
+        }
+    }
+    Some(stats.then(|| {
+        env.event_type_at(cloud, at)
+            .unwrap_or("(no type)")
+            .to_string()
+    }))
+}
+
 /// The envelope's paths read leaf by leaf.
 struct EnvelopeSlots {
     plan: crate::codec::slots::Plan,
@@ -309,6 +342,7 @@ impl Filter {
             }
         }
         let mut event_type = None;
+        let stats = self.stats.is_some();
         if let Some(slots) = self
             .envelope_slots
             .as_mut()
@@ -323,28 +357,9 @@ impl Filter {
                     let slots = &*slots;
                     let cloud = ok && slots.cloud();
                     let mut at = |p: &envelope::Path| if ok { slots.at(p) } else { Vec::new() };
-                    if !s.types.is_empty() {
-                        let t = self.envelope.event_type_at(cloud, &mut at);
-                        if !t.is_some_and(|t| s.types.iter().any(|x| x == t)) {
-                            return Verdict::Out;
-                        }
-                    }
-                    if !s.ids.is_empty() {
-                        let by_key = s.id_in_key
-                            && r.key
-                                .as_deref()
-                                .is_some_and(|k| s.ids.iter().any(|i| i.as_bytes() == k));
-                        if !by_key && !self.envelope.has_id_at(cloud, &mut at, &s.ids) {
-                            return Verdict::Out;
-                        }
-                    }
-                    if self.stats.is_some() {
-                        event_type = Some(
-                            self.envelope
-                                .event_type_at(cloud, &mut at)
-                                .unwrap_or("(no type)")
-                                .to_string(),
-                        );
+                    match envelope_verdict(s, &self.envelope, stats, r, cloud, &mut at) {
+                        Some(t) => event_type = t,
+                        None => return Verdict::Out,
                     }
                 }
             }
@@ -360,28 +375,11 @@ impl Filter {
                 },
                 (_, Some(_)) => Value::Null,
             };
-            if !s.types.is_empty() {
-                let t = self.envelope.event_type(&value);
-                if !t.is_some_and(|t| s.types.iter().any(|x| x == t)) {
-                    return Verdict::Out;
-                }
-            }
-            if !s.ids.is_empty() {
-                let by_key = s.id_in_key
-                    && r.key
-                        .as_deref()
-                        .is_some_and(|k| s.ids.iter().any(|i| i.as_bytes() == k));
-                if !by_key && !self.envelope.has_id(&value, &s.ids) {
-                    return Verdict::Out;
-                }
-            }
-            if self.stats.is_some() {
-                event_type = Some(
-                    self.envelope
-                        .event_type(&value)
-                        .unwrap_or("(no type)")
-                        .to_string(),
-                );
+            let cloud = envelope::is_cloud(value.get("specversion"));
+            let mut at = |p: &envelope::Path| envelope::walk_path(p, &value);
+            match envelope_verdict(s, &self.envelope, stats, r, cloud, &mut at) {
+                Some(t) => event_type = t,
+                None => return Verdict::Out,
             }
         }
         if let Some(verdict) = self.judge_fast(r) {
