@@ -29,6 +29,7 @@ pub mod print;
 pub mod record;
 pub mod replay;
 pub mod sample;
+pub mod schema;
 
 use std::ffi::OsString;
 
