@@ -44,6 +44,8 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Copy records into a topic under new keys (a jq expression or a template), placed by a partitioner, and check where every key landed')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the embedded demo cluster in the foreground and keep producing a trickle of events')
             [CompletionResult]::new('partition', 'partition', [CompletionResultType]::ParameterValue, 'Where would each Kafka client put these keys? One row per distinct answer')
+            [CompletionResult]::new('schema-validate', 'schema-validate', [CompletionResultType]::ParameterValue, 'Check events against their schemas (Avro, JSON Schema, a schema registry) and the house lint rules; a summary table, the first violations, JUnit for CI')
+            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Schema tools')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write man pages and shell completions (for packagers and the repo)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -72,6 +74,9 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output: pretty | json | capture | raw | a template such as ''{topic}/{partition}@{offset} {key} {value.data.type}''. [default: pretty on a terminal, json otherwise]')
             [CompletionResult]::new('--key-format', '--key-format', [CompletionResultType]::ParameterName, 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro')
             [CompletionResult]::new('--value-format', '--value-format', [CompletionResultType]::ParameterName, 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile''s schema_registry]')
+            [CompletionResult]::new('--registry-auth', '--registry-auth', [CompletionResultType]::ParameterName, 'Basic auth for the registry, USER:PASSWORD')
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
             [CompletionResult]::new('--brokers', '--brokers', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
             [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)')
@@ -118,6 +123,9 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output: pretty | json | capture | raw | a template such as ''{topic}/{partition}@{offset} {key} {value.data.type}''. [default: pretty on a terminal, json otherwise]')
             [CompletionResult]::new('--key-format', '--key-format', [CompletionResultType]::ParameterName, 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro')
             [CompletionResult]::new('--value-format', '--value-format', [CompletionResultType]::ParameterName, 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile''s schema_registry]')
+            [CompletionResult]::new('--registry-auth', '--registry-auth', [CompletionResultType]::ParameterName, 'Basic auth for the registry, USER:PASSWORD')
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
             [CompletionResult]::new('--brokers', '--brokers', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
             [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)')
@@ -168,6 +176,9 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output: pretty | json | capture | raw | a template such as ''{topic}/{partition}@{offset} {key} {value.data.type}''. [default: pretty on a terminal, json otherwise]')
             [CompletionResult]::new('--key-format', '--key-format', [CompletionResultType]::ParameterName, 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro')
             [CompletionResult]::new('--value-format', '--value-format', [CompletionResultType]::ParameterName, 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile''s schema_registry]')
+            [CompletionResult]::new('--registry-auth', '--registry-auth', [CompletionResultType]::ParameterName, 'Basic auth for the registry, USER:PASSWORD')
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
             [CompletionResult]::new('--brokers', '--brokers', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
             [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)')
@@ -217,6 +228,9 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output: pretty | json | capture | raw | a template such as ''{topic}/{partition}@{offset} {key} {value.data.type}''. [default: pretty on a terminal, json otherwise]')
             [CompletionResult]::new('--key-format', '--key-format', [CompletionResultType]::ParameterName, 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro')
             [CompletionResult]::new('--value-format', '--value-format', [CompletionResultType]::ParameterName, 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile''s schema_registry]')
+            [CompletionResult]::new('--registry-auth', '--registry-auth', [CompletionResultType]::ParameterName, 'Basic auth for the registry, USER:PASSWORD')
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
             [CompletionResult]::new('--brokers', '--brokers', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
             [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)')
@@ -269,6 +283,9 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output: pretty | json | capture | raw | a template such as ''{topic}/{partition}@{offset} {key} {value.data.type}''. [default: pretty on a terminal, json otherwise]')
             [CompletionResult]::new('--key-format', '--key-format', [CompletionResultType]::ParameterName, 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro')
             [CompletionResult]::new('--value-format', '--value-format', [CompletionResultType]::ParameterName, 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile''s schema_registry]')
+            [CompletionResult]::new('--registry-auth', '--registry-auth', [CompletionResultType]::ParameterName, 'Basic auth for the registry, USER:PASSWORD')
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
             [CompletionResult]::new('--brokers', '--brokers', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
             [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)')
@@ -429,6 +446,105 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
         'evops;partition;help;help' {
             break
         }
+        'evops;schema-validate' {
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'A schema file, or a directory of .avsc and JSON Schema .json files (repeatable)')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'A schema file, or a directory of .avsc and JSON Schema .json files (repeatable)')
+            [CompletionResult]::new('--schema-for', '--schema-for', [CompletionResultType]::ParameterName, 'Which schema applies to an event')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile''s schema_registry]')
+            [CompletionResult]::new('--registry-auth', '--registry-auth', [CompletionResultType]::ParameterName, 'Basic auth for the registry, USER:PASSWORD')
+            [CompletionResult]::new('--subject-strategy', '--subject-strategy', [CompletionResultType]::ParameterName, 'How unframed events name their registry subject: topic (<topic>-value), record (the event type as record name), topic-record (<topic>-<type>)')
+            [CompletionResult]::new('--value-format', '--value-format', [CompletionResultType]::ParameterName, 'How to read values')
+            [CompletionResult]::new('--type-path', '--type-path', [CompletionResultType]::ParameterName, 'Where the event type is, as a dot path (repeatable). [default: data.type; CloudEvents: type]')
+            [CompletionResult]::new('--require', '--require', [CompletionResultType]::ParameterName, 'With --lint: a field every event must have, as a dot path (repeatable). [default: data.id, data.type, meta.created_at]')
+            [CompletionResult]::new('--id-field', '--id-field', [CompletionResultType]::ParameterName, 'With --lint: what identifies an event, for duplicates: a dot path (repeatable; the values together). [default: data.type, data.id and meta.created_at: the same fact twice; give your envelope''s event id if it has one]')
+            [CompletionResult]::new('--time-field', '--time-field', [CompletionResultType]::ParameterName, 'With --lint: a time field to check, as a dot path (repeatable). [default: meta.created_at]')
+            [CompletionResult]::new('--max-bytes', '--max-bytes', [CompletionResultType]::ParameterName, 'With --lint: events larger than this many bytes are fat (e.g. 16384, 64k, 1m)')
+            [CompletionResult]::new('--max-future', '--max-future', [CompletionResultType]::ParameterName, 'With --lint: how far in the future a timestamp may be (clock skew)')
+            [CompletionResult]::new('--oldest', '--oldest', [CompletionResultType]::ParameterName, 'With --lint: timestamps before this are impossibly old (an RFC 3339 time or a duration ago)')
+            [CompletionResult]::new('--show', '--show', [CompletionResultType]::ParameterName, 'How many violations to show')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'What stdout shows')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'What stdout shows')
+            [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Also write a JUnit XML report here (a test case per schema and per lint rule)')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Where to stop (exclusive): the --from forms, plus now and end')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only these partitions (repeatable or comma-separated)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Only these partitions (repeatable or comma-separated)')
+            [CompletionResult]::new('--max', '--max', [CompletionResultType]::ParameterName, 'Stop after writing this many records')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
+            [CompletionResult]::new('--brokers', '--brokers', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A profile from the config file (brokers, librdkafka properties, schema registry)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: ~/.config/evops/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster before giving up')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--lint', '--lint', [CompletionResultType]::ParameterName, 'Also check the house rules: envelope fields present, "null"/"None"/"" strings, --max-bytes, timestamps from the future or impossibly old, duplicate ids, command-style type names (a warning)')
+            [CompletionResult]::new('--allow-missing', '--allow-missing', [CompletionResultType]::ParameterName, 'Events that no schema covers are counted but do not fail the run')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show librdkafka''s logs and other details on stderr (secrets are never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show librdkafka''s logs and other details on stderr (secrets are never shown)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'evops;schema' {
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
+            [CompletionResult]::new('--brokers', '--brokers', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A profile from the config file (brokers, librdkafka properties, schema registry)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: ~/.config/evops/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster before giving up')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show librdkafka''s logs and other details on stderr (secrets are never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show librdkafka''s logs and other details on stderr (secrets are never shown)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('compat', 'compat', [CompletionResultType]::ParameterValue, 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'evops;schema;compat' {
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'backward: NEW reads OLD''s data; forward: OLD reads NEW''s data; full: both')
+            [CompletionResult]::new('--subject', '--subject', [CompletionResultType]::ParameterName, 'Check against this registry subject''s latest version')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile''s schema_registry]')
+            [CompletionResult]::new('--registry-auth', '--registry-auth', [CompletionResultType]::ParameterName, 'Basic auth for the registry, USER:PASSWORD')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
+            [CompletionResult]::new('--brokers', '--brokers', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A profile from the config file (brokers, librdkafka properties, schema registry)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: ~/.config/evops/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster before giving up')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show librdkafka''s logs and other details on stderr (secrets are never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show librdkafka''s logs and other details on stderr (secrets are never shown)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'evops;schema;help' {
+            [CompletionResult]::new('compat', 'compat', [CompletionResultType]::ParameterValue, 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'evops;schema;help;compat' {
+            break
+        }
+        'evops;schema;help;help' {
+            break
+        }
         'evops;generate' {
             [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'The folder that receives man/ and completions/')
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
@@ -457,6 +573,8 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Copy records into a topic under new keys (a jq expression or a template), placed by a partitioner, and check where every key landed')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run the embedded demo cluster in the foreground and keep producing a trickle of events')
             [CompletionResult]::new('partition', 'partition', [CompletionResultType]::ParameterValue, 'Where would each Kafka client put these keys? One row per distinct answer')
+            [CompletionResult]::new('schema-validate', 'schema-validate', [CompletionResultType]::ParameterValue, 'Check events against their schemas (Avro, JSON Schema, a schema registry) and the house lint rules; a summary table, the first violations, JUnit for CI')
+            [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Schema tools')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write man pages and shell completions (for packagers and the repo)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -487,6 +605,16 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             break
         }
         'evops;help;partition;audit' {
+            break
+        }
+        'evops;help;schema-validate' {
+            break
+        }
+        'evops;help;schema' {
+            [CompletionResult]::new('compat', 'compat', [CompletionResultType]::ParameterValue, 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable)')
+            break
+        }
+        'evops;help;schema;compat' {
             break
         }
         'evops;help;generate' {

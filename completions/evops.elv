@@ -41,6 +41,8 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand rekey 'Copy records into a topic under new keys (a jq expression or a template), placed by a partitioner, and check where every key landed'
             cand demo 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
             cand partition 'Where would each Kafka client put these keys? One row per distinct answer'
+            cand schema-validate 'Check events against their schemas (Avro, JSON Schema, a schema registry) and the house lint rules; a summary table, the first violations, JUnit for CI'
+            cand schema 'Schema tools'
             cand generate 'Write man pages and shell completions (for packagers and the repo)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -68,6 +70,9 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand --format 'Output: pretty | json | capture | raw | a template such as ''{topic}/{partition}@{offset} {key} {value.data.type}''. [default: pretty on a terminal, json otherwise]'
             cand --key-format 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro'
             cand --value-format 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro'
+            cand --schema 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id'
+            cand --registry 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile''s schema_registry]'
+            cand --registry-auth 'Basic auth for the registry, USER:PASSWORD'
             cand -b 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
             cand --brokers 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
             cand -X 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)'
@@ -113,6 +118,9 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand --format 'Output: pretty | json | capture | raw | a template such as ''{topic}/{partition}@{offset} {key} {value.data.type}''. [default: pretty on a terminal, json otherwise]'
             cand --key-format 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro'
             cand --value-format 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro'
+            cand --schema 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id'
+            cand --registry 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile''s schema_registry]'
+            cand --registry-auth 'Basic auth for the registry, USER:PASSWORD'
             cand -b 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
             cand --brokers 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
             cand -X 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)'
@@ -162,6 +170,9 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand --format 'Output: pretty | json | capture | raw | a template such as ''{topic}/{partition}@{offset} {key} {value.data.type}''. [default: pretty on a terminal, json otherwise]'
             cand --key-format 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro'
             cand --value-format 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro'
+            cand --schema 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id'
+            cand --registry 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile''s schema_registry]'
+            cand --registry-auth 'Basic auth for the registry, USER:PASSWORD'
             cand -b 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
             cand --brokers 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
             cand -X 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)'
@@ -210,6 +221,9 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand --format 'Output: pretty | json | capture | raw | a template such as ''{topic}/{partition}@{offset} {key} {value.data.type}''. [default: pretty on a terminal, json otherwise]'
             cand --key-format 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro'
             cand --value-format 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro'
+            cand --schema 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id'
+            cand --registry 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile''s schema_registry]'
+            cand --registry-auth 'Basic auth for the registry, USER:PASSWORD'
             cand -b 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
             cand --brokers 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
             cand -X 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)'
@@ -261,6 +275,9 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand --format 'Output: pretty | json | capture | raw | a template such as ''{topic}/{partition}@{offset} {key} {value.data.type}''. [default: pretty on a terminal, json otherwise]'
             cand --key-format 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro'
             cand --value-format 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro'
+            cand --schema 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id'
+            cand --registry 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile''s schema_registry]'
+            cand --registry-auth 'Basic auth for the registry, USER:PASSWORD'
             cand -b 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
             cand --brokers 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
             cand -X 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)'
@@ -413,6 +430,99 @@ set edit:completion:arg-completer[evops] = {|@words|
         }
         &'evops;partition;help;help'= {
         }
+        &'evops;schema-validate'= {
+            cand -s 'A schema file, or a directory of .avsc and JSON Schema .json files (repeatable)'
+            cand --schema 'A schema file, or a directory of .avsc and JSON Schema .json files (repeatable)'
+            cand --schema-for 'Which schema applies to an event'
+            cand --registry 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile''s schema_registry]'
+            cand --registry-auth 'Basic auth for the registry, USER:PASSWORD'
+            cand --subject-strategy 'How unframed events name their registry subject: topic (<topic>-value), record (the event type as record name), topic-record (<topic>-<type>)'
+            cand --value-format 'How to read values'
+            cand --type-path 'Where the event type is, as a dot path (repeatable). [default: data.type; CloudEvents: type]'
+            cand --require 'With --lint: a field every event must have, as a dot path (repeatable). [default: data.id, data.type, meta.created_at]'
+            cand --id-field 'With --lint: what identifies an event, for duplicates: a dot path (repeatable; the values together). [default: data.type, data.id and meta.created_at: the same fact twice; give your envelope''s event id if it has one]'
+            cand --time-field 'With --lint: a time field to check, as a dot path (repeatable). [default: meta.created_at]'
+            cand --max-bytes 'With --lint: events larger than this many bytes are fat (e.g. 16384, 64k, 1m)'
+            cand --max-future 'With --lint: how far in the future a timestamp may be (clock skew)'
+            cand --oldest 'With --lint: timestamps before this are impossibly old (an RFC 3339 time or a duration ago)'
+            cand --show 'How many violations to show'
+            cand --format 'What stdout shows'
+            cand --output 'What stdout shows'
+            cand --junit 'Also write a JUnit XML report here (a test case per schema and per lint rule)'
+            cand -o 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]'
+            cand --from 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]'
+            cand --since 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]'
+            cand --until 'Where to stop (exclusive): the --from forms, plus now and end'
+            cand -p 'Only these partitions (repeatable or comma-separated)'
+            cand --partition 'Only these partitions (repeatable or comma-separated)'
+            cand --max 'Stop after writing this many records'
+            cand --group 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group'
+            cand -b 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
+            cand --brokers 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
+            cand -X 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)'
+            cand --profile 'A profile from the config file (brokers, librdkafka properties, schema registry)'
+            cand --config 'The config file [default: ~/.config/evops/config.toml]'
+            cand --timeout 'How long to wait for the cluster before giving up'
+            cand --color 'When to colour output'
+            cand --lint 'Also check the house rules: envelope fields present, "null"/"None"/"" strings, --max-bytes, timestamps from the future or impossibly old, duplicate ids, command-style type names (a warning)'
+            cand --allow-missing 'Events that no schema covers are counted but do not fail the run'
+            cand -v 'Show librdkafka''s logs and other details on stderr (secrets are never shown)'
+            cand --verbose 'Show librdkafka''s logs and other details on stderr (secrets are never shown)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'evops;schema'= {
+            cand -b 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
+            cand --brokers 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
+            cand -X 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)'
+            cand --profile 'A profile from the config file (brokers, librdkafka properties, schema registry)'
+            cand --config 'The config file [default: ~/.config/evops/config.toml]'
+            cand --timeout 'How long to wait for the cluster before giving up'
+            cand --color 'When to colour output'
+            cand -v 'Show librdkafka''s logs and other details on stderr (secrets are never shown)'
+            cand --verbose 'Show librdkafka''s logs and other details on stderr (secrets are never shown)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand compat 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'evops;schema;compat'= {
+            cand --mode 'backward: NEW reads OLD''s data; forward: OLD reads NEW''s data; full: both'
+            cand --subject 'Check against this registry subject''s latest version'
+            cand --registry 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile''s schema_registry]'
+            cand --registry-auth 'Basic auth for the registry, USER:PASSWORD'
+            cand -b 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
+            cand --brokers 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
+            cand -X 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)'
+            cand --profile 'A profile from the config file (brokers, librdkafka properties, schema registry)'
+            cand --config 'The config file [default: ~/.config/evops/config.toml]'
+            cand --timeout 'How long to wait for the cluster before giving up'
+            cand --color 'When to colour output'
+            cand -v 'Show librdkafka''s logs and other details on stderr (secrets are never shown)'
+            cand --verbose 'Show librdkafka''s logs and other details on stderr (secrets are never shown)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'evops;schema;help'= {
+            cand compat 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'evops;schema;help;compat'= {
+        }
+        &'evops;schema;help;help'= {
+        }
         &'evops;generate'= {
             cand --out-dir 'The folder that receives man/ and completions/'
             cand -b 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
@@ -440,6 +550,8 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand rekey 'Copy records into a topic under new keys (a jq expression or a template), placed by a partitioner, and check where every key landed'
             cand demo 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
             cand partition 'Where would each Kafka client put these keys? One row per distinct answer'
+            cand schema-validate 'Check events against their schemas (Avro, JSON Schema, a schema registry) and the house lint rules; a summary table, the first violations, JUnit for CI'
+            cand schema 'Schema tools'
             cand generate 'Write man pages and shell completions (for packagers and the repo)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -461,6 +573,13 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand audit 'Find keys that producers put on different partitions, and name the producers'' partitioners'
         }
         &'evops;help;partition;audit'= {
+        }
+        &'evops;help;schema-validate'= {
+        }
+        &'evops;help;schema'= {
+            cand compat 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable)'
+        }
+        &'evops;help;schema;compat'= {
         }
         &'evops;help;generate'= {
         }

@@ -44,6 +44,8 @@ complete -c evops -n "__fish_evops_needs_command" -f -a "replay" -d 'Copy record
 complete -c evops -n "__fish_evops_needs_command" -f -a "rekey" -d 'Copy records into a topic under new keys (a jq expression or a template), placed by a partitioner, and check where every key landed'
 complete -c evops -n "__fish_evops_needs_command" -f -a "demo" -d 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
 complete -c evops -n "__fish_evops_needs_command" -f -a "partition" -d 'Where would each Kafka client put these keys? One row per distinct answer'
+complete -c evops -n "__fish_evops_needs_command" -f -a "schema-validate" -d 'Check events against their schemas (Avro, JSON Schema, a schema registry) and the house lint rules; a summary table, the first violations, JUnit for CI'
+complete -c evops -n "__fish_evops_needs_command" -f -a "schema" -d 'Schema tools'
 complete -c evops -n "__fish_evops_needs_command" -f -a "generate" -d 'Write man pages and shell completions (for packagers and the repo)'
 complete -c evops -n "__fish_evops_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c evops -n "__fish_evops_using_subcommand tail" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
@@ -64,6 +66,9 @@ complete -c evops -n "__fish_evops_using_subcommand tail" -l id-path -d 'Where e
 complete -c evops -n "__fish_evops_using_subcommand tail" -s f -l format -d 'Output: pretty | json | capture | raw | a template such as \'{topic}/{partition}@{offset} {key} {value.data.type}\'. [default: pretty on a terminal, json otherwise]' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
+complete -c evops -n "__fish_evops_using_subcommand tail" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -98,6 +103,9 @@ complete -c evops -n "__fish_evops_using_subcommand filter" -l id-path -d 'Where
 complete -c evops -n "__fish_evops_using_subcommand filter" -s f -l format -d 'Output: pretty | json | capture | raw | a template such as \'{topic}/{partition}@{offset} {key} {value.data.type}\'. [default: pretty on a terminal, json otherwise]' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
+complete -c evops -n "__fish_evops_using_subcommand filter" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -135,6 +143,9 @@ complete -c evops -n "__fish_evops_using_subcommand trace" -l id-path -d 'Where 
 complete -c evops -n "__fish_evops_using_subcommand trace" -s f -l format -d 'Output: pretty | json | capture | raw | a template such as \'{topic}/{partition}@{offset} {key} {value.data.type}\'. [default: pretty on a terminal, json otherwise]' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
+complete -c evops -n "__fish_evops_using_subcommand trace" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -172,6 +183,9 @@ complete -c evops -n "__fish_evops_using_subcommand sample" -l id-path -d 'Where
 complete -c evops -n "__fish_evops_using_subcommand sample" -s f -l format -d 'Output: pretty | json | capture | raw | a template such as \'{topic}/{partition}@{offset} {key} {value.data.type}\'. [default: pretty on a terminal, json otherwise]' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
+complete -c evops -n "__fish_evops_using_subcommand sample" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -214,6 +228,9 @@ complete -c evops -n "__fish_evops_using_subcommand replay" -l id-path -d 'Where
 complete -c evops -n "__fish_evops_using_subcommand replay" -s f -l format -d 'Output: pretty | json | capture | raw | a template such as \'{topic}/{partition}@{offset} {key} {value.data.type}\'. [default: pretty on a terminal, json otherwise]' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
+complete -c evops -n "__fish_evops_using_subcommand replay" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -330,6 +347,80 @@ complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_s
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s V -l version -d 'Print version'
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from help" -f -a "audit" -d 'Find keys that producers put on different partitions, and name the producers\' partitioners'
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s s -l schema -d 'A schema file, or a directory of .avsc and JSON Schema .json files (repeatable)' -r -F
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l schema-for -d 'Which schema applies to an event' -r -f -a "auto\t'The registry id when framed, else the only schema, else by type, else by topic'
+single\t'The one schema given, for every event'
+type\t'The event type (data.type) names the schema file'
+topic\t'The topic names the schema file (<topic> or <topic>-value)'
+registry\t'The registry id in the Confluent framing'"
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l subject-strategy -d 'How unframed events name their registry subject: topic (<topic>-value), record (the event type as record name), topic-record (<topic>-<type>)' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l value-format -d 'How to read values' -r -f -a "auto\t'Confluent-framed payloads by their registry id; JSON when the bytes look like JSON; else an Avro datum'
+json\t''
+avro\t''"
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l type-path -d 'Where the event type is, as a dot path (repeatable). [default: data.type; CloudEvents: type]' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l require -d 'With --lint: a field every event must have, as a dot path (repeatable). [default: data.id, data.type, meta.created_at]' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l id-field -d 'With --lint: what identifies an event, for duplicates: a dot path (repeatable; the values together). [default: data.type, data.id and meta.created_at: the same fact twice; give your envelope\'s event id if it has one]' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l time-field -d 'With --lint: a time field to check, as a dot path (repeatable). [default: meta.created_at]' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l max-bytes -d 'With --lint: events larger than this many bytes are fat (e.g. 16384, 64k, 1m)' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l max-future -d 'With --lint: how far in the future a timestamp may be (clock skew)' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l oldest -d 'With --lint: timestamps before this are impossibly old (an RFC 3339 time or a duration ago)' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l show -d 'How many violations to show' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l format -l output -d 'What stdout shows' -r -f -a "table\t'A summary table and the first violations'
+json\t'One JSON document: totals, per-schema counts, the first violations'"
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l junit -d 'Also write a JUnit XML report here (a test case per schema and per lint rule)' -r -F
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l until -d 'Where to stop (exclusive): the --from forms, plus now and end' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l max -d 'Stop after writing this many records' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l group -d 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l config -d 'The config file [default: ~/.config/evops/config.toml]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l timeout -d 'How long to wait for the cluster before giving up' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l lint -d 'Also check the house rules: envelope fields present, "null"/"None"/"" strings, --max-bytes, timestamps from the future or impossibly old, duplicate ids, command-style type names (a warning)'
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l allow-missing -d 'Events that no schema covers are counted but do not fail the run'
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s V -l version -d 'Print version'
+complete -c evops -n "__fish_evops_using_subcommand schema; and not __fish_seen_subcommand_from compat help" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
+complete -c evops -n "__fish_evops_using_subcommand schema; and not __fish_seen_subcommand_from compat help" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
+complete -c evops -n "__fish_evops_using_subcommand schema; and not __fish_seen_subcommand_from compat help" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
+complete -c evops -n "__fish_evops_using_subcommand schema; and not __fish_seen_subcommand_from compat help" -l config -d 'The config file [default: ~/.config/evops/config.toml]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand schema; and not __fish_seen_subcommand_from compat help" -l timeout -d 'How long to wait for the cluster before giving up' -r
+complete -c evops -n "__fish_evops_using_subcommand schema; and not __fish_seen_subcommand_from compat help" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c evops -n "__fish_evops_using_subcommand schema; and not __fish_seen_subcommand_from compat help" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
+complete -c evops -n "__fish_evops_using_subcommand schema; and not __fish_seen_subcommand_from compat help" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c evops -n "__fish_evops_using_subcommand schema; and not __fish_seen_subcommand_from compat help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evops -n "__fish_evops_using_subcommand schema; and not __fish_seen_subcommand_from compat help" -s V -l version -d 'Print version'
+complete -c evops -n "__fish_evops_using_subcommand schema; and not __fish_seen_subcommand_from compat help" -f -a "compat" -d 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable)'
+complete -c evops -n "__fish_evops_using_subcommand schema; and not __fish_seen_subcommand_from compat help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l mode -d 'backward: NEW reads OLD\'s data; forward: OLD reads NEW\'s data; full: both' -r
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l subject -d 'Check against this registry subject\'s latest version' -r
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l config -d 'The config file [default: ~/.config/evops/config.toml]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l timeout -d 'How long to wait for the cluster before giving up' -r
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
+always\t''
+never\t''"
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -s q -l quiet -d 'Print nothing on stderr but errors'
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -s V -l version -d 'Print version'
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from help" -f -a "compat" -d 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable)'
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c evops -n "__fish_evops_using_subcommand generate" -l out-dir -d 'The folder that receives man/ and completions/' -r -F
 complete -c evops -n "__fish_evops_using_subcommand generate" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand generate" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
@@ -343,14 +434,17 @@ complete -c evops -n "__fish_evops_using_subcommand generate" -s v -l verbose -d
 complete -c evops -n "__fish_evops_using_subcommand generate" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evops -n "__fish_evops_using_subcommand generate" -s V -l version -d 'Print version'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "tail" -d 'Read records from topics, capture files or stdin, and print them (live: from the end, following)'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "filter" -d 'Keep the records that match a jq expression and/or shortcuts; print them or write them to a capture file or a topic'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "trace" -d 'Everything that happened to an entity, across topics, in time order: records keyed by the id or whose event mentions it'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "sample" -d 'A fair sample of the records a filter keeps: by rate, by key, a reservoir, per stratum or per time window'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "replay" -d 'Copy records into a topic: faithful (key, value, headers, timestamp), resumable exactly once with --checkpoint or --group, rate-limited, with a dry run'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "rekey" -d 'Copy records into a topic under new keys (a jq expression or a template), placed by a partitioner, and check where every key landed'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "demo" -d 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "partition" -d 'Where would each Kafka client put these keys? One row per distinct answer'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "generate" -d 'Write man pages and shell completions (for packagers and the repo)'
-complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition schema-validate schema generate help" -f -a "tail" -d 'Read records from topics, capture files or stdin, and print them (live: from the end, following)'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition schema-validate schema generate help" -f -a "filter" -d 'Keep the records that match a jq expression and/or shortcuts; print them or write them to a capture file or a topic'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition schema-validate schema generate help" -f -a "trace" -d 'Everything that happened to an entity, across topics, in time order: records keyed by the id or whose event mentions it'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition schema-validate schema generate help" -f -a "sample" -d 'A fair sample of the records a filter keeps: by rate, by key, a reservoir, per stratum or per time window'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition schema-validate schema generate help" -f -a "replay" -d 'Copy records into a topic: faithful (key, value, headers, timestamp), resumable exactly once with --checkpoint or --group, rate-limited, with a dry run'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition schema-validate schema generate help" -f -a "rekey" -d 'Copy records into a topic under new keys (a jq expression or a template), placed by a partitioner, and check where every key landed'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition schema-validate schema generate help" -f -a "demo" -d 'Run the embedded demo cluster in the foreground and keep producing a trickle of events'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition schema-validate schema generate help" -f -a "partition" -d 'Where would each Kafka client put these keys? One row per distinct answer'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition schema-validate schema generate help" -f -a "schema-validate" -d 'Check events against their schemas (Avro, JSON Schema, a schema registry) and the house lint rules; a summary table, the first violations, JUnit for CI'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition schema-validate schema generate help" -f -a "schema" -d 'Schema tools'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition schema-validate schema generate help" -f -a "generate" -d 'Write man pages and shell completions (for packagers and the repo)'
+complete -c evops -n "__fish_evops_using_subcommand help; and not __fish_seen_subcommand_from tail filter trace sample replay rekey demo partition schema-validate schema generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c evops -n "__fish_evops_using_subcommand help; and __fish_seen_subcommand_from partition" -f -a "audit" -d 'Find keys that producers put on different partitions, and name the producers\' partitioners'
+complete -c evops -n "__fish_evops_using_subcommand help; and __fish_seen_subcommand_from schema" -f -a "compat" -d 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable)'

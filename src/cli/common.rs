@@ -114,6 +114,13 @@ pub struct OutputArgs {
     /// How to read values: auto | string | json | int32 | int64 | hex | base64 | avro.
     #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format)]
     pub value_format: Format,
+
+    /// With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id.
+    #[arg(long = "schema", value_name = "FILE")]
+    pub avro_schema: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub registry: super::schema::RegistryArgs,
 }
 
 impl FilterArgs {

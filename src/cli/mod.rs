@@ -9,6 +9,7 @@ pub mod generate;
 pub mod partition;
 pub mod replay;
 pub mod sample;
+pub mod schema;
 pub mod tail;
 pub mod trace;
 pub mod values;
@@ -108,6 +109,9 @@ pub enum Command {
     Rekey(replay::RekeyArgs),
     Demo(demo::DemoArgs),
     Partition(partition::PartitionArgs),
+    #[command(name = "schema-validate")]
+    SchemaValidate(schema::ValidateArgs),
+    Schema(schema::SchemaArgs),
     /// Write man pages and shell completions (for packagers and the repo).
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
@@ -227,6 +231,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Replay(a) => {
             let (sources, expr) = filter::split_expression(&a.args);
+            install_avro(g, &a.output)?;
             let output = output_options(
                 g,
                 term,
@@ -383,6 +388,30 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 json,
             })
         }
+        Command::SchemaValidate(a) => cmd::schema_validate::run(validate_config(g, term, a)?),
+        Command::Schema(schema::SchemaArgs {
+            command: schema::SchemaCommand::Compat(a),
+        }) => cmd::schema_compat::run(cmd::schema_compat::Config {
+            registry: registry(g, &a.registry)?,
+            old: match (&a.subject, &a.schemas[..]) {
+                (Some(subject), [_new]) => cmd::schema_compat::Old::Subject(subject.clone()),
+                (Some(_), _) => {
+                    return Err(Error::Usage(
+                        "with --subject, give only the new schema (the old one is the subject's latest version)".into(),
+                    )
+                    .into())
+                }
+                (None, [old, _new]) => cmd::schema_compat::Old::File(old.clone()),
+                (None, _) => {
+                    return Err(Error::Usage(
+                        "give OLD NEW, or NEW with --registry and --subject".into(),
+                    )
+                    .into())
+                }
+            },
+            new: a.schemas.last().expect("clap requires one").clone(),
+            mode: a.mode,
+        }),
         Command::Generate(a) => generate::run(&a).map(|()| Exit::Ok),
     }
 }
@@ -520,6 +549,7 @@ impl Job {
             .into());
         }
         let to = self.to.as_deref().map(cmd::SinkSpec::parse);
+        install_avro(g, &output)?;
         let output = output_options(
             g,
             term,
@@ -583,6 +613,191 @@ fn read_lines_from_stdin() -> anyhow::Result<Vec<String>> {
 
 /// Kafka settings from the flags, the environment and the profile; `None` when no brokers are
 /// configured anywhere (commands on files need none).
+/// With `--key-format avro` or `--value-format avro`: the schemas to decode with, installed
+/// once for the codec (the registry for framed payloads, `--schema` for bare datums).
+fn install_avro(g: &Global, o: &common::OutputArgs) -> anyhow::Result<()> {
+    if o.key_format != Format::Avro && o.value_format != Format::Avro {
+        return Ok(());
+    }
+    let registry = registry(g, &o.registry)?;
+    let bare = match &o.avro_schema {
+        None => None,
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| anyhow::anyhow!("--schema {}: {e}", p.display()))?;
+            Some(std::sync::Arc::new(
+                crate::schema::avro::AvroSchema::parse(&text, &[]).map_err(|e| {
+                    anyhow::anyhow!("--schema {}: not a valid Avro schema: {e}", p.display())
+                })?,
+            ))
+        }
+    };
+    if registry.is_none() && bare.is_none() {
+        return Ok(()); // output_options says what is missing
+    }
+    crate::codec::avro::install(Box::new(cmd::AvroLookup::new(registry, bare)));
+    Ok(())
+}
+
+/// The schema registry client, from --registry or the profile's `schema_registry`.
+fn registry(
+    g: &Global,
+    a: &schema::RegistryArgs,
+) -> anyhow::Result<Option<crate::endpoint::registry::Registry>> {
+    let url = match &a.registry {
+        Some(u) => Some(u.clone()),
+        None => {
+            let file = crate::config::load(g.config.as_deref())?;
+            file.profile(g.profile.as_deref())?
+                .and_then(|p| p.schema_registry)
+        }
+    };
+    let Some(url) = url else {
+        return Ok(None);
+    };
+    let cfg = crate::endpoint::registry::RegistryConfig::parse(
+        &url,
+        a.registry_auth.as_deref(),
+        g.timeout,
+    )
+    .map_err(|e| Error::Usage(format!("--registry: {e}")))?;
+    Ok(Some(crate::endpoint::registry::Registry::new(cfg)))
+}
+
+/// `schema-validate`: sources sorted into topics, capture files and sample events; schemas read.
+fn validate_config(
+    g: &Global,
+    term: Terminal,
+    a: schema::ValidateArgs,
+) -> anyhow::Result<cmd::schema_validate::Config> {
+    use crate::endpoint::file::{sniff, FileKind};
+    use crate::schema::catalog::Select;
+    if a.read.group.is_some() {
+        return Err(Error::Usage(
+            "schema-validate reads without a consumer group (it must not disturb consumers); drop --group".into(),
+        )
+        .into());
+    }
+    let mut sources = Vec::new();
+    let mut samples = Vec::new();
+    for s in &a.sources {
+        let path = std::path::Path::new(s);
+        let spec = SourceSpec::parse(s);
+        let on_disk = s != "-" && (path.exists() || matches!(spec, SourceSpec::File(_)));
+        if on_disk && path.exists() {
+            match sniff(path)? {
+                FileKind::Capture => sources.push(SourceSpec::File(path.into())),
+                FileKind::Events => samples.push(path.to_path_buf()),
+            }
+        } else if on_disk {
+            return Err(Error::Usage(format!("{s}: no such file or directory")).into());
+        } else {
+            sources.push(spec);
+        }
+    }
+    let catalog = cmd::schema_validate::read_catalog(&a.schemas)?;
+    let registry = registry(g, &a.registry)?;
+    let select = match a.schema_for {
+        schema::SchemaFor::Auto => Select::Auto,
+        schema::SchemaFor::Single => Select::Single,
+        schema::SchemaFor::Type => Select::Type,
+        schema::SchemaFor::Topic => Select::Topic,
+        schema::SchemaFor::Registry => Select::Registry,
+    };
+    if select == Select::Registry && registry.is_none() {
+        return Err(Error::Usage(
+            "--schema-for registry needs --registry (or a profile's schema_registry)".into(),
+        )
+        .into());
+    }
+    if select == Select::Single && catalog.len() != 1 {
+        return Err(Error::Usage(format!(
+            "--schema-for single needs exactly one schema; --schema gave {}",
+            catalog.len()
+        ))
+        .into());
+    }
+    if catalog.is_empty() && registry.is_none() && !a.lint {
+        return Err(Error::Usage(
+            "nothing to check against: give --schema PATH, --registry URL, or --lint".into(),
+        )
+        .into());
+    }
+    let now_ms = crate::position::now_millis();
+    let lint = a.lint.then(|| crate::schema::lint::LintConfig {
+        required: if a.required.is_empty() {
+            crate::schema::lint::LintConfig::default().required
+        } else {
+            a.required.clone()
+        },
+        id_paths: if a.id_fields.is_empty() {
+            crate::schema::lint::LintConfig::default().id_paths
+        } else {
+            a.id_fields.clone()
+        },
+        time_paths: if a.time_fields.is_empty() {
+            crate::schema::lint::LintConfig::default().time_paths
+        } else {
+            a.time_fields.clone()
+        },
+        max_bytes: a.max_bytes,
+        now_ms,
+        max_future_ms: a.max_future.as_millis() as i64,
+        oldest_ms: match a.oldest {
+            Start::Time(t) => t,
+            _ => 946_684_800_000,
+        },
+        ..crate::schema::lint::LintConfig::default()
+    });
+    Ok(cmd::schema_validate::Config {
+        read: cmd::Read {
+            kafka: if sources.iter().any(|s| matches!(s, SourceSpec::Topic(_))) {
+                kafka_settings(g)?
+            } else {
+                None
+            },
+            sources,
+            partitions: (!a.read.partitions.is_empty()).then_some(a.read.partitions),
+            from: a.read.from,
+            until: a.read.until,
+            exit_at_end: true,
+            group: None,
+            key_route: None,
+            infer_route: false,
+            overrides: None,
+            group_hooks: None,
+            group_txn: None,
+            now_ms,
+        },
+        samples,
+        catalog,
+        registry,
+        strategy: a.subject_strategy,
+        select,
+        envelope: crate::filter::envelope::Envelope {
+            type_paths: (!a.type_path.is_empty()).then_some(a.type_path),
+            id_paths: None,
+            mentions: false,
+        },
+        payload: match a.value_format {
+            schema::PayloadArg::Auto => cmd::schema_validate::Payload::Auto,
+            schema::PayloadArg::Json => cmd::schema_validate::Payload::Json,
+            schema::PayloadArg::Avro => cmd::schema_validate::Payload::Avro,
+        },
+        lint,
+        show: a.show,
+        output: match a.format {
+            schema::ReportFormat::Table => cmd::schema_validate::Output::Table,
+            schema::ReportFormat::Json => cmd::schema_validate::Output::Json,
+        },
+        junit: a.junit,
+        allow_missing: a.allow_missing,
+        max: a.read.max,
+        quiet: g.quiet,
+        terminal: term,
+    })
+}
+
 fn kafka_settings(g: &Global) -> anyhow::Result<Option<Settings>> {
     let file = crate::config::load(g.config.as_deref())?;
     let profile = file.profile(g.profile.as_deref())?.unwrap_or_default();
@@ -616,9 +831,11 @@ fn output_options(
     key_format: Format,
     value_format: Format,
 ) -> anyhow::Result<print::Options> {
-    if key_format == Format::Avro || value_format == Format::Avro {
+    if (key_format == Format::Avro || value_format == Format::Avro)
+        && !crate::codec::avro::installed()
+    {
         return Err(Error::Usage(
-            "avro decoding needs a schema and is not available in this version yet; use --value-format hex or base64 to see the bytes".into(),
+            "avro decoding needs a schema: give --schema FILE (bare datums) or --registry URL (Confluent-framed payloads)".into(),
         )
         .into());
     }

@@ -8,6 +8,8 @@ pub mod partition_audit;
 pub mod rekey;
 pub mod replay;
 pub mod sample;
+pub mod schema_compat;
+pub mod schema_validate;
 pub mod tail;
 pub mod trace;
 
@@ -345,4 +347,61 @@ pub fn open_sink(
             )?)
         }
     })
+}
+
+/// The Avro schemas of `--value-format avro`: writer schemas by registry id (asked once per id,
+/// failures remembered too), and the `--schema` file for bare datums.
+pub struct AvroLookup {
+    registry: Option<crate::endpoint::registry::Registry>,
+    bare: Option<std::sync::Arc<crate::schema::avro::AvroSchema>>,
+    by_id: std::sync::Mutex<
+        std::collections::HashMap<
+            u32,
+            Result<std::sync::Arc<crate::schema::avro::AvroSchema>, String>,
+        >,
+    >,
+}
+
+impl AvroLookup {
+    pub fn new(
+        registry: Option<crate::endpoint::registry::Registry>,
+        bare: Option<std::sync::Arc<crate::schema::avro::AvroSchema>>,
+    ) -> AvroLookup {
+        AvroLookup {
+            registry,
+            bare,
+            by_id: Default::default(),
+        }
+    }
+}
+
+impl crate::codec::avro::Schemas for AvroLookup {
+    fn by_id(&self, id: u32) -> Result<std::sync::Arc<crate::schema::avro::AvroSchema>, String> {
+        let mut cache = self.by_id.lock().expect("avro schema cache");
+        if let Some(s) = cache.get(&id) {
+            return s.clone();
+        }
+        let got = match &self.registry {
+            None => Err("framed with a registry id, but no --registry was given".to_string()),
+            Some(r) => r
+                .schema_by_id(id)
+                .map_err(|e| e.to_string())
+                .and_then(|reg| {
+                    if !matches!(reg.schema_type.as_str(), "AVRO" | "") {
+                        return Err(format!("a {} schema, not Avro", reg.schema_type));
+                    }
+                    let refs = r.references(&reg).map_err(|e| e.to_string())?;
+                    let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+                    crate::schema::avro::AvroSchema::parse(&reg.schema, &refs)
+                        .map(std::sync::Arc::new)
+                        .map_err(|e| format!("not a valid Avro schema: {e}"))
+                }),
+        };
+        cache.insert(id, got.clone());
+        got
+    }
+
+    fn bare(&self) -> Option<std::sync::Arc<crate::schema::avro::AvroSchema>> {
+        self.bare.clone()
+    }
 }

@@ -1,8 +1,9 @@
 //! Codecs: record bytes to values and back, pure (no I/O). A key or value format turns bytes
 //! into a JSON value for printers, templates and (later) filters; the capture codec turns whole
-//! records into lossless NDJSON lines. Avro is a named format whose decoder arrives with schema
-//! validation; until then asking for it is a usage error, never a silent fallback.
+//! records into lossless NDJSON lines. Avro values are decoded with the schemas installed at the
+//! edge ([`avro`]): by registry id for Confluent-framed payloads, or a schema file.
 
+pub mod avro;
 pub mod capture;
 pub mod project;
 pub mod slots;
@@ -107,7 +108,7 @@ pub fn decode(format: Format, bytes: Option<&[u8]>) -> Result<Decoded, DecodeErr
         Format::Base64 => Ok(Decoded::plain(Value::String(
             base64::engine::general_purpose::STANDARD.encode(b),
         ))),
-        Format::Avro => Err(DecodeError("avro decoding needs a schema".into())),
+        Format::Avro => avro::decode(b).map(|value| Decoded { value, json: true }),
     }
 }
 

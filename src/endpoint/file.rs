@@ -1,10 +1,14 @@
 //! Capture files and stdio: a capture file (or stdin) as a source, one record per NDJSON line;
 //! a malformed line is reported with its line number and skipped, never fatal. Writing capture
-//! files is the capture printer's job (`print`), on a file instead of stdout.
+//! files is the capture printer's job (`print`), on a file instead of stdout. Also sample
+//! events, what a CI job keeps in its repository: NDJSON files (an event per line), JSON files
+//! (one event, or an array of them) and directories of both, read as records whose value is
+//! the event.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -102,6 +106,198 @@ impl Source for CaptureSource {
 
     fn skipped(&self) -> u64 {
         self.skipped
+    }
+}
+
+/// What a file named as a source holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// Capture lines (`{"topic":..,"partition":..,"offset":..,...}`).
+    Capture,
+    /// Sample events: NDJSON, a JSON document or array, or a directory of those.
+    Events,
+}
+
+/// Tell a capture file from sample events: a directory or a `.json` file is events; an NDJSON
+/// file is a capture file when its first line is an object with `topic`, `partition` and
+/// `offset`, events otherwise.
+pub fn sniff(path: &Path) -> anyhow::Result<FileKind> {
+    if path.is_dir() || path.extension().is_some_and(|e| e == "json") {
+        return Ok(FileKind::Events);
+    }
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut r = BufReader::new(file);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if r.read_until(b'\n', &mut line)? == 0 {
+            return Ok(FileKind::Events);
+        }
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            break;
+        }
+    }
+    let capture = serde_json::from_slice::<serde_json::Value>(trim_line(&line))
+        .ok()
+        .and_then(|v| {
+            v.as_object().map(|o| {
+                ["topic", "partition", "offset"]
+                    .iter()
+                    .all(|k| o.contains_key(*k))
+            })
+        })
+        .unwrap_or(false);
+    Ok(if capture {
+        FileKind::Capture
+    } else {
+        FileKind::Events
+    })
+}
+
+/// Sample events from files and directories, as records: the topic is the file's path, the
+/// partition [`SampleSource::LINE`] (the offset is the 1-based line) or
+/// [`SampleSource::ELEMENT`] (the offset is the index in a top-level JSON array), no key, no
+/// timestamp. Directories are read recursively, in name order, taking `*.json`, `*.ndjson` and
+/// `*.jsonl` files.
+pub struct SampleSource {
+    files: Vec<PathBuf>,
+    next_file: usize,
+    pending: std::collections::VecDeque<crate::record::Record>,
+    done_bytes: u64,
+    total_bytes: u64,
+}
+
+impl SampleSource {
+    /// The partition of a record from an NDJSON line or a whole JSON file (offset: line).
+    pub const LINE: i32 = -1;
+    /// The partition of a record from an element of a JSON array (offset: index).
+    pub const ELEMENT: i32 = -2;
+
+    pub fn open(paths: &[PathBuf]) -> anyhow::Result<SampleSource> {
+        let mut files = Vec::new();
+        for p in paths {
+            if p.is_dir() {
+                let before = files.len();
+                collect(p, &mut files)?;
+                if files.len() == before {
+                    anyhow::bail!("{} has no *.json, *.ndjson or *.jsonl files", p.display());
+                }
+            } else if p.is_file() {
+                files.push(p.clone());
+            } else {
+                anyhow::bail!("{}: no such file or directory", p.display());
+            }
+        }
+        let total_bytes = files
+            .iter()
+            .filter_map(|f| f.metadata().ok())
+            .map(|m| m.len())
+            .sum();
+        Ok(SampleSource {
+            files,
+            next_file: 0,
+            pending: Default::default(),
+            done_bytes: 0,
+            total_bytes,
+        })
+    }
+
+    /// Read the next file into `pending`; a file that is not JSON where JSON was expected
+    /// yields `Bad` items, one per line or one for the file.
+    fn load(&mut self, path: &Path, bad: &mut Vec<(String, String)>) -> anyhow::Result<()> {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        self.done_bytes += bytes.len() as u64;
+        let name: Arc<str> = Arc::from(path.display().to_string());
+        let rec = |partition: i32, offset: i64, value: Vec<u8>| crate::record::Record {
+            topic: name.clone(),
+            partition,
+            offset,
+            timestamp: crate::record::Timestamp::None,
+            key: None,
+            value: Some(value),
+            headers: Vec::new(),
+        };
+        let json_file = path.extension().is_some_and(|e| e == "json");
+        if json_file {
+            let first = bytes.iter().find(|c| !c.is_ascii_whitespace());
+            if first == Some(&b'[') {
+                match serde_json::from_slice::<Vec<&serde_json::value::RawValue>>(&bytes) {
+                    Ok(items) => {
+                        for (i, item) in items.iter().enumerate() {
+                            self.pending.push_back(rec(
+                                Self::ELEMENT,
+                                i as i64,
+                                item.get().as_bytes().to_vec(),
+                            ));
+                        }
+                    }
+                    Err(e) => bad.push((
+                        format!("{}", path.display()),
+                        format!("not a JSON array of events ({e})"),
+                    )),
+                }
+            } else {
+                // One event: its bytes as they are, so that sizes and the verdict are the
+                // file's own.
+                self.pending.push_back(rec(Self::LINE, 1, bytes));
+            }
+            return Ok(());
+        }
+        for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            self.pending
+                .push_back(rec(Self::LINE, i as i64 + 1, line.to_vec()));
+        }
+        Ok(())
+    }
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read directory {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect(&p, out)?;
+        } else if p
+            .extension()
+            .is_some_and(|e| e == "json" || e == "ndjson" || e == "jsonl")
+        {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+impl Source for SampleSource {
+    fn poll(&mut self, _timeout: Duration) -> anyhow::Result<Poll> {
+        loop {
+            if let Some(r) = self.pending.pop_front() {
+                return Ok(Poll::Record(r));
+            }
+            let Some(path) = self.files.get(self.next_file).cloned() else {
+                return Ok(Poll::End);
+            };
+            self.next_file += 1;
+            let mut bad = Vec::new();
+            self.load(&path, &mut bad)?;
+            if let Some((location, reason)) = bad.pop() {
+                return Ok(Poll::Bad { location, reason });
+            }
+        }
+    }
+
+    fn progress(&self) -> Option<Progress> {
+        Some(Progress {
+            done: self.done_bytes,
+            total: self.total_bytes,
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod file;
 pub mod kafka;
+pub mod registry;
 
 use std::path::PathBuf;
 use std::sync::Arc;

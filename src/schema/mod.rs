@@ -6,6 +6,7 @@
 //! the callers' business (`cmd::schema_validate`, `endpoint::registry`).
 
 pub mod avro;
+pub mod catalog;
 pub mod compat;
 pub mod json_schema;
 pub mod lint;

@@ -303,3 +303,71 @@ impl Drop for OwnBroker {
         self.kill();
     }
 }
+
+/// The test schema registry (`tests/registry/server.py`, Confluent's REST API in memory) on a
+/// free loopback port; killed on drop.
+pub struct RegistryServer {
+    pub url: String,
+    child: Child,
+}
+
+impl RegistryServer {
+    /// `python3 tests/registry/server.py --port 0 ARGS...`, once it has said its port.
+    pub fn start(args: &[&str]) -> RegistryServer {
+        use std::io::BufRead;
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/registry/server.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .args(["--port", "0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start python3 tests/registry/server.py");
+        let mut line = String::new();
+        let _ = std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line);
+        let Ok(port) = line.trim().parse::<u16>() else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the test registry did not say its port (it said {line:?})");
+        };
+        RegistryServer {
+            url: format!("http://127.0.0.1:{port}"),
+            child,
+        }
+    }
+
+    /// A request straight to the server (no evops code in between), with a JSON answer.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.url))
+            .header("Content-Type", "application/vnd.schemaregistry.v1+json")
+            .body(body.map(|b| b.to_string()).unwrap_or_default())
+            .unwrap();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut response = agent.run(request).expect("reach the test registry");
+        serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap()
+    }
+
+    /// How many requests the server has answered, by "METHOD /raw/path".
+    pub fn requests(&self) -> std::collections::HashMap<String, u64> {
+        serde_json::from_value(self.call("GET", "/_test/requests", None)).unwrap()
+    }
+}
+
+impl Drop for RegistryServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,238 @@
+//! `evops schema-validate` and `evops schema compat` arguments, and the registry options they
+//! share (also the profile's `schema_registry`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::common::ReadArgs;
+use super::values;
+use crate::filter::envelope::Path;
+
+pub const VALIDATE_EXAMPLES: &str = "\
+Examples:
+  evops schema-validate ./events --schema ./schemas                       # a CI job: sample events, one schema per event type
+  evops schema-validate ./events --schema ./schemas --junit report.xml
+  evops -b embedded schema-validate users articles comments --schema tests/data/schemas/demo --lint
+  evops --profile prod schema-validate orders --from 1h --registry https://registry.prod
+  evops schema-validate payments --from 1h --schema payments.avsc --format json
+
+Schemas: a file or a directory of .avsc (Avro) and .json (JSON Schema, drafts 7 and 2020-12)
+files. --schema-for says which schema applies to an event: one for all (single), the event's
+type (a file named after data.type), the topic (a file named after the topic), or the registry
+id of Confluent-framed payloads (registry). auto tries: registry id, the only schema, type, topic.
+
+Exit codes: 0 all valid, 1 invalid events (or events without a schema, or unreadable), 2 error (a schema or the registry cannot be read), 130 interrupted.";
+
+pub const COMPAT_EXAMPLES: &str = "\
+Examples:
+  evops schema compat schemas/v1/user.avsc schemas/v2/user.avsc                 # can v2 read v1 data?
+  evops schema compat old.avsc new.avsc --mode full
+  evops schema compat new.json --registry http://registry:8081 --subject users-value
+
+Modes (Confluent's): backward: the new schema reads data written with the old; forward: the
+old schema reads data written with the new; full: both.
+
+Exit codes: 0 compatible, 1 incompatible (the reasons on stdout), 2 error (unreadable schema,
+a JSON Schema construct whose compatibility cannot be decided, registry unreachable).";
+
+/// Which schema applies to an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFor {
+    /// The registry id when framed, else the only schema, else by type, else by topic.
+    Auto,
+    /// The one schema given, for every event.
+    Single,
+    /// The event type (data.type) names the schema file.
+    Type,
+    /// The topic names the schema file (<topic> or <topic>-value).
+    Topic,
+    /// The registry id in the Confluent framing.
+    Registry,
+}
+
+/// How values are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PayloadArg {
+    /// Confluent-framed payloads by their registry id; JSON when the bytes look like JSON; else an Avro datum.
+    Auto,
+    Json,
+    Avro,
+}
+
+/// What stdout shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// A summary table and the first violations.
+    Table,
+    /// One JSON document: totals, per-schema counts, the first violations.
+    Json,
+}
+
+/// Schema registry options.
+#[derive(Debug, Args)]
+pub struct RegistryArgs {
+    /// A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile's schema_registry]
+    #[arg(long, env = "EVOPS_REGISTRY", value_name = "URL")]
+    pub registry: Option<String>,
+
+    /// Basic auth for the registry, USER:PASSWORD.
+    #[arg(
+        long,
+        env = "EVOPS_REGISTRY_AUTH",
+        value_name = "USER:PASSWORD",
+        hide_env_values = true
+    )]
+    pub registry_auth: Option<String>,
+}
+
+/// Check events against their schemas (Avro, JSON Schema, a schema registry) and the house lint rules; a summary table, the first violations, JUnit for CI.
+#[derive(Debug, Args)]
+#[command(after_help = VALIDATE_EXAMPLES)]
+pub struct ValidateArgs {
+    /// Topics (a leading ^ makes a regex), capture files, NDJSON / JSON files or directories of sample events, - for capture lines on stdin.
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<String>,
+
+    /// A schema file, or a directory of .avsc and JSON Schema .json files (repeatable).
+    #[arg(short = 's', long = "schema", value_name = "PATH")]
+    pub schemas: Vec<PathBuf>,
+
+    /// Which schema applies to an event.
+    #[arg(long, value_enum, default_value_t = SchemaFor::Auto, value_name = "RULE")]
+    pub schema_for: SchemaFor,
+
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+
+    /// How unframed events name their registry subject: topic (<topic>-value), record (the event type as record name), topic-record (<topic>-<type>).
+    #[arg(long, default_value = "topic", value_parser = subject_strategy, value_name = "STRATEGY")]
+    pub subject_strategy: crate::endpoint::registry::SubjectStrategy,
+
+    /// How to read values.
+    #[arg(long, value_enum, default_value_t = PayloadArg::Auto, value_name = "FORMAT")]
+    pub value_format: PayloadArg,
+
+    /// Where the event type is, as a dot path (repeatable). [default: data.type; CloudEvents: type]
+    #[arg(long, value_name = "PATH", value_parser = Path::parse)]
+    pub type_path: Vec<Path>,
+
+    /// Also check the house rules: envelope fields present, "null"/"None"/"" strings, --max-bytes, timestamps from the future or impossibly old, duplicate ids, command-style type names (a warning).
+    #[arg(long)]
+    pub lint: bool,
+
+    /// With --lint: a field every event must have, as a dot path (repeatable). [default: data.id, data.type, meta.created_at]
+    #[arg(long = "require", value_name = "PATH")]
+    pub required: Vec<String>,
+
+    /// With --lint: what identifies an event, for duplicates: a dot path (repeatable; the values together). [default: data.type, data.id and meta.created_at: the same fact twice; give your envelope's event id if it has one]
+    #[arg(long = "id-field", value_name = "PATH")]
+    pub id_fields: Vec<String>,
+
+    /// With --lint: a time field to check, as a dot path (repeatable). [default: meta.created_at]
+    #[arg(long = "time-field", value_name = "PATH")]
+    pub time_fields: Vec<String>,
+
+    /// With --lint: events larger than this many bytes are fat (e.g. 16384, 64k, 1m).
+    #[arg(long, value_name = "BYTES", value_parser = bytes_size)]
+    pub max_bytes: Option<usize>,
+
+    /// With --lint: how far in the future a timestamp may be (clock skew).
+    #[arg(long, default_value = "5m", value_parser = values::duration, value_name = "DURATION")]
+    pub max_future: Duration,
+
+    /// With --lint: timestamps before this are impossibly old (an RFC 3339 time or a duration ago).
+    #[arg(long, default_value = "2000-01-01T00:00:00Z", value_name = "TIME", value_parser = values::start)]
+    pub oldest: crate::position::Start,
+
+    /// How many violations to show.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub show: usize,
+
+    /// What stdout shows.
+    #[arg(long = "format", visible_alias = "output", value_enum, default_value_t = ReportFormat::Table, value_name = "FORMAT")]
+    pub format: ReportFormat,
+
+    /// Also write a JUnit XML report here (a test case per schema and per lint rule).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Events that no schema covers are counted but do not fail the run.
+    #[arg(long)]
+    pub allow_missing: bool,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// Schema tools.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    #[command(subcommand)]
+    pub command: SchemaCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    Compat(CompatArgs),
+}
+
+/// Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable).
+#[derive(Debug, Args)]
+#[command(after_help = COMPAT_EXAMPLES)]
+pub struct CompatArgs {
+    /// OLD NEW, or only NEW with --subject (the old one is the subject's latest version).
+    #[arg(required = true, num_args = 1..=2, value_name = "SCHEMA")]
+    pub schemas: Vec<PathBuf>,
+
+    /// backward: NEW reads OLD's data; forward: OLD reads NEW's data; full: both.
+    #[arg(long, default_value = "backward", value_parser = compat_mode, value_name = "MODE")]
+    pub mode: crate::schema::compat::Mode,
+
+    /// Check against this registry subject's latest version.
+    #[arg(long, value_name = "SUBJECT", requires = "registry")]
+    pub subject: Option<String>,
+
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+fn subject_strategy(s: &str) -> Result<crate::endpoint::registry::SubjectStrategy, String> {
+    crate::endpoint::registry::SubjectStrategy::parse(s).ok_or_else(|| {
+        format!("'{s}' is not a subject strategy; accepted: topic, record, topic-record")
+    })
+}
+
+fn compat_mode(s: &str) -> Result<crate::schema::compat::Mode, String> {
+    crate::schema::compat::Mode::parse(&s.to_ascii_lowercase())
+        .ok_or_else(|| format!("'{s}' is not a mode; accepted: backward, forward, full"))
+}
+
+/// A size in bytes: 16384, 64k, 1m.
+fn bytes_size(s: &str) -> Result<usize, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let (n, mult) = if let Some(n) = t.strip_suffix("kib").or(t.strip_suffix('k')) {
+        (n, 1024)
+    } else if let Some(n) = t.strip_suffix("mib").or(t.strip_suffix('m')) {
+        (n, 1024 * 1024)
+    } else {
+        (t.strip_suffix('b').unwrap_or(&t), 1)
+    };
+    n.trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("'{s}' is not a size; write bytes, e.g. 16384, 64k or 1m"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_take_units() {
+        assert_eq!(super::bytes_size("16384"), Ok(16384));
+        assert_eq!(super::bytes_size("64k"), Ok(65536));
+        assert_eq!(super::bytes_size("1m"), Ok(1 << 20));
+        assert!(super::bytes_size("lots").is_err());
+    }
+}

@@ -1,0 +1,146 @@
+//! `evops schema compat OLD NEW`: whether a new schema is compatible with an old one, in
+//! Confluent's modes (backward: the new schema reads the old data; forward: the old schema
+//! reads the new data; full: both). Avro by the specification's schema resolution rules, JSON
+//! Schema where that is decidable; the old schema can be a registry subject's latest version.
+//! Exit 0 compatible, 1 incompatible (reasons on stdout), 2 when it cannot be decided.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::endpoint::registry::Registry;
+use crate::exit::Exit;
+use crate::schema::avro::AvroSchema;
+use crate::schema::compat::{self, Mode};
+use crate::schema::json_schema::{self, Kind};
+
+/// Where the old schema comes from.
+pub enum Old {
+    File(PathBuf),
+    /// A registry subject's latest version.
+    Subject(String),
+}
+
+pub struct Config {
+    pub old: Old,
+    pub new: PathBuf,
+    pub mode: Mode,
+    pub registry: Option<Registry>,
+}
+
+/// A schema text and what it is.
+struct Text {
+    origin: String,
+    text: String,
+    kind: Kind,
+    refs: Vec<String>,
+}
+
+fn from_file(p: &PathBuf) -> anyhow::Result<Text> {
+    let text = std::fs::read_to_string(p)
+        .map_err(|e| anyhow::anyhow!("cannot read schema {}: {e}", p.display()))?;
+    let doc: Value = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: not a JSON document ({e})", p.display()))?;
+    let kind = if p.extension().is_some_and(|e| e == "avsc") {
+        Kind::Avro
+    } else {
+        json_schema::kind_of(&doc)
+    };
+    Ok(Text {
+        origin: p.display().to_string(),
+        text,
+        kind,
+        refs: Vec::new(),
+    })
+}
+
+pub fn run(cfg: Config) -> anyhow::Result<Exit> {
+    let new = from_file(&cfg.new)?;
+    let old = match &cfg.old {
+        Old::File(p) => from_file(p)?,
+        Old::Subject(subject) => {
+            let registry = cfg
+                .registry
+                .as_ref()
+                .ok_or_else(|| anyhow::anyhow!("--subject needs --registry"))?;
+            let reg = registry
+                .latest(subject)
+                .map_err(|e| anyhow::anyhow!("schema registry: {e}"))?;
+            let refs = registry
+                .references(&reg)
+                .map_err(|e| anyhow::anyhow!("schema registry: {e}"))?;
+            let kind = match reg.schema_type.as_str() {
+                "JSON" => Kind::JsonSchema,
+                "AVRO" | "" => Kind::Avro,
+                other => anyhow::bail!("subject {subject}: {other} schemas are not supported"),
+            };
+            Text {
+                origin: format!(
+                    "{subject} version {} (id {})",
+                    reg.version.unwrap_or(0),
+                    reg.id
+                ),
+                text: reg.schema.clone(),
+                kind,
+                refs,
+            }
+        }
+    };
+    let reasons = match (old.kind, new.kind) {
+        (Kind::Avro, Kind::Avro) => {
+            let refs: Vec<&str> = old.refs.iter().map(String::as_str).collect();
+            let o = AvroSchema::parse(&old.text, &refs)
+                .map_err(|e| anyhow::anyhow!("{}: not a valid Avro schema: {e}", old.origin))?;
+            let n = AvroSchema::parse(&new.text, &refs)
+                .map_err(|e| anyhow::anyhow!("{}: not a valid Avro schema: {e}", new.origin))?;
+            compat::avro(&o, &n, cfg.mode)
+        }
+        (Kind::JsonSchema, Kind::JsonSchema) => {
+            let o: Value = serde_json::from_str(&old.text)?;
+            let n: Value = serde_json::from_str(&new.text)?;
+            compat::json_schema(&o, &n, cfg.mode).map_err(|why| {
+                anyhow::anyhow!(
+                    "cannot decide whether {} is {} compatible with {}: {why}",
+                    new.origin,
+                    mode_name(cfg.mode),
+                    old.origin
+                )
+            })?
+        }
+        (Kind::Unknown, _) => anyhow::bail!("{}: neither Avro nor JSON Schema", old.origin),
+        (_, Kind::Unknown) => anyhow::bail!("{}: neither Avro nor JSON Schema", new.origin),
+        _ => anyhow::bail!(
+            "{} and {} are different kinds of schema (one Avro, one JSON Schema)",
+            old.origin,
+            new.origin
+        ),
+    };
+    if reasons.is_empty() {
+        println!(
+            "compatible ({}): {} → {}",
+            mode_name(cfg.mode),
+            old.origin,
+            new.origin
+        );
+        Ok(Exit::Ok)
+    } else {
+        println!(
+            "incompatible ({}): {} → {}",
+            mode_name(cfg.mode),
+            old.origin,
+            new.origin
+        );
+        for r in &reasons {
+            println!("  {r}");
+        }
+        Ok(Exit::Findings)
+    }
+}
+
+fn mode_name(m: Mode) -> &'static str {
+    match m {
+        Mode::Backward => "backward",
+        Mode::Forward => "forward",
+        Mode::Full => "full",
+    }
+}

@@ -1,0 +1,68 @@
+//! The `avro` key and value format of tail, filter, trace, sample and replay: Confluent-framed
+//! payloads are decoded with the writer schema their registry id names, bare datums with the
+//! schema file given on the command line, both through [`crate::schema::avro`] (the same code
+//! `schema-validate` uses). Which schemas exist is settled once at the edge, before any record
+//! is read, by installing a [`Schemas`]; the codec itself does no I/O, it asks the installed
+//! lookup (which may ask a registry once per id and cache the answer).
+
+use std::sync::{Arc, OnceLock};
+
+use serde_json::Value;
+
+use super::DecodeError;
+use crate::schema::avro::{self, AvroSchema};
+
+/// Where Avro writer schemas come from.
+pub trait Schemas: Send + Sync {
+    /// The writer schema of a framed payload.
+    fn by_id(&self, id: u32) -> Result<Arc<AvroSchema>, String>;
+    /// The schema of bare (unframed) datums, if one was given.
+    fn bare(&self) -> Option<Arc<AvroSchema>>;
+}
+
+static SCHEMAS: OnceLock<Box<dyn Schemas>> = OnceLock::new();
+
+/// Install the process's Avro schemas (once; later calls are ignored).
+pub fn install(s: Box<dyn Schemas>) {
+    let _ = SCHEMAS.set(s);
+}
+
+/// Whether schemas were installed.
+pub fn installed() -> bool {
+    SCHEMAS.get().is_some()
+}
+
+/// Decode Avro bytes: framed by registry id, or a bare datum of the given schema.
+pub fn decode(b: &[u8]) -> Result<Value, DecodeError> {
+    let Some(schemas) = SCHEMAS.get() else {
+        return Err(DecodeError(
+            "avro decoding needs a schema: give --schema FILE or --registry URL".into(),
+        ));
+    };
+    let (schema, datum) = match avro::unframe(b) {
+        Some((id, datum)) => (
+            schemas
+                .by_id(id)
+                .map_err(|e| DecodeError(format!("schema id {id}: {e}")))?,
+            datum,
+        ),
+        None => match schemas.bare() {
+            Some(s) => (s, b),
+            None => {
+                return Err(DecodeError(
+                    "not framed with a schema registry id, and no --schema was given for bare Avro datums".into(),
+                ))
+            }
+        },
+    };
+    schema.decode(datum).map_err(|v| {
+        DecodeError(if v.pointer.is_empty() {
+            format!("not an Avro datum of its schema: {}", v.reason)
+        } else {
+            format!(
+                "not an Avro datum of its schema: at {}: {}",
+                v.pointer, v.reason
+            )
+        })
+    })
+}

@@ -1,0 +1,548 @@
+//! `evops schema-validate`: sample events in a CI directory, the demo data's planted
+//! violations, lint rules, JSON and JUnit reports, and Avro produced by Confluent's own
+//! serializer into the real broker, read back through the test schema registry.
+
+use std::process::Command;
+
+use serde_json::{json, Value};
+
+use crate::harness::{broker, evops, topic, RegistryServer};
+
+const DEMO_SCHEMAS: &str = "tests/data/schemas/demo";
+
+fn python() -> String {
+    std::env::var("EVOPS_TEST_PYTHON").expect(
+        "EVOPS_TEST_PYTHON (a python with confluent-kafka and fastavro; set by tests/run.sh)",
+    )
+}
+
+/// Produce values (JSON lines) as Avro with the real serializer; returns how many.
+fn produce_avro(topic: &str, schema: &str, extra: &[&str], values: &[Value]) -> usize {
+    let input: String = values.iter().map(|v| format!("{v}\n")).collect();
+    let mut child = Command::new(python())
+        .arg("tests/vectors/avro_produce.py")
+        .args([broker().as_str(), topic, schema])
+        .args(extra)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run avro_produce.py");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "avro_produce.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+fn report(out: &crate::harness::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not a JSON report ({e}): {}\nstderr: {}",
+            out.text(),
+            out.stderr
+        )
+    })
+}
+
+fn violations_at(r: &Value) -> Vec<(String, String, String)> {
+    r["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["location"].as_str().unwrap().to_string(),
+                v["pointer"].as_str().unwrap().to_string(),
+                v["rule"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_directory_of_valid_sample_events_passes() {
+    let out = evops(&[
+        "schema-validate",
+        "tests/data/events/valid",
+        "--schema",
+        DEMO_SCHEMAS,
+    ])
+    .run();
+    out.code(0);
+    let text = out.text();
+    assert!(text.contains("8 checked: 8 valid, 0 invalid"), "{text}");
+    assert!(text.contains("article_viewed"), "{text}");
+}
+
+#[test]
+fn invalid_sample_events_are_located_by_file_line_and_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("report.xml");
+    let out = evops(&[
+        "schema-validate",
+        "tests/data/events/mixed/events.ndjson",
+        "--schema",
+        DEMO_SCHEMAS,
+        "--format",
+        "json",
+        "--junit",
+        junit.to_str().unwrap(),
+    ])
+    .run();
+    out.code(1);
+    let r = report(&out);
+    assert_eq!(r["checked"], 6, "{r}");
+    assert_eq!(r["valid"], 1, "{r}");
+    assert_eq!(r["invalid"], 3, "{r}");
+    assert_eq!(r["no_schema"], 1, "{r}");
+    assert_eq!(r["unreadable"], 1, "{r}");
+    let f = "tests/data/events/mixed/events.ndjson";
+    let v = violations_at(&r);
+    let has = |line: u32, pointer: &str| {
+        v.iter()
+            .any(|(l, p, _)| l == &format!("{f}:{line}") && p == pointer)
+    };
+    assert!(has(2, "/data/attributes/car/year"), "{v:?}");
+    assert!(has(3, "/data/attributes/duration_ms"), "{v:?}");
+    assert!(has(4, "/data/attributes/body"), "{v:?}");
+    assert!(v.iter().any(|(l, _, _)| l == &format!("{f}:5")), "{v:?}");
+    assert!(v.iter().any(|(l, _, _)| l == &format!("{f}:6")), "{v:?}");
+    assert!(!v.iter().any(|(l, _, _)| l == &format!("{f}:1")), "{v:?}");
+    let reasons: Vec<&str> = r["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("mystery_happened")),
+        "{reasons:?}"
+    );
+
+    // The JUnit report is well-formed XML with a failing test case per broken schema.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let parsed = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, xml.etree.ElementTree as ET\nt = ET.parse(sys.argv[1]).getroot()\nfor c in t.iter('testcase'):\n    print(c.get('name'), 'FAIL' if c.find('failure') is not None else 'ok')",
+            junit.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(parsed.status.success(), "{xml}");
+    let cases = String::from_utf8(parsed.stdout).unwrap();
+    for want in [
+        "user_registered FAIL",
+        "article_viewed FAIL",
+        "comment_posted FAIL",
+        "(no schema) FAIL",
+        "(unreadable) FAIL",
+    ] {
+        assert!(cases.contains(want), "{want} in\n{cases}\n{xml}");
+    }
+    assert!(
+        xml.contains(&format!("{f}:2 /data/attributes/car/year")),
+        "{xml}"
+    );
+}
+
+#[test]
+fn events_without_a_schema_can_be_allowed() {
+    let out = evops(&[
+        "schema-validate",
+        "tests/data/events/valid",
+        "--schema",
+        "tests/data/schemas/demo/user_registered.json",
+        "--schema-for",
+        "type",
+        "--allow-missing",
+        "--format",
+        "json",
+    ])
+    .run();
+    out.code(0);
+    let r = report(&out);
+    assert_eq!(r["valid"], 2, "{r}");
+    assert_eq!(r["no_schema"], 6, "{r}");
+}
+
+#[test]
+fn one_schema_for_all_events_and_bad_schemas_are_errors() {
+    // --schema-for single with one file: every event is checked against it.
+    let out = evops(&[
+        "schema-validate",
+        "tests/data/events/valid/events.ndjson",
+        "--schema",
+        "tests/data/schemas/demo/user_registered.json",
+        "--schema-for",
+        "single",
+        "--format",
+        "json",
+    ])
+    .run();
+    out.code(1);
+    assert_eq!(report(&out)["valid"], 2);
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.avsc");
+    std::fs::write(
+        &bad,
+        r#"{"type": "record", "name": "X", "fields": [{"name": "a", "type": "nope"}]}"#,
+    )
+    .unwrap();
+    let out = evops(&[
+        "schema-validate",
+        "tests/data/events/valid",
+        "--schema",
+        bad.to_str().unwrap(),
+    ])
+    .run();
+    out.code(2);
+    assert!(out.stderr.contains("broken.avsc"), "{}", out.stderr);
+    let out = evops(&["schema-validate", "tests/data/events/valid"]).run();
+    out.code(2);
+    assert!(out.stderr.contains("--schema"), "{}", out.stderr);
+}
+
+#[test]
+fn lint_rules_each_find_their_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("lint.ndjson");
+    let env = |id: &str, ty: &str, attrs: Value, ts: Value| json!({"data": {"id": id, "type": ty, "attributes": attrs}, "meta": {"created_at": ts, "host": "h"}});
+    let lines = [
+        env(
+            "e-1",
+            "user_registered",
+            json!({"bio": "ok"}),
+            json!("2026-11-20T10:00:00Z"),
+        ),
+        env(
+            "e-2",
+            "user_registered",
+            json!({"bio": "null"}),
+            json!("2026-11-20T10:00:00Z"),
+        ),
+        env(
+            "e-3",
+            "user_registered",
+            json!({"bio": "x"}),
+            json!("2999-01-01T00:00:00Z"),
+        ),
+        env(
+            "e-4",
+            "user_registered",
+            json!({"bio": "x"}),
+            json!("1970-01-02T00:00:00Z"),
+        ),
+        env(
+            "e-1",
+            "user_registered",
+            json!({"bio": "dup"}),
+            json!("2026-11-20T10:00:00Z"),
+        ),
+        env(
+            "e-6",
+            "create_user",
+            json!({"bio": "x"}),
+            json!("2026-11-20T10:00:00Z"),
+        ),
+        json!({"data": {"id": "e-7", "type": "user_registered"}}),
+        env(
+            "e-8",
+            "user_registered",
+            json!({"bio": "y".repeat(400)}),
+            json!("2026-11-20T10:00:00Z"),
+        ),
+    ];
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&f, text).unwrap();
+    let out = evops(&[
+        "schema-validate",
+        f.to_str().unwrap(),
+        "--lint",
+        "--max-bytes",
+        "300",
+        "--format",
+        "json",
+    ])
+    .run();
+    out.code(1);
+    let r = report(&out);
+    let name = f.to_str().unwrap();
+    let v = violations_at(&r);
+    let at = |line: u32, rule: &str| {
+        v.iter()
+            .any(|(l, _, ru)| l == &format!("{name}:{line}") && ru == rule)
+    };
+    assert!(at(2, "lint:null-string"), "{v:?}");
+    assert!(at(3, "lint:future"), "{v:?}");
+    assert!(at(4, "lint:too-old"), "{v:?}");
+    assert!(at(5, "lint:duplicate-id"), "{v:?}");
+    assert!(at(6, "lint:command-type"), "{v:?}");
+    assert!(at(7, "lint:missing"), "{v:?}");
+    assert!(at(8, "lint:too-big"), "{v:?}");
+    assert!(
+        !v.iter().any(|(l, _, _)| l == &format!("{name}:1")),
+        "{v:?}"
+    );
+    // The duplicate names where the id was first seen.
+    let dup = r["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["rule"] == "lint:duplicate-id")
+        .unwrap();
+    assert!(
+        dup["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{name}:1")),
+        "{dup}"
+    );
+    // The command-style type is only a warning: event 6 alone would pass.
+    let warn = r["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["rule"] == "lint:command-type")
+        .unwrap();
+    assert_eq!(warn["warning"], true);
+    assert_eq!(r["invalid"], 6, "{r}");
+}
+
+#[test]
+fn the_demo_datas_planted_violations_are_found() {
+    let out = evops(&[
+        "-b",
+        "embedded",
+        "schema-validate",
+        "users",
+        "tribes",
+        "articles",
+        "comments",
+        "bumps",
+        "views",
+        "--schema",
+        DEMO_SCHEMAS,
+        "--lint",
+        "--max-bytes",
+        "16k",
+        "--show",
+        "200",
+        "--format",
+        "json",
+    ])
+    .timeout(std::time::Duration::from_secs(120))
+    .run();
+    out.code(1);
+    let r = report(&out);
+    let vs = r["violations"].as_array().unwrap();
+    let find = |pred: &dyn Fn(&Value) -> bool| vs.iter().any(pred);
+    let reason = |v: &Value| v["reason"].as_str().unwrap().to_string();
+    // Missing meta.created_at (a-150): the schema and the lint rule both say so.
+    assert!(
+        find(&|v| v["pointer"] == "/meta/created_at" && v["rule"] == "schema"),
+        "{r}"
+    );
+    // Missing data.type (c-6001): no type, so no schema, and lint names the field.
+    assert!(
+        find(&|v| v["pointer"] == "/data/type" && v["rule"] == "lint:missing"),
+        "{r}"
+    );
+    // duration_ms as a string (v-30001), against the Avro schema.
+    assert!(
+        find(&|v| v["pointer"] == "/data/attributes/duration_ms" && v["schema"] == "article_viewed"),
+        "{r}"
+    );
+    // The value that is the JSON string "null".
+    assert!(
+        find(&|v| v["rule"] == "lint:null-string" && v["pointer"] == ""),
+        "{r}"
+    );
+    // "null" / "None" / "" bios.
+    assert!(
+        find(&|v| v["rule"] == "lint:null-string" && v["pointer"] == "/data/attributes/bio"),
+        "{r}"
+    );
+    // Not JSON (bumps).
+    assert!(
+        find(&|v| v["location"].as_str().unwrap().starts_with("bumps/")
+            && reason(v).contains("not JSON")),
+        "{r}"
+    );
+    // Anemic (a-104): no attributes, no meta.
+    assert!(
+        find(&|v| v["pointer"] == "/data/attributes" && v["rule"] == "schema"),
+        "{r}"
+    );
+    // Fat (a-105): too big, and a field the schema does not have.
+    assert!(find(&|v| v["rule"] == "lint:too-big"), "{r}");
+    assert!(
+        find(&|v| v["pointer"] == "/data/attributes/body" && v["schema"] == "article_published"),
+        "{r}"
+    );
+    // From the future (c-6002).
+    assert!(find(&|v| v["rule"] == "lint:future"), "{r}");
+    // A command, not a fact (create_comment): a warning, and no schema for it.
+    assert!(
+        find(&|v| v["rule"] == "lint:command-type" && reason(v).contains("create_comment")),
+        "{r}"
+    );
+    assert!(r["no_schema"].as_u64().unwrap() >= 2, "{r}");
+    // The tombstone is skipped, not judged.
+    assert_eq!(r["tombstones"], 1, "{r}");
+    // Everything else in the demo is valid.
+    assert!(r["valid"].as_u64().unwrap() > 1400, "{r}");
+}
+
+#[test]
+fn avro_from_confluents_serializer_is_read_through_the_registry() {
+    let reg = RegistryServer::start(&[]);
+    let t = topic("sv-avro", 1);
+    let schema = "tests/data/schemas/user.avsc";
+    let good = [
+        json!({"id": "u-1", "name": "Ada", "age": 36, "email": null, "tags": ["a"], "kind": "HUMAN"}),
+        json!({"id": "u-2", "name": "Bo", "age": 7, "email": "bo@example.com", "tags": [], "kind": "BOT"}),
+    ];
+    assert_eq!(
+        produce_avro(&t, schema, &["--registry", &reg.url], &good),
+        2
+    );
+    // A corrupt record: framed with the registered id (1), then a truncated datum.
+    let corrupt = json!({"__raw_hex__": "0000000001066d"});
+    // A record framed with an id the registry does not have.
+    let unknown = json!({"__raw_hex__": "00000003e7020000"});
+    produce_avro(&t, schema, &["--registry", &reg.url], &[corrupt, unknown]);
+
+    let out = evops(&[
+        "-b",
+        &broker(),
+        "schema-validate",
+        &t,
+        "--registry",
+        &reg.url,
+        "--format",
+        "json",
+    ])
+    .run();
+    out.code(1);
+    let r = report(&out);
+    assert_eq!(r["checked"], 4, "{r}");
+    assert_eq!(r["valid"], 2, "{r}");
+    let v = violations_at(&r);
+    assert!(v.iter().any(|(l, _, _)| l == &format!("{t}/0@2")), "{v:?}");
+    assert!(v.iter().any(|(l, _, _)| l == &format!("{t}/0@3")), "{v:?}");
+    let reasons = r["violations"].to_string();
+    assert!(reasons.contains("999"), "{reasons}");
+
+    // tail shows the decoded values, as the serializer was given them (unions unwrapped).
+    let out = evops(&[
+        "-b",
+        &broker(),
+        "tail",
+        &t,
+        "-o",
+        "beginning",
+        "--until",
+        "2",
+        "-e",
+        "-f",
+        "json",
+        "--value-format",
+        "avro",
+        "--registry",
+        &reg.url,
+    ])
+    .run();
+    out.code(0);
+    let values: Vec<Value> = out
+        .json_lines()
+        .into_iter()
+        .map(|l| l["value"].clone())
+        .collect();
+    assert_eq!(
+        values[0],
+        json!({"id": "u-1", "name": "Ada", "age": 36, "email": null, "tags": ["a"], "kind": "HUMAN"})
+    );
+    assert_eq!(values[1]["email"], "bo@example.com");
+
+    // filter decodes through the same code.
+    let out = evops(&[
+        "-b",
+        &broker(),
+        "filter",
+        &t,
+        ".value.kind == \"BOT\"",
+        "--until",
+        "2",
+        "--value-format",
+        "avro",
+        "--registry",
+        &reg.url,
+        "-f",
+        "{offset}",
+    ])
+    .run();
+    out.code(0);
+    assert_eq!(out.lines(), ["1"]);
+
+    // Unreachable registry: an error, not a verdict.
+    let out = evops(&[
+        "-b",
+        &broker(),
+        "--timeout",
+        "2s",
+        "schema-validate",
+        &t,
+        "--registry",
+        "http://127.0.0.1:9",
+    ])
+    .run();
+    out.code(2);
+    assert!(out.stderr.contains("127.0.0.1:9"), "{}", out.stderr);
+}
+
+#[test]
+fn bare_avro_datums_are_checked_against_a_schema_file() {
+    let t = topic("sv-bare", 1);
+    let schema = "tests/data/schemas/user.avsc";
+    let good = [
+        json!({"id": "u-1", "name": "Ada", "age": 36, "email": null, "tags": [], "kind": "HUMAN"}),
+    ];
+    produce_avro(&t, schema, &["--bare"], &good);
+    // A datum with a bad union branch index (7) where email is.
+    let bad = json!({"__raw_hex__": "06752d310641646148" .to_string() + "0e"});
+    produce_avro(&t, schema, &["--bare"], &[bad]);
+    let out = evops(&[
+        "-b",
+        &broker(),
+        "schema-validate",
+        &t,
+        "--schema",
+        schema,
+        "--value-format",
+        "avro",
+        "--format",
+        "json",
+    ])
+    .run();
+    out.code(1);
+    let r = report(&out);
+    assert_eq!(r["valid"], 1, "{r}");
+    let v = violations_at(&r);
+    assert!(
+        v.iter()
+            .any(|(l, p, _)| l == &format!("{t}/0@1") && p == "/email"),
+        "{v:?}"
+    );
+}
