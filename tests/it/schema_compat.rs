@@ -133,3 +133,35 @@ fn a_new_schema_is_checked_against_the_subjects_latest_version() {
     out.code(2);
     assert!(out.stderr.contains("nobody-value"), "{}", out.stderr);
 }
+
+#[test]
+fn the_test_registry_judges_registrations_with_evops_itself() {
+    // The registry's compatibility endpoint and its refusal of an incompatible registration
+    // (409), with `evops schema compat` as the judge (the test server judges nothing itself).
+    let checker = format!("{} schema compat --mode", env!("CARGO_BIN_EXE_evops"));
+    let reg = RegistryServer::start(&["--compat-cmd", &checker]);
+    let client = evops::endpoint::registry::Registry::new(
+        evops::endpoint::registry::RegistryConfig::parse(
+            &reg.url,
+            None,
+            std::time::Duration::from_secs(10),
+        )
+        .unwrap(),
+    );
+    let read = |f: &str| std::fs::read_to_string(format!("{DIR}/{f}")).unwrap();
+    client
+        .register("users-value", &read("user-v1.avsc"), "AVRO")
+        .unwrap();
+    let (ok, reasons) = client
+        .check_compatibility("users-value", &read("user-v3-no-default.avsc"), "AVRO")
+        .unwrap();
+    assert!(!ok);
+    assert!(reasons.iter().any(|r| r.contains("country")), "{reasons:?}");
+    let err = client
+        .register("users-value", &read("user-v3-no-default.avsc"), "AVRO")
+        .unwrap_err();
+    assert!(err.to_string().contains("409"), "{err}");
+    assert!(client
+        .register("users-value", &read("user-v2-default.avsc"), "AVRO")
+        .is_ok());
+}
