@@ -118,7 +118,9 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
                     key_route: None,
                     overrides: None,
                 };
-                let src = KafkaSource::open(conn.as_ref().expect("connected for topics"), &plan)?;
+                // The audit looks at keys and placements only: values are not even copied.
+                let src = KafkaSource::open(conn.as_ref().expect("connected for topics"), &plan)?
+                    .keys_only();
                 counts.extend(src.partition_counts());
                 sources.push(Box::new(src));
                 kafka_added = true;

@@ -122,9 +122,19 @@ pub struct KafkaSource {
     brokers: String,
     timeout: Duration,
     verbose: bool,
+    /// Hand out keys and placements only: values and headers are not copied.
+    keys_only: bool,
 }
 
 impl KafkaSource {
+    /// Hand out records without their values and headers (`value` is `None`, `headers` empty),
+    /// for a reader that looks only at keys and placements (the partition audit): the copy of
+    /// each value is most of what a raw read does per record.
+    pub fn keys_only(mut self) -> KafkaSource {
+        self.keys_only = true;
+        self
+    }
+
     /// Resolve topics and offsets, and assign the partitions that have anything to read.
     pub fn open(conn: &Connection, plan: &ReadPlan) -> anyhow::Result<KafkaSource> {
         let consumer = conn.consumer()?;
@@ -290,6 +300,7 @@ impl KafkaSource {
         Ok(KafkaSource {
             batch,
             spare: None,
+            keys_only: false,
             consumer,
             counts: topics.iter().map(|t| t.partitions.len() as i32).collect(),
             topics: topic_names,
@@ -553,6 +564,7 @@ impl Source for KafkaSource {
             let mut spare = self.spare.take();
             let topics = &self.topics;
             let last_topic = &mut self.last_topic;
+            let keys_only = self.keys_only;
             let got = self.batch.next(timeout, |m| {
                 if m.is_partition_eof() {
                     return match find_topic(topics, last_topic, m.topic()) {
@@ -586,14 +598,18 @@ impl Source for KafkaSource {
                     Ts::LogAppend(ms) => Timestamp::LogAppend(ms),
                 };
                 fill(&mut r.key, m.key());
-                fill(&mut r.value, m.payload());
                 r.headers.clear();
-                m.for_each_header(|k, v| {
-                    r.headers.push(Header {
-                        key: k.to_string(),
-                        value: v.map(<[u8]>::to_vec),
-                    })
-                });
+                if keys_only {
+                    r.value = None;
+                } else {
+                    fill(&mut r.value, m.payload());
+                    m.for_each_header(|k, v| {
+                        r.headers.push(Header {
+                            key: k.to_string(),
+                            value: v.map(<[u8]>::to_vec),
+                        })
+                    });
+                }
                 Got::Record(ti, r)
             });
             self.spare = spare;
