@@ -611,8 +611,6 @@ fn read_lines_from_stdin() -> anyhow::Result<Vec<String>> {
     Ok(keys)
 }
 
-/// Kafka settings from the flags, the environment and the profile; `None` when no brokers are
-/// configured anywhere (commands on files need none).
 /// With `--key-format avro` or `--value-format avro`: the schemas to decode with, installed
 /// once for the codec (the registry for framed payloads, `--schema` for bare datums).
 fn install_avro(g: &Global, o: &common::OutputArgs) -> anyhow::Result<()> {
@@ -680,19 +678,36 @@ fn validate_config(
     }
     let mut sources = Vec::new();
     let mut samples = Vec::new();
+    // A file or directory: `file:NAME`, anything with a `/` (topic names cannot have one), or
+    // a .json/.ndjson/.jsonl name; everything else is a topic, even if a directory of that
+    // name happens to be here.
     for s in &a.sources {
-        let path = std::path::Path::new(s);
-        let spec = SourceSpec::parse(s);
-        let on_disk = s != "-" && (path.exists() || matches!(spec, SourceSpec::File(_)));
-        if on_disk && path.exists() {
-            match sniff(path)? {
-                FileKind::Capture => sources.push(SourceSpec::File(path.into())),
-                FileKind::Events => samples.push(path.to_path_buf()),
+        let file = match SourceSpec::parse(s) {
+            SourceSpec::File(p) => Some(p),
+            SourceSpec::Topic(_)
+                if [".json", ".ndjson", ".jsonl"]
+                    .iter()
+                    .any(|e| s.ends_with(e)) =>
+            {
+                Some(std::path::PathBuf::from(s))
             }
-        } else if on_disk {
-            return Err(Error::Usage(format!("{s}: no such file or directory")).into());
-        } else {
-            sources.push(spec);
+            SourceSpec::Topic(t) => {
+                sources.push(SourceSpec::Topic(t));
+                None
+            }
+            SourceSpec::Stdin => {
+                sources.push(SourceSpec::Stdin);
+                None
+            }
+        };
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(Error::Usage(format!("{s}: no such file or directory")).into());
+            }
+            match sniff(&path)? {
+                FileKind::Capture => sources.push(SourceSpec::File(path)),
+                FileKind::Events => samples.push(path),
+            }
         }
     }
     let catalog = cmd::schema_validate::read_catalog(&a.schemas)?;
@@ -717,6 +732,32 @@ fn validate_config(
         ))
         .into());
     }
+    if sources.is_empty() {
+        // Only sample events: they have no topic, partitions or offsets.
+        if select == Select::Topic {
+            return Err(Error::Usage(
+                "--schema-for topic: sample events have no topic; use --schema-for type or single"
+                    .into(),
+            )
+            .into());
+        }
+        if catalog.is_empty()
+            && registry.is_some()
+            && a.subject_strategy != crate::endpoint::registry::SubjectStrategy::RecordName
+        {
+            return Err(Error::Usage(
+                "sample events have no topic to name their registry subject: use --subject-strategy record, or --schema".into(),
+            )
+            .into());
+        }
+        if a.read.from.is_some() || a.read.until.is_some() || !a.read.partitions.is_empty() {
+            return Err(Error::Usage(
+                "--from, --until and -p apply to topics and capture files, not to sample events"
+                    .into(),
+            )
+            .into());
+        }
+    }
     if catalog.is_empty() && registry.is_none() && !a.lint {
         return Err(Error::Usage(
             "nothing to check against: give --schema PATH, --registry URL, or --lint".into(),
@@ -724,7 +765,9 @@ fn validate_config(
         .into());
     }
     let now_ms = crate::position::now_millis();
+    let type_path = a.type_path.first().map(|p| p.0.join("."));
     let lint = a.lint.then(|| crate::schema::lint::LintConfig {
+        type_path: type_path.unwrap_or_else(|| "data.type".into()),
         required: if a.required.is_empty() {
             crate::schema::lint::LintConfig::default().required
         } else {
@@ -747,7 +790,6 @@ fn validate_config(
             Start::Time(t) => t,
             _ => 946_684_800_000,
         },
-        ..crate::schema::lint::LintConfig::default()
     });
     Ok(cmd::schema_validate::Config {
         read: cmd::Read {
@@ -798,6 +840,8 @@ fn validate_config(
     })
 }
 
+/// Kafka settings from the flags, the environment and the profile; `None` when no brokers are
+/// configured anywhere (commands on files need none).
 fn kafka_settings(g: &Global) -> anyhow::Result<Option<Settings>> {
     let file = crate::config::load(g.config.as_deref())?;
     let profile = file.profile(g.profile.as_deref())?.unwrap_or_default();

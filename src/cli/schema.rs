@@ -191,7 +191,7 @@ pub struct CompatArgs {
     pub mode: crate::schema::compat::Mode,
 
     /// Check against this registry subject's latest version.
-    #[arg(long, value_name = "SUBJECT", requires = "registry")]
+    #[arg(long, value_name = "SUBJECT")]
     pub subject: Option<String>,
 
     #[command(flatten)]

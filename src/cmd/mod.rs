@@ -387,14 +387,17 @@ impl crate::codec::avro::Schemas for AvroLookup {
                 .schema_by_id(id)
                 .map_err(|e| e.to_string())
                 .and_then(|reg| {
-                    if !matches!(reg.schema_type.as_str(), "AVRO" | "") {
-                        return Err(format!("a {} schema, not Avro", reg.schema_type));
-                    }
                     let refs = r.references(&reg).map_err(|e| e.to_string())?;
-                    let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
-                    crate::schema::avro::AvroSchema::parse(&reg.schema, &refs)
-                        .map(std::sync::Arc::new)
-                        .map_err(|e| format!("not a valid Avro schema: {e}"))
+                    match crate::schema::catalog::Body::from_registry(
+                        &reg.schema_type,
+                        &reg.schema,
+                        &refs,
+                    )? {
+                        crate::schema::catalog::Body::Avro(a) => Ok(std::sync::Arc::new(a)),
+                        crate::schema::catalog::Body::Json(_) => {
+                            Err("a JSON Schema, not an Avro schema".to_string())
+                        }
+                    }
                 }),
         };
         cache.insert(id, got.clone());
@@ -403,5 +406,9 @@ impl crate::codec::avro::Schemas for AvroLookup {
 
     fn bare(&self) -> Option<std::sync::Arc<crate::schema::avro::AvroSchema>> {
         self.bare.clone()
+    }
+
+    fn framed(&self) -> bool {
+        self.registry.is_some()
     }
 }

@@ -13,16 +13,16 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 
 use crate::endpoint::file::SampleSource;
-use crate::endpoint::registry::{Registry, RegistryError, SubjectStrategy};
+use crate::endpoint::registry::{RegisteredSchema, Registry, RegistryError, SubjectStrategy};
 use crate::endpoint::{Chain, Source};
 use crate::exit::Exit;
 use crate::filter::envelope::Envelope;
-use crate::pipeline::{Cx, Ended, Stage};
+use crate::pipeline::Ended;
 use crate::position::Start;
 use crate::print::report::Report;
 use crate::print::{self, table};
 use crate::record::Record;
-use crate::schema::avro::{self, AvroSchema};
+use crate::schema::avro;
 use crate::schema::catalog::{Body, Catalog, Schema, Select};
 use crate::schema::lint::{LintConfig, Linter, Loc};
 use crate::schema::Violation;
@@ -80,7 +80,7 @@ struct Shown {
     v: Violation,
 }
 
-/// Counts for one schema (or one lint rule).
+/// Counts for one schema (or one bucket of events no schema judged).
 #[derive(Debug, Clone, Default)]
 struct Group {
     kind: &'static str,
@@ -92,49 +92,62 @@ struct Group {
     examples: Vec<Shown>,
 }
 
-/// Where the bookkeeping names records.
+/// Events no schema judged: none applies, or the value cannot be read at all.
 const NO_SCHEMA: &str = "(no schema)";
 const UNREADABLE: &str = "(unreadable)";
 
-/// The validating stage: takes every record, lets none through.
+/// How many violations one schema check reports for one event.
+const PER_EVENT: usize = 16;
+
+/// What judged an event.
+enum Verdict {
+    /// This schema (violations, if any, are in the list).
+    Checked(Arc<Schema>),
+    /// No schema applies (the reason says what was looked for).
+    NoSchema(String),
+    /// The value cannot be read (not JSON, no Avro schema to read it, unknown registry id).
+    Unreadable(String),
+    /// No schemas were given: only the lint rules look at it.
+    LintOnly,
+}
+
+/// A registry answer for one id or subject: the parsed schema, or why an event cannot have
+/// it (an id or subject the registry does not know is the event's problem, not the run's).
+type Remembered = Result<Arc<Schema>, String>;
+
+/// Validates every record written to it: the sink of the schema-validate pipeline.
 pub struct Validator<'a> {
-    catalog: &'a Catalog,
-    registry: Option<&'a Registry>,
-    strategy: SubjectStrategy,
-    select: Select,
-    envelope: Envelope,
-    payload: Payload,
+    cfg: &'a Config,
     linter: Option<Linter>,
-    show: usize,
-    /// Registry schemas by id, parsed once (a failure is kept too: one message per id).
-    by_id: HashMap<u32, Result<Arc<Schema>, String>>,
-    /// Registry schemas by subject (latest version), for unframed events.
-    by_subject: HashMap<String, Result<Arc<Schema>, String>>,
+    by_id: HashMap<u32, Remembered>,
+    by_subject: HashMap<String, Remembered>,
     groups: Vec<(String, Group)>,
     group_index: HashMap<String, usize>,
+    /// Per lint rule: events that broke it, events it warned about.
+    lint_rows: Vec<(&'static str, u64, u64)>,
+    linted: u64,
     shown: Vec<Shown>,
+    violations: u64,
     /// Source names for lint locations (`Loc` carries an index), shared with the linter's
     /// namer so that "duplicate of users/2@17" names the first event.
-    sources: Arc<std::sync::RwLock<Vec<Arc<str>>>>,
-    source_index: HashMap<Arc<str>, u32>,
+    names: Arc<std::sync::RwLock<Vec<Arc<str>>>>,
+    name_index: HashMap<Arc<str>, u32>,
+    last_name: Option<(Arc<str>, u32)>,
     pub checked: u64,
     pub valid: u64,
     pub invalid: u64,
     pub missing: u64,
     pub unreadable: u64,
     pub tombstones: u64,
-    pub warnings: u64,
-    /// A schema or the registry failed: the run is an error, not a verdict.
-    pub fatal: Option<anyhow::Error>,
     scratch: Vec<Violation>,
 }
 
 impl<'a> Validator<'a> {
     pub fn new(cfg: &'a Config) -> Validator<'a> {
-        let sources: Arc<std::sync::RwLock<Vec<Arc<str>>>> = Arc::default();
-        let names = sources.clone();
+        let names: Arc<std::sync::RwLock<Vec<Arc<str>>>> = Arc::default();
+        let shared = names.clone();
         let namer = move |loc: Loc| {
-            let names = names.read().expect("source names");
+            let names = shared.read().expect("source names");
             let name = |i: u32| names.get(i as usize).map_or("?", |n| &**n).to_string();
             match loc {
                 Loc::Line { file, line } => format!("{}:{line}", name(file)),
@@ -151,29 +164,25 @@ impl<'a> Validator<'a> {
             }
         };
         Validator {
-            catalog: &cfg.catalog,
-            registry: cfg.registry.as_ref(),
-            strategy: cfg.strategy,
-            select: cfg.select,
-            envelope: cfg.envelope.clone(),
-            payload: cfg.payload,
+            cfg,
             linter: cfg.lint.clone().map(|l| Linter::new(l).with_names(namer)),
-            show: cfg.show,
             by_id: HashMap::new(),
             by_subject: HashMap::new(),
             groups: Vec::new(),
             group_index: HashMap::new(),
+            lint_rows: Vec::new(),
+            linted: 0,
             shown: Vec::new(),
-            sources,
-            source_index: HashMap::new(),
+            violations: 0,
+            names,
+            name_index: HashMap::new(),
+            last_name: None,
             checked: 0,
             valid: 0,
             invalid: 0,
             missing: 0,
             unreadable: 0,
             tombstones: 0,
-            warnings: 0,
-            fatal: None,
             scratch: Vec::new(),
         }
     }
@@ -195,276 +204,340 @@ impl<'a> Validator<'a> {
         i
     }
 
-    fn note(&mut self, group: usize, r: &Record, v: Violation) {
-        let schema = self.groups[group].0.clone();
-        let want_global = self.shown.len() < self.show;
-        let want_group = self.groups[group].1.examples.len() < self.show;
-        if want_global || want_group {
-            let s = Shown {
-                location: location(r),
-                schema,
-                v,
-            };
-            if want_group {
-                self.groups[group].1.examples.push(s.clone());
-            }
-            if want_global {
-                self.shown.push(s);
-            }
-        }
-    }
-
-    /// A registry schema by id, parsed once.
-    fn registry_schema(&mut self, id: u32) -> Result<Arc<Schema>, String> {
-        if let Some(s) = self.by_id.get(&id) {
-            return s.clone();
-        }
-        let registry = self.registry.expect("asked only with a registry");
-        let got = match registry.schema_by_id(id) {
-            Ok(reg) => parse_registered(registry, &reg, format!("registry id {id}"))
-                .map(Arc::new)
-                .map_err(|e| {
-                    if self.fatal.is_none() {
-                        self.fatal = Some(anyhow::anyhow!("{e}"));
-                    }
-                    e
-                }),
-            Err(e @ RegistryError::NotFound { .. }) => {
-                Err(format!("schema id {id} is not in the registry ({e})"))
-            }
-            Err(e) => {
-                if self.fatal.is_none() {
-                    self.fatal = Some(anyhow::Error::new(e).context("schema registry"));
-                }
-                Err(format!("schema id {id}: the registry failed"))
-            }
-        };
-        self.by_id.insert(id, got.clone());
-        got
-    }
-
-    /// The latest registry schema of a subject, parsed once.
-    fn subject_schema(&mut self, subject: &str) -> Result<Arc<Schema>, String> {
-        if let Some(s) = self.by_subject.get(subject) {
-            return s.clone();
-        }
-        let registry = self.registry.expect("asked only with a registry");
-        let got = match registry.latest(subject) {
-            Ok(reg) => {
-                let name = format!("{subject} v{}", reg.version.unwrap_or(0));
-                parse_registered(registry, &reg, format!("registry subject {subject}"))
-                    .map(|mut s| {
-                        s.name = name;
-                        Arc::new(s)
-                    })
-                    .map_err(|e| {
-                        if self.fatal.is_none() {
-                            self.fatal = Some(anyhow::anyhow!("{e}"));
-                        }
-                        e
-                    })
-            }
-            Err(e @ RegistryError::NotFound { .. }) => Err(format!(
-                "no schema for subject '{subject}' in the registry ({e})"
-            )),
-            Err(e) => {
-                if self.fatal.is_none() {
-                    self.fatal = Some(anyhow::Error::new(e).context("schema registry"));
-                }
-                Err(format!("subject {subject}: the registry failed"))
-            }
-        };
-        self.by_subject.insert(subject.to_string(), got.clone());
-        got
-    }
-
-    /// The local schema for an event (by the rule), or the registry's by subject.
-    fn local_or_subject(
-        &mut self,
-        topic: &str,
-        ty: Option<&str>,
-        sample: bool,
-    ) -> Result<Arc<Schema>, String> {
-        let topic_opt = (!sample).then_some(topic);
-        if !self.catalog.is_empty() {
-            return self.catalog.select(self.select, topic_opt, ty).cloned();
-        }
-        if self.registry.is_some() && self.select != Select::Registry {
-            let subject = match (self.strategy, topic_opt) {
-                (SubjectStrategy::TopicName, None) => {
-                    return Err("a sample event has no topic: the TopicName strategy cannot name its subject (use --subject-strategy record)".into())
-                }
-                (s, t) => s.subject(t.unwrap_or(""), ty, false)?,
-            };
-            return self.subject_schema(&subject);
-        }
-        Err(if self.registry.is_some() {
-            "not framed with a schema registry id".to_string()
+    /// Keep a violation to show: among the first overall, and the first of its schema or rule.
+    fn note(&mut self, group: &str, r: &Record, v: Violation) {
+        self.violations += 1;
+        let gi = if v.rule == "schema" {
+            self.group_index.get(group).copied()
         } else {
-            "no schema given".to_string()
+            None
+        };
+        let want_global = self.shown.len() < self.cfg.show;
+        let want_group = gi.is_some_and(|g| self.groups[g].1.examples.len() < self.cfg.show);
+        if !want_global && !want_group {
+            return;
+        }
+        let s = Shown {
+            location: location(r),
+            schema: if v.rule == "schema" {
+                group.to_string()
+            } else {
+                v.rule.to_string()
+            },
+            v,
+        };
+        if let (true, Some(g)) = (want_group, gi) {
+            self.groups[g].1.examples.push(s.clone());
+        }
+        if want_global {
+            self.shown.push(s);
+        }
+    }
+
+    /// Parse what the registry answered, once per id or subject. A schema or subject it does
+    /// not know is the event's problem; anything else (unreachable, unauthorized, a schema that
+    /// does not parse) stops the run with exit 2.
+    fn from_registry(
+        registry: &Registry,
+        got: Result<Arc<RegisteredSchema>, RegistryError>,
+        name: String,
+        origin: String,
+    ) -> anyhow::Result<Remembered> {
+        let reg = match got {
+            Ok(reg) => reg,
+            Err(e @ RegistryError::NotFound { .. }) => return Ok(Err(format!("{origin}: {e}"))),
+            Err(e) => return Err(anyhow::Error::new(e).context("schema registry")),
+        };
+        let refs = registry
+            .references(&reg)
+            .map_err(|e| anyhow::anyhow!("schema registry: {origin}: its references: {e}"))?;
+        let body = Body::from_registry(&reg.schema_type, &reg.schema, &refs)
+            .map_err(|e| anyhow::anyhow!("schema registry: {origin}: {e}"))?;
+        Ok(Ok(Arc::new(Schema { name, origin, body })))
+    }
+
+    /// The registry's schema for an id.
+    fn registry_schema(&mut self, registry: &Registry, id: u32) -> anyhow::Result<Remembered> {
+        if let Some(s) = self.by_id.get(&id) {
+            return Ok(s.clone());
+        }
+        let got = registry.schema_by_id(id);
+        let name = match &got {
+            Ok(r) => match (&r.subject, r.version) {
+                (Some(s), Some(v)) => format!("{s} v{v} (id {id})"),
+                _ => format!("id {id}"),
+            },
+            Err(_) => format!("id {id}"),
+        };
+        let s = Self::from_registry(registry, got, name, format!("registry id {id}"))?;
+        self.by_id.insert(id, s.clone());
+        Ok(s)
+    }
+
+    /// The latest schema of a registry subject.
+    fn subject_schema(&mut self, registry: &Registry, subject: &str) -> anyhow::Result<Remembered> {
+        if let Some(s) = self.by_subject.get(subject) {
+            return Ok(s.clone());
+        }
+        let got = registry.latest(subject);
+        let name = match &got {
+            Ok(r) => format!("{subject} v{}", r.version.unwrap_or(0)),
+            Err(_) => subject.to_string(),
+        };
+        let s = Self::from_registry(registry, got, name, format!("registry subject {subject}"))?;
+        self.by_subject.insert(subject.to_string(), s.clone());
+        Ok(s)
+    }
+
+    /// The schema for an unframed event: from `--schema` by the rule, or the registry subject
+    /// its topic and type name.
+    fn schema_for(&mut self, topic: Option<&str>, ty: Option<&str>) -> anyhow::Result<Remembered> {
+        if !self.cfg.catalog.is_empty() {
+            return Ok(self.cfg.catalog.select(self.cfg.select, topic, ty).cloned());
+        }
+        let Some(registry) = self.cfg.registry.as_ref() else {
+            return Ok(Err("no schema given".into()));
+        };
+        if self.cfg.select == Select::Registry {
+            return Ok(Err("not framed with a schema registry id".into()));
+        }
+        let subject = match (self.cfg.strategy, topic) {
+            (SubjectStrategy::RecordName, _) => ty
+                .map(str::to_string)
+                .ok_or_else(|| "the event has no type to name its subject (record strategy)".to_string()),
+            (_, None) => Err(
+                "a sample event has no topic to name its registry subject (use --subject-strategy record, or --schema)".to_string(),
+            ),
+            (strategy, Some(t)) => strategy.subject(t, ty, false),
+        };
+        match subject {
+            Ok(subject) => self.subject_schema(registry, &subject),
+            Err(why) => Ok(Err(why)),
+        }
+    }
+
+    /// Judge one value: decode it (registry framing, JSON, a bare Avro datum), pick its schema
+    /// and check it, appending violations.
+    fn judge(
+        &mut self,
+        b: &[u8],
+        topic: Option<&str>,
+        vs: &mut Vec<Violation>,
+    ) -> anyhow::Result<(Verdict, Option<Value>)> {
+        // Confluent framing, only with a registry: a bare datum may start with byte 0 too.
+        if let (Some(registry), true) = (
+            self.cfg.registry.as_ref(),
+            self.cfg.payload != Payload::Json,
+        ) {
+            if let Some((id, datum)) = avro::unframe(b) {
+                return self.judge_framed(registry, id, datum, topic, vs);
+            }
+        }
+        let looks_json = b
+            .iter()
+            .find(|c| !c.is_ascii_whitespace())
+            .is_some_and(|c| matches!(c, b'{' | b'[' | b'"'));
+        let mut json_error = None;
+        if self.cfg.payload == Payload::Json || (self.cfg.payload == Payload::Auto && looks_json) {
+            match serde_json::from_slice::<Value>(b) {
+                Ok(v) => return self.judge_json(v, topic, vs),
+                Err(e) => json_error = Some(e),
+            }
+        }
+        if self.cfg.payload == Payload::Json {
+            let e = json_error.expect("parsed above");
+            return Ok((Verdict::Unreadable(format!("not JSON ({e})")), None));
+        }
+        // A bare Avro datum of the Avro schema that applies without knowing the type.
+        let avro_schema = if self.cfg.catalog.is_empty() && self.cfg.registry.is_none() {
+            Err("no schema given".to_string())
+        } else {
+            self.schema_for(topic, None)?
+        };
+        let why = match avro_schema {
+            Ok(s) => match &s.body {
+                Body::Avro(a) => match a.decode(b) {
+                    Ok(v) => return Ok((Verdict::Checked(s), Some(v))),
+                    // Bytes that looked like JSON and are not an Avro datum either: say
+                    // what JSON said, which is the likelier intent.
+                    Err(_) if json_error.is_some() => String::new(),
+                    Err(v) => {
+                        vs.push(v);
+                        return Ok((Verdict::Checked(s), None));
+                    }
+                },
+                Body::Json(_) => format!("its schema {} is a JSON Schema", s.name),
+            },
+            Err(e) => e,
+        };
+        let json_error = json_error.or_else(|| serde_json::from_slice::<Value>(b).err());
+        Ok(match (self.cfg.payload, json_error) {
+            (Payload::Avro, _) => (
+                Verdict::NoSchema(format!("no Avro schema to read it with: {why}")),
+                None,
+            ),
+            (_, Some(e)) => (Verdict::Unreadable(format!("not JSON ({e})")), None),
+            (_, None) => (Verdict::Unreadable(why), None),
         })
     }
 
-    fn check(&mut self, r: &Record) {
+    fn judge_json(
+        &mut self,
+        v: Value,
+        topic: Option<&str>,
+        vs: &mut Vec<Violation>,
+    ) -> anyhow::Result<(Verdict, Option<Value>)> {
+        if self.cfg.catalog.is_empty() && self.cfg.registry.is_none() {
+            return Ok((Verdict::LintOnly, Some(v)));
+        }
+        let ty = self.cfg.envelope.event_type(&v).map(str::to_string);
+        Ok(match self.schema_for(topic, ty.as_deref())? {
+            Ok(s) => {
+                check_value(&s.body, &v, vs);
+                (Verdict::Checked(s), Some(v))
+            }
+            Err(why) => (Verdict::NoSchema(why), Some(v)),
+        })
+    }
+
+    fn judge_framed(
+        &mut self,
+        registry: &Registry,
+        id: u32,
+        datum: &[u8],
+        topic: Option<&str>,
+        vs: &mut Vec<Violation>,
+    ) -> anyhow::Result<(Verdict, Option<Value>)> {
+        let writer = match self.registry_schema(registry, id)? {
+            Ok(s) => s,
+            Err(why) => {
+                return Ok((
+                    Verdict::Unreadable(format!("framed with schema id {id}, which {why}")),
+                    None,
+                ))
+            }
+        };
+        // The writer's schema first: the datum must be what it says it is.
+        let value = match &writer.body {
+            Body::Avro(w) => match w.decode(datum) {
+                Ok(v) => v,
+                Err(v) => {
+                    vs.push(v);
+                    return Ok((Verdict::Checked(writer), None));
+                }
+            },
+            Body::Json(js) => match serde_json::from_slice::<Value>(datum) {
+                Ok(v) => {
+                    if !js.is_valid(&v) {
+                        js.check(&v, vs, PER_EVENT);
+                    }
+                    v
+                }
+                Err(e) => {
+                    return Ok((
+                        Verdict::Unreadable(format!(
+                            "framed with schema id {id} (a JSON Schema), but not JSON ({e})"
+                        )),
+                        None,
+                    ))
+                }
+            },
+        };
+        if self.cfg.catalog.is_empty() {
+            return Ok((Verdict::Checked(writer), Some(value)));
+        }
+        // Then the contract from --schema, when one applies: by the event's type, or the
+        // writer's record name. Avro contracts read the datum by schema resolution.
+        let ty = self.cfg.envelope.event_type(&value).map(str::to_string);
+        let record = match &writer.body {
+            Body::Avro(w) => w.full_name(),
+            Body::Json(_) => None,
+        };
+        let cat = &self.cfg.catalog;
+        let contract =
+            cat.select(self.cfg.select, topic, ty.as_deref())
+                .or_else(|e| match &record {
+                    Some(name) => cat
+                        .select(self.cfg.select, topic, Some(name))
+                        .map_err(|_| e),
+                    None => Err(e),
+                });
+        match contract {
+            Ok(c) => {
+                match (&c.body, &writer.body) {
+                    (Body::Avro(r), Body::Avro(w)) => {
+                        if let Err(v) = r.decode_as(w, datum) {
+                            vs.push(v);
+                        }
+                    }
+                    (body, _) => check_value(body, &value, vs),
+                }
+                Ok((Verdict::Checked(c.clone()), Some(value)))
+            }
+            // With the default rule, the writer's schema is the contract when no file is.
+            Err(_) if self.cfg.select == Select::Auto => {
+                Ok((Verdict::Checked(writer), Some(value)))
+            }
+            Err(why) => Ok((Verdict::NoSchema(why), Some(value))),
+        }
+    }
+
+    fn check(&mut self, r: &Record) -> anyhow::Result<()> {
         let Some(bytes) = r.value.as_deref() else {
             self.tombstones += 1;
-            return;
+            return Ok(());
         };
         self.checked += 1;
         let sample = r.partition < 0;
-        let mut violations = std::mem::take(&mut self.scratch);
-        violations.clear();
+        let topic = (!sample).then_some(&*r.topic);
+        let mut vs = std::mem::take(&mut self.scratch);
+        vs.clear();
+        let (verdict, value) = self.judge(bytes, topic, &mut vs)?;
+        let schema_errors = vs.iter().filter(|v| !v.warning).count();
 
-        // Decode: framed Avro (or JSON) with a registry id, a bare Avro datum, or JSON.
-        let framed = match self.payload {
-            Payload::Json => None,
-            _ => avro::unframe(bytes),
+        // The verdict's row.
+        let row = match &verdict {
+            Verdict::Checked(s) => Some(self.group(&s.name, s.body.kind(), &s.origin)),
+            Verdict::NoSchema(why) => {
+                vs.push(Violation::schema("", why.clone()));
+                Some(self.group(NO_SCHEMA, "-", ""))
+            }
+            Verdict::Unreadable(why) => {
+                vs.push(Violation::schema("", why.clone()));
+                Some(self.group(UNREADABLE, "-", ""))
+            }
+            Verdict::LintOnly => None,
         };
-        let mut schema: Option<Arc<Schema>> = None;
-        let mut value: Option<Value> = None;
-        let mut problem: Option<(String, Violation)> = None;
-        if let Some((id, datum)) = framed {
-            let writer = if self.registry.is_some() {
-                self.registry_schema(id)
+        if let Some(g) = row {
+            let grp = &mut self.groups[g].1;
+            grp.checked += 1;
+            if schema_errors > 0 || !matches!(verdict, Verdict::Checked(_)) {
+                grp.invalid += 1;
             } else {
-                self.local_or_subject(&r.topic, None, sample).map_err(|e| {
-                    format!("framed with registry id {id} but no --registry was given, and {e}")
-                })
-            };
-            match writer {
-                Err(e) => problem = Some((NO_SCHEMA.into(), Violation::schema("", e))),
-                Ok(w) => {
-                    // A local contract schema, when one applies, must be able to read it.
-                    let reader = if self.registry.is_some() && !self.catalog.is_empty() {
-                        self.catalog
-                            .select(self.select, (!sample).then_some(&*r.topic), None)
-                            .ok()
-                            .cloned()
-                    } else {
-                        None
-                    };
-                    let decoded = match (&w.body, reader.as_deref().map(|s| &s.body)) {
-                        (Body::Avro(wa), Some(Body::Avro(ra))) => ra.decode_as(wa, datum),
-                        (Body::Avro(wa), _) => wa.decode(datum),
-                        (Body::Json(_), _) => serde_json::from_slice::<Value>(datum).map_err(|e| {
-                            Violation::schema(
-                                "",
-                                format!("not JSON after the registry framing ({e})"),
-                            )
-                        }),
-                    };
-                    let s = reader.unwrap_or(w);
-                    match decoded {
-                        Ok(v) => {
-                            if let Body::Json(js) = &s.body {
-                                if !js.is_valid(&v) {
-                                    js.check(&v, &mut violations, 16);
-                                }
-                            }
-                            value = Some(v);
-                        }
-                        Err(v) => violations.push(v),
-                    }
-                    schema = Some(s);
-                }
+                grp.valid += 1;
             }
-        } else {
-            let looks_json = bytes
-                .iter()
-                .find(|c| !c.is_ascii_whitespace())
-                .is_some_and(|c| matches!(c, b'{' | b'[' | b'"'));
-            // Bytes that do not look like JSON are an Avro datum when an Avro schema applies
-            // to them (by topic or the only schema); otherwise they are judged as JSON, and
-            // fail as such.
-            let avro_datum = match self.payload {
-                Payload::Avro => true,
-                Payload::Json => false,
-                Payload::Auto => {
-                    !looks_json
-                        && (!self.catalog.is_empty() || self.registry.is_some())
-                        && self
-                            .catalog
-                            .select(self.select, (!sample).then_some(&*r.topic), None)
-                            .is_ok_and(|s| matches!(s.body, Body::Avro(_)))
-                }
-            };
-            if avro_datum {
-                match self.local_or_subject(&r.topic, None, sample) {
-                    Ok(s) => {
-                        match &s.body {
-                            Body::Avro(a) => match a.decode(bytes) {
-                                Ok(v) => value = Some(v),
-                                Err(v) => violations.push(v),
-                            },
-                            Body::Json(_) => violations.push(Violation::schema(
-                                "",
-                                "not JSON, and its schema is a JSON Schema".to_string(),
-                            )),
-                        }
-                        schema = Some(s);
-                    }
-                    Err(e) => {
-                        let why = format!("no Avro schema to read it with: {e}");
-                        problem = Some((NO_SCHEMA.into(), Violation::schema("", why)));
-                    }
-                }
-            } else {
-                match serde_json::from_slice::<Value>(bytes) {
-                    Err(e) => {
-                        problem = Some((
-                            UNREADABLE.into(),
-                            Violation::schema("", format!("not JSON ({e})")),
-                        ))
-                    }
-                    Ok(v) => {
-                        let ty = self.envelope.event_type(&v).map(str::to_string);
-                        let lint_only = self.catalog.is_empty() && self.registry.is_none();
-                        match self.local_or_subject(&r.topic, ty.as_deref(), sample) {
-                            _ if lint_only => {}
-                            Ok(s) => {
-                                match &s.body {
-                                    Body::Avro(a) => a.check_json(&v, &mut violations, 16),
-                                    Body::Json(js) => {
-                                        if !js.is_valid(&v) {
-                                            js.check(&v, &mut violations, 16);
-                                        }
-                                    }
-                                }
-                                schema = Some(s);
-                            }
-                            Err(e) => problem = Some((NO_SCHEMA.into(), Violation::schema("", e))),
-                        }
-                        value = Some(v);
-                    }
-                }
-            }
-        }
-
-        // Which group the event counts in.
-        let g = match (&schema, &problem) {
-            (_, Some((name, _))) => {
-                let name = name.clone();
-                if name == NO_SCHEMA {
-                    self.missing += 1;
-                } else {
-                    self.unreadable += 1;
-                }
-                self.group(&name, "-", "")
-            }
-            (Some(s), None) => self.group(&s.name, s.body.kind(), &s.origin),
-            (None, None) => {
-                // No schema asked for at all: lint only.
-                self.group("(lint only)", "-", "")
-            }
-        };
-        let problem_kind = problem.as_ref().map(|(name, _)| name.clone());
-        if let Some((_, v)) = problem {
-            violations.push(v);
         }
 
         // The house rules.
+        let before = vs.len();
         if let Some(linter) = self.linter.as_mut() {
-            let source = source_id(&self.sources, &mut self.source_index, &r.topic);
+            let source = match &self.last_name {
+                Some((n, i)) if Arc::ptr_eq(n, &r.topic) => *i,
+                _ => {
+                    let i = match self.name_index.get(&r.topic) {
+                        Some(&i) => i,
+                        None => {
+                            let mut names = self.names.write().expect("source names");
+                            let i = names.len() as u32;
+                            names.push(r.topic.clone());
+                            self.name_index.insert(r.topic.clone(), i);
+                            i
+                        }
+                    };
+                    self.last_name = Some((r.topic.clone(), i));
+                    i
+                }
+            };
             let loc = if r.partition == SampleSource::LINE {
                 Loc::Line {
                     file: source,
@@ -477,61 +550,67 @@ impl<'a> Validator<'a> {
                     offset: r.offset,
                 }
             };
-            linter.check(value.as_ref(), bytes.len(), loc, &mut violations);
+            self.linted += 1;
+            linter.check(value.as_ref(), bytes.len(), loc, &mut vs);
+            // Each rule counts an event once, however many fields broke it.
+            let mut seen: Vec<(&'static str, bool)> = Vec::new();
+            for v in &vs[before..] {
+                if !seen.contains(&(v.rule, v.warning)) {
+                    seen.push((v.rule, v.warning));
+                }
+            }
+            for (rule, warning) in seen {
+                let i = match self.lint_rows.iter().position(|(r, _, _)| *r == rule) {
+                    Some(i) => i,
+                    None => {
+                        self.lint_rows.push((rule, 0, 0));
+                        self.lint_rows.len() - 1
+                    }
+                };
+                if warning {
+                    self.lint_rows[i].2 += 1;
+                } else {
+                    self.lint_rows[i].1 += 1;
+                }
+            }
         }
 
-        // The schema's row counts the schema's verdict; lint findings count in their rule's
-        // row; the totals count events (invalid when anything that is not a warning failed).
-        let schema_errors = violations
-            .iter()
-            .filter(|v| v.rule == "schema" && !v.warning)
-            .count();
-        let errors = violations.iter().filter(|v| !v.warning).count();
-        let grp = &mut self.groups[g].1;
-        grp.checked += 1;
-        if schema_errors > 0 {
-            grp.invalid += 1;
-        } else {
-            grp.valid += 1;
+        // The totals count events: each in exactly one of valid, invalid, no schema, unreadable.
+        match verdict {
+            Verdict::NoSchema(_) => self.missing += 1,
+            Verdict::Unreadable(_) => self.unreadable += 1,
+            _ if vs.iter().any(|v| !v.warning) => self.invalid += 1,
+            _ => self.valid += 1,
         }
-        match &problem_kind {
-            Some(_) => {}
-            None if errors > 0 => self.invalid += 1,
-            None => self.valid += 1,
-        }
-        for v in violations.drain(..) {
-            let row = if v.rule == "schema" {
-                g
-            } else {
-                self.group(v.rule, "lint", "")
-            };
-            let grp = &mut self.groups[row].1;
+        let group = match &verdict {
+            Verdict::Checked(s) => s.name.clone(),
+            Verdict::NoSchema(_) => NO_SCHEMA.to_string(),
+            Verdict::Unreadable(_) => UNREADABLE.to_string(),
+            Verdict::LintOnly => String::new(),
+        };
+        for v in vs.drain(..) {
             if v.warning {
-                grp.warnings += 1;
-                self.warnings += 1;
-            } else if row != g {
-                grp.invalid += 1;
+                if let Some(g) = self.group_index.get(&group).copied() {
+                    self.groups[g].1.warnings += 1;
+                }
             }
-            self.note(row, r, v);
+            self.note(&group, r, v);
         }
-        self.scratch = violations;
+        self.scratch = vs;
+        Ok(())
     }
 }
 
-/// The index of a source name, for lint locations.
-fn source_id(
-    names: &std::sync::RwLock<Vec<Arc<str>>>,
-    index: &mut HashMap<Arc<str>, u32>,
-    name: &Arc<str>,
-) -> u32 {
-    if let Some(&i) = index.get(name) {
-        return i;
+/// Check a decoded value against a schema of either kind.
+fn check_value(body: &Body, v: &Value, vs: &mut Vec<Violation>) {
+    match body {
+        Body::Avro(a) => a.check_json(v, vs, PER_EVENT),
+        Body::Json(js) => {
+            if !js.is_valid(v) {
+                js.check(v, vs, PER_EVENT);
+            }
+        }
     }
-    let mut names = names.write().expect("source names");
-    let i = names.len() as u32;
-    names.push(name.clone());
-    index.insert(name.clone(), i);
-    i
 }
 
 /// `topic/partition@offset`, `file:line` for a sample line, `file#/i` for an array element.
@@ -543,68 +622,9 @@ pub fn location(r: &Record) -> String {
     }
 }
 
-/// Parse a registry schema (Avro or JSON Schema), with its references.
-fn parse_registered(
-    registry: &Registry,
-    reg: &crate::endpoint::registry::RegisteredSchema,
-    origin: String,
-) -> Result<Schema, String> {
-    let refs = registry
-        .references(reg)
-        .map_err(|e| format!("{origin}: cannot read its references: {e}"))?;
-    let body = match reg.schema_type.as_str() {
-        "AVRO" | "" => {
-            let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
-            Body::Avro(
-                AvroSchema::parse(&reg.schema, &refs)
-                    .map_err(|e| format!("{origin}: not a valid Avro schema: {e}"))?,
-            )
-        }
-        "JSON" => {
-            let doc: Value = serde_json::from_str(&reg.schema)
-                .map_err(|e| format!("{origin}: not JSON ({e})"))?;
-            let resources: Vec<(String, Value)> = refs
-                .iter()
-                .filter_map(|t| serde_json::from_str::<Value>(t).ok())
-                .filter_map(|v| {
-                    v.get("$id")
-                        .and_then(Value::as_str)
-                        .map(|id| (id.to_string(), v.clone()))
-                })
-                .collect();
-            Body::Json(
-                crate::schema::json_schema::JsonSchema::compile(&doc, &resources)
-                    .map_err(|e| format!("{origin}: not a valid JSON Schema: {e}"))?,
-            )
-        }
-        other => {
-            return Err(format!(
-                "{origin}: {other} schemas are not supported (Avro and JSON Schema are)"
-            ))
-        }
-    };
-    Ok(Schema {
-        name: format!("id {}", reg.id),
-        origin,
-        body,
-    })
-}
-
-impl Stage for Validator<'_> {
-    fn push(&mut self, record: Record, _cx: &mut Cx, _out: &mut Vec<Record>) -> Option<Record> {
-        if self.fatal.is_none() {
-            self.check(&record);
-        }
-        Some(record)
-    }
-}
-
-/// Swallows what the validator hands on (nothing).
-struct Discard;
-
-impl crate::endpoint::Sink for Discard {
-    fn write(&mut self, _: &Record, _: &mut Report) -> anyhow::Result<()> {
-        Ok(())
+impl crate::endpoint::Sink for Validator<'_> {
+    fn write(&mut self, r: &Record, _report: &mut Report) -> anyhow::Result<()> {
+        self.check(r)
     }
     fn finish(&mut self, _: &mut Report) -> anyhow::Result<()> {
         Ok(())
@@ -632,73 +652,56 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
         report.attach(b.clone());
     }
     let mut v = Validator::new(&cfg);
-    let ended = {
-        let mut stages: Vec<&mut dyn Stage> = vec![&mut v];
-        crate::pipeline::run(
-            &mut source,
-            &mut stages,
-            &mut Discard,
-            &mut report,
-            cfg.max,
-            bar.as_ref(),
-        )?
-    };
+    // The validator is the sink: --max counts what it judged, and a registry failure stops
+    // the read at once.
+    let ended = crate::pipeline::run(
+        &mut source,
+        &mut [],
+        &mut v,
+        &mut report,
+        cfg.max,
+        bar.as_ref(),
+    )?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
-    if let Some(e) = v.fatal.take() {
-        return Err(e);
-    }
-    if ended == Ended::BrokenPipe {
-        return Ok(Exit::Ok);
-    }
     let results = Results::from(&v, report.bad);
-    let mut out = std::io::stdout().lock();
-    match cfg.output {
-        Output::Table => results.print_table(&mut out, cfg.terminal.stdout)?,
+    let text = match cfg.output {
+        Output::Table => results.table(cfg.terminal.stdout, cfg.allow_missing),
         Output::Json => {
-            serde_json::to_writer(&mut out, &results.to_json())?;
-            writeln!(out)?;
+            let mut t = serde_json::to_string(&results.to_json())?;
+            t.push('\n');
+            t
         }
-    }
+    };
+    // A closed stdout (`| head`) is an io error the edge turns into exit 0.
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
     out.flush()?;
+    drop(out);
     if let Some(path) = &cfg.junit {
-        let xml = results.junit();
-        std::fs::write(path, xml).map_err(|e| {
+        std::fs::write(path, results.junit(cfg.allow_missing)).map_err(|e| {
             anyhow::anyhow!("cannot write the JUnit report {}: {e}", path.display())
         })?;
     }
     let interrupted = ended == Ended::Interrupted;
-    if !report.is_quiet()
-        && (interrupted || cfg.terminal.stderr || results.failed(cfg.allow_missing))
-    {
-        report.say(&format!(
-            "evops schema-validate: {} read, {} checked, {} valid, {} invalid{}{}{}{}",
-            report.read,
-            results.checked,
-            results.valid,
-            results.invalid,
-            if results.missing > 0 {
-                format!(", {} without a schema", results.missing)
-            } else {
-                String::new()
-            },
-            if results.unreadable > 0 {
-                format!(", {} unreadable", results.unreadable)
-            } else {
-                String::new()
-            },
-            if results.tombstones > 0 {
-                format!(", {} tombstones skipped", results.tombstones)
-            } else {
-                String::new()
-            },
-            if interrupted { " (interrupted)" } else { "" },
-        ));
+    let failed = results.failed(cfg.allow_missing);
+    if !report.is_quiet() {
+        if results.checked == 0 {
+            report.say("evops schema-validate: warning: no events were read");
+        }
+        if interrupted || cfg.terminal.stderr || failed {
+            report.say(&format!(
+                "evops schema-validate: {} read, {}{}",
+                report.read,
+                results.totals(),
+                if interrupted { " (interrupted)" } else { "" },
+            ));
+        }
     }
     Ok(if interrupted {
         Exit::Interrupted
-    } else if results.failed(cfg.allow_missing) {
+    } else if failed {
         Exit::Findings
     } else {
         Exit::Ok
@@ -713,7 +716,8 @@ pub fn read_catalog(paths: &[PathBuf]) -> anyhow::Result<Catalog> {
     for p in paths {
         let mut files = Vec::new();
         if p.is_dir() {
-            schema_files(p, &mut files)?;
+            crate::endpoint::file::files_under(p, &["avsc", "json"], &mut files)
+                .map_err(|e| anyhow::anyhow!("--schema: {e:#}"))?;
             if files.is_empty() {
                 anyhow::bail!("--schema {}: no .avsc or .json files in it", p.display());
             }
@@ -743,23 +747,7 @@ pub fn read_catalog(paths: &[PathBuf]) -> anyhow::Result<Catalog> {
             });
         }
     }
-    Catalog::build(docs).map_err(|e| anyhow::anyhow!("--schema {e}"))
-}
-
-fn schema_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| anyhow::anyhow!("--schema {}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            schema_files(&p, out)?;
-        } else if p.extension().is_some_and(|e| e == "avsc" || e == "json") {
-            out.push(p);
-        }
-    }
-    Ok(())
+    Catalog::build(docs).map_err(|e| anyhow::anyhow!("--schema: {e}"))
 }
 
 /// The verdict of a run, ready for printing.
@@ -770,40 +758,97 @@ struct Results {
     missing: u64,
     unreadable: u64,
     tombstones: u64,
-    warnings: u64,
-    /// Lines or records the sources could not read at all (not even as bytes).
-    bad_input: u64,
+    /// Violations found in all, shown or not.
+    violations: u64,
+    /// Rows: schemas by name, lint rules, then the buckets no schema judged.
     groups: Vec<(String, Group)>,
     shown: Vec<Shown>,
 }
 
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 impl Results {
     fn from(v: &Validator, bad_input: u64) -> Results {
-        // Schemas by name, then lint rules, then the buckets of events nothing could judge.
-        let mut groups = v.groups.clone();
+        let mut groups: Vec<(String, Group)> = v.groups.clone();
+        // Lines or records the sources could not read at all are unreadable events too.
+        if bad_input > 0 {
+            match groups.iter_mut().find(|(n, _)| n == UNREADABLE) {
+                Some((_, g)) => {
+                    g.checked += bad_input;
+                    g.invalid += bad_input;
+                }
+                None => groups.push((
+                    UNREADABLE.to_string(),
+                    Group {
+                        kind: "-",
+                        checked: bad_input,
+                        invalid: bad_input,
+                        ..Group::default()
+                    },
+                )),
+            }
+        }
+        for &(rule, broke, warned) in &v.lint_rows {
+            groups.push((
+                rule.to_string(),
+                Group {
+                    kind: "lint",
+                    checked: v.linted,
+                    valid: v.linted - broke,
+                    invalid: broke,
+                    warnings: warned,
+                    examples: v
+                        .shown
+                        .iter()
+                        .filter(|s| s.v.rule == rule)
+                        .cloned()
+                        .collect(),
+                    ..Group::default()
+                },
+            ));
+        }
         groups.sort_by_key(|(name, g)| (name.starts_with('('), g.kind == "lint", name.clone()));
         Results {
-            checked: v.checked,
+            checked: v.checked + bad_input,
             valid: v.valid,
             invalid: v.invalid,
             missing: v.missing,
-            unreadable: v.unreadable,
+            unreadable: v.unreadable + bad_input,
             tombstones: v.tombstones,
-            warnings: v.warnings,
-            bad_input,
+            violations: v.violations,
             groups,
             shown: v.shown.clone(),
         }
     }
 
     fn failed(&self, allow_missing: bool) -> bool {
-        self.invalid > 0
-            || self.unreadable > 0
-            || self.bad_input > 0
-            || (self.missing > 0 && !allow_missing)
+        self.invalid > 0 || self.unreadable > 0 || (self.missing > 0 && !allow_missing)
     }
 
-    fn print_table(&self, out: &mut dyn Write, terminal: bool) -> std::io::Result<()> {
+    /// "1535 checked: 1514 valid, 17 invalid, 3 without a schema, 1 unreadable".
+    fn totals(&self) -> String {
+        let mut t = format!(
+            "{} checked: {} valid, {} invalid",
+            self.checked, self.valid, self.invalid
+        );
+        if self.missing > 0 {
+            t.push_str(&format!(", {} without a schema", self.missing));
+        }
+        if self.unreadable > 0 {
+            t.push_str(&format!(", {} unreadable", self.unreadable));
+        }
+        if self.tombstones > 0 {
+            t.push_str(&format!(
+                ", {} skipped",
+                plural(self.tombstones, "tombstone", "tombstones")
+            ));
+        }
+        t
+    }
+
+    fn table(&self, terminal: bool, allow_missing: bool) -> String {
         let rows: Vec<Vec<String>> = self
             .groups
             .iter()
@@ -811,50 +856,37 @@ impl Results {
                 vec![
                     name.clone(),
                     g.kind.to_string(),
-                    if g.kind == "lint" {
-                        "-".into()
-                    } else {
-                        g.checked.to_string()
-                    },
-                    if g.kind == "lint" {
-                        "-".into()
-                    } else {
-                        g.valid.to_string()
-                    },
+                    g.checked.to_string(),
+                    g.valid.to_string(),
                     g.invalid.to_string(),
                     g.warnings.to_string(),
                 ]
             })
             .collect();
-        let header = ["schema", "kind", "checked", "valid", "invalid", "warnings"];
+        let header = [
+            "schema / rule",
+            "kind",
+            "checked",
+            "valid",
+            "invalid",
+            "warnings",
+        ];
+        let mut out = String::new();
         if !rows.is_empty() {
-            writeln!(out, "{}", table::render(&header, &rows, None))?;
+            out.push_str(&table::render(&header, &rows, None));
+            out.push('\n');
         }
-        writeln!(
-            out,
-            "{} checked: {} valid, {} invalid{}{}{}",
-            self.checked,
-            self.valid,
-            self.invalid,
-            if self.missing > 0 {
-                format!(", {} without a schema", self.missing)
-            } else {
-                String::new()
-            },
-            if self.unreadable > 0 {
-                format!(", {} unreadable", self.unreadable)
-            } else {
-                String::new()
-            },
-            if self.warnings > 0 {
-                format!(", {} warnings", self.warnings)
-            } else {
-                String::new()
-            },
-        )?;
+        out.push_str(&self.totals());
+        if self.missing > 0 && allow_missing {
+            out.push_str(" (events without a schema allowed)");
+        }
+        out.push('\n');
         if !self.shown.is_empty() {
-            writeln!(out)?;
-            writeln!(out, "first {} violations:", self.shown.len())?;
+            out.push_str(&format!(
+                "\nfirst {} of {}:\n",
+                self.shown.len(),
+                plural(self.violations, "violation", "violations")
+            ));
             for s in &self.shown {
                 let line = format!(
                     "  {}  {}  {}  {}{}",
@@ -869,13 +901,14 @@ impl Results {
                     s.v.reason
                 );
                 if terminal {
-                    writeln!(out, "{}", print::escape::for_terminal(&line))?;
+                    out.push_str(&print::escape::for_terminal(&line));
                 } else {
-                    writeln!(out, "{line}")?;
+                    out.push_str(&line);
                 }
+                out.push('\n');
             }
         }
-        Ok(())
+        out
     }
 
     fn to_json(&self) -> Value {
@@ -896,25 +929,30 @@ impl Results {
             "no_schema": self.missing,
             "unreadable": self.unreadable,
             "tombstones": self.tombstones,
-            "warnings": self.warnings,
+            "violations_total": self.violations,
             "schemas": groups,
             "violations": self.shown.iter().map(shown_json).collect::<Vec<_>>(),
         })
     }
 
     /// A JUnit report: one test case per schema and per lint rule; a failure lists its first
-    /// violations.
-    fn junit(&self) -> String {
-        let failures = self.groups.iter().filter(|(_, g)| g.invalid > 0).count();
+    /// violations. Events without a schema are a skipped case when they are allowed.
+    fn junit(&self, allow_missing: bool) -> String {
+        let skipped = |name: &str| allow_missing && name == NO_SCHEMA;
+        let failures = self
+            .groups
+            .iter()
+            .filter(|(n, g)| g.invalid > 0 && !skipped(n))
+            .count();
+        let skips = self.groups.iter().filter(|(n, _)| skipped(n)).count();
+        let tests = self.groups.len();
         let mut x = String::new();
         x.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         x.push_str(&format!(
-            "<testsuites name=\"evops schema-validate\" tests=\"{}\" failures=\"{failures}\" errors=\"0\">\n",
-            self.groups.len()
+            "<testsuites name=\"evops schema-validate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skips}\">\n"
         ));
         x.push_str(&format!(
-            "  <testsuite name=\"schema-validate\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n",
-            self.groups.len()
+            "  <testsuite name=\"schema-validate\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skips}\">\n"
         ));
         for (name, g) in &self.groups {
             let class = if g.kind == "lint" {
@@ -926,7 +964,12 @@ impl Results {
                 "    <testcase classname=\"{class}\" name=\"{}\">\n",
                 xml_escape(name)
             ));
-            if g.invalid > 0 {
+            if skipped(name) {
+                x.push_str(&format!(
+                    "      <skipped message=\"{} events without a schema (allowed)\"/>\n",
+                    g.checked
+                ));
+            } else if g.invalid > 0 {
                 x.push_str(&format!(
                     "      <failure type=\"invalid\" message=\"{} of {} events invalid\">",
                     g.invalid, g.checked

@@ -18,6 +18,9 @@ pub trait Schemas: Send + Sync {
     fn by_id(&self, id: u32) -> Result<Arc<AvroSchema>, String>;
     /// The schema of bare (unframed) datums, if one was given.
     fn bare(&self) -> Option<Arc<AvroSchema>>;
+    /// Whether payloads may be Confluent-framed (a registry was given). Without one, every
+    /// payload is a bare datum: a datum's first byte is 0 as often as not.
+    fn framed(&self) -> bool;
 }
 
 static SCHEMAS: OnceLock<Box<dyn Schemas>> = OnceLock::new();
@@ -39,7 +42,12 @@ pub fn decode(b: &[u8]) -> Result<Value, DecodeError> {
             "avro decoding needs a schema: give --schema FILE or --registry URL".into(),
         ));
     };
-    let (schema, datum) = match avro::unframe(b) {
+    let framing = if schemas.framed() {
+        avro::unframe(b)
+    } else {
+        None
+    };
+    let (schema, datum) = match framing {
         Some((id, datum)) => (
             schemas
                 .by_id(id)

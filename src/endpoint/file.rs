@@ -178,7 +178,7 @@ impl SampleSource {
         for p in paths {
             if p.is_dir() {
                 let before = files.len();
-                collect(p, &mut files)?;
+                files_under(p, &["json", "ndjson", "jsonl"], &mut files)?;
                 if files.len() == before {
                     anyhow::bail!("{} has no *.json, *.ndjson or *.jsonl files", p.display());
                 }
@@ -202,9 +202,9 @@ impl SampleSource {
         })
     }
 
-    /// Read the next file into `pending`; a file that is not JSON where JSON was expected
-    /// yields `Bad` items, one per line or one for the file.
-    fn load(&mut self, path: &Path, bad: &mut Vec<(String, String)>) -> anyhow::Result<()> {
+    /// Read the next file into `pending`. A `.json` file that starts like an array but is not
+    /// one is bad as a whole: the answer says where and why.
+    fn load(&mut self, path: &Path) -> anyhow::Result<Option<(String, String)>> {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         self.done_bytes += bytes.len() as u64;
@@ -232,17 +232,19 @@ impl SampleSource {
                             ));
                         }
                     }
-                    Err(e) => bad.push((
-                        format!("{}", path.display()),
-                        format!("not a JSON array of events ({e})"),
-                    )),
+                    Err(e) => {
+                        return Ok(Some((
+                            format!("{}", path.display()),
+                            format!("not a JSON array of events ({e})"),
+                        )))
+                    }
                 }
             } else {
                 // One event: its bytes as they are, so that sizes and the verdict are the
                 // file's own.
                 self.pending.push_back(rec(Self::LINE, 1, bytes));
             }
-            return Ok(());
+            return Ok(None);
         }
         for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -252,11 +254,12 @@ impl SampleSource {
             self.pending
                 .push_back(rec(Self::LINE, i as i64 + 1, line.to_vec()));
         }
-        Ok(())
+        Ok(None)
     }
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
+/// Every file under `dir` (recursively, in name order) whose extension is one of `exts`.
+pub fn files_under(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read directory {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -264,10 +267,11 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     entries.sort();
     for p in entries {
         if p.is_dir() {
-            collect(&p, out)?;
+            files_under(&p, exts, out)?;
         } else if p
             .extension()
-            .is_some_and(|e| e == "json" || e == "ndjson" || e == "jsonl")
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| exts.contains(&e))
         {
             out.push(p);
         }
@@ -285,9 +289,7 @@ impl Source for SampleSource {
                 return Ok(Poll::End);
             };
             self.next_file += 1;
-            let mut bad = Vec::new();
-            self.load(&path, &mut bad)?;
-            if let Some((location, reason)) = bad.pop() {
+            if let Some((location, reason)) = self.load(&path)? {
                 return Ok(Poll::Bad { location, reason });
             }
         }

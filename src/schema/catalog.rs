@@ -14,6 +14,7 @@ use super::json_schema::{self, JsonSchema, Kind};
 /// A parsed schema of either kind. Few exist per run, so the size difference between the
 /// variants does not matter.
 #[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
 pub enum Body {
     Avro(AvroSchema),
     Json(JsonSchema),
@@ -26,9 +27,41 @@ impl Body {
             Body::Json(_) => "json-schema",
         }
     }
+
+    /// A schema as a registry holds it: its `schemaType` (`AVRO` when absent), its text, and
+    /// the texts of the schemas it references, dependencies first.
+    pub fn from_registry(schema_type: &str, text: &str, refs: &[String]) -> Result<Body, String> {
+        match schema_type {
+            "AVRO" | "" => {
+                let refs: Vec<&str> = refs.iter().map(String::as_str).collect();
+                AvroSchema::parse(text, &refs)
+                    .map(Body::Avro)
+                    .map_err(|e| format!("not a valid Avro schema: {e}"))
+            }
+            "JSON" => {
+                let doc: Value =
+                    serde_json::from_str(text).map_err(|e| format!("not JSON ({e})"))?;
+                let resources: Vec<(String, Value)> = refs
+                    .iter()
+                    .filter_map(|t| serde_json::from_str::<Value>(t).ok())
+                    .filter_map(|v| {
+                        let id = v.get("$id").and_then(Value::as_str)?.to_string();
+                        Some((id, v))
+                    })
+                    .collect();
+                JsonSchema::compile(&doc, &resources)
+                    .map(Body::Json)
+                    .map_err(|e| format!("not a valid JSON Schema: {e}"))
+            }
+            other => Err(format!(
+                "{other} schemas are not supported (Avro and JSON Schema are)"
+            )),
+        }
+    }
 }
 
 /// A schema with the name it is known by and where it came from.
+#[derive(Debug)]
 pub struct Schema {
     /// The file stem (`user_registered` for `schemas/user_registered.avsc`), or the registry
     /// subject and version.
@@ -63,26 +96,15 @@ pub enum Select {
     Registry,
 }
 
-impl Select {
-    pub const NAMES: &'static [&'static str] = &["auto", "single", "type", "topic", "registry"];
-
-    pub fn parse(s: &str) -> Option<Select> {
-        Some(match s {
-            "auto" => Select::Auto,
-            "single" | "one" => Select::Single,
-            "type" | "event-type" => Select::Type,
-            "topic" => Select::Topic,
-            "registry" | "id" => Select::Registry,
-            _ => return None,
-        })
-    }
-}
-
 /// The schemas given with `--schema`.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Catalog {
     schemas: Vec<Arc<Schema>>,
+    /// By file name: what `--schema-for type` and `topic` look for first.
     by_name: HashMap<String, usize>,
+    /// Avro records by full and short name, for a type field that holds them; `None` when two
+    /// records share the name (then only a file name can tell them apart).
+    by_record: HashMap<String, Option<usize>>,
 }
 
 impl Catalog {
@@ -147,12 +169,20 @@ impl Catalog {
         }
         self.by_name.insert(s.name.clone(), idx);
         // An Avro record is also known by its full and short names, so that a type field
-        // holding "com.acme.UserRegistered" or "UserRegistered" finds it.
+        // holding "com.acme.UserRegistered" or "UserRegistered" finds it; file names win.
         if let Body::Avro(a) = &s.body {
             if let Some(full) = a.full_name() {
                 let short = full.rsplit('.').next().unwrap_or(&full).to_string();
-                self.by_name.entry(full).or_insert(idx);
-                self.by_name.entry(short).or_insert(idx);
+                for n in [full, short] {
+                    self.by_record
+                        .entry(n)
+                        .and_modify(|e| {
+                            if *e != Some(idx) {
+                                *e = None
+                            }
+                        })
+                        .or_insert(Some(idx));
+                }
             }
         }
         self.schemas.push(Arc::new(s));
@@ -175,9 +205,13 @@ impl Catalog {
         }
     }
 
-    /// The schema named by an event type.
+    /// The schema named by an event type: a file named so, else an Avro record named so.
     pub fn by_type(&self, ty: &str) -> Option<&Arc<Schema>> {
-        self.by_name.get(ty).map(|&i| &self.schemas[i])
+        self.by_name
+            .get(ty)
+            .copied()
+            .or_else(|| self.by_record.get(ty).copied().flatten())
+            .map(|i| &self.schemas[i])
     }
 
     /// The schema named after a topic (`orders` or `orders-value`).
@@ -213,7 +247,7 @@ impl Catalog {
     fn missing(&self, rule: Select, topic: Option<&str>, ty: Option<&str>) -> String {
         let ty_text = match ty {
             Some(t) => format!("type '{t}'"),
-            None => "no event type".to_string(),
+            None => "an event without a type".to_string(),
         };
         match rule {
             Select::Single => format!(
@@ -221,10 +255,10 @@ impl Catalog {
                 self.len()
             ),
             Select::Type => format!("no schema for {ty_text} (looked for a schema named after the type)"),
-            Select::Topic => format!(
-                "no schema for topic '{}' (looked for '{0}' and '{0}-value')",
-                topic.unwrap_or("-")
-            ),
+            Select::Topic => match topic {
+                Some(t) => format!("no schema for topic '{t}' (looked for '{t}' and '{t}-value')"),
+                None => "a sample event has no topic to name its schema".to_string(),
+            },
             Select::Registry => "not framed with a schema registry id".to_string(),
             Select::Auto => match topic {
                 Some(t) => format!(
@@ -234,9 +268,108 @@ impl Catalog {
             },
         }
     }
+}
 
-    /// Names of every schema, for messages.
-    pub fn names(&self) -> Vec<&str> {
-        self.schemas.iter().map(|s| s.name.as_str()).collect()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(name: &str, text: &str, avro: bool) -> Doc {
+        Doc {
+            name: name.into(),
+            origin: format!("{name}.{}", if avro { "avsc" } else { "json" }),
+            text: text.into(),
+            avro_hint: avro,
+        }
+    }
+
+    const USER_AVRO: &str = r#"{"type":"record","name":"User","namespace":"acme","fields":[{"name":"id","type":"string"}]}"#;
+    const USER_JSON: &str = r#"{"type":"object","required":["id"]}"#;
+
+    #[test]
+    fn types_find_files_first_then_record_names() {
+        let c = Catalog::build(vec![
+            doc("user_registered", USER_AVRO, true),
+            doc("User", USER_JSON, false),
+        ])
+        .unwrap();
+        // The file named User wins over the Avro record named User, whatever the order.
+        assert_eq!(c.by_type("User").unwrap().name, "User");
+        assert_eq!(c.by_type("acme.User").unwrap().name, "user_registered");
+        assert_eq!(
+            c.by_type("user_registered").unwrap().name,
+            "user_registered"
+        );
+        assert!(c.by_type("nobody").is_none());
+        let c = Catalog::build(vec![
+            doc("User", USER_JSON, false),
+            doc("user_registered", USER_AVRO, true),
+        ])
+        .unwrap();
+        assert_eq!(c.by_type("User").unwrap().name, "User");
+    }
+
+    #[test]
+    fn two_records_with_one_name_are_found_by_file_only() {
+        let c = Catalog::build(vec![doc("a", USER_AVRO, true), doc("b", USER_AVRO, true)]).unwrap();
+        assert!(c.by_type("acme.User").is_none());
+        assert_eq!(c.by_type("b").unwrap().name, "b");
+    }
+
+    #[test]
+    fn selection_rules_and_what_they_say_when_nothing_fits() {
+        let c = Catalog::build(vec![
+            doc("orders-value", USER_JSON, false),
+            doc("user_registered", USER_AVRO, true),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.select(Select::Topic, Some("orders"), None).unwrap().name,
+            "orders-value"
+        );
+        assert_eq!(
+            c.select(Select::Auto, Some("orders"), Some("user_registered"))
+                .unwrap()
+                .name,
+            "user_registered"
+        );
+        assert_eq!(
+            c.select(Select::Auto, Some("orders"), Some("x"))
+                .unwrap()
+                .name,
+            "orders-value"
+        );
+        let e = c.select(Select::Type, Some("orders"), None).unwrap_err();
+        assert!(e.contains("without a type"), "{e}");
+        let e = c.select(Select::Single, None, None).unwrap_err();
+        assert!(e.contains("exactly one"), "{e}");
+        let e = c.select(Select::Topic, None, None).unwrap_err();
+        assert!(e.contains("no topic"), "{e}");
+    }
+
+    #[test]
+    fn bad_and_duplicate_schemas_are_errors_naming_the_file() {
+        let e = Catalog::build(vec![doc("x", "{", false)]).unwrap_err();
+        assert!(e.starts_with("x.json"), "{e}");
+        let e = Catalog::build(vec![doc("x", r#"{"fields": 3}"#, false)]).unwrap_err();
+        assert!(e.starts_with("x.json: not a valid Avro schema"), "{e}");
+        let e = Catalog::build(vec![doc("x", "3", false)]).unwrap_err();
+        assert!(e.contains("neither"), "{e}");
+        let e = Catalog::build(vec![doc("u", USER_AVRO, true), doc("u", USER_JSON, false)])
+            .unwrap_err();
+        assert!(e.contains("two schemas are named 'u'"), "{e}");
+    }
+
+    #[test]
+    fn registry_schemas_of_both_kinds_parse_and_others_are_refused() {
+        assert_eq!(
+            Body::from_registry("", USER_AVRO, &[]).unwrap().kind(),
+            "avro"
+        );
+        assert_eq!(
+            Body::from_registry("JSON", USER_JSON, &[]).unwrap().kind(),
+            "json-schema"
+        );
+        assert!(Body::from_registry("PROTOBUF", "syntax = \"proto3\";", &[]).is_err());
     }
 }

@@ -165,3 +165,29 @@ fn the_test_registry_judges_registrations_with_evops_itself() {
         .register("users-value", &read("user-v2-default.avsc"), "AVRO")
         .is_ok());
 }
+
+#[test]
+fn undecidable_json_schema_changes_are_errors_not_guesses() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.json");
+    let new = dir.path().join("new.json");
+    std::fs::write(
+        &old,
+        r#"{"type": "object", "oneOf": [{"required": ["a"]}, {"required": ["b"]}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        &new,
+        r#"{"type": "object", "oneOf": [{"required": ["a"]}]}"#,
+    )
+    .unwrap();
+    let out = evops(&[
+        "schema",
+        "compat",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+    ])
+    .run();
+    out.code(2);
+    assert!(out.stderr.contains("cannot decide"), "{}", out.stderr);
+}

@@ -444,6 +444,85 @@ fn avro_from_confluents_serializer_is_read_through_the_registry() {
     assert!(v.iter().any(|(l, _, _)| l == &format!("{t}/0@3")), "{v:?}");
     let reasons = r["violations"].to_string();
     assert!(reasons.contains("999"), "{reasons}");
+    assert_eq!(r["invalid"], 1, "{r}");
+    assert_eq!(r["unreadable"], 1, "{r}");
+    // The schema was asked for once, however many records carry its id.
+    assert_eq!(
+        reg.requests().get("GET /schemas/ids/1"),
+        Some(&1),
+        "{:?}",
+        reg.requests()
+    );
+
+    // A contract schema from --schema must be able to read what was written (resolution):
+    // one that adds a field without a default cannot.
+    let out = evops(&[
+        "-b",
+        &broker(),
+        "schema-validate",
+        &t,
+        "--until",
+        "2",
+        "--registry",
+        &reg.url,
+        "--schema",
+        "tests/data/schemas/compat/user-v3-no-default.avsc",
+        "--format",
+        "json",
+    ])
+    .run();
+    out.code(1);
+    let r = report(&out);
+    assert_eq!(r["invalid"], 2, "{r}");
+    assert!(r["violations"].to_string().contains("country"), "{r}");
+
+    // A payload framed with a JSON Schema's id is checked against that schema.
+    let client = evops::endpoint::registry::Registry::new(
+        evops::endpoint::registry::RegistryConfig::parse(
+            &reg.url,
+            None,
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap(),
+    );
+    let js_id = client
+        .register(
+            "json-value",
+            r#"{"type":"object","required":["id"],"properties":{"id":{"type":"string"}}}"#,
+            "JSON",
+        )
+        .unwrap();
+    let t2 = topic("sv-json", 1);
+    let framed = |doc: &str| {
+        let mut b = vec![0u8];
+        b.extend_from_slice(&js_id.to_be_bytes());
+        b.extend_from_slice(doc.as_bytes());
+        json!({"__raw_hex__": b.iter().map(|x| format!("{x:02x}")).collect::<String>()})
+    };
+    produce_avro(
+        &t2,
+        schema,
+        &["--registry", &reg.url],
+        &[framed(r#"{"id":"a"}"#), framed(r#"{"id":7}"#)],
+    );
+    let out = evops(&[
+        "-b",
+        &broker(),
+        "schema-validate",
+        &t2,
+        "--registry",
+        &reg.url,
+        "--format",
+        "json",
+    ])
+    .run();
+    out.code(1);
+    let r = report(&out);
+    assert_eq!(r["valid"], 1, "{r}");
+    assert_eq!(
+        violations_at(&r),
+        [(format!("{t2}/0@1"), "/id".to_string(), "schema".to_string())]
+    );
 
     // tail shows the decoded values, as the serializer was given them (unions unwrapped).
     let out = evops(&[
@@ -521,8 +600,11 @@ fn bare_avro_datums_are_checked_against_a_schema_file() {
     ];
     produce_avro(&t, schema, &["--bare"], &good);
     // A datum with a bad union branch index (7) where email is.
-    let bad = json!({"__raw_hex__": "06752d310641646148" .to_string() + "0e"});
+    let bad = json!({"__raw_hex__": "06752d310641646148".to_string() + "0e"});
     produce_avro(&t, schema, &["--bare"], &[bad]);
+    let empty_id =
+        [json!({"id": "", "name": "Nobody", "age": 0, "email": null, "tags": [], "kind": "BOT"})];
+    produce_avro(&t, schema, &["--bare"], &empty_id);
     let out = evops(&[
         "-b",
         &broker(),
@@ -538,11 +620,196 @@ fn bare_avro_datums_are_checked_against_a_schema_file() {
     .run();
     out.code(1);
     let r = report(&out);
-    assert_eq!(r["valid"], 1, "{r}");
+    assert_eq!(r["valid"], 2, "{r}");
     let v = violations_at(&r);
     assert!(
         v.iter()
             .any(|(l, p, _)| l == &format!("{t}/0@1") && p == "/email"),
         "{v:?}"
     );
+    // The datum at offset 2 starts with byte 0 (an empty id): not Confluent framing.
+    let out = evops(&[
+        "-b",
+        &broker(),
+        "tail",
+        &t,
+        "-o",
+        "2",
+        "-e",
+        "-f",
+        "json",
+        "--value-format",
+        "avro",
+        "--schema",
+        schema,
+    ])
+    .run();
+    out.code(0);
+    assert_eq!(out.json_lines()[0]["value"]["id"], "");
+}
+
+#[test]
+fn max_counts_judged_events() {
+    let out = evops(&[
+        "schema-validate",
+        "tests/data/events/valid",
+        "--schema",
+        DEMO_SCHEMAS,
+        "--max",
+        "2",
+        "--format",
+        "json",
+    ])
+    .run();
+    out.code(0);
+    assert_eq!(report(&out)["checked"], 2);
+}
+
+#[test]
+fn capture_files_stdin_and_file_sources_are_read_with_their_topics() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("incident.ndjson");
+    let ev = |ty: &str, attrs: Value| {
+        json!({"data": {"id": "x-1", "type": ty, "attributes": attrs}, "meta": {"created_at": "2026-11-20T10:00:00Z", "host": "h"}}).to_string()
+    };
+    let lines = [
+        json!({"topic": "comments", "partition": 2, "offset": 40, "value": ev("comment_posted", json!({"user_id": "u-1", "article_id": "a-1", "body": "hi"}))}),
+        json!({"topic": "comments", "partition": 2, "offset": 41, "value": ev("comment_posted", json!({"user_id": "u-1", "article_id": "a-1"}))}),
+        json!({"topic": "comments", "partition": 2, "offset": 42, "value": null}),
+    ];
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&cap, &text).unwrap();
+    let file_arg = format!("file:{}", cap.display());
+    for args in [
+        vec![cap.to_str().unwrap()],
+        vec![file_arg.as_str()],
+        vec!["-"],
+    ] {
+        let mut all = vec!["schema-validate"];
+        all.extend(args.iter().copied());
+        all.extend(["--schema", DEMO_SCHEMAS, "--format", "json"]);
+        let out = evops(&all).stdin(text.clone()).run();
+        out.code(1);
+        let r = report(&out);
+        assert_eq!(r["checked"], 2, "{args:?}: {r}");
+        assert_eq!(r["tombstones"], 1, "{args:?}: {r}");
+        assert_eq!(
+            violations_at(&r),
+            [(
+                "comments/2@41".to_string(),
+                "/data/attributes/body".to_string(),
+                "schema".to_string()
+            )],
+            "{args:?}"
+        );
+    }
+    // By topic: a schema file named after the topic.
+    let schemas = dir.path().join("schemas");
+    std::fs::create_dir(&schemas).unwrap();
+    std::fs::copy(
+        "tests/data/schemas/demo/comment_posted.json",
+        schemas.join("comments-value.json"),
+    )
+    .unwrap();
+    let out = evops(&[
+        "schema-validate",
+        cap.to_str().unwrap(),
+        "--schema",
+        schemas.to_str().unwrap(),
+        "--schema-for",
+        "topic",
+        "--format",
+        "json",
+    ])
+    .run();
+    out.code(1);
+    let r = report(&out);
+    assert_eq!(r["schemas"][0]["schema"], "comments-value", "{r}");
+    assert_eq!(r["invalid"], 1, "{r}");
+}
+
+#[test]
+fn unreadable_input_counts_and_allowed_missing_schemas_are_skipped_in_junit() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.json"), "[{\"a\": 1}, oops]").unwrap();
+    std::fs::write(
+        dir.path().join("other.ndjson"),
+        "{\"data\":{\"id\":\"x\",\"type\":\"unknown_thing\",\"attributes\":{}},\"meta\":{\"created_at\":\"2026-11-20T10:00:00Z\",\"host\":\"h\"}}\n",
+    )
+    .unwrap();
+    let junit = dir.path().join("j.xml");
+    let out = evops(&[
+        "schema-validate",
+        dir.path().to_str().unwrap(),
+        "--schema",
+        DEMO_SCHEMAS,
+        "--allow-missing",
+        "--format",
+        "json",
+        "--junit",
+        junit.to_str().unwrap(),
+    ])
+    .run();
+    // The broken file still fails the run, allowed missing schemas do not.
+    out.code(1);
+    let r = report(&out);
+    assert_eq!(r["unreadable"], 1, "{r}");
+    assert_eq!(r["no_schema"], 1, "{r}");
+    assert_eq!(r["checked"], 2, "{r}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<skipped message=\"1 events without a schema (allowed)\"/>"),
+        "{xml}"
+    );
+    assert!(xml.contains("failures=\"1\""), "{xml}");
+}
+
+#[test]
+fn a_type_path_names_the_schema_and_feeds_lint() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("e.ndjson");
+    std::fs::write(
+        &f,
+        "{\"event\":{\"name\":\"order_placed\"},\"id\":1}\n{\"event\":{\"name\":\"create_order\"},\"id\":2}\n",
+    )
+    .unwrap();
+    let schemas = dir.path().join("s");
+    std::fs::create_dir(&schemas).unwrap();
+    std::fs::write(
+        schemas.join("order_placed.json"),
+        r#"{"$schema": "http://json-schema.org/draft-07/schema#", "type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}"#,
+    )
+    .unwrap();
+    let out = evops(&[
+        "schema-validate",
+        f.to_str().unwrap(),
+        "--schema",
+        schemas.to_str().unwrap(),
+        "--type-path",
+        "event.name",
+        "--schema-for",
+        "type",
+        "--lint",
+        "--require",
+        "id",
+        "--time-field",
+        "ts",
+        "--format",
+        "json",
+    ])
+    .run();
+    out.code(1);
+    let r = report(&out);
+    let v = violations_at(&r);
+    let name = f.to_str().unwrap();
+    assert!(
+        v.contains(&(format!("{name}:1"), "/id".into(), "schema".into())),
+        "{v:?}"
+    );
+    assert!(
+        v.iter()
+            .any(|(l, _, rule)| l == &format!("{name}:2") && rule == "lint:command-type"),
+        "{v:?}"
+    );
+    assert_eq!(r["no_schema"], 1, "{r}");
 }
