@@ -12,7 +12,7 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::{Draft, Registry, Retrieve, Uri, ValidationError};
 use serde_json::Value;
 
-use super::{push_pointer, Violation};
+use super::{push_pointer, short, Violation};
 
 /// A compiled JSON Schema, ready to check many values.
 pub struct JsonSchema {
@@ -151,20 +151,6 @@ fn violation(e: &ValidationError<'_>) -> Violation {
     // The crate's messages quote the whole failing value; an `anyOf` over the whole event would
     // quote the event. Short values are quoted as they are, longer ones cut.
     Violation::schema(at, e.masked_with(short(e.instance())).to_string())
-}
-
-/// A value as JSON, cut to about 60 characters.
-fn short(v: &Value) -> String {
-    const MAX: usize = 60;
-    let s = v.to_string();
-    if s.len() <= MAX {
-        return s;
-    }
-    let mut end = MAX;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
 }
 
 fn draft_name(draft: Draft) -> &'static str {

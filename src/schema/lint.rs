@@ -22,7 +22,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use serde_json::Value;
 
-use super::{push_pointer, Violation};
+use super::{push_pointer, short, Violation};
 use crate::position::format_millis;
 
 /// What the lint rules look at, and their limits.
@@ -453,20 +453,6 @@ fn null_strings<'v>(v: &'v Value, path: &mut Vec<Step<'v>>, out: &mut Vec<Violat
         }
         _ => {}
     }
-}
-
-/// A value as JSON, cut to about 60 characters.
-fn short(v: &Value) -> String {
-    const MAX: usize = 60;
-    let s = v.to_string();
-    if s.len() <= MAX {
-        return s;
-    }
-    let mut end = MAX;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
 }
 
 /// RFC 3339 in ms since the epoch. A space instead of the `T` is accepted, as RFC 3339 allows

@@ -52,6 +52,21 @@ pub fn push_pointer(pointer: &str, token: &str) -> String {
     p
 }
 
+/// A value as JSON for a reason, cut to about 60 characters: a violation of a whole event
+/// must not quote the whole event.
+pub fn short(v: &serde_json::Value) -> String {
+    const MAX: usize = 60;
+    let s = v.to_string();
+    if s.len() <= MAX {
+        return s;
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
