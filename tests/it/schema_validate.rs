@@ -575,6 +575,62 @@ fn avro_from_confluents_serializer_is_read_through_the_registry() {
     out.code(0);
     assert_eq!(out.lines(), ["1"]);
 
+    // So does replay: the filter reads the decoded value, the copy keeps the framed bytes.
+    let to = topic("sv-avro-copy", 1);
+    let out = evops(&[
+        "-b",
+        &broker(),
+        "replay",
+        &t,
+        ".value.kind == \"BOT\"",
+        "--until",
+        "2",
+        "--to",
+        &to,
+        "-y",
+        "--value-format",
+        "avro",
+        "--registry",
+        &reg.url,
+    ])
+    .run();
+    out.code(0);
+    let hex = |args: &[&str]| {
+        let out = evops(args).run();
+        out.code(0);
+        out.lines()
+    };
+    assert_eq!(
+        hex(&[
+            "-b",
+            &broker(),
+            "tail",
+            &to,
+            "-o",
+            "beginning",
+            "-e",
+            "-f",
+            "{value}",
+            "--value-format",
+            "hex"
+        ]),
+        hex(&[
+            "-b",
+            &broker(),
+            "tail",
+            &t,
+            "-o",
+            "1",
+            "--until",
+            "2",
+            "-e",
+            "-f",
+            "{value}",
+            "--value-format",
+            "hex"
+        ]),
+    );
+
     // Unreachable registry: an error, not a verdict.
     let out = evops(&[
         "-b",
