@@ -766,7 +766,13 @@ fn validate_config(
     }
     let now_ms = crate::position::now_millis();
     let type_path = a.type_path.first().map(|p| p.0.join("."));
+    // Paths named on the command line are the envelope: CloudEvents are not guessed then.
+    let own_paths = !a.required.is_empty()
+        || !a.id_fields.is_empty()
+        || !a.time_fields.is_empty()
+        || type_path.is_some();
     let lint = a.lint.then(|| crate::schema::lint::LintConfig {
+        cloudevents: !own_paths,
         type_path: type_path.unwrap_or_else(|| "data.type".into()),
         required: if a.required.is_empty() {
             crate::schema::lint::LintConfig::default().required

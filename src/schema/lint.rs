@@ -12,10 +12,12 @@
 //! | `lint:future` | a time is further ahead of now than the clock skew allowed |
 //! | `lint:too-old` | a time is impossibly old (before 2000 by default: a zero, or seconds read as ms) |
 //! | `lint:bad-time` | a time path holds something that is not a time |
-//! | `lint:duplicate-id` | the id was seen before; the reason names where |
+//! | `lint:duplicate-id` | the event's identity was seen before; the reason names where |
 //! | `lint:command-type` | warning: the type reads as a command (`create_comment`), not a fact (`comment_created`) |
 //!
-//! Nothing here prints or reads: where a location is shown, a caller-supplied closure names it.
+//! An event with `specversion` is a CloudEvent and is held to that spec's attributes instead
+//! (unless the caller names its own paths). Nothing here prints or reads: where a location is
+//! shown, a caller-supplied closure names it.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -48,6 +50,11 @@ pub struct LintConfig {
     pub max_future_ms: i64,
     /// Times before this are impossibly old.
     pub oldest_ms: i64,
+    /// Events with `specversion` are CloudEvents, linted by that spec's attributes instead of
+    /// the paths above: `id`, `source`, `specversion` and `type` required, `time` checked, and
+    /// `source` + `id` as the identity (the spec's uniqueness rule). Off when the caller names
+    /// its own paths.
+    pub cloudevents: bool,
 }
 
 impl Default for LintConfig {
@@ -70,6 +77,7 @@ impl Default for LintConfig {
             max_future_ms: 5 * 60 * 1000,
             // 2000-01-01T00:00:00Z
             oldest_ms: 946_684_800_000,
+            cloudevents: true,
         }
     }
 }
@@ -165,12 +173,35 @@ type Namer = Box<dyn Fn(Loc) -> String + Send + Sync>;
 /// billion.
 pub struct Linter {
     cfg: LintConfig,
+    house: Paths,
+    /// For CloudEvents, when [`LintConfig::cloudevents`].
+    cloud: Option<Paths>,
+    seen: HashMap<u64, Loc, BuildHasherDefault<PassThrough>>,
+    name: Namer,
+}
+
+/// Where one kind of envelope keeps what the rules look at.
+struct Paths {
     required: Vec<DotPath>,
     id_paths: Vec<DotPath>,
     type_path: DotPath,
     time_paths: Vec<DotPath>,
-    seen: HashMap<u64, Loc, BuildHasherDefault<PassThrough>>,
-    name: Namer,
+}
+
+impl Paths {
+    fn new(
+        required: &[String],
+        id_paths: &[String],
+        type_path: &str,
+        time_paths: &[String],
+    ) -> Paths {
+        Paths {
+            required: required.iter().map(|p| DotPath::new(p)).collect(),
+            id_paths: id_paths.iter().map(|p| DotPath::new(p)).collect(),
+            type_path: DotPath::new(type_path),
+            time_paths: time_paths.iter().map(|p| DotPath::new(p)).collect(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Linter {
@@ -184,11 +215,22 @@ impl std::fmt::Debug for Linter {
 
 impl Linter {
     pub fn new(cfg: LintConfig) -> Linter {
+        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         Linter {
-            required: cfg.required.iter().map(|p| DotPath::new(p)).collect(),
-            id_paths: cfg.id_paths.iter().map(|p| DotPath::new(p)).collect(),
-            type_path: DotPath::new(&cfg.type_path),
-            time_paths: cfg.time_paths.iter().map(|p| DotPath::new(p)).collect(),
+            house: Paths::new(
+                &cfg.required,
+                &cfg.id_paths,
+                &cfg.type_path,
+                &cfg.time_paths,
+            ),
+            cloud: cfg.cloudevents.then(|| {
+                Paths::new(
+                    &strings(&["id", "source", "specversion", "type"]),
+                    &strings(&["source", "id"]),
+                    "type",
+                    &strings(&["time"]),
+                )
+            }),
             seen: HashMap::default(),
             name: Box::new(|loc| loc.to_string()),
             cfg,
@@ -222,7 +264,11 @@ impl Linter {
         out: &mut Vec<Violation>,
     ) {
         let Some(value) = value else { return };
-        for path in &self.required {
+        let paths = match &self.cloud {
+            Some(cloud) if value.get("specversion").is_some() => cloud,
+            _ => &self.house,
+        };
+        for path in &paths.required {
             match path.get(value) {
                 None => out.push(lint(
                     "lint:missing",
@@ -249,16 +295,16 @@ impl Linter {
                 ));
             }
         }
-        for path in &self.time_paths {
+        for path in &paths.time_paths {
             if let Some(v) = path.get(value) {
                 self.check_time(path, v, out);
             }
         }
-        self.check_id(value, loc, out);
-        if let Some(Value::String(t)) = self.type_path.get(value) {
+        check_id(&paths.id_paths, &mut self.seen, &self.name, value, loc, out);
+        if let Some(Value::String(t)) = paths.type_path.get(value) {
             if let Some(why) = command_type(t) {
                 out.push(Violation {
-                    pointer: self.type_path.pointer.clone(),
+                    pointer: paths.type_path.pointer.clone(),
                     reason: why,
                     rule: "lint:command-type",
                     warning: true,
@@ -330,49 +376,56 @@ impl Linter {
             ));
         }
     }
+}
 
-    fn check_id(&mut self, value: &Value, loc: Loc, out: &mut Vec<Violation>) {
-        let mut ids = Vec::with_capacity(self.id_paths.len());
-        for p in &self.id_paths {
-            let Some(id) = p.get(value) else {
-                return;
-            };
-            // A null or null-like id is reported once already; counting them as duplicates
-            // of each other would bury that under a finding per event.
-            match id {
-                Value::Null => return,
-                Value::String(s) if is_null_string(s) => return,
-                _ => {}
-            }
-            ids.push(id);
-        }
-        let Some(last) = self.id_paths.last() else {
+/// The duplicate rule: the event's identity (the values at `id_paths`, together) seen before.
+fn check_id(
+    id_paths: &[DotPath],
+    seen: &mut HashMap<u64, Loc, BuildHasherDefault<PassThrough>>,
+    name: &Namer,
+    value: &Value,
+    loc: Loc,
+    out: &mut Vec<Violation>,
+) {
+    let mut ids = Vec::with_capacity(id_paths.len());
+    for p in id_paths {
+        let Some(id) = p.get(value) else {
             return;
         };
-        match self.seen.entry(id_hash(&ids)) {
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(loc);
-            }
-            // The same event read again is not a duplicate of itself.
-            std::collections::hash_map::Entry::Occupied(e) if *e.get() == loc => {}
-            std::collections::hash_map::Entry::Occupied(e) => {
-                let what = if ids.len() == 1 {
-                    format!("{} {}", last.text, short(ids[0]))
-                } else {
-                    let parts: Vec<String> = self
-                        .id_paths
-                        .iter()
-                        .zip(&ids)
-                        .map(|(p, v)| format!("{} {}", p.text, short(v)))
-                        .collect();
-                    format!("the event with {}", parts.join(", "))
-                };
-                out.push(lint(
-                    "lint:duplicate-id",
-                    &self.id_paths[0].pointer,
-                    format!("{what} is a duplicate of {}", (self.name)(*e.get())),
-                ))
-            }
+        // A null or null-like id is reported once already; counting them as duplicates of
+        // each other would bury that under a finding per event.
+        match id {
+            Value::Null => return,
+            Value::String(s) if is_null_string(s) => return,
+            _ => {}
+        }
+        ids.push(id);
+    }
+    let Some(last) = id_paths.last() else {
+        return;
+    };
+    match seen.entry(id_hash(&ids)) {
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(loc);
+        }
+        // The same event read again is not a duplicate of itself.
+        std::collections::hash_map::Entry::Occupied(e) if *e.get() == loc => {}
+        std::collections::hash_map::Entry::Occupied(e) => {
+            let what = if ids.len() == 1 {
+                format!("{} {}", last.text, short(ids[0]))
+            } else {
+                let parts: Vec<String> = id_paths
+                    .iter()
+                    .zip(&ids)
+                    .map(|(p, v)| format!("{} {}", p.text, short(v)))
+                    .collect();
+                format!("the event with {}", parts.join(", "))
+            };
+            out.push(lint(
+                "lint:duplicate-id",
+                &id_paths[0].pointer,
+                format!("{what} is a duplicate of {}", name(*e.get())),
+            ))
         }
     }
 }
@@ -745,6 +798,63 @@ mod tests {
             id_paths: vec!["data.id".into()],
             ..LintConfig::default()
         })
+    }
+
+    #[test]
+    fn cloudevents_are_linted_by_their_own_attributes() {
+        let mut l = Linter::new(LintConfig {
+            now_ms: NOW,
+            ..LintConfig::default()
+        });
+        let ce = |id: &str, ty: &str, time: &str| json!({"specversion": "1.0", "id": id, "source": "/orders", "type": ty, "time": time, "data": {"n": 1}});
+        let mut out = Vec::new();
+        l.check(
+            Some(&ce("1", "order.placed", "2026-11-18T08:00:00Z")),
+            10,
+            rec(0),
+            &mut out,
+        );
+        // No house envelope fields are asked of a CloudEvent.
+        assert_eq!(out, []);
+        l.check(
+            Some(&ce("1", "order.placed", "2026-11-18T08:00:00Z")),
+            10,
+            rec(1),
+            &mut out,
+        );
+        l.check(
+            Some(&ce("2", "order.create", "2999-01-01T00:00:00Z")),
+            10,
+            rec(2),
+            &mut out,
+        );
+        let mut missing = ce("3", "order.placed", "2026-11-18T08:00:00Z");
+        missing.as_object_mut().unwrap().remove("source");
+        l.check(Some(&missing), 10, rec(3), &mut out);
+        let got: Vec<_> = out.iter().map(|v| (v.rule, v.pointer.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("lint:duplicate-id", "/source"),
+                ("lint:future", "/time"),
+                ("lint:command-type", "/type"),
+                ("lint:missing", "/source"),
+            ]
+        );
+        // Off: a CloudEvent is held to the house envelope like any event.
+        let mut l = Linter::new(LintConfig {
+            now_ms: NOW,
+            cloudevents: false,
+            ..LintConfig::default()
+        });
+        let mut out = Vec::new();
+        l.check(
+            Some(&ce("1", "order.placed", "2026-11-18T08:00:00Z")),
+            10,
+            rec(0),
+            &mut out,
+        );
+        assert!(out.iter().any(|v| v.pointer == "/data/type"), "{out:?}");
     }
 
     #[test]
