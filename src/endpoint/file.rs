@@ -163,6 +163,10 @@ pub struct SampleSource {
     files: Vec<PathBuf>,
     next_file: usize,
     pending: std::collections::VecDeque<crate::record::Record>,
+    /// The NDJSON file being read, a line at a time (however big it is), with its name and
+    /// the last line number read.
+    lines: Option<(BufReader<File>, Arc<str>, i64)>,
+    line: Vec<u8>,
     done_bytes: u64,
     total_bytes: u64,
 }
@@ -197,6 +201,8 @@ impl SampleSource {
             files,
             next_file: 0,
             pending: Default::default(),
+            lines: None,
+            line: Vec::new(),
             done_bytes: 0,
             total_bytes,
         })
@@ -205,10 +211,18 @@ impl SampleSource {
     /// Read the next file into `pending`. A `.json` file that starts like an array but is not
     /// one is bad as a whole: the answer says where and why.
     fn load(&mut self, path: &Path) -> anyhow::Result<Option<(String, String)>> {
+        let name: Arc<str> = Arc::from(path.display().to_string());
+        let json_file = path.extension().is_some_and(|e| e == "json");
+        if !json_file {
+            // NDJSON: read a line at a time in `poll`.
+            let file =
+                File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+            self.lines = Some((BufReader::with_capacity(256 * 1024, file), name, 0));
+            return Ok(None);
+        }
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         self.done_bytes += bytes.len() as u64;
-        let name: Arc<str> = Arc::from(path.display().to_string());
         let rec = |partition: i32, offset: i64, value: Vec<u8>| crate::record::Record {
             topic: name.clone(),
             partition,
@@ -218,8 +232,7 @@ impl SampleSource {
             value: Some(value),
             headers: Vec::new(),
         };
-        let json_file = path.extension().is_some_and(|e| e == "json");
-        if json_file {
+        {
             let first = bytes.iter().find(|c| !c.is_ascii_whitespace());
             if first == Some(&b'[') {
                 match serde_json::from_slice::<Vec<&serde_json::value::RawValue>>(&bytes) {
@@ -244,17 +257,40 @@ impl SampleSource {
                 // file's own.
                 self.pending.push_back(rec(Self::LINE, 1, bytes));
             }
-            return Ok(None);
-        }
-        for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            self.pending
-                .push_back(rec(Self::LINE, i as i64 + 1, line.to_vec()));
         }
         Ok(None)
+    }
+
+    /// The next non-blank line of the NDJSON file being read, as a record.
+    fn next_line(&mut self) -> anyhow::Result<Option<crate::record::Record>> {
+        let Some((reader, name, line_no)) = self.lines.as_mut() else {
+            return Ok(None);
+        };
+        loop {
+            self.line.clear();
+            let n = reader
+                .read_until(b'\n', &mut self.line)
+                .with_context(|| format!("cannot read {name}"))?;
+            if n == 0 {
+                self.lines = None;
+                return Ok(None);
+            }
+            self.done_bytes += n as u64;
+            *line_no += 1;
+            let body = trim_line(&self.line);
+            if body.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            return Ok(Some(crate::record::Record {
+                topic: name.clone(),
+                partition: Self::LINE,
+                offset: *line_no,
+                timestamp: crate::record::Timestamp::None,
+                key: None,
+                value: Some(body.to_vec()),
+                headers: Vec::new(),
+            }));
+        }
     }
 }
 
@@ -283,6 +319,9 @@ impl Source for SampleSource {
     fn poll(&mut self, _timeout: Duration) -> anyhow::Result<Poll> {
         loop {
             if let Some(r) = self.pending.pop_front() {
+                return Ok(Poll::Record(r));
+            }
+            if let Some(r) = self.next_line()? {
                 return Ok(Poll::Record(r));
             }
             let Some(path) = self.files.get(self.next_file).cloned() else {
@@ -377,6 +416,61 @@ mod tests {
         assert!(matches!(s.poll(t).unwrap(), Poll::Record(r) if r.offset == 1));
         assert!(matches!(s.poll(t).unwrap(), Poll::End));
         assert_eq!(s.progress().unwrap().done, text.len() as u64);
+    }
+
+    #[test]
+    fn sample_events_come_from_lines_arrays_and_whole_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("a.ndjson"), "{\"n\":1}\r\n\n  \n{\"n\":2}").unwrap();
+        std::fs::write(d.join("b.json"), "[{\"n\":3}, {\"n\": 4}]").unwrap();
+        std::fs::write(d.join("c.json"), "{\n  \"n\": 5\n}\n").unwrap();
+        std::fs::write(d.join("d.json"), "[{\"n\":6}, oops]").unwrap();
+        std::fs::write(d.join("ignored.txt"), "{}").unwrap();
+        let mut s = SampleSource::open(&[d.to_path_buf()]).unwrap();
+        let mut got = Vec::new();
+        loop {
+            match s.poll(Duration::ZERO).unwrap() {
+                Poll::Record(r) => got.push((
+                    r.topic.rsplit('/').next().unwrap().to_string(),
+                    r.partition,
+                    r.offset,
+                    String::from_utf8(r.value.unwrap()).unwrap(),
+                )),
+                Poll::Bad { location, .. } => got.push((location, 0, 0, "bad".into())),
+                Poll::End => break,
+                Poll::Idle => unreachable!(),
+            }
+        }
+        let name = |f: &str| d.join(f).display().to_string();
+        let line = SampleSource::LINE;
+        let element = SampleSource::ELEMENT;
+        assert_eq!(
+            got,
+            [
+                ("a.ndjson".into(), line, 1, "{\"n\":1}".into()),
+                ("a.ndjson".into(), line, 4, "{\"n\":2}".into()),
+                ("b.json".into(), element, 0, "{\"n\":3}".into()),
+                ("b.json".into(), element, 1, "{\"n\": 4}".into()),
+                ("c.json".into(), line, 1, "{\n  \"n\": 5\n}\n".into()),
+                (name("d.json"), 0, 0, "bad".into()),
+            ]
+        );
+        let p = s.progress().unwrap();
+        assert_eq!(p.done, p.total);
+        assert!(SampleSource::open(&[d.join("nothing")]).is_err());
+    }
+
+    #[test]
+    fn capture_files_are_told_from_events_by_their_first_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let cap = dir.path().join("c.ndjson");
+        std::fs::write(&cap, "\n{\"topic\":\"t\",\"partition\":0,\"offset\":1}\n").unwrap();
+        let ev = dir.path().join("e.ndjson");
+        std::fs::write(&ev, "{\"data\":{\"id\":1}}\n").unwrap();
+        assert_eq!(sniff(&cap).unwrap(), FileKind::Capture);
+        assert_eq!(sniff(&ev).unwrap(), FileKind::Events);
+        assert_eq!(sniff(dir.path()).unwrap(), FileKind::Events);
     }
 
     #[test]
