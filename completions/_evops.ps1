@@ -513,7 +513,7 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             break
         }
         'evops;schema;compat' {
-            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'backward: NEW reads OLD''s data; forward: OLD reads NEW''s data; full: both')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'backward: NEW reads OLD''s data; forward: OLD reads NEW''s data; full: both. [default: backward; with --subject, the subject''s compatibility level in the registry, transitive levels against every version]')
             [CompletionResult]::new('--subject', '--subject', [CompletionResultType]::ParameterName, 'Check against this registry subject''s latest version')
             [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile''s schema_registry]')
             [CompletionResult]::new('--registry-auth', '--registry-auth', [CompletionResultType]::ParameterName, 'Basic auth for the registry, USER:PASSWORD')

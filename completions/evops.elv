@@ -495,7 +495,7 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'evops;schema;compat'= {
-            cand --mode 'backward: NEW reads OLD''s data; forward: OLD reads NEW''s data; full: both'
+            cand --mode 'backward: NEW reads OLD''s data; forward: OLD reads NEW''s data; full: both. [default: backward; with --subject, the subject''s compatibility level in the registry, transitive levels against every version]'
             cand --subject 'Check against this registry subject''s latest version'
             cand --registry 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile''s schema_registry]'
             cand --registry-auth 'Basic auth for the registry, USER:PASSWORD'

@@ -403,7 +403,7 @@ complete -c evops -n "__fish_evops_using_subcommand schema; and not __fish_seen_
 complete -c evops -n "__fish_evops_using_subcommand schema; and not __fish_seen_subcommand_from compat help" -s V -l version -d 'Print version'
 complete -c evops -n "__fish_evops_using_subcommand schema; and not __fish_seen_subcommand_from compat help" -f -a "compat" -d 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable)'
 complete -c evops -n "__fish_evops_using_subcommand schema; and not __fish_seen_subcommand_from compat help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l mode -d 'backward: NEW reads OLD\'s data; forward: OLD reads NEW\'s data; full: both' -r
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l mode -d 'backward: NEW reads OLD\'s data; forward: OLD reads NEW\'s data; full: both. [default: backward; with --subject, the subject\'s compatibility level in the registry, transitive levels against every version]' -r
 complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l subject -d 'Check against this registry subject\'s latest version' -r
 complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r

@@ -29,7 +29,7 @@ pub const COMPAT_EXAMPLES: &str = "\
 Examples:
   evops schema compat schemas/v1/user.avsc schemas/v2/user.avsc                 # can v2 read v1 data?
   evops schema compat old.avsc new.avsc --mode full
-  evops schema compat new.json --registry http://registry:8081 --subject users-value
+  evops schema compat new.json --registry http://registry:8081 --subject users-value   # at the subject's level
 
 Modes (Confluent's): backward: the new schema reads data written with the old; forward: the
 old schema reads data written with the new; full: both.
@@ -186,9 +186,9 @@ pub struct CompatArgs {
     #[arg(required = true, num_args = 1..=2, value_name = "SCHEMA")]
     pub schemas: Vec<PathBuf>,
 
-    /// backward: NEW reads OLD's data; forward: OLD reads NEW's data; full: both.
-    #[arg(long, default_value = "backward", value_parser = compat_mode, value_name = "MODE")]
-    pub mode: crate::schema::compat::Mode,
+    /// backward: NEW reads OLD's data; forward: OLD reads NEW's data; full: both. [default: backward; with --subject, the subject's compatibility level in the registry, transitive levels against every version]
+    #[arg(long, value_parser = compat_mode, value_name = "MODE")]
+    pub mode: Option<crate::schema::compat::Mode>,
 
     /// Check against this registry subject's latest version.
     #[arg(long, value_name = "SUBJECT")]

@@ -25,7 +25,8 @@ pub enum Old {
 pub struct Config {
     pub old: Old,
     pub new: PathBuf,
-    pub mode: Mode,
+    /// `None`: backward for files, the subject's configured level for a registry subject.
+    pub mode: Option<Mode>,
     pub registry: Option<Registry>,
 }
 
@@ -55,77 +56,117 @@ fn from_file(p: &PathBuf) -> anyhow::Result<Text> {
     })
 }
 
+/// A registry version as a schema text.
+fn from_registry(
+    registry: &Registry,
+    subject: &str,
+    reg: &crate::endpoint::registry::RegisteredSchema,
+) -> anyhow::Result<Text> {
+    let refs = registry
+        .references(reg)
+        .map_err(|e| anyhow::anyhow!("schema registry: {e}"))?;
+    let kind = match reg.schema_type.as_str() {
+        "JSON" => Kind::JsonSchema,
+        "AVRO" | "" => Kind::Avro,
+        other => anyhow::bail!("subject {subject}: {other} schemas are not supported"),
+    };
+    Ok(Text {
+        origin: format!(
+            "{subject} version {} (id {})",
+            reg.version.unwrap_or(0),
+            reg.id
+        ),
+        text: reg.schema.clone(),
+        kind,
+        refs,
+    })
+}
+
+/// A registry compatibility level: the mode, and whether every earlier version counts
+/// (`*_TRANSITIVE`); `None` for `NONE`.
+fn level(text: &str) -> anyhow::Result<Option<(Mode, bool)>> {
+    let t = text.to_ascii_uppercase();
+    if t == "NONE" {
+        return Ok(None);
+    }
+    let (base, transitive) = match t.strip_suffix("_TRANSITIVE") {
+        Some(b) => (b, true),
+        None => (t.as_str(), false),
+    };
+    Mode::parse(&base.to_ascii_lowercase())
+        .map(|m| Some((m, transitive)))
+        .ok_or_else(|| {
+            anyhow::anyhow!("the registry's compatibility level '{text}' is not one evops knows")
+        })
+}
+
 pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     let new = from_file(&cfg.new)?;
-    let old = match &cfg.old {
-        Old::File(p) => from_file(p)?,
-        Old::Subject(subject) => {
-            let registry = cfg
-                .registry
-                .as_ref()
-                .ok_or_else(|| anyhow::anyhow!("--subject needs --registry"))?;
-            let reg = registry
-                .latest(subject)
-                .map_err(|e| anyhow::anyhow!("schema registry: {e}"))?;
-            let refs = registry
-                .references(&reg)
-                .map_err(|e| anyhow::anyhow!("schema registry: {e}"))?;
-            let kind = match reg.schema_type.as_str() {
-                "JSON" => Kind::JsonSchema,
-                "AVRO" | "" => Kind::Avro,
-                other => anyhow::bail!("subject {subject}: {other} schemas are not supported"),
-            };
-            Text {
-                origin: format!(
-                    "{subject} version {} (id {})",
-                    reg.version.unwrap_or(0),
-                    reg.id
-                ),
-                text: reg.schema.clone(),
-                kind,
-                refs,
-            }
-        }
-    };
-    let reasons = match (old.kind, new.kind) {
-        (Kind::Avro, Kind::Avro) => {
-            // The new schema may name the types the old one's references define.
-            let refs: Vec<&str> = old.refs.iter().map(String::as_str).collect();
-            let o = AvroSchema::parse(&old.text, &refs)
-                .map_err(|e| anyhow::anyhow!("{}: not a valid Avro schema: {e}", old.origin))?;
-            let n = AvroSchema::parse(&new.text, &refs)
-                .map_err(|e| anyhow::anyhow!("{}: not a valid Avro schema: {e}", new.origin))?;
-            compat::avro(&o, &n, cfg.mode)
-        }
-        (Kind::JsonSchema, Kind::JsonSchema) => {
-            let o: Value = serde_json::from_str(&old.text)?;
-            let n: Value = serde_json::from_str(&new.text)?;
-            compat::json_schema(&o, &n, cfg.mode).map_err(|why| {
-                anyhow::anyhow!(
-                    "cannot decide whether {} is {} compatible with {}: {why}",
-                    new.origin,
-                    mode_name(cfg.mode),
-                    old.origin
-                )
-            })?
-        }
-        (Kind::Unknown, _) => anyhow::bail!("{}: neither Avro nor JSON Schema", old.origin),
-        (_, Kind::Unknown) => anyhow::bail!("{}: neither Avro nor JSON Schema", new.origin),
-        _ => anyhow::bail!(
-            "{} and {} are different kinds of schema (one Avro, one JSON Schema)",
-            old.origin,
-            new.origin
+    // The old schemas: a file, or the subject's latest version (every version for a
+    // transitive level), in the given mode or the subject's configured level.
+    let (olds, mode, how) = match &cfg.old {
+        Old::File(p) => (
+            vec![from_file(p)?],
+            cfg.mode.unwrap_or(Mode::Backward),
+            String::new(),
         ),
+        Old::Subject(subject) => {
+            let registry = cfg.registry.as_ref().ok_or_else(|| {
+                anyhow::anyhow!("--subject needs --registry (or a profile's schema_registry)")
+            })?;
+            let registry_err = |e| anyhow::anyhow!("schema registry: {e}");
+            let (mode, transitive, how) = match cfg.mode {
+                Some(m) => (m, false, String::new()),
+                None => {
+                    let text = registry
+                        .compatibility_level(subject)
+                        .map_err(registry_err)?;
+                    match level(&text)? {
+                        Some((m, t)) => (m, t, format!(", the level of {subject}: {text}")),
+                        None => {
+                            let mut out = std::io::stdout().lock();
+                            writeln!(
+                                out,
+                                "compatible: {subject}'s compatibility level is NONE (nothing is checked)"
+                            )?;
+                            return Ok(Exit::Ok);
+                        }
+                    }
+                }
+            };
+            let mut olds = Vec::new();
+            if transitive {
+                for v in registry.versions(subject).map_err(registry_err)? {
+                    let reg = registry.version(subject, v).map_err(registry_err)?;
+                    olds.push(from_registry(registry, subject, &reg)?);
+                }
+            } else {
+                let reg = registry.latest(subject).map_err(registry_err)?;
+                olds.push(from_registry(registry, subject, &reg)?);
+            }
+            (olds, mode, how)
+        }
     };
+    let mut reasons = Vec::new();
+    for old in &olds {
+        let found = check(old, &new, mode)?;
+        let prefix = if olds.len() > 1 {
+            format!("against {}: ", old.origin)
+        } else {
+            String::new()
+        };
+        reasons.extend(found.into_iter().map(|r| format!("{prefix}{r}")));
+    }
     let verdict = if reasons.is_empty() {
         "compatible"
     } else {
         "incompatible"
     };
+    let old_names: Vec<&str> = olds.iter().map(|o| o.origin.as_str()).collect();
     let mut text = format!(
-        "{verdict} ({}): {} → {}\n",
-        mode_name(cfg.mode),
-        old.origin,
+        "{verdict} ({}{how}): {} → {}\n",
+        mode_name(mode),
+        old_names.join(", "),
         new.origin
     );
     for r in &reasons {
@@ -139,6 +180,40 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
         Exit::Ok
     } else {
         Exit::Findings
+    })
+}
+
+/// The reasons `new` is not compatible with `old` in `mode` (none: it is).
+fn check(old: &Text, new: &Text, mode: Mode) -> anyhow::Result<Vec<String>> {
+    Ok(match (old.kind, new.kind) {
+        (Kind::Avro, Kind::Avro) => {
+            // The new schema may name the types the old one's references define.
+            let refs: Vec<&str> = old.refs.iter().map(String::as_str).collect();
+            let o = AvroSchema::parse(&old.text, &refs)
+                .map_err(|e| anyhow::anyhow!("{}: not a valid Avro schema: {e}", old.origin))?;
+            let n = AvroSchema::parse(&new.text, &refs)
+                .map_err(|e| anyhow::anyhow!("{}: not a valid Avro schema: {e}", new.origin))?;
+            compat::avro(&o, &n, mode)
+        }
+        (Kind::JsonSchema, Kind::JsonSchema) => {
+            let o: Value = serde_json::from_str(&old.text)?;
+            let n: Value = serde_json::from_str(&new.text)?;
+            compat::json_schema(&o, &n, mode).map_err(|why| {
+                anyhow::anyhow!(
+                    "cannot decide whether {} is {} compatible with {}: {why}",
+                    new.origin,
+                    mode_name(mode),
+                    old.origin
+                )
+            })?
+        }
+        (Kind::Unknown, _) => anyhow::bail!("{}: neither Avro nor JSON Schema", old.origin),
+        (_, Kind::Unknown) => anyhow::bail!("{}: neither Avro nor JSON Schema", new.origin),
+        _ => anyhow::bail!(
+            "{} and {} are different kinds of schema (one Avro, one JSON Schema)",
+            old.origin,
+            new.origin
+        ),
     })
 }
 

@@ -428,6 +428,27 @@ impl Registry {
         Ok((verdict.is_compatible, messages))
     }
 
+    /// GET /config/{s}?defaultToGlobal=true: the subject's compatibility level
+    /// (`BACKWARD`, `FULL_TRANSITIVE`, `NONE`, ...), or the registry's when the subject has none.
+    pub fn compatibility_level(&self, subject: &str) -> Result<String, RegistryError> {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Level {
+            compatibility_level: String,
+        }
+        let path = format!("/config/{}?defaultToGlobal=true", encode(subject));
+        let level: Level = self.get(&path, || format!("the compatibility level of '{subject}'"))?;
+        Ok(level.compatibility_level)
+    }
+
+    /// GET /subjects/{s}/versions: the subject's version numbers, oldest first.
+    pub fn versions(&self, subject: &str) -> Result<Vec<i32>, RegistryError> {
+        let path = format!("/subjects/{}/versions", encode(subject));
+        let mut v: Vec<i32> = self.get(&path, || format!("subject '{subject}'"))?;
+        v.sort_unstable();
+        Ok(v)
+    }
+
     fn get<T: DeserializeOwned>(
         &self,
         path: &str,

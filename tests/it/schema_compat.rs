@@ -191,3 +191,64 @@ fn undecidable_json_schema_changes_are_errors_not_guesses() {
     out.code(2);
     assert!(out.stderr.contains("cannot decide"), "{}", out.stderr);
 }
+
+#[test]
+fn with_a_subject_the_registrys_level_decides_transitive_levels_check_every_version() {
+    let reg = RegistryServer::start(&[]);
+    let client = evops::endpoint::registry::Registry::new(
+        evops::endpoint::registry::RegistryConfig::parse(
+            &reg.url,
+            None,
+            std::time::Duration::from_secs(5),
+        )
+        .unwrap(),
+    );
+    let level = |l: &str| {
+        reg.call(
+            "PUT",
+            "/config/users-value",
+            Some(serde_json::json!({"compatibility": l})),
+        );
+    };
+    level("NONE");
+    let read = |f: &str| std::fs::read_to_string(format!("{DIR}/{f}")).unwrap();
+    client
+        .register("users-value", &read("user-v1.avsc"), "AVRO")
+        .unwrap();
+    client
+        .register("users-value", &read("user-v3-no-default.avsc"), "AVRO")
+        .unwrap();
+    let check = |extra: &[&str]| {
+        let new = format!("{DIR}/user-v3-no-default.avsc");
+        let mut args = vec![
+            "schema",
+            "compat",
+            new.as_str(),
+            "--registry",
+            &reg.url,
+            "--subject",
+            "users-value",
+        ];
+        args.extend_from_slice(extra);
+        evops(&args).run()
+    };
+    let out = check(&[]);
+    out.code(0);
+    assert!(out.text().contains("NONE"), "{}", out.text());
+    level("BACKWARD");
+    let out = check(&[]);
+    out.code(0);
+    assert!(out.text().contains("BACKWARD"), "{}", out.text());
+    // Version 2 reads itself, but not version 1's data: country has no default.
+    level("BACKWARD_TRANSITIVE");
+    let out = check(&[]);
+    out.code(1);
+    assert!(
+        out.text().contains("against users-value version 1"),
+        "{}",
+        out.text()
+    );
+    assert!(out.text().contains("country"), "{}", out.text());
+    // --mode wins over the level, against the latest version.
+    check(&["--mode", "backward"]).code(0);
+}
