@@ -39,7 +39,7 @@ use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::sync::{Arc, Mutex};
 
-use apache_avro::schema::{Alias, Name, Namespace, Schema};
+use apache_avro::schema::{Alias, Name, Schema};
 use serde_json::{Map, Number, Value};
 
 use super::{push_pointer, Violation};
@@ -389,32 +389,34 @@ struct Compiler<'s> {
 
 /// Gather every named type's definition, so that a reference compiles whether its definition
 /// comes earlier, later (in a referenced schema) or encloses it (recursion).
-fn collect_defs<'s>(s: &'s Schema, ns: &Namespace, defs: &mut HashMap<Name, &'s Schema>) {
+/// Every named type in a schema by its full name (apache-avro has qualified them all, the
+/// null namespace of `"namespace": ""` included).
+fn collect_defs<'s>(s: &'s Schema, defs: &mut HashMap<Name, &'s Schema>) {
     match s {
         Schema::Record(r) => {
-            let fq = r.name.fully_qualified_name(ns);
+            let fq = r.name.clone();
             for f in &r.fields {
-                collect_defs(&f.schema, &fq.namespace, defs);
+                collect_defs(&f.schema, defs);
             }
             defs.entry(fq).or_insert(s);
         }
         Schema::Enum(e) => {
-            defs.entry(e.name.fully_qualified_name(ns)).or_insert(s);
+            defs.entry(e.name.clone()).or_insert(s);
         }
         Schema::Fixed(f) => {
-            defs.entry(f.name.fully_qualified_name(ns)).or_insert(s);
+            defs.entry(f.name.clone()).or_insert(s);
         }
         Schema::Decimal(d) => {
             // The decimal, not its inner fixed: a reference to the fixed's name is a decimal too.
             if let Schema::Fixed(f) = &*d.inner {
-                defs.entry(f.name.fully_qualified_name(ns)).or_insert(s);
+                defs.entry(f.name.clone()).or_insert(s);
             }
         }
-        Schema::Array(a) => collect_defs(&a.items, ns, defs),
-        Schema::Map(m) => collect_defs(&m.types, ns, defs),
+        Schema::Array(a) => collect_defs(&a.items, defs),
+        Schema::Map(m) => collect_defs(&m.types, defs),
         Schema::Union(u) => {
             for v in u.variants() {
-                collect_defs(v, ns, defs);
+                collect_defs(v, defs);
             }
         }
         _ => {}
@@ -438,7 +440,7 @@ impl<'s> Compiler<'s> {
         Ok(id)
     }
 
-    fn node(&mut self, s: &'s Schema, ns: &Namespace) -> Result<usize, String> {
+    fn node(&mut self, s: &'s Schema) -> Result<usize, String> {
         let node = match s {
             Schema::Null => Node::Null,
             Schema::Boolean => Node::Boolean,
@@ -463,17 +465,17 @@ impl<'s> Compiler<'s> {
                 size: 12,
                 view: FixedAs::Raw,
             }),
-            Schema::Array(a) => Node::Array(self.node(&a.items, ns)?),
-            Schema::Map(m) => Node::Map(self.node(&m.types, ns)?),
+            Schema::Array(a) => Node::Array(self.node(&a.items)?),
+            Schema::Map(m) => Node::Map(self.node(&m.types)?),
             Schema::Union(u) => {
                 let mut branches = Vec::with_capacity(u.variants().len());
                 for v in u.variants() {
-                    branches.push(self.node(v, ns)?);
+                    branches.push(self.node(v)?);
                 }
                 Node::Union(branches)
             }
             Schema::Ref { name } => {
-                let fq = name.fully_qualified_name(ns);
+                let fq = name.clone();
                 if let Some(&id) = self.ids.get(&fq) {
                     return Ok(id);
                 }
@@ -481,13 +483,13 @@ impl<'s> Compiler<'s> {
                     .defs
                     .get(&fq)
                     .ok_or_else(|| format!("unknown type '{}'", fq.fullname(None)))?;
-                return self.node(def, &fq.namespace);
+                return self.node(def);
             }
             Schema::Decimal(d) => {
                 let (precision, scale) = (d.precision, d.scale);
                 match &*d.inner {
                     Schema::Fixed(f) => {
-                        let fq = f.name.fully_qualified_name(ns);
+                        let fq = f.name.clone();
                         let id = match self.reserve(fq.clone()) {
                             Ok(id) => id,
                             Err(id) => return Ok(id),
@@ -503,7 +505,7 @@ impl<'s> Compiler<'s> {
                 }
             }
             Schema::Fixed(f) => {
-                let fq = f.name.fully_qualified_name(ns);
+                let fq = f.name.clone();
                 let id = match self.reserve(fq.clone()) {
                     Ok(id) => id,
                     Err(id) => return Ok(id),
@@ -522,7 +524,7 @@ impl<'s> Compiler<'s> {
                 return Ok(id);
             }
             Schema::Enum(e) => {
-                let fq = e.name.fully_qualified_name(ns);
+                let fq = e.name.clone();
                 let id = match self.reserve(fq.clone()) {
                     Ok(id) => id,
                     Err(id) => return Ok(id),
@@ -539,7 +541,7 @@ impl<'s> Compiler<'s> {
                 return Ok(id);
             }
             Schema::Record(r) => {
-                let fq = r.name.fully_qualified_name(ns);
+                let fq = r.name.clone();
                 let id = match self.reserve(fq.clone()) {
                     Ok(id) => id,
                     Err(id) => return Ok(id),
@@ -549,7 +551,7 @@ impl<'s> Compiler<'s> {
                     fields.push(Field {
                         name: f.name.clone(),
                         aliases: f.aliases.clone().unwrap_or_default(),
-                        node: self.node(&f.schema, &fq.namespace)?,
+                        node: self.node(&f.schema)?,
                         default: None,
                         raw_default: f.default.clone(),
                     });
@@ -580,15 +582,15 @@ impl Tree {
     fn compile(root: &Schema, refs: &[Schema]) -> Result<Tree, String> {
         let mut defs = HashMap::new();
         for r in refs {
-            collect_defs(r, &None, &mut defs);
+            collect_defs(r, &mut defs);
         }
-        collect_defs(root, &None, &mut defs);
+        collect_defs(root, &mut defs);
         let mut c = Compiler {
             defs,
             ids: HashMap::new(),
             nodes: Vec::new(),
         };
-        let root = c.node(root, &None)?;
+        let root = c.node(root)?;
         let mut tree = Tree {
             nodes: c.nodes,
             root,
@@ -1055,6 +1057,13 @@ impl Tree {
             Node::Float | Node::Double => {
                 if !v.is_number() && nonfinite(v).is_none() {
                     sink.fail(path, || expected(self.branch_name(id), v));
+                } else if matches!(self.nodes[id], Node::Float)
+                    && v.as_f64()
+                        .is_some_and(|f| f.is_finite() && !(f as f32).is_finite())
+                {
+                    sink.fail(path, || {
+                        format!("{} is out of range for a float", describe(v))
+                    });
                 }
             }
             Node::String { uuid } => match v.as_str() {
@@ -1160,6 +1169,12 @@ impl Tree {
                 }
                 if let Some((b, key, inner)) = self.wrapped(branches, v) {
                     self.check(b, inner, &Path::Key(path, key), sink);
+                    return;
+                }
+                // Only asked whether it fits (no list of complaints): it does not. Checking a
+                // branch again here would double the work at every nested union.
+                if sink.out.is_none() {
+                    sink.failed = true;
                     return;
                 }
                 // One branch of the value's JSON kind: its own complaint says most.
@@ -1371,6 +1386,9 @@ struct Cursor<'a> {
     /// Records being read: only a recursive type nests without bound, and only through
     /// records, so this is what keeps a hostile datum from overflowing the stack.
     depth: usize,
+    /// Items that took no bytes (nulls, empty records), over every block of the datum: a few
+    /// bytes of block counts could otherwise ask for billions of them.
+    free_items: u64,
 }
 
 /// Records nested deeper than this are refused (serde_json refuses to parse JSON nested deeper
@@ -1391,6 +1409,7 @@ impl<'a> Cursor<'a> {
             buf,
             pos: 0,
             depth: 0,
+            free_items: 0,
         }
     }
 
@@ -1527,7 +1546,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Refuse a block count the remaining bytes cannot hold (before allocating for it).
-    fn check_block(&self, count: u64, width: usize, what: &str) -> DResult<()> {
+    fn check_block(&mut self, count: u64, width: usize, what: &str) -> DResult<()> {
         let need = count.saturating_mul(width as u64);
         let left = self.left() as u64;
         if need > left {
@@ -1537,11 +1556,15 @@ impl<'a> Cursor<'a> {
             )));
         }
         // Items that take no bytes (nulls) could be counted in the billions by a corrupt
-        // datum; no real datum has that many.
-        if width == 0 && count > 1 << 24 {
-            return Err(DecodeError::new(format!(
-                "{what} block of {count} items is implausibly large"
-            )));
+        // datum, block after block; no real datum has that many.
+        if width == 0 {
+            self.free_items = self.free_items.saturating_add(count);
+            if self.free_items > 1 << 24 {
+                return Err(DecodeError::new(format!(
+                    "{what} of {} items that take no bytes is implausibly large",
+                    self.free_items
+                )));
+            }
         }
         Ok(())
     }
@@ -2274,7 +2297,19 @@ fn big_digits(mut mag: Vec<u8>) -> String {
     s
 }
 
+/// The largest decimal scale written out in digits; beyond it, an exponent (a scale read from
+/// a hostile datum could otherwise ask for gigabytes of zeros).
+const MAX_PLACES: u64 = 10_000;
+
 fn place_point(digits: &str, negative: bool, scale: i64) -> String {
+    if scale.unsigned_abs() > MAX_PLACES {
+        let sign = if negative && digits.bytes().any(|d| d != b'0') {
+            "-"
+        } else {
+            ""
+        };
+        return format!("{sign}{digits}E{}", scale.saturating_neg());
+    }
     let mut s = String::with_capacity(digits.len() + 3);
     if negative && digits.bytes().any(|d| d != b'0') {
         s.push('-');
@@ -2359,14 +2394,21 @@ impl Decimal {
         let mut digits = self.digits.clone();
         if self.scale <= scale {
             if !digits.is_empty() {
-                let zeros = usize::try_from(scale - self.scale).map_err(|e| e.to_string())?;
+                let zeros = scale
+                    .checked_sub(self.scale)
+                    .and_then(|z| usize::try_from(z).ok())
+                    .ok_or("decimal exponent out of range")?;
                 if zeros > 10_000 {
                     return Err("decimal exponent too large".into());
                 }
                 digits.extend(std::iter::repeat_n('0', zeros));
             }
         } else {
-            let extra = usize::try_from(self.scale - scale).map_err(|e| e.to_string())?;
+            let extra = self
+                .scale
+                .checked_sub(scale)
+                .and_then(|e| usize::try_from(e).ok())
+                .ok_or("decimal exponent out of range")?;
             let keep = digits.len().saturating_sub(extra);
             if digits[keep..].bytes().any(|b| b != b'0') {
                 return Err(format!(
@@ -2469,6 +2511,86 @@ mod tests {
         AvroSchema::parse(text, &[]).unwrap_or_else(|e| panic!("{e}\n{text}"))
     }
 
+    /// Regression (review): a failing event under nested `["null", Record]` unions cost twice
+    /// as much per level (one event 60 levels deep would never finish).
+    #[test]
+    fn nested_unions_are_checked_in_linear_time() {
+        let s = schema(
+            r#"{"type":"record","name":"L","fields":[{"name":"v","type":"int"},{"name":"next","type":["null","L"]}]}"#,
+        );
+        let mut v = json!({"v": "bad", "next": null});
+        for _ in 0..40 {
+            v = json!({"v": 1, "next": v});
+        }
+        let started = std::time::Instant::now();
+        let mut out = Vec::new();
+        s.check_json(&v, &mut out, 16);
+        assert!(!out.is_empty());
+        // Exponential work would take hours; linear work takes microseconds.
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    /// Regression (review): blocks of items that take no bytes, repeated, asked for billions.
+    #[test]
+    fn zero_width_items_are_limited_over_all_blocks() {
+        let s = schema(r#"{"type":"array","items":"null"}"#);
+        let mut datum = Vec::new();
+        for _ in 0..8 {
+            datum.extend_from_slice(&[0x80, 0x80, 0x80, 0x10]); // 2^24 items
+        }
+        datum.push(0);
+        let e = s.decode(&datum).unwrap_err();
+        assert!(e.reason.contains("implausibly large"), "{}", e.reason);
+        // One honest block is fine.
+        assert_eq!(s.decode(&[0x06, 0x00]).unwrap(), json!([null, null, null]));
+    }
+
+    /// Regression (review): a big-decimal's scale comes from the datum; a huge one must not
+    /// ask for gigabytes of zeros.
+    #[test]
+    fn huge_decimal_scales_are_written_with_an_exponent() {
+        assert_eq!(place_point("12", false, -(1 << 34)), "12E17179869184");
+        assert_eq!(place_point("12", true, 1 << 34), "-12E-17179869184");
+        assert_eq!(place_point("1234", false, 2), "12.34");
+        let mut out = Vec::new();
+        schema(r#"{"type":"bytes","logicalType":"decimal","precision":5,"scale":2}"#).check_json(
+            &json!("1e9223372036854775807"),
+            &mut out,
+            4,
+        );
+        assert!(!out.is_empty());
+    }
+
+    /// Regression (review): `"namespace": ""` puts a nested type in the null namespace, so
+    /// `X` and `a.b.X` are two types.
+    #[test]
+    fn an_empty_namespace_is_the_null_namespace() {
+        let s = schema(
+            r#"{"type":"record","name":"Outer","namespace":"a.b","fields":[
+                {"name":"n","type":{"type":"record","name":"N","namespace":"","fields":[
+                    {"name":"x","type":{"type":"record","name":"X","fields":[{"name":"s","type":"string"}]}}]}},
+                {"name":"y","type":{"type":"record","name":"X","fields":[{"name":"i","type":"int"}]}}]}"#,
+        );
+        // As fastavro writes {"n":{"x":{"s":"hi"}},"y":{"i":7}}.
+        assert_eq!(
+            s.decode(&[0x04, b'h', b'i', 0x0e]).unwrap(),
+            json!({"n": {"x": {"s": "hi"}}, "y": {"i": 7}})
+        );
+    }
+
+    #[test]
+    fn floats_out_of_range_are_violations() {
+        let s = schema(r#""float""#);
+        let mut out = Vec::new();
+        s.check_json(&json!(1e39), &mut out, 4);
+        assert_eq!(out.len(), 1, "{out:?}");
+        out.clear();
+        s.check_json(&json!(3.4e38), &mut out, 4);
+        assert_eq!(out, []);
+        schema(r#""double""#).check_json(&json!(1e39), &mut out, 4);
+        assert_eq!(out, []);
+    }
+
     /// A small deterministic generator (xorshift), so failures reproduce.
     struct Rng(u64);
 
@@ -2514,12 +2636,12 @@ mod tests {
 
     fn defs(s: &Schema) -> Defs<'_> {
         let mut d = HashMap::new();
-        collect_defs(s, &None, &mut d);
+        collect_defs(s, &mut d);
         d
     }
 
     /// A random apache-avro value of a schema.
-    fn gen(s: &Schema, d: &Defs, ns: &Namespace, rng: &mut Rng, depth: usize) -> AValue {
+    fn gen(s: &Schema, d: &Defs, rng: &mut Rng, depth: usize) -> AValue {
         match s {
             Schema::Null => AValue::Null,
             Schema::Boolean => AValue::Boolean(rng.below(2) == 1),
@@ -2578,17 +2700,13 @@ mod tests {
             }
             Schema::Array(a) => {
                 let n = if depth > 3 { 0 } else { rng.below(4) };
-                AValue::Array(
-                    (0..n)
-                        .map(|_| gen(&a.items, d, ns, rng, depth + 1))
-                        .collect(),
-                )
+                AValue::Array((0..n).map(|_| gen(&a.items, d, rng, depth + 1)).collect())
             }
             Schema::Map(m) => {
                 let n = if depth > 3 { 0 } else { rng.below(4) };
                 AValue::Map(
                     (0..n)
-                        .map(|_| (rng.string(), gen(&m.types, d, ns, rng, depth + 1)))
+                        .map(|_| (rng.string(), gen(&m.types, d, rng, depth + 1)))
                         .collect(),
                 )
             }
@@ -2599,32 +2717,24 @@ mod tests {
                     Some(i) if depth > 3 => i,
                     _ => rng.below(vs.len() as u64) as usize,
                 };
-                AValue::Union(i as u32, Box::new(gen(&vs[i], d, ns, rng, depth + 1)))
+                AValue::Union(i as u32, Box::new(gen(&vs[i], d, rng, depth + 1)))
             }
-            Schema::Record(r) => {
-                let fq = r.name.fully_qualified_name(ns);
-                AValue::Record(
-                    r.fields
-                        .iter()
-                        .map(|f| {
-                            (
-                                f.name.clone(),
-                                gen(&f.schema, d, &fq.namespace, rng, depth + 1),
-                            )
-                        })
-                        .collect(),
-                )
-            }
+            Schema::Record(r) => AValue::Record(
+                r.fields
+                    .iter()
+                    .map(|f| (f.name.clone(), gen(&f.schema, d, rng, depth + 1)))
+                    .collect(),
+            ),
             Schema::Ref { name } => {
-                let fq = name.fully_qualified_name(ns);
-                gen(d[&fq], d, &fq.namespace, rng, depth)
+                let fq = name.clone();
+                gen(d[&fq], d, rng, depth)
             }
             Schema::Duration => unreachable!("prepare turns durations into fixed"),
         }
     }
 
     /// apache-avro's decoded value in the JSON view, written independently of the decoder.
-    fn view(v: &AValue, s: &Schema, d: &Defs, ns: &Namespace) -> Value {
+    fn view(v: &AValue, s: &Schema, d: &Defs) -> Value {
         let text = |s: String| Value::String(s);
         let chars = |b: &[u8]| Value::String(b.iter().map(|&b| b as char).collect());
         let float = |f: f64, shortest: String| {
@@ -2637,12 +2747,12 @@ mod tests {
             }
         };
         if let Schema::Ref { name } = s {
-            let fq = name.fully_qualified_name(ns);
-            return view(v, d[&fq], d, &fq.namespace);
+            let fq = name.clone();
+            return view(v, d[&fq], d);
         }
         match (v, s) {
             (AValue::Union(i, inner), Schema::Union(u)) => {
-                view(inner, &u.variants()[*i as usize], d, ns)
+                view(inner, &u.variants()[*i as usize], d)
             }
             (AValue::Null, _) => Value::Null,
             (AValue::Boolean(b), _) => json!(b),
@@ -2665,22 +2775,19 @@ mod tests {
             ),
             (AValue::BigDecimal(b), _) => text(b.to_plain_string()),
             (AValue::Array(xs), Schema::Array(a)) => {
-                Value::Array(xs.iter().map(|x| view(x, &a.items, d, ns)).collect())
+                Value::Array(xs.iter().map(|x| view(x, &a.items, d)).collect())
             }
             (AValue::Map(m), Schema::Map(ms)) => Value::Object(
                 m.iter()
-                    .map(|(k, x)| (k.clone(), view(x, &ms.types, d, ns)))
+                    .map(|(k, x)| (k.clone(), view(x, &ms.types, d)))
                     .collect(),
             ),
-            (AValue::Record(fs), Schema::Record(r)) => {
-                let fq = r.name.fully_qualified_name(ns);
-                Value::Object(
-                    fs.iter()
-                        .zip(&r.fields)
-                        .map(|((k, x), f)| (k.clone(), view(x, &f.schema, d, &fq.namespace)))
-                        .collect(),
-                )
-            }
+            (AValue::Record(fs), Schema::Record(r)) => Value::Object(
+                fs.iter()
+                    .zip(&r.fields)
+                    .map(|((k, x), f)| (k.clone(), view(x, &f.schema, d)))
+                    .collect(),
+            ),
             (v, s) => panic!("no view for {v:?} as {s:?}"),
         }
     }
@@ -2757,12 +2864,12 @@ mod tests {
             let s = schema(text);
             let d = defs(s.inner());
             for _ in 0..200 {
-                let value = gen(s.inner(), &d, &None, &mut rng, 0);
+                let value = gen(s.inner(), &d, &mut rng, 0);
                 let bytes = apache_avro::to_avro_datum(s.inner(), value.clone())
                     .unwrap_or_else(|e| panic!("{e}: {value:?}"));
                 let theirs =
                     apache_avro::from_avro_datum(s.inner(), &mut &bytes[..], None).unwrap();
-                let expected = view(&theirs, s.inner(), &d, &None);
+                let expected = view(&theirs, s.inner(), &d);
                 let ours = s
                     .decode(&bytes)
                     .unwrap_or_else(|v| panic!("{v:?} in {text}"));
@@ -3161,12 +3268,12 @@ mod tests {
             let (w, r) = (schema(w), schema(r));
             let (wd, rd) = (defs(w.inner()), defs(r.inner()));
             for _ in 0..200 {
-                let value = gen(w.inner(), &wd, &None, &mut rng, 0);
+                let value = gen(w.inner(), &wd, &mut rng, 0);
                 let bytes = apache_avro::to_avro_datum(w.inner(), value).unwrap();
                 let theirs =
                     apache_avro::from_avro_datum(w.inner(), &mut &bytes[..], Some(r.inner()))
                         .unwrap_or_else(|e| panic!("{e}"));
-                let expected = view(&theirs, r.inner(), &rd, &None);
+                let expected = view(&theirs, r.inner(), &rd);
                 let ours = r.decode_as(&w, &bytes).unwrap();
                 assert_eq!(ours, expected);
                 if let (Value::Object(a), Value::Object(b)) = (&ours, &expected) {
