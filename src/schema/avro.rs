@@ -49,8 +49,11 @@ pub struct AvroSchema {
     schema: Schema,
     tree: Arc<Tree>,
     canonical: String,
-    /// Resolution plans by the writer schema's canonical form: a consumer reads one topic's
-    /// few writer schemas millions of times, and building a plan costs more than a decode.
+    /// The canonical form and the logical types it leaves out (a decimal's scale changes
+    /// what a datum means): what a resolution plan depends on.
+    plan_key: String,
+    /// Resolution plans by the writer schema's plan key: a consumer reads one topic's few
+    /// writer schemas millions of times, and building a plan costs more than a decode.
     plans: Mutex<HashMap<String, Arc<Plan>>>,
 }
 
@@ -68,6 +71,7 @@ impl Clone for AvroSchema {
             schema: self.schema.clone(),
             tree: self.tree.clone(),
             canonical: self.canonical.clone(),
+            plan_key: self.plan_key.clone(),
             plans: Mutex::new(HashMap::new()),
         }
     }
@@ -96,10 +100,22 @@ impl AvroSchema {
         };
         let tree = Tree::compile(&schema, &ref_schemas)?;
         let canonical = tree.canonical();
+        let logical: Vec<String> = tree
+            .nodes
+            .iter()
+            .map(|n| match n {
+                Node::Bytes(b) => format!("{b:?}"),
+                Node::Fixed(f) => format!("{:?}", f.view),
+                Node::String { uuid } => format!("{uuid}"),
+                _ => String::new(),
+            })
+            .collect();
+        let plan_key = format!("{canonical}|{}", logical.join(","));
         Ok(AvroSchema {
             schema,
             tree: Arc::new(tree),
             canonical,
+            plan_key,
             plans: Mutex::new(HashMap::new()),
         })
     }
@@ -159,14 +175,14 @@ impl AvroSchema {
         // A poisoned lock only means another thread panicked mid-insert; the map is still a
         // valid cache.
         let mut plans = self.plans.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(p) = plans.get(&writer.canonical) {
+        if let Some(p) = plans.get(&writer.plan_key) {
             return p.clone();
         }
         let plan = Arc::new(Plan::build(writer.tree.clone(), self.tree.clone()));
         if plans.len() >= MAX_PLANS {
             plans.clear();
         }
-        plans.insert(writer.canonical.clone(), plan.clone());
+        plans.insert(writer.plan_key.clone(), plan.clone());
         plan
     }
 
@@ -1765,6 +1781,21 @@ impl Planner<'_> {
         if let Some(&s) = self.memo.get(&(w, r)) {
             return s;
         }
+        // Two decimals match only with the same precision and scale (the specification):
+        // reading 12.34 at another scale would show another number.
+        if let (Some(a), Some(b)) = (
+            decimal_type(&self.w.nodes[w]),
+            decimal_type(&self.r.nodes[r]),
+        ) {
+            if a != b {
+                let s = self.push(Step::Fail(format!(
+                    "a decimal({}, {}) was written; the reader's decimal({}, {}) has another precision or scale",
+                    a.0, a.1, b.0, b.1
+                )));
+                self.memo.insert((w, r), s);
+                return s;
+            }
+        }
         if self.same(w, r) {
             let s = self.push(Step::Same(r));
             self.memo.insert((w, r), s);
@@ -1915,7 +1946,12 @@ impl Planner<'_> {
             return true;
         }
         self.same_open.push((w, r));
+        let decimals_differ = matches!(
+            (decimal_type(&self.w.nodes[w]), decimal_type(&self.r.nodes[r])),
+            (Some(a), Some(b)) if a != b
+        );
         let b = match (&self.w.nodes[w], &self.r.nodes[r]) {
+            _ if decimals_differ => false,
             (Node::Null, Node::Null)
             | (Node::Boolean, Node::Boolean)
             | (Node::Int, Node::Int)
@@ -1944,6 +1980,18 @@ impl Planner<'_> {
             self.same_known.insert((w, r), b);
         }
         b
+    }
+}
+
+/// A decimal's precision and scale, for bytes and fixed decimals.
+pub(crate) fn decimal_type(n: &Node) -> Option<(usize, usize)> {
+    match n {
+        Node::Bytes(BytesAs::Decimal { precision, scale })
+        | Node::Fixed(Fixed {
+            view: FixedAs::Decimal { precision, scale },
+            ..
+        }) => Some((*precision, *scale)),
+        _ => None,
     }
 }
 
@@ -2576,6 +2624,29 @@ mod tests {
             s.decode(&[0x04, b'h', b'i', 0x0e]).unwrap(),
             json!({"n": {"x": {"s": "hi"}}, "y": {"i": 7}})
         );
+    }
+
+    /// Regression (review): a decimal read at another scale showed another number.
+    #[test]
+    fn decimals_resolve_only_at_the_same_precision_and_scale() {
+        let dec = |p: u32, s: u32| {
+            schema(&format!(
+                r#"{{"type":"record","name":"R","fields":[{{"name":"d","type":{{"type":"bytes","logicalType":"decimal","precision":{p},"scale":{s}}}}}]}}"#
+            ))
+        };
+        let writer = dec(10, 2);
+        let datum = [0x04, 0x04, 0xd2]; // 1234 unscaled: 12.34
+        assert_eq!(writer.decode(&datum).unwrap(), json!({"d": "12.34"}));
+        assert_eq!(
+            dec(10, 2).decode_as(&writer, &datum).unwrap(),
+            json!({"d": "12.34"})
+        );
+        let e = dec(10, 3).decode_as(&writer, &datum).unwrap_err();
+        assert!(e.reason.contains("scale"), "{}", e.reason);
+        // The plan of one writer is not reused for a writer that differs only in scale.
+        let reader = dec(10, 2);
+        assert!(reader.decode_as(&writer, &datum).is_ok());
+        assert!(reader.decode_as(&dec(10, 3), &datum).is_err());
     }
 
     #[test]

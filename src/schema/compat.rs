@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
-use super::avro::{best_branch, AvroSchema, Node, Tree};
+use super::avro::{best_branch, decimal_type, AvroSchema, Node, Tree};
 use super::push_pointer;
 
 /// Confluent's compatibility modes (the transitive variants are these, checked against every
@@ -139,6 +139,13 @@ impl<'t> AvroCheck<'t> {
             return;
         }
         let (wn, rn) = (&self.w.nodes[w], &self.r.nodes[r]);
+        // Two decimals match only with the same precision and scale (the specification).
+        if let (Some(a), Some(b)) = (decimal_type(wn), decimal_type(rn)) {
+            if a != b {
+                self.type_change(w, r, path, out);
+                return;
+            }
+        }
         match (wn, rn) {
             (Node::Union(wb), Node::Union(rb)) => {
                 for &b in wb {
@@ -1065,6 +1072,23 @@ fn validate(schema: &Value, v: &Value, root: &Value, depth: usize) -> Result<boo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_decimal_scale_change_is_incompatible() {
+        let dec = |s: u32| {
+            AvroSchema::parse(
+                &format!(
+                    r#"{{"type":"record","name":"R","fields":[{{"name":"d","type":{{"type":"bytes","logicalType":"decimal","precision":10,"scale":{s}}}}}]}}"#
+                ),
+                &[],
+            )
+            .unwrap()
+        };
+        assert_eq!(avro(&dec(2), &dec(2), Mode::Full), Vec::<String>::new());
+        let reasons = avro(&dec(2), &dec(3), Mode::Backward);
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(reasons[0].contains("/fields/d"), "{reasons:?}");
+    }
     use apache_avro::schema_compatibility::SchemaCompatibility;
     use serde_json::json;
 
