@@ -1647,6 +1647,11 @@ struct Planner<'t> {
     memo: HashMap<(usize, usize), usize>,
     same_known: HashMap<(usize, usize), bool>,
     same_open: Vec<(usize, usize)>,
+    /// "Same" answers found while a comparison is still open: they may rest on the open
+    /// pairs' assumption, which holds if and only if the outermost answer is yes (any "no"
+    /// on the way makes every pair above it "no"). Kept for that one query, so that a type
+    /// referenced many times is compared once.
+    same_tentative: HashMap<(usize, usize), bool>,
 }
 
 impl Plan {
@@ -1659,6 +1664,7 @@ impl Plan {
                 memo: HashMap::new(),
                 same_known: HashMap::new(),
                 same_open: Vec::new(),
+                same_tentative: HashMap::new(),
             };
             let root = p.step(writer.root, reader.root);
             (p.steps, root)
@@ -1939,7 +1945,11 @@ impl Planner<'_> {
     /// only answers that did not lean on such an assumption are remembered as "equal" (a
     /// "different" answer holds regardless).
     fn same(&mut self, w: usize, r: usize) -> bool {
-        if let Some(&b) = self.same_known.get(&(w, r)) {
+        if let Some(&b) = self
+            .same_known
+            .get(&(w, r))
+            .or_else(|| self.same_tentative.get(&(w, r)))
+        {
             return b;
         }
         if self.same_open.contains(&(w, r)) {
@@ -1976,8 +1986,17 @@ impl Planner<'_> {
             _ => false,
         };
         self.same_open.pop();
-        if !b || self.same_open.is_empty() {
+        if !b {
             self.same_known.insert((w, r), b);
+        } else if self.same_open.is_empty() {
+            self.same_known.insert((w, r), b);
+            let found: Vec<_> = self.same_tentative.drain().collect();
+            self.same_known.extend(found);
+        } else {
+            self.same_tentative.insert((w, r), b);
+        }
+        if !b && self.same_open.is_empty() {
+            self.same_tentative.clear();
         }
         b
     }
@@ -2647,6 +2666,32 @@ mod tests {
         let reader = dec(10, 2);
         assert!(reader.decode_as(&writer, &datum).is_ok());
         assert!(reader.decode_as(&dec(10, 3), &datum).is_err());
+    }
+
+    /// Regression (review): comparing a type referenced twice at every level took time
+    /// exponential in the depth when a plan was built.
+    #[test]
+    fn plans_over_shared_named_types_are_built_in_polynomial_time() {
+        let levels = 30;
+        let mut t =
+            r#"{"type":"record","name":"T0","fields":[{"name":"x","type":"int"}]}"#.to_string();
+        for i in 1..levels {
+            t = format!(
+                r#"{{"type":"record","name":"T{i}","fields":[{{"name":"a","type":{t}}},{{"name":"b","type":"T{}"}}]}}"#,
+                i - 1
+            );
+        }
+        let writer = schema(&t);
+        // The reader adds a field with a default at the top: not the same schema.
+        let reader_text = format!(
+            "{},{{\"name\":\"extra\",\"type\":\"int\",\"default\":0}}]}}",
+            t.strip_suffix("]}").unwrap()
+        );
+        let reader = schema(&reader_text);
+        let started = std::time::Instant::now();
+        let _ = reader.decode_as(&writer, &[]);
+        // Exponential work would take hours at this depth.
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
     }
 
     #[test]
