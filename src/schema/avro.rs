@@ -241,6 +241,9 @@ const FIXED_LOGICAL: &str = "evops.logicalType";
 
 /// Parse the JSON and move `logicalType` uuid/duration off `fixed` types, so that apache-avro
 /// keeps them as the named fixed they are.
+/// Where [`prepare`] keeps a decimal field's default, out of apache-avro's sight.
+const DECIMAL_DEFAULT: &str = "evops.decimalDefault";
+
 fn prepare(text: &str) -> Result<String, String> {
     let mut v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     if mark_fixed_logical(&mut v) {
@@ -262,6 +265,20 @@ fn mark_fixed_logical(v: &mut Value) -> bool {
             if is_fixed && matches!(lt, Some("uuid" | "duration")) {
                 if let Some(lt) = m.remove("logicalType") {
                     m.insert(FIXED_LOGICAL.to_string(), lt);
+                    changed = true;
+                }
+            }
+            // apache-avro 0.20 refuses every default of a decimal field, though the
+            // specification allows one (a string of bytes): keep it beside the field instead,
+            // where the compiler reads it.
+            let decimal_field = m.contains_key("name")
+                && m.get("type")
+                    .and_then(|t| t.get("logicalType"))
+                    .and_then(Value::as_str)
+                    == Some("decimal");
+            if decimal_field {
+                if let Some(d) = m.remove("default") {
+                    m.insert(DECIMAL_DEFAULT.to_string(), d);
                     changed = true;
                 }
             }
@@ -569,7 +586,10 @@ impl<'s> Compiler<'s> {
                         aliases: f.aliases.clone().unwrap_or_default(),
                         node: self.node(&f.schema)?,
                         default: None,
-                        raw_default: f.default.clone(),
+                        raw_default: f
+                            .default
+                            .clone()
+                            .or_else(|| f.custom_attributes.get(DECIMAL_DEFAULT).cloned()),
                     });
                 }
                 let lookup = fields
@@ -2692,6 +2712,28 @@ mod tests {
         let _ = reader.decode_as(&writer, &[]);
         // Exponential work would take hours at this depth.
         assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+
+    /// Regression (review): apache-avro 0.20 refuses a decimal field's default, which the
+    /// specification allows; such a schema made a whole topic unreadable.
+    #[test]
+    fn decimal_fields_may_have_defaults() {
+        let writer = schema(r#"{"type":"record","name":"R","fields":[{"name":"n","type":"int"}]}"#);
+        let reader = schema(
+            r#"{"type":"record","name":"R","fields":[{"name":"n","type":"int"},
+                {"name":"d","type":{"type":"bytes","logicalType":"decimal","precision":5,"scale":2},"default":"\u0004\u00d2"}]}"#,
+        );
+        assert_eq!(
+            reader.decode_as(&writer, &[0x02]).unwrap(),
+            json!({"n": 1, "d": "12.34"})
+        );
+        let mut out = Vec::new();
+        reader.check_json(&json!({"n": 1}), &mut out, 4);
+        assert_eq!(out, []);
+        assert_eq!(
+            crate::schema::compat::avro(&writer, &reader, crate::schema::compat::Mode::Full),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
