@@ -17,13 +17,47 @@ use super::{Poll, Progress, Source};
 use crate::codec::capture;
 use crate::position::{Start, Stop};
 
+/// The non-blank lines of a reader, without their line endings, with the number of the last
+/// one read and the bytes read so far: how capture files, NDJSON events and the sniff read.
+struct Lines {
+    reader: BufReader<Box<dyn Read>>,
+    buf: Vec<u8>,
+    /// The 1-based number of the last line read (blank ones count).
+    number: u64,
+    bytes: u64,
+}
+
+impl Lines {
+    fn new(r: Box<dyn Read>) -> Lines {
+        Lines {
+            reader: BufReader::with_capacity(256 * 1024, r),
+            buf: Vec::with_capacity(4096),
+            number: 0,
+            bytes: 0,
+        }
+    }
+
+    /// The next line that is not blank, or `None` at the end.
+    fn next(&mut self) -> std::io::Result<Option<&[u8]>> {
+        loop {
+            self.buf.clear();
+            let n = self.reader.read_until(b'\n', &mut self.buf)?;
+            if n == 0 {
+                return Ok(None);
+            }
+            self.bytes += n as u64;
+            self.number += 1;
+            if !trim_line(&self.buf).iter().all(u8::is_ascii_whitespace) {
+                return Ok(Some(trim_line(&self.buf)));
+            }
+        }
+    }
+}
+
 /// Records from capture lines.
 pub struct CaptureSource {
     name: String,
-    reader: BufReader<Box<dyn Read>>,
-    line: Vec<u8>,
-    line_no: u64,
-    bytes_read: u64,
+    lines: Lines,
     size: Option<u64>,
     window: Window,
     skipped: u64,
@@ -52,10 +86,7 @@ impl CaptureSource {
     pub fn new(name: String, r: Box<dyn Read>, size: Option<u64>, window: Window) -> CaptureSource {
         CaptureSource {
             name,
-            reader: BufReader::with_capacity(256 * 1024, r),
-            line: Vec::with_capacity(4096),
-            line_no: 0,
-            bytes_read: 0,
+            lines: Lines::new(r),
             size,
             window,
             skipped: 0,
@@ -66,20 +97,13 @@ impl CaptureSource {
 impl Source for CaptureSource {
     fn poll(&mut self, _timeout: Duration) -> anyhow::Result<Poll> {
         loop {
-            self.line.clear();
-            let n = self
-                .reader
-                .read_until(b'\n', &mut self.line)
-                .with_context(|| format!("cannot read {}", self.name))?;
-            if n == 0 {
+            let Some(body) = self
+                .lines
+                .next()
+                .with_context(|| format!("cannot read {}", self.name))?
+            else {
                 return Ok(Poll::End);
-            }
-            self.bytes_read += n as u64;
-            self.line_no += 1;
-            let body = trim_line(&self.line);
-            if body.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
+            };
             match capture::decode(body) {
                 Ok(record) => {
                     if self.window.admits(record.offset, record.timestamp.millis()) {
@@ -89,7 +113,7 @@ impl Source for CaptureSource {
                 }
                 Err(reason) => {
                     return Ok(Poll::Bad {
-                        location: format!("{}:{}", self.name, self.line_no),
+                        location: format!("{}:{}", self.name, self.lines.number),
                         reason: format!("not a capture line: {reason}"),
                     })
                 }
@@ -99,7 +123,7 @@ impl Source for CaptureSource {
 
     fn progress(&self) -> Option<Progress> {
         self.size.map(|total| Progress {
-            done: self.bytes_read,
+            done: self.lines.bytes,
             total,
         })
     }
@@ -126,18 +150,14 @@ pub fn sniff(path: &Path) -> anyhow::Result<FileKind> {
         return Ok(FileKind::Events);
     }
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    let mut r = BufReader::new(file);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        if r.read_until(b'\n', &mut line)? == 0 {
-            return Ok(FileKind::Events);
-        }
-        if !line.iter().all(u8::is_ascii_whitespace) {
-            break;
-        }
-    }
-    let capture = serde_json::from_slice::<serde_json::Value>(trim_line(&line))
+    let mut lines = Lines::new(Box::new(file));
+    let Some(first) = lines
+        .next()
+        .with_context(|| format!("cannot read {}", path.display()))?
+    else {
+        return Ok(FileKind::Events);
+    };
+    let capture = serde_json::from_slice::<serde_json::Value>(first)
         .ok()
         .and_then(|v| {
             v.as_object().map(|o| {
@@ -163,10 +183,9 @@ pub struct SampleSource {
     files: Vec<PathBuf>,
     next_file: usize,
     pending: std::collections::VecDeque<crate::record::Record>,
-    /// The NDJSON file being read, a line at a time (however big it is), with its name and
-    /// the last line number read.
-    lines: Option<(BufReader<File>, Arc<str>, i64)>,
-    line: Vec<u8>,
+    /// The NDJSON file being read, a line at a time (however big it is), and its name.
+    lines: Option<(Lines, Arc<str>)>,
+    /// Bytes of the files read whole or to their end.
     done_bytes: u64,
     total_bytes: u64,
 }
@@ -202,7 +221,6 @@ impl SampleSource {
             next_file: 0,
             pending: Default::default(),
             lines: None,
-            line: Vec::new(),
             done_bytes: 0,
             total_bytes,
         })
@@ -217,80 +235,65 @@ impl SampleSource {
             // NDJSON: read a line at a time in `poll`.
             let file =
                 File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
-            self.lines = Some((BufReader::with_capacity(256 * 1024, file), name, 0));
+            self.lines = Some((Lines::new(Box::new(file)), name));
             return Ok(None);
         }
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         self.done_bytes += bytes.len() as u64;
-        let rec = |partition: i32, offset: i64, value: Vec<u8>| crate::record::Record {
-            topic: name.clone(),
-            partition,
-            offset,
-            timestamp: crate::record::Timestamp::None,
-            key: None,
-            value: Some(value),
-            headers: Vec::new(),
-        };
-        {
-            let first = bytes.iter().find(|c| !c.is_ascii_whitespace());
-            if first == Some(&b'[') {
-                match serde_json::from_slice::<Vec<&serde_json::value::RawValue>>(&bytes) {
-                    Ok(items) => {
-                        for (i, item) in items.iter().enumerate() {
-                            self.pending.push_back(rec(
-                                Self::ELEMENT,
-                                i as i64,
-                                item.get().as_bytes().to_vec(),
-                            ));
-                        }
-                    }
-                    Err(e) => {
-                        return Ok(Some((
-                            format!("{}", path.display()),
-                            format!("not a JSON array of events ({e})"),
-                        )))
-                    }
-                }
-            } else {
-                // One event: its bytes as they are, so that sizes and the verdict are the
-                // file's own.
-                self.pending.push_back(rec(Self::LINE, 1, bytes));
-            }
+        if bytes.iter().find(|c| !c.is_ascii_whitespace()) != Some(&b'[') {
+            // One event: its bytes as they are, so that sizes and the verdict are the file's own.
+            self.pending.push_back(event(&name, Self::LINE, 1, bytes));
+            return Ok(None);
         }
-        Ok(None)
+        match serde_json::from_slice::<Vec<&serde_json::value::RawValue>>(&bytes) {
+            Ok(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let value = item.get().as_bytes().to_vec();
+                    self.pending
+                        .push_back(event(&name, Self::ELEMENT, i as i64, value));
+                }
+                Ok(None)
+            }
+            Err(e) => Ok(Some((
+                format!("{}", path.display()),
+                format!("not a JSON array of events ({e})"),
+            ))),
+        }
     }
 
     /// The next non-blank line of the NDJSON file being read, as a record.
     fn next_line(&mut self) -> anyhow::Result<Option<crate::record::Record>> {
-        let Some((reader, name, line_no)) = self.lines.as_mut() else {
+        let Some((lines, name)) = self.lines.as_mut() else {
             return Ok(None);
         };
-        loop {
-            self.line.clear();
-            let n = reader
-                .read_until(b'\n', &mut self.line)
-                .with_context(|| format!("cannot read {name}"))?;
-            if n == 0 {
+        match lines
+            .next()
+            .with_context(|| format!("cannot read {name}"))?
+        {
+            Some(body) => {
+                let body = body.to_vec();
+                Ok(Some(event(name, Self::LINE, lines.number as i64, body)))
+            }
+            None => {
+                self.done_bytes += lines.bytes;
                 self.lines = None;
-                return Ok(None);
+                Ok(None)
             }
-            self.done_bytes += n as u64;
-            *line_no += 1;
-            let body = trim_line(&self.line);
-            if body.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            return Ok(Some(crate::record::Record {
-                topic: name.clone(),
-                partition: Self::LINE,
-                offset: *line_no,
-                timestamp: crate::record::Timestamp::None,
-                key: None,
-                value: Some(body.to_vec()),
-                headers: Vec::new(),
-            }));
         }
+    }
+}
+
+/// A sample event as a record of its file (see [`SampleSource`]).
+fn event(name: &Arc<str>, partition: i32, offset: i64, value: Vec<u8>) -> crate::record::Record {
+    crate::record::Record {
+        topic: name.clone(),
+        partition,
+        offset,
+        timestamp: crate::record::Timestamp::None,
+        key: None,
+        value: Some(value),
+        headers: Vec::new(),
     }
 }
 
@@ -335,8 +338,9 @@ impl Source for SampleSource {
     }
 
     fn progress(&self) -> Option<Progress> {
+        let reading = self.lines.as_ref().map_or(0, |(l, _)| l.bytes);
         Some(Progress {
-            done: self.done_bytes,
+            done: self.done_bytes + reading,
             total: self.total_bytes,
         })
     }
