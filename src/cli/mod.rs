@@ -771,31 +771,31 @@ fn validate_config(
         || !a.id_fields.is_empty()
         || !a.time_fields.is_empty()
         || type_path.is_some();
-    let lint = a.lint.then(|| crate::schema::lint::LintConfig {
-        cloudevents: !own_paths,
-        type_path: type_path.unwrap_or_else(|| "data.type".into()),
-        required: if a.required.is_empty() {
-            crate::schema::lint::LintConfig::default().required
-        } else {
-            a.required.clone()
-        },
-        id_paths: if a.id_fields.is_empty() {
-            crate::schema::lint::LintConfig::default().id_paths
-        } else {
-            a.id_fields.clone()
-        },
-        time_paths: if a.time_fields.is_empty() {
-            crate::schema::lint::LintConfig::default().time_paths
-        } else {
-            a.time_fields.clone()
-        },
-        max_bytes: a.max_bytes,
-        now_ms,
-        max_future_ms: a.max_future.as_millis() as i64,
-        oldest_ms: match a.oldest {
-            Start::Time(t) => t,
-            _ => 946_684_800_000,
-        },
+    let lint = a.lint.then(|| {
+        // The defaults, but for what the command line names.
+        let mut l = crate::schema::lint::LintConfig {
+            cloudevents: !own_paths,
+            max_bytes: a.max_bytes,
+            now_ms,
+            max_future_ms: a.max_future.as_millis() as i64,
+            ..crate::schema::lint::LintConfig::default()
+        };
+        if let Some(t) = type_path {
+            l.type_path = t;
+        }
+        if !a.required.is_empty() {
+            l.required = a.required.clone();
+        }
+        if !a.id_fields.is_empty() {
+            l.id_paths = a.id_fields.clone();
+        }
+        if !a.time_fields.is_empty() {
+            l.time_paths = a.time_fields.clone();
+        }
+        if let Start::Time(t) = a.oldest {
+            l.oldest_ms = t;
+        }
+        l
     });
     Ok(cmd::schema_validate::Config {
         read: cmd::Read {

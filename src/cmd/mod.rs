@@ -349,6 +349,17 @@ pub fn open_sink(
     })
 }
 
+/// A registry schema parsed, with the schemas it references (asked of the registry).
+pub fn parse_registered(
+    registry: &crate::endpoint::registry::Registry,
+    reg: &crate::endpoint::registry::RegisteredSchema,
+) -> Result<crate::schema::catalog::Body, String> {
+    let refs = registry
+        .references(reg)
+        .map_err(|e| format!("its references: {e}"))?;
+    crate::schema::catalog::Body::from_registry(&reg.schema_type, &reg.schema, &refs)
+}
+
 /// The Avro schemas of `--value-format avro`: writer schemas by registry id (asked once per id,
 /// failures remembered too), and the `--schema` file for bare datums.
 pub struct AvroLookup {
@@ -386,17 +397,10 @@ impl crate::codec::avro::Schemas for AvroLookup {
             Some(r) => r
                 .schema_by_id(id)
                 .map_err(|e| e.to_string())
-                .and_then(|reg| {
-                    let refs = r.references(&reg).map_err(|e| e.to_string())?;
-                    match crate::schema::catalog::Body::from_registry(
-                        &reg.schema_type,
-                        &reg.schema,
-                        &refs,
-                    )? {
-                        crate::schema::catalog::Body::Avro(a) => Ok(std::sync::Arc::new(a)),
-                        crate::schema::catalog::Body::Json(_) => {
-                            Err("a JSON Schema, not an Avro schema".to_string())
-                        }
+                .and_then(|reg| match parse_registered(r, &reg)? {
+                    crate::schema::catalog::Body::Avro(a) => Ok(std::sync::Arc::new(a)),
+                    crate::schema::catalog::Body::Json(_) => {
+                        Err("a JSON Schema, not an Avro schema".to_string())
                     }
                 }),
         };

@@ -148,19 +148,14 @@ impl<'a> Validator<'a> {
         let shared = names.clone();
         let namer = move |loc: Loc| {
             let names = shared.read().expect("source names");
-            let name = |i: u32| names.get(i as usize).map_or("?", |n| &**n).to_string();
+            let name = |i: u32| names.get(i as usize).map_or("?", |n| &**n);
             match loc {
-                Loc::Line { file, line } => format!("{}:{line}", name(file)),
+                Loc::Line { file, line } => place(name(file), SampleSource::LINE, line as i64),
                 Loc::Record {
                     source,
                     partition,
                     offset,
-                } if partition == SampleSource::ELEMENT => format!("{}#/{offset}", name(source)),
-                Loc::Record {
-                    source,
-                    partition,
-                    offset,
-                } => format!("{}/{partition}@{offset}", name(source)),
+                } => place(name(source), partition, offset),
             }
         };
         Validator {
@@ -204,14 +199,33 @@ impl<'a> Validator<'a> {
         i
     }
 
-    /// Keep a violation to show: among the first overall, and the first of its schema or rule.
-    fn note(&mut self, group: &str, r: &Record, v: Violation) {
-        self.violations += 1;
-        let gi = if v.rule == "schema" {
-            self.group_index.get(group).copied()
-        } else {
-            None
+    /// The index of a source's name in the names the linter's locations refer to. Records
+    /// come in runs of one source, so the last one is looked at first.
+    fn source_index(&mut self, topic: &Arc<str>) -> u32 {
+        if let Some((n, i)) = &self.last_name {
+            if Arc::ptr_eq(n, topic) {
+                return *i;
+            }
+        }
+        let i = match self.name_index.get(topic) {
+            Some(&i) => i,
+            None => {
+                let mut names = self.names.write().expect("source names");
+                let i = names.len() as u32;
+                names.push(topic.clone());
+                self.name_index.insert(topic.clone(), i);
+                i
+            }
         };
+        self.last_name = Some((topic.clone(), i));
+        i
+    }
+
+    /// Keep a violation to show: among the first overall, and the first of its schema's row
+    /// (a lint finding's examples are picked from the first overall by rule).
+    fn note(&mut self, row: Option<usize>, r: &Record, v: Violation) {
+        self.violations += 1;
+        let gi = row.filter(|_| v.rule == "schema");
         let want_global = self.shown.len() < self.cfg.show;
         let want_group = gi.is_some_and(|g| self.groups[g].1.examples.len() < self.cfg.show);
         if !want_global && !want_group {
@@ -219,10 +233,9 @@ impl<'a> Validator<'a> {
         }
         let s = Shown {
             location: location(r),
-            schema: if v.rule == "schema" {
-                group.to_string()
-            } else {
-                v.rule.to_string()
+            schema: match gi {
+                Some(g) => self.groups[g].0.clone(),
+                None => v.rule.to_string(),
             },
             v,
         };
@@ -248,10 +261,7 @@ impl<'a> Validator<'a> {
             Err(e @ RegistryError::NotFound { .. }) => return Ok(Err(format!("{origin}: {e}"))),
             Err(e) => return Err(anyhow::Error::new(e).context("schema registry")),
         };
-        let refs = registry
-            .references(&reg)
-            .map_err(|e| anyhow::anyhow!("schema registry: {origin}: its references: {e}"))?;
-        let body = Body::from_registry(&reg.schema_type, &reg.schema, &refs)
+        let body = super::parse_registered(registry, &reg)
             .map_err(|e| anyhow::anyhow!("schema registry: {origin}: {e}"))?;
         Ok(Ok(Arc::new(Schema { name, origin, body })))
     }
@@ -426,11 +436,9 @@ impl<'a> Validator<'a> {
                     return Ok((Verdict::Checked(writer), None));
                 }
             },
-            Body::Json(js) => match serde_json::from_slice::<Value>(datum) {
+            Body::Json(_) => match serde_json::from_slice::<Value>(datum) {
                 Ok(v) => {
-                    if !js.is_valid(&v) {
-                        js.check(&v, vs, PER_EVENT);
-                    }
+                    check_value(&writer.body, &v, vs);
                     v
                 }
                 Err(e) => {
@@ -520,24 +528,9 @@ impl<'a> Validator<'a> {
 
         // The house rules.
         let before = vs.len();
-        if let Some(linter) = self.linter.as_mut() {
-            let source = match &self.last_name {
-                Some((n, i)) if Arc::ptr_eq(n, &r.topic) => *i,
-                _ => {
-                    let i = match self.name_index.get(&r.topic) {
-                        Some(&i) => i,
-                        None => {
-                            let mut names = self.names.write().expect("source names");
-                            let i = names.len() as u32;
-                            names.push(r.topic.clone());
-                            self.name_index.insert(r.topic.clone(), i);
-                            i
-                        }
-                    };
-                    self.last_name = Some((r.topic.clone(), i));
-                    i
-                }
-            };
+        if self.linter.is_some() {
+            let source = self.source_index(&r.topic);
+            let linter = self.linter.as_mut().expect("checked");
             let loc = if r.partition == SampleSource::LINE {
                 Loc::Line {
                     file: source,
@@ -582,19 +575,11 @@ impl<'a> Validator<'a> {
             _ if vs.iter().any(|v| !v.warning) => self.invalid += 1,
             _ => self.valid += 1,
         }
-        let group = match &verdict {
-            Verdict::Checked(s) => s.name.clone(),
-            Verdict::NoSchema(_) => NO_SCHEMA.to_string(),
-            Verdict::Unreadable(_) => UNREADABLE.to_string(),
-            Verdict::LintOnly => String::new(),
-        };
         for v in vs.drain(..) {
-            if v.warning {
-                if let Some(g) = self.group_index.get(&group).copied() {
-                    self.groups[g].1.warnings += 1;
-                }
+            if let (true, Some(g)) = (v.warning, row) {
+                self.groups[g].1.warnings += 1;
             }
-            self.note(&group, r, v);
+            self.note(row, r, v);
         }
         self.scratch = vs;
         Ok(())
@@ -615,10 +600,15 @@ fn check_value(body: &Body, v: &Value, vs: &mut Vec<Violation>) {
 
 /// `topic/partition@offset`, `file:line` for a sample line, `file#/i` for an array element.
 pub fn location(r: &Record) -> String {
-    match r.partition {
-        SampleSource::LINE => format!("{}:{}", r.topic, r.offset),
-        SampleSource::ELEMENT => format!("{}#/{}", r.topic, r.offset),
-        _ => r.location(),
+    place(&r.topic, r.partition, r.offset)
+}
+
+/// [`location`] of a record known by its source's name, partition and offset.
+fn place(name: &str, partition: i32, offset: i64) -> String {
+    match partition {
+        SampleSource::LINE => format!("{name}:{offset}"),
+        SampleSource::ELEMENT => format!("{name}#/{offset}"),
+        _ => format!("{name}/{partition}@{offset}"),
     }
 }
 
