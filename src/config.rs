@@ -51,6 +51,16 @@ pub fn default_path() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| Path::new(&h).join(".config/evops/config.toml"))
 }
 
+/// Where replays keep their checkpoints when no `--checkpoint` is given:
+/// `$XDG_STATE_HOME/evops/replays`, or `~/.local/state/evops/replays`.
+pub fn replay_state_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| Path::new(v).is_absolute())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/state")))?;
+    Some(base.join("evops/replays"))
+}
+
 /// Read the file; a missing file is an empty config unless it was named explicitly.
 pub fn load(path: Option<&Path>) -> anyhow::Result<File> {
     let (path, explicit) = match path {

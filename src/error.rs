@@ -22,6 +22,9 @@ pub enum Error {
         timeout: Duration,
         reason: String,
     },
+    /// The user answered no when asked before a big write: nothing was written.
+    #[error("nothing written (the answer was no)")]
+    Declined,
     /// The user pressed Ctrl-C: not a failure of evops, but the run is incomplete.
     #[error("interrupted")]
     Interrupted,

@@ -63,8 +63,13 @@ fn report(e: &anyhow::Error) -> Exit {
     if pipeline::is_broken_pipe(e) {
         return Exit::Ok;
     }
-    if let Some(error::Error::Interrupted) = e.downcast_ref::<error::Error>() {
-        return Exit::Interrupted;
+    match e.downcast_ref::<error::Error>() {
+        Some(error::Error::Interrupted) => return Exit::Interrupted,
+        Some(error::Error::Declined) => {
+            eprintln!("evops: {e:#}");
+            return Exit::Findings;
+        }
+        _ => {}
     }
     eprintln!("evops: {e:#}");
     Exit::Error

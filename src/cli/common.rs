@@ -17,12 +17,12 @@ use super::values;
 #[derive(Debug, Args)]
 pub struct ReadArgs {
     /// Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]
-    #[arg(short = 'o', long = "from", visible_alias = "since", value_name = "POSITION", value_parser = values::start, allow_hyphen_values = true)]
-    pub from: Option<Start>,
+    #[arg(short = 'o', long = "from", visible_alias = "since", value_name = "POSITION", value_parser = values::start_given, allow_hyphen_values = true)]
+    pub from: Option<values::Given<Start>>,
 
     /// Where to stop (exclusive): the --from forms, plus now and end.
-    #[arg(long, value_name = "POSITION", value_parser = values::stop, allow_hyphen_values = true)]
-    pub until: Option<Stop>,
+    #[arg(long, value_name = "POSITION", value_parser = values::stop_given, allow_hyphen_values = true)]
+    pub until: Option<values::Given<Stop>>,
 
     /// Only these partitions (repeatable or comma-separated).
     #[arg(
@@ -40,6 +40,32 @@ pub struct ReadArgs {
     /// Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group.
     #[arg(long, value_name = "NAME")]
     pub group: Option<String>,
+}
+
+/// The guards of a command that writes records to a file or topic (`--to`).
+#[derive(Debug, Args)]
+pub struct WriteArgs {
+    /// Decide everything, refusals included, and write nothing: say what would be written.
+    #[arg(long, requires = "to")]
+    pub dry_run: bool,
+
+    /// Do not ask before writing more than 10,000 records from a terminal.
+    #[arg(short = 'y', long, requires = "to")]
+    pub yes: bool,
+
+    /// Allow the target topic to be one of the sources (never while following with -F; a file that is read is never written).
+    #[arg(long, requires = "to")]
+    pub allow_loop: bool,
+}
+
+impl WriteArgs {
+    pub fn writing(&self) -> crate::cmd::Writing {
+        crate::cmd::Writing {
+            yes: self.yes,
+            allow_loop: self.allow_loop,
+            dry_run: self.dry_run,
+        }
+    }
 }
 
 /// Which records to keep. All given conditions must hold; a repeated flag matches any of its values.

@@ -40,6 +40,9 @@ pub struct FilterCmdArgs {
     #[arg(long, value_name = "SINK")]
     pub to: Option<String>,
 
+    #[command(flatten)]
+    pub write: super::common::WriteArgs,
+
     /// Print only the number of matching records.
     #[arg(long, short = 'c')]
     pub count: bool,

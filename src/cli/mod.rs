@@ -131,6 +131,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 exit_at_end: a.exit,
                 ordered: a.ordered.then_some(crate::merge::DEFAULT_LIMIT),
                 to: None,
+                writing: cmd::Writing::default(),
                 count_only: false,
                 stats: false,
                 nothing_is_a_finding: false,
@@ -152,6 +153,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 exit_at_end: !a.follow,
                 ordered: a.ordered.then_some(a.merge_buffer),
                 to: a.to,
+                writing: a.write.writing(),
                 count_only: a.count,
                 stats: a.stats,
                 nothing_is_a_finding: true,
@@ -172,6 +174,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 exit_at_end: !a.follow,
                 ordered: Some(a.merge_buffer),
                 to: None,
+                writing: cmd::Writing::default(),
                 count_only: false,
                 stats: false,
                 nothing_is_a_finding: true,
@@ -219,6 +222,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 exit_at_end: !a.follow,
                 ordered: a.ordered.then_some(crate::merge::DEFAULT_LIMIT),
                 to: a.to,
+                writing: a.write.writing(),
                 count_only: false,
                 stats: false,
                 nothing_is_a_finding: false,
@@ -426,8 +430,10 @@ fn replay_identity(
     placement: &str,
 ) -> Vec<String> {
     let mut id: Vec<String> = sources.to_vec();
-    id.push(format!("{:?}", read.from));
-    id.push(format!("{:?}", read.until));
+    // As typed: `--since 3h` names the same replay tomorrow; the checkpoint keeps the time it
+    // meant at the first run.
+    id.push(format!("{:?}", read.from.as_ref().map(|g| &g.text)));
+    id.push(format!("{:?}", read.until.as_ref().map(|g| &g.text)));
     id.push(format!("{:?}", read.partitions));
     id.push(spec.jq());
     id.push(target.to_string());
@@ -460,8 +466,8 @@ fn replay_read(
         sources: sources.iter().map(|s| SourceSpec::parse(s)).collect(),
         kafka: kafka_settings(g)?,
         partitions: (!read.partitions.is_empty()).then_some(read.partitions),
-        from: read.from,
-        until: read.until,
+        from: read.from.map(|g| g.value),
+        until: read.until.map(|g| g.value),
         exit_at_end: true,
         group: read.group,
         key_route,
@@ -493,12 +499,15 @@ fn replay_config(
         target: r.to,
         placement,
         timestamp_now: r.timestamp == replay::TimestampMode::Now,
-        dry_run: r.dry_run,
-        yes: r.yes,
-        allow_loop: r.allow_loop,
+        writing: r.write.writing(),
         provenance: !r.no_provenance,
         rate: r.rate,
         checkpoint: r.checkpoint,
+        state_dir: if r.no_checkpoint {
+            None
+        } else {
+            crate::config::replay_state_dir()
+        },
         dead_letter: r.dead_letter,
         replay_id: r.replay_id,
         identity,
@@ -520,6 +529,7 @@ struct Job {
     exit_at_end: bool,
     ordered: Option<usize>,
     to: Option<String>,
+    writing: cmd::Writing,
     count_only: bool,
     stats: bool,
     nothing_is_a_finding: bool,
@@ -564,8 +574,8 @@ impl Job {
                 sources: self.sources.iter().map(|s| SourceSpec::parse(s)).collect(),
                 kafka: kafka_settings(g)?,
                 partitions: (!read.partitions.is_empty()).then_some(read.partitions),
-                from: read.from,
-                until: read.until,
+                from: read.from.map(|g| g.value),
+                until: read.until.map(|g| g.value),
                 exit_at_end: self.exit_at_end,
                 group: read.group,
                 key_route: filter.key_route(output.key_format)?,
@@ -579,6 +589,7 @@ impl Job {
             filter: spec,
             ordered: self.ordered,
             to: to.unwrap_or(cmd::SinkSpec::Stdout),
+            writing: self.writing,
             output,
             max: read.max,
             count_only: self.count_only,
@@ -806,8 +817,8 @@ fn validate_config(
             },
             sources,
             partitions: (!a.read.partitions.is_empty()).then_some(a.read.partitions),
-            from: a.read.from,
-            until: a.read.until,
+            from: a.read.from.map(|g| g.value),
+            until: a.read.until.map(|g| g.value),
             exit_at_end: true,
             group: None,
             key_route: None,

@@ -53,17 +53,8 @@ pub struct ReplayOptions {
     #[arg(long, value_enum, default_value_t = TimestampMode::Keep, value_name = "MODE")]
     pub timestamp: TimestampMode,
 
-    /// Show what would be written (counts per target partition, a few examples) and write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-
-    /// Do not ask before writing more than 10,000 records from a terminal.
-    #[arg(short = 'y', long)]
-    pub yes: bool,
-
-    /// Allow the target to be one of the sources.
-    #[arg(long)]
-    pub allow_loop: bool,
+    #[command(flatten)]
+    pub write: super::common::WriteArgs,
 
     /// Do not add the evops-source and evops-replay-id headers (a replay without them cannot be resumed exactly once, nor guarded against loops).
     #[arg(long)]
@@ -73,9 +64,13 @@ pub struct ReplayOptions {
     #[arg(long, value_name = "RATE", value_parser = crate::replay::Rate::parse)]
     pub rate: Option<crate::replay::Rate>,
 
-    /// Keep progress in this file; running the same command again resumes exactly once.
+    /// Keep progress in this file; running the same command again resumes exactly once. [default: $XDG_STATE_HOME/evops/replays/<replay id>.ckpt, or ~/.local/state/...]
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Option<PathBuf>,
+
+    /// Keep no checkpoint: an interrupted replay then copies everything again when run again.
+    #[arg(long, conflicts_with = "checkpoint")]
+    pub no_checkpoint: bool,
 
     /// Where records that cannot be written go (capture format). [default: ./evops-replay-<id>.dead.ndjson]
     #[arg(long, value_name = "FILE")]

@@ -60,6 +60,9 @@ pub struct SampleArgs {
     pub to: Option<String>,
 
     #[command(flatten)]
+    pub write: super::common::WriteArgs,
+
+    #[command(flatten)]
     pub read: ReadArgs,
 
     #[command(flatten)]

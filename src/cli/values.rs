@@ -15,6 +15,29 @@ pub fn stop(s: &str) -> Result<Stop, String> {
     position::parse_stop(s, position::now_millis())
 }
 
+/// A parsed value with the text it was typed as: a replay is named after what the user typed
+/// (`--since 3h`), not after the time that text meant when it was parsed, so that the same
+/// command run again is the same replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Given<T> {
+    pub value: T,
+    pub text: String,
+}
+
+pub fn start_given(s: &str) -> Result<Given<Start>, String> {
+    start(s).map(|value| Given {
+        value,
+        text: s.trim().to_string(),
+    })
+}
+
+pub fn stop_given(s: &str) -> Result<Given<Stop>, String> {
+    stop(s).map(|value| Given {
+        value,
+        text: s.trim().to_string(),
+    })
+}
+
 pub fn duration(s: &str) -> Result<Duration, String> {
     position::parse_duration(s).ok_or_else(|| {
         format!("'{s}' is not a duration; write it with a unit: 500ms, 10s, 15m, 3h")

@@ -26,6 +26,8 @@ pub struct Config {
     /// Merge into time order, holding at most this many records.
     pub ordered: Option<usize>,
     pub to: SinkSpec,
+    /// The guards of a `--to` file or topic.
+    pub writing: super::Writing,
     pub output: print::Options,
     pub max: Option<u64>,
     /// Print only the number of matches.
@@ -59,7 +61,9 @@ pub fn run_with(cfg: Config, extra: Option<&mut dyn Stage>) -> anyhow::Result<Ex
     let mut sink: Box<dyn crate::endpoint::Sink> = if counting {
         Box::new(Discard)
     } else {
-        super::open_sink(&cfg.to, &cfg.output, &cfg.read, &mut conn)?
+        let ask =
+            super::ask_before_writing(cfg.name, cfg.to.to_string(), cfg.terminal, bar.clone());
+        super::open_sink(&cfg.to, &cfg.output, &cfg.read, &mut conn, cfg.writing, ask)?
     };
 
     let filtering = !cfg.filter.is_empty() || cfg.stats;
@@ -136,7 +140,12 @@ pub fn run_with(cfg: Config, extra: Option<&mut dyn Stage>) -> anyhow::Result<Ex
             }
         }
         if !counting {
-            line.push_str(&format!(", {} written", report.written));
+            let written = if cfg.writing.dry_run {
+                "would be written"
+            } else {
+                "written"
+            };
+            line.push_str(&format!(", {} {written}", report.written));
         }
         let other_bad = report.bad - counts.unjudged.min(report.bad);
         if other_bad > 0 {

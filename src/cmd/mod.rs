@@ -282,6 +282,16 @@ pub enum SinkSpec {
     Topic(String),
 }
 
+impl std::fmt::Display for SinkSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SinkSpec::Stdout => f.write_str("stdout"),
+            SinkSpec::File(p) => write!(f, "{}", p.display()),
+            SinkSpec::Topic(t) => f.write_str(t),
+        }
+    }
+}
+
 impl SinkSpec {
     /// Like a source: a path (with a `/`, `file:NAME`, or ending in .ndjson/.jsonl) is a capture
     /// file, anything else a topic; `-` is stdout.
@@ -300,22 +310,42 @@ impl SinkSpec {
     }
 }
 
-/// Open the sink: stdout through a printer, a capture file, or a topic.
+/// How a command that writes records may write them: the guards of the one safe write path
+/// ([`crate::endpoint::guard`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Writing {
+    /// `-y`: do not ask before writing more than 10,000 records.
+    pub yes: bool,
+    /// `--allow-loop`: the target topic may be one of the sources.
+    pub allow_loop: bool,
+    /// `--dry-run`: decide everything, write nothing.
+    pub dry_run: bool,
+}
+
+/// Open the sink: stdout through a printer, a capture file, or a topic. A file or topic goes
+/// through the write guards: never into a source, a question from a terminal before more than
+/// 10,000 records, and a dry run that refuses what the real run would.
 pub fn open_sink(
     spec: &SinkSpec,
     output: &crate::print::Options,
     read: &Read,
     conn: &mut Option<Connection>,
+    writing: Writing,
+    ask: Option<crate::endpoint::guard::Ask>,
 ) -> anyhow::Result<Box<dyn Sink>> {
-    Ok(match spec {
+    let sink: Box<dyn Sink> = match spec {
         SinkSpec::Stdout => {
             let out: Box<dyn Write> = Box::new(BufWriter::with_capacity(
                 256 * 1024,
                 std::io::stdout().lock(),
             ));
-            Box::new(Printer::new(out, output.clone()))
+            return Ok(Box::new(Printer::new(out, output.clone())));
         }
         SinkSpec::File(path) => {
+            crate::endpoint::guard::refuse_file_loop("--to", path, &read.sources)?;
+            if writing.dry_run {
+                return Ok(Box::new(DryWrite::new(None)));
+            }
             let f = std::fs::File::create(path)
                 .map_err(|e| Error::Usage(format!("--to {}: {e}", path.display())))?;
             let out: Box<dyn Write> = Box::new(BufWriter::with_capacity(256 * 1024, f));
@@ -338,6 +368,25 @@ pub fn open_sink(
                 *conn = Some(Connection::open(settings)?);
             }
             let conn = conn.as_ref().expect("opened above");
+            let all = conn.topics()?;
+            let read_topics =
+                crate::endpoint::kafka::resolve_topics(&topic_specs(&read.sources), &all)?;
+            let names: Vec<String> = read_topics.into_iter().map(|t| t.name).collect();
+            crate::endpoint::guard::refuse_topic_loop(
+                topic,
+                &names,
+                writing.allow_loop,
+                !read.exit_at_end,
+            )?;
+            if writing.dry_run {
+                let info =
+                    crate::endpoint::kafka::resolve_topics(std::slice::from_ref(topic), &all)?;
+                let partitions = info.first().map_or(0, |t| t.partitions.len() as i32);
+                return Ok(Box::new(DryWrite::new(Some((
+                    partitions,
+                    conn.max_message_bytes(),
+                )))));
+            }
             Box::new(ProducerSink::open(
                 conn,
                 Target {
@@ -346,7 +395,68 @@ pub fn open_sink(
                 },
             )?)
         }
+    };
+    Ok(match ask {
+        Some(ask) if !writing.yes => Box::new(crate::endpoint::guard::Held::new(sink, ask)),
+        _ => sink,
     })
+}
+
+/// `--to ... --dry-run`: writes nothing, counts what would be written, and refuses what a
+/// topic's producer would refuse (the real run's check, [`crate::endpoint::kafka::sink::refusal`]).
+pub struct DryWrite {
+    /// The target topic's partition count and the producer's `message.max.bytes`; `None` for
+    /// a file, which refuses nothing.
+    topic: Option<(i32, usize)>,
+    refused: u64,
+}
+
+impl DryWrite {
+    pub fn new(topic: Option<(i32, usize)>) -> DryWrite {
+        DryWrite { topic, refused: 0 }
+    }
+}
+
+impl Sink for DryWrite {
+    fn write(&mut self, r: &crate::record::Record, report: &mut Report) -> anyhow::Result<()> {
+        if let Some((partitions, max_bytes)) = self.topic {
+            let refused =
+                crate::endpoint::kafka::sink::refusal(r, Placement::Keep, partitions, max_bytes);
+            if let Some(reason) = refused {
+                self.refused += 1;
+                report.bad(&r.location(), &format!("would not be written: {reason}"));
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, report: &mut Report) -> anyhow::Result<()> {
+        report.written = report.written.saturating_sub(self.refused);
+        Ok(())
+    }
+}
+
+/// The question a write asks from a terminal before more than 10,000 records, drawn above a
+/// progress bar if there is one; `None` when nobody is at a terminal to answer.
+pub fn ask_before_writing(
+    name: &'static str,
+    target: String,
+    terminal: Terminal,
+    bar: Option<indicatif::ProgressBar>,
+) -> Option<crate::endpoint::guard::Ask> {
+    if !terminal.stderr {
+        return None;
+    }
+    Some(Box::new(move |n: Option<u64>| {
+        let q = match n {
+            Some(n) => format!("evops {name}: write {n} records or more to {target}?"),
+            None => format!("evops {name}: write every record the group is assigned to {target}?"),
+        };
+        match &bar {
+            Some(b) => b.suspend(|| crate::print::ask::yes_no(&q)),
+            None => crate::print::ask::yes_no(&q),
+        }
+    }))
 }
 
 /// A registry schema parsed, with the schemas it references (asked of the registry).

@@ -6,11 +6,12 @@
 //! out + skipped + written + failed. `rekey` is this job with a key stage in front.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::endpoint::guard::{Ask, Held, ASK_ABOVE};
 use crate::endpoint::kafka::sink::{Placement, ProducerSink, Target};
 use crate::endpoint::kafka::source::Overrides;
 use crate::endpoint::kafka::Connection;
@@ -28,9 +29,6 @@ use crate::replay::{Done, Guard, Rate, Stamp, Throttle};
 
 use super::{Read, Terminal};
 
-/// Above this many records, a replay from a terminal asks first (unless `--yes`).
-pub const ASK_ABOVE: u64 = 10_000;
-
 /// Everything a replay needs, as plain values.
 pub struct Config {
     pub name: &'static str,
@@ -39,12 +37,15 @@ pub struct Config {
     pub target: String,
     pub placement: Placement,
     pub timestamp_now: bool,
-    pub dry_run: bool,
-    pub yes: bool,
-    pub allow_loop: bool,
+    /// `--dry-run`, `-y`, `--allow-loop`.
+    pub writing: super::Writing,
     pub provenance: bool,
     pub rate: Option<Rate>,
+    /// `--checkpoint FILE`.
     pub checkpoint: Option<PathBuf>,
+    /// Where a replay without `--checkpoint` keeps one (`$XDG_STATE_HOME/evops/replays`);
+    /// `None` with `--no-checkpoint`.
+    pub state_dir: Option<PathBuf>,
     pub dead_letter: Option<PathBuf>,
     /// `--replay-id`, or `None` to derive it from `identity`.
     pub replay_id: Option<String>,
@@ -114,7 +115,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         }
         .into());
     }
-    if resolved.iter().any(|t| t.name == cfg.target) && !cfg.allow_loop {
+    if resolved.iter().any(|t| t.name == cfg.target) && !cfg.writing.allow_loop {
         return Err(Error::Usage(format!(
             "{} is both a source and the target: that replays records into the topic they come from; --allow-loop does it anyway (the loop guard still skips this replay's own copies)",
             cfg.target
@@ -134,7 +135,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         )
         .into());
     }
-    if group.is_some() && cfg.dry_run {
+    if group.is_some() && cfg.writing.dry_run {
         return Err(Error::Usage(
             "--dry-run with --group would move the group's offsets: run the dry run without --group".into(),
         )
@@ -153,6 +154,14 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         );
     }
 
+    let why_no_checkpoint = if conn.embedded().is_some() {
+        Some("the embedded demo cluster is new on every run")
+    } else {
+        default_checkpoint(&mut cfg, &id, group.is_some(), &conn.settings.brokers)
+    };
+    if let Some(path) = &cfg.checkpoint {
+        crate::endpoint::guard::refuse_file_loop("--checkpoint", path, &cfg.read.sources)?;
+    }
     // A checkpoint says where a previous run of this replay got to.
     let previous = match &cfg.checkpoint {
         Some(path) => Checkpoint::load(path)?,
@@ -174,8 +183,9 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         if c.complete {
             if !cfg.quiet {
                 eprintln!(
-                    "evops {name}: replay {id} is already complete ({} written); nothing to do",
-                    c.written
+                    "evops {name}: replay {id} is already complete ({} written; its checkpoint is {}); nothing to do. To copy the records again, remove that file or name a new replay with --replay-id",
+                    c.written,
+                    cfg.checkpoint.as_ref().expect("loaded").display()
                 );
             }
             return Ok(Exit::Ok);
@@ -214,7 +224,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     // With a group, records and offsets commit together in transactions where the broker
     // supports them; otherwise the idempotent producer and the search for copies.
     let mut transactions: Result<(), String> = Err(String::new());
-    let producer = if cfg.dry_run {
+    let producer = if cfg.writing.dry_run {
         None
     } else {
         let mut p = match &group {
@@ -243,15 +253,18 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         Some(p)
     };
     let transactional = transactions.is_ok();
+    let dead_path = cfg
+        .dead_letter
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("evops-{name}-{id}.dead.ndjson")));
+    crate::endpoint::guard::refuse_file_loop("--dead-letter", &dead_path, &cfg.read.sources)?;
     let dead = Arc::new(Mutex::new(DeadLetters {
-        path: cfg
-            .dead_letter
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(format!("evops-{name}-{id}.dead.ndjson"))),
+        path: dead_path,
         file: None,
         written: 0,
         taken: 0,
         stage: cfg.before.as_ref().map(|b| b.dead_queue()),
+        dry_run: cfg.writing.dry_run,
     }));
     if let (Some(_), Some(p)) = (&group, &producer) {
         if transactional {
@@ -303,7 +316,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
 
     // Copies already in the target, from an earlier run of this replay.
     if let Some(c) = &checkpoint {
-        if !cfg.dry_run {
+        if !cfg.writing.dry_run {
             let mut found = Done::default();
             let scanned =
                 conn.scan_headers(&cfg.target, &c.scan_from, &mut |_, _, h| found.note(h, &id))?;
@@ -321,23 +334,9 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     }
 
     let estimate = source.progress().map(|p| p.total);
-    if !cfg.dry_run && !cfg.yes && std::io::stdin().is_terminal() {
-        if let Some(n) = estimate.filter(|n| *n > ASK_ABOVE) {
-            eprint!(
-                "evops {name}: write about {n} records to {}? [y/N] ",
-                cfg.target
-            );
-            let _ = std::io::stderr().flush();
-            let mut answer = String::new();
-            std::io::stdin().lock().read_line(&mut answer)?;
-            if !matches!(answer.trim(), "y" | "Y" | "yes") {
-                eprintln!("evops {name}: nothing written");
-                return Ok(Exit::Findings);
-            }
-        }
-    }
+    let ask = ask_first(&cfg, group.is_some(), estimate)?;
     if let (Some(path), Some(c)) = (&cfg.checkpoint, &checkpoint) {
-        if !cfg.dry_run {
+        if !cfg.writing.dry_run {
             c.save(path)?;
         }
     }
@@ -355,7 +354,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         b.target_partitions(partitions);
     }
     let mut sink: Box<dyn ReplaySink> = if let Some(inner) = producer {
-        Box::new(Checkpointed {
+        let checkpointed = Checkpointed {
             inner,
             dead: dead.clone(),
             checkpoint: checkpoint.take(),
@@ -363,11 +362,17 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
             last: HashMap::new(),
             since: Instant::now(),
             unsaved: 0,
-        })
+        };
+        match ask {
+            Some(ask) => Box::new(Held::new(checkpointed, ask)),
+            None => Box::new(checkpointed),
+        }
     } else {
         Box::new(DryRun {
             placement: cfg.placement,
             partitions,
+            max_bytes: conn.max_message_bytes(),
+            refused: Vec::new(),
             per_partition: BTreeMap::new(),
             examples: Printer::new(
                 Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
@@ -432,7 +437,10 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
             .lock()
             .map_err(|_| anyhow::anyhow!("dead letters poisoned"))?;
         d.settle(sink.failures())?;
-        (d.written, (d.written > 0).then(|| d.path.clone()))
+        (
+            d.written,
+            (d.written > 0 && !d.dry_run).then(|| d.path.clone()),
+        )
     };
 
     if ended == Ended::BrokenPipe {
@@ -458,20 +466,21 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
             line.push_str(&format!(" ({unjudged} not judged)"));
         }
         line.push_str(&format!(
-            ", {} skipped ({} already in the target, {} written by this replay itself), {} {}, {} failed",
+            ", {} skipped ({} already in the target, {} written by this replay itself), {} {}, {} {}",
             guard.already + guard.looped,
             guard.already,
             guard.looped,
             report.written,
-            if cfg.dry_run { "would be written" } else { "written" },
-            dead_count
+            if cfg.writing.dry_run { "would be written" } else { "written" },
+            dead_count,
+            if cfg.writing.dry_run { "would fail" } else { "failed" }
         ));
         if let Some(s) = before.as_ref().and_then(|b| b.summary()) {
             line.push_str(&format!("; {s}"));
         }
         line.push_str(&format!(" in {}", report.elapsed()));
         report.say(&line);
-        let mode = if cfg.dry_run {
+        let mode = if cfg.writing.dry_run {
             "dry run: nothing was written".to_string()
         } else if let (Some(g), true) = (&group, transactional) {
             format!(
@@ -493,7 +502,10 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
                 cfg.target
             )
         } else {
-            format!("mode: idempotent producer, no checkpoint (a rerun would copy again; give --checkpoint FILE to make it resumable); replay id {id}")
+            format!(
+                "mode: idempotent producer, no checkpoint ({}: a rerun copies every record again); replay id {id}",
+                why_no_checkpoint.unwrap_or("--no-checkpoint, or no state directory")
+            )
         };
         report.say(&format!("evops {name}: {mode}"));
         if let Some(p) = &dead_file {
@@ -506,9 +518,20 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
             ));
         }
         if interrupted {
-            report.say(&format!(
-                "evops {name}: interrupted; run the same command again to resume"
-            ));
+            report.say(&match (&cfg.checkpoint, cfg.writing.dry_run) {
+                (_, true) => format!("evops {name}: interrupted"),
+                (Some(path), false) => format!(
+                    "evops {name}: interrupted; run the same command again to resume (its progress is in {})",
+                    path.display()
+                ),
+                (None, false) if group.is_some() => format!(
+                    "evops {name}: interrupted; run the same command again to resume (the group's offsets say where)"
+                ),
+                (None, false) => format!(
+                    "evops {name}: interrupted after {} written; this replay kept no checkpoint, so running it again copies every record again",
+                    report.written
+                ),
+            });
         }
     }
     Ok(if interrupted {
@@ -518,6 +541,88 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     } else {
         Exit::Ok
     })
+}
+
+/// The question before a big write from a terminal. Topics know their record count up front
+/// (their offsets): the question is asked now, when there are more than [`ASK_ABOVE`]. So is
+/// it for a consumer group, whose records cannot be held back (the group commits what was
+/// read). Files and stdin do not know: the returned question goes to a [`Held`] sink, which
+/// asks once there are more than [`ASK_ABOVE`] records.
+fn ask_first(cfg: &Config, group: bool, estimate: Option<u64>) -> anyhow::Result<Option<Ask>> {
+    use crate::endpoint::SourceSpec;
+    if cfg.writing.dry_run || cfg.writing.yes {
+        return Ok(None);
+    }
+    let Some(mut ask) = super::ask_before_writing(cfg.name, cfg.target.clone(), cfg.terminal, None)
+    else {
+        return Ok(None);
+    };
+    let topics_only = cfg
+        .read
+        .sources
+        .iter()
+        .all(|s| matches!(s, SourceSpec::Topic(_)));
+    let known = estimate.filter(|_| topics_only);
+    if known.is_some() || group {
+        if known.is_none_or(|n| n > ASK_ABOVE) && !ask(known)? {
+            return Err(Error::Declined.into());
+        }
+        return Ok(None);
+    }
+    Ok(Some(ask))
+}
+
+impl<S: ReplaySink> ReplaySink for Held<S> {
+    fn failures(&mut self) -> Vec<crate::endpoint::kafka::sink::Failure> {
+        self.inner().failures()
+    }
+
+    fn landed(&mut self) -> Option<HashMap<Option<Vec<u8>>, BTreeSet<i32>>> {
+        self.inner().landed()
+    }
+
+    fn conclude(&mut self, complete: bool, report: &Report) -> anyhow::Result<()> {
+        self.inner().conclude(complete, report)
+    }
+}
+
+/// Without `--checkpoint`, a replay keeps one in the state directory, named after its id, so
+/// that running the same command again resumes it. Returns why there is none, when there is
+/// none: the input cannot be read again (stdin), topics and capture files are mixed (a
+/// checkpoint follows topic offsets), or the user said `--no-checkpoint` (`None` then too, as
+/// a consumer group keeps the progress itself).
+fn default_checkpoint(
+    cfg: &mut Config,
+    id: &str,
+    group: bool,
+    brokers: &str,
+) -> Option<&'static str> {
+    use crate::endpoint::SourceSpec;
+    if cfg.checkpoint.is_some() || group {
+        return None;
+    }
+    let topics = cfg
+        .read
+        .sources
+        .iter()
+        .filter(|s| matches!(s, SourceSpec::Topic(_)))
+        .count();
+    if cfg.read.sources.contains(&SourceSpec::Stdin) {
+        return Some("stdin cannot be read again");
+    }
+    if topics > 0 && topics != cfg.read.sources.len() {
+        return Some("topics and capture files mixed");
+    }
+    let dir = cfg.state_dir.as_ref()?;
+    // Named after the command line, the cluster and the replay id (which may be given): the
+    // same command finds it again; another command under the same --replay-id, or the same
+    // command against another cluster, does not.
+    let mut named = cfg.identity.clone();
+    named.push(id.to_string());
+    named.push(brokers.to_string());
+    let file = crate::replay::replay_id(&named);
+    cfg.checkpoint = Some(dir.join(format!("{file}.ckpt")));
+    None
 }
 
 /// The dead-letter file: appended to (a resumed run keeps what earlier runs put there), and
@@ -532,6 +637,8 @@ struct DeadLetters {
     taken: usize,
     /// A stage's records (rekey's failed keys).
     stage: Option<Arc<Mutex<Vec<Record>>>>,
+    /// A dry run counts what would be dead letters and writes no file.
+    dry_run: bool,
 }
 
 impl DeadLetters {
@@ -552,6 +659,10 @@ impl DeadLetters {
             }
         }
         if recs.is_empty() {
+            return Ok(());
+        }
+        if self.dry_run {
+            self.written += recs.len() as u64;
             return Ok(());
         }
         if self.file.is_none() {
@@ -739,13 +850,17 @@ impl ReplaySink for Checkpointed {
     }
 }
 
-/// Writes nothing: counts per target partition and shows the first records.
+/// Writes nothing: counts per target partition, shows the first records, and refuses what the
+/// producer would refuse ([`crate::endpoint::kafka::sink::refusal`], the real run's check).
 struct DryRun {
     placement: Placement,
     partitions: i32,
+    max_bytes: usize,
     per_partition: BTreeMap<Option<i32>, u64>,
     examples: Printer<Box<dyn Write>>,
     shown: u64,
+    /// Records the real run would put in the dead-letter file.
+    refused: Vec<crate::endpoint::kafka::sink::Failure>,
 }
 
 /// How many records a dry run shows.
@@ -753,6 +868,15 @@ const EXAMPLES: u64 = 5;
 
 impl Sink for DryRun {
     fn write(&mut self, r: &Record, report: &mut Report) -> anyhow::Result<()> {
+        use crate::endpoint::kafka::sink::refusal;
+        if let Some(reason) = refusal(r, self.placement, self.partitions, self.max_bytes) {
+            report.bad(&r.location(), &format!("would not be written: {reason}"));
+            self.refused.push(crate::endpoint::kafka::sink::Failure {
+                record: r.clone(),
+                reason,
+            });
+            return Ok(());
+        }
         let p = match self.placement {
             Placement::Keep => Some(r.partition),
             Placement::Key(p) => p.partition(r.key.as_deref(), self.partitions),
@@ -766,13 +890,15 @@ impl Sink for DryRun {
     }
 
     fn finish(&mut self, report: &mut Report) -> anyhow::Result<()> {
+        // As the producer sink does with its failures: refused records were not written.
+        report.written = report.written.saturating_sub(self.refused.len() as u64);
         self.examples.finish(report)
     }
 }
 
 impl ReplaySink for DryRun {
     fn failures(&mut self) -> Vec<crate::endpoint::kafka::sink::Failure> {
-        Vec::new()
+        self.refused.clone()
     }
 
     fn conclude(&mut self, _complete: bool, _report: &Report) -> anyhow::Result<()> {

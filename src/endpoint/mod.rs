@@ -3,6 +3,7 @@
 //! to a sink through stages; they never care which endpoint is behind either trait.
 
 pub mod file;
+pub mod guard;
 pub mod kafka;
 pub mod registry;
 

@@ -7,6 +7,7 @@
 //! and templates. On a terminal, control characters in payloads are escaped and output is
 //! flushed per record; when piped, output is block-buffered and bytes pass through untouched.
 
+pub mod ask;
 pub mod escape;
 pub mod progress;
 pub mod report;

@@ -76,6 +76,10 @@ impl Checkpoint {
                 .map(|e| format!("{}.", e.to_string_lossy()))
                 .unwrap_or_default()
         ));
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| anyhow::anyhow!("--checkpoint {}: {e}", dir.display()))?;
+        }
         let mut f = std::fs::File::create(&tmp)
             .map_err(|e| anyhow::anyhow!("--checkpoint {}: {e}", tmp.display()))?;
         serde_json::to_writer_pretty(&mut f, self)?;

@@ -153,6 +153,12 @@ pub fn evops(args: &[&str]) -> Evops {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", std::env::temp_dir().join("evops-test-home"))
+        // Replays keep checkpoints here by default: one directory per test run, so that a
+        // replay of an earlier run never looks complete.
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join(format!("evops-test-state-{}", std::process::id())),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -35,6 +35,18 @@ pub struct Settings {
     pub verbose: bool,
 }
 
+impl Settings {
+    /// `message.max.bytes` as the user set it, or librdkafka's default.
+    pub fn max_message_bytes(&self) -> usize {
+        self.properties
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "message.max.bytes")
+            .and_then(|(_, v)| v.trim().parse().ok())
+            .unwrap_or(sink::DEFAULT_MAX_BYTES)
+    }
+}
+
 /// Whether a librdkafka property holds a secret that must never be printed.
 pub fn is_secret(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
@@ -79,6 +91,11 @@ impl Connection {
             settings,
             embedded: None,
         })
+    }
+
+    /// The largest record a producer of this connection sends (`message.max.bytes`).
+    pub fn max_message_bytes(&self) -> usize {
+        self.settings.max_message_bytes()
     }
 
     /// The embedded cluster, if this connection runs one.

@@ -43,8 +43,67 @@ pub struct Target {
     pub placement: Placement,
 }
 
-/// Where a record came from (topic, partition, offset), carried through delivery reports.
-type SourceAt = (Arc<str>, i32, i64);
+/// Where a record came from (topic, partition, offset) and its timestamp as the source had it,
+/// carried through delivery reports: a dead letter keeps them, so that retrying it is faithful.
+type SourceAt = (Arc<str>, i32, i64, crate::record::Timestamp);
+
+/// librdkafka's `message.max.bytes` default: the largest record the producer accepts.
+pub const DEFAULT_MAX_BYTES: usize = 1_000_000;
+
+/// The most a record adds to its key, value and headers on the wire (librdkafka's
+/// `RD_KAFKAP_MESSAGE_V2_MAX_OVERHEAD`: length, attributes, timestamp and offset deltas, key and
+/// value lengths, header count, as varints at their widest).
+const RECORD_OVERHEAD: usize = 5 + 1 + 10 + 5 + 5 + 5 + 5;
+
+/// Why the producer would refuse this one record, before anything is sent: its partition does
+/// not exist in the target (`partitions` of them), or it is larger than `max_bytes`. The real
+/// run and the dry run decide with this one function, so that they agree. Pure.
+pub fn refusal(
+    r: &Record,
+    placement: Placement,
+    partitions: i32,
+    max_bytes: usize,
+) -> Option<String> {
+    if placement == Placement::Keep && !(0..partitions).contains(&r.partition) {
+        return Some(format!(
+            "partition {} does not exist in the target, which has {partitions} partitions (re-partition by key instead)",
+            r.partition
+        ));
+    }
+    let size = wire_size(r);
+    (size > max_bytes).then(|| {
+        format!("{size} bytes is larger than the producer's message.max.bytes ({max_bytes}); raise it with -X message.max.bytes=N (and the topic's max.message.bytes)")
+    })
+}
+
+/// The size librdkafka checks against `message.max.bytes`: key, value, headers as serialized
+/// (zigzag varint lengths), and the record overhead.
+fn wire_size(r: &Record) -> usize {
+    let varint = |n: i64| {
+        let mut z = ((n << 1) ^ (n >> 63)) as u64;
+        let mut len = 1;
+        while z >= 0x80 {
+            z >>= 7;
+            len += 1;
+        }
+        len
+    };
+    let headers: usize = r
+        .headers
+        .iter()
+        .map(|h| {
+            let v = h.value.as_ref().map_or(0, Vec::len);
+            h.key.len()
+                + varint(h.key.len() as i64)
+                + v
+                + varint(h.value.as_ref().map_or(-1, |v| v.len() as i64))
+        })
+        .sum();
+    RECORD_OVERHEAD
+        + r.key.as_ref().map_or(0, Vec::len)
+        + r.value.as_ref().map_or(0, Vec::len)
+        + headers
+}
 
 /// A record that could not be delivered, and why.
 #[derive(Debug, Clone)]
@@ -100,8 +159,9 @@ impl ProducerContext for DeliveryCtx {
                 }
             }
             Err((e, msg)) => {
-                let (topic, partition, offset) = *source;
-                let record = super::record_from(msg, topic, partition, offset);
+                let (topic, partition, offset, timestamp) = *source;
+                let mut record = super::record_from(msg, topic, partition, offset);
+                record.timestamp = timestamp;
                 if let Ok(mut f) = self.failures.lock() {
                     f.push(Failure {
                         record,
@@ -167,6 +227,8 @@ pub struct ProducerSink {
     failures_reported: usize,
     /// The target topic and its partition count, when there is one target.
     fixed: Option<(String, i32)>,
+    /// `message.max.bytes`: larger records are refused one by one (dead letters).
+    max_bytes: usize,
 }
 
 impl ProducerSink {
@@ -228,6 +290,7 @@ impl ProducerSink {
             flush_timeout: Duration::from_secs(300),
             failures_reported: 0,
             fixed: None,
+            max_bytes: conn.max_message_bytes(),
         };
         if let Some(t) = sink.target.topic.clone() {
             let n = sink.partition_count(&t)?;
@@ -300,6 +363,31 @@ impl ProducerSink {
     }
 }
 
+/// The producer's answers to `send` that concern the one record only: it becomes a dead
+/// letter and the run goes on. Anything else concerns every record and stops the run.
+fn refuses_one(code: RDKafkaErrorCode) -> bool {
+    matches!(
+        code,
+        RDKafkaErrorCode::MessageSizeTooLarge
+            | RDKafkaErrorCode::UnknownPartition
+            | RDKafkaErrorCode::InvalidMessageSize
+            | RDKafkaErrorCode::InvalidMessage
+            | RDKafkaErrorCode::InvalidRecord
+    )
+}
+
+impl ProducerSink {
+    /// A record this sink will not send: kept with the failures, as a failed delivery is.
+    fn refuse(&mut self, r: &Record, reason: String) {
+        if let Ok(mut f) = self.producer.context().failures.lock() {
+            f.push(Failure {
+                record: r.clone(),
+                reason,
+            });
+        }
+    }
+}
+
 impl Sink for ProducerSink {
     fn write(&mut self, r: &Record, _report: &mut Report) -> anyhow::Result<()> {
         // One target topic (the common case) needs no lookup per record.
@@ -312,18 +400,12 @@ impl Sink for ProducerSink {
             }
         };
         let topic = &*topic;
+        if let Some(reason) = refusal(r, self.target.placement, n, self.max_bytes) {
+            self.refuse(r, format!("{topic}: {reason}"));
+            return Ok(());
+        }
         let partition = match self.target.placement {
-            Placement::Keep => {
-                if r.partition >= n {
-                    return Err(Error::Usage(format!(
-                        "{}: partition {} does not exist in {topic}, which has {n} partitions (re-partition by key instead)",
-                        r.location(),
-                        r.partition
-                    ))
-                    .into());
-                }
-                Some(r.partition)
-            }
+            Placement::Keep => Some(r.partition),
             Placement::Key(p) => p.partition(r.key.as_deref(), n),
         };
         let mut headers = OwnedHeaders::new_with_capacity(r.headers.len());
@@ -333,8 +415,10 @@ impl Sink for ProducerSink {
                 value: h.value.as_deref(),
             });
         }
-        let mut rec: BaseRecord<'_, [u8], [u8], Box<SourceAt>> =
-            BaseRecord::with_opaque_to(topic, Box::new((r.topic.clone(), r.partition, r.offset)));
+        let mut rec: BaseRecord<'_, [u8], [u8], Box<SourceAt>> = BaseRecord::with_opaque_to(
+            topic,
+            Box::new((r.topic.clone(), r.partition, r.offset, r.timestamp)),
+        );
         if let Some(k) = &r.key {
             rec = rec.key(k.as_slice());
         }
@@ -356,6 +440,10 @@ impl Sink for ProducerSink {
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     rec = back;
                     self.producer.poll(Duration::from_millis(50));
+                }
+                Err((KafkaError::MessageProduction(code), _)) if refuses_one(code) => {
+                    self.refuse(r, format!("{topic}: {code}"));
+                    return Ok(());
                 }
                 Err((e, _)) => {
                     return Err(anyhow::Error::new(e)
