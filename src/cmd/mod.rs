@@ -346,9 +346,10 @@ pub fn open_sink(
             if writing.dry_run {
                 return Ok(Box::new(DryWrite::new(None)));
             }
-            let f = std::fs::File::create(path)
-                .map_err(|e| Error::Usage(format!("--to {}: {e}", path.display())))?;
-            let out: Box<dyn Write> = Box::new(BufWriter::with_capacity(256 * 1024, f));
+            let out: Box<dyn Write> = Box::new(BufWriter::with_capacity(
+                256 * 1024,
+                EmptiedOnFirstWrite::open(path)?,
+            ));
             let opts = crate::print::Options {
                 style: crate::print::Style::Capture,
                 terminal: false,
@@ -400,6 +401,49 @@ pub fn open_sink(
         Some(ask) if !writing.yes => Box::new(crate::endpoint::guard::Held::new(sink, ask)),
         _ => sink,
     })
+}
+
+/// A `--to` file, opened at once (so that a path that cannot be written is an error before
+/// anything is read) but emptied only when the first bytes are written or the write is
+/// flushed at its end: a write declined at the question leaves an existing file as it was.
+struct EmptiedOnFirstWrite {
+    file: std::fs::File,
+    emptied: bool,
+}
+
+impl EmptiedOnFirstWrite {
+    fn open(path: &std::path::Path) -> anyhow::Result<EmptiedOnFirstWrite> {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Error::Usage(format!("--to {}: {e}", path.display())))?;
+        Ok(EmptiedOnFirstWrite {
+            file,
+            emptied: false,
+        })
+    }
+
+    fn empty(&mut self) -> std::io::Result<()> {
+        if !self.emptied {
+            self.file.set_len(0)?;
+            self.emptied = true;
+        }
+        Ok(())
+    }
+}
+
+impl Write for EmptiedOnFirstWrite {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.empty()?;
+        self.file.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.empty()?;
+        self.file.flush()
+    }
 }
 
 /// `--to ... --dry-run`: writes nothing, counts what would be written, and refuses what a

@@ -382,3 +382,190 @@ fn bad_expressions_are_usage_errors() {
     out.code(2);
     assert!(out.stderr.contains("no source"), "{}", out.stderr);
 }
+
+/// Capture lines with offsets 0..n on partition i % 3, for writes that need no broker.
+fn capture_file(dir: &std::path::Path, name: &str, n: usize) -> std::path::PathBuf {
+    let path = dir.join(name);
+    let mut text = String::new();
+    for i in 0..n {
+        text.push_str(
+            &json!({"topic": "c", "partition": i % 3, "offset": i, "timestamp": 1_700_000_000_000u64 + i as u64,
+                    "timestamp_type": "create", "key": format!("k{i}"), "value": format!("{{\"n\":{i}}}")})
+            .to_string(),
+        );
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `filter X --to X` used to empty X before reading it. The file read is never written: by
+/// its path, a hard link to it, or stdin redirected from it; the file is left as it was.
+#[test]
+fn filter_and_sample_never_write_into_the_file_they_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = capture_file(dir.path(), "c.ndjson", 20);
+    let before = std::fs::read(&c).unwrap();
+    let link = dir.path().join("link.ndjson");
+    std::fs::hard_link(&c, &link).unwrap();
+    let (c_s, link_s) = (c.to_str().unwrap(), link.to_str().unwrap());
+    for args in [
+        vec!["filter", c_s, "--to", c_s, "-w", "true"],
+        vec!["filter", c_s, "--to", link_s, "-w", "true"],
+        vec!["sample", c_s, "--rate", "1", "--to", c_s],
+    ] {
+        let out = run(&args);
+        out.code(2);
+        assert!(
+            out.stderr.contains("the file this command reads"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    let out = evops(&["filter", "-", "--to", c_s, "-w", "true"])
+        .stdin_file(&c)
+        .run();
+    out.code(2);
+    assert!(out.stderr.contains("(stdin)"), "{}", out.stderr);
+    assert_eq!(std::fs::read(&c).unwrap(), before, "the source changed");
+}
+
+/// A topic is never fed into itself by accident: refused without --allow-loop, and refused
+/// with it while following (-F), which would copy its own copies without end.
+#[test]
+fn filter_never_feeds_a_topic_into_itself_by_accident() {
+    let out = run(&[
+        "-b", "embedded", "filter", "articles", "--to", "articles", "-w", "true",
+    ]);
+    out.code(2);
+    assert!(out.stderr.contains("--allow-loop"), "{}", out.stderr);
+    let out = run(&[
+        "-b",
+        "embedded",
+        "filter",
+        "^art.*",
+        "-F",
+        "--to",
+        "articles",
+        "--allow-loop",
+        "-w",
+        "true",
+    ]);
+    out.code(2);
+    assert!(out.stderr.contains("without end"), "{}", out.stderr);
+}
+
+/// With --allow-loop, a bounded filter into its own topic stops at the end offsets taken at
+/// the start: the topic ends with exactly twice its records, not an endless copy.
+#[test]
+fn filter_into_its_own_topic_with_allow_loop_copies_once() {
+    let (b, t, recs) = orders(30);
+    let out = run(&[
+        "-b",
+        &b,
+        "filter",
+        &t,
+        "--to",
+        &t,
+        "--allow-loop",
+        "-w",
+        "true",
+    ]);
+    out.code(0);
+    let all = run(&["-b", &b, "tail", &t, "-o", "beginning", "-e", "-f", "json"]);
+    assert_eq!(all.json_lines().len(), 2 * recs.len());
+}
+
+/// A dry run of `--to TOPIC` makes the real run's decisions, refusals included (records of a
+/// partition the target lacks), and writes nothing.
+#[test]
+fn filter_dry_run_decides_what_the_real_run_does() {
+    // articles has more partitions than users in the demo cluster.
+    let dry = run(&[
+        "-b",
+        "embedded",
+        "filter",
+        "articles",
+        "--to",
+        "users",
+        "--dry-run",
+        "-w",
+        "true",
+    ]);
+    let real = run(&[
+        "-b", "embedded", "filter", "articles", "--to", "users", "-w", "true",
+    ]);
+    dry.code(1);
+    real.code(1);
+    let counts = |s: &str| {
+        let line = s
+            .lines()
+            .find(|l| l.starts_with("evops filter:"))
+            .unwrap()
+            .to_string();
+        line.split(" in ")
+            .next()
+            .unwrap()
+            .replace("would be written", "written")
+    };
+    assert_eq!(
+        counts(&dry.stderr),
+        counts(&real.stderr),
+        "{}\n{}",
+        dry.stderr,
+        real.stderr
+    );
+    assert!(
+        dry.stderr.contains("would not be written: partition"),
+        "{}",
+        dry.stderr
+    );
+    assert!(dry.stdout.is_empty());
+}
+
+/// From a terminal, more than 10,000 records are written only after a yes, read from the
+/// terminal even when the records come from stdin; a no writes nothing and leaves an existing
+/// file as it was; 10,000 or fewer are written without a question.
+#[test]
+fn a_big_write_from_a_terminal_asks_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = capture_file(dir.path(), "big.ndjson", 10_001);
+    let small = capture_file(dir.path(), "small.ndjson", 10_000);
+    let out = dir.path().join("out.ndjson");
+    std::fs::write(&out, "kept\n").unwrap();
+    let (big_s, out_s) = (big.to_str().unwrap(), out.to_str().unwrap());
+
+    let (code, screen) =
+        crate::harness::on_terminal(&["filter", big_s, "--to", out_s, "-w", "true"], "", "n\n");
+    assert_eq!(code, 1, "{screen}");
+    assert!(screen.contains("10001 records or more"), "{screen}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "kept\n");
+
+    let tail = format!("< '{big_s}'");
+    let (code, screen) =
+        crate::harness::on_terminal(&["filter", "-", "--to", out_s, "-w", "true"], &tail, "y\n");
+    assert_eq!(code, 0, "{screen}");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap().lines().count(),
+        10_001
+    );
+
+    let (code, screen) = crate::harness::on_terminal(
+        &[
+            "filter",
+            small.to_str().unwrap(),
+            "--to",
+            out_s,
+            "-w",
+            "true",
+        ],
+        "",
+        "",
+    );
+    assert_eq!(code, 0, "{screen}");
+    assert!(!screen.contains("[y/N]"), "{screen}");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap().lines().count(),
+        10_000
+    );
+}

@@ -179,6 +179,13 @@ impl Evops {
         self.cmd.stdin(Stdio::piped());
         self
     }
+    /// Standard input redirected from a file (`< FILE`).
+    pub fn stdin_file(mut self, path: &std::path::Path) -> Evops {
+        self.cmd.stdin(Stdio::from(
+            std::fs::File::open(path).expect("open stdin file"),
+        ));
+        self
+    }
     pub fn timeout(mut self, t: Duration) -> Evops {
         self.timeout = t;
         self
@@ -376,4 +383,47 @@ impl Drop for RegistryServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Run `evops ARGS...` on a pseudo-terminal (stdin, stdout and stderr all the terminal, as
+/// for a person), through util-linux's `script`, typing `typed` at it; `shell_tail` is added
+/// to the command line as is (a redirection such as `< FILE`). Returns the exit code and what
+/// the terminal showed.
+pub fn on_terminal(args: &[&str], shell_tail: &str, typed: &str) -> (i32, String) {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let mut line = quote(env!("CARGO_BIN_EXE_evops"));
+    for a in args {
+        line.push(' ');
+        line.push_str(&quote(a));
+    }
+    line.push(' ');
+    line.push_str(shell_tail);
+    let mut child = Command::new("script")
+        .args(["-q", "-e", "-c", &line, "/dev/null"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir().join("evops-test-home"))
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join(format!("evops-test-state-{}", std::process::id())),
+        )
+        .env("TERM", "dumb")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run script (util-linux)");
+    let mut stdin = child.stdin.take().unwrap();
+    let typed = typed.to_string();
+    std::thread::spawn(move || {
+        // Typed once the question is on the screen.
+        std::thread::sleep(Duration::from_millis(1500));
+        let _ = stdin.write_all(typed.as_bytes());
+        std::thread::sleep(Duration::from_secs(30));
+    });
+    let out = child.wait_with_output().expect("script");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
