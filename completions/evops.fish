@@ -116,6 +116,9 @@ always\t''
 never\t''"
 complete -c evops -n "__fish_evops_using_subcommand filter" -s F -l follow -d 'Keep reading at the end of topics, waiting for new records (without it, the read stops at the end offsets taken at the start)'
 complete -c evops -n "__fish_evops_using_subcommand filter" -l ordered -d 'Merge partitions and topics into timestamp order (see the README for what it tolerates)'
+complete -c evops -n "__fish_evops_using_subcommand filter" -l dry-run -d 'Decide everything, refusals included, and write nothing: say what would be written'
+complete -c evops -n "__fish_evops_using_subcommand filter" -s y -l yes -d 'Do not ask before writing more than 10,000 records from a terminal'
+complete -c evops -n "__fish_evops_using_subcommand filter" -l allow-loop -d 'Allow the target topic to be one of the sources (never while following with -F; a file that is read is never written)'
 complete -c evops -n "__fish_evops_using_subcommand filter" -s c -l count -d 'Print only the number of matching records'
 complete -c evops -n "__fish_evops_using_subcommand filter" -l stats -d 'Print a table of matches per topic, event type and partition (instead of the records)'
 complete -c evops -n "__fish_evops_using_subcommand filter" -l explain -d 'Print the jq program equivalent to the given conditions, and exit'
@@ -197,6 +200,9 @@ never\t''"
 complete -c evops -n "__fish_evops_using_subcommand sample" -l by-key -d 'With --rate: keep or leave out whole keys, the same way on every run and machine'
 complete -c evops -n "__fish_evops_using_subcommand sample" -s F -l follow -d 'Keep reading at the end of topics, waiting for new records'
 complete -c evops -n "__fish_evops_using_subcommand sample" -l ordered -d 'Merge partitions and topics into timestamp order before sampling'
+complete -c evops -n "__fish_evops_using_subcommand sample" -l dry-run -d 'Decide everything, refusals included, and write nothing: say what would be written'
+complete -c evops -n "__fish_evops_using_subcommand sample" -s y -l yes -d 'Do not ask before writing more than 10,000 records from a terminal'
+complete -c evops -n "__fish_evops_using_subcommand sample" -l allow-loop -d 'Allow the target topic to be one of the sources (never while following with -F; a file that is read is never written)'
 complete -c evops -n "__fish_evops_using_subcommand sample" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand sample" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand sample" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -207,7 +213,7 @@ complete -c evops -n "__fish_evops_using_subcommand replay" -l to -d 'The topic 
 complete -c evops -n "__fish_evops_using_subcommand replay" -l timestamp -d 'Keep the source timestamps, or stamp copies with the time of the replay' -r -f -a "keep\t'The source record\'s timestamp'
 now\t'The time of the replay'"
 complete -c evops -n "__fish_evops_using_subcommand replay" -l rate -d 'At most this many records (500/s) or bytes (2MB/s, 512KiB/s) per second' -r
-complete -c evops -n "__fish_evops_using_subcommand replay" -l checkpoint -d 'Keep progress in this file; running the same command again resumes exactly once' -r -F
+complete -c evops -n "__fish_evops_using_subcommand replay" -l checkpoint -d 'Keep progress in this file; running the same command again resumes exactly once. [default: $XDG_STATE_HOME/evops/replays/<replay id>.ckpt, or ~/.local/state/...]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand replay" -l dead-letter -d 'Where records that cannot be written go (capture format). [default: ./evops-replay-<id>.dead.ndjson]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand replay" -l replay-id -d 'Name the replay (default: a hash of sources, range, filter, target and placement)' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
@@ -239,10 +245,11 @@ complete -c evops -n "__fish_evops_using_subcommand replay" -l timeout -d 'How l
 complete -c evops -n "__fish_evops_using_subcommand replay" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
-complete -c evops -n "__fish_evops_using_subcommand replay" -l dry-run -d 'Show what would be written (counts per target partition, a few examples) and write nothing'
+complete -c evops -n "__fish_evops_using_subcommand replay" -l dry-run -d 'Decide everything, refusals included, and write nothing: say what would be written'
 complete -c evops -n "__fish_evops_using_subcommand replay" -s y -l yes -d 'Do not ask before writing more than 10,000 records from a terminal'
-complete -c evops -n "__fish_evops_using_subcommand replay" -l allow-loop -d 'Allow the target to be one of the sources'
+complete -c evops -n "__fish_evops_using_subcommand replay" -l allow-loop -d 'Allow the target topic to be one of the sources (never while following with -F; a file that is read is never written)'
 complete -c evops -n "__fish_evops_using_subcommand replay" -l no-provenance -d 'Do not add the evops-source and evops-replay-id headers (a replay without them cannot be resumed exactly once, nor guarded against loops)'
+complete -c evops -n "__fish_evops_using_subcommand replay" -l no-checkpoint -d 'Keep no checkpoint: an interrupted replay then copies everything again when run again'
 complete -c evops -n "__fish_evops_using_subcommand replay" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand replay" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -256,7 +263,7 @@ complete -c evops -n "__fish_evops_using_subcommand rekey" -l to -d 'The topic t
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l timestamp -d 'Keep the source timestamps, or stamp copies with the time of the replay' -r -f -a "keep\t'The source record\'s timestamp'
 now\t'The time of the replay'"
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l rate -d 'At most this many records (500/s) or bytes (2MB/s, 512KiB/s) per second' -r
-complete -c evops -n "__fish_evops_using_subcommand rekey" -l checkpoint -d 'Keep progress in this file; running the same command again resumes exactly once' -r -F
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l checkpoint -d 'Keep progress in this file; running the same command again resumes exactly once. [default: $XDG_STATE_HOME/evops/replays/<replay id>.ckpt, or ~/.local/state/...]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l dead-letter -d 'Where records that cannot be written go (capture format). [default: ./evops-replay-<id>.dead.ndjson]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l replay-id -d 'Name the replay (default: a hash of sources, range, filter, target and placement)' -r
 complete -c evops -n "__fish_evops_using_subcommand rekey" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
@@ -283,10 +290,11 @@ complete -c evops -n "__fish_evops_using_subcommand rekey" -l color -d 'When to 
 always\t''
 never\t''"
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l create-topic -d 'Create the target topic when it does not exist (with --partitions)'
-complete -c evops -n "__fish_evops_using_subcommand rekey" -l dry-run -d 'Show what would be written (counts per target partition, a few examples) and write nothing'
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l dry-run -d 'Decide everything, refusals included, and write nothing: say what would be written'
 complete -c evops -n "__fish_evops_using_subcommand rekey" -s y -l yes -d 'Do not ask before writing more than 10,000 records from a terminal'
-complete -c evops -n "__fish_evops_using_subcommand rekey" -l allow-loop -d 'Allow the target to be one of the sources'
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l allow-loop -d 'Allow the target topic to be one of the sources (never while following with -F; a file that is read is never written)'
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l no-provenance -d 'Do not add the evops-source and evops-replay-id headers (a replay without them cannot be resumed exactly once, nor guarded against loops)'
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l no-checkpoint -d 'Keep no checkpoint: an interrupted replay then copies everything again when run again'
 complete -c evops -n "__fish_evops_using_subcommand rekey" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand rekey" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand rekey" -s h -l help -d 'Print help (see more with \'--help\')'

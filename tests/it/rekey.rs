@@ -112,3 +112,26 @@ fn dir_file(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir.join(name)
 }
+
+/// `rekey --dry-run` used to write the dead-letter file of the keys that failed. A dry run
+/// counts them and writes no file.
+#[test]
+fn rekey_dry_run_writes_no_file() {
+    let dead = dir_file("dry-dead.ndjson");
+    let out = run(&[
+        "-b",
+        "embedded",
+        "rekey",
+        "articles",
+        "--to",
+        "users",
+        "--key",
+        ".value.data.attributes.missing",
+        "--dead-letter",
+        dead.to_str().unwrap(),
+        "--dry-run",
+    ]);
+    out.code(1);
+    assert!(out.stderr.contains("would fail"), "{}", out.stderr);
+    assert!(!dead.exists(), "a dry run wrote {}", dead.display());
+}

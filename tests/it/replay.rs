@@ -476,3 +476,197 @@ fn group_replays_use_transactions_where_the_broker_has_them() {
     );
     assert_eq!(copies_of(&b, &dst).len(), 100);
 }
+
+/// Each source record's copies in `dst`, by its `evops-source` header.
+fn sources_copied(b: &str, dst: &str) -> BTreeMap<String, usize> {
+    let mut seen = BTreeMap::new();
+    for r in capture(b, dst).values() {
+        let (_, v) = r.headers.iter().find(|(k, _)| k == "evops-source").unwrap();
+        *seen
+            .entry(String::from_utf8(v.clone().unwrap()).unwrap())
+            .or_default() += 1;
+    }
+    seen
+}
+
+/// Start `args`, let it run for `after`, then send `signal` (by PID).
+fn interrupt_after(args: &[&str], after: Duration, signal: &str) -> std::process::Output {
+    let child = evops(args).spawn();
+    std::thread::sleep(after);
+    let _ = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status();
+    child.wait_with_output().unwrap()
+}
+
+/// The README's example, `replay orders --since 3h --to ... --checkpoint FILE`, killed and run
+/// again: the relative --since named a new time on the second run, which made it "another
+/// replay" and refused the resume. Now the same command is the same replay: it resumes, and
+/// every record is copied exactly once.
+#[test]
+fn the_readme_replay_example_resumes_after_a_kill() {
+    let b = broker();
+    let src = topic("replay-since-src", 2);
+    let dst = topic("replay-since-dst", 2);
+    let n = 12_000;
+    produce(&b, &src, &numbered(n, 2));
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("incident.ckpt");
+    let args = [
+        "-b",
+        &b,
+        "replay",
+        &src,
+        "--since",
+        "3h",
+        "--to",
+        &dst,
+        "--checkpoint",
+        ckpt.to_str().unwrap(),
+        "--rate",
+        "6000/s",
+    ];
+    let first = interrupt_after(&args, Duration::from_millis(1200), "-KILL");
+    assert!(!first.status.success());
+    std::thread::sleep(Duration::from_millis(1100)); // "3h" now names another instant
+    let again = run(&args);
+    again.code(0);
+    assert!(again.stderr.contains("resuming replay"), "{}", again.stderr);
+    let copied = sources_copied(&b, &dst);
+    assert_eq!(copied.len(), n as usize, "lost");
+    assert!(copied.values().all(|c| *c == 1), "duplicated");
+}
+
+/// A replay without --checkpoint, interrupted, used to say "run the same command again to
+/// resume" and then copied everything again. Now it keeps a checkpoint in the state
+/// directory: the same command resumes exactly once. With --no-checkpoint, the interrupted
+/// summary says plainly that a rerun copies again.
+#[test]
+fn a_replay_is_resumable_by_default() {
+    let b = broker();
+    let src = topic("replay-default-src", 2);
+    let dst = topic("replay-default-dst", 2);
+    let n = 12_000;
+    produce(&b, &src, &numbered(n, 2));
+    let args = ["-b", &b, "replay", &src, "--to", &dst, "--rate", "6000/s"];
+    let first = interrupt_after(&args, Duration::from_millis(1200), "-INT");
+    assert_eq!(first.status.code(), Some(130));
+    let said = String::from_utf8_lossy(&first.stderr);
+    assert!(
+        said.contains("run the same command again to resume") && said.contains("evops/replays/"),
+        "{said}"
+    );
+    let again = run(&args);
+    again.code(0);
+    assert!(again.stderr.contains("resuming replay"), "{}", again.stderr);
+    let copied = sources_copied(&b, &dst);
+    assert_eq!(copied.len(), n as usize, "lost");
+    assert!(copied.values().all(|c| *c == 1), "duplicated");
+    // Once complete, the same command has nothing to do.
+    let done = run(&args);
+    done.code(0);
+    assert!(done.stderr.contains("already complete"), "{}", done.stderr);
+
+    let plain = topic("replay-plain-dst", 2);
+    let args = [
+        "-b",
+        &b,
+        "replay",
+        &src,
+        "--to",
+        &plain,
+        "--rate",
+        "6000/s",
+        "--no-checkpoint",
+    ];
+    let first = interrupt_after(&args, Duration::from_millis(1200), "-INT");
+    assert_eq!(first.status.code(), Some(130));
+    let said = String::from_utf8_lossy(&first.stderr);
+    assert!(
+        said.contains("running it again copies every record again"),
+        "{said}"
+    );
+}
+
+/// Capture lines the target refuses one by one (a 10 MB value, partition -3) go to the
+/// dead-letter file as they were, timestamps and their types included; the records after
+/// them are written and the run exits 1. A dry run makes the same decisions and writes no
+/// file.
+#[test]
+fn a_record_the_target_refuses_is_a_faithful_dead_letter_and_the_rest_go_on() {
+    let b = broker();
+    let dst = topic("replay-refused-dst", 2);
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("in.ndjson");
+    let big = "x".repeat(10 * 1024 * 1024);
+    let lines = [
+        serde_json::json!({"topic": "o", "partition": 0, "offset": 7, "timestamp": 1_700_000_000_001i64,
+                           "timestamp_type": "create", "key": "big", "value": big}),
+        serde_json::json!({"topic": "o", "partition": 0, "offset": 8, "timestamp": 1_700_000_000_002i64,
+                           "timestamp_type": "create", "key": "a", "value": "small"}),
+        serde_json::json!({"topic": "o", "partition": -3, "offset": 9, "timestamp": 1_700_000_000_003i64,
+                           "timestamp_type": "log_append", "key": "neg", "value": "v"}),
+        serde_json::json!({"topic": "o", "partition": 1, "offset": 10, "timestamp": 1_700_000_000_004i64,
+                           "timestamp_type": "create", "key": "b", "value": "ok"}),
+    ];
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&cap, text).unwrap();
+    let dead = dir.path().join("dead.ndjson");
+    let (cap_s, dead_s) = (cap.to_str().unwrap(), dead.to_str().unwrap());
+
+    let dry = run(&[
+        "-b",
+        &b,
+        "replay",
+        cap_s,
+        "--to",
+        &dst,
+        "--dead-letter",
+        dead_s,
+        "--dry-run",
+    ]);
+    dry.code(1);
+    assert!(
+        dry.stderr.contains("2 would be written, 2 would fail"),
+        "{}",
+        dry.stderr
+    );
+    assert!(!dead.exists(), "a dry run wrote the dead-letter file");
+
+    let real = run(&[
+        "-b",
+        &b,
+        "replay",
+        cap_s,
+        "--to",
+        &dst,
+        "--dead-letter",
+        dead_s,
+    ]);
+    real.code(1);
+    assert!(
+        real.stderr.contains("2 written, 2 failed"),
+        "{}",
+        real.stderr
+    );
+    assert_eq!(capture(&b, &dst).len(), 2);
+    let dead_lines: Vec<serde_json::Value> = std::fs::read_to_string(&dead)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(dead_lines.len(), 2);
+    for (got, want) in dead_lines.iter().zip([&lines[0], &lines[2]]) {
+        for field in [
+            "topic",
+            "partition",
+            "offset",
+            "timestamp",
+            "timestamp_type",
+            "key",
+            "value",
+        ] {
+            assert_eq!(got[field], want[field], "{field}");
+        }
+    }
+}
