@@ -1,11 +1,14 @@
 # Sourced by tests/run.sh and tests/bench.sh: install (once, into a cache outside the clone) and
 # start the real test broker, nisshi, on a free loopback port. Defines:
-#   ensure_nisshi     build nisshi into $EVOPS_CACHE if it is not there (about 18 min on 2 cores)
+#   ensure_nisshi     build nisshi (with SQLite storage, for the restart and authentication
+#                     tests) into $EVOPS_CACHE if it is not there (about 30 min on 2 cores)
 #   start_broker      start it; sets BROKER (host:port), BROKER_PID, NISSHI; stops it on exit
 #   create_topic NAME PARTITIONS
 cache="${EVOPS_CACHE:-$HOME/.cache/evops}"
 nisshi_version=0.8.1
-NISSHI="$cache/nisshi-$nisshi_version/bin/nisshi"
+# With SQLite storage (the libsql feature): topics, records and SCRAM users survive a restart.
+nisshi_build="nisshi-$nisshi_version-sqlite"
+NISSHI="$cache/$nisshi_build/bin/nisshi"
 mkdir -p "$cache"
 
 say() { printf '\n== %s\n' "$*" >&2; }
@@ -26,16 +29,17 @@ ensure_packages() {
 
 ensure_nisshi() {
   [ -x "$NISSHI" ] && return 0
-  say "building nisshi $nisshi_version into $cache (once; about 18 minutes on 2 cores)"
+  say "building nisshi $nisshi_version with SQLite storage into $cache (once; about 30 minutes on 2 cores)"
   if ! rustup toolchain list | grep -q '^nightly'; then
     echo "nisshi needs a nightly toolchain (its rama dependency needs rustc 1.96)" >&2
     return 2
   fi
-  rm -rf "$cache/nisshi-$nisshi_version.tmp"
+  rm -rf "$cache/$nisshi_build.tmp"
   cargo +nightly install nisshi --version "=$nisshi_version" --locked \
-    --no-default-features --features dynostore --root "$cache/nisshi-$nisshi_version.tmp"
-  rm -rf "$cache/nisshi-$nisshi_version"
-  mv "$cache/nisshi-$nisshi_version.tmp" "$cache/nisshi-$nisshi_version"
+    --no-default-features --features dynostore,libsql --root "$cache/$nisshi_build.tmp"
+  # The build without SQLite, which this one replaces.
+  rm -rf "$cache/$nisshi_build" "$cache/nisshi-$nisshi_version"
+  mv "$cache/$nisshi_build.tmp" "$cache/$nisshi_build"
 }
 
 start_broker() {

@@ -5,7 +5,7 @@
 #
 #   bash tests/run.sh
 #
-# EVOPS_CACHE (default ~/.cache/evops) holds the broker build (about 18 minutes on 2 cores the
+# EVOPS_CACHE (default ~/.cache/evops) holds the broker build (about 30 minutes on 2 cores the
 # first time, reused afterwards).
 set -euo pipefail
 cd "$(dirname "$0")/.."
