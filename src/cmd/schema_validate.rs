@@ -622,6 +622,17 @@ impl crate::endpoint::Sink for Validator<'_> {
 }
 
 pub fn run(cfg: Config) -> anyhow::Result<Exit> {
+    if let Some(path) = &cfg.junit {
+        // The report is written at the end, over whatever the path holds: never a source.
+        let mut read = cfg.read.sources.clone();
+        read.extend(
+            cfg.samples
+                .iter()
+                .cloned()
+                .map(crate::endpoint::SourceSpec::File),
+        );
+        crate::endpoint::guard::refuse_file_loop("--junit", path, &read)?;
+    }
     let mut sources: Vec<Box<dyn Source>> = Vec::new();
     let mut _conn = None;
     if !cfg.read.sources.is_empty() {

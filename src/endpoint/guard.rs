@@ -50,7 +50,7 @@ pub fn file_read_by(target: &Path, sources: &[SourceSpec]) -> Option<String> {
 pub fn refuse_file_loop(flag: &str, target: &Path, sources: &[SourceSpec]) -> Result<(), Error> {
     match file_read_by(target, sources) {
         Some(src) => Err(Error::Usage(format!(
-            "{flag} {}: that is the file this command reads ({src}); writing it would empty it before it is read: write to another file",
+            "{flag} {}: that is the file this command reads ({src}); writing it would destroy what is read: write to another file",
             target.display()
         ))),
         None => Ok(()),

@@ -869,3 +869,16 @@ fn a_type_path_names_the_schema_and_feeds_lint() {
     );
     assert_eq!(r["no_schema"], 1, "{r}");
 }
+
+/// The JUnit report is never written over an event file being validated.
+#[test]
+fn the_junit_report_never_overwrites_a_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let ev = dir.path().join("ev.json");
+    std::fs::write(&ev, "{\"a\":1}").unwrap();
+    let ev_s = ev.to_str().unwrap();
+    let out = crate::harness::evops(&["schema-validate", ev_s, "--lint", "--junit", ev_s]).run();
+    out.code(2);
+    assert!(out.stderr.contains("--junit"), "{}", out.stderr);
+    assert_eq!(std::fs::read_to_string(&ev).unwrap(), "{\"a\":1}");
+}
