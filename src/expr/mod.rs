@@ -218,7 +218,9 @@ impl Viewer {
             true,
         )
         .err();
-        match jaq_json::read::parse_single(&self.line) {
+        // The view wraps key and value in one more level.
+        let levels = crate::codec::depth::MAX_DEPTH + 1;
+        match crate::codec::project::read_val(&self.line, levels) {
             Ok(v) => (v, problem),
             // JSON that serde accepts and jq does not (a lone surrogate escape, "\ud800"): the
             // record cannot be judged, and says why.
@@ -282,7 +284,7 @@ impl Viewer {
                         .is_some_and(|c| matches!(c, b'{' | b'[')) =>
                 {
                     if want.is_whole() {
-                        jaq_json::read::parse_single(b).ok()
+                        crate::codec::project::read_val(b, crate::codec::depth::MAX_DEPTH).ok()
                     } else {
                         crate::codec::project::project_as::<Val>(b, want).ok()
                     }

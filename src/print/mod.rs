@@ -391,6 +391,8 @@ fn raw_json(format: Format, value: Option<&[u8]>, multiline: bool) -> Option<&[u
     if !wanted || (!multiline && (b.contains(&b'\n') || b.contains(&b'\r'))) {
         return None;
     }
+    // Too deep to pass on: decoding names the reason.
+    codec::depth::check(b).ok()?;
     serde_json::from_slice::<&serde_json::value::RawValue>(b)
         .ok()
         .map(|raw| raw.get().as_bytes())

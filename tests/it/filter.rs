@@ -382,3 +382,49 @@ fn bad_expressions_are_usage_errors() {
     out.code(2);
     assert!(out.stderr.contains("no source"), "{}", out.stderr);
 }
+
+/// Capture lines: one record whose value nests 20,000 arrays deep, then a plain one.
+fn deep_then_plain() -> String {
+    let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let line = |offset: i64, value: &str| {
+        serde_json::json!({"topic": "d", "partition": 0, "offset": offset, "value": value})
+            .to_string()
+    };
+    format!(
+        "{}\n{}\n",
+        line(0, &deep),
+        line(1, r#"{"data":{"type":"x"}}"#)
+    )
+}
+
+/// A value nested too deeply is a counted, named bad record (not a stack overflow), on every
+/// way a filter reads values, and the stream goes on to the next record.
+#[test]
+fn too_deep_values_are_bad_records_not_crashes() {
+    for expr in [
+        r#".value.data.type == "x""#,
+        ".value | length > 0",
+        ".value[0] != 1",
+        r#"--type=x"#,
+    ] {
+        let args: Vec<&str> = if let Some(t) = expr.strip_prefix("--type=") {
+            vec!["filter", "-", "--type", t, "-f", "json"]
+        } else {
+            vec!["filter", "-", expr, "-f", "json"]
+        };
+        let out = evops(&args).stdin(deep_then_plain()).run();
+        out.code(1);
+        assert!(
+            out.stderr
+                .contains("d/0@0: value: nested deeper than 100 levels"),
+            "{expr}: {}",
+            out.stderr
+        );
+        let offsets: Vec<i64> = out
+            .json_lines()
+            .iter()
+            .map(|r| r["offset"].as_i64().unwrap())
+            .collect();
+        assert_eq!(offsets, vec![1], "{expr}");
+    }
+}

@@ -893,3 +893,31 @@ fn compressed_batches_are_read_zstd_included() {
         assert_eq!(got[49], format!("{codec} 49"));
     }
 }
+
+/// A value nested 20,000 levels deep is shown as text with a named warning, in every format.
+#[test]
+fn too_deep_values_are_shown_as_text_with_a_warning() {
+    let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let input = format!(
+        "{}\n",
+        serde_json::json!({"topic": "d", "partition": 0, "offset": 0, "value": deep})
+    );
+    for format in ["pretty", "json", "capture"] {
+        let out = evops(&["tail", "-", "-f", format])
+            .stdin(input.clone())
+            .run();
+        // A capture line carries the bytes without reading them.
+        if format == "capture" {
+            out.code(0);
+        } else {
+            out.code(1);
+            assert!(
+                out.stderr
+                    .contains("d/0@0: value: nested deeper than 100 levels"),
+                "{format}: {}",
+                out.stderr
+            );
+        }
+        assert!(out.text().contains(&deep[..100]), "{format}");
+    }
+}
