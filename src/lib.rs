@@ -46,9 +46,15 @@ where
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
-            // clap: 0 for --help/--version, 2 for usage errors.
-            return e.exit_code();
+            // clap: 0 for --help/--version, 2 for usage errors; help that cannot be written
+            // (a full disk) is an error too, and a closed pipe is not.
+            return match e.print() {
+                Err(io) if io.kind() != std::io::ErrorKind::BrokenPipe => {
+                    say!("evops: writing help: {io}");
+                    Exit::Error.code()
+                }
+                _ => e.exit_code(),
+            };
         }
     };
     interrupt::install();
@@ -66,6 +72,6 @@ fn report(e: &anyhow::Error) -> Exit {
     if let Some(error::Error::Interrupted) = e.downcast_ref::<error::Error>() {
         return Exit::Interrupted;
     }
-    eprintln!("evops: {e:#}");
+    crate::say!("evops: {e:#}");
     Exit::Error
 }

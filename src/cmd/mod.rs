@@ -176,8 +176,8 @@ pub fn open_source(read: &Read, default_from: Start, quiet: bool) -> anyhow::Res
                     let inferred = infer_partitioner(conn, &topics, read.now_ms)?;
                     if !quiet {
                         match inferred {
-                            Some(p) => eprintln!("evops: the latest records of {} were placed by {} ({})", topics.join(", "), p.name, p.clients),
-                            None => eprintln!("evops: the latest records of {} show no single partitioner; reading every partition", topics.join(", ")),
+                            Some(p) => crate::say!("evops: the latest records of {} were placed by {} ({})", topics.join(", "), p.name, p.clients),
+                            None => crate::say!("evops: the latest records of {} show no single partitioner; reading every partition", topics.join(", ")),
                         }
                     }
                     key_route = inferred.and_then(|p| key_route.map(|(k, _)| (k, p)));
@@ -195,7 +195,7 @@ pub fn open_source(read: &Read, default_from: Start, quiet: bool) -> anyhow::Res
                 let conn = conn.as_ref().expect("connection opened for topics");
                 let src = KafkaSource::open(conn, &plan)?;
                 if let (Some((_, p)), false) = (&key_route, quiet) {
-                    eprintln!(
+                    crate::say!(
                         "evops: reading only {}, where the {} partitioner puts this key (--partitioner all reads every partition)",
                         src.assigned().join(", "),
                         p.name
@@ -325,7 +325,7 @@ pub fn open_sink(
                 color: false,
                 ..output.clone()
             };
-            Box::new(Printer::new(out, opts))
+            Box::new(Printer::new(out, opts).writing_to(path.display().to_string()))
         }
         SinkSpec::Topic(topic) => {
             if conn.is_none() {

@@ -98,7 +98,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         if !all.iter().any(|t| t.name == cfg.target) {
             conn.create_topic(&cfg.target, n)?;
             if !cfg.quiet {
-                eprintln!("evops {name}: created {} with {n} partitions", cfg.target);
+                crate::say!("evops {name}: created {} with {n} partitions", cfg.target);
             }
             all = conn.topics()?;
         }
@@ -173,7 +173,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         }
         if c.complete {
             if !cfg.quiet {
-                eprintln!(
+                crate::say!(
                     "evops {name}: replay {id} is already complete ({} written); nothing to do",
                     c.written
                 );
@@ -308,7 +308,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
             let scanned =
                 conn.scan_headers(&cfg.target, &c.scan_from, &mut |_, _, h| found.note(h, &id))?;
             if !cfg.quiet && resuming {
-                eprintln!(
+                crate::say!(
                     "evops {name}: resuming replay {id}: {} copies already in {} (searched {scanned} records)",
                     found.len(),
                     cfg.target
@@ -323,7 +323,8 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     let estimate = source.progress().map(|p| p.total);
     if !cfg.dry_run && !cfg.yes && std::io::stdin().is_terminal() {
         if let Some(n) = estimate.filter(|n| *n > ASK_ABOVE) {
-            eprint!(
+            let _ = write!(
+                std::io::stderr(),
                 "evops {name}: write about {n} records to {}? [y/N] ",
                 cfg.target
             );
@@ -331,7 +332,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
             let mut answer = String::new();
             std::io::stdin().lock().read_line(&mut answer)?;
             if !matches!(answer.trim(), "y" | "Y" | "yes") {
-                eprintln!("evops {name}: nothing written");
+                crate::say!("evops {name}: nothing written");
                 return Ok(Exit::Findings);
             }
         }
@@ -633,7 +634,7 @@ impl crate::endpoint::kafka::group::GroupHooks for GroupResume {
             d.merge(found);
         }
         if !self.quiet && n > 0 {
-            eprintln!(
+            crate::say!(
                 "evops {}: {topic}/{partition}: the group had committed {}; {n} later records are already copied to {} and are skipped",
                 self.name,
                 offset.map_or("the start".into(), |o| o.to_string()),

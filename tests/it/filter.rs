@@ -428,3 +428,34 @@ fn too_deep_values_are_bad_records_not_crashes() {
         assert_eq!(offsets, vec![1], "{expr}");
     }
 }
+
+/// Every output of filter, not only its records (the count, the stats table, --explain), ends
+/// quietly with exit 0 on a closed pipe and is an error (exit 2, said once) on a full disk.
+#[test]
+fn every_output_survives_closed_pipes_and_full_disks() {
+    use crate::harness::{closed_pipe, full_disk};
+    let capture = concat!(
+        r#"{"topic":"t","partition":0,"offset":0,"value":"{\"type\":\"a\"}"}"#,
+        "\n",
+        r#"{"topic":"t","partition":1,"offset":1,"value":"{\"type\":\"b\"}"}"#,
+        "\n"
+    );
+    let cases: [&[&str]; 4] = [
+        &["filter", "-", "-c"],
+        &["filter", "-", "--stats"],
+        &["filter", "-", "--explain", "--type", "a"],
+        &["filter", "-"],
+    ];
+    for args in cases {
+        let out = evops(args).stdin(capture).stdout(closed_pipe()).run();
+        assert_eq!(out.code, 0, "{args:?} | closed: {}", out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+        let out = evops(args).stdin(capture).stdout(full_disk()).run();
+        assert_eq!(out.code, 2, "{args:?} > /dev/full: {}", out.stderr);
+        assert!(
+            out.stderr.contains("No space left on device") && !out.stderr.contains("panicked"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}

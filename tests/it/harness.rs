@@ -173,6 +173,11 @@ impl Evops {
         self.cmd.stdin(Stdio::piped());
         self
     }
+    /// Send stdout elsewhere (a closed pipe, /dev/full); the output's stdout is then empty.
+    pub fn stdout(mut self, to: Stdio) -> Evops {
+        self.cmd.stdout(to);
+        self
+    }
     pub fn timeout(mut self, t: Duration) -> Evops {
         self.timeout = t;
         self
@@ -190,11 +195,13 @@ impl Evops {
                 let _ = stdin.write_all(&data);
             });
         }
-        let mut out = child.stdout.take().unwrap();
+        let out = child.stdout.take();
         let mut err = child.stderr.take().unwrap();
         let t_out = std::thread::spawn(move || {
             let mut b = Vec::new();
-            let _ = out.read_to_end(&mut b);
+            if let Some(mut out) = out {
+                let _ = out.read_to_end(&mut b);
+            }
             b
         });
         let t_err = std::thread::spawn(move || {
@@ -224,6 +231,23 @@ impl Evops {
             stderr: t_err.join().unwrap(),
         }
     }
+}
+
+/// The write end of a pipe whose reader is gone (`evops ... | true` after `true` exited), so
+/// that every write to it fails with a broken pipe, deterministically.
+pub fn closed_pipe() -> Stdio {
+    let mut reader = Command::new("true")
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("spawn true");
+    let writer = reader.stdin.take().unwrap();
+    reader.wait().expect("wait for true");
+    Stdio::from(writer)
+}
+
+/// A file whose writes fail with "no space left on device".
+pub fn full_disk() -> Stdio {
+    Stdio::from(std::fs::File::create("/dev/full").expect("/dev/full"))
 }
 
 /// Milliseconds since the epoch.

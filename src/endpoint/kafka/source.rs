@@ -214,7 +214,7 @@ impl KafkaSource {
         }
         if let Some(Err(why)) = &by_time {
             if conn.settings.verbose {
-                eprintln!("evops: offsets-for-times unavailable ({why}); reading from the beginning and dropping earlier records");
+                crate::say!("evops: offsets-for-times unavailable ({why}); reading from the beginning and dropping earlier records");
             }
         }
         if let (Start::Time(t), Some(Ok(_))) = (plan.start, &by_time) {
@@ -438,7 +438,7 @@ impl KafkaSource {
 
     fn warn_once(&mut self, msg: String) {
         if self.warned.insert(msg.clone()) {
-            eprintln!("evops: warning: {msg}");
+            crate::say!("evops: warning: {msg}");
         }
     }
 }
@@ -498,7 +498,7 @@ fn verify_time_starts(
             let inside = m.timestamp().to_millis().is_some_and(|ts| ts >= t);
             if m.offset() < parts[i].start && inside {
                 if conn.settings.verbose {
-                    eprintln!(
+                    crate::say!(
                         "evops: the broker's offset for that time in {}/{} is too late; reading the partition from its beginning",
                         m.topic(),
                         m.partition()
