@@ -13,7 +13,7 @@ pub mod schema_validate;
 pub mod tail;
 pub mod trace;
 
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::endpoint::file::{CaptureSource, Window};
@@ -24,6 +24,7 @@ use crate::endpoint::kafka::{Connection, Settings};
 use crate::endpoint::{Chain, Sink, Source, SourceSpec};
 use crate::error::Error;
 use crate::position::{Start, Stop};
+use crate::print::shared::SharedOut;
 use crate::print::Printer;
 
 use crate::exit::Exit;
@@ -309,23 +310,24 @@ pub fn open_sink(
 ) -> anyhow::Result<Box<dyn Sink>> {
     Ok(match spec {
         SinkSpec::Stdout => {
-            let out: Box<dyn Write> = Box::new(BufWriter::with_capacity(
-                256 * 1024,
-                std::io::stdout().lock(),
-            ));
-            Box::new(Printer::new(out, output.clone()))
+            let out = SharedOut::new(256 * 1024, Box::new(std::io::stdout()));
+            Box::new(Printer::new(out.clone(), output.clone()).rescuable(out))
         }
         SinkSpec::File(path) => {
             let f = std::fs::File::create(path)
                 .map_err(|e| Error::Usage(format!("--to {}: {e}", path.display())))?;
-            let out: Box<dyn Write> = Box::new(BufWriter::with_capacity(256 * 1024, f));
+            let out = SharedOut::new(256 * 1024, Box::new(f));
             let opts = crate::print::Options {
                 style: crate::print::Style::Capture,
                 terminal: false,
                 color: false,
                 ..output.clone()
             };
-            Box::new(Printer::new(out, opts).writing_to(path.display().to_string()))
+            Box::new(
+                Printer::new(out.clone(), opts)
+                    .writing_to(path.display().to_string())
+                    .rescuable(out),
+            )
         }
         SinkSpec::Topic(topic) => {
             if conn.is_none() {

@@ -51,8 +51,11 @@ pub fn check(bytes: &[u8]) -> Result<(), DecodeError> {
 /// `Ok` when `bytes` nest at most `levels` levels (a document that wraps a value, such as a
 /// record view, allows the value's levels and its own).
 pub fn check_within(bytes: &[u8], levels: usize) -> Result<(), DecodeError> {
-    // Only a document with at least `levels` opening brackets can be too deep: most values
-    // are answered by one count.
+    // Only a document of more than `2 * levels` bytes, with more than `levels` opening
+    // brackets, can be too deep: most values are answered by their length or one count.
+    if bytes.len() <= 2 * levels {
+        return Ok(());
+    }
     let opening = bytes.iter().filter(|c| matches!(c, b'[' | b'{')).count();
     if opening <= levels || nesting(bytes) <= levels {
         return Ok(());

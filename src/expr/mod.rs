@@ -2,7 +2,9 @@
 //! once (errors point at the place in the text) and evaluated per record against the record's
 //! view, which is exactly the JSON line `evops tail -f json` prints for it:
 //! `{topic, partition, offset, timestamp, timestamp_type, key, headers, value}`. So whatever
-//! `evops tail -f json | jq EXPR` says about a record, an evops expression says too. Pure: no I/O.
+//! `evops tail -f json | jq EXPR` says about a record, an evops expression says too. Pure: no I/O;
+//! the one thing read from outside is whether the user asked to stop ([`crate::interrupt`]),
+//! between outputs, so that `range(1e9) | ...` ends on Ctrl-C.
 
 pub mod fast;
 pub mod needs;
@@ -135,6 +137,10 @@ impl Expr {
         let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
         let mut out = Vec::new();
         for v in self.filter.id.run((ctx, input)).map(jaq_core::unwrap_valr) {
+            if crate::interrupt::interrupted() {
+                // The run is stopping: the outputs so far are all it will use.
+                break;
+            }
             match v {
                 Ok(v) => out.push(Ok(v)),
                 Err(e) => {
@@ -151,6 +157,11 @@ impl Expr {
     pub fn matches(&self, input: Val) -> Result<bool, String> {
         let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
         for v in self.filter.id.run((ctx, input)).map(jaq_core::unwrap_valr) {
+            if crate::interrupt::interrupted() {
+                // The run is stopping and will not use this answer; an error would count the
+                // record as bad.
+                return Ok(false);
+            }
             match v {
                 Ok(v) if truthy(&v) => return Ok(true),
                 Ok(_) => {}

@@ -10,6 +10,7 @@
 pub mod escape;
 pub mod progress;
 pub mod report;
+pub mod shared;
 pub mod table;
 pub mod template;
 
@@ -71,6 +72,8 @@ pub struct Printer<W: Write> {
     text: String,
     /// Where the lines go, for write errors ("stdout", or a file's path).
     dest: String,
+    /// The writer, shared, when a stuck run may have to flush it from another thread.
+    shared: Option<shared::SharedOut>,
 }
 
 /// Decode a key or value as asked; when that fails, report the record and fall back to `auto`
@@ -97,7 +100,14 @@ impl<W: Write> Printer<W> {
             line: Vec::with_capacity(8192),
             text: String::with_capacity(1024),
             dest: "stdout".into(),
+            shared: None,
         }
+    }
+
+    /// Let a stuck run flush this writer from another thread (`out` writes through `handle`).
+    pub fn rescuable(mut self, handle: shared::SharedOut) -> Printer<W> {
+        self.shared = Some(handle);
+        self
     }
 
     /// Name where the lines go, for write errors.
@@ -281,6 +291,10 @@ impl<W: Write> Sink for Printer<W> {
 
     fn finish(&mut self, _report: &mut Report) -> anyhow::Result<()> {
         self.out.flush().map_err(|e| self.context(e))
+    }
+
+    fn rescue(&self) -> Option<crate::interrupt::Rescue> {
+        self.shared.as_ref().map(shared::SharedOut::rescue)
     }
 }
 
