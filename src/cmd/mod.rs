@@ -132,7 +132,25 @@ pub struct Opened {
 pub fn open_source(read: &Read, default_from: Start, quiet: bool) -> anyhow::Result<Opened> {
     let topics = topic_specs(&read.sources);
     let conn = connect(read.kafka.as_ref(), &topics)?;
-    let window = || Window::for_file(read.from, read.until).map_err(Error::Usage);
+    if read.group.is_some()
+        && read
+            .sources
+            .iter()
+            .any(|s| !matches!(s, SourceSpec::Topic(_)))
+    {
+        return Err(Error::Usage(
+            "--group reads topics as a consumer group: capture files and stdin have no group offsets to start from or commit".into(),
+        )
+        .into());
+    }
+    let window = |stdin: bool| {
+        match stdin {
+            true => Window::for_stdin(read.from, read.until),
+            false => Window::for_file(read.from, read.until),
+        }
+        .map(|w| w.with_partitions(read.partitions.clone()))
+        .map_err(Error::Usage)
+    };
     let mut sources: Vec<Box<dyn Source>> = Vec::new();
     let mut bounds = Vec::new();
     let mut kafka_added = false;
@@ -207,9 +225,9 @@ pub fn open_source(read: &Read, default_from: Start, quiet: bool) -> anyhow::Res
                 kafka_added = true;
             }
             SourceSpec::File(path) => {
-                sources.push(Box::new(CaptureSource::open(path, window()?)?));
+                sources.push(Box::new(CaptureSource::open(path, window(false)?)?));
             }
-            SourceSpec::Stdin => sources.push(Box::new(CaptureSource::stdin(window()?))),
+            SourceSpec::Stdin => sources.push(Box::new(CaptureSource::stdin(window(true)?))),
         }
     }
     Ok(Opened {

@@ -5,6 +5,7 @@
 //! (one event, or an array of them) and directories of both, read as records whose value is
 //! the event.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use anyhow::Context;
 use super::{Poll, Progress, Source};
 use crate::codec::capture;
 use crate::position::{Start, Stop};
+use crate::record::Record;
 
 /// The non-blank lines of a reader, without their line endings, with the number of the last
 /// one read and the bytes read so far: how capture files, NDJSON events and the sniff read.
@@ -61,6 +63,30 @@ pub struct CaptureSource {
     size: Option<u64>,
     window: Window,
     skipped: u64,
+    /// With `--from -<n>` / `--until -<n>`: each partition's record count (a first reading)
+    /// and how many of its records were read so far.
+    counts: Option<PartitionCounts>,
+}
+
+/// Records per topic partition.
+type PartitionCounts = (HashMap<(Arc<str>, i32), u64>, HashMap<(Arc<str>, i32), u64>);
+
+/// Count each partition's records in a capture file (lines that are not records are not
+/// counted: they are reported by the reading that follows).
+fn count_partitions(path: &Path) -> anyhow::Result<HashMap<(Arc<str>, i32), u64>> {
+    let file =
+        File::open(path).with_context(|| format!("cannot open capture file {}", path.display()))?;
+    let mut lines = Lines::new(Box::new(file));
+    let mut counts = HashMap::new();
+    while let Some(line) = lines
+        .next()
+        .with_context(|| format!("cannot read {}", path.display()))?
+    {
+        if let Ok(r) = capture::decode(line) {
+            *counts.entry((r.topic, r.partition)).or_insert(0) += 1;
+        }
+    }
+    Ok(counts)
 }
 
 impl CaptureSource {
@@ -69,12 +95,14 @@ impl CaptureSource {
         let file = File::open(path)
             .with_context(|| format!("cannot open capture file {}", path.display()))?;
         let size = file.metadata().ok().map(|m| m.len());
-        Ok(CaptureSource::new(
-            path.display().to_string(),
-            Box::new(file),
-            size,
-            window,
-        ))
+        let counts = match window.counts_partitions() {
+            true => Some((count_partitions(path)?, HashMap::new())),
+            false => None,
+        };
+        let mut source =
+            CaptureSource::new(path.display().to_string(), Box::new(file), size, window);
+        source.counts = counts;
+        Ok(source)
     }
 
     /// Read capture lines from standard input.
@@ -90,7 +118,22 @@ impl CaptureSource {
             size,
             window,
             skipped: 0,
+            counts: None,
         }
+    }
+
+    /// Whether a record is inside the window, counting it in its partition.
+    fn admits(&mut self, r: &Record) -> bool {
+        let nth = self.counts.as_mut().map(|(counts, seen)| {
+            let key = (r.topic.clone(), r.partition);
+            let count = counts.get(&key).copied().unwrap_or(0);
+            let index = seen.entry(key).or_insert(0);
+            *index += 1;
+            (*index - 1, count)
+        });
+        self.window
+            .admits(r.partition, r.offset, r.timestamp.millis())
+            && nth.is_none_or(|(index, count)| self.window.admits_nth(index, count))
     }
 }
 
@@ -106,7 +149,7 @@ impl Source for CaptureSource {
             };
             match capture::decode(body) {
                 Ok(record) => {
-                    if self.window.admits(record.offset, record.timestamp.millis()) {
+                    if self.admits(&record) {
                         return Ok(Poll::Record(record));
                     }
                     self.skipped += 1;
@@ -351,46 +394,85 @@ fn trim_line(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
-/// The `--from` / `--until` range applied to records that are already in hand (files), where
-/// there are no partitions to seek: offsets and times filter, `end` and `-n` forms are refused
-/// by the caller.
-#[derive(Debug, Clone, Copy, Default)]
+/// The range of a capture file or stdin, as on a topic: `-p` keeps those partitions, offsets
+/// and times filter, `--from -<n>` keeps each partition's last n records and `--until -<n>`
+/// leaves out its last n (a capture file is read twice for these: once to count, once to
+/// read; stdin cannot be, and refuses them). `--from end` is refused: a file has no records
+/// after its end.
+#[derive(Debug, Clone, Default)]
 pub struct Window {
+    pub partitions: Option<Vec<i32>>,
     pub min_offset: Option<i64>,
     pub max_offset: Option<i64>,
     pub from_ms: Option<i64>,
     pub until_ms: Option<i64>,
+    /// Keep only each partition's last n records.
+    pub last: Option<u64>,
+    /// Leave out each partition's last n records.
+    pub before_last: Option<u64>,
 }
 
 impl Window {
-    /// The window for a file source, or the reason the forms make no sense for a file.
+    /// The window for a capture file, or the reason a form makes no sense for one.
     pub fn for_file(from: Option<Start>, until: Option<Stop>) -> Result<Window, String> {
         let mut w = Window::default();
         match from {
             None | Some(Start::Beginning) => {}
             Some(Start::Offset(o)) => w.min_offset = Some(o),
             Some(Start::Time(t)) => w.from_ms = Some(t),
-            Some(Start::End) | Some(Start::Last(_)) => {
-                return Err("--from end and --from -<n> need a topic; a capture file is read from its first line".into())
+            Some(Start::Last(n)) => w.last = Some(n),
+            Some(Start::End) => {
+                return Err(
+                    "--from end: records that come after the end need a topic; a capture file has none (--from -<n> reads its last records)".into(),
+                )
             }
         }
         match until {
             None | Some(Stop::End) => {}
             Some(Stop::Offset(o)) => w.max_offset = Some(o),
             Some(Stop::Time(t)) => w.until_ms = Some(t),
-            Some(Stop::BeforeLast(_)) => {
-                return Err("--until -<n> needs a topic".into());
-            }
+            Some(Stop::BeforeLast(n)) => w.before_last = Some(n),
         }
         Ok(w)
     }
 
-    /// Whether a record with this offset and timestamp is inside the window.
-    pub fn admits(&self, offset: i64, ts: Option<i64>) -> bool {
-        self.min_offset.is_none_or(|m| offset >= m)
+    /// The window for stdin: a file's, without the forms that need a second reading.
+    pub fn for_stdin(from: Option<Start>, until: Option<Stop>) -> Result<Window, String> {
+        let w = Window::for_file(from, until)?;
+        if w.counts_partitions() {
+            return Err("--from -<n> and --until -<n> count each partition's records to the end: a topic or a capture file can be read twice for that, stdin cannot (save it to a file first)".into());
+        }
+        Ok(w)
+    }
+
+    /// Only these partitions (`-p`); `None` keeps every one.
+    pub fn with_partitions(mut self, partitions: Option<Vec<i32>>) -> Window {
+        self.partitions = partitions;
+        self
+    }
+
+    /// Whether the window needs each partition's record count (a first reading).
+    pub fn counts_partitions(&self) -> bool {
+        self.last.is_some() || self.before_last.is_some()
+    }
+
+    /// Whether a record with this partition, offset and timestamp is inside the window (the
+    /// per-partition counts aside: see [`Window::admits_nth`]).
+    pub fn admits(&self, partition: i32, offset: i64, ts: Option<i64>) -> bool {
+        self.partitions
+            .as_ref()
+            .is_none_or(|p| p.contains(&partition))
+            && self.min_offset.is_none_or(|m| offset >= m)
             && self.max_offset.is_none_or(|m| offset < m)
             && self.from_ms.is_none_or(|f| ts.is_some_and(|t| t >= f))
             && self.until_ms.is_none_or(|u| ts.is_some_and(|t| t < u))
+    }
+
+    /// Whether the `index`th record (from 0) of a partition that has `count` is inside
+    /// `--from -<n>` and `--until -<n>`.
+    pub fn admits_nth(&self, index: u64, count: u64) -> bool {
+        let from_end = count.saturating_sub(index);
+        self.last.is_none_or(|n| from_end <= n) && self.before_last.is_none_or(|n| from_end > n)
     }
 }
 
@@ -492,5 +574,23 @@ mod tests {
         assert_eq!(got, vec![3, 4, 5]);
         assert_eq!(s.skipped(), 7);
         assert!(Window::for_file(Some(Start::End), None).is_err());
+    }
+
+    #[test]
+    fn window_keeps_partitions_and_counts_from_each_partitions_end() {
+        let w = Window::default().with_partitions(Some(vec![1, 2]));
+        assert!(w.admits(1, 0, None) && !w.admits(0, 0, None));
+        let last = Window::for_file(Some(Start::Last(2)), None).unwrap();
+        let kept: Vec<u64> = (0..5).filter(|i| last.admits_nth(*i, 5)).collect();
+        assert_eq!(kept, vec![3, 4]);
+        let before = Window::for_file(None, Some(Stop::BeforeLast(2))).unwrap();
+        let kept: Vec<u64> = (0..5).filter(|i| before.admits_nth(*i, 5)).collect();
+        assert_eq!(kept, vec![0, 1, 2]);
+        let both = Window::for_file(Some(Start::Last(3)), Some(Stop::BeforeLast(1))).unwrap();
+        let kept: Vec<u64> = (0..5).filter(|i| both.admits_nth(*i, 5)).collect();
+        assert_eq!(kept, vec![2, 3]);
+        assert!(Window::for_stdin(Some(Start::Last(2)), None).is_err());
+        assert!(Window::for_stdin(None, Some(Stop::BeforeLast(2))).is_err());
+        assert!(Window::for_stdin(Some(Start::Offset(2)), None).is_ok());
     }
 }

@@ -921,3 +921,83 @@ fn too_deep_values_are_shown_as_text_with_a_warning() {
         assert!(out.text().contains(&deep[..100]), "{format}");
     }
 }
+
+/// Twelve records over three partitions, four each (offsets 0..4), as capture lines.
+fn three_partitions() -> String {
+    (0..12)
+        .map(|i| {
+            serde_json::json!({"topic": "t", "partition": i % 3, "offset": i / 3,
+                "timestamp": 1000 + i, "value": format!("v{i}")})
+            .to_string()
+                + "\n"
+        })
+        .collect()
+}
+
+fn placed(out: &crate::harness::Output) -> Vec<(i64, i64)> {
+    out.json_lines()
+        .iter()
+        .map(|r| {
+            (
+                r["partition"].as_i64().unwrap(),
+                r["offset"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// -p, --from/--until (offsets, times, -<n>) and --max apply to capture files and stdin as to
+/// topics; -<n> on stdin, --from end and --group are clear usage errors.
+#[test]
+fn range_options_apply_to_capture_files_and_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.ndjson");
+    std::fs::write(&file, three_partitions()).unwrap();
+    let f = file.to_str().unwrap();
+    let both = |args: &[&str]| -> Vec<(i64, i64)> {
+        let mut a = vec!["tail", f, "-f", "json"];
+        a.extend_from_slice(args);
+        let from_file = placed(evops(&a).run().code(0));
+        a[1] = "-";
+        let from_stdin = placed(evops(&a).stdin(three_partitions()).run().code(0));
+        assert_eq!(from_file, from_stdin, "{args:?}");
+        from_file
+    };
+    assert_eq!(both(&["-p", "1"]), [(1, 0), (1, 1), (1, 2), (1, 3)]);
+    assert_eq!(
+        both(&["-p", "0,2", "--from", "2", "--until", "3"]),
+        [(0, 2), (2, 2)]
+    );
+    assert_eq!(both(&["-p", "2", "--max", "1"]), [(2, 0)]);
+    assert_eq!(
+        both(&["-p", "1", "--from", "@1004"]),
+        [(1, 1), (1, 2), (1, 3)]
+    );
+
+    let last = |args: &[&str]| {
+        let mut a = vec!["tail", f, "-f", "json"];
+        a.extend_from_slice(args);
+        placed(evops(&a).run().code(0))
+    };
+    assert_eq!(
+        last(&["-o", "-1"]),
+        [(0, 3), (1, 3), (2, 3)],
+        "the last record of each partition"
+    );
+    assert_eq!(last(&["-p", "0", "--until", "-3"]), [(0, 0)]);
+
+    for args in [
+        &["tail", "-", "-o", "-1"][..],
+        &["tail", "-", "--until", "-1"],
+        &["tail", f, "--from", "end"],
+        &["tail", f, "--group", "g"],
+    ] {
+        let out = evops(args).stdin(three_partitions()).run();
+        out.code(2);
+        assert!(
+            out.stderr.starts_with("evops: "),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}
