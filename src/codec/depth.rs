@@ -63,6 +63,25 @@ pub fn check_within(bytes: &[u8], levels: usize) -> Result<(), DecodeError> {
     Err(too_deep())
 }
 
+/// `Ok` when a value built by another decoder (Avro, whose records bound only its own
+/// recursion) nests at most `MAX_DEPTH` levels; walked without recursion.
+pub fn check_value(v: &serde_json::Value) -> Result<(), DecodeError> {
+    use serde_json::Value;
+    let mut stack: Vec<(&Value, usize)> = vec![(v, 0)];
+    while let Some((v, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match v {
+            Value::Array(a) => Box::new(a.iter()),
+            Value::Object(o) => Box::new(o.values()),
+            _ => continue,
+        };
+        if depth + 1 > MAX_DEPTH {
+            return Err(too_deep());
+        }
+        stack.extend(children.map(|c| (c, depth + 1)));
+    }
+    Ok(())
+}
+
 /// The reason a too deep value is refused.
 pub fn too_deep() -> DecodeError {
     DecodeError(format!("nested deeper than {MAX_DEPTH} levels"))
@@ -93,6 +112,17 @@ mod tests {
         );
         // Many siblings are not depth.
         assert!(check("[]".repeat(10_000).as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn built_values_are_measured_too() {
+        let mut v = serde_json::json!(1);
+        for _ in 0..MAX_DEPTH {
+            v = serde_json::json!([v]);
+        }
+        assert!(check_value(&v).is_ok());
+        assert_eq!(check_value(&serde_json::json!([v])), Err(too_deep()));
+        assert!(check_value(&serde_json::json!({"a": [1, {"b": null}], "c": "x"})).is_ok());
     }
 
     #[test]

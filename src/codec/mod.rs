@@ -116,7 +116,11 @@ pub fn decode(format: Format, bytes: Option<&[u8]>) -> Result<Decoded, DecodeErr
         Format::Base64 => Ok(Decoded::plain(Value::String(
             base64::engine::general_purpose::STANDARD.encode(b),
         ))),
-        Format::Avro => avro::decode(b).map(|value| Decoded { value, json: true }),
+        Format::Avro => {
+            let value = avro::decode(b)?;
+            depth::check_value(&value)?;
+            Ok(Decoded { value, json: true })
+        }
     }
 }
 

@@ -42,9 +42,17 @@ pub struct CompileError {
 
 impl CompileError {
     fn at(code: &str, byte: usize, len: usize, reason: String) -> CompileError {
-        let byte = byte.min(code.len());
+        // Spans come from jaq; on a character boundary, or the one before (never a panic).
+        let boundary = |mut i: usize| {
+            i = i.min(code.len());
+            while !code.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let byte = boundary(byte);
         let column = code[..byte].chars().count() + 1;
-        let width = code[byte..(byte + len).min(code.len())]
+        let width = code[byte..boundary(byte.saturating_add(len))]
             .chars()
             .count()
             .max(1);
@@ -59,10 +67,28 @@ impl CompileError {
     }
 }
 
+/// The longest expression evops compiles, in bytes. jq's parser and evaluator recurse once per
+/// level, and an expression can be as deep as it is long (`1+1+...`, `((((...))))`): this bound
+/// keeps every expression within the command's stack (see `STACK` in lib.rs). Real filters
+/// are a few hundred characters.
+pub const MAX_LEN: usize = 16_000;
+
 impl Expr {
     /// Compile jq text; the standard library (`select`, `test`, `any`, `ascii_downcase`, ...) is
     /// there, as in jq.
     pub fn compile(code: &str) -> Result<Expr, CompileError> {
+        if code.len() > MAX_LEN {
+            let start: String = code.chars().take(40).collect();
+            return Err(CompileError {
+                reason: format!(
+                    "an expression may be {MAX_LEN} bytes long, this one is {}",
+                    code.len()
+                ),
+                column: 1,
+                text: format!("{}...", start.replace(['\n', '\r', '\t'], " ")),
+                caret: "^".into(),
+            });
+        }
         let defs = jaq_core::defs()
             .chain(jaq_std::defs())
             .chain(jaq_json::defs());
@@ -337,6 +363,22 @@ pub fn val_of(v: &serde_json::Value) -> Val {
 mod tests {
     use super::*;
     use crate::record::{Header, Timestamp};
+
+    #[test]
+    fn too_long_expressions_are_compile_errors() {
+        let long = format!("{}1", "1+".repeat(MAX_LEN / 2));
+        let e = Expr::compile(&long).unwrap_err();
+        assert!(e.reason.contains("may be 16000 bytes long"), "{e}");
+        assert!(e.to_string().len() < 200);
+        let fits = format!("{}1", "1+".repeat(100));
+        assert!(Expr::compile(&fits).is_ok());
+    }
+
+    #[test]
+    fn error_places_inside_multibyte_characters_do_not_panic() {
+        let e = CompileError::at("é", 1, 1, "x".into());
+        assert_eq!(e.column, 1);
+    }
     use std::sync::Arc;
 
     fn rec(key: Option<&[u8]>, value: Option<&[u8]>) -> Record {

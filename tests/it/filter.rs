@@ -545,3 +545,31 @@ fn the_first_sigterm_stops_any_expression() {
         assert!(out.contains(r#""offset":0"#), "{expr}: {out}");
     }
 }
+
+/// An expression as deep as it is long (thousands of nested brackets or chained operators)
+/// compiles and runs instead of overflowing the stack; one past the length bound is a usage
+/// error that says so.
+#[test]
+fn deep_expressions_run_and_too_long_ones_are_refused() {
+    let capture = r#"{"topic":"t","partition":0,"offset":0,"value":"v"}"#;
+    for expr in [
+        format!("{}{} | length == 1", "[".repeat(6000), "]".repeat(6000)),
+        format!("{}1 > 0", "1+".repeat(7000)),
+        format!("{}1{} == 1", "(".repeat(6000), ")".repeat(6000)),
+    ] {
+        let out = evops(&["filter", "-", &expr, "-f", "json"])
+            .stdin(capture)
+            .run();
+        out.code(0);
+        assert_eq!(out.json_lines().len(), 1);
+    }
+    let out = evops(&["filter", "-", &format!("{}1", "1+".repeat(8000))])
+        .stdin(capture)
+        .run();
+    out.code(2);
+    assert!(
+        out.stderr.contains("may be 16000 bytes long"),
+        "{}",
+        out.stderr
+    );
+}
