@@ -2,8 +2,8 @@
 //! summary, exit 130); a second one exits at once with 130.
 //!
 //! A command notices the request between records, and a jq expression notices it between its
-//! outputs; an expression that runs without returning (`def f: f; f`, `last(range(1e12))`)
-//! would never notice. So a run is guarded by a [`Watch`]: when a stop is not heeded within
+//! outputs; an expression that runs without returning (`def f: f; f`, `last(range(1e12))`),
+//! or a read of stdin that waits for input that does not come, would never notice. So a run is guarded by a [`Watch`]: when a stop is not heeded within
 //! [`GRACE`], the watch speaks for the run: it flushes the records already written, prints the
 //! counts it was last told and exits 130. Process managers send one SIGTERM, and it must work.
 
@@ -74,7 +74,7 @@ impl Watch {
             flush();
         }
         let mut line = format!(
-            "evops: stopped while an expression was running: {} read, {} written",
+            "evops: stopped without waiting for the record in hand (an expression or a read that does not return): {} read, {} written",
             self.read.load(Ordering::Relaxed),
             self.written.load(Ordering::Relaxed)
         );

@@ -250,6 +250,46 @@ pub fn full_disk() -> Stdio {
     Stdio::from(std::fs::File::create("/dev/full").expect("/dev/full"))
 }
 
+/// Send SIGTERM to a running evops after `after`; return its exit code, stdout and stderr,
+/// and how long it took to end after the signal.
+pub fn terminate(
+    mut child: std::process::Child,
+    after: Duration,
+) -> (Option<i32>, String, String, Duration) {
+    std::thread::sleep(after);
+    let sent = std::time::Instant::now();
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    let deadline = sent + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let took = sent.elapsed();
+    let (mut out, mut err) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status.code(), out, err, took)
+}
+
 /// Milliseconds since the epoch.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()

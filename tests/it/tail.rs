@@ -1001,3 +1001,16 @@ fn range_options_apply_to_capture_files_and_stdin() {
         );
     }
 }
+
+/// The first SIGTERM stops a read of stdin that waits for input that does not come, within a
+/// second, with exit 130 and the counts.
+#[test]
+fn the_first_sigterm_stops_a_silent_stdin() {
+    let child = evops(&["tail", "-", "-f", "json"])
+        .stdin(Vec::new())
+        .spawn();
+    let (code, _, err, took) = crate::harness::terminate(child, Duration::from_millis(500));
+    assert_eq!(code, Some(130), "{err}");
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    assert!(err.contains("0 read, 0 written; interrupted"), "{err}");
+}
