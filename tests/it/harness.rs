@@ -178,6 +178,11 @@ impl Evops {
         self.cmd.stdout(to);
         self
     }
+    /// Send stderr elsewhere (a closed pipe); the output's stderr is then empty.
+    pub fn stderr(mut self, to: Stdio) -> Evops {
+        self.cmd.stderr(to);
+        self
+    }
     pub fn timeout(mut self, t: Duration) -> Evops {
         self.timeout = t;
         self
@@ -196,7 +201,7 @@ impl Evops {
             });
         }
         let out = child.stdout.take();
-        let mut err = child.stderr.take().unwrap();
+        let err = child.stderr.take();
         let t_out = std::thread::spawn(move || {
             let mut b = Vec::new();
             if let Some(mut out) = out {
@@ -206,7 +211,9 @@ impl Evops {
         });
         let t_err = std::thread::spawn(move || {
             let mut s = String::new();
-            let _ = err.read_to_string(&mut s);
+            if let Some(mut err) = err {
+                let _ = err.read_to_string(&mut s);
+            }
             s
         });
         let deadline = Instant::now() + self.timeout;

@@ -1014,3 +1014,22 @@ fn the_first_sigterm_stops_a_silent_stdin() {
     assert!(took < Duration::from_secs(1), "took {took:?}");
     assert!(err.contains("0 read, 0 written; interrupted"), "{err}");
 }
+
+/// Warnings and errors written to a stderr whose reader is gone do not panic: the exit code
+/// still says what happened (1: bad records; 2: a usage error).
+#[test]
+fn a_closed_stderr_does_not_panic() {
+    use crate::harness::closed_pipe;
+    let input = "not a capture line\n{\"topic\":\"t\",\"partition\":0,\"offset\":0}\n";
+    let out = evops(&["tail", "-", "-f", "json"])
+        .stdin(input)
+        .stderr(closed_pipe())
+        .run();
+    out.code(1);
+    assert_eq!(out.json_lines().len(), 1);
+    let out = evops(&["tail", "-", "--key-format", "hex", "--key", "aé1"])
+        .stdin(input)
+        .stderr(closed_pipe())
+        .run();
+    out.code(2);
+}
