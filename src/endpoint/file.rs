@@ -27,7 +27,14 @@ struct Lines {
     /// The 1-based number of the last line read (blank ones count).
     number: u64,
     bytes: u64,
+    /// `MAX_LINE`, smaller in tests.
+    max: usize,
 }
+
+/// The longest line read, in bytes: a bound on the memory one line takes (a line without an
+/// end on stdin would otherwise grow without one). A capture line of a 100 MB record, base64
+/// and all, is about 140 MB; brokers refuse records over 1 MB unless told otherwise.
+pub const MAX_LINE: usize = 256 << 20;
 
 impl Lines {
     fn new(r: Box<dyn Read>) -> Lines {
@@ -36,21 +43,52 @@ impl Lines {
             buf: Vec::with_capacity(4096),
             number: 0,
             bytes: 0,
+            max: MAX_LINE,
         }
     }
 
-    /// The next line that is not blank, or `None` at the end.
+    /// The next line that is not blank, or `None` at the end. A line longer than `MAX_LINE`
+    /// is skipped and comes back empty (which no other line is): not one of its bytes is kept.
     fn next(&mut self) -> std::io::Result<Option<&[u8]>> {
         loop {
             self.buf.clear();
-            let n = self.reader.read_until(b'\n', &mut self.buf)?;
+            let n = (&mut self.reader)
+                .take(self.max as u64)
+                .read_until(b'\n', &mut self.buf)?;
             if n == 0 {
                 return Ok(None);
             }
             self.bytes += n as u64;
             self.number += 1;
+            if n == self.max && !self.buf.ends_with(b"\n") {
+                self.bytes += self.skip_line()?;
+                self.buf.clear();
+                return Ok(Some(&self.buf));
+            }
             if !trim_line(&self.buf).iter().all(u8::is_ascii_whitespace) {
                 return Ok(Some(trim_line(&self.buf)));
+            }
+        }
+    }
+}
+
+impl Lines {
+    /// Skip to the end of the current line; the bytes skipped.
+    fn skip_line(&mut self) -> std::io::Result<u64> {
+        let mut skipped = 0u64;
+        loop {
+            let chunk = self.reader.fill_buf()?;
+            if chunk.is_empty() {
+                return Ok(skipped);
+            }
+            let (used, end) = match chunk.iter().position(|&c| c == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            self.reader.consume(used);
+            skipped += used as u64;
+            if end {
+                return Ok(skipped);
             }
         }
     }
@@ -147,6 +185,12 @@ impl Source for CaptureSource {
             else {
                 return Ok(Poll::End);
             };
+            if body.is_empty() {
+                return Ok(Poll::Bad {
+                    location: format!("{}:{}", self.name, self.lines.number),
+                    reason: format!("a line longer than {} bytes: skipped", self.lines.max),
+                });
+            }
             match capture::decode(body) {
                 Ok(record) => {
                     if self.admits(&record) {
@@ -574,6 +618,27 @@ mod tests {
         assert_eq!(got, vec![3, 4, 5]);
         assert_eq!(s.skipped(), 7);
         assert!(Window::for_file(Some(Start::End), None).is_err());
+    }
+
+    #[test]
+    fn a_line_too_long_is_a_bad_line_and_the_next_one_is_read() {
+        let line = |o: i64| format!("{{\"topic\":\"t\",\"partition\":0,\"offset\":{o}}}\n");
+        let long = format!("{{\"topic\":\"{}\"}}\n", "x".repeat(200));
+        let text = format!("{}{long}{}", line(0), line(2));
+        let mut s = source(&text, Window::default());
+        s.lines.max = 100;
+        let t = Duration::ZERO;
+        assert!(matches!(s.poll(t).unwrap(), Poll::Record(r) if r.offset == 0));
+        match s.poll(t).unwrap() {
+            Poll::Bad { location, reason } => {
+                assert_eq!(location, "t.ndjson:2");
+                assert_eq!(reason, "a line longer than 100 bytes: skipped");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(s.poll(t).unwrap(), Poll::Record(r) if r.offset == 2));
+        assert!(matches!(s.poll(t).unwrap(), Poll::End));
+        assert_eq!(s.progress().unwrap().done, text.len() as u64);
     }
 
     #[test]

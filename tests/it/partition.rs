@@ -480,7 +480,15 @@ fn audit_spots_a_grown_topic() {
 /// character boundary; so is the same key given to tail.
 #[test]
 fn hex_keys_with_non_ascii_characters_are_usage_errors() {
-    let out = evops(&["partition", "--partitions", "3", "--key-format", "hex", "aé1"]).run();
+    let out = evops(&[
+        "partition",
+        "--partitions",
+        "3",
+        "--key-format",
+        "hex",
+        "aé1",
+    ])
+    .run();
     out.code(2);
     assert!(out.stderr.contains("'aé1' is not hex"), "{}", out.stderr);
     let out = evops(&["tail", "-", "--key-format", "hex", "--key", "aé1"])
