@@ -90,7 +90,10 @@ pub fn parse_time(s: &str, now_ms: i64) -> Option<i64> {
     if let Ok(d) = time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")) {
         return Some(d.midnight().assume_utc().unix_timestamp() * 1000);
     }
-    parse_duration(s).map(|d| now_ms - d.as_millis() as i64)
+    // A duration past i64 milliseconds (`500000000000y`) is "since forever", not a wrapped
+    // time in the future.
+    parse_duration(s)
+        .map(|d| now_ms.saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)))
 }
 
 /// A duration: `500ms`, `15m`, `3h`, `1h30m`, `2d`, `1w`. A bare number is refused: is it
@@ -143,6 +146,15 @@ pub fn now_millis() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn durations_too_long_for_milliseconds_mean_since_forever() {
+        let now = 1_700_000_000_000;
+        match parse_start("500000000000y", now) {
+            Ok(Start::Time(t)) => assert!(t < 0 && t <= now - i64::MAX / 2, "{t}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
     use super::*;
 
     const NOW: i64 = 1_763_892_000_000; // 2025-11-23T10:00:00Z

@@ -142,7 +142,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             let (sources, expr) = filter::split_expression(&a.args);
             if a.explain {
                 let spec = a.filter.spec(a.output.key_format, expr.as_deref())?;
-                println!("select({})", spec.jq());
+                crate::print::to_stdout(&format!("select({})", spec.jq()))?;
                 return Ok(Exit::Ok);
             }
             let job = Job {
@@ -872,7 +872,7 @@ fn kafka_settings(g: &Global) -> anyhow::Result<Option<Settings>> {
             .iter()
             .map(|(k, v)| crate::endpoint::kafka::shown(k, v))
             .collect();
-        eprintln!(
+        crate::say!(
             "evops: brokers {brokers}; properties: [{}]",
             shown.join(", ")
         );
