@@ -6,6 +6,7 @@ pub mod common;
 pub mod demo;
 pub mod filter;
 pub mod generate;
+pub mod kcat;
 pub mod partition;
 pub mod replay;
 pub mod sample;

@@ -1033,3 +1033,24 @@ fn a_closed_stderr_does_not_panic() {
         .run();
     out.code(2);
 }
+
+/// kcat habits get the evops form, exit 2, before anything connects.
+#[test]
+fn kcat_flags_are_answered_with_the_evops_form() {
+    for (args, says) in [
+        (vec!["-b", "embedded", "-C", "-t", "orders"], "evops tail"),
+        (vec!["-b", "embedded", "tail", "articles", "-J"], "-f json"),
+        (
+            vec!["-b", "embedded", "filter", "articles", "-c", "10"],
+            "--max 10",
+        ),
+        (
+            vec!["-b", "embedded", "tail", "articles", "-f", "%k %s"],
+            "{value}",
+        ),
+    ] {
+        let out = crate::harness::evops(&args).run();
+        out.code(2);
+        assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+    }
+}
