@@ -9,6 +9,11 @@ pub const FORMS: &str =
     "beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | @<ms> | \
 an RFC 3339 time (2026-11-23T10:00:00Z) | a duration ago (15m, 3h, 2d)";
 
+/// The accepted `--until` forms: the start forms but `beginning`, and `now`.
+pub const STOP_FORMS: &str =
+    "now | end | <offset> | -<n> (all but the last n per partition) | s@<ms> | @<ms> | \
+an RFC 3339 time (2026-11-23T10:00:00Z) | a duration ago (15m, 3h, 2d)";
+
 /// Where to start reading each partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Start {
@@ -61,7 +66,14 @@ pub fn parse_start(s: &str, now_ms: i64) -> Result<Start, String> {
 /// Parse an `--until` value: the `--from` forms (but `beginning`), plus `now` and `end`.
 pub fn parse_stop(s: &str, now_ms: i64) -> Result<Stop, String> {
     let s = s.trim();
-    let forms = || format!("'{s}' is not a stop position; accepted: now | {FORMS}");
+    let forms = || match s {
+        "beginning" | "earliest" | "start" | "oldest" => {
+            format!(
+                "'{s}' is where a read starts (--from), not where it stops; accepted: {STOP_FORMS}"
+            )
+        }
+        _ => format!("'{s}' is not a stop position; accepted: {STOP_FORMS}"),
+    };
     match s {
         "now" => return Ok(Stop::Time(now_ms)),
         "end" | "latest" => return Ok(Stop::End),
@@ -198,7 +210,11 @@ mod tests {
             "{err}"
         );
         assert!(parse_start("", NOW).is_err());
-        assert!(parse_stop("beginning", NOW).is_err());
+        let err = parse_stop("beginning", NOW).unwrap_err();
+        assert!(
+            err.contains("where a read starts") && !err.contains("beginning |"),
+            "{err}"
+        );
     }
 
     #[test]
