@@ -428,7 +428,8 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     if let (Some(b), Some(by_key)) = (before.as_mut(), sink.landed()) {
         b.landed(&by_key);
     }
-    let complete = ended == Ended::Exhausted && cfg.max.is_none();
+    // Stopped at --max is incomplete; a source that ran out first is complete.
+    let complete = ended == Ended::Exhausted;
     sink.conclude(complete, &report)?;
     // Dead letters: undeliverable records and records a stage could not handle (most are in the
     // file already, taken before each save).
