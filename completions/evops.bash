@@ -217,7 +217,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__filter)
-            opts="-F -y -c -o -p -w -f -b -X -v -q -h -V --follow --ordered --merge-buffer --to --dry-run --yes --allow-loop --count --stats --explain --since --from --until --partition --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-F -y -c -o -p -e -w -f -b -X -v -q -h -V --follow --ordered --merge-buffer --to --dry-run --yes --allow-loop --count --stats --explain --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -689,7 +689,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__partition__subcmd__audit)
-            opts="-o -b -X -v -q -h -V --expect --from --until --partitions --max-keys --output --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-o -e -b -X -v -q -h -V --expect --from --until --exit --partitions --max-keys --output --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -801,7 +801,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__rekey)
-            opts="-y -o -p -w -f -b -X -v -q -h -V --key --key-template --key-format --partitioner --create-topic --partitions --to --timestamp --dry-run --yes --allow-loop --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --since --from --until --partition --max --group --where --header --grep --grep-key --type --id --type-path --id-path --format --value-format --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-y -o -p -e -w -f -b -X -v -q -h -V --key --key-template --key-format --partitioner --create-topic --partitions --to --timestamp --dry-run --yes --allow-loop --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --since --from --until --partition --exit --max --group --where --header --grep --grep-key --type --id --type-path --id-path --format --value-format --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -967,7 +967,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__replay)
-            opts="-y -o -p -w -f -b -X -v -q -h -V --partitioning --to --timestamp --dry-run --yes --allow-loop --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --since --from --until --partition --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-y -o -p -e -w -f -b -X -v -q -h -V --partitioning --to --timestamp --dry-run --yes --allow-loop --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1141,7 +1141,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__sample)
-            opts="-F -y -o -p -w -f -b -X -v -q -h -V --rate --by-key --count --per --every --seed --follow --ordered --to --dry-run --yes --allow-loop --since --from --until --partition --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-F -y -o -p -e -w -f -b -X -v -q -h -V --rate --by-key --count --per --every --seed --follow --ordered --to --dry-run --yes --allow-loop --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1353,7 +1353,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__schema__subcmd__validate)
-            opts="-s -o -p -b -X -v -q -h -V --schema --schema-for --registry --registry-auth --subject-strategy --value-format --type-path --lint --require --id-field --time-field --max-bytes --max-future --oldest --show --output --format --junit --allow-missing --since --from --until --partition --max --group --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-s -o -p -e -b -X -v -q -h -V --schema --schema-for --registry --registry-auth --subject-strategy --value-format --type-path --lint --require --id-field --time-field --max-bytes --max-future --oldest --show --output --format --junit --allow-missing --since --from --until --partition --exit --max --group --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1599,7 +1599,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__tail)
-            opts="-e -o -p -w -f -b -X -v -q -h -V --exit --ordered --since --from --until --partition --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-o -p -e -w -f -b -X -v -q -h -V --ordered --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1745,7 +1745,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__trace)
-            opts="-F -o -p -w -f -b -X -v -q -h -V --topics --follow --merge-buffer --since --from --until --partition --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-F -o -p -e -w -f -b -X -v -q -h -V --topics --follow --merge-buffer --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

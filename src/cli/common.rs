@@ -34,6 +34,10 @@ pub struct ReadArgs {
     )]
     pub partitions: Vec<i32>,
 
+    /// Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F.
+    #[arg(short = 'e', long = "exit")]
+    pub exit: bool,
+
     /// Stop after writing this many records.
     #[arg(long, value_name = "N")]
     pub max: Option<u64>,
@@ -218,16 +222,18 @@ impl ConditionArgs {
     }
 }
 
-/// Whether the last positional of `filter` and `sample` is a jq expression rather than a
-/// source: it is when it starts with `.`, or has characters no topic name can have (spaces,
-/// brackets, operators, quotes), unless it is a regex pattern (`^...`) or an existing file.
+/// Whether the last positional of `filter`, `sample`, `replay` and `rekey` is a jq expression
+/// rather than a source. One rule, which never looks at the current directory: it is when it
+/// starts with `.` (a path: `.value.x`, `.key`) or has a character no topic name can have
+/// (spaces, brackets, operators, quotes, ...), unless it is written in a form that can only be
+/// a source (`-`, `file:`, `topic:`, `^`, or a path starting `/`, `./`, `../`, `~/`). Anything
+/// else (`true`, `empty`, a bare name) is a source: give such an expression with `-w` or after
+/// `--`.
 pub fn looks_like_expression(s: &str) -> bool {
-    if s.starts_with('^') || std::path::Path::new(s).exists() {
+    if crate::endpoint::SourceSpec::is_explicit(s) {
         return false;
     }
-    s.starts_with('.')
-        || s.chars().any(|c| " ()|=<>!\"$[]{},+*?:;@\t\n".contains(c))
-        || matches!(s, "true" | "false" | "empty" | "not")
+    s.starts_with('.') || s.chars().any(|c| " ()|=<>!\"$[]{},+*?:;@\t\n".contains(c))
 }
 
 #[cfg(test)]
@@ -240,12 +246,24 @@ mod tests {
             ".value.data.amount > 100",
             "select(.key == \"u\")",
             ".key",
-            "true",
             "(.partition)",
+            ".value | test(\"a/b\")",
         ] {
             assert!(looks_like_expression(e), "{e}");
         }
-        for s in ["orders", "orders.v2", "^orders\\..*", "my_topic-1", "-"] {
+        for s in [
+            "orders",
+            "orders.v2",
+            "^orders\\..*",
+            "my_topic-1",
+            "-",
+            "true",
+            "empty",
+            "file:my cap.ndjson",
+            "topic:true",
+            "./x.ndjson",
+            "../x y.ndjson",
+        ] {
             assert!(!looks_like_expression(s), "{s}");
         }
     }

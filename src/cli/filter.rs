@@ -24,6 +24,10 @@ pub struct FilterCmdArgs {
     #[arg(required = true, value_name = "SOURCE... [EXPR]")]
     pub args: Vec<String>,
 
+    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
+    #[arg(last = true, value_name = "EXPR")]
+    pub after: Option<String>,
+
     /// Keep reading at the end of topics, waiting for new records (without it, the read stops at the end offsets taken at the start).
     #[arg(short = 'F', long)]
     pub follow: bool,
@@ -65,8 +69,12 @@ pub struct FilterCmdArgs {
     pub output: OutputArgs,
 }
 
-/// The positionals of `filter` and `sample`: sources, then maybe an expression.
-pub fn split_expression(args: &[String]) -> (Vec<String>, Option<String>) {
+/// The positionals of `filter`, `sample`, `replay` and `rekey`: sources, then maybe an
+/// expression (after `--`, or last by the rule of [`super::common::looks_like_expression`]).
+pub fn split_expression(args: &[String], after: Option<&String>) -> (Vec<String>, Option<String>) {
+    if let Some(e) = after {
+        return (args.to_vec(), Some(e.clone()));
+    }
     match args.split_last() {
         Some((last, rest)) if !rest.is_empty() && super::common::looks_like_expression(last) => {
             (rest.to_vec(), Some(last.clone()))

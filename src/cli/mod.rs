@@ -130,7 +130,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 sources: a.sources,
                 expr: None,
                 default_from: Start::End,
-                exit_at_end: a.exit,
+                exit_at_end: a.read.exit,
                 ordered: a.ordered.then_some(crate::merge::DEFAULT_LIMIT),
                 to: None,
                 writing: cmd::Writing::default(),
@@ -141,7 +141,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             cmd::tail::run(job.config(g, term, a.read, &a.filter, a.output)?)
         }
         Command::Filter(a) => {
-            let (sources, expr) = filter::split_expression(&a.args);
+            let (sources, expr) = filter::split_expression(&a.args, a.after.as_ref());
             if a.explain {
                 let spec = a.filter.spec(a.output.key_format, expr.as_deref())?;
                 crate::print::to_stdout(&format!("select({})", spec.jq()))?;
@@ -187,7 +187,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             })
         }
         Command::Sample(a) => {
-            let (sources, expr) = filter::split_expression(&a.args);
+            let (sources, expr) = filter::split_expression(&a.args, a.after.as_ref());
             let mode = if let Some(rate) = a.rate {
                 if a.by_key {
                     crate::sample::Mode::RateByKey(rate)
@@ -236,7 +236,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             })
         }
         Command::Replay(a) => {
-            let (sources, expr) = filter::split_expression(&a.args);
+            let (sources, expr) = filter::split_expression(&a.args, a.after.as_ref());
             install_avro(g, &a.output)?;
             let output = output_options(
                 g,
@@ -283,7 +283,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             cmd::replay::run(cfg)
         }
         Command::Rekey(a) => {
-            let (sources, expr) = filter::split_expression(&a.args);
+            let (sources, expr) = filter::split_expression(&a.args, a.after.as_ref());
             let output = output_options(g, term, a.format.clone(), Format::Auto, a.value_format)?;
             let spec = a.cond.spec(expr.as_deref())?;
             let key_source = match (&a.key, &a.key_template) {
@@ -547,6 +547,12 @@ impl Job {
         filter: &common::FilterArgs,
         output: common::OutputArgs,
     ) -> anyhow::Result<cmd::filter::Config> {
+        if read.exit && !self.exit_at_end {
+            return Err(Error::Usage(
+                "-e stops at the end offsets taken at the start; -F keeps waiting for new records: give one of them".into(),
+            )
+            .into());
+        }
         if let [only] = &self.sources[..] {
             if self.expr.is_none() && common::looks_like_expression(only) {
                 return Err(Error::Usage(format!(

@@ -89,6 +89,10 @@ pub struct ReplayArgs {
     #[arg(required = true, value_name = "SOURCE... [EXPR]")]
     pub args: Vec<String>,
 
+    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
+    #[arg(last = true, value_name = "EXPR")]
+    pub after: Option<String>,
+
     /// Where a copy goes: the source record's partition (keep), or its key hashed with --partitioner (hash). (-p/--partition picks source partitions.)
     #[arg(long, value_enum, default_value_t = Partitioning::Keep, value_name = "HOW")]
     pub partitioning: Partitioning,
@@ -114,6 +118,10 @@ pub struct RekeyArgs {
     /// Topics (a leading ^ makes a regex), capture files, or - for stdin; then, optionally, a jq expression that records must match.
     #[arg(required = true, value_name = "SOURCE... [EXPR]")]
     pub args: Vec<String>,
+
+    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
+    #[arg(last = true, value_name = "EXPR")]
+    pub after: Option<String>,
 
     /// The new key: a jq expression over the record, e.g. .value.data.attributes.email.
     #[arg(long, value_name = "EXPR")]
