@@ -217,7 +217,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__filter)
-            opts="-F -y -c -o -p -e -w -f -b -X -v -q -h -V --follow --ordered --merge-buffer --to --dry-run --yes --allow-loop --count --stats --explain --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-F -c -y -o -p -e -w -f -b -X -v -q -h -V --follow --ordered --merge-buffer --to --count --stats --explain --dry-run --yes --allow-loop --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -801,7 +801,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__rekey)
-            opts="-y -o -p -e -w -f -b -X -v -q -h -V --key --key-template --key-format --partitioner --create-topic --partitions --to --timestamp --dry-run --yes --allow-loop --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --since --from --until --partition --exit --max --group --where --header --grep --grep-key --type --id --type-path --id-path --format --value-format --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-y -o -p -e -w -f -b -X -v -q -h -V --key --key-template --key-format --partitioner --create-topic --partitions --to --timestamp --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --dry-run --yes --allow-loop --since --from --until --partition --exit --max --group --where --header --grep --grep-key --type --id --type-path --id-path --format --value-format --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -967,7 +967,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__replay)
-            opts="-y -o -p -e -w -f -b -X -v -q -h -V --partitioning --to --timestamp --dry-run --yes --allow-loop --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-y -o -p -e -w -f -b -X -v -q -h -V --partitioning --to --timestamp --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --dry-run --yes --allow-loop --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1353,7 +1353,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__schema__subcmd__validate)
-            opts="-s -o -p -e -b -X -v -q -h -V --schema --schema-for --registry --registry-auth --subject-strategy --value-format --type-path --lint --require --id-field --time-field --max-bytes --max-future --oldest --show --output --format --junit --allow-missing --since --from --until --partition --exit --max --group --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-s -o -p -e -b -X -v -q -h -V --schema --schema-for --subject-strategy --value-format --type-path --lint --require --id-field --time-field --max-bytes --max-future --oldest --show --output --format --junit --allow-missing --registry --registry-auth --since --from --until --partition --exit --max --group --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1369,14 +1369,6 @@ _evops() {
                     ;;
                 --schema-for)
                     COMPREPLY=($(compgen -W "auto single type topic registry" -- "${cur}"))
-                    return 0
-                    ;;
-                --registry)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --registry-auth)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --subject-strategy)
@@ -1428,6 +1420,14 @@ _evops() {
                     return 0
                     ;;
                 --junit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-auth)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

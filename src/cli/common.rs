@@ -15,6 +15,7 @@ use super::values;
 
 /// Where to read, and how far.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Range")]
 pub struct ReadArgs {
     /// Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]
     #[arg(short = 'o', long = "from", visible_alias = "since", value_name = "POSITION", value_parser = values::start_given, allow_hyphen_values = true)]
@@ -49,6 +50,7 @@ pub struct ReadArgs {
 
 /// The guards of a command that writes records to a file or topic (`--to`).
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Writing (--to)")]
 pub struct WriteArgs {
     /// Decide everything, refusals included, and write nothing: say what would be written.
     #[arg(long, requires = "to")]
@@ -85,6 +87,7 @@ pub struct FilterArgs {
 
 /// `--key` and the partitioner that says where it lives.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Filter")]
 pub struct KeyArgs {
     /// Only records whose key is exactly this (in --key-format). On topics, only the partition the key maps to is read (see --partitioner).
     #[arg(long, value_name = "KEY")]
@@ -97,6 +100,7 @@ pub struct KeyArgs {
 
 /// The filter conditions other than `--key`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Filter")]
 pub struct ConditionArgs {
     /// A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept.
     #[arg(short = 'w', long = "where", value_name = "EXPR")]
@@ -133,6 +137,7 @@ pub struct ConditionArgs {
 
 /// How records look.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Output: pretty | json | capture | raw | a template such as '{topic}/{partition}@{offset} {key} {value.data.type}'. [default: pretty on a terminal, json otherwise]
     #[arg(short = 'f', long = "format", value_name = "FORMAT", value_parser = values::style)]

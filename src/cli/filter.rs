@@ -44,9 +44,6 @@ pub struct FilterCmdArgs {
     #[arg(long, value_name = "SINK")]
     pub to: Option<String>,
 
-    #[command(flatten)]
-    pub write: super::common::WriteArgs,
-
     /// Print only the number of matching records.
     #[arg(long, short = 'c')]
     pub count: bool,
@@ -58,6 +55,9 @@ pub struct FilterCmdArgs {
     /// Print the jq program equivalent to the given conditions, and exit.
     #[arg(long)]
     pub explain: bool,
+
+    #[command(flatten)]
+    pub write: super::common::WriteArgs,
 
     #[command(flatten)]
     pub read: ReadArgs,

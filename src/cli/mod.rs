@@ -51,6 +51,7 @@ pub struct Cli {
 
 /// Options every subcommand takes.
 #[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Kafka and global")]
 pub struct Global {
     /// Kafka bootstrap servers (host:port,...), or 'embedded' for the built-in demo cluster.
     #[arg(

@@ -53,9 +53,6 @@ pub struct ReplayOptions {
     #[arg(long, value_enum, default_value_t = TimestampMode::Keep, value_name = "MODE")]
     pub timestamp: TimestampMode,
 
-    #[command(flatten)]
-    pub write: super::common::WriteArgs,
-
     /// Do not add the evops-source and evops-replay-id headers (a replay without them cannot be resumed exactly once, nor guarded against loops).
     #[arg(long)]
     pub no_provenance: bool,
@@ -79,6 +76,9 @@ pub struct ReplayOptions {
     /// Name the replay (default: a hash of sources, range, filter, target and placement).
     #[arg(long, value_name = "ID")]
     pub replay_id: Option<String>,
+
+    #[command(flatten)]
+    pub write: super::common::WriteArgs,
 }
 
 /// Copy records into a topic: faithful (key, value, headers, timestamp), resumable exactly once with --checkpoint or --group, rate-limited, with a dry run.
