@@ -4,6 +4,7 @@
 mod demo;
 mod filter;
 mod generate;
+mod grammar;
 mod harness;
 mod partition;
 mod registry;
