@@ -38,8 +38,8 @@ fn placed(stdout: &[u8]) -> BTreeSet<(i64, i64)> {
         .collect()
 }
 
-/// The number before " read" in a summary line.
-/// (the number before " read" in a replay's summary, or " checked" in schema-validate's).
+/// How many records a summary says were read: the number before " read" (a replay's) or
+/// " checked" (schema-validate's).
 fn read_count(text: &str) -> Option<u64> {
     let at = text.find(" read").or_else(|| text.find(" checked"))?;
     text[..at]
