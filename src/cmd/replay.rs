@@ -104,7 +104,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
             all = conn.topics()?;
         }
     }
-    let resolved = crate::endpoint::kafka::resolve_topics(&topics, &all)?;
+    let resolved = conn.resolve(&topics, &all)?;
     if !all.iter().any(|t| t.name == cfg.target) {
         return Err(Error::UnknownTopic {
             topic: cfg.target.clone(),

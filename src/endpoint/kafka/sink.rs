@@ -272,7 +272,7 @@ impl ProducerSink {
                 .set("transaction.timeout.ms", "10000");
         }
         let ctx = DeliveryCtx {
-            inner: Ctx::new(conn.settings.verbose),
+            inner: Ctx::new(&conn.settings),
             delivered: Default::default(),
             failures: Mutex::new(Vec::new()),
             landed: Mutex::new(None),

@@ -16,7 +16,7 @@ use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::batch::{Batch, Ts};
-use super::{list_topics, resolve_topics, Connection, Ctx};
+use super::{list_topics, resolve_readable, Connection, Ctx};
 use crate::endpoint::{Poll, Progress, Source};
 use crate::error::Error;
 use crate::position::{Start, Stop};
@@ -80,8 +80,17 @@ enum Got {
     /// End of a partition (topic index, partition, the offset it ended at).
     Eof(usize, i32, i64),
     Skip,
-    Error(String),
+    Error(Fault),
     Record(usize, Record),
+}
+
+/// An error event from the consumer about one partition.
+struct Fault {
+    code: rdkafka::bindings::rd_kafka_resp_err_t,
+    topic: String,
+    partition: i32,
+    offset: i64,
+    text: String,
 }
 
 /// Copy bytes into a reused buffer, keeping null distinct from empty.
@@ -117,6 +126,8 @@ pub struct KafkaSource {
     skipped: u64,
     last_topic: usize,
     warned: HashSet<String>,
+    /// Whether the brokers are down, as said on stderr.
+    outage: super::outage::Watch,
     /// Since when nothing has arrived.
     idle_since: Option<std::time::Instant>,
     brokers: String,
@@ -139,7 +150,7 @@ impl KafkaSource {
     pub fn open(conn: &Connection, plan: &ReadPlan) -> anyhow::Result<KafkaSource> {
         let consumer = conn.consumer()?;
         let all = list_topics(&consumer, conn)?;
-        let topics = resolve_topics(&plan.topics, &all)?;
+        let topics = resolve_readable(&plan.topics, &all, &consumer)?;
         let timeout = conn.settings.timeout;
 
         if let Some(wanted) = &plan.partitions {
@@ -313,6 +324,7 @@ impl KafkaSource {
             skipped: 0,
             last_topic: 0,
             warned: HashSet::new(),
+            outage: Default::default(),
             idle_since: None,
             brokers: conn.settings.brokers.clone(),
             timeout,
@@ -412,6 +424,9 @@ impl KafkaSource {
     fn idle(&mut self) -> anyhow::Result<Poll> {
         // Serve the main queue: errors and logs reach the client context here.
         let _ = self.consumer.poll(Duration::ZERO);
+        if let Some(line) = self.outage.idle(&self.consumer, &self.brokers) {
+            warn(&line);
+        }
         let Some(since) = self.idle_since else {
             // A new quiet spell: errors from before it no longer say anything.
             self.idle_since = Some(std::time::Instant::now());
@@ -436,11 +451,89 @@ impl KafkaSource {
         Ok(Poll::Idle)
     }
 
-    fn warn_once(&mut self, msg: String) {
-        if self.warned.insert(msg.clone()) {
-            eprintln!("evops: warning: {msg}");
+    /// Records or end-of-partition events arrive: an outage that was reported is over.
+    fn outage_over(&mut self) {
+        if self.outage.reported() {
+            if let Some(line) = self.outage.record(&self.consumer, &self.brokers) {
+                warn(&line);
+            }
         }
     }
+
+    /// An error event about one partition: an authorization error ends the read; a log that
+    /// went backwards or was truncated is reported and read on from its new start; anything
+    /// else is said once while librdkafka retries.
+    fn fault(&mut self, f: Fault) -> anyhow::Result<()> {
+        use rdkafka::types::RDKafkaErrorCode as C;
+        let code = C::from(f.code);
+        if super::is_denial(code) {
+            let what = format!("topic {}", f.topic);
+            let msg = self.consumer.context().denied(&what, &format!("{code:?}"));
+            return Err(Error::Access(msg).into());
+        }
+        if code == C::AutoOffsetReset {
+            return self.out_of_range(&f);
+        }
+        let e = format!("{}: {}", f.topic, f.text);
+        if self.verbose {
+            self.warn_once(format!("consumer: {e}"));
+        } else {
+            self.warn_once(format!("consumer: {e} (retrying; -v shows details)"));
+        }
+        Ok(())
+    }
+
+    /// The offset being read is no longer in the partition's log (the topic was deleted and
+    /// re-created, or the broker lost data): say where the read was and what the log holds
+    /// now, and go on from its new start. Nothing is skipped silently.
+    fn out_of_range(&mut self, f: &Fault) -> anyhow::Result<()> {
+        let (low, high) = self
+            .consumer
+            .fetch_watermarks(&f.topic, f.partition, self.timeout)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{}/{}: offset {} is out of range, and its new range is unknown: {e}",
+                    f.topic,
+                    f.partition,
+                    f.offset
+                )
+            })?;
+        warn(&format!(
+            "{}/{}: offset {} is out of range: the log now holds offsets {low}..{high} (deleted and re-created, or the broker lost data); reading on from {low}",
+            f.topic, f.partition, f.offset
+        ));
+        let ti = self.topics.iter().position(|t| **t == *f.topic);
+        let i = ti.and_then(|ti| self.index[ti].get(f.partition as usize).copied().flatten());
+        if let Some(i) = i {
+            let part = &mut self.parts[i];
+            part.next = low;
+            part.caught_up = false;
+            if part.end.is_some_and(|e| low >= e) {
+                self.finish_part(i);
+                return Ok(());
+            }
+        }
+        self.consumer
+            .seek(&f.topic, f.partition, Offset::Offset(low), self.timeout)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{}/{}: cannot read on from {low}: {e}",
+                    f.topic,
+                    f.partition
+                )
+            })
+    }
+
+    fn warn_once(&mut self, msg: String) {
+        if self.warned.insert(msg.clone()) {
+            warn(&msg);
+        }
+    }
+}
+
+/// A warning for people, on stderr.
+fn warn(msg: &str) {
+    eprintln!("evops: warning: {msg}");
 }
 
 /// The index of a topic, trying the last one found first (records come in runs per topic).
@@ -573,7 +666,13 @@ impl Source for KafkaSource {
                     };
                 }
                 if m.err() != rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-                    return Got::Error(format!("{}: {}", m.topic(), m.error_text()));
+                    return Got::Error(Fault {
+                        code: m.err(),
+                        topic: m.topic().to_string(),
+                        partition: m.partition(),
+                        offset: m.offset(),
+                        text: m.error_text(),
+                    });
                 }
                 let Some(ti) = find_topic(topics, last_topic, m.topic()) else {
                     return Got::Skip;
@@ -616,20 +715,18 @@ impl Source for KafkaSource {
             let (ti, record) = match got {
                 None => return self.idle(),
                 Some(Got::Eof(ti, partition, offset)) => {
+                    self.outage_over();
                     self.reached_end(ti, partition, offset);
                     continue;
                 }
                 Some(Got::Skip) => continue,
-                Some(Got::Error(e)) => {
-                    if self.verbose {
-                        self.warn_once(format!("consumer: {e}"));
-                    } else {
-                        self.warn_once(format!("consumer: {e} (retrying; -v shows details)"));
-                    }
+                Some(Got::Error(f)) => {
+                    self.fault(f)?;
                     continue;
                 }
                 Some(Got::Record(ti, r)) => {
                     self.idle_since = None;
+                    self.outage_over();
                     (ti, r)
                 }
             };
