@@ -18,6 +18,8 @@ pub struct Security {
     pub protocol: String,
     pub mechanism: Option<String>,
     pub user: Option<String>,
+    /// `ssl.ca.location` (a path, not a secret).
+    pub ca: Option<String>,
 }
 
 impl Security {
@@ -39,6 +41,7 @@ impl Security {
                 .or_else(|| get("sasl.mechanisms"))
                 .map(|m| m.to_ascii_uppercase()),
             user: get("sasl.username"),
+            ca: get("ssl.ca.location"),
         }
     }
 
@@ -60,9 +63,45 @@ pub enum Kind {
     Other,
 }
 
+/// A cause, and whether one sighting proves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnosis {
+    pub message: String,
+    /// `false` for a guess from a bare disconnect, which a restarting broker could cause too:
+    /// it stands only when seen twice.
+    pub certain: bool,
+}
+
 /// The cause of a connection error, when it is one that retrying will not cure; `None` for
 /// errors that may pass (a broker restarting, a refused connection).
-pub fn diagnose(kind: Kind, reason: &str, s: &Security) -> Option<String> {
+pub fn diagnose(kind: Kind, reason: &str, s: &Security) -> Option<Diagnosis> {
+    if let Some(message) = certain(kind, reason, s) {
+        return Some(Diagnosis {
+            message,
+            certain: true,
+        });
+    }
+    // A listener that speaks TLS drops a request sent in the clear before it answers
+    // ApiVersion, the first request; librdkafka adds its hint only to some such texts.
+    let dropped = reason.contains("Disconnected") && reason.contains("in state APIVERSION_QUERY");
+    if dropped && !s.tls() {
+        return Some(Diagnosis {
+            message: expects_tls(s),
+            certain: false,
+        });
+    }
+    None
+}
+
+fn expects_tls(s: &Security) -> String {
+    let want = if s.sasl() { "SASL_SSL" } else { "SSL" };
+    format!(
+        "the broker at {} expects TLS, but security.protocol is {}: pass -X security.protocol={want} and -X ssl.ca.location=FILE (the CA of its certificate)",
+        s.brokers, s.protocol
+    )
+}
+
+fn certain(kind: Kind, reason: &str, s: &Security) -> Option<String> {
     let at = &s.brokers;
     if reason.contains("mechanism handshake failed") {
         return Some(mechanism(reason, s));
@@ -87,11 +126,7 @@ pub fn diagnose(kind: Kind, reason: &str, s: &Security) -> Option<String> {
         ));
     }
     if reason.contains("connecting to a SSL listener?") {
-        let want = if s.sasl() { "SASL_SSL" } else { "SSL" };
-        return Some(format!(
-            "the broker at {at} expects TLS, but security.protocol is {}: pass -X security.protocol={want} and -X ssl.ca.location=FILE (the CA of its certificate)",
-            s.protocol
-        ));
+        return Some(expects_tls(s));
     }
     if reason.contains("connecting to a PLAINTEXT broker listener?")
         || (s.tls() && kind == Kind::Ssl && reason.contains("wrong version number"))
@@ -163,30 +198,22 @@ fn mechanism(reason: &str, s: &Security) -> String {
     }
 }
 
+/// OpenSSL says only "certificate verify failed" for both an unknown CA and a certificate
+/// that does not name the host: with no CA given, the CA is the likely cause; with one, either.
 fn certificate(reason: &str, s: &Security) -> String {
-    let lower = reason.to_ascii_lowercase();
-    if lower.contains("mismatch") {
-        let host = s.brokers.split(',').next().unwrap_or("");
-        let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    let host = s.brokers.split(',').next().unwrap_or("");
+    let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    if reason.to_ascii_lowercase().contains("mismatch") {
         return format!(
             "the broker's TLS certificate does not name {host} (hostname mismatch): connect with a name the certificate lists, or pass -X ssl.endpoint.identification.algorithm=none to skip the check"
         );
     }
-    format!(
-        "the broker's TLS certificate is not trusted{}: pass -X ssl.ca.location=FILE (the CA that signed it)",
-        verify_error(reason)
-            .map(|e| format!(" ({e})"))
-            .unwrap_or_default()
-    )
-}
-
-/// OpenSSL's verify result, where librdkafka's text carries it ("...: (self-signed certificate)").
-fn verify_error(reason: &str) -> Option<&str> {
-    let after = reason.split("certificate verify failed").nth(1)?;
-    let start = after.find('(')? + 1;
-    let end = after[start..].find(')')? + start;
-    let e = after[start..end].trim();
-    (!e.is_empty() && !e.starts_with("after ")).then_some(e)
+    if let Some(ca) = &s.ca {
+        return format!(
+            "the broker's TLS certificate is not trusted: it is not signed by the CA in ssl.ca.location ({ca}), or it does not name {host} (hostname mismatch); check the CA file, connect with a name the certificate lists, or pass -X ssl.endpoint.identification.algorithm=none to skip the name check"
+        );
+    }
+    "the broker's TLS certificate is not trusted: pass -X ssl.ca.location=FILE (the CA that signed it)".into()
 }
 
 /// The message for an authorization error on a topic, group or the cluster.
@@ -207,6 +234,7 @@ mod tests {
             protocol: protocol.into(),
             mechanism: protocol.starts_with("SASL").then(|| "SCRAM-SHA-512".into()),
             user: protocol.starts_with("SASL").then(|| "oncall".into()),
+            ca: None,
         }
     }
 
@@ -215,22 +243,33 @@ mod tests {
     #[test]
     fn a_refused_scram_password_names_user_and_mechanism() {
         let reason = "sasl_plaintext://127.0.0.1:9092/bootstrap: SASL authentication error: SASL SCRAM authentication failed: broker responded with invalid-proof (after 3ms in state AUTH_REQ)";
-        let got = diagnose(Kind::Authentication, reason, &sec("SASL_PLAINTEXT")).unwrap();
+        let got = diagnose(Kind::Authentication, reason, &sec("SASL_PLAINTEXT"))
+            .unwrap()
+            .message;
         assert_eq!(
             got,
             "authentication failed for user oncall (SCRAM-SHA-512) at 127.0.0.1:9092: the broker refused the credentials (invalid-proof); check sasl.username and sasl.password"
         );
     }
 
+    const UNVERIFIED: &str = "ssl://127.0.0.1:9092/bootstrap: SSL handshake failed: ../ssl/statem/statem_clnt.c:1889:tls_post_process_server_certificate error:0A000086:SSL routines::certificate verify failed: broker certificate could not be verified, verify that ssl.ca.location is correctly configured or root CA certificates are installed (install ca-certificates package) (after 6ms in state SSL_HANDSHAKE)";
+
     #[test]
     fn an_untrusted_certificate_names_the_option_that_fixes_it() {
-        let reason = "ssl://127.0.0.1:9092/bootstrap: SSL handshake failed: error:0A000086:SSL routines::certificate verify failed: broker certificate could not be verified, verify that ssl.ca.location is correctly configured or root CA certificates are installed (install ca-certificates package) (after 5ms in state SSL_HANDSHAKE)";
-        let got = diagnose(Kind::Ssl, reason, &sec("SSL")).unwrap();
-        assert!(
-            got.starts_with("the broker's TLS certificate is not trusted"),
-            "{got}"
+        let reason = UNVERIFIED;
+        let got = diagnose(Kind::Ssl, reason, &sec("SSL")).unwrap().message;
+        assert_eq!(
+            got,
+            "the broker's TLS certificate is not trusted: pass -X ssl.ca.location=FILE (the CA that signed it)"
         );
-        assert!(got.ends_with("pass -X ssl.ca.location=FILE (the CA that signed it)"));
+    }
+
+    #[test]
+    fn a_certificate_refused_despite_a_ca_names_both_possible_causes() {
+        let mut s = sec("SSL");
+        s.ca = Some("ca.pem".into());
+        let got = diagnose(Kind::Ssl, UNVERIFIED, &s).unwrap().message;
+        assert!(got.contains("not signed by the CA in ssl.ca.location (ca.pem), or it does not name 127.0.0.1 (hostname mismatch)"), "{got}");
     }
 
     #[test]
@@ -238,7 +277,7 @@ mod tests {
         let reason = "ssl://localhost:9092/bootstrap: SSL handshake failed: error:0A000086:SSL routines::certificate verify failed: (Hostname mismatch): broker certificate could not be verified";
         let mut s = sec("SSL");
         s.brokers = "localhost:9092".into();
-        let got = diagnose(Kind::Ssl, reason, &s).unwrap();
+        let got = diagnose(Kind::Ssl, reason, &s).unwrap().message;
         assert!(
             got.starts_with("the broker's TLS certificate does not name localhost"),
             "{got}"
@@ -248,21 +287,32 @@ mod tests {
     #[test]
     fn plaintext_against_a_tls_listener_says_to_use_tls() {
         let reason = "127.0.0.1:9092/bootstrap: Disconnected while requesting ApiVersion: might be caused by incorrect security.protocol configuration (connecting to a SSL listener?) or broker version is < 0.10 (see api.version.request) (after 2ms in state APIVERSION_QUERY)";
-        let got = diagnose(Kind::Transport, reason, &sec("PLAINTEXT")).unwrap();
+        let got = diagnose(Kind::Transport, reason, &sec("PLAINTEXT"))
+            .unwrap()
+            .message;
         assert!(
             got.contains(
                 "expects TLS, but security.protocol is PLAINTEXT: pass -X security.protocol=SSL"
             ),
             "{got}"
         );
-        let got = diagnose(Kind::Transport, reason, &sec("SASL_PLAINTEXT")).unwrap();
+        let got = diagnose(Kind::Transport, reason, &sec("SASL_PLAINTEXT"))
+            .unwrap()
+            .message;
         assert!(got.contains("pass -X security.protocol=SASL_SSL"), "{got}");
+        // Without librdkafka's hint, the same cause is a guess until it happens again.
+        let bare = "127.0.0.1:9092/bootstrap: Disconnected: connection reset by peer (after 4ms in state APIVERSION_QUERY)";
+        let guess = diagnose(Kind::Other, bare, &sec("PLAINTEXT")).unwrap();
+        assert!(!guess.certain);
+        assert!(guess.message.contains("expects TLS"), "{}", guess.message);
     }
 
     #[test]
     fn tls_against_a_plaintext_listener_says_to_drop_tls() {
         let reason = "ssl://127.0.0.1:9092/bootstrap: SSL handshake failed: Disconnected: connection closed by peer: connecting to a PLAINTEXT broker listener? (after 1ms in state SSL_HANDSHAKE)";
-        let got = diagnose(Kind::Transport, reason, &sec("SSL")).unwrap();
+        let got = diagnose(Kind::Transport, reason, &sec("SSL"))
+            .unwrap()
+            .message;
         assert!(
             got.contains("does not speak TLS on this listener, but security.protocol is SSL: use -X security.protocol=PLAINTEXT"),
             "{got}"
@@ -272,7 +322,9 @@ mod tests {
     #[test]
     fn no_sasl_against_a_sasl_listener_says_how_to_authenticate() {
         let reason = "127.0.0.1:9092/bootstrap: Disconnected: verify that security.protocol is correctly configured, broker might require SASL authentication (after 1ms in state UP)";
-        let got = diagnose(Kind::Transport, reason, &sec("PLAINTEXT")).unwrap();
+        let got = diagnose(Kind::Transport, reason, &sec("PLAINTEXT"))
+            .unwrap()
+            .message;
         assert!(got.contains("requires SASL authentication, but security.protocol is PLAINTEXT: pass -X security.protocol=SASL_PLAINTEXT"), "{got}");
     }
 
@@ -281,7 +333,7 @@ mod tests {
         let reason = "sasl_plaintext://127.0.0.1:9092/bootstrap: SASL PLAIN mechanism handshake failed: Broker: Unsupported SASL mechanism: broker's supported mechanisms: SCRAM-SHA-256,SCRAM-SHA-512";
         let mut s = sec("SASL_PLAINTEXT");
         s.mechanism = Some("PLAIN".into());
-        let got = diagnose(Kind::Authentication, reason, &s).unwrap();
+        let got = diagnose(Kind::Authentication, reason, &s).unwrap().message;
         assert!(
             got.contains(
                 "does not offer SASL mechanism PLAIN (it offers SCRAM-SHA-256,SCRAM-SHA-512)"

@@ -118,10 +118,12 @@ impl Connection {
         for (k, v) in &self.settings.properties {
             cfg.set(k, v);
         }
+        // Info, not Error, without -v: some connection failures are logged at level info
+        // only, and the context reads them for their cause (it prints nothing without -v).
         cfg.set_log_level(if self.settings.verbose {
             RDKafkaLogLevel::Debug
         } else {
-            RDKafkaLogLevel::Error
+            RDKafkaLogLevel::Info
         });
         cfg
     }
@@ -264,6 +266,8 @@ fn fetch_metadata(
             Ok(md) => return Ok(md),
             Err(e) => e,
         };
+        // Nothing is assigned yet: this only serves the error events to the context.
+        let _ = consumer.poll(Duration::ZERO);
         if let Some(cause) = consumer.context().diagnosis() {
             return Err(Error::Access(cause).into());
         }
@@ -379,6 +383,8 @@ pub struct Ctx {
     security: diagnose::Security,
     last_error: Mutex<Option<String>>,
     diagnosis: Mutex<Option<String>>,
+    /// A guessed cause seen once, which stands when seen again.
+    guess: Mutex<Option<String>>,
     /// Since when every broker has been down, and why (cleared by [`Ctx::take_down`]).
     down: Mutex<Option<(std::time::Instant, String)>>,
 }
@@ -390,6 +396,7 @@ impl Ctx {
             security: diagnose::Security::of(settings),
             last_error: Mutex::new(None),
             diagnosis: Mutex::new(None),
+            guess: Mutex::new(None),
             down: Mutex::new(None),
         }
     }
@@ -426,10 +433,35 @@ impl Ctx {
     }
 }
 
+impl Ctx {
+    /// Keep the cause of an error, if it has one: the first certain one wins; a guess stands
+    /// when it is made twice.
+    fn diagnose(&self, kind: diagnose::Kind, reason: &str) {
+        let Some(d) = diagnose::diagnose(kind, reason, &self.security) else {
+            return;
+        };
+        let stands = d.certain
+            || self.guess.lock().is_ok_and(|mut g| {
+                let again = g.as_deref() == Some(d.message.as_str());
+                *g = Some(d.message.clone());
+                again
+            });
+        if stands {
+            if let Ok(mut slot) = self.diagnosis.lock() {
+                slot.get_or_insert(d.message);
+            }
+        }
+    }
+}
+
 impl ClientContext for Ctx {
     fn log(&self, _level: RDKafkaLogLevel, fac: &str, log_message: &str) {
         if self.verbose {
             eprintln!("evops: librdkafka {fac}: {log_message}");
+        }
+        // Some connection failures are only logged (at level info), never raised as errors.
+        if fac == "FAIL" {
+            self.diagnose(diagnose::Kind::Other, log_message);
         }
     }
 
@@ -445,11 +477,7 @@ impl ClientContext for Ctx {
             Some(C::BrokerTransportFailure) => diagnose::Kind::Transport,
             _ => diagnose::Kind::Other,
         };
-        if let Some(d) = diagnose::diagnose(kind, reason, &self.security) {
-            if let Ok(mut slot) = self.diagnosis.lock() {
-                slot.get_or_insert(d);
-            }
-        }
+        self.diagnose(kind, reason);
         if matches!(code, Some(C::AllBrokersDown | C::BrokerTransportFailure)) {
             if let Ok(mut d) = self.down.lock() {
                 let since = d.as_ref().map_or_else(std::time::Instant::now, |(t, _)| *t);
