@@ -12,6 +12,7 @@ mod replay;
 mod sample;
 mod schema_compat;
 mod schema_validate;
+mod secure;
 mod sink;
 mod tail;
 mod trace;
