@@ -850,3 +850,123 @@ fn a_log_that_went_backwards_is_reported_and_read_from_its_new_start() {
 fn create_again(addr: &str, t: &str) {
     crate::harness::create_topic(addr, t, 2);
 }
+
+/// schema-validate from a topic through a schema registry behind TLS with basic auth: the CA
+/// and credentials given on the command line, then by a profile.
+#[test]
+fn a_registry_over_https_with_basic_auth_through_flags_and_a_profile() {
+    use evops::endpoint::registry::{Registry, RegistryConfig};
+    let certs = Certs::generate();
+    let reg_pw = "RegPw-c0ffee-never-printed";
+    let user = format!("reader:{reg_pw}");
+    let server = crate::harness::RegistryServer::start(&[
+        "--user",
+        &user,
+        "--tls-cert",
+        certs.cert.to_str().unwrap(),
+        "--tls-key",
+        certs.key.to_str().unwrap(),
+    ]);
+    assert!(server.url.starts_with("https://"));
+    let t10 = Duration::from_secs(10);
+    let cfg = RegistryConfig::parse(&server.url, Some(&user), t10)
+        .unwrap()
+        .with_ca_file(&certs.cert)
+        .unwrap();
+    let id = Registry::new(cfg)
+        .register(
+            "n-value",
+            r#"{"type":"object","required":["n"],"properties":{"n":{"type":"integer"}}}"#,
+            "JSON",
+        )
+        .unwrap();
+    let b = OwnBroker::start();
+    let t = b.topic("sec-registry", 1);
+    let framed = |doc: &str| {
+        let mut v = vec![0u8];
+        v.extend_from_slice(&id.to_be_bytes());
+        v.extend_from_slice(doc.as_bytes());
+        Rec {
+            partition: 0,
+            key: None,
+            value: Some(v),
+            headers: vec![],
+            timestamp: now_ms(),
+        }
+    };
+    produce_with(
+        &b.addr,
+        &t,
+        &[framed(r#"{"n":1}"#), framed(r#"{"n":"x"}"#)],
+        &[],
+    );
+    let ca = certs.cert.to_str().unwrap();
+    let check = |out: crate::harness::Output| {
+        out.code(1);
+        assert!(
+            out.text().contains("\"valid\":1") && out.text().contains("\"invalid\":1"),
+            "{}{}",
+            out.text(),
+            out.stderr
+        );
+        assert!(!out.stderr.contains(reg_pw) && !out.text().contains(reg_pw));
+    };
+    check(
+        evops(&[
+            "-b",
+            &b.addr,
+            "schema-validate",
+            &t,
+            "--registry",
+            &server.url,
+            "--registry-auth",
+            &user,
+            "--registry-ca",
+            ca,
+            "--format",
+            "json",
+        ])
+        .run(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let port = server.url.rsplit(':').next().unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.reg]\nbrokers = \"{}\"\nschema_registry = \"https://{user}@127.0.0.1:{port}\"\nschema_registry_ca = \"{ca}\"\n",
+            b.addr
+        ),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    check(
+        evops(&[
+            "--config",
+            config,
+            "--profile",
+            "reg",
+            "schema-validate",
+            &t,
+            "--format",
+            "json",
+        ])
+        .run(),
+    );
+    // Without the CA, the system store does not know the test's certificate.
+    let out = evops(&[
+        "-b",
+        &b.addr,
+        "schema-validate",
+        &t,
+        "--registry",
+        &server.url,
+        "--registry-auth",
+        &user,
+        "--format",
+        "json",
+    ])
+    .run();
+    out.code(2);
+    assert!(!out.stderr.contains(reg_pw), "{}", out.stderr);
+}

@@ -437,11 +437,13 @@ impl KafkaSource {
         if bounded && since.elapsed() >= self.timeout {
             if let Some(reason) = self.consumer.context().take_error() {
                 let done = self.parts.iter().filter(|p| p.done).count();
+                // What was read before: the summary a run that ends here cannot print.
+                let read: i64 = self.parts.iter().map(|p| (p.next - p.start).max(0)).sum();
                 return Err(Error::Unreachable {
                     brokers: self.brokers.clone(),
                     timeout: self.timeout,
                     reason: format!(
-                        "{reason} ({done} of {} partitions finished)",
+                        "{reason} (read up to {read} records; {done} of {} partitions finished)",
                         self.parts.len()
                     ),
                 }
