@@ -69,6 +69,7 @@ complete -c evops -n "__fish_evops_using_subcommand tail" -l value-format -d 'Ho
 complete -c evops -n "__fish_evops_using_subcommand tail" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
 complete -c evops -n "__fish_evops_using_subcommand tail" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand tail" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -106,6 +107,7 @@ complete -c evops -n "__fish_evops_using_subcommand filter" -l value-format -d '
 complete -c evops -n "__fish_evops_using_subcommand filter" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
 complete -c evops -n "__fish_evops_using_subcommand filter" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand filter" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -149,6 +151,7 @@ complete -c evops -n "__fish_evops_using_subcommand trace" -l value-format -d 'H
 complete -c evops -n "__fish_evops_using_subcommand trace" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
 complete -c evops -n "__fish_evops_using_subcommand trace" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand trace" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -189,6 +192,7 @@ complete -c evops -n "__fish_evops_using_subcommand sample" -l value-format -d '
 complete -c evops -n "__fish_evops_using_subcommand sample" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
 complete -c evops -n "__fish_evops_using_subcommand sample" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand sample" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -237,6 +241,7 @@ complete -c evops -n "__fish_evops_using_subcommand replay" -l value-format -d '
 complete -c evops -n "__fish_evops_using_subcommand replay" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
 complete -c evops -n "__fish_evops_using_subcommand replay" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand replay" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -363,6 +368,7 @@ topic\t'The topic names the schema file (<topic> or <topic>-value)'
 registry\t'The registry id in the Confluent framing'"
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l subject-strategy -d 'How unframed events name their registry subject: topic (<topic>-value), record (the event type as record name), topic-record (<topic>-<type>)' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l value-format -d 'How to read values' -r -f -a "auto\t'Confluent-framed payloads by their registry id; JSON when the bytes look like JSON; else an Avro datum'
 json\t''
@@ -415,6 +421,7 @@ complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subc
 complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l subject -d 'Check against this registry subject\'s latest version' -r
 complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
