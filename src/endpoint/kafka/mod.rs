@@ -385,8 +385,9 @@ pub struct Ctx {
     diagnosis: Mutex<Option<String>>,
     /// A guessed cause seen once, which stands when seen again.
     guess: Mutex<Option<String>>,
-    /// Since when every broker has been down, and why (cleared by [`Ctx::take_down`]).
-    down: Mutex<Option<(std::time::Instant, String)>>,
+    /// Since when every broker has been down (cleared by [`Ctx::take_down`]), and the last
+    /// transport failure, which says why.
+    down: Mutex<(Option<std::time::Instant>, String)>,
 }
 
 impl Ctx {
@@ -397,7 +398,7 @@ impl Ctx {
             last_error: Mutex::new(None),
             diagnosis: Mutex::new(None),
             guess: Mutex::new(None),
-            down: Mutex::new(None),
+            down: Mutex::new((None, String::new())),
         }
     }
 
@@ -417,13 +418,14 @@ impl Ctx {
 
     /// Since when every broker has been down and the last reason, if they are.
     pub(crate) fn down_since(&self) -> Option<(std::time::Instant, String)> {
-        self.down.lock().ok().and_then(|d| d.clone())
+        let d = self.down.lock().ok()?;
+        d.0.map(|since| (since, d.1.clone()))
     }
 
     /// Forget that the brokers were down (they answered again).
     pub(crate) fn take_down(&self) {
         if let Ok(mut d) = self.down.lock() {
-            *d = None;
+            d.0 = None;
         }
     }
 
@@ -478,10 +480,15 @@ impl ClientContext for Ctx {
             _ => diagnose::Kind::Other,
         };
         self.diagnose(kind, reason);
-        if matches!(code, Some(C::AllBrokersDown | C::BrokerTransportFailure)) {
-            if let Ok(mut d) = self.down.lock() {
-                let since = d.as_ref().map_or_else(std::time::Instant::now, |(t, _)| *t);
-                *d = Some((since, reason.to_string()));
+        // One dropped connection is no outage (an idle connection closed, one broker of a
+        // rolling restart); librdkafka says when they are all down.
+        if let Ok(mut d) = self.down.lock() {
+            match code {
+                Some(C::AllBrokersDown) => {
+                    d.0.get_or_insert_with(std::time::Instant::now);
+                }
+                Some(C::BrokerTransportFailure) => d.1 = reason.to_string(),
+                _ => {}
             }
         }
         if let Ok(mut e) = self.last_error.lock() {

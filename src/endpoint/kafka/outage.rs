@@ -76,7 +76,12 @@ impl Watch {
 
 /// librdkafka's reason without its "(after 12ms in state UP)" tail.
 fn short(reason: &str) -> &str {
-    reason.split(" (after ").next().unwrap_or(reason).trim()
+    let r = reason.split(" (after ").next().unwrap_or(reason).trim();
+    if r.is_empty() {
+        "every broker is down"
+    } else {
+        r
+    }
 }
 
 #[cfg(test)]
@@ -87,5 +92,6 @@ mod tests {
             super::short("127.0.0.1:9/1: Connect to ipv4#127.0.0.1:9 failed: Connection refused (after 0ms in state CONNECT)"),
             "127.0.0.1:9/1: Connect to ipv4#127.0.0.1:9 failed: Connection refused"
         );
+        assert_eq!(super::short(""), "every broker is down");
     }
 }
