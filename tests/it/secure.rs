@@ -970,3 +970,74 @@ fn a_registry_over_https_with_basic_auth_through_flags_and_a_profile() {
     out.code(2);
     assert!(!out.stderr.contains(reg_pw), "{}", out.stderr);
 }
+
+/// The outage lines, on librdkafka's mock cluster (whose broker can be taken down and brought
+/// back without a restart): one a few seconds in, one when it is back.
+#[test]
+fn an_outage_is_reported_when_it_starts_and_when_it_ends() {
+    use rdkafka::mocking::MockCluster;
+    let mock = MockCluster::new(1).unwrap();
+    mock.create_topic("orders", 1, 1).unwrap();
+    let addr = mock.bootstrap_servers();
+    let one = |n: i64| Rec {
+        partition: 0,
+        key: None,
+        value: Some(format!("{{\"n\":{n}}}").into_bytes()),
+        headers: vec![],
+        timestamp: now_ms(),
+    };
+    produce_with(&addr, "orders", &[one(0)], &[]);
+    let mut child = evops(&[
+        "-b",
+        &addr,
+        "tail",
+        "orders",
+        "-o",
+        "beginning",
+        "-f",
+        "json",
+    ])
+    .spawn();
+    let lines = collect_lines(&mut child);
+    wait_for(&lines, 1, Duration::from_secs(20));
+    let err = Arc::new(Mutex::new(String::new()));
+    let sink = err.clone();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for l in BufReader::new(stderr).lines() {
+            let Ok(l) = l else { break };
+            let mut s = sink.lock().unwrap();
+            s.push_str(&l);
+            s.push('\n');
+        }
+    });
+    mock.broker_down(1).unwrap();
+    let down = Instant::now();
+    while !err.lock().unwrap().contains("went away") && down.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let said_after = down.elapsed();
+    mock.broker_up(1).unwrap();
+    produce_with(&addr, "orders", &[one(1)], &[]);
+    wait_for(&lines, 2, Duration::from_secs(30));
+    let up = Instant::now();
+    while !err.lock().unwrap().contains("is back") && up.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let err = err.lock().unwrap().clone();
+    assert!(
+        err.contains(&format!("evops: warning: Kafka at {addr} went away")),
+        "{err}"
+    );
+    assert!(
+        said_after >= Duration::from_secs(2) && said_after < Duration::from_secs(10),
+        "said after {said_after:?}"
+    );
+    assert!(
+        err.contains(&format!("evops: warning: Kafka at {addr} is back after")),
+        "{err}"
+    );
+    assert_eq!(lines.lock().unwrap().len(), 2);
+}
