@@ -90,7 +90,37 @@ pub fn diagnose(kind: Kind, reason: &str, s: &Security) -> Option<Diagnosis> {
             certain: false,
         });
     }
+    // A listener that requires SASL drops a client that sends requests without it, right
+    // after the connection is up; librdkafka adds its hint only to some such texts.
+    let dropped_when_up = (reason.contains("Disconnected") || reason.contains("Send failed"))
+        && ms_in_state(reason, "UP").is_some_and(|ms| ms < 2000);
+    if dropped_when_up && !s.sasl() {
+        return Some(Diagnosis {
+            message: requires_sasl(s),
+            certain: false,
+        });
+    }
     None
+}
+
+/// N in librdkafka's "(after Nms in state STATE" tail.
+fn ms_in_state(reason: &str, state: &str) -> Option<u64> {
+    let (_, tail) = reason.rsplit_once("(after ")?;
+    let (ms, rest) = tail.split_once("ms in state ")?;
+    let named = rest.split([')', ',']).next()? == state;
+    named.then(|| ms.parse().ok()).flatten()
+}
+
+fn requires_sasl(s: &Security) -> String {
+    let want = if s.tls() {
+        "SASL_SSL"
+    } else {
+        "SASL_PLAINTEXT"
+    };
+    format!(
+        "the broker at {} requires SASL authentication, but security.protocol is {}: pass -X security.protocol={want} -X sasl.mechanism=SCRAM-SHA-512 -X sasl.username=USER -X sasl.password=PASSWORD",
+        s.brokers, s.protocol
+    )
 }
 
 fn expects_tls(s: &Security) -> String {
@@ -142,15 +172,7 @@ fn certain(kind: Kind, reason: &str, s: &Security) -> Option<String> {
         ));
     }
     if reason.contains("broker might require SASL authentication") {
-        let want = if s.tls() {
-            "SASL_SSL"
-        } else {
-            "SASL_PLAINTEXT"
-        };
-        return Some(format!(
-            "the broker at {at} requires SASL authentication, but security.protocol is {}: pass -X security.protocol={want} -X sasl.mechanism=SCRAM-SHA-512 -X sasl.username=USER -X sasl.password=PASSWORD",
-            s.protocol
-        ));
+        return Some(requires_sasl(s));
     }
     None
 }
@@ -326,6 +348,17 @@ mod tests {
             .unwrap()
             .message;
         assert!(got.contains("requires SASL authentication, but security.protocol is PLAINTEXT: pass -X security.protocol=SASL_PLAINTEXT"), "{got}");
+        // Without librdkafka's hint (nisshi 0.8.1 resets the connection), a guess.
+        let bare = "127.0.0.1:9092/bootstrap: Disconnected: connection reset by peer (after 0ms in state UP)";
+        let guess = diagnose(Kind::Other, bare, &sec("PLAINTEXT")).unwrap();
+        assert!(!guess.certain);
+        assert!(
+            guess.message.contains("requires SASL authentication"),
+            "{}",
+            guess.message
+        );
+        let later = "127.0.0.1:9092/1: Disconnected (after 60003ms in state UP)";
+        assert_eq!(diagnose(Kind::Other, later, &sec("PLAINTEXT")), None);
     }
 
     #[test]

@@ -128,6 +128,8 @@ pub struct KafkaSource {
     warned: HashSet<String>,
     /// Whether the brokers are down, as said on stderr.
     outage: super::outage::Watch,
+    /// When positions were last compared with the logs' ends ([`KafkaSource::went_backwards`]).
+    ends_checked: std::time::Instant,
     /// Since when nothing has arrived.
     idle_since: Option<std::time::Instant>,
     brokers: String,
@@ -325,6 +327,7 @@ impl KafkaSource {
             last_topic: 0,
             warned: HashSet::new(),
             outage: Default::default(),
+            ends_checked: std::time::Instant::now(),
             idle_since: None,
             brokers: conn.settings.brokers.clone(),
             timeout,
@@ -427,6 +430,7 @@ impl KafkaSource {
         if let Some(line) = self.outage.idle(&self.consumer, &self.brokers) {
             warn(&line);
         }
+        self.went_backwards()?;
         let Some(since) = self.idle_since else {
             // A new quiet spell: errors from before it no longer say anything.
             self.idle_since = Some(std::time::Instant::now());
@@ -462,6 +466,34 @@ impl KafkaSource {
         }
     }
 
+    /// Some brokers (nisshi 0.8.1) answer a fetch beyond the end of a log with nothing rather
+    /// than OFFSET_OUT_OF_RANGE, so a log that went backwards (a broker that lost its data) is
+    /// found here too: every two seconds of quiet, each position is compared with the end
+    /// librdkafka last heard of, and, where it lies beyond, with the broker's own answer.
+    fn went_backwards(&mut self) -> anyhow::Result<()> {
+        if self.ends_checked.elapsed() < Duration::from_secs(2) {
+            return Ok(());
+        }
+        self.ends_checked = std::time::Instant::now();
+        for i in 0..self.parts.len() {
+            let part = &self.parts[i];
+            let topic = self.topics[part.topic].clone();
+            let beyond = |high: i64| high >= 0 && part.next > high;
+            let cached = super::batch::cached_watermarks(&self.consumer, &topic, part.partition);
+            if part.done || !cached.is_some_and(|(_, high)| beyond(high)) {
+                continue;
+            }
+            let asked =
+                self.consumer
+                    .fetch_watermarks(&topic, part.partition, Duration::from_secs(2));
+            if asked.is_ok_and(|(_, high)| beyond(high)) {
+                let (partition, offset) = (part.partition, part.next);
+                self.out_of_range(&topic, partition, offset)?;
+            }
+        }
+        Ok(())
+    }
+
     /// An error event about one partition: an authorization error ends the read; a log that
     /// went backwards or was truncated is reported and read on from its new start; anything
     /// else is said once while librdkafka retries.
@@ -474,7 +506,7 @@ impl KafkaSource {
             return Err(Error::Access(msg).into());
         }
         if code == C::AutoOffsetReset {
-            return self.out_of_range(&f);
+            return self.out_of_range(&f.topic, f.partition, f.offset);
         }
         let e = format!("{}: {}", f.topic, f.text);
         if self.verbose {
@@ -488,24 +520,24 @@ impl KafkaSource {
     /// The offset being read is no longer in the partition's log (the topic was deleted and
     /// re-created, or the broker lost data): say where the read was and what the log holds
     /// now, and go on from its new start. Nothing is skipped silently.
-    fn out_of_range(&mut self, f: &Fault) -> anyhow::Result<()> {
+    fn out_of_range(&mut self, topic: &str, partition: i32, offset: i64) -> anyhow::Result<()> {
         let (low, high) = self
             .consumer
-            .fetch_watermarks(&f.topic, f.partition, self.timeout)
+            .fetch_watermarks(topic, partition, self.timeout)
             .map_err(|e| {
                 anyhow::anyhow!(
                     "{}/{}: offset {} is out of range, and its new range is unknown: {e}",
-                    f.topic,
-                    f.partition,
-                    f.offset
+                    topic,
+                    partition,
+                    offset
                 )
             })?;
         warn(&format!(
             "{}/{}: offset {} is out of range: the log now holds offsets {low}..{high} (deleted and re-created, or the broker lost data); reading on from {low}",
-            f.topic, f.partition, f.offset
+            topic, partition, offset
         ));
-        let ti = self.topics.iter().position(|t| **t == *f.topic);
-        let i = ti.and_then(|ti| self.index[ti].get(f.partition as usize).copied().flatten());
+        let ti = self.topics.iter().position(|t| **t == *topic);
+        let i = ti.and_then(|ti| self.index[ti].get(partition as usize).copied().flatten());
         if let Some(i) = i {
             let part = &mut self.parts[i];
             part.next = low;
@@ -516,14 +548,8 @@ impl KafkaSource {
             }
         }
         self.consumer
-            .seek(&f.topic, f.partition, Offset::Offset(low), self.timeout)
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "{}/{}: cannot read on from {low}: {e}",
-                    f.topic,
-                    f.partition
-                )
-            })
+            .seek(topic, partition, Offset::Offset(low), self.timeout)
+            .map_err(|e| anyhow::anyhow!("{}/{}: cannot read on from {low}: {e}", topic, partition))
     }
 
     fn warn_once(&mut self, msg: String) {
