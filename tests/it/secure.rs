@@ -430,6 +430,33 @@ fn authorization_denied_on_a_topic_is_named() {
         err.contains("not authorized: the broker denies user oncall access to topic payments"),
         "{err}"
     );
+    // As a replay's target too.
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("one.ndjson");
+    std::fs::write(
+        &capture,
+        "{\"topic\":\"orders\",\"partition\":0,\"offset\":0,\"value\":\"v\"}\n",
+    )
+    .unwrap();
+    let out = evops(&[
+        "-b",
+        &mock.bootstrap_servers(),
+        "-X",
+        "sasl.username=oncall",
+        "replay",
+        capture.to_str().unwrap(),
+        "--to",
+        "payments",
+        "--no-checkpoint",
+    ])
+    .run();
+    out.code(2);
+    assert!(
+        out.stderr
+            .contains("not authorized: the broker denies user oncall access to topic payments"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// Every output of commands given secrets: stdout, stderr (with -v too), summaries, dead
