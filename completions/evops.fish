@@ -69,6 +69,7 @@ complete -c evops -n "__fish_evops_using_subcommand tail" -l value-format -d 'Ho
 complete -c evops -n "__fish_evops_using_subcommand tail" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
 complete -c evops -n "__fish_evops_using_subcommand tail" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand tail" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -106,6 +107,7 @@ complete -c evops -n "__fish_evops_using_subcommand filter" -l value-format -d '
 complete -c evops -n "__fish_evops_using_subcommand filter" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
 complete -c evops -n "__fish_evops_using_subcommand filter" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand filter" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -150,6 +152,7 @@ complete -c evops -n "__fish_evops_using_subcommand trace" -l value-format -d 'H
 complete -c evops -n "__fish_evops_using_subcommand trace" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
 complete -c evops -n "__fish_evops_using_subcommand trace" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand trace" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -191,6 +194,7 @@ complete -c evops -n "__fish_evops_using_subcommand sample" -l value-format -d '
 complete -c evops -n "__fish_evops_using_subcommand sample" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
 complete -c evops -n "__fish_evops_using_subcommand sample" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand sample" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -240,6 +244,7 @@ complete -c evops -n "__fish_evops_using_subcommand replay" -l value-format -d '
 complete -c evops -n "__fish_evops_using_subcommand replay" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
 complete -c evops -n "__fish_evops_using_subcommand replay" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand replay" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -384,6 +389,7 @@ json\t'One JSON document: totals, per-schema counts, the first violations'"
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l junit -d 'Also write a JUnit XML report here (a test case per schema and per lint rule)' -r -F
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l until -d 'Where to stop (exclusive): the --from forms, plus now and end' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
@@ -422,6 +428,7 @@ complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subc
 complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l subject -d 'Check against this registry subject\'s latest version' -r
 complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
 complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand schema; and __fish_seen_subcommand_from compat" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r

@@ -11,6 +11,7 @@
 //! [profiles.prod]
 //! brokers = "b1.prod:9093,b2.prod:9093"
 //! schema_registry = "https://registry.prod"
+//! schema_registry_ca = "/etc/ssl/registry-ca.pem"
 //! [profiles.prod.properties]
 //! "security.protocol" = "SASL_SSL"
 //! "sasl.mechanism" = "SCRAM-SHA-512"
@@ -42,6 +43,9 @@ pub struct File {
 pub struct Profile {
     pub brokers: Option<String>,
     pub schema_registry: Option<String>,
+    /// The CA certificate (PEM file) an `https://` registry's certificate is checked against,
+    /// instead of the system's.
+    pub schema_registry_ca: Option<PathBuf>,
     #[serde(default)]
     pub properties: BTreeMap<String, String>,
 }

@@ -22,6 +22,11 @@ pub enum Error {
         timeout: Duration,
         reason: String,
     },
+    /// The cluster answers but refuses this client, or this client cannot talk to it
+    /// (authentication, TLS, a protocol mismatch, authorization): the message names the cause
+    /// and the setting that fixes it.
+    #[error("{0}")]
+    Access(String),
     /// The user answered no when asked before a big write: nothing was written.
     #[error("nothing written (the answer was no)")]
     Declined,

@@ -12,8 +12,9 @@ cd "$(dirname "$0")/.."
 source tests/broker.sh
 
 # C pieces for rdkafka-sys (SSL; SASL and zstd are built from source), python3 for a free port,
+# openssl for the TLS tests' certificates (made at test time),
 # node/npm for kafkajs.
-ensure_packages build-essential pkg-config cmake libssl-dev zlib1g-dev python3
+ensure_packages build-essential pkg-config cmake libssl-dev zlib1g-dev python3 openssl
 command -v npm >/dev/null || ensure_packages nodejs npm
 ensure_nisshi
 

@@ -663,23 +663,29 @@ fn registry(
     g: &Global,
     a: &schema::RegistryArgs,
 ) -> anyhow::Result<Option<crate::endpoint::registry::Registry>> {
+    let profile = match (&a.registry, &a.registry_ca) {
+        (Some(_), Some(_)) => None,
+        _ => crate::config::load(g.config.as_deref())?.profile(g.profile.as_deref())?,
+    };
     let url = match &a.registry {
         Some(u) => Some(u.clone()),
-        None => {
-            let file = crate::config::load(g.config.as_deref())?;
-            file.profile(g.profile.as_deref())?
-                .and_then(|p| p.schema_registry)
-        }
+        None => profile.as_ref().and_then(|p| p.schema_registry.clone()),
     };
     let Some(url) = url else {
         return Ok(None);
     };
-    let cfg = crate::endpoint::registry::RegistryConfig::parse(
+    let ca = (a.registry_ca.clone()).or_else(|| profile.and_then(|p| p.schema_registry_ca));
+    let mut cfg = crate::endpoint::registry::RegistryConfig::parse(
         &url,
         a.registry_auth.as_deref(),
         g.timeout,
     )
     .map_err(|e| Error::Usage(format!("--registry: {e}")))?;
+    if let Some(ca) = ca {
+        cfg = cfg
+            .with_ca_file(&ca)
+            .map_err(|e| Error::Usage(format!("--registry-ca: {e}")))?;
+    }
     Ok(Some(crate::endpoint::registry::Registry::new(cfg)))
 }
 

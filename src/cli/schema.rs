@@ -91,6 +91,10 @@ pub struct RegistryArgs {
         hide_env_values = true
     )]
     pub registry_auth: Option<String>,
+
+    /// Check an https:// registry's certificate against this CA (a PEM file) instead of the system's. [default: the profile's schema_registry_ca]
+    #[arg(long, env = "EVOPS_REGISTRY_CA", value_name = "FILE")]
+    pub registry_ca: Option<std::path::PathBuf>,
 }
 
 /// Check events against their schemas (Avro, JSON Schema, a schema registry) and the house lint rules; a summary table, the first violations, JUnit for CI.

@@ -389,8 +389,7 @@ pub fn open_sink(
             }
             let conn = conn.as_ref().expect("opened above");
             let all = conn.topics()?;
-            let read_topics =
-                crate::endpoint::kafka::resolve_topics(&topic_specs(&read.sources), &all)?;
+            let read_topics = conn.resolve(&topic_specs(&read.sources), &all)?;
             let names: Vec<String> = read_topics.into_iter().map(|t| t.name).collect();
             crate::endpoint::guard::refuse_topic_loop(
                 topic,
@@ -399,8 +398,7 @@ pub fn open_sink(
                 !read.exit_at_end,
             )?;
             if writing.dry_run {
-                let info =
-                    crate::endpoint::kafka::resolve_topics(std::slice::from_ref(topic), &all)?;
+                let info = conn.resolve(std::slice::from_ref(topic), &all)?;
                 let partitions = info.first().map_or(0, |t| t.partitions.len() as i32);
                 return Ok(Box::new(DryWrite::new(Some((
                     partitions,

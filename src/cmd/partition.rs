@@ -7,7 +7,7 @@ use std::io::Write;
 use serde_json::{Map, Value};
 
 use crate::codec::{self, Format};
-use crate::endpoint::kafka::{resolve_topics, Connection, Settings};
+use crate::endpoint::kafka::{Connection, Settings};
 use crate::error::Error;
 use crate::exit::Exit;
 use crate::partition::{Answer, PARTITIONERS};
@@ -46,7 +46,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
         Count::Topic(topic, settings) => {
             let conn = Connection::open(settings.clone())?;
             let topics = conn.topics()?;
-            let t = resolve_topics(std::slice::from_ref(topic), &topics)?;
+            let t = conn.resolve(std::slice::from_ref(topic), &topics)?;
             t[0].partitions.len() as i32
         }
     };

@@ -104,17 +104,9 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
             all = conn.topics()?;
         }
     }
-    let resolved = crate::endpoint::kafka::resolve_topics(&topics, &all)?;
-    if !all.iter().any(|t| t.name == cfg.target) {
-        return Err(Error::UnknownTopic {
-            topic: cfg.target.clone(),
-            suggestions: crate::error::close_names(
-                &cfg.target,
-                all.iter().map(|t| t.name.as_str()),
-            ),
-        }
-        .into());
-    }
+    let resolved = conn.resolve(&topics, &all)?;
+    // A missing target, or one this user may not see (named as such).
+    conn.resolve(std::slice::from_ref(&cfg.target), &all)?;
     if resolved.iter().any(|t| t.name == cfg.target) && !cfg.writing.allow_loop {
         return Err(Error::Usage(format!(
             "{} is both a source and the target: that replays records into the topic they come from; --allow-loop does it anyway (the loop guard still skips this replay's own copies)",

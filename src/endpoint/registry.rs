@@ -35,6 +35,9 @@ pub struct RegistryConfig {
     pub password: Option<String>,
     /// For connecting, and for each whole request and answer.
     pub timeout: Duration,
+    /// The CA certificates (PEM) that an `https://` registry is checked against, instead of
+    /// the system's.
+    pub ca: Option<Vec<u8>>,
 }
 
 impl fmt::Debug for RegistryConfig {
@@ -44,6 +47,7 @@ impl fmt::Debug for RegistryConfig {
             .field("user", &self.user)
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("timeout", &self.timeout)
+            .field("ca", &self.ca.as_ref().map(|_| "PEM"))
             .finish()
     }
 }
@@ -119,8 +123,32 @@ impl RegistryConfig {
             user,
             password,
             timeout,
+            ca: None,
         })
     }
+
+    /// Check the registry's certificate against the CA certificates in this PEM file.
+    pub fn with_ca_file(self, path: &std::path::Path) -> Result<RegistryConfig, RegistryError> {
+        let invalid = |why: String| RegistryError::Invalid(format!("{}: {why}", path.display()));
+        let pem = std::fs::read(path).map_err(|e| invalid(e.to_string()))?;
+        if ca_certs(&pem).is_empty() {
+            return Err(invalid("no PEM certificate in it".into()));
+        }
+        Ok(RegistryConfig {
+            ca: Some(pem),
+            ..self
+        })
+    }
+}
+
+/// The certificates in a PEM file.
+fn ca_certs(pem: &[u8]) -> Vec<ureq::tls::Certificate<'static>> {
+    ureq::tls::parse_pem(pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c.to_owned()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A reference from one schema to another, by subject and version.
@@ -257,9 +285,13 @@ type VersionKey = (String, Option<i32>);
 
 impl Registry {
     pub fn new(cfg: RegistryConfig) -> Registry {
+        let roots = match &cfg.ca {
+            Some(pem) => RootCerts::new_with_certs(&ca_certs(pem)),
+            None => RootCerts::PlatformVerifier,
+        };
         let tls = TlsConfig::builder()
             .provider(TlsProvider::NativeTls)
-            .root_certs(RootCerts::PlatformVerifier)
+            .root_certs(roots)
             .build();
         let agent: Agent = Agent::config_builder()
             .tls_config(tls)

@@ -318,55 +318,158 @@ pub fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-/// A broker of a test's own (for tests that stop it), on a free loopback port; killed on drop.
+/// A broker of a test's own (for tests that stop it), on a free loopback port, its working
+/// directory a temp dir of its own; killed (by its PID) on drop.
 pub struct OwnBroker {
     pub addr: String,
     child: Child,
+    dir: tempfile::TempDir,
+    /// The arguments it was started with, for a restart.
+    args: Vec<String>,
+}
+
+/// How a secured test broker listens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Secured {
+    /// TLS only, with a certificate made for the test ([`Certs`]).
+    pub tls: bool,
+    /// SASL SCRAM authentication required.
+    pub sasl: bool,
+}
+
+/// A self-signed certificate for 127.0.0.1, made by openssl when a test runs (no private key is
+/// ever committed), with its key.
+pub struct Certs {
     _dir: tempfile::TempDir,
+    pub cert: std::path::PathBuf,
+    pub key: std::path::PathBuf,
+}
+
+impl Certs {
+    pub fn generate() -> Certs {
+        let dir = tempfile::tempdir().unwrap();
+        let cert = dir.path().join("cert.pem");
+        let key = dir.path().join("key.pem");
+        let out = Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            ])
+            .args([
+                "-subj",
+                "/CN=evops-test",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .expect("run openssl");
+        assert!(
+            out.status.success(),
+            "openssl req: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Certs {
+            _dir: dir,
+            cert,
+            key,
+        }
+    }
+}
+
+/// A free loopback port.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn nisshi() -> String {
+    std::env::var("EVOPS_TEST_NISSHI").expect("EVOPS_TEST_NISSHI (set by tests/run.sh)")
 }
 
 impl OwnBroker {
+    /// In memory: a restart empties it.
     pub fn start() -> OwnBroker {
-        let nisshi =
-            std::env::var("EVOPS_TEST_NISSHI").expect("EVOPS_TEST_NISSHI (set by tests/run.sh)");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        OwnBroker::with_storage("memory://nisshi/")
+    }
+
+    /// With SQLite storage in its working directory: topics, records and users survive a
+    /// restart.
+    pub fn persistent() -> OwnBroker {
+        OwnBroker::with_storage("sqlite://nisshi.db")
+    }
+
+    fn with_storage(storage: &str) -> OwnBroker {
+        let port = free_port();
         let addr = format!("127.0.0.1:{port}");
+        let args: Vec<String> = [
+            "broker",
+            "--cluster-id",
+            &format!("own-{port}"),
+            "--storage-engine",
+            storage,
+            "--group-initial-rebalance-delay",
+            "0s",
+            "--listener-url",
+            &format!("tcp://{addr}"),
+            "--advertised-listener-url",
+            &format!("tcp://{addr}"),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let dir = tempfile::tempdir().unwrap();
-        let child = Command::new(&nisshi)
-            .current_dir(dir.path())
-            .args([
-                "broker",
-                "--cluster-id",
-                &format!("own-{port}"),
-                "--storage-engine",
-                "memory://nisshi/",
-                "--group-initial-rebalance-delay",
-                "0s",
-            ])
-            .args([
-                "--listener-url",
-                &format!("tcp://{addr}"),
-                "--advertised-listener-url",
-                &format!("tcp://{addr}"),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start nisshi");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(&addr).is_err() {
-            assert!(Instant::now() < deadline, "own broker did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let child = spawn_broker(dir.path(), &args, &addr);
         OwnBroker {
             addr,
             child,
-            _dir: dir,
+            dir,
+            args,
         }
+    }
+
+    /// A persistent broker that knows these SCRAM users (name, password, `scram256` or
+    /// `scram512`) and topics (name, partitions), then restarted secured: TLS with `certs`,
+    /// authentication required, or both. Users and topics are made before, over plaintext,
+    /// because nisshi's own CLI speaks neither TLS nor SASL.
+    pub fn secured(
+        how: Secured,
+        certs: &Certs,
+        users: &[(&str, &str, &str)],
+        topics: &[(&str, i32)],
+    ) -> OwnBroker {
+        let mut b = OwnBroker::persistent();
+        for (name, password, mechanism) in users {
+            let out = Command::new(nisshi())
+                .args(["user", "create", name, password, "--mechanism", mechanism])
+                .args(["--broker", &format!("tcp://{}", b.addr)])
+                .output()
+                .expect("run nisshi user create");
+            assert!(
+                out.status.success(),
+                "user create: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        for (name, partitions) in topics {
+            create_topic(&b.addr, name, *partitions);
+        }
+        if how.sasl {
+            b.args.push("--authentication".into());
+        }
+        if how.tls {
+            b.args.push("--cert".into());
+            b.args.push(certs.cert.to_str().unwrap().into());
+            b.args.push("--key".into());
+            b.args.push(certs.key.to_str().unwrap().into());
+        }
+        b.restart();
+        b
     }
 
     pub fn topic(&self, prefix: &str, partitions: i32) -> String {
@@ -375,11 +478,49 @@ impl OwnBroker {
         name
     }
 
-    /// Stop it (by its PID).
+    /// Stop it (SIGKILL, by its PID).
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+
+    /// Start it again on the same port, from the same working directory (and storage).
+    pub fn start_again(&mut self) {
+        self.child = spawn_broker(self.dir.path(), &self.args, &self.addr);
+    }
+
+    /// SIGKILL and start again.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.start_again();
+    }
+}
+
+fn spawn_broker(dir: &std::path::Path, args: &[String], addr: &str) -> Child {
+    let mut child = Command::new(nisshi())
+        .current_dir(dir)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join("broker.log"))
+                .unwrap(),
+        ))
+        .spawn()
+        .expect("start nisshi");
+    // Just after a SIGKILL the port may still be held for a moment.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(addr).is_err() {
+        if let Some(status) = child.try_wait().unwrap() {
+            let log = std::fs::read_to_string(dir.join("broker.log")).unwrap_or_default();
+            panic!("own broker exited ({status}): {log}");
+        }
+        assert!(Instant::now() < deadline, "own broker did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
 }
 
 impl Drop for OwnBroker {
@@ -416,8 +557,13 @@ impl RegistryServer {
             let _ = child.wait();
             panic!("the test registry did not say its port (it said {line:?})");
         };
+        let scheme = if args.contains(&"--tls-cert") {
+            "https"
+        } else {
+            "http"
+        };
         RegistryServer {
-            url: format!("http://127.0.0.1:{port}"),
+            url: format!("{scheme}://127.0.0.1:{port}"),
             child,
         }
     }
@@ -435,7 +581,12 @@ impl RegistryServer {
             .header("Content-Type", "application/vnd.schemaregistry.v1+json")
             .body(body.map(|b| b.to_string()).unwrap_or_default())
             .unwrap();
+        // The test's own server: its self-signed certificate needs no check here.
+        let tls = ureq::tls::TlsConfig::builder()
+            .disable_verification(true)
+            .build();
         let agent: ureq::Agent = ureq::Agent::config_builder()
+            .tls_config(tls)
             .http_status_as_error(false)
             .build()
             .into();

@@ -13,6 +13,7 @@ mod replay;
 mod sample;
 mod schema_compat;
 mod schema_validate;
+mod secure;
 mod sink;
 mod tail;
 mod trace;

@@ -3,7 +3,7 @@
 //! event object and an allocation per message. This is the hot loop of every read (`tail`, the
 //! partition audit, filters, replays), so it is worth the only `unsafe` in evops, all of it here:
 //! a message is only looked at while it is alive, and every message and the queue handle are
-//! destroyed exactly once.
+//! destroyed exactly once. (Also here, for the same reason: librdkafka's cached watermarks.)
 #![allow(unsafe_code)]
 
 use std::ffi::CStr;
@@ -105,6 +105,29 @@ impl Drop for Batch {
             unsafe { rd::rd_kafka_queue_destroy(self.queue) };
         }
     }
+}
+
+/// The low and high watermarks librdkafka last heard of for a partition (from fetch
+/// responses), without asking the broker; `None` while unknown.
+pub fn cached_watermarks(
+    consumer: &BaseConsumer<Ctx>,
+    topic: &str,
+    partition: i32,
+) -> Option<(i64, i64)> {
+    let name = std::ffi::CString::new(topic).ok()?;
+    let (mut low, mut high) = (-1i64, -1i64);
+    // SAFETY: a live client, a NUL-terminated name and two valid out-pointers.
+    let err = unsafe {
+        rd::rd_kafka_get_watermark_offsets(
+            consumer.client().native_ptr(),
+            name.as_ptr(),
+            partition,
+            &mut low,
+            &mut high,
+        )
+    };
+    let ok = err == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0;
+    ok.then_some((low, high))
 }
 
 /// A borrowed view of one message, alive only inside [`Batch::next`].

@@ -20,7 +20,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::Offset;
 
-use super::{config_error, list_topics, resolve_topics, Connection, Ctx};
+use super::{config_error, list_topics, resolve_readable, Connection, Ctx};
 use crate::endpoint::{Poll, Source};
 use rdkafka::config::FromClientConfigAndContext;
 
@@ -207,8 +207,8 @@ impl GroupSource {
     ) -> anyhow::Result<GroupSource> {
         let probe = conn.consumer()?;
         let all = list_topics(&probe, conn)?;
+        let resolved = resolve_readable(topics, &all, &probe)?;
         drop(probe);
-        let resolved = resolve_topics(topics, &all)?;
         let mut cfg = conn.client_config(super::CONSUMER_DEFAULTS);
         cfg.set("group.id", group)
             .set(
@@ -234,7 +234,7 @@ impl GroupSource {
                 .set("heartbeat.interval.ms", "1000");
         }
         let ctx = GroupCtx {
-            inner: Ctx::new(conn.settings.verbose),
+            inner: Ctx::new(&conn.settings),
             hooks,
             next: Default::default(),
             resumed: Default::default(),

@@ -7,8 +7,10 @@
 //! tool must not disturb production consumers. Only `--group NAME` joins a group ([`group`]).
 
 pub mod batch;
+pub mod diagnose;
 pub mod embedded;
 pub mod group;
+pub mod outage;
 pub mod sink;
 pub mod source;
 
@@ -18,6 +20,7 @@ use std::time::Duration;
 use rdkafka::config::{ClientConfig, FromClientConfigAndContext, RDKafkaLogLevel};
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientContext;
 
 use crate::error::{close_names, Error};
@@ -115,10 +118,12 @@ impl Connection {
         for (k, v) in &self.settings.properties {
             cfg.set(k, v);
         }
+        // Info, not Error, without -v: some connection failures are logged at level info
+        // only, and the context reads them for their cause (it prints nothing without -v).
         cfg.set_log_level(if self.settings.verbose {
             RDKafkaLogLevel::Debug
         } else {
-            RDKafkaLogLevel::Error
+            RDKafkaLogLevel::Info
         });
         cfg
     }
@@ -129,7 +134,10 @@ impl Connection {
         cfg.set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("enable.partition.eof", "true")
-            .set("allow.auto.create.topics", "false");
+            .set("allow.auto.create.topics", "false")
+            // Reads start at offsets resolved here; an offset the log no longer holds is
+            // reported by the source (old position, new range), never reset silently.
+            .set("auto.offset.reset", "error");
         // Set after the user's properties: the end-of-partition logic and the promise never to
         // commit depend on them. librdkafka's assign() needs a group.id, but assignment never
         // joins the group and, with commits off, nothing is ever written for it: the broker
@@ -142,8 +150,7 @@ impl Connection {
                 crate::position::now_millis()
             ),
         );
-        BaseConsumer::from_config_and_context(&cfg, Ctx::new(self.settings.verbose))
-            .map_err(config_error)
+        BaseConsumer::from_config_and_context(&cfg, Ctx::new(&self.settings)).map_err(config_error)
     }
 
     /// All topics with their partitions (internal `__` topics included).
@@ -227,9 +234,7 @@ pub struct TopicInfo {
 }
 
 fn list_topics(consumer: &BaseConsumer<Ctx>, conn: &Connection) -> anyhow::Result<Vec<TopicInfo>> {
-    let md = consumer
-        .fetch_metadata(None, conn.settings.timeout)
-        .map_err(|e| conn.unreachable(consumer.context(), &e))?;
+    let md = fetch_metadata(consumer, conn)?;
     let mut out: Vec<TopicInfo> = md
         .topics()
         .iter()
@@ -245,6 +250,87 @@ fn list_topics(consumer: &BaseConsumer<Ctx>, conn: &Connection) -> anyhow::Resul
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+/// The cluster's metadata, asked for in short slices of the timeout so that a cause librdkafka
+/// already knows (a refused password, an untrusted certificate) ends the wait at once.
+fn fetch_metadata(
+    consumer: &BaseConsumer<Ctx>,
+    conn: &Connection,
+) -> anyhow::Result<rdkafka::metadata::Metadata> {
+    let deadline = std::time::Instant::now() + conn.settings.timeout;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let slice = left.min(Duration::from_millis(250));
+        let e = match consumer.fetch_metadata(None, slice) {
+            Ok(md) => return Ok(md),
+            Err(e) => e,
+        };
+        // Nothing is assigned yet: this only serves the error events to the context.
+        let _ = consumer.poll(Duration::ZERO);
+        if let Some(cause) = consumer.context().diagnosis() {
+            return Err(Error::Access(cause).into());
+        }
+        if left <= slice {
+            return Err(conn.unreachable(consumer.context(), &e));
+        }
+    }
+}
+
+/// [`resolve_topics`], where a name that is not listed is asked about on its own: a broker
+/// with ACLs leaves out of its listing the topics a user may not see, and says so only when
+/// asked for the topic by name.
+pub(crate) fn resolve_readable(
+    wanted: &[String],
+    topics: &[TopicInfo],
+    consumer: &BaseConsumer<Ctx>,
+) -> anyhow::Result<Vec<TopicInfo>> {
+    resolve_topics(wanted, topics).map_err(|e| {
+        let Some(Error::UnknownTopic { topic, .. }) = e.downcast_ref::<Error>() else {
+            return e;
+        };
+        let timeout = Duration::from_secs(2);
+        let denied = consumer
+            .fetch_metadata(Some(topic), timeout)
+            .ok()
+            .and_then(|md| {
+                let code = RDKafkaErrorCode::from(md.topics().first()?.error()?);
+                is_denial(code).then(|| format!("{code:?}"))
+            });
+        match denied {
+            Some(code) => {
+                let what = format!("topic {topic}");
+                Error::Access(consumer.context().denied(&what, &code)).into()
+            }
+            None => e,
+        }
+    })
+}
+
+impl Connection {
+    /// [`resolve_topics`] against `topics` (from [`Connection::topics`]), naming an
+    /// authorization error where a topic is missing because this user may not see it.
+    pub fn resolve(
+        &self,
+        wanted: &[String],
+        topics: &[TopicInfo],
+    ) -> anyhow::Result<Vec<TopicInfo>> {
+        match resolve_topics(wanted, topics) {
+            Ok(t) => Ok(t),
+            Err(_) => resolve_readable(wanted, topics, &self.consumer()?),
+        }
+    }
+}
+
+/// Whether a broker's error code says that this client is not allowed to do something.
+pub(crate) fn is_denial(code: RDKafkaErrorCode) -> bool {
+    matches!(
+        code,
+        RDKafkaErrorCode::TopicAuthorizationFailed
+            | RDKafkaErrorCode::GroupAuthorizationFailed
+            | RDKafkaErrorCode::ClusterAuthorizationFailed
+            | RDKafkaErrorCode::TransactionalIdAuthorizationFailed
+    )
 }
 
 /// Resolve names and `^regex` patterns against the cluster's topics, in the order asked,
@@ -289,18 +375,30 @@ pub fn resolve_topics(wanted: &[String], topics: &[TopicInfo]) -> anyhow::Result
     Ok(out)
 }
 
-/// The client context: keeps librdkafka quiet unless `-v`, and remembers the last error so that
-/// a timeout can say why (connection refused, authentication failed, ...).
+/// The client context: keeps librdkafka quiet unless `-v`, remembers the last error so that
+/// a timeout can say why (connection refused, ...), and keeps the first error whose cause is
+/// known and will not pass by retrying (authentication, TLS, a protocol mismatch: [`diagnose`]).
 pub struct Ctx {
     verbose: bool,
+    security: diagnose::Security,
     last_error: Mutex<Option<String>>,
+    diagnosis: Mutex<Option<String>>,
+    /// A guessed cause seen once, which stands when seen again.
+    guess: Mutex<Option<String>>,
+    /// Since when every broker has been down (cleared by [`Ctx::take_down`]), and the last
+    /// transport failure, which says why.
+    down: Mutex<(Option<std::time::Instant>, String)>,
 }
 
 impl Ctx {
-    pub(crate) fn new(verbose: bool) -> Ctx {
+    pub(crate) fn new(settings: &Settings) -> Ctx {
         Ctx {
-            verbose,
+            verbose: settings.verbose,
+            security: diagnose::Security::of(settings),
             last_error: Mutex::new(None),
+            diagnosis: Mutex::new(None),
+            guess: Mutex::new(None),
+            down: Mutex::new((None, String::new())),
         }
     }
 
@@ -312,6 +410,50 @@ impl Ctx {
     pub(crate) fn take_error(&self) -> Option<String> {
         self.last_error.lock().ok().and_then(|mut e| e.take())
     }
+
+    /// Why this client cannot work with the cluster, when librdkafka already knows.
+    pub(crate) fn diagnosis(&self) -> Option<String> {
+        self.diagnosis.lock().ok().and_then(|d| d.clone())
+    }
+
+    /// Since when every broker has been down and the last reason, if they are.
+    pub(crate) fn down_since(&self) -> Option<(std::time::Instant, String)> {
+        let d = self.down.lock().ok()?;
+        d.0.map(|since| (since, d.1.clone()))
+    }
+
+    /// Forget that the brokers were down (they answered again).
+    pub(crate) fn take_down(&self) {
+        if let Ok(mut d) = self.down.lock() {
+            d.0 = None;
+        }
+    }
+
+    /// The message for an authorization error on `what` (a topic, a group).
+    pub(crate) fn denied(&self, what: &str, code: &str) -> String {
+        diagnose::denied(what, code, &self.security)
+    }
+}
+
+impl Ctx {
+    /// Keep the cause of an error, if it has one: the first certain one wins; a guess stands
+    /// when it is made twice.
+    fn diagnose(&self, kind: diagnose::Kind, reason: &str) {
+        let Some(d) = diagnose::diagnose(kind, reason, &self.security) else {
+            return;
+        };
+        let stands = d.certain
+            || self.guess.lock().is_ok_and(|mut g| {
+                let again = g.as_deref() == Some(d.message.as_str());
+                *g = Some(d.message.clone());
+                again
+            });
+        if stands {
+            if let Ok(mut slot) = self.diagnosis.lock() {
+                slot.get_or_insert(d.message);
+            }
+        }
+    }
 }
 
 impl ClientContext for Ctx {
@@ -319,11 +461,35 @@ impl ClientContext for Ctx {
         if self.verbose {
             crate::say!("evops: librdkafka {fac}: {log_message}");
         }
+        // Some connection failures are only logged (at level info), never raised as errors.
+        if fac == "FAIL" {
+            self.diagnose(diagnose::Kind::Other, log_message);
+        }
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
+        use rdkafka::types::RDKafkaErrorCode as C;
         if self.verbose {
             crate::say!("evops: librdkafka error: {error}: {reason}");
+        }
+        let code = error.rdkafka_error_code();
+        let kind = match code {
+            Some(C::Authentication | C::SaslAuthenticationFailed) => diagnose::Kind::Authentication,
+            Some(C::SSL) => diagnose::Kind::Ssl,
+            Some(C::BrokerTransportFailure) => diagnose::Kind::Transport,
+            _ => diagnose::Kind::Other,
+        };
+        self.diagnose(kind, reason);
+        // One dropped connection is no outage (an idle connection closed, one broker of a
+        // rolling restart); librdkafka says when they are all down.
+        if let Ok(mut d) = self.down.lock() {
+            match code {
+                Some(C::AllBrokersDown) => {
+                    d.0.get_or_insert_with(std::time::Instant::now);
+                }
+                Some(C::BrokerTransportFailure) => d.1 = reason.to_string(),
+                _ => {}
+            }
         }
         if let Ok(mut e) = self.last_error.lock() {
             *e = Some(reason.to_string());
@@ -361,7 +527,7 @@ impl Connection {
             .set("isolation.level", "read_committed")
             .set("group.id", format!("evops-scan-{}", std::process::id()));
         let consumer: BaseConsumer<Ctx> =
-            BaseConsumer::from_config_and_context(&cfg, Ctx::new(self.settings.verbose))
+            BaseConsumer::from_config_and_context(&cfg, Ctx::new(&self.settings))
                 .map_err(config_error)?;
         // The ends and the read through one client.
         let reader = EndOffsets::with(consumer, self, topic)?;
@@ -438,7 +604,7 @@ impl Connection {
         use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
         let cfg = self.client_config(&[]);
         let admin: AdminClient<Ctx> =
-            AdminClient::from_config_and_context(&cfg, Ctx::new(self.settings.verbose))
+            AdminClient::from_config_and_context(&cfg, Ctx::new(&self.settings))
                 .map_err(config_error)?;
         let topic_spec = NewTopic::new(topic, partitions, TopicReplication::Fixed(-1));
         let opts = AdminOptions::new().operation_timeout(Some(self.settings.timeout));

@@ -272,7 +272,7 @@ impl ProducerSink {
                 .set("transaction.timeout.ms", "10000");
         }
         let ctx = DeliveryCtx {
-            inner: Ctx::new(conn.settings.verbose),
+            inner: Ctx::new(&conn.settings),
             delivered: Default::default(),
             failures: Mutex::new(Vec::new()),
             landed: Mutex::new(None),
@@ -293,6 +293,8 @@ impl ProducerSink {
             max_bytes: conn.max_message_bytes(),
         };
         if let Some(t) = sink.target.topic.clone() {
+            // A target this user may not see is named as such, not as a missing topic.
+            super::resolve_readable(std::slice::from_ref(&t), &sink.known_topics, &consumer)?;
             let n = sink.partition_count(&t)?;
             sink.fixed = Some((t, n));
         }

@@ -16,7 +16,7 @@ use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::batch::{Batch, Ts};
-use super::{list_topics, resolve_topics, Connection, Ctx};
+use super::{list_topics, resolve_readable, Connection, Ctx};
 use crate::endpoint::{Poll, Progress, Source};
 use crate::error::Error;
 use crate::position::{Start, Stop};
@@ -80,8 +80,17 @@ enum Got {
     /// End of a partition (topic index, partition, the offset it ended at).
     Eof(usize, i32, i64),
     Skip,
-    Error(String),
+    Error(Fault),
     Record(usize, Record),
+}
+
+/// An error event from the consumer about one partition.
+struct Fault {
+    code: rdkafka::bindings::rd_kafka_resp_err_t,
+    topic: String,
+    partition: i32,
+    offset: i64,
+    text: String,
 }
 
 /// Copy bytes into a reused buffer, keeping null distinct from empty.
@@ -117,6 +126,10 @@ pub struct KafkaSource {
     skipped: u64,
     last_topic: usize,
     warned: HashSet<String>,
+    /// Whether the brokers are down, as said on stderr.
+    outage: super::outage::Watch,
+    /// When positions were last compared with the logs' ends ([`KafkaSource::went_backwards`]).
+    ends_checked: std::time::Instant,
     /// Since when nothing has arrived.
     idle_since: Option<std::time::Instant>,
     brokers: String,
@@ -139,7 +152,7 @@ impl KafkaSource {
     pub fn open(conn: &Connection, plan: &ReadPlan) -> anyhow::Result<KafkaSource> {
         let consumer = conn.consumer()?;
         let all = list_topics(&consumer, conn)?;
-        let topics = resolve_topics(&plan.topics, &all)?;
+        let topics = resolve_readable(&plan.topics, &all, &consumer)?;
         let timeout = conn.settings.timeout;
 
         if let Some(wanted) = &plan.partitions {
@@ -313,6 +326,8 @@ impl KafkaSource {
             skipped: 0,
             last_topic: 0,
             warned: HashSet::new(),
+            outage: Default::default(),
+            ends_checked: std::time::Instant::now(),
             idle_since: None,
             brokers: conn.settings.brokers.clone(),
             timeout,
@@ -412,6 +427,10 @@ impl KafkaSource {
     fn idle(&mut self) -> anyhow::Result<Poll> {
         // Serve the main queue: errors and logs reach the client context here.
         let _ = self.consumer.poll(Duration::ZERO);
+        if let Some(line) = self.outage.idle(&self.consumer, &self.brokers) {
+            warn(&line);
+        }
+        self.went_backwards()?;
         let Some(since) = self.idle_since else {
             // A new quiet spell: errors from before it no longer say anything.
             self.idle_since = Some(std::time::Instant::now());
@@ -422,11 +441,13 @@ impl KafkaSource {
         if bounded && since.elapsed() >= self.timeout {
             if let Some(reason) = self.consumer.context().take_error() {
                 let done = self.parts.iter().filter(|p| p.done).count();
+                // What was read before: the summary a run that ends here cannot print.
+                let read: i64 = self.parts.iter().map(|p| (p.next - p.start).max(0)).sum();
                 return Err(Error::Unreachable {
                     brokers: self.brokers.clone(),
                     timeout: self.timeout,
                     reason: format!(
-                        "{reason} ({done} of {} partitions finished)",
+                        "{reason} (read up to {read} records; {done} of {} partitions finished)",
                         self.parts.len()
                     ),
                 }
@@ -436,11 +457,111 @@ impl KafkaSource {
         Ok(Poll::Idle)
     }
 
-    fn warn_once(&mut self, msg: String) {
-        if self.warned.insert(msg.clone()) {
-            crate::say!("evops: warning: {msg}");
+    /// Records or end-of-partition events arrive: an outage that was reported is over.
+    fn outage_over(&mut self) {
+        if self.outage.reported() {
+            if let Some(line) = self.outage.record(&self.consumer, &self.brokers) {
+                warn(&line);
+            }
         }
     }
+
+    /// Some brokers (nisshi 0.8.1) answer a fetch beyond the end of a log with nothing rather
+    /// than OFFSET_OUT_OF_RANGE, so a log that went backwards (a broker that lost its data) is
+    /// found here too: every two seconds of quiet, each position is compared with the end
+    /// librdkafka last heard of, and, where it lies beyond, with the broker's own answer.
+    fn went_backwards(&mut self) -> anyhow::Result<()> {
+        if self.ends_checked.elapsed() < Duration::from_secs(2) {
+            return Ok(());
+        }
+        self.ends_checked = std::time::Instant::now();
+        for i in 0..self.parts.len() {
+            let part = &self.parts[i];
+            let topic = self.topics[part.topic].clone();
+            let beyond = |high: i64| high >= 0 && part.next > high;
+            let cached = super::batch::cached_watermarks(&self.consumer, &topic, part.partition);
+            if part.done || !cached.is_some_and(|(_, high)| beyond(high)) {
+                continue;
+            }
+            let asked =
+                self.consumer
+                    .fetch_watermarks(&topic, part.partition, Duration::from_secs(2));
+            if asked.is_ok_and(|(_, high)| beyond(high)) {
+                let (partition, offset) = (part.partition, part.next);
+                self.out_of_range(&topic, partition, offset)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// An error event about one partition: an authorization error ends the read; a log that
+    /// went backwards or was truncated is reported and read on from its new start; anything
+    /// else is said once while librdkafka retries.
+    fn fault(&mut self, f: Fault) -> anyhow::Result<()> {
+        use rdkafka::types::RDKafkaErrorCode as C;
+        let code = C::from(f.code);
+        if super::is_denial(code) {
+            let what = format!("topic {}", f.topic);
+            let msg = self.consumer.context().denied(&what, &format!("{code:?}"));
+            return Err(Error::Access(msg).into());
+        }
+        if code == C::AutoOffsetReset {
+            return self.out_of_range(&f.topic, f.partition, f.offset);
+        }
+        let e = format!("{}: {}", f.topic, f.text);
+        if self.verbose {
+            self.warn_once(format!("consumer: {e}"));
+        } else {
+            self.warn_once(format!("consumer: {e} (retrying; -v shows details)"));
+        }
+        Ok(())
+    }
+
+    /// The offset being read is no longer in the partition's log (the topic was deleted and
+    /// re-created, or the broker lost data): say where the read was and what the log holds
+    /// now, and go on from its new start. Nothing is skipped silently.
+    fn out_of_range(&mut self, topic: &str, partition: i32, offset: i64) -> anyhow::Result<()> {
+        let (low, high) = self
+            .consumer
+            .fetch_watermarks(topic, partition, self.timeout)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{}/{}: offset {} is out of range, and its new range is unknown: {e}",
+                    topic,
+                    partition,
+                    offset
+                )
+            })?;
+        warn(&format!(
+            "{}/{}: offset {} is out of range: the log now holds offsets {low}..{high} (deleted and re-created, or the broker lost data); reading on from {low}",
+            topic, partition, offset
+        ));
+        let ti = self.topics.iter().position(|t| **t == *topic);
+        let i = ti.and_then(|ti| self.index[ti].get(partition as usize).copied().flatten());
+        if let Some(i) = i {
+            let part = &mut self.parts[i];
+            part.next = low;
+            part.caught_up = false;
+            if part.end.is_some_and(|e| low >= e) {
+                self.finish_part(i);
+                return Ok(());
+            }
+        }
+        self.consumer
+            .seek(topic, partition, Offset::Offset(low), self.timeout)
+            .map_err(|e| anyhow::anyhow!("{}/{}: cannot read on from {low}: {e}", topic, partition))
+    }
+
+    fn warn_once(&mut self, msg: String) {
+        if self.warned.insert(msg.clone()) {
+            warn(&msg);
+        }
+    }
+}
+
+/// A warning for people, on stderr.
+fn warn(msg: &str) {
+    crate::say!("evops: warning: {msg}");
 }
 
 /// The index of a topic, trying the last one found first (records come in runs per topic).
@@ -573,7 +694,13 @@ impl Source for KafkaSource {
                     };
                 }
                 if m.err() != rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-                    return Got::Error(format!("{}: {}", m.topic(), m.error_text()));
+                    return Got::Error(Fault {
+                        code: m.err(),
+                        topic: m.topic().to_string(),
+                        partition: m.partition(),
+                        offset: m.offset(),
+                        text: m.error_text(),
+                    });
                 }
                 let Some(ti) = find_topic(topics, last_topic, m.topic()) else {
                     return Got::Skip;
@@ -616,20 +743,18 @@ impl Source for KafkaSource {
             let (ti, record) = match got {
                 None => return self.idle(),
                 Some(Got::Eof(ti, partition, offset)) => {
+                    self.outage_over();
                     self.reached_end(ti, partition, offset);
                     continue;
                 }
                 Some(Got::Skip) => continue,
-                Some(Got::Error(e)) => {
-                    if self.verbose {
-                        self.warn_once(format!("consumer: {e}"));
-                    } else {
-                        self.warn_once(format!("consumer: {e} (retrying; -v shows details)"));
-                    }
+                Some(Got::Error(f)) => {
+                    self.fault(f)?;
                     continue;
                 }
                 Some(Got::Record(ti, r)) => {
                     self.idle_since = None;
+                    self.outage_over();
                     (ti, r)
                 }
             };
