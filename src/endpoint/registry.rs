@@ -88,9 +88,11 @@ impl RegistryConfig {
                 "schema registry URL '{clean}' has no host"
             )));
         }
-        if path.contains(['?', '#']) {
+        if let Some(q) = path.find(['?', '#']) {
+            // Shown without the query: it may hold a token.
             return Err(RegistryError::Invalid(format!(
-                "schema registry URL '{clean}' must not have a query or a fragment"
+                "schema registry URL '{scheme}://{host}{}' must not have a query or a fragment (not shown: it may hold a secret); give credentials with --registry-auth",
+                &path[..q]
             )));
         }
         let (user, password) = match (basic_auth.filter(|a| !a.is_empty()), userinfo) {
@@ -670,7 +672,8 @@ fn percent_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// A URL for messages: anything between `://` and an `@` in the authority dropped.
+/// A URL for messages: anything between `://` and an `@` in the authority dropped, and the
+/// query and fragment.
 fn without_userinfo(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         // No scheme: the whole thing may be host-ish; drop up to the last '@' before a '/'.
@@ -680,10 +683,12 @@ fn without_userinfo(url: &str) -> String {
             None => url.to_string(),
         };
     };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    // Nor a query or fragment, which may hold a token.
+    let rest = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+    let end = rest.find('/').unwrap_or(rest.len());
     match rest[..end].rfind('@') {
         Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
-        None => url.to_string(),
+        None => format!("{scheme}://{rest}"),
     }
 }
 
@@ -699,6 +704,19 @@ fn snippet(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_token_in_a_url_query_is_never_shown() {
+        let e = RegistryConfig::parse("http://h:1/x?token=SECRET", None, Duration::from_secs(1))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("http://h:1/x") && !e.contains("SECRET"), "{e}");
+        let e = RegistryConfig::parse("ftp://u:PASS@h/?token=SECRET", None, Duration::from_secs(1))
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("SECRET") && !e.contains("PASS"), "{e}");
+    }
+
     use super::*;
 
     const T: Duration = Duration::from_secs(5);
