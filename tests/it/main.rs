@@ -2,6 +2,7 @@
 //! the real broker started by `tests/run.sh`, and librdkafka's mock cluster (`-b embedded`).
 
 mod demo;
+mod docs;
 mod filter;
 mod generate;
 mod grammar;
