@@ -74,7 +74,7 @@ pub fn load(path: Option<&Path>) -> anyhow::Result<File> {
             None => return Ok(File::default()),
         },
     };
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::endpoint::file::read_small(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
             return Ok(File::default())

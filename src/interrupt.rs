@@ -15,13 +15,31 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// How long a run may take to heed a stop before its watch ends it.
 pub const GRACE: Duration = Duration::from_millis(600);
 
-/// Install the handler (once per process; later calls are ignored).
+/// Set once a record loop has started: from then on its [`Watch`] answers for it.
+static LOOPING: AtomicBool = AtomicBool::new(false);
+
+/// Install the handler (once per process; later calls are ignored). Before any record loop
+/// has started, nothing is written yet and nothing needs a summary: a command still busy
+/// opening its input (a FIFO nobody writes to, a huge file it sniffs, a broker that does not
+/// answer) is ended `2 * GRACE` after the first stop.
 pub fn install() {
     let _ = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             std::process::exit(crate::exit::Exit::Interrupted.code());
         }
+        std::thread::spawn(|| {
+            std::thread::sleep(2 * GRACE);
+            if !LOOPING.load(Ordering::SeqCst) {
+                crate::say!("evops: interrupted before anything was read");
+                std::process::exit(crate::exit::Exit::Interrupted.code());
+            }
+        });
     });
+}
+
+/// A record loop starts: a stop is now its watch's to handle.
+pub fn looping() {
+    LOOPING.store(true, Ordering::SeqCst);
 }
 
 /// Whether the user asked to stop.

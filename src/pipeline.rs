@@ -59,6 +59,7 @@ pub fn run(
     max: Option<u64>,
     bar: Option<&indicatif::ProgressBar>,
 ) -> anyhow::Result<Ended> {
+    crate::interrupt::looping();
     let watch = Watch::default();
     let rescue = sink.rescue();
     std::thread::scope(|scope| {

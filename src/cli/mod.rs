@@ -613,7 +613,7 @@ impl Job {
 
 /// Keys typed one per line on stdin (a terminal is refused: nobody is typing there by design).
 fn read_lines_from_stdin() -> anyhow::Result<Vec<String>> {
-    use std::io::{BufRead, IsTerminal};
+    use std::io::{BufRead, IsTerminal, Read};
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
         return Err(Error::Usage(
@@ -621,12 +621,38 @@ fn read_lines_from_stdin() -> anyhow::Result<Vec<String>> {
         )
         .into());
     }
+    // A key is at most 1 MiB: a line without an end (`< /dev/zero`) is an error, not a
+    // process that grows until it is killed.
+    const MAX_KEY: u64 = 1 << 20;
     let mut keys = Vec::new();
-    for line in stdin.lock().lines() {
-        let line = line?;
-        let line = line.strip_suffix('\r').unwrap_or(&line);
-        if !line.is_empty() {
-            keys.push(line.to_string());
+    let mut input = stdin.lock();
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        if (&mut input)
+            .take(MAX_KEY + 2)
+            .read_until(b'\n', &mut line)?
+            == 0
+        {
+            break;
+        }
+        if crate::interrupt::interrupted() {
+            return Err(Error::Interrupted.into());
+        }
+        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if text.len() as u64 > MAX_KEY {
+            return Err(
+                Error::Usage(format!("stdin line {number}: a key longer than 1 MiB")).into(),
+            );
+        }
+        let text = std::str::from_utf8(text).map_err(|_| {
+            Error::Usage(format!(
+                "stdin line {number}: not UTF-8 (give hex keys with --key-format hex)"
+            ))
+        })?;
+        if !text.is_empty() {
+            keys.push(text.to_string());
         }
     }
     Ok(keys)
@@ -642,7 +668,7 @@ fn install_avro(g: &Global, o: &common::OutputArgs) -> anyhow::Result<()> {
     let bare = match &o.avro_schema {
         None => None,
         Some(p) => {
-            let text = std::fs::read_to_string(p)
+            let text = crate::endpoint::file::read_small(p)
                 .map_err(|e| anyhow::anyhow!("--schema {}: {e}", p.display()))?;
             Some(std::sync::Arc::new(
                 crate::schema::avro::AvroSchema::parse(&text, &[]).map_err(|e| {
@@ -736,6 +762,9 @@ fn validate_config(
                 FileKind::Events => samples.push(path),
             }
         }
+    }
+    if let Some(junit) = &a.junit {
+        refuse_report_over_schemas(junit, &a.schemas)?;
     }
     let catalog = cmd::schema_validate::read_catalog(&a.schemas)?;
     let registry = registry(g, &a.registry)?;
@@ -871,6 +900,35 @@ fn validate_config(
         quiet: g.quiet,
         terminal: term,
     })
+}
+
+/// `--junit` is written at the end, over whatever is there: never over a `--schema` file, nor
+/// a file inside a `--schema` directory.
+fn refuse_report_over_schemas(junit: &std::path::Path, schemas: &[PathBuf]) -> anyhow::Result<()> {
+    // A directory's schemas are its .avsc and .json files.
+    let schema_like = junit
+        .extension()
+        .is_some_and(|e| e == "avsc" || e == "json");
+    let inside = |dir: &PathBuf| {
+        schema_like
+            && dir.is_dir()
+            && matches!(
+                (junit.canonicalize(), dir.canonicalize()),
+                (Ok(j), Ok(d)) if j.starts_with(&d)
+            )
+    };
+    match schemas
+        .iter()
+        .find(|s| crate::endpoint::guard::same_file(junit, s) || inside(s))
+    {
+        Some(s) => Err(Error::Usage(format!(
+            "--junit {}: that is (or is in) the schema path {}, which this command reads: write the report elsewhere",
+            junit.display(),
+            s.display()
+        ))
+        .into()),
+        None => Ok(()),
+    }
 }
 
 /// Kafka settings from the flags, the environment and the profile; `None` when no brokers are

@@ -154,6 +154,11 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     if let Some(path) = &cfg.checkpoint {
         crate::endpoint::guard::refuse_file_loop("--checkpoint", path, &cfg.read.sources)?;
     }
+    // One run of a replay at a time: two would both copy what neither has checkpointed yet.
+    let _lock = match (&cfg.checkpoint, cfg.writing.dry_run) {
+        (Some(path), false) => Some(checkpoint::Lock::take(path)?),
+        _ => None,
+    };
     // A checkpoint says where a previous run of this replay got to.
     let previous = match &cfg.checkpoint {
         Some(path) => Checkpoint::load(path)?,
@@ -250,6 +255,15 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("evops-{name}-{id}.dead.ndjson")));
     crate::endpoint::guard::refuse_file_loop("--dead-letter", &dead_path, &cfg.read.sources)?;
+    if let Some(ckpt) = &cfg.checkpoint {
+        if dead_path == *ckpt || crate::endpoint::guard::same_file(&dead_path, ckpt) {
+            return Err(Error::Usage(format!(
+                "--dead-letter {}: that is the checkpoint file too; give each its own file",
+                dead_path.display()
+            ))
+            .into());
+        }
+    }
     let dead = Arc::new(Mutex::new(DeadLetters {
         path: dead_path,
         file: None,

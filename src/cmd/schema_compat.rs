@@ -39,7 +39,7 @@ struct Text {
 }
 
 fn from_file(p: &PathBuf) -> anyhow::Result<Text> {
-    let text = std::fs::read_to_string(p)
+    let text = crate::endpoint::file::read_small(p)
         .map_err(|e| anyhow::anyhow!("cannot read schema {}: {e}", p.display()))?;
     let doc: Value = serde_json::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{}: not a JSON document ({e})", p.display()))?;

@@ -735,7 +735,7 @@ pub fn read_catalog(paths: &[PathBuf]) -> anyhow::Result<Catalog> {
             anyhow::bail!("--schema {}: no such file or directory", p.display());
         }
         for f in files {
-            let text = std::fs::read_to_string(&f)
+            let text = crate::endpoint::file::read_small(&f)
                 .map_err(|e| anyhow::anyhow!("--schema {}: {e}", f.display()))?;
             let file_name = f
                 .file_name()

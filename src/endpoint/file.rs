@@ -19,6 +19,47 @@ use crate::codec::capture;
 use crate::position::{Start, Stop};
 use crate::record::Record;
 
+/// The most a file read whole as text may hold (a schema, the config file, a checkpoint).
+pub const SMALL_FILE: u64 = 64 << 20;
+
+/// Read a file whole: a regular file (a FIFO, `/dev/zero` or a directory is refused before it
+/// is opened, so nothing blocks or grows without end) of at most `max` bytes; a leading UTF-8
+/// byte order mark is dropped. The error keeps its kind (`NotFound` for a missing file).
+pub fn read_whole(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind};
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(Error::new(ErrorKind::InvalidInput, "not a regular file"));
+    }
+    if meta.len() > max {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!(
+                "{} bytes is more than the {max} such a file may hold",
+                meta.len()
+            ),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    File::open(path)?.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(Error::new(
+            ErrorKind::InvalidData,
+            format!("more than {max} bytes"),
+        ));
+    }
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    Ok(bytes)
+}
+
+/// [`read_whole`] as UTF-8 text, at most [`SMALL_FILE`] bytes.
+pub fn read_small(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(read_whole(path, SMALL_FILE)?)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
 /// The non-blank lines of a reader, without their line endings, with the number of the last
 /// one read and the bytes read so far: how capture files, NDJSON events and the sniff read.
 struct Lines {
@@ -325,8 +366,9 @@ impl SampleSource {
             self.lines = Some((Lines::new(Box::new(file)), name));
             return Ok(None);
         }
+        // A JSON file of events is read whole: a regular file of at most 1 GiB.
         let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            read_whole(path, 1 << 30).with_context(|| format!("cannot read {}", path.display()))?;
         self.done_bytes += bytes.len() as u64;
         if bytes.iter().find(|c| !c.is_ascii_whitespace()) != Some(&b'[') {
             // One event: its bytes as they are, so that sizes and the verdict are the file's own.

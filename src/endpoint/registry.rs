@@ -132,7 +132,8 @@ impl RegistryConfig {
     /// Check the registry's certificate against the CA certificates in this PEM file.
     pub fn with_ca_file(self, path: &std::path::Path) -> Result<RegistryConfig, RegistryError> {
         let invalid = |why: String| RegistryError::Invalid(format!("{}: {why}", path.display()));
-        let pem = std::fs::read(path).map_err(|e| invalid(e.to_string()))?;
+        let pem = crate::endpoint::file::read_whole(path, crate::endpoint::file::SMALL_FILE)
+            .map_err(|e| invalid(e.to_string()))?;
         if ca_certs(&pem).is_empty() {
             return Err(invalid("no PEM certificate in it".into()));
         }

@@ -46,7 +46,7 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// Read a checkpoint; `None` when the file does not exist.
     pub fn load(path: &Path) -> anyhow::Result<Option<Checkpoint>> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match crate::endpoint::file::read_small(path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(anyhow::anyhow!("--checkpoint {}: {e}", path.display())),
@@ -135,5 +135,81 @@ mod tests {
         );
         std::fs::write(&path, "{").unwrap();
         assert!(Checkpoint::load(&path).is_err());
+    }
+}
+
+/// A running replay's hold on its checkpoint (`FILE.lock`, holding the process id): a second
+/// run of the same replay at the same time would copy the same records too, so it is refused.
+/// A lock whose process is gone (killed) is taken over. Released when dropped.
+#[derive(Debug)]
+pub struct Lock {
+    path: std::path::PathBuf,
+}
+
+impl Lock {
+    pub fn take(checkpoint: &Path) -> anyhow::Result<Lock> {
+        let mut name = checkpoint.as_os_str().to_owned();
+        name.push(".lock");
+        let path = std::path::PathBuf::from(name);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| anyhow::anyhow!("checkpoint {}: {e}", dir.display()))?;
+        }
+        for _ in 0..2 {
+            let created = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path);
+            match created {
+                Ok(mut f) => {
+                    use std::io::Write;
+                    writeln!(f, "{}", std::process::id())?;
+                    return Ok(Lock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                    let pid = holder.trim().parse::<u32>().ok();
+                    if let Some(pid) = pid.filter(|p| Path::new(&format!("/proc/{p}")).exists()) {
+                        anyhow::bail!(
+                            "this replay is already running in process {pid} (its lock is {}): two runs at once would copy the same records twice; wait for it, or stop it first",
+                            path.display()
+                        );
+                    }
+                    // Its process is gone: the lock is stale.
+                    let _ = std::fs::remove_file(&path);
+                }
+                Err(e) => anyhow::bail!("checkpoint lock {}: {e}", path.display()),
+            }
+        }
+        anyhow::bail!(
+            "checkpoint lock {}: taken by another run just now",
+            path.display()
+        )
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod lock_tests {
+    use super::*;
+
+    #[test]
+    fn a_second_run_is_refused_and_a_stale_lock_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let ckpt = dir.path().join("r.ckpt");
+        let first = Lock::take(&ckpt).unwrap();
+        let err = Lock::take(&ckpt).unwrap_err().to_string();
+        assert!(err.contains("already running"), "{err}");
+        drop(first);
+        // A lock left by a process that no longer exists.
+        std::fs::write(dir.path().join("r.ckpt.lock"), "4000000000\n").unwrap();
+        let again = Lock::take(&ckpt).unwrap();
+        drop(again);
+        assert!(!dir.path().join("r.ckpt.lock").exists());
     }
 }

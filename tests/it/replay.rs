@@ -691,3 +691,29 @@ fn replay_max_copies_in_chunks_that_resume() {
     let done = run(&args);
     assert!(done.stderr.contains("already complete"), "{}", done.stderr);
 }
+
+/// Two runs of the same replay at the same time used to copy the same records twice (19,515
+/// duplicates in a sweep). The second run is refused while the first holds the checkpoint.
+#[test]
+fn a_second_run_of_a_running_replay_is_refused() {
+    let b = broker();
+    let src = topic("replay-twice-src", 2);
+    let dst = topic("replay-twice-dst", 2);
+    let n = 6_000;
+    produce(&b, &src, &numbered(n, 2));
+    let args = ["-b", &b, "replay", &src, "--to", &dst, "--rate", "3000/s"];
+    let first = evops(&args).spawn();
+    std::thread::sleep(Duration::from_millis(700));
+    let second = run(&args);
+    second.code(2);
+    assert!(
+        second.stderr.contains("already running"),
+        "{}",
+        second.stderr
+    );
+    let first = first.wait_with_output().unwrap();
+    assert!(first.status.success());
+    let copied = sources_copied(&b, &dst);
+    assert_eq!(copied.len(), n as usize, "lost");
+    assert!(copied.values().all(|c| *c == 1), "duplicated");
+}
