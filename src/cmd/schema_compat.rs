@@ -38,7 +38,7 @@ struct Text {
     refs: Vec<String>,
 }
 
-fn from_file(p: &PathBuf) -> anyhow::Result<Text> {
+fn from_file(p: &std::path::Path) -> anyhow::Result<Text> {
     let text = crate::endpoint::file::read_small(p)
         .map_err(|e| anyhow::anyhow!("cannot read schema {}: {e}", p.display()))?;
     let doc: Value = serde_json::from_str(&text)
