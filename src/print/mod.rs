@@ -142,6 +142,7 @@ impl<W: Write> Printer<W> {
                 self.line.push(b'\n');
             }
             Style::Json => {
+                let start = self.line.len();
                 if let Err(e) = json_line(
                     r,
                     self.opts.key_format,
@@ -149,6 +150,9 @@ impl<W: Write> Printer<W> {
                     &mut self.line,
                 ) {
                     report.bad(&r.location(), &format!("{e}; shown as it is"));
+                }
+                if self.opts.terminal {
+                    escape::json_for_terminal(&mut self.line, start);
                 }
                 self.line.push(b'\n');
             }
@@ -206,7 +210,13 @@ impl<W: Write> Printer<W> {
         );
         let mut head = format!(
             "{}{}{}{}/{}@{}{}",
-            c.topic, r.topic, c.reset, c.offset, r.partition, r.offset, c.reset
+            c.topic,
+            safe(r.topic.to_string()),
+            c.reset,
+            c.offset,
+            r.partition,
+            r.offset,
+            c.reset
         );
         match r.timestamp.millis() {
             Some(ms) => head.push_str(&format!(
@@ -317,9 +327,17 @@ pub fn to_stdout(text: &str) -> std::io::Result<()> {
 #[macro_export]
 macro_rules! say {
     ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+        $crate::print::say_line(&format!($($arg)*));
     }};
+}
+
+/// One line for people on stderr. Messages carry names and text from records and brokers
+/// (topic names, keys, error strings), so control characters are escaped: nothing that comes
+/// from outside can move the cursor, set the title or clear the screen. A stderr that cannot
+/// be written is ignored.
+pub fn say_line(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{}", escape::for_terminal(line));
 }
 
 pub fn render_template(

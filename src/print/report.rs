@@ -3,7 +3,6 @@
 //! `file:line`); the first few are printed to stderr as they happen, the rest are counted, and
 //! any of them makes the exit status 1. This is the one place that talks to people about records.
 
-use std::io::Write;
 use std::time::Instant;
 
 /// How many warnings are printed before the rest are only counted.
@@ -57,10 +56,8 @@ impl Report {
     /// A message for people: stderr, above the progress bar if there is one.
     pub fn say(&self, line: &str) {
         match &self.bar {
-            Some(bar) => bar.println(line),
-            None => {
-                let _ = writeln!(std::io::stderr().lock(), "{line}");
-            }
+            Some(bar) => bar.println(super::escape::for_terminal(line)),
+            None => super::say_line(line),
         }
     }
 

@@ -1054,3 +1054,32 @@ fn kcat_flags_are_answered_with_the_evops_form() {
         assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
     }
 }
+
+/// Names and text from records never reach a terminal raw: a topic name with escape sequences
+/// is escaped in warnings (stderr, always) and in pretty output on a terminal; JSON keeps no
+/// raw C1 controls on a terminal.
+#[test]
+fn escape_sequences_from_records_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let cap = dir.path().join("esc.ndjson");
+    let line = serde_json::json!({"topic": "t\u{1b}]0;PWNED\u{7}\u{1b}[2J", "partition": 0, "offset": 0,
+        "key": "k\u{9b}2J", "value": "abc"});
+    std::fs::write(&cap, format!("{line}\n")).unwrap();
+    let out =
+        crate::harness::evops(&["tail", cap.to_str().unwrap(), "--value-format", "int32"]).run();
+    out.code(1);
+    assert!(out.stderr.contains("\\x1b]0;PWNED"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains('\u{1b}') && !out.stderr.contains('\u{7}'),
+        "{:?}",
+        out.stderr
+    );
+    for format in ["pretty", "json"] {
+        let (_, screen) =
+            crate::harness::on_terminal(&["tail", cap.to_str().unwrap(), "-f", format], "", "");
+        assert!(
+            !screen.contains("\u{1b}]0;PWNED") && !screen.contains('\u{9b}'),
+            "{format}: {screen:?}"
+        );
+    }
+}
