@@ -443,10 +443,11 @@ impl EmptiedOnFirstWrite {
     }
 
     fn empty(&mut self) -> std::io::Result<()> {
-        if !self.emptied {
+        // Only a regular file has a length to cut (a device such as /dev/null has none).
+        if !self.emptied && self.file.metadata()?.is_file() {
             self.file.set_len(0)?;
-            self.emptied = true;
         }
+        self.emptied = true;
         Ok(())
     }
 }

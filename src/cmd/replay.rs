@@ -688,9 +688,16 @@ impl DeadLetters {
         for r in &recs {
             line.clear();
             crate::codec::capture::encode(r, &mut line);
-            f.write_all(&line)?;
+            f.write_all(&line).map_err(|e| {
+                anyhow::anyhow!("--dead-letter {}: {e}", self.path.display())
+            })?;
         }
-        f.sync_data()?;
+        // A device (/dev/null) cannot be synced, and need not be.
+        if let Err(e) = f.sync_data() {
+            if f.metadata().is_ok_and(|m| m.is_file()) {
+                anyhow::bail!("--dead-letter {}: {e}", self.path.display());
+            }
+        }
         self.written += recs.len() as u64;
         Ok(())
     }

@@ -101,6 +101,10 @@ impl Lines {
             }
             self.bytes += n as u64;
             self.number += 1;
+            if self.number == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+                // A byte order mark, as some editors write: not part of the first line.
+                self.buf.drain(..3);
+            }
             if n == self.max && !self.buf.ends_with(b"\n") {
                 self.bytes += self.skip_line()?;
                 self.buf.clear();

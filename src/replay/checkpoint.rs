@@ -78,7 +78,7 @@ impl Checkpoint {
         ));
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
-                .map_err(|e| anyhow::anyhow!("--checkpoint {}: {e}", dir.display()))?;
+                .map_err(|e| anyhow::anyhow!("checkpoint directory {}: {e}", dir.display()))?;
         }
         let mut f = std::fs::File::create(&tmp)
             .map_err(|e| anyhow::anyhow!("--checkpoint {}: {e}", tmp.display()))?;

@@ -136,7 +136,7 @@ impl Stage for Rekey {
             Err(why) => {
                 cx.report.bad(
                     &record.location(),
-                    &format!("new key: {why}; sent to the dead-letter file"),
+                    &format!("new key: {why}; a dead letter"),
                 );
                 if let Ok(mut d) = self.dead.lock() {
                     d.push(record);
