@@ -11,6 +11,7 @@ pub mod ask;
 pub mod escape;
 pub mod progress;
 pub mod report;
+pub mod stats;
 pub mod table;
 pub mod template;
 

@@ -9,6 +9,7 @@
 pub mod batch;
 pub mod embedded;
 pub mod group;
+pub mod offsets;
 pub mod sink;
 pub mod source;
 
