@@ -185,6 +185,15 @@ fn by_offsets(
     if !applies || cfg.sample.is_some() || !only_topics || cfg.read.key_route.is_some() {
         return Ok(None);
     }
+    if cfg
+        .read
+        .kafka
+        .as_ref()
+        .is_some_and(|k| k.brokers == "embedded")
+    {
+        // It has no offsets-for-times; starting a second demo cluster to learn that is waste.
+        return Ok(None);
+    }
     let topics = super::topic_specs(&cfg.read.sources);
     let Some(conn) = super::connect(cfg.read.kafka.as_ref(), &topics)? else {
         return Ok(None);

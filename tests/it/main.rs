@@ -13,5 +13,6 @@ mod sample;
 mod schema_compat;
 mod schema_validate;
 mod sink;
+mod stats;
 mod tail;
 mod trace;
