@@ -6,6 +6,7 @@ use crate::codec::project::{project, Trie};
 use crate::codec::Format;
 use crate::expr::{Expr, Viewer};
 use crate::filter::envelope::Envelope;
+use crate::filter::EnvelopeSlots;
 use crate::record::Record;
 
 /// The group of a record that has no value for a `--by`: no type, no such header, no key.
@@ -65,7 +66,9 @@ impl By {
 pub struct Grouper {
     bys: Vec<By>,
     envelope: Envelope,
-    /// What of the value the envelope reads.
+    /// What of the value the envelope reads, leaf by leaf when it can (no glob), else as a
+    /// projected tree.
+    slots: Option<EnvelopeSlots>,
     trie: Trie,
     viewer: Viewer,
     out: Vec<String>,
@@ -80,6 +83,7 @@ impl Grouper {
     ) -> Grouper {
         let trie = envelope.trie();
         Grouper {
+            slots: EnvelopeSlots::new(&envelope),
             out: Vec::with_capacity(bys.len()),
             bys,
             envelope,
@@ -97,7 +101,13 @@ impl Grouper {
         self.out.clear();
         for by in &self.bys {
             let text = match by {
-                By::Type => event_type(&self.envelope, &self.trie, r.value.as_deref()),
+                By::Type => match self.slots.as_mut() {
+                    Some(slots) => slots
+                        .event_type(&self.envelope, r.value.as_deref())
+                        .unwrap_or(NONE)
+                        .to_string(),
+                    None => event_type(&self.envelope, &self.trie, r.value.as_deref()),
+                },
                 By::Header(name) => {
                     r.headers
                         .iter()
@@ -194,6 +204,23 @@ mod tests {
         );
         let cloud = rec(r#"{"specversion":"1.0","type":"com.x.made"}"#, None);
         assert_eq!(g.group(&cloud).unwrap()[..2], ["com.x.made", NONE]);
+        // A glob in an envelope path takes the projected tree: the same answers.
+        let mut globbed = Grouper::new(
+            vec![By::Type],
+            Envelope {
+                type_paths: Some(vec![
+                    crate::filter::envelope::Path::parse("d*.type").unwrap()
+                ]),
+                // Not data.id: an exact path shadows a glob beside it in a projection.
+                id_paths: Some(vec![
+                    crate::filter::envelope::Path::parse("meta.id").unwrap()
+                ]),
+                mentions: false,
+            },
+            Format::Auto,
+            Format::Auto,
+        );
+        assert_eq!(globbed.group(&r).unwrap(), ["article_viewed"]);
         assert!(
             g.group(&rec("not json", None)).is_err(),
             "jq cannot index text"

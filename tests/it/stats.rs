@@ -355,7 +355,7 @@ fn watch_prints_one_line_per_bucket_until_interrupted() {
     let path = dir.path().join("live.ndjson");
     std::fs::write(&path, "").unwrap();
     let p = path.to_str().unwrap().to_string();
-    let mut child = evops(&[
+    let child = evops(&[
         "stats", &p, "--since", "3s", "--every", "1s", "--watch", "-f", "json",
     ])
     .spawn();
