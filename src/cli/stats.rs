@@ -27,6 +27,9 @@ Examples:
   evops stats ./incident.ndjson --by '.value.meta.host'
   evops stats orders --since 1h --every 1m --watch
 
+Topics are counted over the last hour unless --since says otherwise; a capture file without
+--since, over the time its records span.
+
 Exit codes: 0 no group flagged, 1 a group flagged (dropped, spiked, stopped, new) or bad records, 2 error, 130 interrupted.";
 
 /// How `stats` prints.

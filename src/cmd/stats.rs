@@ -65,29 +65,9 @@ pub struct Config {
 pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     let by: Vec<String> = cfg.by.iter().map(By::name).collect();
     let offsets_apply = cfg.by.iter().all(By::from_offsets) && cfg.filter.is_empty();
-    let mut st = Stages::new(&mut cfg)?;
-    let range = known_range(&cfg.read);
-    let (mut counts, counted, ended, bad) = match range {
-        Some((start, end)) => {
-            let grid = grid(&cfg, start, end);
-            let base = cfg.baseline.map(|b| Window {
-                from_ms: b.from_ms.unwrap_or(grid.start_ms),
-                to_ms: b.to_ms,
-            });
-            match by_offsets(&cfg, &by, offsets_apply, grid, base)? {
-                Some(c) => (c, Counted::Offsets, Ended::Exhausted, 0),
-                None => {
-                    let mut counts = Counts::new(grid, base);
-                    let (ended, bad) = count(
-                        &cfg,
-                        read_window(&cfg.read, &grid, base),
-                        &mut st,
-                        &mut Into::Counts(&mut counts),
-                    )?;
-                    (counts, Counted::Records, ended, bad)
-                }
-            }
-        }
+    let mut st = Stages::new(&mut cfg);
+    let (mut counts, counted, ended, bad) = match known_range(&cfg.read) {
+        Some((start, end)) => count_range(&cfg, &mut st, &by, offsets_apply, start, end)?,
         None => {
             let mut held = Held::default();
             let (ended, bad) = count(&cfg, cfg.read.clone(), &mut st, &mut Into::Held(&mut held))?;
@@ -115,6 +95,29 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     } else {
         Exit::Ok
     })
+}
+
+/// Count a known range: from offsets when they answer, else by reading its records.
+fn count_range(
+    cfg: &Config,
+    st: &mut Stages,
+    by: &[String],
+    offsets_apply: bool,
+    start: i64,
+    end: i64,
+) -> anyhow::Result<(Counts, Counted, Ended, u64)> {
+    let grid = grid(cfg, start, end);
+    let base = cfg.baseline.map(|b| Window {
+        from_ms: b.from_ms.unwrap_or(grid.start_ms),
+        to_ms: b.to_ms,
+    });
+    if let Some(c) = by_offsets(cfg, by, offsets_apply, grid, base)? {
+        return Ok((c, Counted::Offsets, Ended::Exhausted, 0));
+    }
+    let mut counts = Counts::new(grid, base);
+    let read = read_window(&cfg.read, &grid, base);
+    let (ended, bad) = count(cfg, read, st, &mut Into::Counts(&mut counts))?;
+    Ok((counts, Counted::Records, ended, bad))
 }
 
 /// The range when `--since`/`--until` are times (an open end is now); `None` otherwise.
@@ -337,17 +340,17 @@ struct Stages {
 }
 
 impl Stages {
-    fn new(cfg: &mut Config) -> anyhow::Result<Stages> {
+    fn new(cfg: &mut Config) -> Stages {
         let by = std::mem::take(&mut cfg.by);
         let spec = std::mem::take(&mut cfg.filter);
-        Ok(Stages {
+        Stages {
             grouper: Grouper::new(by, cfg.envelope.clone(), cfg.key_format, cfg.value_format),
             filter: (!spec.is_empty())
                 .then(|| Filter::new(spec, cfg.key_format, cfg.value_format, false)),
             sampler: cfg.sample.map(|(rate, seed)| {
                 crate::sample::Sampler::new(crate::sample::Mode::Rate(rate), seed)
             }),
-        })
+        }
     }
 }
 
