@@ -166,7 +166,9 @@ fn print(cfg: &Config, counts: &Counts, meta: &Meta) -> anyhow::Result<usize> {
         Output::Csv => crate::print::stats::csv(&a, meta, &mut out),
         Output::Prometheus => crate::print::stats::prometheus(&a, meta, &mut out),
     };
-    printed.and_then(|()| out.flush())?;
+    printed
+        .and_then(|()| out.flush())
+        .map_err(|e| anyhow::Error::new(e).context("cannot write to stdout"))?;
     Ok(a.flagged())
 }
 
@@ -462,7 +464,7 @@ fn bucket_line(cfg: &Config, counts: &Counts, meta: &Meta) -> anyhow::Result<()>
         "groups": groups,
     });
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{line}")?;
-    out.flush()?;
-    Ok(())
+    writeln!(out, "{line}")
+        .and_then(|()| out.flush())
+        .map_err(|e| anyhow::Error::new(e).context("cannot write to stdout"))
 }

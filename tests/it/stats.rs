@@ -350,6 +350,39 @@ fn errors_and_bad_records_have_their_exit_codes() {
 }
 
 #[test]
+fn a_closed_pipe_exits_0_and_a_full_disk_exits_2() {
+    // 20,000 keys, one row each: far more than a pipe holds.
+    let dir = tempfile::tempdir().unwrap();
+    let text: String = (0..20_000)
+        .map(|i| line(0, i, END - 1000 - i, &format!("key-{i}"), "{}", "p") + "\n")
+        .collect();
+    let path = dir.path().join("keys.ndjson");
+    std::fs::write(&path, text).unwrap();
+    let cmd = format!(
+        "{} stats {} --by key -f csv",
+        env!("CARGO_BIN_EXE_evops"),
+        path.display()
+    );
+    let piped = std::process::Command::new("bash")
+        .args([
+            "-c",
+            &format!("{cmd} | head -c 1 >/dev/null; echo ${{PIPESTATUS[0]}}"),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&piped.stderr);
+    assert_eq!(String::from_utf8_lossy(&piped.stdout).trim(), "0", "{err}");
+    assert!(!err.contains("evops:"), "quiet on a closed pipe: {err}");
+    let full = std::process::Command::new("bash")
+        .args(["-c", &format!("{cmd} > /dev/full")])
+        .output()
+        .unwrap();
+    assert_eq!(full.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&full.stderr);
+    assert!(err.contains("evops: cannot write to stdout"), "{err}");
+}
+
+#[test]
 fn watch_prints_one_line_per_bucket_until_interrupted() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("live.ndjson");
