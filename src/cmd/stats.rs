@@ -70,7 +70,12 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         Some((start, end)) => count_range(&cfg, &mut st, &by, offsets_apply, start, end)?,
         None => {
             let mut held = Held::default();
-            let (ended, bad) = count(&cfg, cfg.read.clone(), &mut st, &mut Into::Held(&mut held))?;
+            let (ended, bad) = count(
+                &cfg,
+                cfg.read.clone(),
+                &mut st,
+                &mut Counting::Held(&mut held),
+            )?;
             (held.counts(&cfg), Counted::Records, ended, bad)
         }
     };
@@ -116,7 +121,7 @@ fn count_range(
     }
     let mut counts = Counts::new(grid, base);
     let read = read_window(&cfg.read, &grid, base);
-    let (ended, bad) = count(cfg, read, st, &mut Into::Counts(&mut counts))?;
+    let (ended, bad) = count(cfg, read, st, &mut Counting::Counts(&mut counts))?;
     Ok((counts, Counted::Records, ended, bad))
 }
 
@@ -203,12 +208,12 @@ fn by_offsets(
     let Some(conn) = super::connect(cfg.read.kafka.as_ref(), &topics)? else {
         return Ok(None);
     };
-    let mut times = grid.boundaries();
+    let mut sorted = grid.boundaries();
     if let Some(b) = base {
-        times.extend([b.from_ms, b.to_ms]);
+        sorted.extend([b.from_ms, b.to_ms]);
     }
-    let mut sorted = times.clone();
     sorted.sort_unstable();
+    sorted.dedup();
     let answer = crate::endpoint::kafka::offsets::at_times(
         &conn,
         &topics,
@@ -248,7 +253,7 @@ fn by_offsets(
 }
 
 /// Where counted records go.
-enum Into<'a> {
+enum Counting<'a> {
     Counts(&'a mut Counts),
     Held(&'a mut Held),
 }
@@ -312,7 +317,7 @@ impl Held {
 /// The counting sink: each record's group, counted at its time.
 struct Tallying<'a, 'b> {
     grouper: &'a mut Grouper,
-    into: &'a mut Into<'b>,
+    into: &'a mut Counting<'b>,
 }
 
 impl Sink for Tallying<'_, '_> {
@@ -321,8 +326,8 @@ impl Sink for Tallying<'_, '_> {
             (r.key.as_ref().map_or(0, Vec::len) + r.value.as_ref().map_or(0, Vec::len)) as u64;
         match self.grouper.group(r) {
             Ok(g) => match self.into {
-                Into::Counts(c) => c.add(g, r.timestamp.millis(), 1, bytes),
-                Into::Held(h) => h.add(g, r.timestamp.millis(), bytes),
+                Counting::Counts(c) => c.add(g, r.timestamp.millis(), 1, bytes),
+                Counting::Held(h) => h.add(g, r.timestamp.millis(), bytes),
             },
             Err(why) => report.bad(&r.location(), &why),
         }
@@ -362,7 +367,7 @@ fn count(
     cfg: &Config,
     read: Read,
     st: &mut Stages,
-    into: &mut Into,
+    into: &mut Counting,
 ) -> anyhow::Result<(Ended, u64)> {
     let opened = super::open_source(&read, Start::Beginning, cfg.quiet)?;
     let mut source = opened.source;
@@ -416,7 +421,7 @@ fn watch(cfg: &Config, st: &mut Stages, counts: &mut Counts, meta: &Meta) -> any
         read.from = Some(Start::Time(from));
         read.until = Some(Stop::Time(to));
         read.exit_at_end = true;
-        let (ended, _) = count(cfg, read, st, &mut Into::Counts(counts))?;
+        let (ended, _) = count(cfg, read, st, &mut Counting::Counts(counts))?;
         match ended {
             Ended::BrokenPipe => return Ok(Exit::Ok),
             Ended::Interrupted => return Ok(Exit::Interrupted),
