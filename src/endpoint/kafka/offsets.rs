@@ -2,10 +2,16 @@
 //! round per time for every partition at once. `evops stats --by topic|partition` subtracts
 //! them to count what each bucket holds, which takes seconds for a week of a huge topic.
 //! What it counts are offsets, not records: compaction, transaction markers and producer clocks
-//! that go back all make them differ; a broker whose time index is missing or coarse (answers
-//! that go backwards, or no answer) is reported as `Err` so that the caller reads instead.
+//! that go back all make them differ. A broker whose time index is missing or coarse is
+//! reported as `Err` so that the caller reads instead: no answer, answers that go backwards, or
+//! an answer the records around it contradict (each answer is checked against the record just
+//! before it, which must be older, and the one at it, which must not be).
 
-use rdkafka::consumer::Consumer;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::{list_topics, resolve_topics, Connection};
@@ -89,5 +95,81 @@ pub fn at_times(
             po.at.push(o);
         }
     }
+    let probe = conn.consumer()?;
+    for (j, &t) in times.iter().enumerate() {
+        if let Err(why) = check(&probe, &out, &ends, j, t, timeout)? {
+            return Ok(Err(why));
+        }
+    }
     Ok(Ok(out))
+}
+
+/// Check the answers for time `t` (the `j`th) against the records around them: the one before
+/// an answer must be older than `t`, the one at it must not be. One read round for every
+/// partition at once.
+fn check(
+    probe: &BaseConsumer<super::Ctx>,
+    out: &[PartitionOffsets],
+    ends: &[(i64, i64)],
+    j: usize,
+    t: i64,
+    timeout: Duration,
+) -> anyhow::Result<Result<(), String>> {
+    let mut tpl = TopicPartitionList::new();
+    // Per partition: the answer, and the end offset.
+    let mut pending: HashMap<(String, i32), (i64, i64)> = HashMap::new();
+    for (po, &(low, high)) in out.iter().zip(ends) {
+        let at = po.at[j];
+        if high <= low {
+            continue;
+        }
+        let from = (at - 1).max(low);
+        tpl.add_partition_offset(&po.topic, po.partition, Offset::Offset(from))?;
+        pending.insert((po.topic.clone(), po.partition), (at, high));
+    }
+    if pending.is_empty() {
+        return Ok(Ok(()));
+    }
+    probe.assign(&tpl)?;
+    let deadline = Instant::now() + timeout;
+    while !pending.is_empty() {
+        if Instant::now() > deadline {
+            return Ok(Err(
+                "the records around the answers could not be read in time".into(),
+            ));
+        }
+        let Some(m) = probe.poll(Duration::from_millis(100)) else {
+            continue;
+        };
+        let m = match m {
+            Ok(m) => m,
+            // The end, with no record left to check (transaction markers take offsets too).
+            Err(rdkafka::error::KafkaError::PartitionEOF(p)) => {
+                pending.retain(|k, _| k.1 != p);
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let key = (m.topic().to_string(), m.partition());
+        let Some(&(at, high)) = pending.get(&key) else {
+            continue;
+        };
+        let ts = m.timestamp().to_millis();
+        let wrong = if m.offset() < at {
+            ts.is_some_and(|ts| ts >= t)
+        } else {
+            ts.is_some_and(|ts| ts < t)
+        };
+        if wrong {
+            return Ok(Err(format!(
+                "the broker's offset for a time in {}/{} is not the first record at or after it (a coarse time index)",
+                m.topic(),
+                m.partition()
+            )));
+        }
+        if m.offset() >= at || m.offset() + 1 >= high {
+            pending.remove(&key);
+        }
+    }
+    Ok(Ok(()))
 }
