@@ -404,13 +404,18 @@ fn count(
     Ok((ended, report.bad))
 }
 
+/// How long after a bucket ends `--watch` waits before reading it (at most half a bucket), so
+/// that records still on their way from producers are counted in it.
+const WATCH_GRACE_MS: i64 = 1000;
+
 /// `--watch`: every `--every`, read the bucket that just ended and show the groups again: the
 /// table redrawn in place on a terminal, else one JSON line per bucket. Ends with Ctrl-C.
 fn watch(cfg: &Config, st: &mut Stages, counts: &mut Counts, meta: &Meta) -> anyhow::Result<Exit> {
     loop {
         let from = counts.grid.end_ms();
         let to = from + counts.grid.every_ms;
-        while crate::position::now_millis() < to {
+        let grace = (counts.grid.every_ms / 2).min(WATCH_GRACE_MS);
+        while crate::position::now_millis() < to + grace {
             if crate::interrupt::interrupted() {
                 return Ok(Exit::Interrupted);
             }
@@ -464,6 +469,7 @@ fn bucket_line(cfg: &Config, counts: &Counts, meta: &Meta) -> anyhow::Result<()>
         .collect();
     let line = serde_json::json!({
         "bucket": crate::position::format_millis(a.grid.bucket_start(last)),
+        "bucket_ms": a.grid.bucket_start(last),
         "every_ms": a.grid.every_ms,
         "flagged": a.flagged(),
         "groups": groups,

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::harness::{broker, evops, now_ms, produce, topic, Rec};
+use std::io::Read;
 
 const MIN: i64 = 60_000;
 
@@ -479,7 +480,7 @@ fn produced(partitions: i32) -> (String, i64, BTreeMap<(i32, String), Vec<u64>>)
     let mut recs = Vec::new();
     let mut truth: BTreeMap<(i32, String), Vec<u64>> = BTreeMap::new();
     for p in 0..partitions {
-        for (kind, per) in [("a", [5u64, 6, 7, 8, 9, 10]), ("b", [4, 4, 4, 4, 4, 0])] {
+        for (kind, per) in [("a", [5u64, 6, 7, 8, 9, 10]), ("b", [6, 6, 6, 6, 6, 0])] {
             for (b, &n) in per.iter().enumerate() {
                 for k in 0..n {
                     let ts = end - 6 * EVERY
@@ -604,4 +605,82 @@ fn broker_offset_counts_equal_read_counts() {
     let row = &topic_row.json_lines()[0];
     assert_eq!(row["counted"], "offsets");
     assert_eq!(row["total"], truth.values().flatten().sum::<u64>());
+}
+
+#[test]
+fn broker_watch_counts_each_new_bucket_exactly() {
+    let t = topic("stats-watch", 2);
+    let b = broker();
+    let mut child = evops(&[
+        "-b", &b, "stats", &t, "--since", "3s", "--every", "1s", "--watch", "-f", "json",
+    ])
+    .spawn();
+    // A record about every 100 ms, stamped now, alternating partitions and two types.
+    let (t2, b2) = (t.clone(), b.clone());
+    let writer = std::thread::spawn(move || {
+        let mut sent = Vec::new();
+        for i in 0..45 {
+            let ts = now_ms();
+            let kind = if i % 3 == 0 { "rare" } else { "tick" };
+            produce(
+                &b2,
+                &t2,
+                &[Rec {
+                    partition: i % 2,
+                    key: None,
+                    value: Some(event(kind, "h").into_bytes()),
+                    headers: vec![],
+                    timestamp: ts,
+                }],
+            );
+            sent.push((ts, kind));
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        sent
+    });
+    let sent = writer.join().unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let pid = child.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    let mut text = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let buckets: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v.get("bucket").is_some())
+        .collect();
+    assert!(buckets.len() >= 4, "{text}");
+    let mut checked = 0;
+    for bl in &buckets {
+        let start = bl["bucket_ms"].as_i64().unwrap();
+        let every = bl["every_ms"].as_i64().unwrap();
+        for kind in ["tick", "rare"] {
+            let want = sent
+                .iter()
+                .filter(|(ts, k)| *k == kind && *ts >= start && *ts < start + every)
+                .count() as u64;
+            let got = bl["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|g| g["group"]["type"] == kind)
+                .map_or(0, |g| g["count"].as_u64().unwrap());
+            assert_eq!(got, want, "{kind} in {bl}");
+            checked += want;
+        }
+    }
+    assert!(
+        checked >= 20,
+        "{checked} of {} records in the buckets shown",
+        sent.len()
+    );
 }
