@@ -4,8 +4,9 @@
 //! What it counts are offsets, not records: compaction, transaction markers and producer clocks
 //! that go back all make them differ. A broker whose time index is missing or coarse is
 //! reported as `Err` so that the caller reads instead: no answer, answers that go backwards, or
-//! an answer the records around it contradict (each answer is checked against the record just
-//! before it, which must be older, and the one at it, which must not be).
+//! an answer the records around it contradict (one answer per partition, inside its records, is
+//! checked against the record just before it, which must be older, and the one at it, which
+//! must not be).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -95,37 +96,54 @@ pub fn at_times(
             po.at.push(o);
         }
     }
-    let probe = conn.consumer()?;
-    for (j, &t) in times.iter().enumerate() {
-        if let Err(why) = check(&probe, &out, &ends, j, t, timeout)? {
-            return Ok(Err(why));
-        }
+    // Reads of a record or two: the broker need not wait for more, nor send much, and the
+    // client need not fetch ahead.
+    let probe = conn.consumer_with(&[
+        ("fetch.queue.backoff.ms", "10"),
+        ("fetch.wait.max.ms", "10"),
+        ("max.partition.fetch.bytes", "1024"),
+        ("queued.min.messages", "1"),
+    ])?;
+    match check(&probe, &out, &ends, times, timeout)? {
+        Ok(()) => Ok(Ok(out)),
+        Err(why) => Ok(Err(why)),
     }
-    Ok(Ok(out))
 }
 
-/// Check the answers for time `t` (the `j`th) against the records around them: the one before
-/// an answer must be older than `t`, the one at it must not be. One read round for every
-/// partition at once.
+/// The answer of each partition that is checked: the one nearest the middle of its records
+/// (or the first, when none falls inside them), as (answer index, answer).
+fn spot(po: &PartitionOffsets, low: i64, high: i64) -> (usize, i64) {
+    let middle = low + (high - low) / 2;
+    po.at
+        .iter()
+        .enumerate()
+        .filter(|(_, &o)| o > low && o < high)
+        .min_by_key(|(_, &o)| (o - middle).abs())
+        .map_or((0, po.at[0]), |(j, &o)| (j, o))
+}
+
+/// Spot-check the answers against the records around them, one answer per partition, in one
+/// read round (a time index that is coarse or missing is wrong nearly everywhere; checking every
+/// answer would cost a round per boundary): the record before an answer must be older than its
+/// time, the record at it must not be.
 fn check(
     probe: &BaseConsumer<super::Ctx>,
     out: &[PartitionOffsets],
     ends: &[(i64, i64)],
-    j: usize,
-    t: i64,
+    times: &[i64],
     timeout: Duration,
 ) -> anyhow::Result<Result<(), String>> {
     let mut tpl = TopicPartitionList::new();
-    // Per partition: the answer, and the end offset.
-    let mut pending: HashMap<(String, i32), (i64, i64)> = HashMap::new();
+    // Per partition: the answer checked, its time, and the end offset.
+    let mut pending: HashMap<(String, i32), (i64, i64, i64)> = HashMap::new();
     for (po, &(low, high)) in out.iter().zip(ends) {
-        let at = po.at[j];
         if high <= low {
             continue;
         }
+        let (j, at) = spot(po, low, high);
         let from = (at - 1).max(low);
         tpl.add_partition_offset(&po.topic, po.partition, Offset::Offset(from))?;
-        pending.insert((po.topic.clone(), po.partition), (at, high));
+        pending.insert((po.topic.clone(), po.partition), (at, times[j], high));
     }
     if pending.is_empty() {
         return Ok(Ok(()));
@@ -151,7 +169,7 @@ fn check(
             Err(e) => return Err(e.into()),
         };
         let key = (m.topic().to_string(), m.partition());
-        let Some(&(at, high)) = pending.get(&key) else {
+        let Some(&(at, t, high)) = pending.get(&key) else {
             continue;
         };
         let ts = m.timestamp().to_millis();
@@ -169,6 +187,9 @@ fn check(
         }
         if m.offset() >= at || m.offset() + 1 >= high {
             pending.remove(&key);
+            let mut done = TopicPartitionList::new();
+            done.add_partition(m.topic(), m.partition());
+            probe.pause(&done)?;
         }
     }
     Ok(Ok(()))
