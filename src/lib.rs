@@ -44,19 +44,54 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if let Some(advice) = cli::kcat::habit(&args) {
+        say!("evops: {advice}");
+        return Exit::Error.code();
+    }
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
-            // clap: 0 for --help/--version, 2 for usage errors.
-            return e.exit_code();
+            // clap: 0 for --help/--version, 2 for usage errors; help that cannot be written
+            // (a full disk) is an error too, and a closed pipe is not.
+            return match e.print() {
+                Err(io) if io.kind() != std::io::ErrorKind::BrokenPipe => {
+                    say!("evops: writing help: {io}");
+                    Exit::Error.code()
+                }
+                _ => e.exit_code(),
+            };
         }
     };
     interrupt::install();
-    match cli::dispatch(cli) {
+    match on_a_deep_stack(move || cli::dispatch(cli)) {
         Ok(exit) => exit.code(),
         Err(e) => report(&e).code(),
     }
+}
+
+/// The stack a command runs on. jq's parser, compiler and evaluator recurse once per level of
+/// an expression: a long `1+1+...+1` or deeply parenthesised expression is as deep as it is
+/// long, and the main thread's 8 MB overflow at about a thousand levels in a debug build
+/// (the longest expression allowed takes about 100 MB there, far less in a release build).
+/// Reserved, not used: pages are touched only as deep as a command really goes. With
+/// [`expr::MAX_LEN`], no expression reaches the bottom.
+const STACK: usize = 256 << 20;
+
+/// Run `f` on a thread with a [`STACK`]-sized stack and wait for it.
+fn on_a_deep_stack(
+    f: impl FnOnce() -> anyhow::Result<Exit> + Send + 'static,
+) -> anyhow::Result<Exit> {
+    let worker = std::thread::Builder::new()
+        .name("evops".into())
+        .stack_size(STACK)
+        .spawn(f)
+        .map_err(|e| anyhow::anyhow!("cannot start the command's thread: {e}"))?;
+    // A panic was already printed by the panic hook; it is an error, not a crash of the
+    // process without a status.
+    worker
+        .join()
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error (see the message above)")))
 }
 
 /// Report an error once, at the edge, and choose the exit code.
@@ -72,6 +107,6 @@ fn report(e: &anyhow::Error) -> Exit {
         }
         _ => {}
     }
-    eprintln!("evops: {e:#}");
+    crate::say!("evops: {e:#}");
     Exit::Error
 }

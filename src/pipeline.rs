@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use crate::endpoint::{Poll, Sink, Source};
+use crate::interrupt::Watch;
 use crate::print::report::Report;
 use crate::record::Record;
 
@@ -46,7 +47,10 @@ pub trait Stage {
 /// How long one poll may block before the loop looks at Ctrl-C again.
 const POLL: Duration = Duration::from_millis(100);
 
-/// Run records from `source` through `stages` into `sink`.
+/// Run records from `source` through `stages` into `sink`, guarded by a watch that ends the
+/// process when a stop is not heeded (a stage stuck in an expression; see [`interrupt`]).
+///
+/// [`interrupt`]: crate::interrupt
 pub fn run(
     source: &mut dyn Source,
     stages: &mut [&mut dyn Stage],
@@ -54,6 +58,25 @@ pub fn run(
     report: &mut Report,
     max: Option<u64>,
     bar: Option<&indicatif::ProgressBar>,
+) -> anyhow::Result<Ended> {
+    let watch = Watch::default();
+    let rescue = sink.rescue();
+    std::thread::scope(|scope| {
+        scope.spawn(|| watch.guard(rescue));
+        let ended = run_watched(source, stages, sink, report, max, bar, &watch);
+        watch.stand_down();
+        ended
+    })
+}
+
+fn run_watched(
+    source: &mut dyn Source,
+    stages: &mut [&mut dyn Stage],
+    sink: &mut dyn Sink,
+    report: &mut Report,
+    max: Option<u64>,
+    bar: Option<&indicatif::ProgressBar>,
+    watch: &Watch,
 ) -> anyhow::Result<Ended> {
     let mut ended = Ended::Exhausted;
     if max == Some(0) {
@@ -64,7 +87,10 @@ pub fn run(
         next: Vec::with_capacity(16),
     };
     while ended == Ended::Exhausted {
+        watch.note(report.read, report.written, report.bad);
         if crate::interrupt::interrupted() {
+            // Heeded: what follows (flushing stages and the sink) is the clean way out.
+            watch.stand_down();
             ended = Ended::Interrupted;
             break;
         }
@@ -84,6 +110,7 @@ pub fn run(
             Poll::Bad { location, reason } => report.bad(&location, &reason),
             Poll::Record(r) => {
                 report.read += 1;
+                watch.note(report.read, report.written, report.bad);
                 if stages.is_empty() {
                     // The hot path of a plain tail: no stage, no vectors.
                     match sink.write(&r, report) {

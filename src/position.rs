@@ -9,6 +9,11 @@ pub const FORMS: &str =
     "beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | @<ms> | \
 an RFC 3339 time (2026-11-23T10:00:00Z) | a duration ago (15m, 3h, 2d)";
 
+/// The accepted `--until` forms: the start forms but `beginning`, and `now`.
+pub const STOP_FORMS: &str =
+    "now | end | <offset> | -<n> (all but the last n per partition) | s@<ms> | @<ms> | \
+an RFC 3339 time (2026-11-23T10:00:00Z) | a duration ago (15m, 3h, 2d)";
+
 /// Where to start reading each partition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Start {
@@ -61,7 +66,14 @@ pub fn parse_start(s: &str, now_ms: i64) -> Result<Start, String> {
 /// Parse an `--until` value: the `--from` forms (but `beginning`), plus `now` and `end`.
 pub fn parse_stop(s: &str, now_ms: i64) -> Result<Stop, String> {
     let s = s.trim();
-    let forms = || format!("'{s}' is not a stop position; accepted: now | {FORMS}");
+    let forms = || match s {
+        "beginning" | "earliest" | "start" | "oldest" => {
+            format!(
+                "'{s}' is where a read starts (--from), not where it stops; accepted: {STOP_FORMS}"
+            )
+        }
+        _ => format!("'{s}' is not a stop position; accepted: {STOP_FORMS}"),
+    };
     match s {
         "now" => return Ok(Stop::Time(now_ms)),
         "end" | "latest" => return Ok(Stop::End),
@@ -90,7 +102,10 @@ pub fn parse_time(s: &str, now_ms: i64) -> Option<i64> {
     if let Ok(d) = time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")) {
         return Some(d.midnight().assume_utc().unix_timestamp() * 1000);
     }
-    parse_duration(s).map(|d| now_ms - d.as_millis() as i64)
+    // A duration past i64 milliseconds (`500000000000y`) is "since forever", not a wrapped
+    // time in the future.
+    parse_duration(s)
+        .map(|d| now_ms.saturating_sub(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)))
 }
 
 /// A duration: `500ms`, `15m`, `3h`, `1h30m`, `2d`, `1w`. A bare number is refused: is it
@@ -143,6 +158,15 @@ pub fn now_millis() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn durations_too_long_for_milliseconds_mean_since_forever() {
+        let now = 1_700_000_000_000;
+        match parse_start("500000000000y", now) {
+            Ok(Start::Time(t)) => assert!(t < 0 && t <= now - i64::MAX / 2, "{t}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
     use super::*;
 
     const NOW: i64 = 1_763_892_000_000; // 2025-11-23T10:00:00Z
@@ -186,7 +210,11 @@ mod tests {
             "{err}"
         );
         assert!(parse_start("", NOW).is_err());
-        assert!(parse_stop("beginning", NOW).is_err());
+        let err = parse_stop("beginning", NOW).unwrap_err();
+        assert!(
+            err.contains("where a read starts") && !err.contains("beginning |"),
+            "{err}"
+        );
     }
 
     #[test]

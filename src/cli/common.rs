@@ -29,7 +29,8 @@ pub struct ReadArgs {
         short = 'p',
         long = "partition",
         value_name = "N",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_parser = values::partition
     )]
     pub partitions: Vec<i32>,
 
@@ -85,7 +86,7 @@ pub struct KeyArgs {
     #[arg(long, value_name = "KEY")]
     pub key: Option<String>,
 
-    /// The producers' partitioner (`evops partition --list`): with --key, it says which partition to read ('all' reads every one; 'auto' audits the topic's latest records and takes the partitioner they show); replay --partitioning hash places records with it. [default: java]
+    /// The producers' partitioner (`evops partition --list`): with --key, it says which partition to read ('all' reads every one; 'auto' audits the topic's latest records and takes the partitioner they show); replay --partitioning hash places records with it.
     #[arg(long, value_name = "NAME", default_value = "java", value_parser = values::partitioner_or_all)]
     pub partitioner: values::Route,
 }

@@ -6,6 +6,7 @@ pub mod common;
 pub mod demo;
 pub mod filter;
 pub mod generate;
+pub mod kcat;
 pub mod partition;
 pub mod replay;
 pub mod sample;
@@ -58,7 +59,8 @@ pub struct Global {
         long,
         env = "EVOPS_BROKERS",
         global = true,
-        value_name = "BROKERS"
+        value_name = "BROKERS",
+        value_parser = values::brokers
     )]
     pub brokers: Option<String>,
 
@@ -75,7 +77,7 @@ pub struct Global {
     pub config: Option<PathBuf>,
 
     /// How long to wait for the cluster before giving up.
-    #[arg(long, default_value = "10s", value_parser = values::duration, global = true, value_name = "DURATION")]
+    #[arg(long, default_value = "10s", value_parser = values::timeout, global = true, value_name = "DURATION")]
     pub timeout: Duration,
 
     /// When to colour output.
@@ -144,7 +146,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             let (sources, expr) = filter::split_expression(&a.args);
             if a.explain {
                 let spec = a.filter.spec(a.output.key_format, expr.as_deref())?;
-                println!("select({})", spec.jq());
+                crate::print::to_stdout(&format!("select({})", spec.jq()))?;
                 return Ok(Exit::Ok);
             }
             let job = Job {
@@ -273,10 +275,14 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                     a.filter.key.partitioner.0.map_or("all", |p| p.name)
                 ),
             );
+            let max = a.read.max;
             let read = replay_read(g, sources, a.read, a.filter.key_route(output.key_format)?)?;
-            cmd::replay::run(replay_config(
+            let mut cfg = replay_config(
                 g, term, "replay", read, spec, placement, a.replay, identity, None, output,
-            )?)
+            )?;
+            // A replay stopped at --max is incomplete: the same command copies the next ones.
+            cfg.max = max;
+            cmd::replay::run(cfg)
         }
         Command::Rekey(a) => {
             let (sources, expr) = filter::split_expression(&a.args);
@@ -308,24 +314,27 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                     a.partitioner.name
                 ),
             );
+            let max = a.read.max;
             let read = replay_read(g, sources, a.read, None)?;
             let create = a.create_topic.then_some(a.partitions).flatten();
             if create.is_some_and(|n| n < 1) {
                 return Err(Error::Usage("--partitions must be at least 1".into()).into());
             }
+            let mut replay = replay_config(
+                g,
+                term,
+                "rekey",
+                read,
+                spec,
+                crate::endpoint::kafka::sink::Placement::Key(a.partitioner),
+                a.replay,
+                identity,
+                create,
+                output,
+            )?;
+            replay.max = max;
             cmd::rekey::run(cmd::rekey::Config {
-                replay: replay_config(
-                    g,
-                    term,
-                    "rekey",
-                    read,
-                    spec,
-                    crate::endpoint::kafka::sink::Placement::Key(a.partitioner),
-                    a.replay,
-                    identity,
-                    create,
-                    output,
-                )?,
+                replay,
                 key: key_source,
                 value_format: a.value_format,
                 key_format: a.key_format,
@@ -451,12 +460,6 @@ fn replay_read(
     read: common::ReadArgs,
     key_route: Option<(Vec<u8>, &'static crate::partition::Partitioner)>,
 ) -> anyhow::Result<cmd::Read> {
-    if read.max.is_some() {
-        return Err(Error::Usage(
-            "replay --max is not available: bound a replay with --until or -p".into(),
-        )
-        .into());
-    }
     if let [only] = &sources[..] {
         if common::looks_like_expression(only) {
             return Err(Error::Usage(format!(
@@ -875,7 +878,7 @@ fn kafka_settings(g: &Global) -> anyhow::Result<Option<Settings>> {
             .iter()
             .map(|(k, v)| crate::endpoint::kafka::shown(k, v))
             .collect();
-        eprintln!(
+        crate::say!(
             "evops: brokers {brokers}; properties: [{}]",
             shown.join(", ")
         );

@@ -86,7 +86,8 @@ pub fn every(v: &[String]) -> Result<(i64, usize), String> {
     if d.as_millis() == 0 {
         return Err("--every: the window must be longer than 0".into());
     }
-    Ok((d.as_millis() as i64, n))
+    // Longer than i64 milliseconds: one window holds everything.
+    Ok((i64::try_from(d.as_millis()).unwrap_or(i64::MAX), n))
 }
 
 /// A positive count.

@@ -74,7 +74,12 @@ pub enum ReportFormat {
 #[derive(Debug, Args)]
 pub struct RegistryArgs {
     /// A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile's schema_registry]
-    #[arg(long, env = "EVOPS_REGISTRY", value_name = "URL")]
+    #[arg(
+        long,
+        env = "EVOPS_REGISTRY",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub registry: Option<String>,
 
     /// Basic auth for the registry, USER:PASSWORD.
@@ -90,6 +95,9 @@ pub struct RegistryArgs {
 /// Check events against their schemas (Avro, JSON Schema, a schema registry) and the house lint rules; a summary table, the first violations, JUnit for CI.
 #[derive(Debug, Args)]
 #[command(after_help = VALIDATE_EXAMPLES)]
+// Validation never joins a consumer group: the shared flag is refused with the reason, and
+// not listed.
+#[command(mut_arg("group", |a| a.hide(true)))]
 pub struct ValidateArgs {
     /// Topics (a leading ^ makes a regex), capture files, NDJSON / JSON files or directories of sample events, - for capture lines on stdin.
     #[arg(required = true, value_name = "SOURCE")]

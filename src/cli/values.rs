@@ -38,6 +38,50 @@ pub fn stop_given(s: &str) -> Result<Given<Stop>, String> {
     })
 }
 
+/// `-b`: `embedded`, or bootstrap servers `host:port,...` (each named, each port a number).
+pub fn brokers(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("no brokers: write host:port (several: h1:9092,h2:9092), or 'embedded' for the demo cluster".into());
+    }
+    for b in s.split(',') {
+        let b = b.trim();
+        let hostport = b.rsplit_once("://").map_or(b, |(_, rest)| rest);
+        let bad_port = hostport.rsplit_once(':').is_some_and(|(host, port)| {
+            !host.ends_with(']') && !host.contains(':') && port.parse::<u16>().is_err()
+        });
+        if hostport.is_empty() || bad_port {
+            return Err(format!(
+                "'{b}' is not a broker address; write host:port, e.g. kafka-1:9092"
+            ));
+        }
+    }
+    Ok(s.to_string())
+}
+
+/// A partition number (`-p 2`, `-p 0,1`).
+pub fn partition(s: &str) -> Result<i32, String> {
+    s.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|p| *p >= 0)
+        .ok_or_else(|| {
+            format!(
+                "'{s}' is not a partition number; write 0, 1, ... (several: -p 0,2 or -p 0 -p 2)"
+            )
+        })
+}
+
+/// `--timeout`: a duration longer than zero (zero would give up before asking).
+pub fn timeout(s: &str) -> Result<Duration, String> {
+    match duration(s)? {
+        d if d.is_zero() => Err(format!(
+            "'{s}': the timeout must be longer than 0, e.g. 10s"
+        )),
+        d => Ok(d),
+    }
+}
+
 pub fn duration(s: &str) -> Result<Duration, String> {
     position::parse_duration(s).ok_or_else(|| {
         format!("'{s}' is not a duration; write it with a unit: 500ms, 10s, 15m, 3h")

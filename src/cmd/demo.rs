@@ -40,7 +40,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
             .iter()
             .map(|t| format!("{} ({})", t.name, t.partitions))
             .collect();
-        eprintln!(
+        crate::say!(
             "evops demo: embedded cluster at {bootstrap}\n  topics: {}\n  {} events seeded over the last 6 hours; producing {} live events/s\n  try:   evops -b {bootstrap} tail articles -o beginning -e\n         kcat -b {bootstrap} -C -t views -o end\n  Ctrl-C stops it.",
             topics.join(", "),
             emb.seeded,

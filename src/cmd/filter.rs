@@ -4,6 +4,8 @@
 //! and stages. At the end, the counts go to stderr: read, matched, not judged (undecodable, or
 //! the expression failed), written. Like grep, it exits 1 when nothing matched.
 
+use anyhow::Context as _;
+
 use crate::exit::Exit;
 use crate::filter::{Counts, Filter, Spec, Stats};
 use crate::merge::Merge;
@@ -109,10 +111,10 @@ pub fn run_with(cfg: Config, extra: Option<&mut dyn Stage>) -> anyhow::Result<Ex
     };
 
     if cfg.count_only {
-        println!("{}", counts.matched);
+        crate::print::to_stdout(&counts.matched.to_string()).context("writing the count")?;
     }
     if let Some(stats) = &filter.stats {
-        print_stats(stats, cfg.terminal.stdout);
+        print_stats(stats, cfg.terminal.stdout).context("writing the stats")?;
     }
     let interrupted = ended == Ended::Interrupted;
     if !report.is_quiet() && (filtering || interrupted || report.bad > 0 || cfg.terminal.stderr) {
@@ -178,7 +180,7 @@ impl crate::endpoint::Sink for Discard {
     }
 }
 
-fn print_stats(stats: &Stats, terminal: bool) {
+fn print_stats(stats: &Stats, terminal: bool) -> std::io::Result<()> {
     let rows: Vec<Vec<String>> = stats
         .iter()
         .map(|((topic, kind, partition), n)| {
@@ -197,8 +199,9 @@ fn print_stats(stats: &Stats, terminal: bool) {
             ]
         })
         .collect();
-    println!(
-        "{}",
-        table::render(&["topic", "type", "partition", "matched"], &rows, None)
-    );
+    crate::print::to_stdout(&table::render(
+        &["topic", "type", "partition", "matched"],
+        &rows,
+        None,
+    ))
 }

@@ -14,7 +14,7 @@ pub mod stats;
 pub mod tail;
 pub mod trace;
 
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::endpoint::file::{CaptureSource, Window};
@@ -25,6 +25,7 @@ use crate::endpoint::kafka::{Connection, Settings};
 use crate::endpoint::{Chain, Sink, Source, SourceSpec};
 use crate::error::Error;
 use crate::position::{Start, Stop};
+use crate::print::shared::SharedOut;
 use crate::print::Printer;
 
 use crate::exit::Exit;
@@ -132,7 +133,25 @@ pub struct Opened {
 pub fn open_source(read: &Read, default_from: Start, quiet: bool) -> anyhow::Result<Opened> {
     let topics = topic_specs(&read.sources);
     let conn = connect(read.kafka.as_ref(), &topics)?;
-    let window = || Window::for_file(read.from, read.until).map_err(Error::Usage);
+    if read.group.is_some()
+        && read
+            .sources
+            .iter()
+            .any(|s| !matches!(s, SourceSpec::Topic(_)))
+    {
+        return Err(Error::Usage(
+            "--group reads topics as a consumer group: capture files and stdin have no group offsets to start from or commit".into(),
+        )
+        .into());
+    }
+    let window = |stdin: bool| {
+        match stdin {
+            true => Window::for_stdin(read.from, read.until),
+            false => Window::for_file(read.from, read.until),
+        }
+        .map(|w| w.with_partitions(read.partitions.clone()))
+        .map_err(Error::Usage)
+    };
     let mut sources: Vec<Box<dyn Source>> = Vec::new();
     let mut bounds = Vec::new();
     let mut kafka_added = false;
@@ -177,8 +196,8 @@ pub fn open_source(read: &Read, default_from: Start, quiet: bool) -> anyhow::Res
                     let inferred = infer_partitioner(conn, &topics, read.now_ms)?;
                     if !quiet {
                         match inferred {
-                            Some(p) => eprintln!("evops: the latest records of {} were placed by {} ({})", topics.join(", "), p.name, p.clients),
-                            None => eprintln!("evops: the latest records of {} show no single partitioner; reading every partition", topics.join(", ")),
+                            Some(p) => crate::say!("evops: the latest records of {} were placed by {} ({})", topics.join(", "), p.name, p.clients),
+                            None => crate::say!("evops: the latest records of {} show no single partitioner; reading every partition", topics.join(", ")),
                         }
                     }
                     key_route = inferred.and_then(|p| key_route.map(|(k, _)| (k, p)));
@@ -196,7 +215,7 @@ pub fn open_source(read: &Read, default_from: Start, quiet: bool) -> anyhow::Res
                 let conn = conn.as_ref().expect("connection opened for topics");
                 let src = KafkaSource::open(conn, &plan)?;
                 if let (Some((_, p)), false) = (&key_route, quiet) {
-                    eprintln!(
+                    crate::say!(
                         "evops: reading only {}, where the {} partitioner puts this key (--partitioner all reads every partition)",
                         src.assigned().join(", "),
                         p.name
@@ -207,9 +226,9 @@ pub fn open_source(read: &Read, default_from: Start, quiet: bool) -> anyhow::Res
                 kafka_added = true;
             }
             SourceSpec::File(path) => {
-                sources.push(Box::new(CaptureSource::open(path, window()?)?));
+                sources.push(Box::new(CaptureSource::open(path, window(false)?)?));
             }
-            SourceSpec::Stdin => sources.push(Box::new(CaptureSource::stdin(window()?))),
+            SourceSpec::Stdin => sources.push(Box::new(CaptureSource::stdin(window(true)?))),
         }
     }
     Ok(Opened {
@@ -336,28 +355,28 @@ pub fn open_sink(
 ) -> anyhow::Result<Box<dyn Sink>> {
     let sink: Box<dyn Sink> = match spec {
         SinkSpec::Stdout => {
-            let out: Box<dyn Write> = Box::new(BufWriter::with_capacity(
-                256 * 1024,
-                std::io::stdout().lock(),
+            let out = SharedOut::new(256 * 1024, Box::new(std::io::stdout()));
+            return Ok(Box::new(
+                Printer::new(out.clone(), output.clone()).rescuable(out),
             ));
-            return Ok(Box::new(Printer::new(out, output.clone())));
         }
         SinkSpec::File(path) => {
             crate::endpoint::guard::refuse_file_loop("--to", path, &read.sources)?;
             if writing.dry_run {
                 return Ok(Box::new(DryWrite::new(None)));
             }
-            let out: Box<dyn Write> = Box::new(BufWriter::with_capacity(
-                256 * 1024,
-                EmptiedOnFirstWrite::open(path)?,
-            ));
+            let out = SharedOut::new(256 * 1024, Box::new(EmptiedOnFirstWrite::open(path)?));
             let opts = crate::print::Options {
                 style: crate::print::Style::Capture,
                 terminal: false,
                 color: false,
                 ..output.clone()
             };
-            Box::new(Printer::new(out, opts))
+            Box::new(
+                Printer::new(out.clone(), opts)
+                    .writing_to(path.display().to_string())
+                    .rescuable(out),
+            )
         }
         SinkSpec::Topic(topic) => {
             if conn.is_none() {
@@ -435,15 +454,15 @@ impl EmptiedOnFirstWrite {
     }
 }
 
-impl Write for EmptiedOnFirstWrite {
+impl std::io::Write for EmptiedOnFirstWrite {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.empty()?;
-        self.file.write(buf)
+        std::io::Write::write(&mut self.file, buf)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
         self.empty()?;
-        self.file.flush()
+        std::io::Write::flush(&mut self.file)
     }
 }
 

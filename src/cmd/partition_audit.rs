@@ -140,7 +140,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
                 if cfg.partitions.is_none() {
                     return Err(Error::Usage("capture lines on stdin do not say how many partitions their topic had: give --partitions N".into()).into());
                 }
-                let window = Window::for_file(cfg.from, cfg.until).map_err(Error::Usage)?;
+                let window = Window::for_stdin(cfg.from, cfg.until).map_err(Error::Usage)?;
                 sources.push(Box::new(CaptureSource::stdin(window)));
             }
         }

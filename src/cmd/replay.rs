@@ -99,7 +99,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         if !all.iter().any(|t| t.name == cfg.target) {
             conn.create_topic(&cfg.target, n)?;
             if !cfg.quiet {
-                eprintln!("evops {name}: created {} with {n} partitions", cfg.target);
+                crate::say!("evops {name}: created {} with {n} partitions", cfg.target);
             }
             all = conn.topics()?;
         }
@@ -182,7 +182,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         }
         if c.complete {
             if !cfg.quiet {
-                eprintln!(
+                crate::say!(
                     "evops {name}: replay {id} is already complete ({} written; its checkpoint is {}); nothing to do. To copy the records again, remove that file or name a new replay with --replay-id",
                     c.written,
                     cfg.checkpoint.as_ref().expect("loaded").display()
@@ -321,7 +321,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
             let scanned =
                 conn.scan_headers(&cfg.target, &c.scan_from, &mut |_, _, h| found.note(h, &id))?;
             if !cfg.quiet && resuming {
-                eprintln!(
+                crate::say!(
                     "evops {name}: resuming replay {id}: {} copies already in {} (searched {scanned} records)",
                     found.len(),
                     cfg.target
@@ -428,7 +428,8 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     if let (Some(b), Some(by_key)) = (before.as_mut(), sink.landed()) {
         b.landed(&by_key);
     }
-    let complete = ended == Ended::Exhausted && cfg.max.is_none();
+    // Stopped at --max is incomplete; a source that ran out first is complete.
+    let complete = ended == Ended::Exhausted;
     sink.conclude(complete, &report)?;
     // Dead letters: undeliverable records and records a stage could not handle (most are in the
     // file already, taken before each save).
@@ -744,7 +745,7 @@ impl crate::endpoint::kafka::group::GroupHooks for GroupResume {
             d.merge(found);
         }
         if !self.quiet && n > 0 {
-            eprintln!(
+            crate::say!(
                 "evops {}: {topic}/{partition}: the group had committed {}; {n} later records are already copied to {} and are skipped",
                 self.name,
                 offset.map_or("the start".into(), |o| o.to_string()),

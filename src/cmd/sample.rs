@@ -23,7 +23,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     let mut sampler = Sampler::new(cfg.mode, cfg.seed);
     let exit = super::filter::run_with(cfg.job, Some(&mut sampler))?;
     if sampler.late() > 0 {
-        eprintln!(
+        crate::say!(
             "evops sample: {} records arrived after their time window had been sampled and were left out",
             sampler.late()
         );

@@ -349,6 +349,10 @@ impl<'a> Validator<'a> {
             .is_some_and(|c| matches!(c, b'{' | b'[' | b'"'));
         let mut json_error = None;
         if self.cfg.payload == Payload::Json || (self.cfg.payload == Payload::Auto && looks_json) {
+            // The one nesting bound of evops, named as everywhere else.
+            if let Err(e) = crate::codec::depth::check(b) {
+                return Ok((Verdict::Unreadable(e.0), None));
+            }
             match serde_json::from_slice::<Value>(b) {
                 Ok(v) => return self.judge_json(v, topic, vs),
                 Err(e) => json_error = Some(e),
@@ -436,6 +440,9 @@ impl<'a> Validator<'a> {
                     return Ok((Verdict::Checked(writer), None));
                 }
             },
+            Body::Json(_) if crate::codec::depth::check(datum).is_err() => {
+                return Ok((Verdict::Unreadable(crate::codec::depth::too_deep().0), None))
+            }
             Body::Json(_) => match serde_json::from_slice::<Value>(datum) {
                 Ok(v) => {
                     check_value(&writer.body, &v, vs);

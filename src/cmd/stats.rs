@@ -224,7 +224,7 @@ fn by_offsets(
         Ok(p) => p,
         Err(why) => {
             if cfg.verbose {
-                eprintln!("evops stats: counting records instead of offsets: {why}");
+                crate::say!("evops stats: counting records instead of offsets: {why}");
             }
             return Ok(None);
         }
@@ -433,8 +433,12 @@ fn watch(cfg: &Config, st: &mut Stages, counts: &mut Counts, meta: &Meta) -> any
             _ => {}
         }
         let shown = if cfg.output == Output::Table && cfg.terminal.stdout {
-            print!("\x1b[H\x1b[2J");
-            print(cfg, counts, meta).map(|_| ())
+            // Home and clear: the table is redrawn in place.
+            std::io::stdout()
+                .lock()
+                .write_all(b"\x1b[H\x1b[2J")
+                .map_err(|e| anyhow::Error::new(e).context("cannot write to stdout"))
+                .and_then(|()| print(cfg, counts, meta).map(|_| ()))
         } else {
             bucket_line(cfg, counts, meta)
         };

@@ -5,6 +5,7 @@
 
 pub mod avro;
 pub mod capture;
+pub mod depth;
 pub mod project;
 pub mod slots;
 
@@ -73,15 +74,19 @@ impl Decoded {
     }
 }
 
-/// Decode as asked; bytes that do not decode so are decoded as `auto` would (which never
-/// fails), with the reason they did not, so that a record is still shown or judged.
+/// Decode as asked; bytes that do not decode so are decoded as `auto` would, with the reason
+/// they did not, so that a record is still shown or judged. Bytes that `auto` refuses too (a
+/// document nested too deeply) are shown as bytes.
 pub fn decode_or_auto(format: Format, bytes: Option<&[u8]>) -> (Decoded, Option<DecodeError>) {
     match decode(format, bytes) {
         Ok(d) => (d, None),
-        Err(e) => (
-            decode(Format::Auto, bytes).expect("auto decoding never fails"),
-            Some(e),
-        ),
+        Err(e) => match (format, decode(Format::Auto, bytes)) {
+            (Format::Auto, _) | (_, Err(_)) => (
+                Decoded::plain(bytes.map_or(Value::Null, bytes_value)),
+                Some(e),
+            ),
+            (_, Ok(d)) => (d, Some(e)),
+        },
     }
 }
 
@@ -91,13 +96,16 @@ pub fn decode(format: Format, bytes: Option<&[u8]>) -> Result<Decoded, DecodeErr
         return Ok(Decoded::plain(Value::Null));
     };
     match format {
-        Format::Auto => Ok(auto(b)),
+        Format::Auto => auto(b),
         Format::String => std::str::from_utf8(b)
             .map(|s| Decoded::plain(Value::String(s.to_owned())))
             .map_err(|e| DecodeError(format!("not UTF-8 text ({e})"))),
-        Format::Json => serde_json::from_slice::<Value>(b)
-            .map(|value| Decoded { value, json: true })
-            .map_err(|e| DecodeError(format!("not JSON ({e})"))),
+        Format::Json => {
+            depth::check(b)?;
+            serde_json::from_slice::<Value>(b)
+                .map(|value| Decoded { value, json: true })
+                .map_err(|e| DecodeError(format!("not JSON ({e})")))
+        }
         Format::Int32 => <[u8; 4]>::try_from(b)
             .map(|a| Decoded::plain(Value::from(i32::from_be_bytes(a))))
             .map_err(|_| DecodeError(format!("int32 needs 4 bytes, got {}", b.len()))),
@@ -108,18 +116,25 @@ pub fn decode(format: Format, bytes: Option<&[u8]>) -> Result<Decoded, DecodeErr
         Format::Base64 => Ok(Decoded::plain(Value::String(
             base64::engine::general_purpose::STANDARD.encode(b),
         ))),
-        Format::Avro => avro::decode(b).map(|value| Decoded { value, json: true }),
+        Format::Avro => {
+            let value = avro::decode(b)?;
+            depth::check_value(&value)?;
+            Ok(Decoded { value, json: true })
+        }
     }
 }
 
-fn auto(b: &[u8]) -> Decoded {
+/// JSON objects and arrays as JSON, anything else as text or bytes; the one refusal is a JSON
+/// document nested too deeply, which would read as text and hide why.
+fn auto(b: &[u8]) -> Result<Decoded, DecodeError> {
     let first = b.iter().find(|c| !c.is_ascii_whitespace());
     if matches!(first, Some(b'{') | Some(b'[')) {
+        depth::check(b)?;
         if let Ok(value) = serde_json::from_slice::<Value>(b) {
-            return Decoded { value, json: true };
+            return Ok(Decoded { value, json: true });
         }
     }
-    Decoded::plain(bytes_value(b))
+    Ok(Decoded::plain(bytes_value(b)))
 }
 
 /// Bytes as a JSON value: a string when they are UTF-8, `{"base64": "..."}` otherwise. This is
@@ -166,16 +181,19 @@ pub fn encode_text(format: Format, s: &str) -> Result<Vec<u8>, DecodeError> {
             .map_err(|e| DecodeError(format!("'{s}' is not an int64 ({e})"))),
         Format::Hex => {
             let s = s.trim();
+            let not_hex = || DecodeError(format!("'{s}' is not hex"));
             if s.len() % 2 != 0 {
                 return Err(DecodeError(format!(
                     "'{s}' is not hex: odd number of digits"
                 )));
             }
-            (0..s.len())
-                .step_by(2)
-                .map(|i| {
-                    u8::from_str_radix(&s[i..i + 2], 16)
-                        .map_err(|_| DecodeError(format!("'{s}' is not hex")))
+            // Pairs of bytes, not of chars: a non-ASCII character is not a hex digit, and
+            // slicing the text in the middle of one would panic.
+            s.as_bytes()
+                .chunks(2)
+                .map(|pair| {
+                    let digit = |c: u8| (c as char).to_digit(16).ok_or_else(not_hex);
+                    Ok((digit(pair[0])? * 16 + digit(pair[1])?) as u8)
                 })
                 .collect()
         }
@@ -214,6 +232,18 @@ mod tests {
     }
 
     #[test]
+    fn too_deep_json_is_a_named_decode_error_and_shown_as_text() {
+        let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+        for format in [Format::Auto, Format::Json] {
+            let e = decode(format, Some(deep.as_bytes())).unwrap_err();
+            assert_eq!(e.0, "nested deeper than 100 levels");
+            let (d, why) = decode_or_auto(format, Some(deep.as_bytes()));
+            assert_eq!(d.value, Value::String(deep.clone()));
+            assert_eq!(why, Some(e));
+        }
+    }
+
+    #[test]
     fn typed_formats() {
         assert_eq!(
             decode(Format::Int32, Some(&[0, 0, 1, 0])).unwrap().value,
@@ -248,5 +278,16 @@ mod tests {
         assert_eq!(encode_text(Format::Hex, "dead").unwrap(), vec![0xde, 0xad]);
         assert_eq!(encode_text(Format::Base64, "aGk=").unwrap(), b"hi".to_vec());
         assert!(encode_text(Format::Hex, "abc").is_err());
+    }
+
+    #[test]
+    fn hex_keys_with_non_ascii_characters_are_an_error_not_a_panic() {
+        for s in ["aé1", "éé", "+1", "-1", "0x", "é"] {
+            assert!(encode_text(Format::Hex, s).is_err(), "{s}");
+        }
+        assert_eq!(
+            encode_text(Format::Hex, " DEad ").unwrap(),
+            vec![0xde, 0xad]
+        );
     }
 }

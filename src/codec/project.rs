@@ -163,9 +163,9 @@ impl Build for Value {
 
 impl Build for jaq_json::Val {
     fn parse(json: &str) -> Result<Self, String> {
-        quick_leaf(json.as_bytes()).map(Ok).unwrap_or_else(|| {
-            jaq_json::read::parse_single(json.as_bytes()).map_err(|e| e.to_string())
-        })
+        quick_leaf(json.as_bytes())
+            .map(Ok)
+            .unwrap_or_else(|| read_val(json.as_bytes(), super::depth::MAX_DEPTH))
     }
     fn null() -> Self {
         jaq_json::Val::Null
@@ -195,6 +195,13 @@ impl Build for jaq_json::Val {
         }
         jaq_json::Val::obj(m)
     }
+}
+
+/// A JSON text as a jq value, refusing what nests deeper than `levels` before jq's parser
+/// (which recurses once per level, without a limit) sees it.
+pub fn read_val(json: &[u8], levels: usize) -> Result<jaq_json::Val, String> {
+    super::depth::check_within(json, levels).map_err(|e| e.0)?;
+    jaq_json::read::parse_single(json).map_err(|e| e.to_string())
 }
 
 /// The common leaves without jq's parser: a string without escapes or control characters, and

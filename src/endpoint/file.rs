@@ -5,6 +5,7 @@
 //! (one event, or an array of them) and directories of both, read as records whose value is
 //! the event.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ use anyhow::Context;
 use super::{Poll, Progress, Source};
 use crate::codec::capture;
 use crate::position::{Start, Stop};
+use crate::record::Record;
 
 /// The non-blank lines of a reader, without their line endings, with the number of the last
 /// one read and the bytes read so far: how capture files, NDJSON events and the sniff read.
@@ -25,7 +27,14 @@ struct Lines {
     /// The 1-based number of the last line read (blank ones count).
     number: u64,
     bytes: u64,
+    /// `MAX_LINE`, smaller in tests.
+    max: usize,
 }
+
+/// The longest line read, in bytes: a bound on the memory one line takes (a line without an
+/// end on stdin would otherwise grow without one). A capture line of a 100 MB record, base64
+/// and all, is about 140 MB; brokers refuse records over 1 MB unless told otherwise.
+pub const MAX_LINE: usize = 256 << 20;
 
 impl Lines {
     fn new(r: Box<dyn Read>) -> Lines {
@@ -34,21 +43,52 @@ impl Lines {
             buf: Vec::with_capacity(4096),
             number: 0,
             bytes: 0,
+            max: MAX_LINE,
         }
     }
 
-    /// The next line that is not blank, or `None` at the end.
+    /// The next line that is not blank, or `None` at the end. A line longer than `MAX_LINE`
+    /// is skipped and comes back empty (which no other line is): not one of its bytes is kept.
     fn next(&mut self) -> std::io::Result<Option<&[u8]>> {
         loop {
             self.buf.clear();
-            let n = self.reader.read_until(b'\n', &mut self.buf)?;
+            let n = (&mut self.reader)
+                .take(self.max as u64)
+                .read_until(b'\n', &mut self.buf)?;
             if n == 0 {
                 return Ok(None);
             }
             self.bytes += n as u64;
             self.number += 1;
+            if n == self.max && !self.buf.ends_with(b"\n") {
+                self.bytes += self.skip_line()?;
+                self.buf.clear();
+                return Ok(Some(&self.buf));
+            }
             if !trim_line(&self.buf).iter().all(u8::is_ascii_whitespace) {
                 return Ok(Some(trim_line(&self.buf)));
+            }
+        }
+    }
+}
+
+impl Lines {
+    /// Skip to the end of the current line; the bytes skipped.
+    fn skip_line(&mut self) -> std::io::Result<u64> {
+        let mut skipped = 0u64;
+        loop {
+            let chunk = self.reader.fill_buf()?;
+            if chunk.is_empty() {
+                return Ok(skipped);
+            }
+            let (used, end) = match chunk.iter().position(|&c| c == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            self.reader.consume(used);
+            skipped += used as u64;
+            if end {
+                return Ok(skipped);
             }
         }
     }
@@ -61,6 +101,30 @@ pub struct CaptureSource {
     size: Option<u64>,
     window: Window,
     skipped: u64,
+    /// With `--from -<n>` / `--until -<n>`: each partition's record count (a first reading)
+    /// and how many of its records were read so far.
+    counts: Option<PartitionCounts>,
+}
+
+/// Records per topic partition.
+type PartitionCounts = (HashMap<(Arc<str>, i32), u64>, HashMap<(Arc<str>, i32), u64>);
+
+/// Count each partition's records in a capture file (lines that are not records are not
+/// counted: they are reported by the reading that follows).
+fn count_partitions(path: &Path) -> anyhow::Result<HashMap<(Arc<str>, i32), u64>> {
+    let file =
+        File::open(path).with_context(|| format!("cannot open capture file {}", path.display()))?;
+    let mut lines = Lines::new(Box::new(file));
+    let mut counts = HashMap::new();
+    while let Some(line) = lines
+        .next()
+        .with_context(|| format!("cannot read {}", path.display()))?
+    {
+        if let Ok(r) = capture::decode(line) {
+            *counts.entry((r.topic, r.partition)).or_insert(0) += 1;
+        }
+    }
+    Ok(counts)
 }
 
 impl CaptureSource {
@@ -69,12 +133,14 @@ impl CaptureSource {
         let file = File::open(path)
             .with_context(|| format!("cannot open capture file {}", path.display()))?;
         let size = file.metadata().ok().map(|m| m.len());
-        Ok(CaptureSource::new(
-            path.display().to_string(),
-            Box::new(file),
-            size,
-            window,
-        ))
+        let counts = match window.counts_partitions() {
+            true => Some((count_partitions(path)?, HashMap::new())),
+            false => None,
+        };
+        let mut source =
+            CaptureSource::new(path.display().to_string(), Box::new(file), size, window);
+        source.counts = counts;
+        Ok(source)
     }
 
     /// Read capture lines from standard input.
@@ -90,7 +156,22 @@ impl CaptureSource {
             size,
             window,
             skipped: 0,
+            counts: None,
         }
+    }
+
+    /// Whether a record is inside the window, counting it in its partition.
+    fn admits(&mut self, r: &Record) -> bool {
+        let nth = self.counts.as_mut().map(|(counts, seen)| {
+            let key = (r.topic.clone(), r.partition);
+            let count = counts.get(&key).copied().unwrap_or(0);
+            let index = seen.entry(key).or_insert(0);
+            *index += 1;
+            (*index - 1, count)
+        });
+        self.window
+            .admits(r.partition, r.offset, r.timestamp.millis())
+            && nth.is_none_or(|(index, count)| self.window.admits_nth(index, count))
     }
 }
 
@@ -104,9 +185,15 @@ impl Source for CaptureSource {
             else {
                 return Ok(Poll::End);
             };
+            if body.is_empty() {
+                return Ok(Poll::Bad {
+                    location: format!("{}:{}", self.name, self.lines.number),
+                    reason: format!("a line longer than {} bytes: skipped", self.lines.max),
+                });
+            }
             match capture::decode(body) {
                 Ok(record) => {
-                    if self.window.admits(record.offset, record.timestamp.millis()) {
+                    if self.admits(&record) {
                         return Ok(Poll::Record(record));
                     }
                     self.skipped += 1;
@@ -351,46 +438,85 @@ fn trim_line(line: &[u8]) -> &[u8] {
     line.strip_suffix(b"\r").unwrap_or(line)
 }
 
-/// The `--from` / `--until` range applied to records that are already in hand (files), where
-/// there are no partitions to seek: offsets and times filter, `end` and `-n` forms are refused
-/// by the caller.
-#[derive(Debug, Clone, Copy, Default)]
+/// The range of a capture file or stdin, as on a topic: `-p` keeps those partitions, offsets
+/// and times filter, `--from -<n>` keeps each partition's last n records and `--until -<n>`
+/// leaves out its last n (a capture file is read twice for these: once to count, once to
+/// read; stdin cannot be, and refuses them). `--from end` is refused: a file has no records
+/// after its end.
+#[derive(Debug, Clone, Default)]
 pub struct Window {
+    pub partitions: Option<Vec<i32>>,
     pub min_offset: Option<i64>,
     pub max_offset: Option<i64>,
     pub from_ms: Option<i64>,
     pub until_ms: Option<i64>,
+    /// Keep only each partition's last n records.
+    pub last: Option<u64>,
+    /// Leave out each partition's last n records.
+    pub before_last: Option<u64>,
 }
 
 impl Window {
-    /// The window for a file source, or the reason the forms make no sense for a file.
+    /// The window for a capture file, or the reason a form makes no sense for one.
     pub fn for_file(from: Option<Start>, until: Option<Stop>) -> Result<Window, String> {
         let mut w = Window::default();
         match from {
             None | Some(Start::Beginning) => {}
             Some(Start::Offset(o)) => w.min_offset = Some(o),
             Some(Start::Time(t)) => w.from_ms = Some(t),
-            Some(Start::End) | Some(Start::Last(_)) => {
-                return Err("--from end and --from -<n> need a topic; a capture file is read from its first line".into())
+            Some(Start::Last(n)) => w.last = Some(n),
+            Some(Start::End) => {
+                return Err(
+                    "--from end: records that come after the end need a topic; a capture file has none (--from -<n> reads its last records)".into(),
+                )
             }
         }
         match until {
             None | Some(Stop::End) => {}
             Some(Stop::Offset(o)) => w.max_offset = Some(o),
             Some(Stop::Time(t)) => w.until_ms = Some(t),
-            Some(Stop::BeforeLast(_)) => {
-                return Err("--until -<n> needs a topic".into());
-            }
+            Some(Stop::BeforeLast(n)) => w.before_last = Some(n),
         }
         Ok(w)
     }
 
-    /// Whether a record with this offset and timestamp is inside the window.
-    pub fn admits(&self, offset: i64, ts: Option<i64>) -> bool {
-        self.min_offset.is_none_or(|m| offset >= m)
+    /// The window for stdin: a file's, without the forms that need a second reading.
+    pub fn for_stdin(from: Option<Start>, until: Option<Stop>) -> Result<Window, String> {
+        let w = Window::for_file(from, until)?;
+        if w.counts_partitions() {
+            return Err("--from -<n> and --until -<n> count each partition's records to the end: a topic or a capture file can be read twice for that, stdin cannot (save it to a file first)".into());
+        }
+        Ok(w)
+    }
+
+    /// Only these partitions (`-p`); `None` keeps every one.
+    pub fn with_partitions(mut self, partitions: Option<Vec<i32>>) -> Window {
+        self.partitions = partitions;
+        self
+    }
+
+    /// Whether the window needs each partition's record count (a first reading).
+    pub fn counts_partitions(&self) -> bool {
+        self.last.is_some() || self.before_last.is_some()
+    }
+
+    /// Whether a record with this partition, offset and timestamp is inside the window (the
+    /// per-partition counts aside: see [`Window::admits_nth`]).
+    pub fn admits(&self, partition: i32, offset: i64, ts: Option<i64>) -> bool {
+        self.partitions
+            .as_ref()
+            .is_none_or(|p| p.contains(&partition))
+            && self.min_offset.is_none_or(|m| offset >= m)
             && self.max_offset.is_none_or(|m| offset < m)
             && self.from_ms.is_none_or(|f| ts.is_some_and(|t| t >= f))
             && self.until_ms.is_none_or(|u| ts.is_some_and(|t| t < u))
+    }
+
+    /// Whether the `index`th record (from 0) of a partition that has `count` is inside
+    /// `--from -<n>` and `--until -<n>`.
+    pub fn admits_nth(&self, index: u64, count: u64) -> bool {
+        let from_end = count.saturating_sub(index);
+        self.last.is_none_or(|n| from_end <= n) && self.before_last.is_none_or(|n| from_end > n)
     }
 }
 
@@ -492,5 +618,44 @@ mod tests {
         assert_eq!(got, vec![3, 4, 5]);
         assert_eq!(s.skipped(), 7);
         assert!(Window::for_file(Some(Start::End), None).is_err());
+    }
+
+    #[test]
+    fn a_line_too_long_is_a_bad_line_and_the_next_one_is_read() {
+        let line = |o: i64| format!("{{\"topic\":\"t\",\"partition\":0,\"offset\":{o}}}\n");
+        let long = format!("{{\"topic\":\"{}\"}}\n", "x".repeat(200));
+        let text = format!("{}{long}{}", line(0), line(2));
+        let mut s = source(&text, Window::default());
+        s.lines.max = 100;
+        let t = Duration::ZERO;
+        assert!(matches!(s.poll(t).unwrap(), Poll::Record(r) if r.offset == 0));
+        match s.poll(t).unwrap() {
+            Poll::Bad { location, reason } => {
+                assert_eq!(location, "t.ndjson:2");
+                assert_eq!(reason, "a line longer than 100 bytes: skipped");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(s.poll(t).unwrap(), Poll::Record(r) if r.offset == 2));
+        assert!(matches!(s.poll(t).unwrap(), Poll::End));
+        assert_eq!(s.progress().unwrap().done, text.len() as u64);
+    }
+
+    #[test]
+    fn window_keeps_partitions_and_counts_from_each_partitions_end() {
+        let w = Window::default().with_partitions(Some(vec![1, 2]));
+        assert!(w.admits(1, 0, None) && !w.admits(0, 0, None));
+        let last = Window::for_file(Some(Start::Last(2)), None).unwrap();
+        let kept: Vec<u64> = (0..5).filter(|i| last.admits_nth(*i, 5)).collect();
+        assert_eq!(kept, vec![3, 4]);
+        let before = Window::for_file(None, Some(Stop::BeforeLast(2))).unwrap();
+        let kept: Vec<u64> = (0..5).filter(|i| before.admits_nth(*i, 5)).collect();
+        assert_eq!(kept, vec![0, 1, 2]);
+        let both = Window::for_file(Some(Start::Last(3)), Some(Stop::BeforeLast(1))).unwrap();
+        let kept: Vec<u64> = (0..5).filter(|i| both.admits_nth(*i, 5)).collect();
+        assert_eq!(kept, vec![2, 3]);
+        assert!(Window::for_stdin(Some(Start::Last(2)), None).is_err());
+        assert!(Window::for_stdin(None, Some(Stop::BeforeLast(2))).is_err());
+        assert!(Window::for_stdin(Some(Start::Offset(2)), None).is_ok());
     }
 }

@@ -153,6 +153,10 @@ impl<S: Sink> Sink for Held<S> {
         }
         self.inner.finish(report)
     }
+
+    fn rescue(&self) -> Option<crate::interrupt::Rescue> {
+        self.inner.rescue()
+    }
 }
 
 impl Sink for Box<dyn Sink> {
@@ -164,6 +168,9 @@ impl Sink for Box<dyn Sink> {
     }
     fn finish(&mut self, report: &mut Report) -> anyhow::Result<()> {
         (**self).finish(report)
+    }
+    fn rescue(&self) -> Option<crate::interrupt::Rescue> {
+        (**self).rescue()
     }
 }
 

@@ -81,6 +81,11 @@ pub trait Sink {
     }
     /// Flush what is buffered and wait for outstanding deliveries.
     fn finish(&mut self, report: &mut Report) -> anyhow::Result<()>;
+    /// A way to flush what is buffered from another thread, for a run that must end while it
+    /// is stuck (see [`crate::interrupt::Watch`]); `None` when there is none.
+    fn rescue(&self) -> Option<crate::interrupt::Rescue> {
+        None
+    }
 }
 
 /// A source named on the command line.

@@ -2,7 +2,9 @@
 //! once (errors point at the place in the text) and evaluated per record against the record's
 //! view, which is exactly the JSON line `evops tail -f json` prints for it:
 //! `{topic, partition, offset, timestamp, timestamp_type, key, headers, value}`. So whatever
-//! `evops tail -f json | jq EXPR` says about a record, an evops expression says too. Pure: no I/O.
+//! `evops tail -f json | jq EXPR` says about a record, an evops expression says too. Pure: no I/O;
+//! the one thing read from outside is whether the user asked to stop ([`crate::interrupt`]),
+//! between outputs, so that `range(1e9) | ...` ends on Ctrl-C.
 
 pub mod fast;
 pub mod needs;
@@ -40,9 +42,17 @@ pub struct CompileError {
 
 impl CompileError {
     fn at(code: &str, byte: usize, len: usize, reason: String) -> CompileError {
-        let byte = byte.min(code.len());
+        // Spans come from jaq; on a character boundary, or the one before (never a panic).
+        let boundary = |mut i: usize| {
+            i = i.min(code.len());
+            while !code.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let byte = boundary(byte);
         let column = code[..byte].chars().count() + 1;
-        let width = code[byte..(byte + len).min(code.len())]
+        let width = code[byte..boundary(byte.saturating_add(len))]
             .chars()
             .count()
             .max(1);
@@ -57,10 +67,28 @@ impl CompileError {
     }
 }
 
+/// The longest expression evops compiles, in bytes. jq's parser and evaluator recurse once per
+/// level, and an expression can be as deep as it is long (`1+1+...`, `((((...))))`): this bound
+/// keeps every expression within the command's stack (see `STACK` in lib.rs). Real filters
+/// are a few hundred characters.
+pub const MAX_LEN: usize = 16_000;
+
 impl Expr {
     /// Compile jq text; the standard library (`select`, `test`, `any`, `ascii_downcase`, ...) is
     /// there, as in jq.
     pub fn compile(code: &str) -> Result<Expr, CompileError> {
+        if code.len() > MAX_LEN {
+            let start: String = code.chars().take(40).collect();
+            return Err(CompileError {
+                reason: format!(
+                    "an expression may be {MAX_LEN} bytes long, this one is {}",
+                    code.len()
+                ),
+                column: 1,
+                text: format!("{}...", start.replace(['\n', '\r', '\t'], " ")),
+                caret: "^".into(),
+            });
+        }
         let defs = jaq_core::defs()
             .chain(jaq_std::defs())
             .chain(jaq_json::defs());
@@ -135,6 +163,10 @@ impl Expr {
         let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
         let mut out = Vec::new();
         for v in self.filter.id.run((ctx, input)).map(jaq_core::unwrap_valr) {
+            if crate::interrupt::interrupted() {
+                // The run is stopping: the outputs so far are all it will use.
+                break;
+            }
             match v {
                 Ok(v) => out.push(Ok(v)),
                 Err(e) => {
@@ -151,6 +183,11 @@ impl Expr {
     pub fn matches(&self, input: Val) -> Result<bool, String> {
         let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
         for v in self.filter.id.run((ctx, input)).map(jaq_core::unwrap_valr) {
+            if crate::interrupt::interrupted() {
+                // The run is stopping and will not use this answer; an error would count the
+                // record as bad.
+                return Ok(false);
+            }
             match v {
                 Ok(v) if truthy(&v) => return Ok(true),
                 Ok(_) => {}
@@ -218,7 +255,9 @@ impl Viewer {
             true,
         )
         .err();
-        match jaq_json::read::parse_single(&self.line) {
+        // The view wraps key and value in one more level.
+        let levels = crate::codec::depth::MAX_DEPTH + 1;
+        match crate::codec::project::read_val(&self.line, levels) {
             Ok(v) => (v, problem),
             // JSON that serde accepts and jq does not (a lone surrogate escape, "\ud800"): the
             // record cannot be judged, and says why.
@@ -282,7 +321,7 @@ impl Viewer {
                         .is_some_and(|c| matches!(c, b'{' | b'[')) =>
                 {
                     if want.is_whole() {
-                        jaq_json::read::parse_single(b).ok()
+                        crate::codec::project::read_val(b, crate::codec::depth::MAX_DEPTH).ok()
                     } else {
                         crate::codec::project::project_as::<Val>(b, want).ok()
                     }
@@ -324,6 +363,22 @@ pub fn val_of(v: &serde_json::Value) -> Val {
 mod tests {
     use super::*;
     use crate::record::{Header, Timestamp};
+
+    #[test]
+    fn too_long_expressions_are_compile_errors() {
+        let long = format!("{}1", "1+".repeat(MAX_LEN / 2));
+        let e = Expr::compile(&long).unwrap_err();
+        assert!(e.reason.contains("may be 16000 bytes long"), "{e}");
+        assert!(e.to_string().len() < 200);
+        let fits = format!("{}1", "1+".repeat(100));
+        assert!(Expr::compile(&fits).is_ok());
+    }
+
+    #[test]
+    fn error_places_inside_multibyte_characters_do_not_panic() {
+        let e = CompileError::at("é", 1, 1, "x".into());
+        assert_eq!(e.column, 1);
+    }
     use std::sync::Arc;
 
     fn rec(key: Option<&[u8]>, value: Option<&[u8]>) -> Record {

@@ -367,6 +367,7 @@ impl Filter {
                 Err(()) if self.viewer.value_format == Format::Json => {
                     return Verdict::Unjudged("value is not JSON".into())
                 }
+                Err(()) if too_deep(r) => return too_deep_verdict(),
                 read => {
                     let ok = read.is_ok();
                     let slots = &*slots;
@@ -386,6 +387,7 @@ impl Filter {
                     Err(_) if self.viewer.value_format == Format::Json => {
                         return Verdict::Unjudged("value is not JSON".into())
                     }
+                    Err(_) if too_deep(r) => return too_deep_verdict(),
                     Err(_) => Value::Null,
                 },
                 (_, Some(_)) => Value::Null,
@@ -427,6 +429,19 @@ impl Filter {
         }
         Verdict::In
     }
+}
+
+/// Whether the value is refused for its depth (asked only once a JSON reader has failed): then
+/// it is not judged, in `auto` format too, where other bytes that are not JSON are judged as
+/// text.
+fn too_deep(r: &Record) -> bool {
+    r.value
+        .as_deref()
+        .is_some_and(|b| crate::codec::depth::check(b).is_err())
+}
+
+fn too_deep_verdict() -> Verdict {
+    Verdict::Unjudged(format!("value: {}", crate::codec::depth::too_deep()))
 }
 
 impl Filter {

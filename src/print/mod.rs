@@ -11,6 +11,7 @@ pub mod ask;
 pub mod escape;
 pub mod progress;
 pub mod report;
+pub mod shared;
 pub mod stats;
 pub mod table;
 pub mod template;
@@ -71,6 +72,10 @@ pub struct Printer<W: Write> {
     opts: Options,
     line: Vec<u8>,
     text: String,
+    /// Where the lines go, for write errors ("stdout", or a file's path).
+    dest: String,
+    /// The writer, shared, when a stuck run may have to flush it from another thread.
+    shared: Option<shared::SharedOut>,
 }
 
 /// Decode a key or value as asked; when that fails, report the record and fall back to `auto`
@@ -96,7 +101,25 @@ impl<W: Write> Printer<W> {
             opts,
             line: Vec::with_capacity(8192),
             text: String::with_capacity(1024),
+            dest: "stdout".into(),
+            shared: None,
         }
+    }
+
+    /// Let a stuck run flush this writer from another thread (`out` writes through `handle`).
+    pub fn rescuable(mut self, handle: shared::SharedOut) -> Printer<W> {
+        self.shared = Some(handle);
+        self
+    }
+
+    /// Name where the lines go, for write errors.
+    pub fn writing_to(mut self, dest: String) -> Printer<W> {
+        self.dest = dest;
+        self
+    }
+
+    fn context(&self, e: std::io::Error) -> anyhow::Error {
+        anyhow::Error::new(e).context(format!("writing to {}", self.dest))
     }
 
     /// The writer, for tests.
@@ -255,25 +278,51 @@ impl<W: Write> Printer<W> {
 impl<W: Write> Sink for Printer<W> {
     fn write(&mut self, record: &Record, report: &mut Report) -> anyhow::Result<()> {
         self.render(record, report);
-        self.out.write_all(&self.line)?;
+        self.out
+            .write_all(&self.line)
+            .map_err(|e| self.context(e))?;
         if self.opts.terminal {
-            self.out.flush()?;
+            self.out.flush().map_err(|e| self.context(e))?;
         }
         Ok(())
     }
 
     fn idle(&mut self) -> anyhow::Result<()> {
-        self.out.flush()?;
-        Ok(())
+        self.out.flush().map_err(|e| self.context(e))
     }
 
     fn finish(&mut self, _report: &mut Report) -> anyhow::Result<()> {
-        self.out.flush()?;
-        Ok(())
+        self.out.flush().map_err(|e| self.context(e))
+    }
+
+    fn rescue(&self) -> Option<crate::interrupt::Rescue> {
+        self.shared.as_ref().map(shared::SharedOut::rescue)
     }
 }
 
 /// A template filled from a record (no terminal escaping: for keys and other data).
+/// Write lines that are not records (a count, a table, an explanation) to stdout, flushed, with
+/// the error returned: a closed pipe then ends the command quietly (exit 0) and a full disk is
+/// an error (exit 2), where `println!` would panic.
+pub fn to_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') {
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+/// A line for people on stderr. A stderr that cannot be written (closed, full) must not stop a
+/// command: the line is lost, and the exit code still says what happened.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 pub fn render_template(
     t: &Template,
     r: &Record,
@@ -393,6 +442,8 @@ fn raw_json(format: Format, value: Option<&[u8]>, multiline: bool) -> Option<&[u
     if !wanted || (!multiline && (b.contains(&b'\n') || b.contains(&b'\r'))) {
         return None;
     }
+    // Too deep to pass on: decoding names the reason.
+    codec::depth::check(b).ok()?;
     serde_json::from_slice::<&serde_json::value::RawValue>(b)
         .ok()
         .map(|raw| raw.get().as_bytes())

@@ -383,6 +383,156 @@ fn bad_expressions_are_usage_errors() {
     assert!(out.stderr.contains("no source"), "{}", out.stderr);
 }
 
+/// Capture lines: one record whose value nests 20,000 arrays deep, then a plain one.
+fn deep_then_plain() -> String {
+    let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let line = |offset: i64, value: &str| {
+        serde_json::json!({"topic": "d", "partition": 0, "offset": offset, "value": value})
+            .to_string()
+    };
+    format!(
+        "{}\n{}\n",
+        line(0, &deep),
+        line(1, r#"{"data":{"type":"x"}}"#)
+    )
+}
+
+/// A value nested too deeply is a counted, named bad record (not a stack overflow), on every
+/// way a filter reads values, and the stream goes on to the next record.
+#[test]
+fn too_deep_values_are_bad_records_not_crashes() {
+    for expr in [
+        r#".value.data.type == "x""#,
+        ".value | length > 0",
+        ".value[0] != 1",
+        r#"--type=x"#,
+    ] {
+        let args: Vec<&str> = if let Some(t) = expr.strip_prefix("--type=") {
+            vec!["filter", "-", "--type", t, "-f", "json"]
+        } else {
+            vec!["filter", "-", expr, "-f", "json"]
+        };
+        let out = evops(&args).stdin(deep_then_plain()).run();
+        out.code(1);
+        assert!(
+            out.stderr
+                .contains("d/0@0: value: nested deeper than 100 levels"),
+            "{expr}: {}",
+            out.stderr
+        );
+        let offsets: Vec<i64> = out
+            .json_lines()
+            .iter()
+            .map(|r| r["offset"].as_i64().unwrap())
+            .collect();
+        assert_eq!(offsets, vec![1], "{expr}");
+    }
+}
+
+/// Every output of filter, not only its records (the count, the stats table, --explain), ends
+/// quietly with exit 0 on a closed pipe and is an error (exit 2, said once) on a full disk.
+#[test]
+fn every_output_survives_closed_pipes_and_full_disks() {
+    use crate::harness::{closed_pipe, full_disk};
+    let capture = concat!(
+        r#"{"topic":"t","partition":0,"offset":0,"value":"{\"type\":\"a\"}"}"#,
+        "\n",
+        r#"{"topic":"t","partition":1,"offset":1,"value":"{\"type\":\"b\"}"}"#,
+        "\n"
+    );
+    let cases: [&[&str]; 4] = [
+        &["filter", "-", "-c"],
+        &["filter", "-", "--stats"],
+        &["filter", "-", "--explain", "--type", "a"],
+        &["filter", "-"],
+    ];
+    for args in cases {
+        let out = evops(args).stdin(capture).stdout(closed_pipe()).run();
+        assert_eq!(out.code, 0, "{args:?} | closed: {}", out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+        let out = evops(args).stdin(capture).stdout(full_disk()).run();
+        assert_eq!(out.code, 2, "{args:?} > /dev/full: {}", out.stderr);
+        assert!(
+            out.stderr.contains("No space left on device") && !out.stderr.contains("panicked"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}
+
+/// The first SIGTERM stops a filter within a second, with the summary and exit 130, whatever
+/// its expression is doing: yielding outputs without end, or never returning at all. The
+/// records written before the stuck one reach stdout.
+#[test]
+fn the_first_sigterm_stops_any_expression() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = dir.path().join("c.ndjson");
+    std::fs::write(
+        &capture,
+        concat!(
+            r#"{"topic":"t","partition":0,"offset":0,"value":"a"}"#,
+            "\n",
+            r#"{"topic":"t","partition":0,"offset":1,"value":"b"}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let c = capture.to_str().unwrap();
+    for (expr, summary) in [
+        (
+            "if .offset == 0 then true else (range(1e12) | . == -1) end",
+            "evops filter: 2 read, 1 matched",
+        ),
+        (
+            "if .offset == 0 then true else (def f: f; f) end",
+            "(an expression or a read that does not return): 2 read, 1 written",
+        ),
+        (
+            "if .offset == 0 then true else last(range(1e12)) end",
+            "(an expression or a read that does not return): 2 read, 1 written",
+        ),
+    ] {
+        let child = evops(&["filter", c, expr, "-f", "json"]).spawn();
+        let (code, out, err, took) = crate::harness::terminate(child, Duration::from_millis(800));
+        assert_eq!(code, Some(130), "{expr}: {err}");
+        assert!(took < Duration::from_secs(1), "{expr}: took {took:?}");
+        assert!(
+            err.contains(summary) && err.contains("interrupted"),
+            "{expr}: {err}"
+        );
+        assert_eq!(out.lines().count(), 1, "{expr}: {out}");
+        assert!(out.contains(r#""offset":0"#), "{expr}: {out}");
+    }
+}
+
+/// An expression as deep as it is long (thousands of nested brackets or chained operators)
+/// compiles and runs instead of overflowing the stack; one past the length bound is a usage
+/// error that says so.
+#[test]
+fn deep_expressions_run_and_too_long_ones_are_refused() {
+    let capture = r#"{"topic":"t","partition":0,"offset":0,"value":"v"}"#;
+    for expr in [
+        format!("{}{} | length == 1", "[".repeat(6000), "]".repeat(6000)),
+        format!("{}1 > 0", "1+".repeat(7000)),
+        format!("{}1{} == 1", "(".repeat(6000), ")".repeat(6000)),
+    ] {
+        let out = evops(&["filter", "-", &expr, "-f", "json"])
+            .stdin(capture)
+            .run();
+        out.code(0);
+        assert_eq!(out.json_lines().len(), 1);
+    }
+    let out = evops(&["filter", "-", &format!("{}1", "1+".repeat(8000))])
+        .stdin(capture)
+        .run();
+    out.code(2);
+    assert!(
+        out.stderr.contains("may be 16000 bytes long"),
+        "{}",
+        out.stderr
+    );
+}
+
 /// Capture lines with offsets 0..n on partition i % 3, for writes that need no broker.
 fn capture_file(dir: &std::path::Path, name: &str, n: usize) -> std::path::PathBuf {
     let path = dir.join(name);

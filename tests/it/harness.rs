@@ -179,6 +179,16 @@ impl Evops {
         self.cmd.stdin(Stdio::piped());
         self
     }
+    /// Send stdout elsewhere (a closed pipe, /dev/full); the output's stdout is then empty.
+    pub fn stdout(mut self, to: Stdio) -> Evops {
+        self.cmd.stdout(to);
+        self
+    }
+    /// Send stderr elsewhere (a closed pipe); the output's stderr is then empty.
+    pub fn stderr(mut self, to: Stdio) -> Evops {
+        self.cmd.stderr(to);
+        self
+    }
     /// Standard input redirected from a file (`< FILE`).
     pub fn stdin_file(mut self, path: &std::path::Path) -> Evops {
         self.cmd.stdin(Stdio::from(
@@ -203,16 +213,20 @@ impl Evops {
                 let _ = stdin.write_all(&data);
             });
         }
-        let mut out = child.stdout.take().unwrap();
-        let mut err = child.stderr.take().unwrap();
+        let out = child.stdout.take();
+        let err = child.stderr.take();
         let t_out = std::thread::spawn(move || {
             let mut b = Vec::new();
-            let _ = out.read_to_end(&mut b);
+            if let Some(mut out) = out {
+                let _ = out.read_to_end(&mut b);
+            }
             b
         });
         let t_err = std::thread::spawn(move || {
             let mut s = String::new();
-            let _ = err.read_to_string(&mut s);
+            if let Some(mut err) = err {
+                let _ = err.read_to_string(&mut s);
+            }
             s
         });
         let deadline = Instant::now() + self.timeout;
@@ -237,6 +251,63 @@ impl Evops {
             stderr: t_err.join().unwrap(),
         }
     }
+}
+
+/// The write end of a pipe whose reader is gone (`evops ... | true` after `true` exited), so
+/// that every write to it fails with a broken pipe, deterministically.
+pub fn closed_pipe() -> Stdio {
+    let mut reader = Command::new("true")
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("spawn true");
+    let writer = reader.stdin.take().unwrap();
+    reader.wait().expect("wait for true");
+    Stdio::from(writer)
+}
+
+/// A file whose writes fail with "no space left on device".
+pub fn full_disk() -> Stdio {
+    Stdio::from(std::fs::File::create("/dev/full").expect("/dev/full"))
+}
+
+/// Send SIGTERM to a running evops after `after`; return its exit code, stdout and stderr,
+/// and how long it took to end after the signal.
+pub fn terminate(
+    mut child: std::process::Child,
+    after: Duration,
+) -> (Option<i32>, String, String, Duration) {
+    std::thread::sleep(after);
+    let sent = std::time::Instant::now();
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    let deadline = sent + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            break child.wait().unwrap();
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let took = sent.elapsed();
+    let (mut out, mut err) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status.code(), out, err, took)
 }
 
 /// Milliseconds since the epoch.

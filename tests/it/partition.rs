@@ -475,3 +475,25 @@ fn audit_spots_a_grown_topic() {
     o.code(0);
     assert!(o.text().contains("fit 4 partitions"), "{}", o.text());
 }
+
+/// A hex key with a non-ASCII character is a usage error that names it, not a panic on a
+/// character boundary; so is the same key given to tail.
+#[test]
+fn hex_keys_with_non_ascii_characters_are_usage_errors() {
+    let out = evops(&[
+        "partition",
+        "--partitions",
+        "3",
+        "--key-format",
+        "hex",
+        "aé1",
+    ])
+    .run();
+    out.code(2);
+    assert!(out.stderr.contains("'aé1' is not hex"), "{}", out.stderr);
+    let out = evops(&["tail", "-", "--key-format", "hex", "--key", "aé1"])
+        .stdin("{\"topic\":\"t\",\"partition\":0,\"offset\":0}\n")
+        .run();
+    out.code(2);
+    assert!(out.stderr.contains("'aé1' is not hex"), "{}", out.stderr);
+}

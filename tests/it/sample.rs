@@ -419,3 +419,25 @@ fn bad_usage_exits_2_naming_the_flag() {
         assert!(out.stderr.contains(flag), "{flag}: {}", out.stderr);
     }
 }
+
+/// `sample --per` reads a value nested 20,000 levels deep as a named bad record, not a crash.
+#[test]
+fn too_deep_values_are_bad_records_for_per() {
+    let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let input = format!(
+        "{}\n{}\n",
+        json!({"topic": "d", "partition": 0, "offset": 0, "value": deep}),
+        json!({"topic": "d", "partition": 0, "offset": 1, "value": "[1]"})
+    );
+    let out = evops(&["sample", "-", "--per", ".value[0]", "1", "-f", "json"])
+        .stdin(input)
+        .run();
+    out.code(1);
+    assert!(
+        out.stderr
+            .contains("d/0@0: --per: value: nested deeper than 100 levels"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.json_lines().len(), 1);
+}

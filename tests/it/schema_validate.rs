@@ -870,6 +870,22 @@ fn a_type_path_names_the_schema_and_feeds_lint() {
     assert_eq!(r["no_schema"], 1, "{r}");
 }
 
+/// An event nested 20,000 levels deep is one unreadable event named with the nesting bound,
+/// and the events after it are checked.
+#[test]
+fn too_deep_events_are_unreadable_not_crashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("deep.ndjson");
+    let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    std::fs::write(&events, format!("{deep}\n{{\"a\":1}}\n")).unwrap();
+    let out = evops(&["schema-validate", events.to_str().unwrap(), "--lint"]).run();
+    out.code(1);
+    let text = out.text();
+    assert!(text.contains("deep.ndjson:1"), "{text}");
+    assert!(text.contains("nested deeper than 100 levels"), "{text}");
+    assert!(out.stderr.contains("2 read"), "{}", out.stderr);
+}
+
 /// The JUnit report is never written over an event file being validated.
 #[test]
 fn the_junit_report_never_overwrites_a_source() {

@@ -893,3 +893,164 @@ fn compressed_batches_are_read_zstd_included() {
         assert_eq!(got[49], format!("{codec} 49"));
     }
 }
+
+/// A value nested 20,000 levels deep is shown as text with a named warning, in every format.
+#[test]
+fn too_deep_values_are_shown_as_text_with_a_warning() {
+    let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
+    let input = format!(
+        "{}\n",
+        serde_json::json!({"topic": "d", "partition": 0, "offset": 0, "value": deep})
+    );
+    for format in ["pretty", "json", "capture"] {
+        let out = evops(&["tail", "-", "-f", format])
+            .stdin(input.clone())
+            .run();
+        // A capture line carries the bytes without reading them.
+        if format == "capture" {
+            out.code(0);
+        } else {
+            out.code(1);
+            assert!(
+                out.stderr
+                    .contains("d/0@0: value: nested deeper than 100 levels"),
+                "{format}: {}",
+                out.stderr
+            );
+        }
+        assert!(out.text().contains(&deep[..100]), "{format}");
+    }
+}
+
+/// Twelve records over three partitions, four each (offsets 0..4), as capture lines.
+fn three_partitions() -> String {
+    (0..12)
+        .map(|i| {
+            serde_json::json!({"topic": "t", "partition": i % 3, "offset": i / 3,
+                "timestamp": 1000 + i, "value": format!("v{i}")})
+            .to_string()
+                + "\n"
+        })
+        .collect()
+}
+
+fn placed(out: &crate::harness::Output) -> Vec<(i64, i64)> {
+    out.json_lines()
+        .iter()
+        .map(|r| {
+            (
+                r["partition"].as_i64().unwrap(),
+                r["offset"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// -p, --from/--until (offsets, times, -<n>) and --max apply to capture files and stdin as to
+/// topics; -<n> on stdin, --from end and --group are clear usage errors.
+#[test]
+fn range_options_apply_to_capture_files_and_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("c.ndjson");
+    std::fs::write(&file, three_partitions()).unwrap();
+    let f = file.to_str().unwrap();
+    let both = |args: &[&str]| -> Vec<(i64, i64)> {
+        let mut a = vec!["tail", f, "-f", "json"];
+        a.extend_from_slice(args);
+        let from_file = placed(evops(&a).run().code(0));
+        a[1] = "-";
+        let from_stdin = placed(evops(&a).stdin(three_partitions()).run().code(0));
+        assert_eq!(from_file, from_stdin, "{args:?}");
+        from_file
+    };
+    assert_eq!(both(&["-p", "1"]), [(1, 0), (1, 1), (1, 2), (1, 3)]);
+    assert_eq!(
+        both(&["-p", "0,2", "--from", "2", "--until", "3"]),
+        [(0, 2), (2, 2)]
+    );
+    assert_eq!(both(&["-p", "2", "--max", "1"]), [(2, 0)]);
+    assert_eq!(
+        both(&["-p", "1", "--from", "@1004"]),
+        [(1, 1), (1, 2), (1, 3)]
+    );
+
+    let last = |args: &[&str]| {
+        let mut a = vec!["tail", f, "-f", "json"];
+        a.extend_from_slice(args);
+        placed(evops(&a).run().code(0))
+    };
+    assert_eq!(
+        last(&["-o", "-1"]),
+        [(0, 3), (1, 3), (2, 3)],
+        "the last record of each partition"
+    );
+    assert_eq!(last(&["-p", "0", "--until", "-3"]), [(0, 0)]);
+
+    for args in [
+        &["tail", "-", "-o", "-1"][..],
+        &["tail", "-", "--until", "-1"],
+        &["tail", f, "--from", "end"],
+        &["tail", f, "--group", "g"],
+    ] {
+        let out = evops(args).stdin(three_partitions()).run();
+        out.code(2);
+        assert!(
+            out.stderr.starts_with("evops: "),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}
+
+/// The first SIGTERM stops a read of stdin that waits for input that does not come, within a
+/// second, with exit 130 and the counts.
+#[test]
+fn the_first_sigterm_stops_a_silent_stdin() {
+    let child = evops(&["tail", "-", "-f", "json"])
+        .stdin(Vec::new())
+        .spawn();
+    let (code, _, err, took) = crate::harness::terminate(child, Duration::from_millis(500));
+    assert_eq!(code, Some(130), "{err}");
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    assert!(err.contains("0 read, 0 written; interrupted"), "{err}");
+}
+
+/// Warnings and errors written to a stderr whose reader is gone do not panic: the exit code
+/// still says what happened (1: bad records; 2: a usage error).
+#[test]
+fn a_closed_stderr_does_not_panic() {
+    use crate::harness::closed_pipe;
+    let input = "not a capture line\n{\"topic\":\"t\",\"partition\":0,\"offset\":0}\n";
+    let out = evops(&["tail", "-", "-f", "json"])
+        .stdin(input)
+        .stderr(closed_pipe())
+        .run();
+    out.code(1);
+    assert_eq!(out.json_lines().len(), 1);
+    let out = evops(&["tail", "-", "--key-format", "hex", "--key", "aé1"])
+        .stdin(input)
+        .stderr(closed_pipe())
+        .run();
+    out.code(2);
+}
+
+/// kcat habits get the evops form, exit 2, before anything connects.
+#[test]
+fn kcat_flags_are_answered_with_the_evops_form() {
+    for (args, says) in [
+        (vec!["-b", "embedded", "-C", "-t", "orders"], "evops tail"),
+        (vec!["-b", "embedded", "tail", "articles", "-J"], "-f json"),
+        (
+            vec!["-b", "embedded", "filter", "articles", "-c", "10"],
+            "--max 10",
+        ),
+        (
+            vec!["-b", "embedded", "tail", "articles", "-f", "%k %s"],
+            "{value}",
+        ),
+    ] {
+        let out = crate::harness::evops(&args).run();
+        out.code(2);
+        assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+    }
+}

@@ -538,7 +538,7 @@ impl Source for GroupSource {
                     continue;
                 }
                 Some(Err(e)) => {
-                    eprintln!("evops: warning: consumer group: {e}");
+                    crate::say!("evops: warning: consumer group: {e}");
                     continue;
                 }
                 Some(Ok(m)) => m,

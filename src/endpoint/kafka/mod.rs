@@ -326,13 +326,13 @@ impl Ctx {
 impl ClientContext for Ctx {
     fn log(&self, _level: RDKafkaLogLevel, fac: &str, log_message: &str) {
         if self.verbose {
-            eprintln!("evops: librdkafka {fac}: {log_message}");
+            crate::say!("evops: librdkafka {fac}: {log_message}");
         }
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
         if self.verbose {
-            eprintln!("evops: librdkafka error: {error}: {reason}");
+            crate::say!("evops: librdkafka error: {error}: {reason}");
         }
         if let Ok(mut e) = self.last_error.lock() {
             *e = Some(reason.to_string());

@@ -203,7 +203,7 @@ impl KafkaSource {
                 Start::Beginning => low,
                 Start::End => high,
                 Start::Offset(o) => o.clamp(low, high),
-                Start::Last(n) => high.saturating_sub(n as i64).max(low),
+                Start::Last(n) => back_from(high, n).max(low),
                 Start::Time(_) => by_time
                     .as_ref()
                     .and_then(|m| m.as_ref().ok())
@@ -214,7 +214,7 @@ impl KafkaSource {
         }
         if let Some(Err(why)) = &by_time {
             if conn.settings.verbose {
-                eprintln!("evops: offsets-for-times unavailable ({why}); reading from the beginning and dropping earlier records");
+                crate::say!("evops: offsets-for-times unavailable ({why}); reading from the beginning and dropping earlier records");
             }
         }
         if let (Start::Time(t), Some(Ok(_))) = (plan.start, &by_time) {
@@ -233,7 +233,7 @@ impl KafkaSource {
                 Some(Stop::End) => Some(high),
                 Some(Stop::Offset(o)) if plan.exit_at_end => Some(o.min(high)),
                 Some(Stop::Offset(o)) => Some(o),
-                Some(Stop::BeforeLast(n)) => Some(high.saturating_sub(n as i64).max(low)),
+                Some(Stop::BeforeLast(n)) => Some(back_from(high, n).max(low)),
                 Some(Stop::Time(t)) => {
                     until_ms = Some(t);
                     if plan.exit_at_end || t <= plan.now_ms {
@@ -438,7 +438,7 @@ impl KafkaSource {
 
     fn warn_once(&mut self, msg: String) {
         if self.warned.insert(msg.clone()) {
-            eprintln!("evops: warning: {msg}");
+            crate::say!("evops: warning: {msg}");
         }
     }
 }
@@ -498,7 +498,7 @@ fn verify_time_starts(
             let inside = m.timestamp().to_millis().is_some_and(|ts| ts >= t);
             if m.offset() < parts[i].start && inside {
                 if conn.settings.verbose {
-                    eprintln!(
+                    crate::say!(
                         "evops: the broker's offset for that time in {}/{} is too late; reading the partition from its beginning",
                         m.topic(),
                         m.partition()
@@ -703,5 +703,21 @@ impl Source for KafkaSource {
                 .map(|p| (self.topics[p.topic].clone(), p.partition)),
         );
         true
+    }
+}
+
+/// The offset `n` records before `high`. `n` is a u64 from the command line: one above
+/// `i64::MAX` must not wrap to a negative count (`-o -18446744073709551615` is "everything").
+fn back_from(high: i64, n: u64) -> i64 {
+    high.saturating_sub(i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counting_back_from_the_end_never_wraps() {
+        assert_eq!(super::back_from(10, 3), 7);
+        assert_eq!(super::back_from(10, u64::MAX), 10 - i64::MAX);
+        assert!(super::back_from(10, 1 << 63) < 0);
     }
 }
