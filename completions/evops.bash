@@ -223,7 +223,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__filter)
-            opts="-F -y -c -o -p -w -f -b -X -v -q -h -V --follow --ordered --merge-buffer --to --dry-run --yes --allow-loop --count --stats --explain --since --from --until --partition --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-F -c -y -o -p -e -w -f -b -X -v -q -h -V --follow --ordered --merge-buffer --to --count --stats --explain --dry-run --yes --allow-loop --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -709,7 +709,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__partition__subcmd__audit)
-            opts="-o -b -X -v -q -h -V --expect --from --until --partitions --max-keys --output --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-o -e -b -X -v -q -h -V --expect --from --until --exit --partitions --max-keys --output --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -821,7 +821,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__rekey)
-            opts="-y -o -p -w -f -b -X -v -q -h -V --key --key-template --key-format --partitioner --create-topic --partitions --to --timestamp --dry-run --yes --allow-loop --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --since --from --until --partition --max --group --where --header --grep --grep-key --type --id --type-path --id-path --format --value-format --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-y -o -p -e -w -f -b -X -v -q -h -V --key --key-template --key-format --partitioner --create-topic --partitions --to --timestamp --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --dry-run --yes --allow-loop --since --from --until --partition --exit --max --group --where --header --grep --grep-key --type --id --type-path --id-path --format --value-format --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -987,7 +987,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__replay)
-            opts="-y -o -p -w -f -b -X -v -q -h -V --partitioning --to --timestamp --dry-run --yes --allow-loop --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --since --from --until --partition --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-y -o -p -e -w -f -b -X -v -q -h -V --partitioning --to --timestamp --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --dry-run --yes --allow-loop --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1161,7 +1161,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__sample)
-            opts="-F -y -o -p -w -f -b -X -v -q -h -V --rate --by-key --count --per --every --seed --follow --ordered --to --dry-run --yes --allow-loop --since --from --until --partition --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-F -y -o -p -e -w -f -b -X -v -q -h -V --rate --by-key --count --per --every --seed --follow --ordered --to --dry-run --yes --allow-loop --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1373,7 +1373,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__schema__subcmd__validate)
-            opts="-s -o -p -b -X -v -q -h -V --schema --schema-for --registry --registry-auth --subject-strategy --value-format --type-path --lint --require --id-field --time-field --max-bytes --max-future --oldest --show --output --format --junit --allow-missing --since --from --until --partition --max --group --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-s -o -p -e -b -X -v -q -h -V --schema --schema-for --subject-strategy --value-format --type-path --lint --require --id-field --time-field --max-bytes --max-future --oldest --show --output --format --junit --allow-missing --registry --registry-auth --since --from --until --partition --exit --max --group --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1389,14 +1389,6 @@ _evops() {
                     ;;
                 --schema-for)
                     COMPREPLY=($(compgen -W "auto single type topic registry" -- "${cur}"))
-                    return 0
-                    ;;
-                --registry)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --registry-auth)
-                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --subject-strategy)
@@ -1448,6 +1440,14 @@ _evops() {
                     return 0
                     ;;
                 --junit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-auth)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1619,7 +1619,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__stats)
-            opts="-f -o -p -w -b -X -v -q -h -V --by --every --baseline --last --drop --spike --min-count --sample-rate --seed --format --watch --key-format --value-format --since --from --until --partition --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-f -o -p -e -w -b -X -v -q -h -V --by --every --baseline --last --drop --spike --min-count --sample-rate --seed --format --watch --key-format --value-format --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1789,7 +1789,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__tail)
-            opts="-e -o -p -w -f -b -X -v -q -h -V --exit --ordered --since --from --until --partition --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-o -p -e -w -f -b -X -v -q -h -V --ordered --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1935,7 +1935,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__trace)
-            opts="-F -o -p -w -f -b -X -v -q -h -V --topics --follow --merge-buffer --since --from --until --partition --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-F -o -p -e -w -f -b -X -v -q -h -V --topics --follow --merge-buffer --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -78,8 +78,8 @@ complete -c evops -n "__fish_evops_using_subcommand tail" -l timeout -d 'How lon
 complete -c evops -n "__fish_evops_using_subcommand tail" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
-complete -c evops -n "__fish_evops_using_subcommand tail" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e)'
 complete -c evops -n "__fish_evops_using_subcommand tail" -l ordered -d 'Merge partitions and topics into timestamp order (see the README for what it tolerates)'
+complete -c evops -n "__fish_evops_using_subcommand tail" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
 complete -c evops -n "__fish_evops_using_subcommand tail" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand tail" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand tail" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -117,12 +117,13 @@ always\t''
 never\t''"
 complete -c evops -n "__fish_evops_using_subcommand filter" -s F -l follow -d 'Keep reading at the end of topics, waiting for new records (without it, the read stops at the end offsets taken at the start)'
 complete -c evops -n "__fish_evops_using_subcommand filter" -l ordered -d 'Merge partitions and topics into timestamp order (see the README for what it tolerates)'
-complete -c evops -n "__fish_evops_using_subcommand filter" -l dry-run -d 'Decide everything, refusals included, and write nothing: say what would be written'
-complete -c evops -n "__fish_evops_using_subcommand filter" -s y -l yes -d 'Do not ask before writing more than 10,000 records from a terminal'
-complete -c evops -n "__fish_evops_using_subcommand filter" -l allow-loop -d 'Allow the target topic to be one of the sources (never while following with -F; a file that is read is never written)'
 complete -c evops -n "__fish_evops_using_subcommand filter" -s c -l count -d 'Print only the number of matching records'
 complete -c evops -n "__fish_evops_using_subcommand filter" -l stats -d 'Print a table of matches per topic, event type and partition (instead of the records)'
 complete -c evops -n "__fish_evops_using_subcommand filter" -l explain -d 'Print the jq program equivalent to the given conditions, and exit'
+complete -c evops -n "__fish_evops_using_subcommand filter" -l dry-run -d 'Decide everything, refusals included, and write nothing: say what would be written'
+complete -c evops -n "__fish_evops_using_subcommand filter" -s y -l yes -d 'Do not ask before writing more than 10,000 records from a terminal'
+complete -c evops -n "__fish_evops_using_subcommand filter" -l allow-loop -d 'Allow the target topic to be one of the sources (never while following with -F; a file that is read is never written)'
+complete -c evops -n "__fish_evops_using_subcommand filter" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
 complete -c evops -n "__fish_evops_using_subcommand filter" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand filter" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand filter" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -159,6 +160,7 @@ complete -c evops -n "__fish_evops_using_subcommand trace" -l color -d 'When to 
 always\t''
 never\t''"
 complete -c evops -n "__fish_evops_using_subcommand trace" -s F -l follow -d 'Keep reading at the end of topics, waiting for new records'
+complete -c evops -n "__fish_evops_using_subcommand trace" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
 complete -c evops -n "__fish_evops_using_subcommand trace" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand trace" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand trace" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -204,6 +206,7 @@ complete -c evops -n "__fish_evops_using_subcommand sample" -l ordered -d 'Merge
 complete -c evops -n "__fish_evops_using_subcommand sample" -l dry-run -d 'Decide everything, refusals included, and write nothing: say what would be written'
 complete -c evops -n "__fish_evops_using_subcommand sample" -s y -l yes -d 'Do not ask before writing more than 10,000 records from a terminal'
 complete -c evops -n "__fish_evops_using_subcommand sample" -l allow-loop -d 'Allow the target topic to be one of the sources (never while following with -F; a file that is read is never written)'
+complete -c evops -n "__fish_evops_using_subcommand sample" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
 complete -c evops -n "__fish_evops_using_subcommand sample" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand sample" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand sample" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -246,11 +249,12 @@ complete -c evops -n "__fish_evops_using_subcommand replay" -l timeout -d 'How l
 complete -c evops -n "__fish_evops_using_subcommand replay" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
+complete -c evops -n "__fish_evops_using_subcommand replay" -l no-provenance -d 'Do not add the evops-source and evops-replay-id headers (a replay without them cannot be resumed exactly once, nor guarded against loops)'
+complete -c evops -n "__fish_evops_using_subcommand replay" -l no-checkpoint -d 'Keep no checkpoint: an interrupted replay then copies everything again when run again'
 complete -c evops -n "__fish_evops_using_subcommand replay" -l dry-run -d 'Decide everything, refusals included, and write nothing: say what would be written'
 complete -c evops -n "__fish_evops_using_subcommand replay" -s y -l yes -d 'Do not ask before writing more than 10,000 records from a terminal'
 complete -c evops -n "__fish_evops_using_subcommand replay" -l allow-loop -d 'Allow the target topic to be one of the sources (never while following with -F; a file that is read is never written)'
-complete -c evops -n "__fish_evops_using_subcommand replay" -l no-provenance -d 'Do not add the evops-source and evops-replay-id headers (a replay without them cannot be resumed exactly once, nor guarded against loops)'
-complete -c evops -n "__fish_evops_using_subcommand replay" -l no-checkpoint -d 'Keep no checkpoint: an interrupted replay then copies everything again when run again'
+complete -c evops -n "__fish_evops_using_subcommand replay" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
 complete -c evops -n "__fish_evops_using_subcommand replay" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand replay" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -291,11 +295,12 @@ complete -c evops -n "__fish_evops_using_subcommand rekey" -l color -d 'When to 
 always\t''
 never\t''"
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l create-topic -d 'Create the target topic when it does not exist (with --partitions)'
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l no-provenance -d 'Do not add the evops-source and evops-replay-id headers (a replay without them cannot be resumed exactly once, nor guarded against loops)'
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l no-checkpoint -d 'Keep no checkpoint: an interrupted replay then copies everything again when run again'
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l dry-run -d 'Decide everything, refusals included, and write nothing: say what would be written'
 complete -c evops -n "__fish_evops_using_subcommand rekey" -s y -l yes -d 'Do not ask before writing more than 10,000 records from a terminal'
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l allow-loop -d 'Allow the target topic to be one of the sources (never while following with -F; a file that is read is never written)'
-complete -c evops -n "__fish_evops_using_subcommand rekey" -l no-provenance -d 'Do not add the evops-source and evops-replay-id headers (a replay without them cannot be resumed exactly once, nor guarded against loops)'
-complete -c evops -n "__fish_evops_using_subcommand rekey" -l no-checkpoint -d 'Keep no checkpoint: an interrupted replay then copies everything again when run again'
+complete -c evops -n "__fish_evops_using_subcommand rekey" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
 complete -c evops -n "__fish_evops_using_subcommand rekey" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand rekey" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand rekey" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -350,6 +355,7 @@ complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_s
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s e -l exit -d 'Accepted for kcat\'s habit: an audit always stops at the end offsets taken when it starts'
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -362,8 +368,6 @@ single\t'The one schema given, for every event'
 type\t'The event type (data.type) names the schema file'
 topic\t'The topic names the schema file (<topic> or <topic>-value)'
 registry\t'The registry id in the Confluent framing'"
-complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
-complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l subject-strategy -d 'How unframed events name their registry subject: topic (<topic>-value), record (the event type as record name), topic-record (<topic>-<type>)' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l value-format -d 'How to read values' -r -f -a "auto\t'Confluent-framed payloads by their registry id; JSON when the bytes look like JSON; else an Avro datum'
 json\t''
@@ -379,6 +383,8 @@ complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l show -d 
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l format -l output -d 'What stdout shows' -r -f -a "table\t'A summary table and the first violations'
 json\t'One JSON document: totals, per-schema counts, the first violations'"
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l junit -d 'Also write a JUnit XML report here (a test case per schema and per lint rule)' -r -F
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l until -d 'Where to stop (exclusive): the --from forms, plus now and end' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
@@ -394,6 +400,7 @@ always\t''
 never\t''"
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l lint -d 'Also check the house rules: envelope fields present, "null"/"None"/"" strings, --max-bytes, timestamps from the future or impossibly old, duplicate ids, command-style type names (a warning)'
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l allow-missing -d 'Events that no schema covers are counted but do not fail the run'
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -469,6 +476,7 @@ complete -c evops -n "__fish_evops_using_subcommand stats" -l color -d 'When to 
 always\t''
 never\t''"
 complete -c evops -n "__fish_evops_using_subcommand stats" -l watch -d 'Keep going: every --every, read the bucket that just ended and show it (the table redrawn on a terminal, else one JSON line per bucket) until Ctrl-C'
+complete -c evops -n "__fish_evops_using_subcommand stats" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
 complete -c evops -n "__fish_evops_using_subcommand stats" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand stats" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'

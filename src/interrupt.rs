@@ -55,12 +55,13 @@ impl Watch {
         self.done.store(true, Ordering::Relaxed);
     }
 
-    /// Wait until the run stands down. When a stop is asked and not heeded within `GRACE`, run
-    /// `rescue`, print the counts and exit 130.
+    /// Wait until the run stands down (unpark this thread to have it look at once). When a
+    /// stop is asked and not heeded within `GRACE`, run `rescue`, print the counts and exit
+    /// 130.
     pub fn guard(&self, rescue: Option<Rescue>) {
         let mut asked: Option<Instant> = None;
         while !self.done.load(Ordering::Relaxed) {
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::park_timeout(Duration::from_millis(50));
             match asked {
                 None if interrupted() => asked = Some(Instant::now()),
                 Some(t) if t.elapsed() >= GRACE => self.speak_for_the_run(rescue),

@@ -62,9 +62,11 @@ pub fn run(
     let watch = Watch::default();
     let rescue = sink.rescue();
     std::thread::scope(|scope| {
-        scope.spawn(|| watch.guard(rescue));
+        let guard = scope.spawn(|| watch.guard(rescue));
         let ended = run_watched(source, stages, sink, report, max, bar, &watch);
         watch.stand_down();
+        // Wake it now rather than at its next look: a short run ends without waiting.
+        guard.thread().unpark();
         ended
     })
 }

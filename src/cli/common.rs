@@ -15,6 +15,7 @@ use super::values;
 
 /// Where to read, and how far.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Range")]
 pub struct ReadArgs {
     /// Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]
     #[arg(short = 'o', long = "from", visible_alias = "since", value_name = "POSITION", value_parser = values::start_given, allow_hyphen_values = true)]
@@ -34,6 +35,10 @@ pub struct ReadArgs {
     )]
     pub partitions: Vec<i32>,
 
+    /// Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F.
+    #[arg(short = 'e', long = "exit")]
+    pub exit: bool,
+
     /// Stop after writing this many records.
     #[arg(long, value_name = "N")]
     pub max: Option<u64>,
@@ -45,6 +50,7 @@ pub struct ReadArgs {
 
 /// The guards of a command that writes records to a file or topic (`--to`).
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Writing (--to)")]
 pub struct WriteArgs {
     /// Decide everything, refusals included, and write nothing: say what would be written.
     #[arg(long, requires = "to")]
@@ -81,6 +87,7 @@ pub struct FilterArgs {
 
 /// `--key` and the partitioner that says where it lives.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Filter")]
 pub struct KeyArgs {
     /// Only records whose key is exactly this (in --key-format). On topics, only the partition the key maps to is read (see --partitioner).
     #[arg(long, value_name = "KEY")]
@@ -93,6 +100,7 @@ pub struct KeyArgs {
 
 /// The filter conditions other than `--key`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Filter")]
 pub struct ConditionArgs {
     /// A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept.
     #[arg(short = 'w', long = "where", value_name = "EXPR")]
@@ -129,6 +137,7 @@ pub struct ConditionArgs {
 
 /// How records look.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
 pub struct OutputArgs {
     /// Output: pretty | json | capture | raw | a template such as '{topic}/{partition}@{offset} {key} {value.data.type}'. [default: pretty on a terminal, json otherwise]
     #[arg(short = 'f', long = "format", value_name = "FORMAT", value_parser = values::style)]
@@ -218,16 +227,18 @@ impl ConditionArgs {
     }
 }
 
-/// Whether the last positional of `filter` and `sample` is a jq expression rather than a
-/// source: it is when it starts with `.`, or has characters no topic name can have (spaces,
-/// brackets, operators, quotes), unless it is a regex pattern (`^...`) or an existing file.
+/// Whether the last positional of `filter`, `sample`, `replay` and `rekey` is a jq expression
+/// rather than a source. One rule, which never looks at the current directory: it is when it
+/// starts with `.` (a path: `.value.x`, `.key`) or has a character no topic name can have
+/// (spaces, brackets, operators, quotes, ...), unless it is written in a form that can only be
+/// a source (`-`, `file:`, `topic:`, `^`, or a path starting `/`, `./`, `../`, `~/`). Anything
+/// else (`true`, `empty`, a bare name) is a source: give such an expression with `-w` or after
+/// `--`.
 pub fn looks_like_expression(s: &str) -> bool {
-    if s.starts_with('^') || std::path::Path::new(s).exists() {
+    if crate::endpoint::SourceSpec::is_explicit(s) {
         return false;
     }
-    s.starts_with('.')
-        || s.chars().any(|c| " ()|=<>!\"$[]{},+*?:;@\t\n".contains(c))
-        || matches!(s, "true" | "false" | "empty" | "not")
+    s.starts_with('.') || s.chars().any(|c| " ()|=<>!\"$[]{},+*?:;@\t\n".contains(c))
 }
 
 #[cfg(test)]
@@ -240,12 +251,24 @@ mod tests {
             ".value.data.amount > 100",
             "select(.key == \"u\")",
             ".key",
-            "true",
             "(.partition)",
+            ".value | test(\"a/b\")",
         ] {
             assert!(looks_like_expression(e), "{e}");
         }
-        for s in ["orders", "orders.v2", "^orders\\..*", "my_topic-1", "-"] {
+        for s in [
+            "orders",
+            "orders.v2",
+            "^orders\\..*",
+            "my_topic-1",
+            "-",
+            "true",
+            "empty",
+            "file:my cap.ndjson",
+            "topic:true",
+            "./x.ndjson",
+            "../x y.ndjson",
+        ] {
             assert!(!looks_like_expression(s), "{s}");
         }
     }

@@ -24,6 +24,10 @@ pub struct FilterCmdArgs {
     #[arg(required = true, value_name = "SOURCE... [EXPR]")]
     pub args: Vec<String>,
 
+    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
+    #[arg(last = true, value_name = "EXPR")]
+    pub after: Option<String>,
+
     /// Keep reading at the end of topics, waiting for new records (without it, the read stops at the end offsets taken at the start).
     #[arg(short = 'F', long)]
     pub follow: bool,
@@ -40,9 +44,6 @@ pub struct FilterCmdArgs {
     #[arg(long, value_name = "SINK")]
     pub to: Option<String>,
 
-    #[command(flatten)]
-    pub write: super::common::WriteArgs,
-
     /// Print only the number of matching records.
     #[arg(long, short = 'c')]
     pub count: bool,
@@ -56,6 +57,9 @@ pub struct FilterCmdArgs {
     pub explain: bool,
 
     #[command(flatten)]
+    pub write: super::common::WriteArgs,
+
+    #[command(flatten)]
     pub read: ReadArgs,
 
     #[command(flatten)]
@@ -65,8 +69,12 @@ pub struct FilterCmdArgs {
     pub output: OutputArgs,
 }
 
-/// The positionals of `filter` and `sample`: sources, then maybe an expression.
-pub fn split_expression(args: &[String]) -> (Vec<String>, Option<String>) {
+/// The positionals of `filter`, `sample`, `replay` and `rekey`: sources, then maybe an
+/// expression (after `--`, or last by the rule of [`super::common::looks_like_expression`]).
+pub fn split_expression(args: &[String], after: Option<&String>) -> (Vec<String>, Option<String>) {
+    if let Some(e) = after {
+        return (args.to_vec(), Some(e.clone()));
+    }
     match args.split_last() {
         Some((last, rest)) if !rest.is_empty() && super::common::looks_like_expression(last) => {
             (rest.to_vec(), Some(last.clone()))

@@ -52,6 +52,7 @@ pub struct Cli {
 
 /// Options every subcommand takes.
 #[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Kafka and global")]
 pub struct Global {
     /// Kafka bootstrap servers (host:port,...), or 'embedded' for the built-in demo cluster.
     #[arg(
@@ -132,7 +133,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 sources: a.sources,
                 expr: None,
                 default_from: Start::End,
-                exit_at_end: a.exit,
+                exit_at_end: a.read.exit,
                 ordered: a.ordered.then_some(crate::merge::DEFAULT_LIMIT),
                 to: None,
                 writing: cmd::Writing::default(),
@@ -143,7 +144,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             cmd::tail::run(job.config(g, term, a.read, &a.filter, a.output)?)
         }
         Command::Filter(a) => {
-            let (sources, expr) = filter::split_expression(&a.args);
+            let (sources, expr) = filter::split_expression(&a.args, a.after.as_ref());
             if a.explain {
                 let spec = a.filter.spec(a.output.key_format, expr.as_deref())?;
                 crate::print::to_stdout(&format!("select({})", spec.jq()))?;
@@ -189,7 +190,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             })
         }
         Command::Sample(a) => {
-            let (sources, expr) = filter::split_expression(&a.args);
+            let (sources, expr) = filter::split_expression(&a.args, a.after.as_ref());
             let mode = if let Some(rate) = a.rate {
                 if a.by_key {
                     crate::sample::Mode::RateByKey(rate)
@@ -238,7 +239,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             })
         }
         Command::Replay(a) => {
-            let (sources, expr) = filter::split_expression(&a.args);
+            let (sources, expr) = filter::split_expression(&a.args, a.after.as_ref());
             install_avro(g, &a.output)?;
             let output = output_options(
                 g,
@@ -285,7 +286,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             cmd::replay::run(cfg)
         }
         Command::Rekey(a) => {
-            let (sources, expr) = filter::split_expression(&a.args);
+            let (sources, expr) = filter::split_expression(&a.args, a.after.as_ref());
             let output = output_options(g, term, a.format.clone(), Format::Auto, a.value_format)?;
             let spec = a.cond.spec(expr.as_deref())?;
             let key_source = match (&a.key, &a.key_template) {
@@ -550,6 +551,12 @@ impl Job {
         filter: &common::FilterArgs,
         output: common::OutputArgs,
     ) -> anyhow::Result<cmd::filter::Config> {
+        if read.exit && !self.exit_at_end {
+            return Err(Error::Usage(
+                "-e stops at the end offsets taken at the start; -F keeps waiting for new records: give one of them".into(),
+            )
+            .into());
+        }
         if let [only] = &self.sources[..] {
             if self.expr.is_none() && common::looks_like_expression(only) {
                 return Err(Error::Usage(format!(

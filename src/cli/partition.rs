@@ -87,6 +87,10 @@ pub struct AuditArgs {
     #[arg(long, value_name = "POSITION", value_parser = values::stop, allow_hyphen_values = true)]
     pub until: Option<Stop>,
 
+    /// Accepted for kcat's habit: an audit always stops at the end offsets taken when it starts.
+    #[arg(short = 'e', long = "exit")]
+    pub exit: bool,
+
     /// The topic's partition count, for capture files (they do not say).
     #[arg(long, value_name = "N")]
     pub partitions: Option<i32>,

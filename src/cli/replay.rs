@@ -53,9 +53,6 @@ pub struct ReplayOptions {
     #[arg(long, value_enum, default_value_t = TimestampMode::Keep, value_name = "MODE")]
     pub timestamp: TimestampMode,
 
-    #[command(flatten)]
-    pub write: super::common::WriteArgs,
-
     /// Do not add the evops-source and evops-replay-id headers (a replay without them cannot be resumed exactly once, nor guarded against loops).
     #[arg(long)]
     pub no_provenance: bool,
@@ -79,6 +76,9 @@ pub struct ReplayOptions {
     /// Name the replay (default: a hash of sources, range, filter, target and placement).
     #[arg(long, value_name = "ID")]
     pub replay_id: Option<String>,
+
+    #[command(flatten)]
+    pub write: super::common::WriteArgs,
 }
 
 /// Copy records into a topic: faithful (key, value, headers, timestamp), resumable exactly once with --checkpoint or --group, rate-limited, with a dry run.
@@ -88,6 +88,10 @@ pub struct ReplayArgs {
     /// Topics (a leading ^ makes a regex), capture files, or - for stdin; then, optionally, a jq expression that records must match.
     #[arg(required = true, value_name = "SOURCE... [EXPR]")]
     pub args: Vec<String>,
+
+    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
+    #[arg(last = true, value_name = "EXPR")]
+    pub after: Option<String>,
 
     /// Where a copy goes: the source record's partition (keep), or its key hashed with --partitioner (hash). (-p/--partition picks source partitions.)
     #[arg(long, value_enum, default_value_t = Partitioning::Keep, value_name = "HOW")]
@@ -114,6 +118,10 @@ pub struct RekeyArgs {
     /// Topics (a leading ^ makes a regex), capture files, or - for stdin; then, optionally, a jq expression that records must match.
     #[arg(required = true, value_name = "SOURCE... [EXPR]")]
     pub args: Vec<String>,
+
+    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
+    #[arg(last = true, value_name = "EXPR")]
+    pub after: Option<String>,
 
     /// The new key: a jq expression over the record, e.g. .value.data.attributes.email.
     #[arg(long, value_name = "EXPR")]

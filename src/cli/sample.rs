@@ -23,6 +23,10 @@ pub struct SampleArgs {
     #[arg(required = true, value_name = "SOURCE... [EXPR]")]
     pub args: Vec<String>,
 
+    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
+    #[arg(last = true, value_name = "EXPR")]
+    pub after: Option<String>,
+
     /// Keep each record with this probability (0 < RATE <= 1); with --by-key, each key.
     #[arg(long, value_name = "RATE", value_parser = fraction)]
     pub rate: Option<f64>,

@@ -72,6 +72,7 @@ pub enum ReportFormat {
 
 /// Schema registry options.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Schema registry")]
 pub struct RegistryArgs {
     /// A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile's schema_registry]
     #[arg(
@@ -110,9 +111,6 @@ pub struct ValidateArgs {
     /// Which schema applies to an event.
     #[arg(long, value_enum, default_value_t = SchemaFor::Auto, value_name = "RULE")]
     pub schema_for: SchemaFor,
-
-    #[command(flatten)]
-    pub registry: RegistryArgs,
 
     /// How unframed events name their registry subject: topic (<topic>-value), record (the event type as record name), topic-record (<topic>-<type>).
     #[arg(long, default_value = "topic", value_parser = subject_strategy, value_name = "STRATEGY")]
@@ -169,6 +167,9 @@ pub struct ValidateArgs {
     /// Events that no schema covers are counted but do not fail the run.
     #[arg(long)]
     pub allow_missing: bool,
+
+    #[command(flatten)]
+    pub registry: RegistryArgs,
 
     #[command(flatten)]
     pub read: ReadArgs,

@@ -53,6 +53,10 @@ pub struct StatsArgs {
     #[arg(required = true, value_name = "SOURCE... [EXPR]")]
     pub args: Vec<String>,
 
+    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
+    #[arg(last = true, value_name = "EXPR")]
+    pub after: Option<String>,
+
     /// What a group is: type (the envelope's event type, as --type reads it), header:NAME, key, partition, topic, or a jq expression. Repeat to combine. --by topic and/or --by partition alone, with no filter, count offsets at the bucket boundaries and read no record. [default: type]
     #[arg(long = "by", value_name = "WHAT")]
     pub by: Vec<String>,
@@ -90,7 +94,13 @@ pub struct StatsArgs {
     pub seed: u64,
 
     /// Output format. [default: table on a terminal, json otherwise]
-    #[arg(short = 'f', long = "format", value_enum, value_name = "FORMAT")]
+    #[arg(
+        short = 'f',
+        long = "format",
+        value_enum,
+        value_name = "FORMAT",
+        help_heading = "Output"
+    )]
     pub format: Option<StatsFormat>,
 
     /// Keep going: every --every, read the bucket that just ended and show it (the table redrawn on a terminal, else one JSON line per bucket) until Ctrl-C.
@@ -98,11 +108,11 @@ pub struct StatsArgs {
     pub watch: bool,
 
     /// How to read keys (for --key and the jq view): auto | string | json | int32 | int64 | hex | base64.
-    #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format)]
+    #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format, help_heading = "Output")]
     pub key_format: Format,
 
     /// How to read values (for the jq view): auto | string | json | int32 | int64 | hex | base64.
-    #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format)]
+    #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format, help_heading = "Output")]
     pub value_format: Format,
 
     #[command(flatten)]
@@ -162,7 +172,7 @@ const DEFAULT_SINCE_MS: i64 = 3_600_000;
 
 impl StatsArgs {
     pub fn config(self, g: &super::Global, term: Terminal) -> anyhow::Result<Config> {
-        let (sources, expr) = super::filter::split_expression(&self.args);
+        let (sources, expr) = super::filter::split_expression(&self.args, self.after.as_ref());
         if let [only] = &sources[..] {
             if expr.is_none() && super::common::looks_like_expression(only) {
                 return Err(Error::Usage(format!(

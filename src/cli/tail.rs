@@ -25,10 +25,6 @@ pub struct TailArgs {
     #[arg(required = true, value_name = "SOURCE")]
     pub sources: Vec<String>,
 
-    /// Stop at the end offsets taken when the read started (like kcat -e).
-    #[arg(short = 'e', long = "exit")]
-    pub exit: bool,
-
     /// Merge partitions and topics into timestamp order (see the README for what it tolerates).
     #[arg(long)]
     pub ordered: bool,

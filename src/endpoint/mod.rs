@@ -100,8 +100,10 @@ pub enum SourceSpec {
 }
 
 impl SourceSpec {
-    /// `-` is stdin; `file:NAME`, anything with a `/` (topic names cannot contain one) or an
-    /// existing `*.ndjson` / `*.jsonl` file is a capture file; everything else is a topic.
+    /// The one grammar of sources, the same for every subcommand that reads records: `-` is
+    /// stdin; `file:NAME` a capture file and `topic:NAME` a topic, whatever NAME looks like;
+    /// a leading `^` makes a topic regex; anything with a `/` (topic names cannot have one) or
+    /// naming an existing file is a capture file; everything else is a topic.
     pub fn parse(s: &str) -> SourceSpec {
         if s == "-" {
             return SourceSpec::Stdin;
@@ -109,14 +111,26 @@ impl SourceSpec {
         if let Some(path) = s.strip_prefix("file:") {
             return SourceSpec::File(path.into());
         }
-        let looks_like_file = s.contains('/')
-            || ((s.ends_with(".ndjson") || s.ends_with(".jsonl"))
-                && std::path::Path::new(s).is_file());
-        if looks_like_file {
+        if let Some(topic) = s.strip_prefix("topic:") {
+            return SourceSpec::Topic(topic.to_string());
+        }
+        if s.starts_with('^') {
+            return SourceSpec::Topic(s.to_string());
+        }
+        if s.contains('/') || std::path::Path::new(s).is_file() {
             SourceSpec::File(s.into())
         } else {
             SourceSpec::Topic(s.to_string())
         }
+    }
+
+    /// Whether `s` is written in one of the forms that can only be a source (`-`, `file:`,
+    /// `topic:`, `^`, or a path starting `/`, `./`, `../` or `~/`), whatever else it holds.
+    pub fn is_explicit(s: &str) -> bool {
+        s == "-"
+            || ["file:", "topic:", "^", "/", "./", "../", "~/"]
+                .iter()
+                .any(|p| s.starts_with(p))
     }
 }
 
@@ -209,6 +223,21 @@ mod tests {
         assert_eq!(
             SourceSpec::parse("missing.ndjson"),
             SourceSpec::Topic("missing.ndjson".into())
+        );
+        assert_eq!(
+            SourceSpec::parse("topic:true"),
+            SourceSpec::Topic("true".into())
+        );
+        assert_eq!(
+            SourceSpec::parse("topic:a/b"),
+            SourceSpec::Topic("a/b".into())
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("plain");
+        std::fs::write(&f, "").unwrap();
+        assert_eq!(
+            SourceSpec::parse(f.to_str().unwrap()),
+            SourceSpec::File(f.clone())
         );
     }
 }

@@ -49,3 +49,51 @@ fn help_has_examples_for_every_subcommand() {
         );
     }
 }
+
+/// Every subcommand's `--help` is a reviewed golden file (`tests/golden/help/`), so that a
+/// change to the help shows in the diff; `EVOPS_BLESS=1 cargo test ... help_is_golden`
+/// rewrites them after a deliberate change.
+#[test]
+fn help_is_golden() {
+    use clap::CommandFactory;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/help");
+    let bless = std::env::var_os("EVOPS_BLESS").is_some();
+    let mut lines: Vec<Vec<String>> = vec![vec![]];
+    for sub in evops::cli::Cli::command().get_subcommands() {
+        if sub.is_hide_set() {
+            continue;
+        }
+        let name = sub.get_name().to_string();
+        lines.push(vec![name.clone()]);
+        for nested in sub.get_subcommands() {
+            if nested.get_name() != "help" {
+                lines.push(vec![name.clone(), nested.get_name().to_string()]);
+            }
+        }
+    }
+    let mut stale = Vec::new();
+    for words in lines {
+        let mut args: Vec<&str> = words.iter().map(String::as_str).collect();
+        args.push("--help");
+        let out = evops(&args).run();
+        out.code(0);
+        let file = root.join(format!(
+            "{}.txt",
+            if words.is_empty() {
+                "evops".to_string()
+            } else {
+                words.join("-")
+            }
+        ));
+        if bless {
+            std::fs::create_dir_all(&root).unwrap();
+            std::fs::write(&file, &out.stdout).unwrap();
+        } else if std::fs::read(&file).ok().as_deref() != Some(&out.stdout[..]) {
+            stale.push(file.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "--help changed or has no golden file: {stale:?}; review and run `EVOPS_BLESS=1 cargo test --test it help_is_golden`"
+    );
+}
