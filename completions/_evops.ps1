@@ -46,6 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             [CompletionResult]::new('partition', 'partition', [CompletionResultType]::ParameterValue, 'Where would each Kafka client put these keys? One row per distinct answer')
             [CompletionResult]::new('schema-validate', 'schema-validate', [CompletionResultType]::ParameterValue, 'Check events against their schemas (Avro, JSON Schema, a schema registry) and the house lint rules; a summary table, the first violations, JUnit for CI')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Schema tools')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Event rates over time per event type, header, key, partition, topic or jq expression; flags the groups whose latest rate dropped, spiked, stopped or is new')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write man pages and shell completions (for packagers and the repo)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -576,6 +577,59 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
         'evops;schema;help;help' {
             break
         }
+        'evops;stats' {
+            [CompletionResult]::new('--by', '--by', [CompletionResultType]::ParameterName, 'What a group is: type (the envelope''s event type, as --type reads it), header:NAME, key, partition, topic, or a jq expression. Repeat to combine. --by topic and/or --by partition alone, with no filter, count offsets at the bucket boundaries and read no record. [default: type]')
+            [CompletionResult]::new('--every', '--every', [CompletionResultType]::ParameterName, 'The bucket size (by record timestamp). [default: about 30 buckets over the range]')
+            [CompletionResult]::new('--baseline', '--baseline', [CompletionResultType]::ParameterName, 'What the newest buckets are compared with: FROM..TO (e.g. 26h..25h, or two times), or before:TIME (the range up to TIME, e.g. a deploy). [default: the buckets before the compared ones]')
+            [CompletionResult]::new('--last', '--last', [CompletionResultType]::ParameterName, 'How many of the newest buckets are compared with the baseline (a group with none in them, where the baseline had some, is ''stopped'')')
+            [CompletionResult]::new('--drop', '--drop', [CompletionResultType]::ParameterName, 'Flag ''dropped'' when the rate falls below this share of the baseline rate')
+            [CompletionResult]::new('--spike', '--spike', [CompletionResultType]::ParameterName, 'Flag ''spiked'' when the rate rises above this share of the baseline rate')
+            [CompletionResult]::new('--min-count', '--min-count', [CompletionResultType]::ParameterName, 'Judge a group only when the baseline predicts at least N records in the compared buckets, or they hold at least N (rare types do not flap)')
+            [CompletionResult]::new('--sample-rate', '--sample-rate', [CompletionResultType]::ParameterName, 'Count a seeded sample of each record with this probability, scaled back (estimates, with a 95% error bound in JSON)')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'The seed of --sample-rate')
+            [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format. [default: table on a terminal, json otherwise]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format. [default: table on a terminal, json otherwise]')
+            [CompletionResult]::new('--key-format', '--key-format', [CompletionResultType]::ParameterName, 'How to read keys (for --key and the jq view): auto | string | json | int32 | int64 | hex | base64')
+            [CompletionResult]::new('--value-format', '--value-format', [CompletionResultType]::ParameterName, 'How to read values (for the jq view): auto | string | json | int32 | int64 | hex | base64')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]')
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Where to stop (exclusive): the --from forms, plus now and end')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Only these partitions (repeatable or comma-separated)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Only these partitions (repeatable or comma-separated)')
+            [CompletionResult]::new('--max', '--max', [CompletionResultType]::ParameterName, 'Stop after writing this many records')
+            [CompletionResult]::new('--group', '--group', [CompletionResultType]::ParameterName, 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'Only records whose key is exactly this (in --key-format). On topics, only the partition the key maps to is read (see --partitioner)')
+            [CompletionResult]::new('--partitioner', '--partitioner', [CompletionResultType]::ParameterName, 'The producers'' partitioner (`evops partition --list`): with --key, it says which partition to read (''all'' reads every one; ''auto'' audits the topic''s latest records and takes the partitioner they show); replay --partitioning hash places records with it')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept')
+            [CompletionResult]::new('--where', '--where', [CompletionResultType]::ParameterName, 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Only records with this header (NAME), or with this header value (NAME=VALUE). Repeatable: all must hold')
+            [CompletionResult]::new('--grep', '--grep', [CompletionResultType]::ParameterName, 'Only records whose raw value matches this regex')
+            [CompletionResult]::new('--grep-key', '--grep-key', [CompletionResultType]::ParameterName, 'Only records whose raw key matches this regex')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Only events of this type (data.type; CloudEvents: type). Repeatable: any of them')
+            [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Only events with this id (data.id or data.attributes.id; CloudEvents: id). Repeatable: any of them')
+            [CompletionResult]::new('--type-path', '--type-path', [CompletionResultType]::ParameterName, 'Where the event type is, as a dot path (repeatable), instead of the envelope''s')
+            [CompletionResult]::new('--id-path', '--id-path', [CompletionResultType]::ParameterName, 'Where event ids are, as dot paths with * globs, e.g. data.attributes.*_id (repeatable)')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
+            [CompletionResult]::new('--brokers', '--brokers', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A profile from the config file (brokers, librdkafka properties, schema registry)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The config file [default: ~/.config/evops/config.toml]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the cluster before giving up')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Keep going: every --every, read the bucket that just ended and show it (the table redrawn on a terminal, else one JSON line per bucket) until Ctrl-C')
+            [CompletionResult]::new('-e', '-e', [CompletionResultType]::ParameterName, 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F')
+            [CompletionResult]::new('--exit', '--exit', [CompletionResultType]::ParameterName, 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show librdkafka''s logs and other details on stderr (secrets are never shown)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show librdkafka''s logs and other details on stderr (secrets are never shown)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing on stderr but errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'evops;generate' {
             [CompletionResult]::new('--out-dir', '--out-dir', [CompletionResultType]::ParameterName, 'The folder that receives man/ and completions/')
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
@@ -606,6 +660,7 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             [CompletionResult]::new('partition', 'partition', [CompletionResultType]::ParameterValue, 'Where would each Kafka client put these keys? One row per distinct answer')
             [CompletionResult]::new('schema-validate', 'schema-validate', [CompletionResultType]::ParameterValue, 'Check events against their schemas (Avro, JSON Schema, a schema registry) and the house lint rules; a summary table, the first violations, JUnit for CI')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Schema tools')
+            [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Event rates over time per event type, header, key, partition, topic or jq expression; flags the groups whose latest rate dropped, spiked, stopped or is new')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write man pages and shell completions (for packagers and the repo)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -646,6 +701,9 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             break
         }
         'evops;help;schema;compat' {
+            break
+        }
+        'evops;help;stats' {
             break
         }
         'evops;help;generate' {

@@ -43,6 +43,7 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand partition 'Where would each Kafka client put these keys? One row per distinct answer'
             cand schema-validate 'Check events against their schemas (Avro, JSON Schema, a schema registry) and the house lint rules; a summary table, the first violations, JUnit for CI'
             cand schema 'Schema tools'
+            cand stats 'Event rates over time per event type, header, key, partition, topic or jq expression; flags the groups whose latest rate dropped, spiked, stopped or is new'
             cand generate 'Write man pages and shell completions (for packagers and the repo)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -554,6 +555,58 @@ set edit:completion:arg-completer[evops] = {|@words|
         }
         &'evops;schema;help;help'= {
         }
+        &'evops;stats'= {
+            cand --by 'What a group is: type (the envelope''s event type, as --type reads it), header:NAME, key, partition, topic, or a jq expression. Repeat to combine. --by topic and/or --by partition alone, with no filter, count offsets at the bucket boundaries and read no record. [default: type]'
+            cand --every 'The bucket size (by record timestamp). [default: about 30 buckets over the range]'
+            cand --baseline 'What the newest buckets are compared with: FROM..TO (e.g. 26h..25h, or two times), or before:TIME (the range up to TIME, e.g. a deploy). [default: the buckets before the compared ones]'
+            cand --last 'How many of the newest buckets are compared with the baseline (a group with none in them, where the baseline had some, is ''stopped'')'
+            cand --drop 'Flag ''dropped'' when the rate falls below this share of the baseline rate'
+            cand --spike 'Flag ''spiked'' when the rate rises above this share of the baseline rate'
+            cand --min-count 'Judge a group only when the baseline predicts at least N records in the compared buckets, or they hold at least N (rare types do not flap)'
+            cand --sample-rate 'Count a seeded sample of each record with this probability, scaled back (estimates, with a 95% error bound in JSON)'
+            cand --seed 'The seed of --sample-rate'
+            cand -f 'Output format. [default: table on a terminal, json otherwise]'
+            cand --format 'Output format. [default: table on a terminal, json otherwise]'
+            cand --key-format 'How to read keys (for --key and the jq view): auto | string | json | int32 | int64 | hex | base64'
+            cand --value-format 'How to read values (for the jq view): auto | string | json | int32 | int64 | hex | base64'
+            cand -o 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]'
+            cand --from 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]'
+            cand --since 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]'
+            cand --until 'Where to stop (exclusive): the --from forms, plus now and end'
+            cand -p 'Only these partitions (repeatable or comma-separated)'
+            cand --partition 'Only these partitions (repeatable or comma-separated)'
+            cand --max 'Stop after writing this many records'
+            cand --group 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group'
+            cand --key 'Only records whose key is exactly this (in --key-format). On topics, only the partition the key maps to is read (see --partitioner)'
+            cand --partitioner 'The producers'' partitioner (`evops partition --list`): with --key, it says which partition to read (''all'' reads every one; ''auto'' audits the topic''s latest records and takes the partitioner they show); replay --partitioning hash places records with it'
+            cand -w 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept'
+            cand --where 'A jq expression over {topic, partition, offset, timestamp, timestamp_type, key, headers, value} (the -f json line); records for which it gives true are kept'
+            cand --header 'Only records with this header (NAME), or with this header value (NAME=VALUE). Repeatable: all must hold'
+            cand --grep 'Only records whose raw value matches this regex'
+            cand --grep-key 'Only records whose raw key matches this regex'
+            cand --type 'Only events of this type (data.type; CloudEvents: type). Repeatable: any of them'
+            cand --id 'Only events with this id (data.id or data.attributes.id; CloudEvents: id). Repeatable: any of them'
+            cand --type-path 'Where the event type is, as a dot path (repeatable), instead of the envelope''s'
+            cand --id-path 'Where event ids are, as dot paths with * globs, e.g. data.attributes.*_id (repeatable)'
+            cand -b 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
+            cand --brokers 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
+            cand -X 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)'
+            cand --profile 'A profile from the config file (brokers, librdkafka properties, schema registry)'
+            cand --config 'The config file [default: ~/.config/evops/config.toml]'
+            cand --timeout 'How long to wait for the cluster before giving up'
+            cand --color 'When to colour output'
+            cand --watch 'Keep going: every --every, read the bucket that just ended and show it (the table redrawn on a terminal, else one JSON line per bucket) until Ctrl-C'
+            cand -e 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
+            cand --exit 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
+            cand -v 'Show librdkafka''s logs and other details on stderr (secrets are never shown)'
+            cand --verbose 'Show librdkafka''s logs and other details on stderr (secrets are never shown)'
+            cand -q 'Print nothing on stderr but errors'
+            cand --quiet 'Print nothing on stderr but errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'evops;generate'= {
             cand --out-dir 'The folder that receives man/ and completions/'
             cand -b 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
@@ -583,6 +636,7 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand partition 'Where would each Kafka client put these keys? One row per distinct answer'
             cand schema-validate 'Check events against their schemas (Avro, JSON Schema, a schema registry) and the house lint rules; a summary table, the first violations, JUnit for CI'
             cand schema 'Schema tools'
+            cand stats 'Event rates over time per event type, header, key, partition, topic or jq expression; flags the groups whose latest rate dropped, spiked, stopped or is new'
             cand generate 'Write man pages and shell completions (for packagers and the repo)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -611,6 +665,8 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand compat 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable)'
         }
         &'evops;help;schema;compat'= {
+        }
+        &'evops;help;stats'= {
         }
         &'evops;help;generate'= {
         }

@@ -30,6 +30,7 @@ pub mod record;
 pub mod replay;
 pub mod sample;
 pub mod schema;
+pub mod stats;
 
 use std::ffi::OsString;
 

@@ -5,7 +5,8 @@
 #
 # Produces RECORDS JSON events of about 300 bytes into a 6-partition topic on a fresh nisshi,
 # then times reading all of it to /dev/null: evops -f raw, evops -f json, kcat -f '%s\n', the
-# partition audit, and filters (a jq predicate, a jq program that needs jaq, a shortcut).
+# partition audit, filters (a jq predicate, a jq program that needs jaq, a shortcut), and stats
+# (per event type, which reads every record, against filter --count; per topic, which reads none).
 # Debian's kcat links librdkafka 2.0.2, which cannot parse this broker's ApiVersions v3 reply
 # ("Read underflow", fixed in 2.2.0), so kcat runs against a librdkafka.so.1 built from the very
 # source that rdkafka-sys compiles into evops: both tools use the same librdkafka.
@@ -70,6 +71,7 @@ secs() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); ec
 min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
 say "timing (best of $runs interleaved rounds)"
 t_kcat=999999 t_raw=999999 t_json=999999 t_audit=999999 t_jq=999999 t_jqfull=999999 t_type=999999
+t_count=999999 t_stype=999999 t_stopic=999999
 # A jq predicate (the direct evaluator's subset), one that needs jaq itself, and a shortcut;
 # each keeps a fifth of the records.
 jq_pred='.value.data.type == "comment_posted"'
@@ -82,7 +84,14 @@ for _ in $(seq 1 "$runs"); do
   t_jq=$(min "$(secs "$evops" -b "$BROKER" filter "$topic" "$jq_pred" -f raw)" "$t_jq")
   t_jqfull=$(min "$(secs "$evops" -b "$BROKER" filter "$topic" "$jq_full" -f raw)" "$t_jqfull")
   t_type=$(min "$(secs "$evops" -b "$BROKER" filter "$topic" --type comment_posted -f raw)" "$t_type")
+  t_count=$(min "$(secs "$evops" -b "$BROKER" filter "$topic" --count)" "$t_count")
+  t_stype=$(min "$(secs "$evops" -b "$BROKER" stats "$topic" --since 1d --by type -f json)" "$t_stype")
+  t_stopic=$(min "$(secs "$evops" -b "$BROKER" stats "$topic" --since 1d --by topic -f json)" "$t_stopic")
 done
+# stats counts what was produced: per type from the records, per topic from offsets alone.
+stats_types=$("$evops" -b "$BROKER" stats "$topic" --since 1d --by type -f json | python3 -c 'import json, sys; print(sum(json.loads(l)["total"] for l in sys.stdin))')
+stats_topic=$("$evops" -b "$BROKER" stats "$topic" --since 1d --by topic -f json | python3 -c 'import json, sys; r = json.loads(sys.stdin.readline()); print(r["total"] if r["counted"] == "offsets" else "read: " + r["counted"])')
+[ "$stats_types" -eq "$records" ] && [ "$stats_topic" = "$records" ] || { echo "stats counted $stats_types by type and $stats_topic by topic of $records" >&2; exit 2; }
 # Replays: evops into a fresh topic (with and without a checkpoint) against kcat piped into
 # kcat (which loses headers and timestamps); three interleaved rounds, fresh targets each time.
 say "timing replays (best of 3 interleaved rounds)"
@@ -106,8 +115,12 @@ printf '%-40s %10.2f %12s %8s\n' "evops partition audit" "$t_audit" "$(rate "$t_
 printf '%-40s %10.2f %12s %8s\n' "evops filter '$jq_pred'" "$t_jq" "$(rate "$t_jq")" "$(echo "$t_kcat / $t_jq" | bc -l | xargs printf '%.2fx')"
 printf '%-40s %10.2f %12s %8s\n' "evops filter '.. | test(..)' (jaq)" "$t_jqfull" "$(rate "$t_jqfull")" "$(echo "$t_kcat / $t_jqfull" | bc -l | xargs printf '%.2fx')"
 printf '%-40s %10.2f %12s %8s\n' "evops filter --type comment_posted" "$t_type" "$(rate "$t_type")" "$(echo "$t_kcat / $t_type" | bc -l | xargs printf '%.2fx')"
+printf '%-40s %10.2f %12s %8s\n' "evops filter --count" "$t_count" "$(rate "$t_count")" "$(echo "$t_kcat / $t_count" | bc -l | xargs printf '%.2fx')"
+printf '%-40s %10.2f %12s %8s\n' "evops stats --since 1d --by type" "$t_stype" "$(rate "$t_stype")" "$(echo "$t_kcat / $t_stype" | bc -l | xargs printf '%.2fx')"
+printf '%-40s %10.2f %12s %8s\n' "evops stats --since 1d --by topic" "$t_stopic" "(offsets)" "-"
 printf '%-40s %10.2f %12s %8s\n' "kcat -C ... | kcat -P (loses headers, ts)" "$t_rkcat" "$(rate "$t_rkcat")" "1.00x"
 printf '%-40s %10.2f %12s %8s\n' "evops replay --to T2" "$t_replay" "$(rate "$t_replay")" "$(echo "$t_rkcat / $t_replay" | bc -l | xargs printf '%.2fx')"
 printf '%-40s %10.2f %12s %8s\n' "evops replay --to T2 --checkpoint F" "$t_replay_ck" "$(rate "$t_replay_ck")" "$(echo "$t_rkcat / $t_replay_ck" | bc -l | xargs printf '%.2fx')"
+echo "stats --by type vs filter --count: $(echo "$t_count / $t_stype" | bc -l | xargs printf '%.2fx') (target: 1.00x or more); stats --by topic: ${t_stopic}s (target: under 1 s, no record read)"
 echo "audit vs raw tail: $(echo "$t_raw / $t_audit" | bc -l | xargs printf '%.2fx'); keys hashed: $(echo "$records * 6 / $t_audit" | bc -l | xargs printf '%.0f')/s (6 hashes per record)"
 echo "($records records of ~300 bytes keyed by 50,000 user ids, 6 partitions, nisshi $nisshi_version on 127.0.0.1, librdkafka $version for both)"

@@ -11,6 +11,7 @@ pub mod partition;
 pub mod replay;
 pub mod sample;
 pub mod schema;
+pub mod stats;
 pub mod tail;
 pub mod trace;
 pub mod values;
@@ -115,6 +116,7 @@ pub enum Command {
     #[command(name = "schema-validate")]
     SchemaValidate(schema::ValidateArgs),
     Schema(schema::SchemaArgs),
+    Stats(stats::StatsArgs),
     /// Write man pages and shell completions (for packagers and the repo).
     #[command(hide = true)]
     Generate(generate::GenerateArgs),
@@ -402,6 +404,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 json,
             })
         }
+        Command::Stats(a) => cmd::stats::run(a.config(g, term)?),
         Command::SchemaValidate(a) => cmd::schema_validate::run(validate_config(g, term, a)?),
         Command::Schema(schema::SchemaArgs {
             command: schema::SchemaCommand::Compat(a),

@@ -10,6 +10,7 @@ pub mod replay;
 pub mod sample;
 pub mod schema_compat;
 pub mod schema_validate;
+pub mod stats;
 pub mod tail;
 pub mod trace;
 

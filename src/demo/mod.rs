@@ -10,7 +10,10 @@
 //! that is not JSON, a future timestamp, a command-named type), a tombstone, and `articles`
 //! keys placed by two different partitioners (the Kotlin API uses the Java client's murmur2,
 //! the Node.js gateway librdkafka's CRC-32), so some keys sit on two partitions. User
-//! [`PLANTED_USER`] has a complete story across topics for `trace`.
+//! [`PLANTED_USER`] has a complete story across topics for `trace`. And a deploy: the web app
+//! publishes `article_read` (a reader reached the end of an article) beside `article_viewed`
+//! until [`DEPLOY_AGO_MS`] before now, then quietly stops, while the topic's total barely
+//! moves; `evops stats views --since 24h` flags it.
 
 use std::sync::Arc;
 
@@ -57,6 +60,12 @@ pub const TOPICS: &[Topic] = &[
 
 /// The user whose whole story is planted across topics.
 pub const PLANTED_USER: &str = "u-1234";
+
+/// When the deploy that stopped `article_read` happened, before now.
+pub const DEPLOY_AGO_MS: i64 = 150 * 60_000;
+
+/// How many `article_read` events the web app published before the deploy.
+pub const READS_BEFORE_DEPLOY: u64 = 45;
 
 /// How far back the seeded history reaches.
 pub const HISTORY_MS: i64 = 6 * 3_600_000;
@@ -335,8 +344,37 @@ pub fn seed_records(now_ms: i64, seed: u64) -> Vec<Record> {
 
     planted_story(&mut evs, start);
     planted_violations(&mut evs, start, now_ms);
+    planted_deploy(&mut evs, start, now_ms, seed);
 
     place(evs, &mut rng)
+}
+
+/// `article_read` events until the deploy, [`DEPLOY_AGO_MS`] before now, and none after. Drawn
+/// from a generator of their own, so that every other seeded event stays as it was.
+fn planted_deploy(evs: &mut Vec<Ev>, start: i64, now_ms: i64, seed: u64) {
+    let mut rng = Rng::new(seed ^ 0x6465_706c_6f79_2121);
+    let deploy = now_ms - DEPLOY_AGO_MS;
+    for n in 0..READS_BEFORE_DEPLOY {
+        let article = format!("a-{}", 100 + rng.below(120));
+        let user = format!("u-{}", 1000 + rng.below(160));
+        let ts = start + rng.below((deploy - start) as u64) as i64;
+        let attrs =
+            json!({"user_id": user, "article_id": article, "read_ms": 30_000 + rng.below(600_000)});
+        let h = *rng.pick(KOTLIN_HOSTS);
+        evs.push(Ev {
+            topic: "views",
+            key: Some(article),
+            value: bytes(&envelope(
+                &format!("r-{}", 40000 + n),
+                "article_read",
+                attrs,
+                ts,
+                h,
+            )),
+            ts,
+            node: false,
+        });
+    }
 }
 
 /// User `PLANTED_USER`'s day, across every topic, for `trace`.
@@ -753,5 +791,28 @@ mod tests {
             .map(|r| &*r.topic)
             .collect();
         assert_eq!(topics.len(), TOPICS.len());
+    }
+
+    #[test]
+    fn article_read_stops_at_the_deploy() {
+        let recs = seed_records(NOW, 42);
+        let reads: Vec<i64> = recs
+            .iter()
+            .filter(|r| {
+                r.value
+                    .as_deref()
+                    .is_some_and(|v| String::from_utf8_lossy(v).contains("\"article_read\""))
+            })
+            .map(|r| r.timestamp.millis().unwrap())
+            .collect();
+        assert_eq!(reads.len() as u64, READS_BEFORE_DEPLOY);
+        assert!(reads.iter().all(|&t| t < NOW - DEPLOY_AGO_MS));
+        let viewed_after = recs
+            .iter()
+            .filter(|r| {
+                &*r.topic == "views" && r.timestamp.millis().unwrap() >= NOW - DEPLOY_AGO_MS
+            })
+            .count();
+        assert!(viewed_after > 100, "{viewed_after}");
     }
 }

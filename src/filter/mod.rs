@@ -226,8 +226,9 @@ fn envelope_verdict<'v>(
     }))
 }
 
-/// The envelope's paths read leaf by leaf.
-struct EnvelopeSlots {
+/// The envelope's paths read leaf by leaf (no glob in any path): what `--type`, `--id` and
+/// `stats --by type` read of a value, without building a tree.
+pub struct EnvelopeSlots {
     plan: crate::codec::slots::Plan,
     /// Each path the envelope may ask for, with its answer (slot, names covered).
     paths: Vec<(envelope::Path, (usize, usize))>,
@@ -235,6 +236,29 @@ struct EnvelopeSlots {
 }
 
 impl EnvelopeSlots {
+    /// The plan for an envelope's paths; `None` when a path has a `*` glob.
+    pub fn new(envelope: &Envelope) -> Option<EnvelopeSlots> {
+        if envelope.has_globs() {
+            return None;
+        }
+        let paths = envelope.all_paths();
+        let names: Vec<Vec<String>> = paths.iter().map(|p| p.0.clone()).collect();
+        let (plan, answers) = crate::codec::slots::Plan::new(&names);
+        Some(EnvelopeSlots {
+            plan,
+            paths: paths.into_iter().zip(answers).collect(),
+            leaves: Vec::new(),
+        })
+    }
+
+    /// The event type of a value; `None` when it has none or is not JSON.
+    pub fn event_type(&mut self, envelope: &Envelope, value: Option<&[u8]>) -> Option<&str> {
+        self.read(value).ok()?;
+        let this = &*self;
+        let cloud = this.cloud();
+        envelope.event_type_at(cloud, &mut |p| this.at(p))
+    }
+
     /// Read a value; `Err` when it is not JSON (a missing value or a non-object reads as
     /// nothing found, as the tree walk does).
     fn read(&mut self, value: Option<&[u8]>) -> Result<(), ()> {
@@ -294,16 +318,7 @@ impl Filter {
             let f = crate::expr::fast::Fast::compile(spec.expr.as_ref()?.text())?;
             Some((f, need.without("value"), Vec::new()))
         });
-        let envelope_slots = (needs_value && !envelope.has_globs()).then(|| {
-            let paths = envelope.all_paths();
-            let names: Vec<Vec<String>> = paths.iter().map(|p| p.0.clone()).collect();
-            let (plan, answers) = crate::codec::slots::Plan::new(&names);
-            EnvelopeSlots {
-                plan,
-                paths: paths.into_iter().zip(answers).collect(),
-                leaves: Vec::new(),
-            }
-        });
+        let envelope_slots = needs_value.then(|| EnvelopeSlots::new(&envelope)).flatten();
         Filter {
             fast,
             envelope_slots,

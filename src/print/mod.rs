@@ -12,6 +12,7 @@ pub mod escape;
 pub mod progress;
 pub mod report;
 pub mod shared;
+pub mod stats;
 pub mod table;
 pub mod template;
 

@@ -16,5 +16,6 @@ mod schema_compat;
 mod schema_validate;
 mod secure;
 mod sink;
+mod stats;
 mod tail;
 mod trace;

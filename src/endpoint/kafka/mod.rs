@@ -10,6 +10,7 @@ pub mod batch;
 pub mod diagnose;
 pub mod embedded;
 pub mod group;
+pub mod offsets;
 pub mod outage;
 pub mod sink;
 pub mod source;
@@ -130,7 +131,15 @@ impl Connection {
 
     /// A consumer that never joins a group and never commits.
     pub(crate) fn consumer(&self) -> anyhow::Result<BaseConsumer<Ctx>> {
-        let mut cfg = self.client_config(CONSUMER_DEFAULTS);
+        self.consumer_with(CONSUMER_DEFAULTS)
+    }
+
+    /// [`Connection::consumer`] with other defaults (the user's properties still win).
+    pub(crate) fn consumer_with(
+        &self,
+        defaults: &[(&str, &str)],
+    ) -> anyhow::Result<BaseConsumer<Ctx>> {
+        let mut cfg = self.client_config(defaults);
         cfg.set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
             .set("enable.partition.eof", "true")

@@ -1,0 +1,319 @@
+//! `evops stats` arguments, and their conversion into [`crate::cmd::stats::Config`].
+
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+use super::common::{FilterArgs, ReadArgs};
+use super::values;
+use crate::cmd::stats::{Baseline, Config, Output};
+use crate::cmd::Terminal;
+use crate::codec::Format;
+use crate::endpoint::SourceSpec;
+use crate::error::Error;
+use crate::filter::envelope::Envelope;
+use crate::position::Start;
+use crate::stats::group::By;
+use crate::stats::Rules;
+
+pub const EXAMPLES: &str = "\
+Examples:
+  evops -b embedded stats views --since 24h             # the demo's deploy story: a type stopped
+  evops stats orders --since 6h --every 10m --by type --by header:producer
+  evops stats orders --since 7d --by topic               # offsets only: no record is read
+  evops stats orders --since 2h --baseline 26h..25h      # against the same hour yesterday
+  evops stats orders --since 3h --baseline before:2026-11-23T10:00:00Z -f json
+  evops stats orders --since 1h -f prometheus > /var/lib/node_exporter/orders.prom
+  evops stats ./incident.ndjson --by '.value.meta.host'
+  evops stats orders --since 1h --every 1m --watch
+
+Topics are counted over the last hour unless --since says otherwise; a capture file without
+--since, over the time its records span.
+
+Exit codes: 0 no group flagged, 1 a group flagged (dropped, spiked, stopped, new) or bad records, 2 error, 130 interrupted.";
+
+/// How `stats` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatsFormat {
+    /// One row per group with a sparkline (the default on a terminal).
+    Table,
+    /// One object per group (the default when piped; documented in the README).
+    Json,
+    /// One row per group, one column per bucket.
+    Csv,
+    /// Prometheus text exposition (node_exporter's textfile collector).
+    Prometheus,
+}
+
+/// Event rates over time per event type, header, key, partition, topic or jq expression; flags the groups whose latest rate dropped, spiked, stopped or is new.
+#[derive(Debug, Args)]
+#[command(after_help = EXAMPLES)]
+pub struct StatsArgs {
+    /// Topics (a leading ^ makes a regex), capture files, or - for stdin; then, optionally, a jq expression (as with --where).
+    #[arg(required = true, value_name = "SOURCE... [EXPR]")]
+    pub args: Vec<String>,
+
+    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
+    #[arg(last = true, value_name = "EXPR")]
+    pub after: Option<String>,
+
+    /// What a group is: type (the envelope's event type, as --type reads it), header:NAME, key, partition, topic, or a jq expression. Repeat to combine. --by topic and/or --by partition alone, with no filter, count offsets at the bucket boundaries and read no record. [default: type]
+    #[arg(long = "by", value_name = "WHAT")]
+    pub by: Vec<String>,
+
+    /// The bucket size (by record timestamp). [default: about 30 buckets over the range]
+    #[arg(long, value_name = "DURATION", value_parser = values::duration)]
+    pub every: Option<Duration>,
+
+    /// What the newest buckets are compared with: FROM..TO (e.g. 26h..25h, or two times), or before:TIME (the range up to TIME, e.g. a deploy). [default: the buckets before the compared ones]
+    #[arg(long, value_name = "RANGE")]
+    pub baseline: Option<String>,
+
+    /// How many of the newest buckets are compared with the baseline (a group with none in them, where the baseline had some, is 'stopped').
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub last: u64,
+
+    /// Flag 'dropped' when the rate falls below this share of the baseline rate.
+    #[arg(long, value_name = "PERCENT", default_value = "50%", value_parser = percent)]
+    pub drop: f64,
+
+    /// Flag 'spiked' when the rate rises above this share of the baseline rate.
+    #[arg(long, value_name = "PERCENT", default_value = "300%", value_parser = percent)]
+    pub spike: f64,
+
+    /// Judge a group only when the baseline predicts at least N records in the compared buckets, or they hold at least N (rare types do not flap).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub min_count: u64,
+
+    /// Count a seeded sample of each record with this probability, scaled back (estimates, with a 95% error bound in JSON).
+    #[arg(long, value_name = "RATE", value_parser = fraction)]
+    pub sample_rate: Option<f64>,
+
+    /// The seed of --sample-rate.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+
+    /// Output format. [default: table on a terminal, json otherwise]
+    #[arg(
+        short = 'f',
+        long = "format",
+        value_enum,
+        value_name = "FORMAT",
+        help_heading = "Output"
+    )]
+    pub format: Option<StatsFormat>,
+
+    /// Keep going: every --every, read the bucket that just ended and show it (the table redrawn on a terminal, else one JSON line per bucket) until Ctrl-C.
+    #[arg(long)]
+    pub watch: bool,
+
+    /// How to read keys (for --key and the jq view): auto | string | json | int32 | int64 | hex | base64.
+    #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format, help_heading = "Output")]
+    pub key_format: Format,
+
+    /// How to read values (for the jq view): auto | string | json | int32 | int64 | hex | base64.
+    #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format, help_heading = "Output")]
+    pub value_format: Format,
+
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+}
+
+fn percent(s: &str) -> Result<f64, String> {
+    s.strip_suffix('%')
+        .unwrap_or(s)
+        .parse::<f64>()
+        .ok()
+        .filter(|p| p.is_finite() && *p >= 0.0)
+        .map(|p| p / 100.0)
+        .ok_or_else(|| format!("'{s}' is not a percentage, e.g. 50%"))
+}
+
+fn fraction(s: &str) -> Result<f64, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|r| *r > 0.0 && *r <= 1.0)
+        .ok_or_else(|| format!("'{s}' is not a rate: a number above 0 and at most 1, e.g. 0.01"))
+}
+
+/// `--baseline FROM..TO` or `before:TIME`.
+pub fn baseline(s: &str, now_ms: i64) -> Result<Baseline, String> {
+    let time = |t: &str| {
+        crate::position::parse_time(t.trim(), now_ms).ok_or_else(|| {
+            format!(
+                "--baseline: '{t}' is not a time: @<ms>, an RFC 3339 time, or a duration ago (26h)"
+            )
+        })
+    };
+    if let Some(t) = s.strip_prefix("before:") {
+        return Ok(Baseline {
+            from_ms: None,
+            to_ms: time(t)?,
+        });
+    }
+    let (from, to) = s.split_once("..").ok_or_else(|| {
+        format!("--baseline '{s}': write FROM..TO (e.g. 26h..25h) or before:TIME")
+    })?;
+    let (from_ms, to_ms) = (time(from)?, time(to)?);
+    if from_ms >= to_ms {
+        return Err(format!("--baseline '{s}': FROM must be before TO"));
+    }
+    Ok(Baseline {
+        from_ms: Some(from_ms),
+        to_ms,
+    })
+}
+
+/// The default range of topics when no --since is given.
+const DEFAULT_SINCE_MS: i64 = 3_600_000;
+
+impl StatsArgs {
+    pub fn config(self, g: &super::Global, term: Terminal) -> anyhow::Result<Config> {
+        let (sources, expr) = super::filter::split_expression(&self.args, self.after.as_ref());
+        if let [only] = &sources[..] {
+            if expr.is_none() && super::common::looks_like_expression(only) {
+                return Err(Error::Usage(format!(
+                    "'{only}' looks like an expression, but no source was given before it"
+                ))
+                .into());
+            }
+        }
+        if self.read.group.is_some() {
+            return Err(Error::Usage(
+                "stats reads without a consumer group (it must not disturb consumers); drop --group".into(),
+            )
+            .into());
+        }
+        if matches!(self.key_format, Format::Avro) || matches!(self.value_format, Format::Avro) {
+            return Err(Error::Usage(
+                "stats does not decode avro yet: --by type reads JSON envelopes".into(),
+            )
+            .into());
+        }
+        let now_ms = crate::position::now_millis();
+        let sources: Vec<SourceSpec> = sources.iter().map(|s| SourceSpec::parse(s)).collect();
+        let topics = sources.iter().any(|s| matches!(s, SourceSpec::Topic(_)));
+        let from = match self.read.from.map(|g| g.value) {
+            None if topics => Some(Start::Time(now_ms - DEFAULT_SINCE_MS)),
+            other => other,
+        };
+        if self.watch && !matches!(from, Some(Start::Time(_))) {
+            return Err(Error::Usage(
+                "--watch needs a time range: --since DURATION or TIME".into(),
+            )
+            .into());
+        }
+        let by = if self.by.is_empty() {
+            vec![By::Type]
+        } else {
+            self.by
+                .iter()
+                .map(|b| By::parse(b))
+                .collect::<Result<_, _>>()
+                .map_err(Error::Usage)?
+        };
+        let every_ms = self.every.map(|d| d.as_millis() as i64);
+        if every_ms == Some(0) {
+            return Err(Error::Usage("--every must be longer than 0".into()).into());
+        }
+        let baseline = self
+            .baseline
+            .as_deref()
+            .map(|b| baseline(b, now_ms))
+            .transpose()
+            .map_err(Error::Usage)?;
+        let spec = self.filter.spec(self.key_format, expr.as_deref())?;
+        let type_path = &self.filter.cond.type_path;
+        let output = match self.format {
+            Some(StatsFormat::Table) => Output::Table,
+            Some(StatsFormat::Json) => Output::Json,
+            Some(StatsFormat::Csv) => Output::Csv,
+            Some(StatsFormat::Prometheus) => Output::Prometheus,
+            None if term.stdout => Output::Table,
+            None => Output::Json,
+        };
+        Ok(Config {
+            read: crate::cmd::Read {
+                kafka: if topics {
+                    super::kafka_settings(g)?
+                } else {
+                    None
+                },
+                sources,
+                partitions: (!self.read.partitions.is_empty()).then_some(self.read.partitions),
+                from,
+                until: self.read.until.map(|g| g.value),
+                exit_at_end: true,
+                group: None,
+                key_route: self.filter.key_route(self.key_format)?,
+                infer_route: self.filter.key.partitioner.1,
+                overrides: None,
+                group_hooks: None,
+                group_txn: None,
+                now_ms,
+            },
+            filter: spec,
+            by,
+            envelope: Envelope {
+                type_paths: (!type_path.is_empty()).then(|| type_path.clone()),
+                id_paths: None,
+                mentions: false,
+            },
+            key_format: self.key_format,
+            value_format: self.value_format,
+            every_ms,
+            baseline,
+            rules: Rules {
+                drop: self.drop,
+                spike: self.spike,
+                last: self.last as usize,
+                min_count: self.min_count,
+            },
+            sample: self.sample_rate.map(|r| (r, self.seed)),
+            output,
+            watch: self.watch,
+            max: self.read.max,
+            quiet: g.quiet,
+            verbose: g.verbose,
+            terminal: term,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_763_892_000_000;
+    const H: i64 = 3_600_000;
+
+    #[test]
+    fn baselines_are_windows_or_everything_before_a_time() {
+        assert_eq!(
+            baseline("26h..25h", NOW),
+            Ok(Baseline {
+                from_ms: Some(NOW - 26 * H),
+                to_ms: NOW - 25 * H
+            })
+        );
+        assert_eq!(
+            baseline("before:2025-11-23T09:00:00Z", NOW),
+            Ok(Baseline {
+                from_ms: None,
+                to_ms: NOW - H
+            })
+        );
+        assert!(baseline("25h..26h", NOW).is_err());
+        assert!(baseline("yesterday", NOW).is_err());
+    }
+
+    #[test]
+    fn percentages_are_shares() {
+        assert_eq!(percent("50%"), Ok(0.5));
+        assert_eq!(percent("300"), Ok(3.0));
+        assert!(percent("-5%").is_err());
+    }
+}

@@ -1,0 +1,485 @@
+//! `evops stats`: event rates over time per group (event type, header, key, partition, topic,
+//! jq), judged against a baseline, printed as a table, JSON lines, CSV or Prometheus text. It
+//! wires the usual read (sources, filter, an optional seeded sample) into a counting sink, or,
+//! for `--by topic|partition` alone, asks the broker for offsets at the bucket boundaries and
+//! reads nothing. Exit 1 when any group is flagged (or records were bad), so a cron line or a CI
+//! job alerts on it.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use crate::endpoint::{Sink, SourceSpec};
+use crate::exit::Exit;
+use crate::filter::envelope::Envelope;
+use crate::filter::{Filter, Spec};
+use crate::pipeline::{Ended, Stage};
+use crate::position::{Start, Stop};
+use crate::print::report::Report;
+use crate::print::stats::{Counted, Meta};
+use crate::record::Record;
+use crate::stats::group::{By, Grouper};
+use crate::stats::{assess, Counts, Grid, Rules, Window};
+
+use super::{Read, Terminal};
+
+/// How the rows look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Table,
+    Json,
+    Csv,
+    Prometheus,
+}
+
+/// `--baseline`: a window, or everything in the range before a time (`before:T`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Baseline {
+    /// `None`: from the start of the range.
+    pub from_ms: Option<i64>,
+    pub to_ms: i64,
+}
+
+/// Everything `stats` needs, as plain values. `read.from` and `read.until` are the range:
+/// times give a known range; anything else (files read whole, offsets) holds every record's
+/// time until the end, when the range is what the records span.
+pub struct Config {
+    pub read: Read,
+    pub filter: Spec,
+    pub by: Vec<By>,
+    pub envelope: Envelope,
+    pub key_format: crate::codec::Format,
+    pub value_format: crate::codec::Format,
+    pub every_ms: Option<i64>,
+    pub baseline: Option<Baseline>,
+    pub rules: Rules,
+    /// `--sample-rate R` and the seed of the sample.
+    pub sample: Option<(f64, u64)>,
+    pub output: Output,
+    pub watch: bool,
+    pub max: Option<u64>,
+    pub quiet: bool,
+    pub verbose: bool,
+    pub terminal: Terminal,
+}
+
+pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
+    let by: Vec<String> = cfg.by.iter().map(By::name).collect();
+    let offsets_apply = cfg.by.iter().all(By::from_offsets) && cfg.filter.is_empty();
+    let mut st = Stages::new(&mut cfg);
+    let (mut counts, counted, ended, bad) = match known_range(&cfg.read) {
+        Some((start, end)) => count_range(&cfg, &mut st, &by, offsets_apply, start, end)?,
+        None => {
+            let mut held = Held::default();
+            let (ended, bad) = count(
+                &cfg,
+                cfg.read.clone(),
+                &mut st,
+                &mut Counting::Held(&mut held),
+            )?;
+            (held.counts(&cfg), Counted::Records, ended, bad)
+        }
+    };
+    if ended == Ended::BrokenPipe {
+        return Ok(Exit::Ok);
+    }
+    let meta = Meta {
+        by,
+        counted,
+        sample_rate: cfg.sample.map(|s| s.0),
+        terminal: cfg.terminal.stdout,
+    };
+    let flagged = print(&cfg, &counts, &meta)?;
+    if ended == Ended::Interrupted {
+        return Ok(Exit::Interrupted);
+    }
+    if cfg.watch {
+        return watch(&cfg, &mut st, &mut counts, &meta);
+    }
+    Ok(if flagged > 0 || bad > 0 {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    })
+}
+
+/// Count a known range: from offsets when they answer, else by reading its records.
+fn count_range(
+    cfg: &Config,
+    st: &mut Stages,
+    by: &[String],
+    offsets_apply: bool,
+    start: i64,
+    end: i64,
+) -> anyhow::Result<(Counts, Counted, Ended, u64)> {
+    let grid = grid(cfg, start, end);
+    let base = cfg.baseline.map(|b| Window {
+        from_ms: b.from_ms.unwrap_or(grid.start_ms),
+        to_ms: b.to_ms,
+    });
+    if let Some(c) = by_offsets(cfg, by, offsets_apply, grid, base)? {
+        return Ok((c, Counted::Offsets, Ended::Exhausted, 0));
+    }
+    let mut counts = Counts::new(grid, base);
+    let read = read_window(&cfg.read, &grid, base);
+    let (ended, bad) = count(cfg, read, st, &mut Counting::Counts(&mut counts))?;
+    Ok((counts, Counted::Records, ended, bad))
+}
+
+/// The range when `--since`/`--until` are times (an open end is now); `None` otherwise.
+fn known_range(read: &Read) -> Option<(i64, i64)> {
+    let Some(Start::Time(start)) = read.from else {
+        return None;
+    };
+    let end = match read.until {
+        Some(Stop::Time(t)) => t,
+        None | Some(Stop::End) => read.now_ms,
+        Some(_) => return None,
+    };
+    Some((start, end.max(start + 1)))
+}
+
+fn grid(cfg: &Config, start: i64, end: i64) -> Grid {
+    let range = end - start;
+    let every = cfg
+        .every_ms
+        .unwrap_or_else(|| crate::stats::default_every(range));
+    Grid::ending_at(end, range, every)
+}
+
+/// The read of a known range: from the earlier of the grid and the baseline to the grid's end.
+fn read_window(read: &Read, grid: &Grid, base: Option<Window>) -> Read {
+    let mut read = read.clone();
+    let from = base.map_or(grid.start_ms, |b| b.from_ms.min(grid.start_ms));
+    let to = base.map_or(grid.end_ms(), |b| b.to_ms.max(grid.end_ms()));
+    read.from = Some(Start::Time(from));
+    read.until = Some(Stop::Time(to));
+    read.exit_at_end = true;
+    read
+}
+
+/// Print the judged rows; the number of flagged groups.
+fn print(cfg: &Config, counts: &Counts, meta: &Meta) -> anyhow::Result<usize> {
+    let mut a = assess(counts, &cfg.rules);
+    if let Some((rate, _)) = cfg.sample {
+        crate::stats::scale(&mut a, rate);
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let printed = match cfg.output {
+        Output::Table => crate::print::stats::table(&a, meta, &mut out),
+        Output::Json => crate::print::stats::json(&a, meta, &mut out),
+        Output::Csv => crate::print::stats::csv(&a, meta, &mut out),
+        Output::Prometheus => crate::print::stats::prometheus(&a, meta, &mut out),
+    };
+    printed
+        .and_then(|()| out.flush())
+        .map_err(|e| anyhow::Error::new(e).context("cannot write to stdout"))?;
+    Ok(a.flagged())
+}
+
+/// `--by topic|partition` alone over topics, with nothing that needs a record's content:
+/// offset deltas at the bucket boundaries. `None` when that does not apply or the broker
+/// cannot answer (then the records are read).
+fn by_offsets(
+    cfg: &Config,
+    by: &[String],
+    applies: bool,
+    grid: Grid,
+    base: Option<Window>,
+) -> anyhow::Result<Option<Counts>> {
+    let only_topics = cfg
+        .read
+        .sources
+        .iter()
+        .all(|s| matches!(s, SourceSpec::Topic(_)));
+    if !applies || cfg.sample.is_some() || !only_topics || cfg.read.key_route.is_some() {
+        return Ok(None);
+    }
+    if cfg
+        .read
+        .kafka
+        .as_ref()
+        .is_some_and(|k| k.brokers == "embedded")
+    {
+        // It has no offsets-for-times; starting a second demo cluster to learn that is waste.
+        return Ok(None);
+    }
+    let topics = super::topic_specs(&cfg.read.sources);
+    let Some(conn) = super::connect(cfg.read.kafka.as_ref(), &topics)? else {
+        return Ok(None);
+    };
+    let mut sorted = grid.boundaries();
+    if let Some(b) = base {
+        sorted.extend([b.from_ms, b.to_ms]);
+    }
+    sorted.sort_unstable();
+    sorted.dedup();
+    let answer = crate::endpoint::kafka::offsets::at_times(
+        &conn,
+        &topics,
+        cfg.read.partitions.as_deref(),
+        &sorted,
+    )?;
+    let parts = match answer {
+        Ok(p) => p,
+        Err(why) => {
+            if cfg.verbose {
+                crate::say!("evops stats: counting records instead of offsets: {why}");
+            }
+            return Ok(None);
+        }
+    };
+    let at = |p: &crate::endpoint::kafka::offsets::PartitionOffsets, t: i64| {
+        p.at[sorted.binary_search(&t).expect("asked for")]
+    };
+    let mut counts = Counts::new(grid, base);
+    for p in &parts {
+        let group: Vec<String> = by
+            .iter()
+            .map(|b| match b.as_str() {
+                "topic" => p.topic.clone(),
+                _ => p.partition.to_string(),
+            })
+            .collect();
+        for i in 0..grid.len {
+            let n = at(p, grid.bucket_start(i + 1)) - at(p, grid.bucket_start(i));
+            counts.add_to_bucket(&group, i, n.max(0) as u64, false);
+        }
+        if let Some(b) = base {
+            counts.add_to_baseline(&group, (at(p, b.to_ms) - at(p, b.from_ms)).max(0) as u64);
+        }
+    }
+    Ok(Some(counts))
+}
+
+/// Where counted records go.
+enum Counting<'a> {
+    Counts(&'a mut Counts),
+    Held(&'a mut Held),
+}
+
+/// Records of a range not known in advance: every record's group and time, bucketed at the end.
+#[derive(Default)]
+struct Held {
+    groups: Vec<Vec<String>>,
+    index: HashMap<Vec<String>, u32>,
+    /// Group, time, bytes.
+    seen: Vec<(u32, i64, u64)>,
+    untimed: u64,
+}
+
+impl Held {
+    fn add(&mut self, group: &[String], ts: Option<i64>, bytes: u64) {
+        let Some(ts) = ts else {
+            self.untimed += 1;
+            return;
+        };
+        let g = match self.index.get(group) {
+            Some(&g) => g,
+            None => {
+                self.groups.push(group.to_vec());
+                let g = (self.groups.len() - 1) as u32;
+                self.index.insert(group.to_vec(), g);
+                g
+            }
+        };
+        self.seen.push((g, ts, bytes));
+    }
+
+    /// The range the records span, bucketed.
+    fn counts(&self, cfg: &Config) -> Counts {
+        let first = self
+            .seen
+            .iter()
+            .map(|s| s.1)
+            .min()
+            .unwrap_or(cfg.read.now_ms);
+        let last = self
+            .seen
+            .iter()
+            .map(|s| s.1)
+            .max()
+            .unwrap_or(cfg.read.now_ms);
+        let grid = grid(cfg, first, last + 1);
+        let base = cfg.baseline.map(|b| Window {
+            from_ms: b.from_ms.unwrap_or(grid.start_ms),
+            to_ms: b.to_ms,
+        });
+        let mut counts = Counts::new(grid, base);
+        for &(g, ts, bytes) in &self.seen {
+            counts.add(&self.groups[g as usize], Some(ts), 1, bytes);
+        }
+        counts.untimed = self.untimed;
+        counts
+    }
+}
+
+/// The counting sink: each record's group, counted at its time.
+struct Tallying<'a, 'b> {
+    grouper: &'a mut Grouper,
+    into: &'a mut Counting<'b>,
+}
+
+impl Sink for Tallying<'_, '_> {
+    fn write(&mut self, r: &Record, report: &mut Report) -> anyhow::Result<()> {
+        let bytes =
+            (r.key.as_ref().map_or(0, Vec::len) + r.value.as_ref().map_or(0, Vec::len)) as u64;
+        match self.grouper.group(r) {
+            Ok(g) => match self.into {
+                Counting::Counts(c) => c.add(g, r.timestamp.millis(), 1, bytes),
+                Counting::Held(h) => h.add(g, r.timestamp.millis(), bytes),
+            },
+            Err(why) => report.bad(&r.location(), &why),
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _: &mut Report) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
+/// The stages and the grouper, kept across the reads of a watch.
+struct Stages {
+    grouper: Grouper,
+    filter: Option<Filter>,
+    sampler: Option<crate::sample::Sampler>,
+}
+
+impl Stages {
+    fn new(cfg: &mut Config) -> Stages {
+        let by = std::mem::take(&mut cfg.by);
+        let spec = std::mem::take(&mut cfg.filter);
+        Stages {
+            grouper: Grouper::new(by, cfg.envelope.clone(), cfg.key_format, cfg.value_format),
+            filter: (!spec.is_empty())
+                .then(|| Filter::new(spec, cfg.key_format, cfg.value_format, false)),
+            sampler: cfg.sample.map(|(rate, seed)| {
+                crate::sample::Sampler::new(crate::sample::Mode::Rate(rate), seed)
+            }),
+        }
+    }
+}
+
+/// Read `read` through the filter and the sample into `into`: how it ended, and how many
+/// records were bad.
+fn count(
+    cfg: &Config,
+    read: Read,
+    st: &mut Stages,
+    into: &mut Counting,
+) -> anyhow::Result<(Ended, u64)> {
+    let opened = super::open_source(&read, Start::Beginning, cfg.quiet)?;
+    let mut source = opened.source;
+    let mut report = Report::new(cfg.quiet);
+    let bar = (crate::endpoint::Source::progress(&source).is_some()
+        && crate::print::progress::wanted(cfg.terminal.stdout, cfg.terminal.stderr, cfg.quiet))
+    .then(|| crate::print::progress::bar(0, false));
+    if let Some(b) = &bar {
+        report.attach(b.clone());
+    }
+    let mut sink = Tallying {
+        grouper: &mut st.grouper,
+        into,
+    };
+    let mut stages: Vec<&mut dyn Stage> = Vec::new();
+    if let Some(f) = st.filter.as_mut() {
+        stages.push(f);
+    }
+    if let Some(s) = st.sampler.as_mut() {
+        stages.push(s);
+    }
+    let ended = crate::pipeline::run(
+        &mut source,
+        &mut stages,
+        &mut sink,
+        &mut report,
+        cfg.max,
+        bar.as_ref(),
+    )?;
+    let interrupted = ended == Ended::Interrupted;
+    if !report.is_quiet() && (interrupted || report.bad > 0 || cfg.terminal.stderr) {
+        report.say(&format!("evops stats: {}", report.summary(interrupted)));
+    }
+    Ok((ended, report.bad))
+}
+
+/// How long after a bucket ends `--watch` waits before reading it (at most half a bucket), so
+/// that records still on their way from producers are counted in it.
+const WATCH_GRACE_MS: i64 = 1000;
+
+/// `--watch`: every `--every`, read the bucket that just ended and show the groups again: the
+/// table redrawn in place on a terminal, else one JSON line per bucket. Ends with Ctrl-C.
+fn watch(cfg: &Config, st: &mut Stages, counts: &mut Counts, meta: &Meta) -> anyhow::Result<Exit> {
+    loop {
+        let from = counts.grid.end_ms();
+        let to = from + counts.grid.every_ms;
+        let grace = (counts.grid.every_ms / 2).min(WATCH_GRACE_MS);
+        while crate::position::now_millis() < to + grace {
+            if crate::interrupt::interrupted() {
+                return Ok(Exit::Interrupted);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        counts.advance();
+        let mut read = cfg.read.clone();
+        read.from = Some(Start::Time(from));
+        read.until = Some(Stop::Time(to));
+        read.exit_at_end = true;
+        let (ended, _) = count(cfg, read, st, &mut Counting::Counts(counts))?;
+        match ended {
+            Ended::BrokenPipe => return Ok(Exit::Ok),
+            Ended::Interrupted => return Ok(Exit::Interrupted),
+            _ => {}
+        }
+        let shown = if cfg.output == Output::Table && cfg.terminal.stdout {
+            // Home and clear: the table is redrawn in place.
+            std::io::stdout()
+                .lock()
+                .write_all(b"\x1b[H\x1b[2J")
+                .map_err(|e| anyhow::Error::new(e).context("cannot write to stdout"))
+                .and_then(|()| print(cfg, counts, meta).map(|_| ()))
+        } else {
+            bucket_line(cfg, counts, meta)
+        };
+        if let Err(e) = shown {
+            if crate::pipeline::is_broken_pipe(&e) {
+                return Ok(Exit::Ok);
+            }
+            return Err(e);
+        }
+    }
+}
+
+/// One NDJSON line for the bucket that just ended: its start, and every group's count, rate
+/// and flag.
+fn bucket_line(cfg: &Config, counts: &Counts, meta: &Meta) -> anyhow::Result<()> {
+    let mut a = assess(counts, &cfg.rules);
+    if let Some((rate, _)) = cfg.sample {
+        crate::stats::scale(&mut a, rate);
+    }
+    let last = a.grid.len - 1;
+    let groups: Vec<serde_json::Value> = a
+        .rows
+        .iter()
+        .map(|r| {
+            let mut v = crate::print::stats::json_row(&a, meta, r);
+            v["count"] = serde_json::json!(r.buckets[last]);
+            if let Some(o) = v.as_object_mut() {
+                o.remove("buckets");
+            }
+            v
+        })
+        .collect();
+    let line = serde_json::json!({
+        "bucket": crate::position::format_millis(a.grid.bucket_start(last)),
+        "bucket_ms": a.grid.bucket_start(last),
+        "every_ms": a.grid.every_ms,
+        "flagged": a.flagged(),
+        "groups": groups,
+    });
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}")
+        .and_then(|()| out.flush())
+        .map_err(|e| anyhow::Error::new(e).context("cannot write to stdout"))
+}

@@ -1,0 +1,603 @@
+//! Event rates over time (`evops stats`), pure: a grid of time buckets ([`Grid`]), counts per
+//! group and bucket ([`Counts`]), and the judgement of each group's latest rate against its
+//! baseline ([`assess`]): `dropped`, `spiked`, `stopped` or `new`. What a group is (event type,
+//! header, key, partition, topic, a jq expression) is [`group`]'s business; reading records and
+//! printing rows belong to the subcommand and the printers.
+
+pub mod group;
+
+use std::collections::BTreeMap;
+
+/// Bucket sizes a default may take: a range is cut into about [`TARGET_BUCKETS`] of the
+/// smallest of these that is not shorter than range / TARGET_BUCKETS.
+const NICE_MS: &[i64] = &[
+    1_000,
+    5_000,
+    10_000,
+    30_000,
+    60_000,
+    300_000,
+    600_000,
+    900_000,
+    1_800_000,
+    3_600_000,
+    7_200_000,
+    10_800_000,
+    21_600_000,
+    43_200_000,
+    86_400_000,
+    604_800_000,
+];
+
+/// How many buckets a range is cut into when `--every` is not given (about).
+pub const TARGET_BUCKETS: i64 = 30;
+
+/// The bucket size for a range when none is given: about 30 buckets, of a size people read.
+pub fn default_every(range_ms: i64) -> i64 {
+    let want = (range_ms.max(1) + TARGET_BUCKETS - 1) / TARGET_BUCKETS;
+    NICE_MS
+        .iter()
+        .copied()
+        .find(|&n| n >= want)
+        .unwrap_or(NICE_MS[NICE_MS.len() - 1])
+}
+
+/// A half-open window of time `[from_ms, to_ms)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from_ms: i64,
+    pub to_ms: i64,
+}
+
+impl Window {
+    pub fn contains(&self, ts: i64) -> bool {
+        ts >= self.from_ms && ts < self.to_ms
+    }
+
+    pub fn seconds(&self) -> f64 {
+        (self.to_ms - self.from_ms).max(0) as f64 / 1000.0
+    }
+}
+
+/// Equal buckets that end exactly at the end of the range, so that the newest bucket is a whole
+/// one (the one that is compared) and the oldest may start before the range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grid {
+    pub start_ms: i64,
+    pub every_ms: i64,
+    pub len: usize,
+}
+
+impl Grid {
+    /// Buckets of `every_ms` covering `[end_ms - range_ms, end_ms)`. A range longer than a
+    /// whole number of buckets by less than 1% of one (the clock moved on between reading
+    /// `--since` and starting) gets no extra bucket.
+    pub fn ending_at(end_ms: i64, range_ms: i64, every_ms: i64) -> Grid {
+        let every_ms = every_ms.max(1);
+        let slack = every_ms / 100;
+        let len = ((range_ms.max(1) - slack + every_ms - 1) / every_ms).max(1);
+        Grid {
+            start_ms: end_ms - len * every_ms,
+            every_ms,
+            len: len as usize,
+        }
+    }
+
+    pub fn end_ms(&self) -> i64 {
+        self.start_ms + self.len as i64 * self.every_ms
+    }
+
+    pub fn bucket_start(&self, i: usize) -> i64 {
+        self.start_ms + i as i64 * self.every_ms
+    }
+
+    /// The bucket a time falls in, if any.
+    pub fn index(&self, ts: i64) -> Option<usize> {
+        if ts < self.start_ms || ts >= self.end_ms() {
+            return None;
+        }
+        Some(((ts - self.start_ms) / self.every_ms) as usize)
+    }
+
+    /// Every bucket boundary, `len + 1` of them.
+    pub fn boundaries(&self) -> Vec<i64> {
+        (0..=self.len).map(|i| self.bucket_start(i)).collect()
+    }
+}
+
+/// One group's counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Per bucket of the grid.
+    pub buckets: Vec<u64>,
+    /// Key and value bytes per bucket.
+    pub bytes: Vec<u64>,
+    /// Inside an explicit baseline window (which may lie outside the grid).
+    pub baseline: u64,
+}
+
+/// Counts per group and bucket.
+#[derive(Debug, Clone)]
+pub struct Counts {
+    pub grid: Grid,
+    /// An explicit baseline; `None`: the buckets before the compared ones.
+    pub baseline: Option<Window>,
+    pub groups: BTreeMap<Vec<String>, Tally>,
+    /// The earliest record counted: a range that starts before the data (a younger topic)
+    /// has its default baseline start there, not at an empty past.
+    pub first_ms: Option<i64>,
+    /// Records with no timestamp (they fall in no bucket).
+    pub untimed: u64,
+}
+
+impl Counts {
+    pub fn new(grid: Grid, baseline: Option<Window>) -> Counts {
+        Counts {
+            grid,
+            baseline,
+            groups: BTreeMap::new(),
+            first_ms: None,
+            untimed: 0,
+        }
+    }
+
+    /// Count one record (or `n` offsets) of `group` at `ts` with `bytes` of key and value.
+    pub fn add(&mut self, group: &[String], ts: Option<i64>, n: u64, bytes: u64) {
+        let Some(ts) = ts else {
+            self.untimed += n;
+            return;
+        };
+        let bucket = self.grid.index(ts);
+        let in_baseline = self.baseline.is_some_and(|w| w.contains(ts));
+        if bucket.is_none() && !in_baseline {
+            return;
+        }
+        if bucket.is_some() {
+            self.first_ms = Some(self.first_ms.map_or(ts, |f| f.min(ts)));
+        }
+        let tally = self.tally(group);
+        if let Some(i) = bucket {
+            tally.buckets[i] += n;
+            tally.bytes[i] += bytes;
+        }
+        if in_baseline {
+            tally.baseline += n;
+        }
+    }
+
+    /// Count `n` in bucket `i` directly (offset deltas), and in the baseline if asked.
+    pub fn add_to_bucket(&mut self, group: &[String], i: usize, n: u64, baseline: bool) {
+        let start = self.grid.bucket_start(i);
+        if n > 0 {
+            self.first_ms = Some(self.first_ms.map_or(start, |f| f.min(start)));
+        }
+        let tally = self.tally(group);
+        tally.buckets[i] += n;
+        if baseline {
+            tally.baseline += n;
+        }
+    }
+
+    /// Count `n` in the explicit baseline only.
+    pub fn add_to_baseline(&mut self, group: &[String], n: u64) {
+        self.tally(group).baseline += n;
+    }
+
+    /// Move the grid one bucket on (`--watch`): the oldest bucket goes, an empty newest one
+    /// comes.
+    pub fn advance(&mut self) {
+        self.grid.start_ms += self.grid.every_ms;
+        for t in self.groups.values_mut() {
+            t.buckets.remove(0);
+            t.buckets.push(0);
+            t.bytes.remove(0);
+            t.bytes.push(0);
+        }
+    }
+
+    fn tally(&mut self, group: &[String]) -> &mut Tally {
+        if !self.groups.contains_key(group) {
+            self.groups.insert(
+                group.to_vec(),
+                Tally {
+                    buckets: vec![0; self.grid.len],
+                    bytes: vec![0; self.grid.len],
+                    baseline: 0,
+                },
+            );
+        }
+        self.groups.get_mut(group).expect("inserted")
+    }
+}
+
+/// When a group is flagged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rules {
+    /// `dropped` below this fraction of the baseline rate (0.5 for `--drop 50%`).
+    pub drop: f64,
+    /// `spiked` above this fraction of the baseline rate (3.0 for `--spike 300%`).
+    pub spike: f64,
+    /// How many of the newest buckets are compared with the baseline.
+    pub last: usize,
+    /// A group is judged only when the baseline predicts at least this many records in the
+    /// compared buckets, or they hold at least this many: rare types do not flap.
+    pub min_count: u64,
+}
+
+impl Default for Rules {
+    fn default() -> Rules {
+        Rules {
+            drop: 0.5,
+            spike: 3.0,
+            last: 1,
+            min_count: 5,
+        }
+    }
+}
+
+/// What a group's latest rate says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    Dropped,
+    Spiked,
+    Stopped,
+    New,
+}
+
+impl Flag {
+    pub fn name(self) -> &'static str {
+        match self {
+            Flag::Dropped => "dropped",
+            Flag::Spiked => "spiked",
+            Flag::Stopped => "stopped",
+            Flag::New => "new",
+        }
+    }
+}
+
+/// One group, judged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub group: Vec<String>,
+    /// Over the grid.
+    pub total: u64,
+    pub bytes: u64,
+    pub buckets: Vec<u64>,
+    /// In the compared (newest) buckets.
+    pub current: u64,
+    /// Per second, in the compared buckets.
+    pub rate: f64,
+    /// In the baseline window.
+    pub baseline: u64,
+    pub baseline_rate: f64,
+    /// The rate's change against the baseline rate, in percent; `None` without a baseline rate.
+    pub change_pct: Option<f64>,
+    pub flag: Option<Flag>,
+}
+
+/// Every group judged, with the windows compared.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub grid: Grid,
+    pub current: Window,
+    pub baseline: Window,
+    pub rows: Vec<Row>,
+}
+
+impl Assessment {
+    pub fn flagged(&self) -> usize {
+        self.rows.iter().filter(|r| r.flag.is_some()).count()
+    }
+}
+
+/// Judge every group's newest `rules.last` buckets against its baseline.
+pub fn assess(counts: &Counts, rules: &Rules) -> Assessment {
+    let grid = counts.grid;
+    let last = rules.last.clamp(1, grid.len);
+    let split = grid.len - last;
+    let current = Window {
+        from_ms: grid.bucket_start(split),
+        to_ms: grid.end_ms(),
+    };
+    let baseline = counts.baseline.unwrap_or(Window {
+        from_ms: counts
+            .first_ms
+            .map_or(grid.start_ms, |f| f.max(grid.start_ms)),
+        to_ms: current.from_ms,
+    });
+    let rows = counts
+        .groups
+        .iter()
+        .map(|(group, t)| {
+            let base = match counts.baseline {
+                Some(_) => t.baseline,
+                None => t.buckets[..split].iter().sum(),
+            };
+            judge(
+                group,
+                t,
+                &t.buckets[split..],
+                base,
+                current,
+                baseline,
+                rules,
+            )
+        })
+        .collect();
+    Assessment {
+        grid,
+        current,
+        baseline,
+        rows,
+    }
+}
+
+fn judge(
+    group: &[String],
+    t: &Tally,
+    newest: &[u64],
+    base: u64,
+    current: Window,
+    baseline: Window,
+    rules: &Rules,
+) -> Row {
+    let now: u64 = newest.iter().sum();
+    let rate = now as f64 / current.seconds().max(f64::MIN_POSITIVE);
+    let base_secs = baseline.seconds();
+    let base_rate = if base_secs > 0.0 {
+        base as f64 / base_secs
+    } else {
+        0.0
+    };
+    let change_pct = (base_rate > 0.0).then(|| (rate / base_rate - 1.0) * 100.0);
+    let expected = base_rate * current.seconds();
+    let judged = base_secs > 0.0 && (expected >= rules.min_count as f64 || now >= rules.min_count);
+    let flag = if !judged {
+        None
+    } else if base == 0 {
+        (now > 0).then_some(Flag::New)
+    } else if now == 0 {
+        Some(Flag::Stopped)
+    } else if rate < rules.drop * base_rate {
+        Some(Flag::Dropped)
+    } else if rate > rules.spike * base_rate {
+        Some(Flag::Spiked)
+    } else {
+        None
+    };
+    Row {
+        group: group.to_vec(),
+        total: t.buckets.iter().sum(),
+        bytes: t.bytes.iter().sum(),
+        buckets: t.buckets.clone(),
+        current: now,
+        rate,
+        baseline: base,
+        baseline_rate: base_rate,
+        change_pct,
+        flag,
+    }
+}
+
+/// A `--sample-rate` estimate: `kept` records of a Bernoulli sample at `rate` scaled back, and
+/// the half-width of its 95% interval (1.96 standard deviations of the binomial count, scaled).
+pub fn estimate(kept: u64, rate: f64) -> (u64, u64) {
+    if rate >= 1.0 {
+        return (kept, 0);
+    }
+    let n = kept as f64;
+    let total = n / rate;
+    let sd = (n * (1.0 - rate)).sqrt() / rate;
+    (total.round() as u64, (1.96 * sd).ceil() as u64)
+}
+
+/// Scale every count of an assessment by `1 / rate` (a sampled read).
+pub fn scale(a: &mut Assessment, rate: f64) {
+    if rate >= 1.0 {
+        return;
+    }
+    let up = |n: u64| estimate(n, rate).0;
+    for r in &mut a.rows {
+        r.total = up(r.total);
+        r.bytes = up(r.bytes);
+        r.current = up(r.current);
+        r.baseline = up(r.baseline);
+        r.rate /= rate;
+        r.baseline_rate /= rate;
+        for b in &mut r.buckets {
+            *b = up(*b);
+        }
+    }
+}
+
+/// A unicode sparkline of bucket counts: `·` for none, then eight heights up to the largest.
+pub fn sparkline(buckets: &[u64]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = buckets.iter().copied().max().unwrap_or(0);
+    buckets
+        .iter()
+        .map(|&n| {
+            if n == 0 {
+                '·'
+            } else {
+                let i = ((n as f64 / max as f64) * 7.0).round() as usize;
+                BARS[i.min(7)]
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: i64 = 3_600_000;
+    const END: i64 = 1_763_892_000_000;
+
+    fn g(s: &str) -> Vec<String> {
+        vec![s.to_string()]
+    }
+
+    /// Six hourly buckets ending at END, with `per_hour[i]` records of `name` in bucket i.
+    fn counts(series: &[(&str, [u64; 6])]) -> Counts {
+        let mut c = Counts::new(Grid::ending_at(END, 6 * H, H), None);
+        for (name, per_hour) in series {
+            for (i, &n) in per_hour.iter().enumerate() {
+                for k in 0..n {
+                    let ts = END - 6 * H + i as i64 * H + (k as i64 * 1000) % H;
+                    c.add(&g(name), Some(ts), 1, 10);
+                }
+            }
+        }
+        c
+    }
+
+    fn flag_of(a: &Assessment, name: &str) -> Option<Flag> {
+        a.rows.iter().find(|r| r.group == g(name)).unwrap().flag
+    }
+
+    #[test]
+    fn default_bucket_sizes_give_about_thirty_buckets() {
+        assert_eq!(default_every(24 * H), H);
+        assert_eq!(default_every(6 * H), 900_000);
+        assert_eq!(default_every(H), 300_000);
+        assert_eq!(default_every(60_000), 5_000);
+        assert_eq!(default_every(7 * 24 * H), 21_600_000);
+    }
+
+    #[test]
+    fn the_grid_ends_at_the_end_of_the_range() {
+        let grid = Grid::ending_at(END, 90 * 60_000, H);
+        assert_eq!(grid.len, 2);
+        assert_eq!(grid.end_ms(), END);
+        assert_eq!(grid.start_ms, END - 2 * H);
+        assert_eq!(grid.index(END - 1), Some(1));
+        assert_eq!(grid.index(END), None);
+        assert_eq!(grid.index(END - 2 * H), Some(0));
+        assert_eq!(grid.index(END - 2 * H - 1), None);
+        assert_eq!(grid.boundaries(), [END - 2 * H, END - H, END]);
+        assert_eq!(Grid::ending_at(END, 24 * H + 5, H).len, 24);
+        assert_eq!(Grid::ending_at(END, 24 * H + 60_000, H).len, 25);
+    }
+
+    #[test]
+    fn every_flag_and_the_quiet_ones() {
+        let c = counts(&[
+            ("steady", [60, 60, 60, 60, 60, 58]),
+            ("stopped", [20, 20, 20, 20, 20, 0]),
+            ("dropped", [40, 40, 40, 40, 40, 10]),
+            ("spiked", [10, 10, 10, 10, 10, 50]),
+            ("new", [0, 0, 0, 0, 0, 12]),
+            ("rare", [1, 0, 1, 0, 0, 0]),
+        ]);
+        let a = assess(&c, &Rules::default());
+        assert_eq!(flag_of(&a, "steady"), None);
+        assert_eq!(flag_of(&a, "stopped"), Some(Flag::Stopped));
+        assert_eq!(flag_of(&a, "dropped"), Some(Flag::Dropped));
+        assert_eq!(flag_of(&a, "spiked"), Some(Flag::Spiked));
+        assert_eq!(flag_of(&a, "new"), Some(Flag::New));
+        assert_eq!(flag_of(&a, "rare"), None, "below --min-count: not judged");
+        assert_eq!(a.flagged(), 4);
+        let d = a.rows.iter().find(|r| r.group == g("dropped")).unwrap();
+        assert_eq!((d.total, d.current, d.baseline), (210, 10, 200));
+        assert_eq!(d.bytes, 2100);
+        assert!((d.change_pct.unwrap() + 75.0).abs() < 1e-9, "{d:?}");
+        assert!((d.rate - 10.0 / 3600.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn thresholds_are_the_rules() {
+        let c = counts(&[("x", [40, 40, 40, 40, 40, 21])]);
+        assert_eq!(flag_of(&assess(&c, &Rules::default()), "x"), None);
+        let strict = Rules {
+            drop: 0.6,
+            ..Rules::default()
+        };
+        assert_eq!(flag_of(&assess(&c, &strict), "x"), Some(Flag::Dropped));
+        let c = counts(&[("x", [10, 10, 10, 10, 10, 30])]);
+        assert_eq!(flag_of(&assess(&c, &Rules::default()), "x"), None);
+        let low = Rules {
+            spike: 2.0,
+            ..Rules::default()
+        };
+        assert_eq!(flag_of(&assess(&c, &low), "x"), Some(Flag::Spiked));
+        let rare = counts(&[("x", [3, 3, 3, 3, 3, 0])]);
+        assert_eq!(flag_of(&assess(&rare, &Rules::default()), "x"), None);
+        let keen = Rules {
+            min_count: 3,
+            ..Rules::default()
+        };
+        assert_eq!(flag_of(&assess(&rare, &keen), "x"), Some(Flag::Stopped));
+    }
+
+    #[test]
+    fn stopped_means_none_in_the_last_n_buckets() {
+        let c = counts(&[("x", [20, 20, 20, 20, 0, 0])]);
+        let two = Rules {
+            last: 2,
+            ..Rules::default()
+        };
+        assert_eq!(flag_of(&assess(&c, &two), "x"), Some(Flag::Stopped));
+        let c = counts(&[("x", [20, 20, 20, 20, 10, 0])]);
+        let a = assess(&c, &two);
+        assert_eq!(a.current.from_ms, END - 2 * H);
+        assert_eq!(flag_of(&a, "x"), Some(Flag::Dropped));
+    }
+
+    #[test]
+    fn the_default_baseline_starts_at_the_first_record() {
+        // A topic younger than the range: two hours of data in a six-hour range.
+        let c = counts(&[("x", [0, 0, 0, 0, 30, 30])]);
+        let a = assess(&c, &Rules::default());
+        assert_eq!(a.baseline.from_ms, END - 2 * H);
+        assert_eq!(a.baseline.to_ms, END - H);
+        assert_eq!(flag_of(&a, "x"), None);
+        assert!((a.rows[0].change_pct.unwrap()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_explicit_baseline_may_lie_before_the_grid() {
+        let grid = Grid::ending_at(END, 2 * H, H);
+        let base = Window {
+            from_ms: END - 26 * H,
+            to_ms: END - 25 * H,
+        };
+        let mut c = Counts::new(grid, Some(base));
+        for i in 0..100 {
+            c.add(&g("x"), Some(END - 26 * H + i * 1000), 1, 1);
+        }
+        for i in 0..20 {
+            c.add(&g("x"), Some(END - H + i * 1000), 1, 1);
+        }
+        c.add(&g("x"), Some(END - 30 * H), 1, 1); // neither
+        c.add(&g("x"), None, 1, 1);
+        let a = assess(&c, &Rules::default());
+        let r = &a.rows[0];
+        assert_eq!((r.total, r.baseline, r.current), (20, 100, 20));
+        assert_eq!(r.flag, Some(Flag::Dropped));
+        assert_eq!(c.untimed, 1);
+    }
+
+    #[test]
+    fn a_single_bucket_has_nothing_to_compare() {
+        let mut c = Counts::new(Grid::ending_at(END, H, H), None);
+        c.add(&g("x"), Some(END - 1), 100, 1);
+        let a = assess(&c, &Rules::default());
+        assert_eq!(a.rows[0].flag, None);
+        assert_eq!(a.rows[0].change_pct, None);
+    }
+
+    #[test]
+    fn sampled_counts_scale_back_with_an_error_bound() {
+        assert_eq!(estimate(100, 0.1), (1000, 186));
+        assert_eq!(estimate(7, 1.0), (7, 0));
+        assert_eq!(estimate(0, 0.01), (0, 0));
+    }
+
+    #[test]
+    fn sparklines_show_shape_and_silence() {
+        assert_eq!(sparkline(&[0, 1, 2, 4, 8]), "·▂▃▅█");
+        assert_eq!(sparkline(&[5, 5, 0]), "██·");
+        assert_eq!(sparkline(&[]), "");
+    }
+}
