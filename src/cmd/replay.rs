@@ -688,9 +688,8 @@ impl DeadLetters {
         for r in &recs {
             line.clear();
             crate::codec::capture::encode(r, &mut line);
-            f.write_all(&line).map_err(|e| {
-                anyhow::anyhow!("--dead-letter {}: {e}", self.path.display())
-            })?;
+            f.write_all(&line)
+                .map_err(|e| anyhow::anyhow!("--dead-letter {}: {e}", self.path.display()))?;
         }
         // A device (/dev/null) cannot be synced, and need not be.
         if let Err(e) = f.sync_data() {
