@@ -90,7 +90,9 @@ pub fn parse_time(s: &str, now_ms: i64) -> Option<i64> {
     if let Ok(d) = time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")) {
         return Some(d.midnight().assume_utc().unix_timestamp() * 1000);
     }
-    parse_duration(s).map(|d| now_ms - d.as_millis() as i64)
+    // A duration longer than the milliseconds before `now` (`99999999999999999h`) is no time.
+    let ago = i64::try_from(parse_duration(s)?.as_millis()).ok()?;
+    now_ms.checked_sub(ago)
 }
 
 /// A duration: `500ms`, `15m`, `3h`, `1h30m`, `2d`, `1w`. A bare number is refused: is it
@@ -203,6 +205,20 @@ mod tests {
         assert_eq!(parse_duration("10s"), Some(Duration::from_secs(10)));
         assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
         assert_eq!(parse_duration("10"), None);
+    }
+
+    /// Regression (fuzz, position): a duration ago beyond what an i64 of milliseconds holds,
+    /// or reaching before i64::MIN from "now", overflowed (a panic in debug builds, a wrapped
+    /// time in release). It is refused as a position instead.
+    #[test]
+    fn durations_too_long_for_a_time_are_refused() {
+        assert_eq!(parse_time("310130696926573h", 0), None);
+        assert_eq!(parse_time("100000000000d", i64::MIN / 2), None);
+        assert!(parse_start("310130696926573h", NOW)
+            .unwrap_err()
+            .contains("not a start position"));
+        assert!(parse_stop("100000000000d", i64::MIN / 2).is_err());
+        assert_eq!(parse_time("1d", 86_400_000), Some(0));
     }
 
     #[test]
