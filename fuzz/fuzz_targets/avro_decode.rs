@@ -31,7 +31,9 @@ const SCHEMAS: &[&str] = &[
     r#"{"type":"record","name":"LinkedList","fields":[{"name":"value","type":"int"},{"name":"next","type":["null","LinkedList"]}]}"#,
     r#"["null","double",{"type":"array","items":"float"},{"type":"map","values":"bytes"}]"#,
     r#""string""#,
-    r#"{"type":"array","items":{"type":"record","name":"Z","fields":[]}}"#,
+    // Items that take a byte: arrays of zero-width items (up to 2^24 of them, by design) make
+    // single inputs take seconds, which starves the rest of the run.
+    r#"{"type":"array","items":{"type":"record","name":"Z","fields":[{"name":"z","type":"null"},{"name":"b","type":"boolean"}]}}"#,
 ];
 
 /// Writer, reader.
@@ -52,7 +54,10 @@ const PAIRS: &[(&str, &str)] = &[
             {"name":"m","type":{"type":"map","values":"float"}},
             {"name":"x","type":{"type":"record","name":"X","fields":[{"name":"q","type":"int"}]},"default":{"q":3}}]}"#,
     ),
-    (r#"["int","string",{"type":"array","items":"long"}]"#, r#"["null","double","bytes",{"type":"array","items":"float"}]"#),
+    (
+        r#"["int","string",{"type":"array","items":"long"}]"#,
+        r#"["null","double","bytes",{"type":"array","items":"float"}]"#,
+    ),
     (
         r#"{"type":"record","name":"LinkedList","fields":[{"name":"value","type":"int"},{"name":"next","type":["null","LinkedList"]}]}"#,
         r#"{"type":"record","name":"LinkedList","fields":[{"name":"value","type":"long"},{"name":"next","type":["null","LinkedList"]},{"name":"tag","type":"string","default":"t"}]}"#,
@@ -104,8 +109,21 @@ fn round_trip(s: &AvroSchema, datum: &[u8]) {
         "resolution against itself is decoding"
     );
     let Ok(v) = decoded else { return };
-    let bytes = s
-        .encode_json(&v)
-        .unwrap_or_else(|e| panic!("a decoded view encodes: {e:?}\n{v}"));
-    assert_eq!(s.decode(&bytes).ok(), Some(v), "decode(encode(view)) is the view");
+    let bytes = match s.encode_json(&v) {
+        Ok(bytes) => bytes,
+        // Decoding shows what a datum holds without holding a decimal to its precision or a
+        // uuid string to the uuid syntax; encoding and checking JSON do both.
+        Err(e)
+            if e.reason.contains("digits; the schema allows")
+                || e.reason.starts_with("expected a uuid") =>
+        {
+            return
+        }
+        Err(e) => panic!("a decoded view encodes: {e:?}\n{v}"),
+    };
+    assert_eq!(
+        s.decode(&bytes).ok(),
+        Some(v),
+        "decode(encode(view)) is the view"
+    );
 }

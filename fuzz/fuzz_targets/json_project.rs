@@ -30,7 +30,11 @@ fn check_projection(doc: &[u8], paths: &[Vec<String>], full: Option<&Value>) {
         trie.add(p);
     }
     let got = project::project(doc, &trie);
-    assert_eq!(got.is_ok(), full.is_some(), "projection accepts what a parse does");
+    assert_eq!(
+        got.is_ok(),
+        full.is_some(),
+        "projection accepts what a parse does"
+    );
     // Globs match more than one member; the reference prune below is for exact names.
     if let (Ok(got), Some(full)) = (got, full) {
         if !paths.iter().flatten().any(|n| n.contains('*')) {
@@ -70,7 +74,11 @@ fn check_slots(doc: &[u8], paths: &[Vec<String>], full: Option<&Value>) {
     let (plan, answers) = Plan::new(paths);
     let mut out: Vec<Reach<Value>> = Vec::new();
     let got = slots::fill(doc, &plan, &mut out);
-    assert_eq!(got.is_ok(), full.is_some(), "the leaf reader accepts what a parse does");
+    assert_eq!(
+        got.is_ok(),
+        full.is_some(),
+        "the leaf reader accepts what a parse does"
+    );
     let Some(full) = full else { return };
     for (p, &(slot, used)) in paths.iter().zip(&answers) {
         assert_eq!(out[slot], reach(full, &p[..used]), "path {p:?}");
