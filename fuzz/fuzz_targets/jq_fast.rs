@@ -4,6 +4,8 @@
 //! on the projected view, and read leaf by leaf.
 #![no_main]
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use evops::codec::slots;
@@ -21,10 +23,27 @@ fuzz_target!(|data: &[u8]| {
     let Ok(code) = std::str::from_utf8(code) else {
         return;
     };
-    let Some(fast) = Fast::compile(code) else {
-        return;
-    };
-    let jq = Expr::compile(code).expect("the subset is jq");
+    COMPILED.with_borrow_mut(|compiled| {
+        if compiled.len() > 1024 {
+            compiled.clear();
+        }
+        let entry = compiled.entry(code.to_string()).or_insert_with(|| {
+            let fast = Fast::compile(code)?;
+            Some((fast, Expr::compile(code).expect("the subset is jq")))
+        });
+        if let Some((fast, jq)) = entry {
+            check(fast, jq, code, value);
+        }
+    });
+});
+
+thread_local! {
+    /// Compiled expressions: compiling jaq's standard library for every input took most of the
+    /// time, and the fuzzer mutates the value under one expression as often as the expression.
+    static COMPILED: RefCell<HashMap<String, Option<(Fast, Expr)>>> = RefCell::default();
+}
+
+fn check(fast: &Fast, jq: &Expr, code: &str, value: Option<&[u8]>) {
     let r = Record {
         topic: Arc::from("orders"),
         partition: 2,
@@ -56,7 +75,7 @@ fuzz_target!(|data: &[u8]| {
         };
         assert_eq!(fast.matches_input(&input), want, "leaf by leaf");
     }
-});
+}
 
 /// As the filter decides to read a value leaf by leaf.
 fn first_is_bracket(b: &[u8]) -> bool {
