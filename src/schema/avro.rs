@@ -246,10 +246,63 @@ const DECIMAL_DEFAULT: &str = "evops.decimalDefault";
 
 fn prepare(text: &str) -> Result<String, String> {
     let mut v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    check_names(&v)?;
     if mark_fixed_logical(&mut v) {
         serde_json::to_string(&v).map_err(|e| e.to_string())
     } else {
         Ok(text.to_string())
+    }
+}
+
+/// apache-avro 0.20 panics (an `unwrap`) on a type name, alias or type reference that is not an
+/// Avro name; refuse those here first, by the specification's rule, walking the places a
+/// schema can be (not defaults, which are data).
+fn check_names(v: &Value) -> Result<(), String> {
+    match v {
+        Value::String(s) => avro_name(s, "type name"),
+        Value::Array(items) => items.iter().try_for_each(check_names),
+        Value::Object(m) => {
+            if let Some(Value::String(name)) = m.get("name") {
+                avro_name(name, "name")?;
+            }
+            if let Some(Value::String(ns)) = m.get("namespace") {
+                if !ns.is_empty() {
+                    avro_name(ns, "namespace")?;
+                }
+            }
+            if let Some(Value::Array(aliases)) = m.get("aliases") {
+                for alias in aliases.iter().filter_map(Value::as_str) {
+                    avro_name(alias, "alias")?;
+                }
+            }
+            for key in ["type", "items", "values", "fields"] {
+                if let Some(x) = m.get(key) {
+                    check_names(x)?;
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A full name: dot-separated parts, each a letter or `_` then letters, digits or `_`; a
+/// leading dot (the null namespace) is allowed.
+fn avro_name(s: &str, what: &str) -> Result<(), String> {
+    let ident = |p: &str| {
+        let mut chars = p.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if s.strip_prefix('.').unwrap_or(s).split('.').all(ident) {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{s}' is not a valid Avro {what}: letters, digits and _, not starting with a digit, \
+             dot-separated"
+        ))
     }
 }
 
@@ -3555,6 +3608,31 @@ mod tests {
         )
         .is_err());
         assert!(AvroSchema::parse("not json", &[]).is_err());
+    }
+
+    /// Regression (fuzz, avro_schema): apache-avro 0.20 panicked on a type name, alias or
+    /// type reference that is not an Avro name (`"name": "F:"`); it is a schema error.
+    #[test]
+    fn invalid_names_are_refused_not_a_panic() {
+        for bad in [
+            r#"{"type":"fixed","name":"F:","size":2}"#,
+            r#"["null",{"type":"fixed","name":"a..b","size":2}]"#,
+            r#"{"type":"enum","name":"E","aliases":["x-y"],"symbols":["A"]}"#,
+            r#"{"type":"record","name":"R","fields":[{"name":"f","type":"F:"}]}"#,
+            r#"{"type":"array","items":{"type":"1x"}}"#,
+            r#"{"type":"record","name":"R","namespace":"a b","fields":[]}"#,
+        ] {
+            let e = AvroSchema::parse(bad, &[]).unwrap_err();
+            assert!(e.contains("is not a valid Avro"), "{bad}: {e}");
+        }
+        // Names with a namespace, the null namespace, and data that only looks like a name.
+        for good in [
+            r#"{"type":"record","name":"a.b.R","fields":[{"name":"f","type":["null","a.b.R"]}]}"#,
+            r#"{"type":"fixed","name":".F","size":1}"#,
+            r#"{"type":"record","name":"R","fields":[{"name":"m","type":{"type":"map","values":"string"},"default":{"name":"x:y"}}]}"#,
+        ] {
+            AvroSchema::parse(good, &[]).unwrap_or_else(|e| panic!("{good}: {e}"));
+        }
     }
 
     #[test]
