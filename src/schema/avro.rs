@@ -286,8 +286,8 @@ fn check_names(v: &Value) -> Result<(), String> {
     }
 }
 
-/// A full name: dot-separated parts, each a letter or `_` then letters, digits or `_`; a
-/// leading dot (the null namespace) is allowed.
+/// A full name: dot-separated parts, each a letter or `_` then letters, digits or `_`; or a
+/// leading dot (the null namespace) before one such part.
 fn avro_name(s: &str, what: &str) -> Result<(), String> {
     let ident = |p: &str| {
         let mut chars = p.chars();
@@ -296,7 +296,11 @@ fn avro_name(s: &str, what: &str) -> Result<(), String> {
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
     };
-    if s.strip_prefix('.').unwrap_or(s).split('.').all(ident) {
+    let valid = match s.strip_prefix('.') {
+        Some(name) => ident(name),
+        None => s.split('.').all(ident),
+    };
+    if valid {
         Ok(())
     } else {
         Err(format!(
@@ -3621,6 +3625,7 @@ mod tests {
             r#"{"type":"record","name":"R","fields":[{"name":"f","type":"F:"}]}"#,
             r#"{"type":"array","items":{"type":"1x"}}"#,
             r#"{"type":"record","name":"R","namespace":"a b","fields":[]}"#,
+            r#"{"type":"record","name":".a.R","fields":[]}"#,
         ] {
             let e = AvroSchema::parse(bad, &[]).unwrap_err();
             assert!(e.contains("is not a valid Avro"), "{bad}: {e}");
