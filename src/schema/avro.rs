@@ -1488,6 +1488,9 @@ struct Cursor<'a> {
 /// than 128, too); real events come nowhere near.
 const MAX_DEPTH: usize = 128;
 
+/// The most items that take no bytes one datum may hold, over all its arrays and maps.
+const MAX_FREE_ITEMS: u64 = 1 << 20;
+
 fn more_bytes(n: usize) -> String {
     if n == 1 {
         "1 more byte".into()
@@ -1649,10 +1652,12 @@ impl<'a> Cursor<'a> {
             )));
         }
         // Items that take no bytes (nulls) could be counted in the billions by a corrupt
-        // datum, block after block; no real datum has that many.
+        // datum, block after block; no real datum has that many. Each still costs a JSON value
+        // (and more to check or encode), so the bound is what one record may cost in memory:
+        // at 2^24, a 7-byte datum took a gigabyte.
         if width == 0 {
             self.free_items = self.free_items.saturating_add(count);
-            if self.free_items > 1 << 24 {
+            if self.free_items > MAX_FREE_ITEMS {
                 return Err(DecodeError::new(format!(
                     "{what} of {} items that take no bytes is implausibly large",
                     self.free_items
@@ -2687,6 +2692,19 @@ mod tests {
         assert!(e.reason.contains("implausibly large"), "{}", e.reason);
         // One honest block is fine.
         assert_eq!(s.decode(&[0x06, 0x00]).unwrap(), json!([null, null, null]));
+    }
+
+    /// Regression (fuzz, avro_schema): 2^24 zero-width items (an array of a zero-size fixed,
+    /// from a 7-byte datum) were allowed, a gigabyte of values for one record.
+    #[test]
+    fn zero_width_items_are_limited_to_a_million() {
+        let s = schema(r#"{"type":"array","items":{"type":"fixed","name":"F","size":0}}"#);
+        let mut datum = vec![0x82, 0x80, 0x80, 0x01]; // 2^20 + 1 items
+        datum.push(0);
+        let e = s.decode(&datum).unwrap_err();
+        assert!(e.reason.contains("implausibly large"), "{}", e.reason);
+        let v = s.decode(&[0xd0, 0x0f, 0x00]).unwrap(); // 1000 items
+        assert_eq!(v.as_array().map(Vec::len), Some(1000));
     }
 
     /// Regression (review): a big-decimal's scale comes from the datum; a huge one must not
