@@ -4,7 +4,7 @@
 //! stdout) opens as a [`endpoint::Source`] or a [`endpoint::Sink`] of [`record::Record`]s, which
 //! are bytes exactly as the broker keeps them. **Codecs** ([`codec`]) turn bytes into values,
 //! purely; **partitioners** ([`partition`]) say where a key goes, purely; **printers**
-//! ([`print`]) decide what people and programs see. The [`pipeline`] loop wires a source to a
+//! ([`mod@print`]) decide what people and programs see. The [`pipeline`] loop wires a source to a
 //! sink and counts everything in a [`print::report::Report`]. Each subcommand in [`cmd`] is a
 //! short function over plain config values, which [`cli`] (the only clap user) builds. Only
 //! [`endpoint::kafka`] imports rdkafka. Errors are reported once, here, and exit codes are API

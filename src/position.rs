@@ -233,6 +233,19 @@ mod tests {
         assert_eq!(parse_duration("10"), None);
     }
 
+    /// Regression (fuzz, position): a duration ago beyond what an i64 of milliseconds holds,
+    /// or reaching before i64::MIN from "now", overflowed (a panic in debug builds, a wrapped
+    /// time in release). It is refused as a position instead.
+    #[test]
+    fn durations_too_long_for_a_time_never_overflow() {
+        // Found by the position fuzz target: these overflowed. They mean "since forever".
+        assert_eq!(parse_time("310130696926573h", 0), Some(-i64::MAX));
+        assert_eq!(parse_time("100000000000d", i64::MIN / 2), Some(i64::MIN));
+        assert!(matches!(parse_start("310130696926573h", NOW), Ok(Start::Time(t)) if t < 0));
+        assert!(parse_stop("100000000000d", i64::MIN / 2).is_ok());
+        assert_eq!(parse_time("1d", 86_400_000), Some(0));
+    }
+
     #[test]
     fn formats_times_like_rfc3339() {
         assert_eq!(format_millis(0), "1970-01-01T00:00:00.000Z");

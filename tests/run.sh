@@ -50,5 +50,9 @@ say "cargo fmt --check"
 cargo fmt --all -- --check
 say "cargo clippy --all-targets -- -D warnings"
 cargo clippy --all-targets --locked -- -D warnings
+say "cargo doc"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked --quiet
 say "cargo test"
 EVOPS_TEST_BROKERS="$BROKER" EVOPS_TEST_NISSHI="$NISSHI" cargo test --locked --all-targets
+say "fuzz smoke: every fuzz target briefly (tests/fuzz_smoke.sh)"
+bash tests/fuzz_smoke.sh

@@ -2,6 +2,10 @@
 //! plain `Config` values of `cmd/`; defaults that depend on the terminal (format, colour,
 //! progress) and on the config file (profiles) are settled here too.
 
+// Doc comments here are clap's help text, written in the help's own notation
+// (`<offset>`, `<topic>-value`), which rustdoc would take for HTML tags.
+#![allow(rustdoc::invalid_html_tags)]
+
 pub mod common;
 pub mod demo;
 pub mod filter;

@@ -239,3 +239,64 @@ mod tests {
         assert!(e.unwrap_err().contains("timestamp_type"));
     }
 }
+
+/// Round trips over arbitrary records: whatever a broker can hold, a capture line keeps.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Bytes that are sometimes text (a JSON string in the line) and sometimes not (base64).
+    fn bytes() -> impl Strategy<Value = Option<Vec<u8>>> {
+        prop_oneof![
+            Just(None),
+            any::<String>().prop_map(|s| Some(s.into_bytes())),
+            proptest::collection::vec(any::<u8>(), 0..40).prop_map(Some),
+        ]
+    }
+
+    fn timestamp() -> impl Strategy<Value = Timestamp> {
+        prop_oneof![
+            Just(Timestamp::None),
+            any::<i64>().prop_map(Timestamp::Create),
+            any::<i64>().prop_map(Timestamp::LogAppend),
+        ]
+    }
+
+    fn record() -> impl Strategy<Value = Record> {
+        let header = (any::<String>(), bytes()).prop_map(|(key, value)| Header { key, value });
+        (
+            any::<String>(),
+            any::<i32>(),
+            any::<i64>(),
+            timestamp(),
+            bytes(),
+            bytes(),
+            proptest::collection::vec(header, 0..4),
+        )
+            .prop_map(
+                |(topic, partition, offset, timestamp, key, value, headers)| Record {
+                    topic: Arc::from(topic),
+                    partition,
+                    offset,
+                    timestamp,
+                    key,
+                    value,
+                    headers,
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn capture_lines_round_trip_any_record(r in record()) {
+            let mut out = Vec::new();
+            encode(&r, &mut out);
+            prop_assert_eq!(out.iter().filter(|&&b| b == b'\n').count(), 1, "one line");
+            prop_assert_eq!(out.last(), Some(&b'\n'));
+            prop_assert_eq!(decode(&out).unwrap(), r);
+        }
+    }
+}

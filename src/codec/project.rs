@@ -237,10 +237,18 @@ pub fn project(bytes: &[u8], trie: &Trie) -> Result<Value, serde_json::Error> {
 
 /// [`project`], building any [`Build`] type.
 pub fn project_as<T: Build>(bytes: &[u8], trie: &Trie) -> Result<T, serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut de = serde_json::Deserializer::from_str(utf8(bytes)?);
     let v = Keep(trie, std::marker::PhantomData).deserialize(&mut de)?;
     de.end()?;
     Ok(v)
+}
+
+/// The document as text. A skipped member's strings are scanned, not decoded, so serde_json
+/// would not see invalid UTF-8 in them; a full parse refuses it anywhere, and so must a
+/// projection (or a value the full view shows as bytes would be judged as JSON).
+pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, serde_json::Error> {
+    std::str::from_utf8(bytes)
+        .map_err(|e| <serde_json::Error as de::Error>::custom(format!("not UTF-8: {e}")))
 }
 
 /// A seed that keeps what a trie names.
@@ -374,6 +382,17 @@ mod tests {
             project(doc, &Trie::everything()).unwrap(),
             serde_json::from_slice::<Value>(doc).unwrap()
         );
+    }
+
+    /// Regression (fuzz, json_project): invalid UTF-8 in a member the projection skips was
+    /// accepted, where a full parse refuses the document.
+    #[test]
+    fn invalid_utf8_in_a_skipped_member_is_refused_as_by_a_full_parse() {
+        let doc = b"{\"data\":{\"type\":\"\x82\"},\"meta\":1}";
+        assert!(serde_json::from_slice::<Value>(doc).is_err());
+        assert!(project(doc, &trie(&["meta"])).is_err());
+        assert!(project_as::<jaq_json::Val>(doc, &trie(&["meta"])).is_err());
+        assert!(project(doc, &trie(&["data.type"])).is_err());
     }
 
     #[test]

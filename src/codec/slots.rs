@@ -111,7 +111,7 @@ pub fn fill<T: Build + Clone>(
 ) -> Result<(), serde_json::Error> {
     out.clear();
     out.resize(plan.count, Reach::Null);
-    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let mut de = serde_json::Deserializer::from_str(super::project::utf8(bytes)?);
     At {
         node: &plan.root,
         depth: 0,
@@ -294,6 +294,17 @@ mod tests {
         let (plan, answers) = Plan::new(&paths(&["data.type", "data"]));
         assert_eq!(plan.slots(), 1);
         assert_eq!(answers, vec![(0, 1), (0, 1)]);
+    }
+
+    /// Regression (fuzz, json_project): invalid UTF-8 in a skipped member was accepted, so
+    /// the fast path judged as JSON a value the full view shows as bytes.
+    #[test]
+    fn invalid_utf8_in_a_skipped_member_is_an_error() {
+        let (plan, _) = Plan::new(&paths(&["meta"]));
+        let mut out: Vec<Reach<Value>> = Vec::new();
+        let doc = b"{\"data\":{\"type\":\"\x82\"},\"meta\":1}";
+        assert!(serde_json::from_slice::<Value>(doc).is_err());
+        assert!(fill(doc, &plan, &mut out).is_err());
     }
 
     #[test]

@@ -469,3 +469,25 @@ mod tests {
         assert_eq!(a.untracked, 40);
     }
 }
+
+/// The audit's fused per-key computation gives each hash's own answer.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn fused_partitions_match_each_hash(
+            key in proptest::collection::vec(any::<u8>(), 0..48),
+            n in prop_oneof![1..=64i32, 1..=i32::MAX],
+        ) {
+            let (fused, _) = partitions(&key, n);
+            for (h, p) in HASHES.iter().zip(fused) {
+                prop_assert_eq!(h.partition(&key, n), Some(p), "{:?}", h);
+            }
+        }
+    }
+}

@@ -568,3 +568,183 @@ mod tests {
         assert_eq!(names.len(), total, "names and aliases are unique");
     }
 }
+
+/// Each hash against a reference written the plain way its client's source writes it (Java's
+/// int arithmetic, a bitwise CRC loop, Go's signed remainder, JavaScript's doubles and
+/// ToInt32), on arbitrary keys and partition counts.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Kafka's `Utils.murmur2`, line by line, with Java's `int` (wrapping) and `>>>`.
+    fn java_murmur2(data: &[u8]) -> i32 {
+        let ushr = |x: i32, s: u32| ((x as u32) >> s) as i32;
+        let length = data.len() as i32;
+        let m: i32 = 0x5bd1_e995;
+        let mut h: i32 = 0x9747_b28c_u32 as i32 ^ length;
+        let at = |i: i32| data[i as usize] as i32;
+        for i in 0..length / 4 {
+            let i4 = i * 4;
+            let mut k = at(i4)
+                .wrapping_add(at(i4 + 1) << 8)
+                .wrapping_add(at(i4 + 2) << 16)
+                .wrapping_add(at(i4 + 3) << 24);
+            k = k.wrapping_mul(m);
+            k ^= ushr(k, 24);
+            k = k.wrapping_mul(m);
+            h = h.wrapping_mul(m);
+            h ^= k;
+        }
+        let tail = length & !3;
+        // Java's switch falls through from case 3 to case 1.
+        if length % 4 >= 3 {
+            h ^= at(tail + 2) << 16;
+        }
+        if length % 4 >= 2 {
+            h ^= at(tail + 1) << 8;
+        }
+        if length % 4 >= 1 {
+            h ^= at(tail);
+            h = h.wrapping_mul(m);
+        }
+        h ^= ushr(h, 13);
+        h = h.wrapping_mul(m);
+        h ^= ushr(h, 15);
+        h
+    }
+
+    /// CRC-32 one bit at a time (reflected polynomial 0xEDB88320).
+    fn bitwise_crc32(data: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in data {
+            crc ^= b as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    /// FNV-1a as Go's `hash/fnv` New32a computes it, in 64-bit arithmetic reduced mod 2^32.
+    fn go_fnv1a(data: &[u8]) -> u32 {
+        let mut h: u64 = 2_166_136_261;
+        for &b in data {
+            h ^= b as u64;
+            h = (h * 16_777_619) % (1 << 32);
+        }
+        h as u32
+    }
+
+    /// JavaScript's ToUint32 and ToInt32, as the specification words them.
+    fn to_uint32(x: f64) -> u32 {
+        if !x.is_finite() {
+            return 0;
+        }
+        x.trunc().rem_euclid(4_294_967_296.0) as u32
+    }
+    fn to_int32(x: f64) -> i32 {
+        to_uint32(x) as i32
+    }
+
+    /// kafkajs's `partitioners/legacy/murmur2.js`, statement by statement, every variable a
+    /// JavaScript number.
+    fn js_legacy_murmur2(data: &[u8]) -> i32 {
+        let m: f64 = 0x5bd1_e995 as f64;
+        // `data[i] & 0xff`: undefined past the end is 0.
+        let byte = |i: f64| data.get(i as usize).map_or(0.0, |&b| b as f64);
+        let shl = |x: f64, s: u32| (to_int32(x) << s) as f64;
+        let ushr = |x: f64, s: u32| (to_uint32(x) >> s) as f64;
+        let xor = |a: f64, b: f64| (to_int32(a) ^ to_int32(b)) as f64;
+        let length = data.len() as f64;
+        let mut h = xor(0x9747_b28c_u32 as f64, length);
+        let length4 = length / 4.0;
+        let mut i = 0.0;
+        while i < length4 {
+            let i4 = i * 4.0;
+            let mut k = byte(i4)
+                + shl(byte(i4 + 1.0), 8)
+                + shl(byte(i4 + 2.0), 16)
+                + shl(byte(i4 + 3.0), 24);
+            k *= m;
+            k = xor(k, ushr(k, 24));
+            k *= m;
+            h *= m;
+            h = xor(h, k);
+            i += 1.0;
+        }
+        let tail = (data.len() & !3) as f64;
+        let rest = data.len() % 4;
+        if rest >= 3 {
+            h = xor(h, shl(byte(tail + 2.0), 16));
+        }
+        if rest >= 2 {
+            h = xor(h, shl(byte(tail + 1.0), 8));
+        }
+        if rest >= 1 {
+            h = xor(h, byte(tail));
+            h *= m;
+        }
+        h = xor(h, ushr(h, 13));
+        h *= m;
+        h = xor(h, ushr(h, 15));
+        to_int32(h)
+    }
+
+    fn reference(hash: Hash, key: &[u8], n: i32) -> Option<i32> {
+        let n64 = n as i64;
+        Some(match hash {
+            Hash::Murmur2 => (java_murmur2(key) & 0x7fff_ffff) % n,
+            Hash::Crc32 => (bitwise_crc32(key) as i64 % n64) as i32,
+            // Go: `p := int32(h) % n; if p < 0 { p = -p }`, in 64 bits so nothing wraps.
+            Hash::Fnv1aSarama => ((go_fnv1a(key) as i32 as i64 % n64).abs()) as i32,
+            Hash::Fnv1aReference => (go_fnv1a(key) as i32 & 0x7fff_ffff) % n,
+            Hash::Fnv1aUnsigned => (go_fnv1a(key) as i64 % n64) as i32,
+            Hash::KafkajsLegacy => (js_legacy_murmur2(key) & 0x7fff_ffff) % n,
+            Hash::Ignored => return None,
+        })
+    }
+
+    const HASHES: [Hash; 7] = [
+        Hash::Murmur2,
+        Hash::Crc32,
+        Hash::Fnv1aSarama,
+        Hash::Fnv1aReference,
+        Hash::Fnv1aUnsigned,
+        Hash::KafkajsLegacy,
+        Hash::Ignored,
+    ];
+
+    fn count() -> impl Strategy<Value = i32> {
+        prop_oneof![1..=64i32, 1..=i32::MAX, Just(i32::MAX)]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn hashes_match_their_reference_loops(
+            key in proptest::collection::vec(any::<u8>(), 0..48),
+            n in count(),
+        ) {
+            for hash in HASHES {
+                prop_assert_eq!(hash.partition(&key, n), reference(hash, &key, n), "{:?}", hash);
+            }
+            prop_assert_eq!(murmur2::murmur2(&key), java_murmur2(&key));
+            prop_assert_eq!(crc32::crc32(&key), bitwise_crc32(&key));
+            prop_assert_eq!(fnv1a::fnv1a(&key), go_fnv1a(&key));
+            prop_assert_eq!(kafkajs::legacy_murmur2(&key), js_legacy_murmur2(&key));
+        }
+
+        #[test]
+        fn no_partition_without_partitions(key in proptest::collection::vec(any::<u8>(), 0..8), n in i32::MIN..=0) {
+            for hash in HASHES {
+                prop_assert_eq!(hash.partition(&key, n), None);
+            }
+        }
+    }
+}

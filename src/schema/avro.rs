@@ -246,10 +246,67 @@ const DECIMAL_DEFAULT: &str = "evops.decimalDefault";
 
 fn prepare(text: &str) -> Result<String, String> {
     let mut v: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    check_names(&v)?;
     if mark_fixed_logical(&mut v) {
         serde_json::to_string(&v).map_err(|e| e.to_string())
     } else {
         Ok(text.to_string())
+    }
+}
+
+/// apache-avro 0.20 panics (an `unwrap`) on a type name, alias or type reference that is not an
+/// Avro name; refuse those here first, by the specification's rule, walking the places a
+/// schema can be (not defaults, which are data).
+fn check_names(v: &Value) -> Result<(), String> {
+    match v {
+        Value::String(s) => avro_name(s, "type name"),
+        Value::Array(items) => items.iter().try_for_each(check_names),
+        Value::Object(m) => {
+            if let Some(Value::String(name)) = m.get("name") {
+                avro_name(name, "name")?;
+            }
+            if let Some(Value::String(ns)) = m.get("namespace") {
+                if !ns.is_empty() {
+                    avro_name(ns, "namespace")?;
+                }
+            }
+            if let Some(Value::Array(aliases)) = m.get("aliases") {
+                for alias in aliases.iter().filter_map(Value::as_str) {
+                    avro_name(alias, "alias")?;
+                }
+            }
+            for key in ["type", "items", "values", "fields"] {
+                if let Some(x) = m.get(key) {
+                    check_names(x)?;
+                }
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A full name: dot-separated parts, each a letter or `_` then letters, digits or `_`; or a
+/// leading dot (the null namespace) before one such part.
+fn avro_name(s: &str, what: &str) -> Result<(), String> {
+    let ident = |p: &str| {
+        let mut chars = p.chars();
+        chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let valid = match s.strip_prefix('.') {
+        Some(name) => ident(name),
+        None => s.split('.').all(ident),
+    };
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{s}' is not a valid Avro {what}: letters, digits and _, not starting with a digit, \
+             dot-separated"
+        ))
     }
 }
 
@@ -1431,6 +1488,9 @@ struct Cursor<'a> {
 /// than 128, too); real events come nowhere near.
 const MAX_DEPTH: usize = 128;
 
+/// The most items that take no bytes one datum may hold, over all its arrays and maps.
+const MAX_FREE_ITEMS: u64 = 1 << 20;
+
 fn more_bytes(n: usize) -> String {
     if n == 1 {
         "1 more byte".into()
@@ -1592,10 +1652,12 @@ impl<'a> Cursor<'a> {
             )));
         }
         // Items that take no bytes (nulls) could be counted in the billions by a corrupt
-        // datum, block after block; no real datum has that many.
+        // datum, block after block; no real datum has that many. Each still costs a JSON value
+        // (and more to check or encode), so the bound is what one record may cost in memory:
+        // at 2^24, a 7-byte datum took a gigabyte.
         if width == 0 {
             self.free_items = self.free_items.saturating_add(count);
-            if self.free_items > 1 << 24 {
+            if self.free_items > MAX_FREE_ITEMS {
                 return Err(DecodeError::new(format!(
                     "{what} of {} items that take no bytes is implausibly large",
                     self.free_items
@@ -2632,6 +2694,19 @@ mod tests {
         assert_eq!(s.decode(&[0x06, 0x00]).unwrap(), json!([null, null, null]));
     }
 
+    /// Regression (fuzz, avro_schema): 2^24 zero-width items (an array of a zero-size fixed,
+    /// from a 7-byte datum) were allowed, a gigabyte of values for one record.
+    #[test]
+    fn zero_width_items_are_limited_to_a_million() {
+        let s = schema(r#"{"type":"array","items":{"type":"fixed","name":"F","size":0}}"#);
+        let mut datum = vec![0x82, 0x80, 0x80, 0x01]; // 2^20 + 1 items
+        datum.push(0);
+        let e = s.decode(&datum).unwrap_err();
+        assert!(e.reason.contains("implausibly large"), "{}", e.reason);
+        let v = s.decode(&[0xd0, 0x0f, 0x00]).unwrap(); // 1000 items
+        assert_eq!(v.as_array().map(Vec::len), Some(1000));
+    }
+
     /// Regression (review): a big-decimal's scale comes from the datum; a huge one must not
     /// ask for gigabytes of zeros.
     #[test]
@@ -3557,6 +3632,32 @@ mod tests {
         assert!(AvroSchema::parse("not json", &[]).is_err());
     }
 
+    /// Regression (fuzz, avro_schema): apache-avro 0.20 panicked on a type name, alias or
+    /// type reference that is not an Avro name (`"name": "F:"`); it is a schema error.
+    #[test]
+    fn invalid_names_are_refused_not_a_panic() {
+        for bad in [
+            r#"{"type":"fixed","name":"F:","size":2}"#,
+            r#"["null",{"type":"fixed","name":"a..b","size":2}]"#,
+            r#"{"type":"enum","name":"E","aliases":["x-y"],"symbols":["A"]}"#,
+            r#"{"type":"record","name":"R","fields":[{"name":"f","type":"F:"}]}"#,
+            r#"{"type":"array","items":{"type":"1x"}}"#,
+            r#"{"type":"record","name":"R","namespace":"a b","fields":[]}"#,
+            r#"{"type":"record","name":".a.R","fields":[]}"#,
+        ] {
+            let e = AvroSchema::parse(bad, &[]).unwrap_err();
+            assert!(e.contains("is not a valid Avro"), "{bad}: {e}");
+        }
+        // Names with a namespace, the null namespace, and data that only looks like a name.
+        for good in [
+            r#"{"type":"record","name":"a.b.R","fields":[{"name":"f","type":["null","a.b.R"]}]}"#,
+            r#"{"type":"fixed","name":".F","size":1}"#,
+            r#"{"type":"record","name":"R","fields":[{"name":"m","type":{"type":"map","values":"string"},"default":{"name":"x:y"}}]}"#,
+        ] {
+            AvroSchema::parse(good, &[]).unwrap_or_else(|e| panic!("{good}: {e}"));
+        }
+    }
+
     #[test]
     fn full_names() {
         assert_eq!(schema(r#""string""#).full_name(), None);
@@ -3665,5 +3766,184 @@ mod tests {
         rate("apache-avro from_avro_datum (no JSON)", &|| {
             apache_avro::from_avro_datum(s.inner(), &mut &datum[..], None).is_ok()
         });
+    }
+}
+
+/// Round trips through apache-avro: values generated for a few schemas are written with
+/// apache-avro and must read back, with our decoder, as their JSON view; that view must write
+/// back (ours) to a datum that reads the same.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use apache_avro::types::Value as AValue;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// A value as apache-avro takes it, and its JSON view (the table in the module docs).
+    type Pair = (AValue, Value);
+
+    fn float_expected(f: f32) -> Value {
+        match f {
+            f if f.is_nan() => json!("NaN"),
+            f if f.is_infinite() => json!(if f > 0.0 { "Infinity" } else { "-Infinity" }),
+            f => json!(format!("{f}").parse::<f64>().unwrap()),
+        }
+    }
+
+    fn double_expected(f: f64) -> Value {
+        match f {
+            f if f.is_nan() => json!("NaN"),
+            f if f.is_infinite() => json!(if f > 0.0 { "Infinity" } else { "-Infinity" }),
+            f => json!(f),
+        }
+    }
+
+    fn latin1_expected(b: &[u8]) -> Value {
+        Value::String(b.iter().map(|&b| char::from(b)).collect())
+    }
+
+    fn scalars() -> impl Strategy<Value = Vec<(&'static str, Pair)>> {
+        (
+            any::<bool>(),
+            any::<i32>(),
+            any::<i64>(),
+            any::<f32>(),
+            any::<f64>(),
+            proptest::collection::vec(any::<u8>(), 0..12),
+            any::<String>(),
+        )
+            .prop_map(|(b, i, l, f, d, by, s)| {
+                vec![
+                    ("b", (AValue::Boolean(b), json!(b))),
+                    ("i", (AValue::Int(i), json!(i))),
+                    ("l", (AValue::Long(l), json!(l))),
+                    ("f", (AValue::Float(f), float_expected(f))),
+                    ("d", (AValue::Double(d), double_expected(d))),
+                    ("by", (AValue::Bytes(by.clone()), latin1_expected(&by))),
+                    ("s", (AValue::String(s.clone()), json!(s))),
+                ]
+            })
+    }
+
+    fn complex() -> impl Strategy<Value = Vec<(&'static str, Pair)>> {
+        let union = prop_oneof![
+            Just((AValue::Union(0, Box::new(AValue::Null)), Value::Null)),
+            any::<String>().prop_map(|s| (
+                AValue::Union(1, Box::new(AValue::String(s.clone()))),
+                json!(s)
+            )),
+            any::<f64>().prop_map(|d| (
+                AValue::Union(2, Box::new(AValue::Double(d))),
+                double_expected(d)
+            )),
+        ];
+        (
+            0..3u32,
+            proptest::array::uniform3(any::<u8>()),
+            proptest::collection::vec(any::<i64>(), 0..6),
+            proptest::collection::btree_map(any::<String>(), any::<String>(), 0..5),
+            union,
+        )
+            .prop_map(|(e, fx, a, m, u)| {
+                let symbol = ["A", "B", "C"][e as usize];
+                vec![
+                    ("e", (AValue::Enum(e, symbol.into()), json!(symbol))),
+                    ("fx", (AValue::Fixed(3, fx.to_vec()), latin1_expected(&fx))),
+                    (
+                        "a",
+                        (
+                            AValue::Array(a.iter().map(|&n| AValue::Long(n)).collect()),
+                            json!(a),
+                        ),
+                    ),
+                    (
+                        "m",
+                        (
+                            AValue::Map(
+                                m.iter()
+                                    .map(|(k, v)| (k.clone(), AValue::String(v.clone())))
+                                    .collect(),
+                            ),
+                            json!(m),
+                        ),
+                    ),
+                    ("u", u),
+                ]
+            })
+    }
+
+    const RECORD: &str = r#"{"type":"record","name":"P","fields":[
+        {"name":"b","type":"boolean"},{"name":"i","type":"int"},{"name":"l","type":"long"},
+        {"name":"f","type":"float"},{"name":"d","type":"double"},{"name":"by","type":"bytes"},
+        {"name":"s","type":"string"},
+        {"name":"e","type":{"type":"enum","name":"E","symbols":["A","B","C"]}},
+        {"name":"fx","type":{"type":"fixed","name":"F3","size":3}},
+        {"name":"a","type":{"type":"array","items":"long"}},
+        {"name":"m","type":{"type":"map","values":"string"}},
+        {"name":"u","type":["null","string","double"]}]}"#;
+
+    const LIST: &str = r#"{"type":"record","name":"LinkedList","fields":[
+        {"name":"value","type":"int"},{"name":"next","type":["null","LinkedList"]}]}"#;
+
+    fn record() -> impl Strategy<Value = Pair> {
+        (scalars(), complex()).prop_map(|(a, b)| {
+            let fields: Vec<(&str, Pair)> = a.into_iter().chain(b).collect();
+            let mut view = Map::new();
+            for (name, (_, v)) in &fields {
+                view.insert((*name).to_string(), v.clone());
+            }
+            let avro = fields
+                .into_iter()
+                .map(|(name, (a, _))| (name.to_string(), a))
+                .collect();
+            (AValue::Record(avro), Value::Object(view))
+        })
+    }
+
+    fn list() -> impl Strategy<Value = Pair> {
+        proptest::collection::vec(any::<i32>(), 1..20).prop_map(|items| {
+            let (mut a, mut v) = (AValue::Union(0, Box::new(AValue::Null)), Value::Null);
+            for (i, n) in items.iter().rev().enumerate() {
+                let rec =
+                    AValue::Record(vec![("value".into(), AValue::Int(*n)), ("next".into(), a)]);
+                v = json!({"value": n, "next": v});
+                a = if i + 1 == items.len() {
+                    rec
+                } else {
+                    AValue::Union(1, Box::new(rec))
+                };
+            }
+            (a, v)
+        })
+    }
+
+    fn round_trip(schema: &AvroSchema, (avro, view): Pair) -> Result<(), TestCaseError> {
+        let datum = apache_avro::to_avro_datum(schema.inner(), avro)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let ours = schema
+            .decode(&datum)
+            .map_err(|v| TestCaseError::fail(format!("{v:?}")))?;
+        prop_assert_eq!(&ours, &view);
+        let again = schema
+            .encode_json(&ours)
+            .map_err(|v| TestCaseError::fail(format!("{v:?}")))?;
+        prop_assert_eq!(schema.decode(&again).ok(), Some(view));
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn avro_records_round_trip_through_apache_avro(pair in record()) {
+            let schema = AvroSchema::parse(RECORD, &[]).unwrap();
+            round_trip(&schema, pair)?;
+        }
+
+        #[test]
+        fn avro_recursive_records_round_trip_through_apache_avro(pair in list()) {
+            let schema = AvroSchema::parse(LIST, &[]).unwrap();
+            round_trip(&schema, pair)?;
+        }
     }
 }

@@ -1,0 +1,101 @@
+//! The JSON projector and leaf reader against a full parse. Input: lines of dotted paths, a
+//! blank line, then the JSON document. Both readers must accept exactly what serde_json does,
+//! the projection must equal the full document pruned to the paths, and each leaf slot must
+//! hold what walking the full document along its path meets.
+#![no_main]
+
+use evops::codec::project::{self, Trie};
+use evops::codec::slots::{self, Plan, Reach};
+use libfuzzer_sys::fuzz_target;
+use serde_json::Value;
+
+fuzz_target!(|data: &[u8]| {
+    let (head, doc) = match data.windows(2).position(|w| w == b"\n\n") {
+        Some(i) => (&data[..i], &data[i + 2..]),
+        None => (&b""[..], data),
+    };
+    let paths: Vec<Vec<String>> = String::from_utf8_lossy(head)
+        .lines()
+        .take(8)
+        .map(|l| l.split('.').map(str::to_string).collect())
+        .collect();
+    let full = serde_json::from_slice::<Value>(doc);
+    check_projection(doc, &paths, full.as_ref().ok());
+    check_slots(doc, &paths, full.as_ref().ok());
+});
+
+fn check_projection(doc: &[u8], paths: &[Vec<String>], full: Option<&Value>) {
+    let mut trie = Trie::new();
+    for p in paths {
+        trie.add(p);
+    }
+    let got = project::project(doc, &trie);
+    assert_eq!(
+        got.is_ok(),
+        full.is_some(),
+        "projection accepts what a parse does"
+    );
+    // Globs match more than one member; the reference prune below is for exact names.
+    if let (Ok(got), Some(full)) = (got, full) {
+        if !paths.iter().flatten().any(|n| n.contains('*')) {
+            assert_eq!(got, prune(full, &trie_paths(paths)));
+        }
+    }
+}
+
+fn trie_paths(paths: &[Vec<String>]) -> Vec<&[String]> {
+    paths.iter().map(Vec::as_slice).collect()
+}
+
+/// The reference: an object keeps the members some path names (a path ending there keeps the
+/// member whole); anything else is kept whole.
+fn prune(v: &Value, paths: &[&[String]]) -> Value {
+    if paths.iter().any(|p| p.is_empty()) {
+        return v.clone();
+    }
+    let Value::Object(m) = v else {
+        return v.clone();
+    };
+    let mut out = serde_json::Map::new();
+    for (k, x) in m {
+        let rest: Vec<&[String]> = paths
+            .iter()
+            .filter(|p| p[0] == *k)
+            .map(|p| &p[1..])
+            .collect();
+        if !rest.is_empty() {
+            out.insert(k.clone(), prune(x, &rest));
+        }
+    }
+    Value::Object(out)
+}
+
+fn check_slots(doc: &[u8], paths: &[Vec<String>], full: Option<&Value>) {
+    let (plan, answers) = Plan::new(paths);
+    let mut out: Vec<Reach<Value>> = Vec::new();
+    let got = slots::fill(doc, &plan, &mut out);
+    assert_eq!(
+        got.is_ok(),
+        full.is_some(),
+        "the leaf reader accepts what a parse does"
+    );
+    let Some(full) = full else { return };
+    for (p, &(slot, used)) in paths.iter().zip(&answers) {
+        assert_eq!(out[slot], reach(full, &p[..used]), "path {p:?}");
+    }
+}
+
+/// What jq meets walking `path` from `v`.
+fn reach(mut v: &Value, path: &[String]) -> Reach<Value> {
+    for (i, name) in path.iter().enumerate() {
+        v = match v {
+            Value::Null => return Reach::Null,
+            Value::Object(m) => match m.get(name) {
+                Some(x) => x,
+                None => return Reach::Null,
+            },
+            other => return Reach::Stuck(i, other.clone()),
+        };
+    }
+    Reach::Leaf(v.clone())
+}
