@@ -56,7 +56,7 @@ pub fn parse_start(s: &str, now_ms: i64) -> Result<Start, String> {
         }
     }
     if let Ok(o) = s.parse::<i64>() {
-        return Ok(Start::Offset(o));
+        return offset(o, s).map(Start::Offset);
     }
     parse_time(s, now_ms)
         .map(Start::Time)
@@ -85,9 +85,37 @@ pub fn parse_stop(s: &str, now_ms: i64) -> Result<Stop, String> {
         }
     }
     if let Ok(o) = s.parse::<i64>() {
-        return Ok(Stop::Offset(o));
+        return offset(o, s).map(Stop::Offset);
     }
     parse_time(s, now_ms).map(Stop::Time).ok_or_else(forms)
+}
+
+/// An offset as typed. A number of milliseconds since the epoch is what people usually mean by
+/// one this large (no partition has a trillion records): it is refused with the time form.
+fn offset(o: i64, s: &str) -> Result<i64, String> {
+    if o >= 1_000_000_000_000 {
+        return Err(format!(
+            "{s} is read as an offset, which no partition reaches; for a time use @{s} ({})",
+            format_millis(o)
+        ));
+    }
+    Ok(o)
+}
+
+/// Whether a read from `start` to `stop` can hold anything: an offset or time range that ends
+/// before it starts cannot, and is refused rather than reading nothing.
+pub fn check_range(start: Option<Start>, stop: Option<Stop>) -> Result<(), String> {
+    match (start, stop) {
+        (Some(Start::Offset(a)), Some(Stop::Offset(b))) if b <= a => Err(format!(
+            "--until {b} is not after --from {a}: the range holds nothing (--until is exclusive)"
+        )),
+        (Some(Start::Time(a)), Some(Stop::Time(b))) if b <= a => Err(format!(
+            "--until {} is not after --from {}: the range holds nothing",
+            format_millis(b),
+            format_millis(a)
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// A point in time the way people type it: `s@<ms>`, `@<ms>`, RFC 3339, a date
@@ -215,6 +243,22 @@ mod tests {
             err.contains("where a read starts") && !err.contains("beginning |"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn timestamps_typed_as_offsets_and_empty_ranges_are_refused() {
+        let err = parse_start("1796527870570", NOW).unwrap_err();
+        assert!(err.contains("use @1796527870570"), "{err}");
+        assert!(parse_stop("1796527870570", NOW).is_err());
+        assert_eq!(
+            parse_start("999999999999", NOW),
+            Ok(Start::Offset(999_999_999_999))
+        );
+        assert!(check_range(Some(Start::Offset(5)), Some(Stop::Offset(2))).is_err());
+        assert!(check_range(Some(Start::Offset(5)), Some(Stop::Offset(5))).is_err());
+        assert!(check_range(Some(Start::Offset(5)), Some(Stop::Offset(6))).is_ok());
+        assert!(check_range(Some(Start::Time(9)), Some(Stop::Time(3))).is_err());
+        assert!(check_range(Some(Start::Beginning), Some(Stop::Offset(0))).is_ok());
     }
 
     #[test]

@@ -78,6 +78,9 @@ pub fn timeout(s: &str) -> Result<Duration, String> {
         d if d.is_zero() => Err(format!(
             "'{s}': the timeout must be longer than 0, e.g. 10s"
         )),
+        d if d > Duration::from_secs(86_400) => Err(format!(
+            "'{s}': the timeout is at most 1d (it bounds each wait for the cluster)"
+        )),
         d => Ok(d),
     }
 }

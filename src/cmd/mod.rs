@@ -131,6 +131,7 @@ pub struct Opened {
 /// Open every source of a read, in order, as one. Also returns the cluster connection, which
 /// a topic sink shares.
 pub fn open_source(read: &Read, default_from: Start, quiet: bool) -> anyhow::Result<Opened> {
+    crate::position::check_range(read.from, read.until).map_err(Error::Usage)?;
     let topics = topic_specs(&read.sources);
     let conn = connect(read.kafka.as_ref(), &topics)?;
     if read.group.is_some()

@@ -99,6 +99,7 @@ impl Sink for AuditSink {
 }
 
 pub fn run(cfg: Config) -> anyhow::Result<Exit> {
+    crate::position::check_range(cfg.from, cfg.until).map_err(Error::Usage)?;
     let topics = super::topic_specs(&cfg.sources);
     let conn = super::connect(cfg.kafka.as_ref(), &topics)?;
     let mut counts = HashMap::new();

@@ -1083,3 +1083,50 @@ fn escape_sequences_from_records_never_reach_the_terminal() {
         );
     }
 }
+
+/// Ranges that cannot mean what was typed are refused with what to type: a timestamp given as
+/// an offset, an --until not after --from, a timeout too long to be one.
+#[test]
+fn ranges_that_hold_nothing_or_mean_a_time_are_refused() {
+    for (args, says) in [
+        (
+            vec!["-b", "embedded", "tail", "articles", "-o", "1796527870570"],
+            "use @1796527870570",
+        ),
+        (
+            vec![
+                "-b", "embedded", "tail", "articles", "-o", "5", "--until", "2",
+            ],
+            "not after --from",
+        ),
+        (
+            vec![
+                "-b",
+                "embedded",
+                "partition",
+                "audit",
+                "articles",
+                "-o",
+                "5",
+                "--until",
+                "5",
+            ],
+            "not after --from",
+        ),
+        (
+            vec![
+                "-b",
+                "embedded",
+                "tail",
+                "articles",
+                "--timeout",
+                "99999999s",
+            ],
+            "at most 1d",
+        ),
+    ] {
+        let out = crate::harness::evops(&args).run();
+        out.code(2);
+        assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
+    }
+}
