@@ -81,6 +81,21 @@ pub fn diagnose(kind: Kind, reason: &str, s: &Security) -> Option<Diagnosis> {
             certain: true,
         });
     }
+    // A broker name that does not resolve is a typo far more often than a DNS hiccup, but a
+    // hiccup passes: seen twice, it stands (another bootstrap broker may answer meanwhile).
+    if reason.contains("Failed to resolve") {
+        let host = reason
+            .split('\'')
+            .nth(1)
+            .unwrap_or(s.brokers.as_str())
+            .to_string();
+        return Some(Diagnosis {
+            message: format!(
+                "the broker address {host} does not resolve (no such host): check -b/--brokers"
+            ),
+            certain: false,
+        });
+    }
     // A listener that speaks TLS drops a request sent in the clear before it answers
     // ApiVersion, the first request; librdkafka adds its hint only to some such texts.
     let dropped = reason.contains("Disconnected") && reason.contains("in state APIVERSION_QUERY");
@@ -258,6 +273,22 @@ mod tests {
             user: protocol.starts_with("SASL").then(|| "oncall".into()),
             ca: None,
         }
+    }
+
+    #[test]
+    fn a_broker_name_that_does_not_resolve_is_named_when_seen_twice() {
+        let d = diagnose(
+            Kind::Transport,
+            "garbage:9092/bootstrap: Failed to resolve 'garbage:9092': Name or service not known (after 2ms in state CONNECT)",
+            &sec("PLAINTEXT"),
+        )
+        .unwrap();
+        assert!(!d.certain);
+        assert!(
+            d.message.contains("garbage:9092 does not resolve"),
+            "{}",
+            d.message
+        );
     }
 
     // The texts below are librdkafka 2.12's own (see the module docs for where each is made).
