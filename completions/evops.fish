@@ -346,12 +346,15 @@ complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_se
 complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -a "audit" -d 'Find keys that producers put on different partitions, and name the producers\' partitioners'
 complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l expect -d 'Report records on another partition than this partitioner says (see `evops partition --list`)' -r
-complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s o -l from -d 'Where to start (the tail forms) [default: beginning]' -r
-complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l until -d 'Where to stop (the tail forms) [default: the end offsets when the audit starts]' -r
-complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l partitions -d 'The topic\'s partition count, for capture files (they do not say)' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l partitions -d 'The topic\'s partition count, for capture files (they do not say). (-p/--partition picks partitions to read, as everywhere.)' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l max-keys -d 'Track at most this many distinct keys for splits (memory: roughly 65 bytes each)' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l output -d 'Output: table or json (one object)' -r -f -a "table\t''
 json\t''"
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l until -d 'Where to stop (exclusive): the --from forms, plus now and end' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l max -d 'Stop after writing this many records' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l group -d 'Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -360,7 +363,7 @@ complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_s
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
-complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s e -l exit -d 'Accepted for kcat\'s habit: an audit always stops at the end offsets taken when it starts'
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s h -l help -d 'Print help (see more with \'--help\')'

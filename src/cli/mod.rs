@@ -364,19 +364,29 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Partition(partition::PartitionArgs {
             command: Some(partition::PartitionCommand::Audit(a)),
             ..
-        }) => cmd::partition_audit::run(cmd::partition_audit::Config {
+        }) => {
+            if a.read.group.is_some() {
+                return Err(Error::Usage(
+                    "partition audit reads without a consumer group (it must not disturb consumers); drop --group".into(),
+                )
+                .into());
+            }
+            cmd::partition_audit::run(cmd::partition_audit::Config {
             sources: a.sources.iter().map(|s| SourceSpec::parse(s)).collect(),
             kafka: kafka_settings(g)?,
-            from: a.from,
-            until: a.until,
+            from: a.read.from.map(|g| g.value),
+            until: a.read.until.map(|g| g.value),
+            only: (!a.read.partitions.is_empty()).then_some(a.read.partitions),
+            max: a.read.max,
             expect: a.expect,
-            partitions: a.partitions,
+            partitions: a.partition_count,
             max_keys: a.max_keys,
             json: a.output == "json",
             quiet: g.quiet,
             terminal: term,
             now_ms: crate::position::now_millis(),
-        }),
+        })
+        }
         Command::Partition(a) => {
             let json = a.output == "json";
             if a.list {

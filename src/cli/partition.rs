@@ -3,7 +3,6 @@
 use clap::{Args, Subcommand};
 
 use crate::codec::Format;
-use crate::position::{Start, Stop};
 
 use super::values;
 
@@ -70,6 +69,9 @@ Exit codes: 0 clean, 1 a key on more than one partition or an --expect mismatch,
 /// Find keys that producers put on different partitions, and name the producers' partitioners.
 #[derive(Debug, Args)]
 #[command(after_help = AUDIT_EXAMPLES)]
+// An audit never joins a consumer group (it must not disturb consumers): the shared flag is
+// refused with the reason, and not listed.
+#[command(mut_arg("group", |a| a.hide(true)))]
 pub struct AuditArgs {
     /// Topics (a leading ^ makes a regex), capture files (a path with a '/', or file:NAME), or - for stdin.
     #[arg(required = true, value_name = "SOURCE")]
@@ -79,21 +81,9 @@ pub struct AuditArgs {
     #[arg(long, value_name = "NAME", value_parser = values::partitioner)]
     pub expect: Option<&'static crate::partition::Partitioner>,
 
-    /// Where to start (the tail forms) [default: beginning].
-    #[arg(short = 'o', long = "from", value_name = "POSITION", value_parser = values::start, allow_hyphen_values = true)]
-    pub from: Option<Start>,
-
-    /// Where to stop (the tail forms) [default: the end offsets when the audit starts].
-    #[arg(long, value_name = "POSITION", value_parser = values::stop, allow_hyphen_values = true)]
-    pub until: Option<Stop>,
-
-    /// Accepted for kcat's habit: an audit always stops at the end offsets taken when it starts.
-    #[arg(short = 'e', long = "exit")]
-    pub exit: bool,
-
-    /// The topic's partition count, for capture files (they do not say).
-    #[arg(long, value_name = "N")]
-    pub partitions: Option<i32>,
+    /// The topic's partition count, for capture files (they do not say). (-p/--partition picks partitions to read, as everywhere.)
+    #[arg(long = "partitions", id = "partition_count", value_name = "N")]
+    pub partition_count: Option<i32>,
 
     /// Track at most this many distinct keys for splits (memory: roughly 65 bytes each).
     #[arg(long, value_name = "N", default_value = "20000000")]
@@ -102,4 +92,9 @@ pub struct AuditArgs {
     /// Output: table or json (one object).
     #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
     pub output: String,
+
+    /// The shared range options; an audit starts at the beginning and stops at the end offsets
+    /// taken when it starts, and never joins a consumer group.
+    #[command(flatten)]
+    pub read: super::common::ReadArgs,
 }

@@ -31,6 +31,10 @@ pub struct Config {
     pub kafka: Option<Settings>,
     pub from: Option<Start>,
     pub until: Option<Stop>,
+    /// `-p`: only these partitions.
+    pub only: Option<Vec<i32>>,
+    /// `--max`: audit at most this many records.
+    pub max: Option<u64>,
     pub expect: Option<&'static Partitioner>,
     /// The partition count of capture-file topics (the file does not say).
     pub partitions: Option<i32>,
@@ -111,7 +115,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
             SourceSpec::Topic(_) => {
                 let plan = ReadPlan {
                     topics: topics.clone(),
-                    partitions: None,
+                    partitions: cfg.only.clone(),
                     start: cfg.from.unwrap_or(Start::Beginning),
                     stop: cfg.until,
                     exit_at_end: true,
@@ -134,14 +138,18 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
                     ))
                     .into());
                 }
-                let window = Window::for_file(cfg.from, cfg.until).map_err(Error::Usage)?;
+                let window = Window::for_file(cfg.from, cfg.until)
+                    .map_err(Error::Usage)?
+                    .with_partitions(cfg.only.clone());
                 sources.push(Box::new(CaptureSource::open(path, window)?));
             }
             SourceSpec::Stdin => {
                 if cfg.partitions.is_none() {
                     return Err(Error::Usage("capture lines on stdin do not say how many partitions their topic had: give --partitions N".into()).into());
                 }
-                let window = Window::for_stdin(cfg.from, cfg.until).map_err(Error::Usage)?;
+                let window = Window::for_stdin(cfg.from, cfg.until)
+                    .map_err(Error::Usage)?
+                    .with_partitions(cfg.only.clone());
                 sources.push(Box::new(CaptureSource::stdin(window)));
             }
         }
@@ -170,7 +178,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
         &mut [],
         &mut sink,
         &mut report,
-        None,
+        cfg.max,
         bar.as_ref(),
     )?;
     let a = &sink.auditor;
