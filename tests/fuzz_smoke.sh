@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../fuzz"
 
 cache="${EVOPS_CACHE:-$HOME/.cache/evops}"
 seconds="${FUZZ_SECONDS:-6}"
-say() { printf '\033[1mfuzz_smoke:\033[0m %s\n' "$*" >&2; }
+say() { printf 'fuzz_smoke: %s\n' "$*" >&2; }
 
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
   say "installing the nightly toolchain (cargo-fuzz needs -Z sanitizer flags)"
