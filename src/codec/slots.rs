@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use super::project::Build;
 
@@ -165,7 +165,7 @@ impl<'de, T: Build + Clone> Visitor<'de> for At<'_, '_, T> {
                     out: &mut *self.out,
                 })?,
                 None => {
-                    map.next_value::<IgnoredAny>()?;
+                    map.next_value::<super::project::Skipped>()?;
                 }
             }
         }
