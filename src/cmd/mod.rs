@@ -119,6 +119,24 @@ pub struct Read {
     pub now_ms: i64,
 }
 
+impl Read {
+    /// Whether every source is a topic (their offsets say how many records there are).
+    pub fn topics_only(&self) -> bool {
+        self.sources
+            .iter()
+            .all(|s| matches!(s, SourceSpec::Topic(_)))
+    }
+
+    /// Whether topics are read together with capture files or stdin.
+    pub fn mixes_topics_and_files(&self) -> bool {
+        !self.topics_only()
+            && self
+                .sources
+                .iter()
+                .any(|s| matches!(s, SourceSpec::Topic(_)))
+    }
+}
+
 /// The sources of a read, opened.
 pub struct Opened {
     pub source: Chain,

@@ -133,7 +133,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         )
         .into());
     }
-    if cfg.checkpoint.is_some() && !topics.is_empty() && topics.len() != cfg.read.sources.len() {
+    if cfg.checkpoint.is_some() && cfg.read.mixes_topics_and_files() {
         return Err(Error::Usage(
             "--checkpoint follows topic offsets: replay topics and capture files in separate runs"
                 .into(),
@@ -556,7 +556,6 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
 /// read). Files and stdin do not know: the returned question goes to a [`Held`] sink, which
 /// asks once there are more than [`ASK_ABOVE`] records.
 fn ask_first(cfg: &Config, group: bool, estimate: Option<u64>) -> anyhow::Result<Option<Ask>> {
-    use crate::endpoint::SourceSpec;
     if cfg.writing.dry_run || cfg.writing.yes {
         return Ok(None);
     }
@@ -564,12 +563,7 @@ fn ask_first(cfg: &Config, group: bool, estimate: Option<u64>) -> anyhow::Result
     else {
         return Ok(None);
     };
-    let topics_only = cfg
-        .read
-        .sources
-        .iter()
-        .all(|s| matches!(s, SourceSpec::Topic(_)));
-    let known = estimate.filter(|_| topics_only);
+    let known = estimate.filter(|_| cfg.read.topics_only());
     if known.is_some() || group {
         if known.is_none_or(|n| n > ASK_ABOVE) && !ask(known)? {
             return Err(Error::Declined.into());
@@ -608,16 +602,10 @@ fn default_checkpoint(
     if cfg.checkpoint.is_some() || group {
         return None;
     }
-    let topics = cfg
-        .read
-        .sources
-        .iter()
-        .filter(|s| matches!(s, SourceSpec::Topic(_)))
-        .count();
     if cfg.read.sources.contains(&SourceSpec::Stdin) {
         return Some("stdin cannot be read again");
     }
-    if topics > 0 && topics != cfg.read.sources.len() {
+    if cfg.read.mixes_topics_and_files() {
         return Some("topics and capture files mixed");
     }
     let dir = cfg.state_dir.as_ref()?;
