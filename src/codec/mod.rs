@@ -7,6 +7,7 @@ pub mod avro;
 pub mod capture;
 pub mod depth;
 pub mod project;
+pub mod protobuf;
 pub mod slots;
 
 use base64::Engine;

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod compat;
 pub mod json_schema;
 pub mod lint;
+pub mod protobuf;
 
 /// One way an event breaks its contract: where, why, and which rule says so.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,164 @@
+//! The `protobuf` key and value format: bytes to the canonical proto3 JSON mapping, through
+//! [`crate::schema::protobuf`] (the same code `schema-validate` uses). A payload whose first byte
+//! is 0 is Confluent-framed (a Protobuf message never starts with byte 0: no field has number
+//! 0), and is read with the registry schema its id names and the message its index path names;
+//! any other payload is a bare message of the type given on the command line (`--proto-type`,
+//! from `--proto-file` or `--protoset`). A codec is a value built once at the edge; it does no
+//! I/O itself, it asks its [`Files`] lookup (which may ask a registry once per id and cache).
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::DecodeError;
+use crate::schema::protobuf::{framing, json, FileDescriptor, MessageDescriptor};
+
+pub use crate::schema::protobuf::json::JsonOptions;
+
+/// Where the schema files of framed payloads come from: a registry schema id to the compiled
+/// file (its references resolved).
+pub trait Files: Send + Sync {
+    fn by_id(&self, id: u32) -> Result<FileDescriptor, String>;
+}
+
+/// How one side of a record (key or value) is read as Protobuf.
+#[derive(Clone)]
+pub struct ProtobufCodec {
+    /// The registry's files, for Confluent-framed payloads.
+    pub registry: Option<Arc<dyn Files>>,
+    /// The message type of bare payloads.
+    pub bare: Option<MessageDescriptor>,
+    pub json: JsonOptions,
+}
+
+impl std::fmt::Debug for ProtobufCodec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProtobufCodec")
+            .field("registry", &self.registry.is_some())
+            .field(
+                "bare",
+                &self.bare.as_ref().map(|m| m.full_name().to_owned()),
+            )
+            .field("json", &self.json)
+            .finish()
+    }
+}
+
+impl ProtobufCodec {
+    /// The message type and the message bytes of a payload.
+    pub fn message<'a>(&self, b: &'a [u8]) -> Result<(MessageDescriptor, &'a [u8]), DecodeError> {
+        if b.first() == Some(&0) {
+            let Some(registry) = &self.registry else {
+                return Err(DecodeError(
+                    "Confluent-framed Protobuf (first byte 0) needs --registry URL".into(),
+                ));
+            };
+            let f = framing::unframe(b).map_err(|e| DecodeError(e.0))?;
+            let file = registry
+                .by_id(f.id)
+                .map_err(|e| DecodeError(format!("schema id {}: {e}", f.id)))?;
+            let desc = framing::resolve(&file, &f.path)
+                .map_err(|e| DecodeError(format!("schema id {}: {e}", f.id)))?;
+            return Ok((desc, f.message));
+        }
+        match &self.bare {
+            Some(desc) => Ok((desc.clone(), b)),
+            None => Err(DecodeError(
+                "not Confluent-framed, and no --proto-type was given for bare Protobuf messages"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Decode a payload to its JSON view.
+    pub fn decode(&self, b: &[u8]) -> Result<Value, DecodeError> {
+        let (desc, message) = self.message(b)?;
+        json::to_json(&desc, message, self.json).map_err(|e| DecodeError(e.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::protobuf::pool::from_sources;
+    use serde_json::json;
+
+    struct One(FileDescriptor);
+
+    impl Files for One {
+        fn by_id(&self, id: u32) -> Result<FileDescriptor, String> {
+            if id == 7 {
+                Ok(self.0.clone())
+            } else {
+                Err("Schema 404 not found".into())
+            }
+        }
+    }
+
+    fn codec(registry: bool, bare: bool) -> ProtobufCodec {
+        let file = from_sources(
+            "p.proto",
+            &[(
+                "p.proto".into(),
+                "syntax = \"proto3\"; package p; message A { string s = 1; } message B { message C { int64 n = 1; } }".into(),
+            )],
+        )
+        .unwrap();
+        ProtobufCodec {
+            bare: bare.then(|| file.messages().next().unwrap()),
+            registry: registry.then(|| Arc::new(One(file)) as Arc<dyn Files>),
+            json: JsonOptions::default(),
+        }
+    }
+
+    #[test]
+    fn framed_payloads_use_the_message_their_path_names() {
+        let c = codec(true, false);
+        assert_eq!(
+            c.decode(&framing::frame(7, &[0], b"\x0a\x01x")).unwrap(),
+            json!({"s": "x"})
+        );
+        assert_eq!(
+            c.decode(&framing::frame(7, &[1, 0], b"\x08\x05")).unwrap(),
+            json!({"n": "5"})
+        );
+    }
+
+    #[test]
+    fn bad_framed_payloads_are_named_decode_errors() {
+        let c = codec(true, true);
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (
+                framing::frame(8, &[0], b""),
+                "schema id 8: Schema 404 not found",
+            ),
+            (
+                framing::frame(7, &[2], b""),
+                "schema id 7: message-index path [2] is out of range",
+            ),
+            (framing::frame(7, &[1, 1], b""), "out of range"),
+            (vec![0, 0, 0, 0, 7, 0x81], "truncated varint"),
+            (framing::frame(7, &[0], b"\x0a\x05x"), "not a p.A message"),
+            (framing::frame(7, &[0], b"\x0d\x01"), "not a p.A message"),
+        ];
+        for (bytes, want) in cases {
+            let e = c.decode(&bytes).unwrap_err();
+            assert!(e.0.contains(want), "{bytes:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn bare_payloads_need_a_type_and_framed_ones_a_registry() {
+        assert_eq!(
+            codec(false, true).decode(b"\x0a\x01y").unwrap(),
+            json!({"s": "y"})
+        );
+        assert_eq!(codec(false, true).decode(b"").unwrap(), json!({}));
+        let e = codec(true, false).decode(b"\x0a\x01y").unwrap_err();
+        assert!(e.0.contains("--proto-type"), "{e}");
+        let e = codec(false, true)
+            .decode(&framing::frame(7, &[0], b""))
+            .unwrap_err();
+        assert!(e.0.contains("--registry"), "{e}");
+    }
+}

@@ -1,0 +1,232 @@
+//! Protobuf messages as JSON, and JSON events checked against a message type, both in the
+//! canonical proto3 JSON mapping (prost-reflect's serde support): 64-bit integers as strings,
+//! enums by name, bytes as base64, well-known types in their special forms, fields with their
+//! default value left out, names in lowerCamelCase (or, as an option, as the .proto spells
+//! them), as protobuf's own `json_format.MessageToJson` writes them.
+
+use prost_reflect::{
+    DeserializeOptions, DynamicMessage, MessageDescriptor, ReflectMessage, SerializeOptions,
+};
+use serde_json::Value;
+
+use super::ProtoError;
+use crate::schema::{push_pointer, Violation};
+
+/// How a message is written as JSON.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JsonOptions {
+    /// Field names as the .proto spells them (`customer_id`) instead of lowerCamelCase.
+    pub proto_names: bool,
+}
+
+impl JsonOptions {
+    fn serialize(self) -> SerializeOptions {
+        SerializeOptions::new().use_proto_field_name(self.proto_names)
+    }
+}
+
+/// Decode a message of type `desc` and write it as JSON.
+pub fn to_json(
+    desc: &MessageDescriptor,
+    bytes: &[u8],
+    opts: JsonOptions,
+) -> Result<Value, ProtoError> {
+    let msg = decode(desc, bytes)?;
+    message_json(&msg, opts)
+}
+
+/// A decoded message as JSON.
+pub fn message_json(msg: &DynamicMessage, opts: JsonOptions) -> Result<Value, ProtoError> {
+    msg.serialize_with_options(serde_json::value::Serializer, &opts.serialize())
+        .map_err(|e| {
+            ProtoError(format!(
+                "cannot write {} as JSON: {e}",
+                msg.descriptor().full_name()
+            ))
+        })
+}
+
+/// Decode a message of type `desc`.
+pub fn decode(desc: &MessageDescriptor, bytes: &[u8]) -> Result<DynamicMessage, ProtoError> {
+    DynamicMessage::decode(desc.clone(), bytes)
+        .map_err(|e| ProtoError(format!("not a {} message: {e}", desc.full_name())))
+}
+
+/// What a JSON event owes a message type: it parses in the proto3 JSON mapping (no unknown
+/// fields, every value of its field's type, enums by a name or number the enum has) and has
+/// every proto2 `required` field.
+pub fn validate_json(desc: &MessageDescriptor, event: &Value) -> Vec<Violation> {
+    let opts = DeserializeOptions::new().deny_unknown_fields(true);
+    match DynamicMessage::deserialize_with_options(desc.clone(), event, &opts) {
+        Ok(msg) => missing_required(&msg, ""),
+        Err(e) => vec![Violation::schema(
+            "",
+            format!("not a {}: {e}", desc.full_name()),
+        )],
+    }
+}
+
+/// What a payload owes a message type: it decodes, and has every proto2 `required` field.
+pub fn validate_bytes(desc: &MessageDescriptor, bytes: &[u8]) -> Vec<Violation> {
+    match decode(desc, bytes) {
+        Ok(msg) => missing_required(&msg, ""),
+        Err(e) => vec![Violation::schema("", e.0)],
+    }
+}
+
+/// Required fields (proto2) missing anywhere in a message, by their JSON pointer.
+fn missing_required(msg: &DynamicMessage, pointer: &str) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for field in msg.descriptor().fields() {
+        if field.is_required() && !msg.has_field(&field) {
+            out.push(Violation::schema(
+                push_pointer(pointer, field.json_name()),
+                format!("required field '{}' is missing", field.name()),
+            ));
+        }
+    }
+    for (field, value) in msg.fields() {
+        let at = push_pointer(pointer, field.json_name());
+        match value {
+            prost_reflect::Value::Message(m) => out.extend(missing_required(m, &at)),
+            prost_reflect::Value::List(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(m) = item.as_message() {
+                        out.extend(missing_required(m, &push_pointer(&at, &i.to_string())));
+                    }
+                }
+            }
+            prost_reflect::Value::Map(entries) => {
+                for (k, item) in entries {
+                    if let Some(m) = item.as_message() {
+                        let key = serde_json::to_value(MapKeyText(k)).unwrap_or(Value::Null);
+                        out.extend(missing_required(
+                            m,
+                            &push_pointer(&at, key.as_str().unwrap_or("")),
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A map key as the JSON mapping writes it (always a string).
+struct MapKeyText<'a>(&'a prost_reflect::MapKey);
+
+impl serde::Serialize for MapKeyText<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use prost_reflect::MapKey;
+        match self.0 {
+            MapKey::Bool(b) => s.serialize_str(&b.to_string()),
+            MapKey::I32(n) => s.serialize_str(&n.to_string()),
+            MapKey::I64(n) => s.serialize_str(&n.to_string()),
+            MapKey::U32(n) => s.serialize_str(&n.to_string()),
+            MapKey::U64(n) => s.serialize_str(&n.to_string()),
+            MapKey::String(t) => s.serialize_str(t),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::protobuf::pool::from_sources;
+    use serde_json::json;
+
+    const SHOP: &str = r#"syntax = "proto3"; package shop;
+        import "google/protobuf/timestamp.proto";
+        enum Status { STATUS_UNKNOWN = 0; PAID = 1; }
+        message Payment {
+          string payment_id = 1; int64 amount_cents = 2; Status status = 3; bytes raw = 4;
+          google.protobuf.Timestamp at = 5; map<string, int32> tags = 6; repeated uint64 ids = 7;
+          oneof method { string card = 8; string iban = 9; }
+          double ratio = 10;
+        }"#;
+    const LEGACY: &str = r#"syntax = "proto2"; package old;
+        message Item { required string sku = 1; optional int32 qty = 2; }
+        message Order { required string id = 1; repeated Item items = 2; }"#;
+
+    fn desc(src: &str, name: &str) -> MessageDescriptor {
+        from_sources("f.proto", &[("f.proto".into(), src.into())])
+            .unwrap()
+            .parent_pool()
+            .get_message_by_name(name)
+            .unwrap()
+    }
+
+    fn encode(desc: &MessageDescriptor, v: &Value) -> Vec<u8> {
+        use prost::Message;
+        DynamicMessage::deserialize(desc.clone(), v)
+            .unwrap()
+            .encode_to_vec()
+    }
+
+    #[test]
+    fn json_is_the_canonical_proto3_mapping() {
+        let d = desc(SHOP, "shop.Payment");
+        let event = json!({"paymentId": "p-1", "amountCents": "9007199254740993", "status": "PAID",
+            "raw": "AAE=", "at": "2026-12-06T07:00:00Z", "tags": {"a": 1}, "ids": ["1", "2"],
+            "iban": "DE00", "ratio": 0.5});
+        let bytes = encode(&d, &event);
+        assert_eq!(to_json(&d, &bytes, JsonOptions::default()).unwrap(), event);
+        let proto = to_json(&d, &bytes, JsonOptions { proto_names: true }).unwrap();
+        assert_eq!(proto["payment_id"], "p-1");
+        assert_eq!(proto["amount_cents"], "9007199254740993");
+        // Defaults are left out, as MessageToJson leaves them out.
+        assert_eq!(to_json(&d, &[], JsonOptions::default()).unwrap(), json!({}));
+    }
+
+    #[test]
+    fn bad_payloads_are_errors_naming_the_type() {
+        let d = desc(SHOP, "shop.Payment");
+        for bad in [
+            &[0x0a, 0x05, b'a'][..],
+            &[0x10][..],
+            &[0x0d, 1, 2, 3, 4][..],
+            &[0xff][..],
+        ] {
+            let e = to_json(&d, bad, JsonOptions::default()).unwrap_err();
+            assert!(
+                e.0.starts_with("not a shop.Payment message"),
+                "{bad:?}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn json_events_are_checked_field_by_field() {
+        let d = desc(SHOP, "shop.Payment");
+        assert!(validate_json(&d, &json!({"paymentId": "p", "status": "PAID"})).is_empty());
+        assert!(validate_json(&d, &json!({"payment_id": "p", "status": 1})).is_empty());
+        for (bad, want) in [
+            (json!({"nope": 1}), "nope"),
+            (json!({"amountCents": "x"}), ""),
+            (json!({"status": "REFUNDED"}), "REFUNDED"),
+            (json!({"paymentId": 5}), ""),
+            (json!([1]), ""),
+        ] {
+            let v = validate_json(&d, &bad);
+            assert_eq!(v.len(), 1, "{bad}");
+            assert!(
+                v[0].reason.contains("not a shop.Payment") && v[0].reason.contains(want),
+                "{bad}: {}",
+                v[0].reason
+            );
+        }
+    }
+
+    #[test]
+    fn proto2_required_fields_are_checked_at_every_depth() {
+        let d = desc(LEGACY, "old.Order");
+        assert!(validate_json(&d, &json!({"id": "o", "items": [{"sku": "s"}]})).is_empty());
+        let v = validate_json(&d, &json!({"items": [{"sku": "s"}, {"qty": 1}]}));
+        let pointers: Vec<&str> = v.iter().map(|v| v.pointer.as_str()).collect();
+        assert_eq!(pointers, ["/id", "/items/1/sku"]);
+        let v = validate_bytes(&d, &[]);
+        assert_eq!(v[0].reason, "required field 'id' is missing");
+        assert!(validate_bytes(&d, &[0xff]).len() == 1);
+    }
+}
