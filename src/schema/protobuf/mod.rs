@@ -4,6 +4,7 @@
 //! their references ([`pool`]); Confluent framing and its message-index path ([`framing`]);
 //! payloads to JSON and JSON events checked against a message type ([`json`]).
 
+pub mod compat;
 pub mod framing;
 pub mod json;
 pub mod pool;
