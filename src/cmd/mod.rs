@@ -5,6 +5,7 @@ pub mod demo;
 pub mod filter;
 pub mod partition;
 pub mod partition_audit;
+pub mod protobuf;
 pub mod rekey;
 pub mod replay;
 pub mod sample;

@@ -8,6 +8,7 @@ mod generate;
 mod grammar;
 mod harness;
 mod partition;
+mod protobuf;
 mod registry;
 mod rekey;
 mod replay;

@@ -1,0 +1,169 @@
+//! What the `protobuf` key and value format decodes with, built once at the edge from plain
+//! settings: the local schemas (`--proto-file` with `--proto-import-path`, `--protoset`), the
+//! message types of bare keys and values (`--proto-type`, `--key-proto-type`,
+//! `--value-proto-type`), and the registry's schemas for Confluent-framed payloads, each asked
+//! for once per id with its references followed (by subject and version) and cached.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use crate::codec::protobuf::{Files, JsonOptions, ProtobufCodec};
+use crate::endpoint::registry::{RegisteredSchema, Registry, RegistryError};
+use crate::schema::protobuf::{self, DescriptorPool, FileDescriptor};
+
+/// The Protobuf settings of a read, as the command line gave them.
+#[derive(Debug, Clone, Default)]
+pub struct ProtoConfig {
+    pub files: Vec<PathBuf>,
+    pub imports: Vec<PathBuf>,
+    pub protoset: Option<PathBuf>,
+    /// The type of bare keys, and of bare values.
+    pub key_type: Option<String>,
+    pub value_type: Option<String>,
+    pub json: JsonOptions,
+}
+
+impl ProtoConfig {
+    /// Whether any local schema was given.
+    pub fn has_local(&self) -> bool {
+        !self.files.is_empty() || self.protoset.is_some()
+    }
+}
+
+/// The key and value codecs (`None` for a side that is not `protobuf`).
+pub fn codecs(
+    cfg: &ProtoConfig,
+    registry: Option<Registry>,
+    key: bool,
+    value: bool,
+) -> anyhow::Result<(Option<ProtobufCodec>, Option<ProtobufCodec>)> {
+    let pool = local_pool(cfg)?;
+    let registry: Option<Arc<dyn Files>> =
+        registry.map(|r| Arc::new(RegistryFiles::new(r)) as Arc<dyn Files>);
+    let side = |wanted: bool, ty: &Option<String>, flag: &str| -> anyhow::Result<_> {
+        if !wanted {
+            return Ok(None);
+        }
+        let bare = match (ty, &pool) {
+            (Some(t), Some(pool)) => {
+                Some(protobuf::message(pool, t).map_err(|e| anyhow::anyhow!("{flag}: {e}"))?)
+            }
+            (Some(_), None) => anyhow::bail!("{flag} needs --proto-file FILE or --protoset FILE"),
+            (None, _) => None,
+        };
+        if bare.is_none() && registry.is_none() {
+            return Err(crate::error::Error::Usage(format!(
+                "protobuf decoding needs --registry URL (Confluent-framed payloads) or {flag} NAME with --proto-file/--protoset (bare messages)"
+            ))
+            .into());
+        }
+        Ok(Some(ProtobufCodec {
+            registry: registry.clone(),
+            bare,
+            json: cfg.json,
+        }))
+    };
+    Ok((
+        side(key, &cfg.key_type, "--key-proto-type")?,
+        side(value, &cfg.value_type, "--proto-type")?,
+    ))
+}
+
+/// The pool of `--proto-file`s and the `--protoset`, if either was given.
+pub fn local_pool(cfg: &ProtoConfig) -> anyhow::Result<Option<DescriptorPool>> {
+    let mut pool = if cfg.files.is_empty() {
+        None
+    } else {
+        Some(
+            protobuf::pool::from_files(&cfg.files, &cfg.imports)
+                .map_err(|e| anyhow::anyhow!("--proto-file: {e}"))?,
+        )
+    };
+    if let Some(p) = &cfg.protoset {
+        let bytes = crate::endpoint::file::read_whole(p, crate::endpoint::file::SMALL_FILE)
+            .map_err(|e| anyhow::anyhow!("--protoset {}: {e}", p.display()))?;
+        let set = protobuf::pool::from_protoset(&bytes)
+            .map_err(|e| anyhow::anyhow!("--protoset {}: {e}", p.display()))?;
+        pool = Some(match pool {
+            None => set,
+            Some(mut files) => {
+                for f in set.files() {
+                    if files.get_file_by_name(f.name()).is_none() {
+                        files
+                            .add_file_descriptor_proto(f.file_descriptor_proto().clone())
+                            .map_err(|e| anyhow::anyhow!("--protoset {}: {e}", p.display()))?;
+                    }
+                }
+                files
+            }
+        });
+    }
+    Ok(pool)
+}
+
+/// A registry schema and its references, recursively, as (file name, text) pairs: the root
+/// first, named after its id (no import can name it), then each reference under the name its
+/// importer uses, each once.
+pub fn registry_sources(
+    registry: &Registry,
+    reg: &RegisteredSchema,
+) -> Result<(String, Vec<(String, String)>), RegistryError> {
+    let root = format!("registry-schema-{}.proto", reg.id);
+    let mut out = vec![(root.clone(), reg.schema.clone())];
+    let mut seen = HashSet::new();
+    let mut todo: Vec<_> = reg.references.clone();
+    while let Some(r) = todo.pop() {
+        if !seen.insert(r.name.clone()) {
+            continue;
+        }
+        let dep = registry.version(&r.subject, r.version)?;
+        todo.extend(dep.references.iter().cloned());
+        out.push((r.name.clone(), dep.schema.clone()));
+    }
+    Ok((root, out))
+}
+
+/// A registry schema compiled, with its references.
+pub fn compile_registered(
+    registry: &Registry,
+    reg: &RegisteredSchema,
+) -> Result<FileDescriptor, String> {
+    if !reg.schema_type.eq_ignore_ascii_case("PROTOBUF") {
+        return Err(format!("a {} schema, not a Protobuf one", reg.schema_type));
+    }
+    let (root, sources) =
+        registry_sources(registry, reg).map_err(|e| format!("its references: {e}"))?;
+    protobuf::pool::from_sources(&root, &sources).map_err(|e| e.0)
+}
+
+/// Registry schemas by id, compiled once (failures remembered too).
+pub struct RegistryFiles {
+    registry: Registry,
+    by_id: Mutex<HashMap<u32, Result<FileDescriptor, String>>>,
+}
+
+impl RegistryFiles {
+    pub fn new(registry: Registry) -> RegistryFiles {
+        RegistryFiles {
+            registry,
+            by_id: Mutex::default(),
+        }
+    }
+}
+
+impl Files for RegistryFiles {
+    fn by_id(&self, id: u32) -> Result<FileDescriptor, String> {
+        let mut cache = self.by_id.lock().expect("protobuf schema cache");
+        if let Some(f) = cache.get(&id) {
+            return f.clone();
+        }
+        let got = self
+            .registry
+            .schema_by_id(id)
+            .map_err(|e| e.to_string())
+            .and_then(|reg| compile_registered(&self.registry, &reg));
+        cache.insert(id, got.clone());
+        got
+    }
+}
