@@ -65,12 +65,17 @@ complete -c evops -n "__fish_evops_using_subcommand tail" -l id -d 'Only events 
 complete -c evops -n "__fish_evops_using_subcommand tail" -l type-path -d 'Where the event type is, as a dot path (repeatable), instead of the envelope\'s' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l id-path -d 'Where event ids are, as dot paths with * globs, e.g. data.attributes.*_id (repeatable)' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -s f -l format -d 'Output: pretty | json | capture | raw | a template such as \'{topic}/{partition}@{offset} {key} {value.data.type}\'. [default: pretty on a terminal, json otherwise]' -r
-complete -c evops -n "__fish_evops_using_subcommand tail" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro' -r
-complete -c evops -n "__fish_evops_using_subcommand tail" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro | protobuf' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro | protobuf' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
 complete -c evops -n "__fish_evops_using_subcommand tail" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand tail" -l proto-file -d 'A .proto file whose message types bare (unframed) Protobuf payloads use (repeatable); compiled in process, no protoc needed' -r -F
+complete -c evops -n "__fish_evops_using_subcommand tail" -l proto-import-path -d 'Where the .proto files\' imports are found (repeatable; each file\'s own directory is searched too; the well-known google/protobuf/*.proto types are built in)' -r -F
+complete -c evops -n "__fish_evops_using_subcommand tail" -l protoset -d 'A compiled FileDescriptorSet (protoc --include_imports --descriptor_set_out, buf build -o) instead of or beside --proto-file' -r -F
+complete -c evops -n "__fish_evops_using_subcommand tail" -l proto-type -l value-proto-type -d 'The message type of bare Protobuf values (and keys, unless --key-proto-type): a full name (shop.Payment) or an unambiguous short one' -r
+complete -c evops -n "__fish_evops_using_subcommand tail" -l key-proto-type -d 'The message type of bare Protobuf keys, when it is not --proto-type\'s' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand tail" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -81,6 +86,7 @@ always\t''
 never\t''"
 complete -c evops -n "__fish_evops_using_subcommand tail" -l ordered -d 'Merge partitions and topics into timestamp order (see the README for what it tolerates)'
 complete -c evops -n "__fish_evops_using_subcommand tail" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
+complete -c evops -n "__fish_evops_using_subcommand tail" -l proto-field-names -d 'Write Protobuf fields under their .proto names (payment_id) instead of the JSON mapping\'s lowerCamelCase (paymentId)'
 complete -c evops -n "__fish_evops_using_subcommand tail" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand tail" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand tail" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -103,12 +109,17 @@ complete -c evops -n "__fish_evops_using_subcommand filter" -l id -d 'Only event
 complete -c evops -n "__fish_evops_using_subcommand filter" -l type-path -d 'Where the event type is, as a dot path (repeatable), instead of the envelope\'s' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l id-path -d 'Where event ids are, as dot paths with * globs, e.g. data.attributes.*_id (repeatable)' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -s f -l format -d 'Output: pretty | json | capture | raw | a template such as \'{topic}/{partition}@{offset} {key} {value.data.type}\'. [default: pretty on a terminal, json otherwise]' -r
-complete -c evops -n "__fish_evops_using_subcommand filter" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro' -r
-complete -c evops -n "__fish_evops_using_subcommand filter" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro | protobuf' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro | protobuf' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
 complete -c evops -n "__fish_evops_using_subcommand filter" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand filter" -l proto-file -d 'A .proto file whose message types bare (unframed) Protobuf payloads use (repeatable); compiled in process, no protoc needed' -r -F
+complete -c evops -n "__fish_evops_using_subcommand filter" -l proto-import-path -d 'Where the .proto files\' imports are found (repeatable; each file\'s own directory is searched too; the well-known google/protobuf/*.proto types are built in)' -r -F
+complete -c evops -n "__fish_evops_using_subcommand filter" -l protoset -d 'A compiled FileDescriptorSet (protoc --include_imports --descriptor_set_out, buf build -o) instead of or beside --proto-file' -r -F
+complete -c evops -n "__fish_evops_using_subcommand filter" -l proto-type -l value-proto-type -d 'The message type of bare Protobuf values (and keys, unless --key-proto-type): a full name (shop.Payment) or an unambiguous short one' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l key-proto-type -d 'The message type of bare Protobuf keys, when it is not --proto-type\'s' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -126,6 +137,7 @@ complete -c evops -n "__fish_evops_using_subcommand filter" -l dry-run -d 'Decid
 complete -c evops -n "__fish_evops_using_subcommand filter" -s y -l yes -d 'Do not ask before writing more than 10,000 records from a terminal'
 complete -c evops -n "__fish_evops_using_subcommand filter" -l allow-loop -d 'Allow the target topic to be one of the sources (never while following with -F; a file that is read is never written)'
 complete -c evops -n "__fish_evops_using_subcommand filter" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
+complete -c evops -n "__fish_evops_using_subcommand filter" -l proto-field-names -d 'Write Protobuf fields under their .proto names (payment_id) instead of the JSON mapping\'s lowerCamelCase (paymentId)'
 complete -c evops -n "__fish_evops_using_subcommand filter" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand filter" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand filter" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -148,12 +160,17 @@ complete -c evops -n "__fish_evops_using_subcommand trace" -l id -d 'Only events
 complete -c evops -n "__fish_evops_using_subcommand trace" -l type-path -d 'Where the event type is, as a dot path (repeatable), instead of the envelope\'s' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l id-path -d 'Where event ids are, as dot paths with * globs, e.g. data.attributes.*_id (repeatable)' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -s f -l format -d 'Output: pretty | json | capture | raw | a template such as \'{topic}/{partition}@{offset} {key} {value.data.type}\'. [default: pretty on a terminal, json otherwise]' -r
-complete -c evops -n "__fish_evops_using_subcommand trace" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro' -r
-complete -c evops -n "__fish_evops_using_subcommand trace" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro | protobuf' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro | protobuf' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
 complete -c evops -n "__fish_evops_using_subcommand trace" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand trace" -l proto-file -d 'A .proto file whose message types bare (unframed) Protobuf payloads use (repeatable); compiled in process, no protoc needed' -r -F
+complete -c evops -n "__fish_evops_using_subcommand trace" -l proto-import-path -d 'Where the .proto files\' imports are found (repeatable; each file\'s own directory is searched too; the well-known google/protobuf/*.proto types are built in)' -r -F
+complete -c evops -n "__fish_evops_using_subcommand trace" -l protoset -d 'A compiled FileDescriptorSet (protoc --include_imports --descriptor_set_out, buf build -o) instead of or beside --proto-file' -r -F
+complete -c evops -n "__fish_evops_using_subcommand trace" -l proto-type -l value-proto-type -d 'The message type of bare Protobuf values (and keys, unless --key-proto-type): a full name (shop.Payment) or an unambiguous short one' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l key-proto-type -d 'The message type of bare Protobuf keys, when it is not --proto-type\'s' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -164,6 +181,7 @@ always\t''
 never\t''"
 complete -c evops -n "__fish_evops_using_subcommand trace" -s F -l follow -d 'Keep reading at the end of topics, waiting for new records'
 complete -c evops -n "__fish_evops_using_subcommand trace" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
+complete -c evops -n "__fish_evops_using_subcommand trace" -l proto-field-names -d 'Write Protobuf fields under their .proto names (payment_id) instead of the JSON mapping\'s lowerCamelCase (paymentId)'
 complete -c evops -n "__fish_evops_using_subcommand trace" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand trace" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand trace" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -190,12 +208,17 @@ complete -c evops -n "__fish_evops_using_subcommand sample" -l id -d 'Only event
 complete -c evops -n "__fish_evops_using_subcommand sample" -l type-path -d 'Where the event type is, as a dot path (repeatable), instead of the envelope\'s' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l id-path -d 'Where event ids are, as dot paths with * globs, e.g. data.attributes.*_id (repeatable)' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -s f -l format -d 'Output: pretty | json | capture | raw | a template such as \'{topic}/{partition}@{offset} {key} {value.data.type}\'. [default: pretty on a terminal, json otherwise]' -r
-complete -c evops -n "__fish_evops_using_subcommand sample" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro' -r
-complete -c evops -n "__fish_evops_using_subcommand sample" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro | protobuf' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro | protobuf' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
 complete -c evops -n "__fish_evops_using_subcommand sample" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand sample" -l proto-file -d 'A .proto file whose message types bare (unframed) Protobuf payloads use (repeatable); compiled in process, no protoc needed' -r -F
+complete -c evops -n "__fish_evops_using_subcommand sample" -l proto-import-path -d 'Where the .proto files\' imports are found (repeatable; each file\'s own directory is searched too; the well-known google/protobuf/*.proto types are built in)' -r -F
+complete -c evops -n "__fish_evops_using_subcommand sample" -l protoset -d 'A compiled FileDescriptorSet (protoc --include_imports --descriptor_set_out, buf build -o) instead of or beside --proto-file' -r -F
+complete -c evops -n "__fish_evops_using_subcommand sample" -l proto-type -l value-proto-type -d 'The message type of bare Protobuf values (and keys, unless --key-proto-type): a full name (shop.Payment) or an unambiguous short one' -r
+complete -c evops -n "__fish_evops_using_subcommand sample" -l key-proto-type -d 'The message type of bare Protobuf keys, when it is not --proto-type\'s' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand sample" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -211,6 +234,7 @@ complete -c evops -n "__fish_evops_using_subcommand sample" -l dry-run -d 'Decid
 complete -c evops -n "__fish_evops_using_subcommand sample" -s y -l yes -d 'Do not ask before writing more than 10,000 records from a terminal'
 complete -c evops -n "__fish_evops_using_subcommand sample" -l allow-loop -d 'Allow the target topic to be one of the sources (never while following with -F; a file that is read is never written)'
 complete -c evops -n "__fish_evops_using_subcommand sample" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
+complete -c evops -n "__fish_evops_using_subcommand sample" -l proto-field-names -d 'Write Protobuf fields under their .proto names (payment_id) instead of the JSON mapping\'s lowerCamelCase (paymentId)'
 complete -c evops -n "__fish_evops_using_subcommand sample" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand sample" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand sample" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -240,12 +264,17 @@ complete -c evops -n "__fish_evops_using_subcommand replay" -l id -d 'Only event
 complete -c evops -n "__fish_evops_using_subcommand replay" -l type-path -d 'Where the event type is, as a dot path (repeatable), instead of the envelope\'s' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -l id-path -d 'Where event ids are, as dot paths with * globs, e.g. data.attributes.*_id (repeatable)' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -s f -l format -d 'Output: pretty | json | capture | raw | a template such as \'{topic}/{partition}@{offset} {key} {value.data.type}\'. [default: pretty on a terminal, json otherwise]' -r
-complete -c evops -n "__fish_evops_using_subcommand replay" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro' -r
-complete -c evops -n "__fish_evops_using_subcommand replay" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l key-format -d 'How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro | protobuf' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | avro | protobuf' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -l schema -d 'With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id' -r -F
 complete -c evops -n "__fish_evops_using_subcommand replay" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand replay" -l proto-file -d 'A .proto file whose message types bare (unframed) Protobuf payloads use (repeatable); compiled in process, no protoc needed' -r -F
+complete -c evops -n "__fish_evops_using_subcommand replay" -l proto-import-path -d 'Where the .proto files\' imports are found (repeatable; each file\'s own directory is searched too; the well-known google/protobuf/*.proto types are built in)' -r -F
+complete -c evops -n "__fish_evops_using_subcommand replay" -l protoset -d 'A compiled FileDescriptorSet (protoc --include_imports --descriptor_set_out, buf build -o) instead of or beside --proto-file' -r -F
+complete -c evops -n "__fish_evops_using_subcommand replay" -l proto-type -l value-proto-type -d 'The message type of bare Protobuf values (and keys, unless --key-proto-type): a full name (shop.Payment) or an unambiguous short one' -r
+complete -c evops -n "__fish_evops_using_subcommand replay" -l key-proto-type -d 'The message type of bare Protobuf keys, when it is not --proto-type\'s' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand replay" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -260,6 +289,7 @@ complete -c evops -n "__fish_evops_using_subcommand replay" -l dry-run -d 'Decid
 complete -c evops -n "__fish_evops_using_subcommand replay" -s y -l yes -d 'Do not ask before writing more than 10,000 records from a terminal'
 complete -c evops -n "__fish_evops_using_subcommand replay" -l allow-loop -d 'Allow the target topic to be one of the sources (never while following with -F; a file that is read is never written)'
 complete -c evops -n "__fish_evops_using_subcommand replay" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
+complete -c evops -n "__fish_evops_using_subcommand replay" -l proto-field-names -d 'Write Protobuf fields under their .proto names (payment_id) instead of the JSON mapping\'s lowerCamelCase (paymentId)'
 complete -c evops -n "__fish_evops_using_subcommand replay" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand replay" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand replay" -s h -l help -d 'Print help (see more with \'--help\')'

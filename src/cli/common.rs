@@ -143,11 +143,11 @@ pub struct OutputArgs {
     #[arg(short = 'f', long = "format", value_name = "FORMAT", value_parser = values::style)]
     pub format: Option<Style>,
 
-    /// How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro.
-    #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format)]
+    /// How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro | protobuf.
+    #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::key_codec_format)]
     pub key_format: Format,
 
-    /// How to read values: auto | string | json | int32 | int64 | hex | base64 | avro.
+    /// How to read values: auto | string | json | int32 | int64 | hex | base64 | avro | protobuf.
     #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format)]
     pub value_format: Format,
 
@@ -157,6 +157,9 @@ pub struct OutputArgs {
 
     #[command(flatten)]
     pub registry: super::schema::RegistryArgs,
+
+    #[command(flatten)]
+    pub proto: super::protobuf::ProtoArgs,
 }
 
 impl FilterArgs {

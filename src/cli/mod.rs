@@ -12,6 +12,7 @@ pub mod filter;
 pub mod generate;
 pub mod kcat;
 pub mod partition;
+pub mod protobuf;
 pub mod replay;
 pub mod sample;
 pub mod schema;
@@ -245,6 +246,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Replay(a) => {
             let (sources, expr) = filter::split_expression(&a.args, a.after.as_ref());
             install_avro(g, &a.output)?;
+            protobuf::install(g, &a.output)?;
             let output = output_options(
                 g,
                 term,
@@ -587,6 +589,7 @@ impl Job {
         }
         let to = self.to.as_deref().map(cmd::SinkSpec::parse);
         install_avro(g, &output)?;
+        protobuf::install(g, &output)?;
         let output = output_options(
             g,
             term,
@@ -702,7 +705,7 @@ fn install_avro(g: &Global, o: &common::OutputArgs) -> anyhow::Result<()> {
 }
 
 /// The schema registry client, from --registry or the profile's `schema_registry`.
-fn registry(
+pub(crate) fn registry(
     g: &Global,
     a: &schema::RegistryArgs,
 ) -> anyhow::Result<Option<crate::endpoint::registry::Registry>> {

@@ -109,6 +109,11 @@ pub fn codec_format(s: &str) -> Result<Format, String> {
     })
 }
 
+/// A key format: [`codec_format`], with a Protobuf key read as a key (its own message type).
+pub fn key_codec_format(s: &str) -> Result<Format, String> {
+    codec_format(s).map(Format::for_keys)
+}
+
 pub fn style(s: &str) -> Result<Style, String> {
     Style::parse(s)
 }

@@ -34,11 +34,21 @@ pub enum Format {
     Base64,
     /// Avro (Confluent framing or a schema file): needs a schema.
     Avro,
+    /// Protobuf (Confluent framing or a bare message of a `--proto-type`), as the canonical
+    /// proto3 JSON mapping; keys and values may be of different types, hence the side.
+    Protobuf(Side),
+}
+
+/// Which side of a record a format reads: bare Protobuf keys and values have their own types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Key,
+    Value,
 }
 
 impl Format {
     pub const NAMES: &'static [&'static str] = &[
-        "auto", "string", "json", "int32", "int64", "hex", "base64", "avro",
+        "auto", "string", "json", "int32", "int64", "hex", "base64", "avro", "protobuf",
     ];
 
     pub fn parse(s: &str) -> Option<Format> {
@@ -51,8 +61,22 @@ impl Format {
             "hex" => Format::Hex,
             "base64" => Format::Base64,
             "avro" => Format::Avro,
+            "protobuf" | "proto" => Format::Protobuf(Side::Value),
             _ => return None,
         })
+    }
+
+    /// The same format for keys (only Protobuf cares which side it reads).
+    pub fn for_keys(self) -> Format {
+        match self {
+            Format::Protobuf(_) => Format::Protobuf(Side::Key),
+            other => other,
+        }
+    }
+
+    /// Whether the format needs schemas installed at the edge.
+    pub fn is_protobuf(self) -> bool {
+        matches!(self, Format::Protobuf(_))
     }
 }
 
@@ -119,6 +143,11 @@ pub fn decode(format: Format, bytes: Option<&[u8]>) -> Result<Decoded, DecodeErr
         ))),
         Format::Avro => {
             let value = avro::decode(b)?;
+            depth::check_value(&value)?;
+            Ok(Decoded { value, json: true })
+        }
+        Format::Protobuf(side) => {
+            let value = protobuf::decode_installed(side, b)?;
             depth::check_value(&value)?;
             Ok(Decoded { value, json: true })
         }
@@ -203,6 +232,9 @@ pub fn encode_text(format: Format, s: &str) -> Result<Vec<u8>, DecodeError> {
             .map_err(|e| DecodeError(format!("'{s}' is not base64 ({e})"))),
         Format::Avro => Err(DecodeError(
             "avro keys cannot be typed on the command line".into(),
+        )),
+        Format::Protobuf(_) => Err(DecodeError(
+            "protobuf keys cannot be typed on the command line".into(),
         )),
     }
 }

@@ -3,15 +3,16 @@
 //! grpcio-tools' protoc at test time) decoded by evops exactly as
 //! `google.protobuf.json_format.MessageToJson` writes them.
 
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use evops::cmd::protobuf::RegistryFiles;
 use evops::codec::protobuf::Files;
 use evops::endpoint::registry::{Registry, RegistryConfig};
 
-use crate::harness::RegistryServer;
+use crate::harness::{broker, evops, topic, RegistryServer};
 
 const MONEY: &str = include_str!("../data/protobuf/common/money.proto");
 const PAYMENT: &str = include_str!("../data/protobuf/shop/payment.proto");
@@ -116,4 +117,199 @@ fn the_test_schema_compiles_from_the_registry_with_its_import_as_a_reference() {
     let file = RegistryFiles::new(client(&server.url)).by_id(id).unwrap();
     let names: Vec<String> = file.messages().map(|m| m.full_name().to_owned()).collect();
     assert_eq!(names, ["shop.Payment", "shop.Refund"]);
+}
+
+fn python() -> String {
+    std::env::var("EVOPS_TEST_PYTHON").expect(
+        "EVOPS_TEST_PYTHON (a python with confluent-kafka, protobuf and grpcio-tools; set by tests/run.sh)",
+    )
+}
+
+/// Produce lines ({"type", "json"} or {"__raw_hex__"}) with the real serializer; returns
+/// what MessageToJson says of each (null for raw bytes).
+fn produce(topic: &str, registry: Option<&str>, lines: &str) -> Vec<Value> {
+    use std::io::Write;
+    let mut cmd = Command::new(python());
+    cmd.arg("tests/vectors/protobuf_produce.py").args([
+        broker().as_str(),
+        topic,
+        "tests/data/protobuf",
+    ]);
+    match registry {
+        Some(url) => cmd.args(["--registry", url]),
+        None => cmd.arg("--bare"),
+    };
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run protobuf_produce.py");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "protobuf_produce.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The values evops prints for a topic read from the beginning to the end.
+fn values(topic: &str, extra: &[&str]) -> (Vec<Value>, crate::harness::Output) {
+    let mut args = vec![
+        "-b",
+        "BROKER",
+        "tail",
+        topic,
+        "-o",
+        "beginning",
+        "-e",
+        "-f",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let b = broker();
+    args[1] = b.as_str();
+    let out = evops(&args).run();
+    let values = out
+        .json_lines()
+        .into_iter()
+        .map(|l| l["value"].clone())
+        .collect();
+    (values, out)
+}
+
+#[test]
+fn payloads_of_the_real_serializer_read_as_message_to_json_writes_them() {
+    let server = RegistryServer::start(&[]);
+    let t = topic("pb-real", 1);
+    let lines = std::fs::read_to_string("tests/data/protobuf/payments.ndjson").unwrap();
+    let expected = produce(&t, Some(&server.url), &lines);
+    assert_eq!(expected.len(), 6);
+    let (got, out) = values(
+        &t,
+        &["--value-format", "protobuf", "--registry", &server.url],
+    );
+    out.code(0);
+    // Nested types at index paths [0, 0] and [1, 0, 0], an import registered as its own
+    // subject, well-known types, enums, a oneof, a map, packed repeated and 64-bit integers,
+    // bytes, and defaults left out: each exactly as protobuf's own JSON printer has it.
+    assert_eq!(got, expected);
+    // The proto field names, on request.
+    let (named, _) = values(
+        &t,
+        &[
+            "--value-format",
+            "protobuf",
+            "--registry",
+            &server.url,
+            "--proto-field-names",
+        ],
+    );
+    assert_eq!(named[0]["payment_id"], "p-1");
+    assert_eq!(named[0]["created_at"], "2026-12-06T07:00:00.123Z");
+}
+
+#[test]
+fn bare_payloads_read_with_proto_files_and_import_paths() {
+    let t = topic("pb-bare", 1);
+    let lines = r#"{"type": "shop.Payment", "json": {"paymentId": "p-9", "amount": {"units": "-3"}, "status": "REFUNDED"}}"#;
+    let expected = produce(&t, None, &format!("{lines}\n"));
+    let (got, out) = values(
+        &t,
+        &[
+            "--value-format",
+            "protobuf",
+            "--proto-file",
+            "tests/data/protobuf/shop/payment.proto",
+            "--proto-import-path",
+            "tests/data/protobuf",
+            "--proto-type",
+            "Payment",
+        ],
+    );
+    out.code(0);
+    assert_eq!(got, expected);
+    assert_eq!(got[0]["amount"]["units"], "-3");
+    // Without the import path the import does not resolve, and the error says which.
+    let (_, out) = values(
+        &t,
+        &[
+            "--value-format",
+            "protobuf",
+            "--proto-file",
+            "tests/data/protobuf/shop/payment.proto",
+            "--proto-type",
+            "Payment",
+        ],
+    );
+    out.code(2);
+    assert!(out.stderr.contains("common/money.proto"), "{}", out.stderr);
+}
+
+#[test]
+fn malformed_framed_payloads_are_counted_named_bad_records() {
+    let server = RegistryServer::start(&[]);
+    let t = topic("pb-bad", 1);
+    let good = r#"{"type": "shop.Refund", "json": {"refundId": "r"}}"#;
+    produce(&t, Some(&server.url), &format!("{good}\n"));
+    let id = server.call("GET", &format!("/subjects/{t}-value/versions/latest"), None)["id"]
+        .as_u64()
+        .unwrap();
+    let hex = |b: &[u8]| b.iter().map(|c| format!("{c:02x}")).collect::<String>();
+    let header = |path: &[u8]| {
+        let mut v = vec![0];
+        v.extend_from_slice(&(id as u32).to_be_bytes());
+        v.extend_from_slice(path);
+        v
+    };
+    let bad: Vec<(Vec<u8>, &str)> = vec![
+        (header(&[0x81]), "truncated varint"), // the index count cut short
+        (header(&[4, 4, 0]), "out of range"),  // path [2, 0]: no third message
+        (header(&[4, 2, 8]), "out of range"),  // path [1, 4]: Refund has one nested
+        (
+            [header(&[0]), vec![0x0a, 0x09, b'x']].concat(),
+            "not a shop.Payment message",
+        ), // truncated
+        (
+            [header(&[0]), vec![0x0d, 1, 2, 3, 4]].concat(),
+            "not a shop.Payment message",
+        ), // wire type 5 for a string
+        (vec![0, 0, 0, 0x7f, 0x7f, 0], "schema id 32639"), // an id the registry does not have
+    ];
+    let lines: String = bad
+        .iter()
+        .map(|(b, _)| format!("{{\"__raw_hex__\": \"{}\"}}\n", hex(b)))
+        .collect();
+    produce(&t, Some(&server.url), &lines);
+    let (got, out) = values(
+        &t,
+        &["--value-format", "protobuf", "--registry", &server.url],
+    );
+    out.code(1);
+    assert_eq!(got[0], json!({"refundId": "r"}));
+    assert_eq!(got.len(), 1 + bad.len(), "every bad record is still shown");
+    for (i, (_, why)) in bad.iter().enumerate() {
+        let at = format!("{t}/0@{}: value:", i + 1);
+        let line = out
+            .stderr
+            .lines()
+            .find(|l| l.contains(&at))
+            .unwrap_or_else(|| panic!("no warning for {at}: {}", out.stderr));
+        assert!(line.contains(why), "{line}");
+    }
+    assert!(
+        out.stderr.contains(&format!("{} bad", bad.len())),
+        "{}",
+        out.stderr
+    );
 }

@@ -1,0 +1,75 @@
+//! The Protobuf options (`--proto-file`, `--proto-import-path`, `--protoset`, `--proto-type`,
+//! `--key-proto-type`, `--value-proto-type`, `--proto-field-names`), one group flattened into
+//! every command that reads keys or values, and their conversion into
+//! [`crate::cmd::protobuf::ProtoConfig`].
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::cmd::protobuf::ProtoConfig;
+use crate::codec::protobuf::JsonOptions;
+
+/// Where Protobuf schemas come from when they are not (only) in the registry.
+#[derive(Debug, Args, Default, Clone)]
+#[command(next_help_heading = "Protobuf")]
+pub struct ProtoArgs {
+    /// A .proto file whose message types bare (unframed) Protobuf payloads use (repeatable); compiled in process, no protoc needed.
+    #[arg(long = "proto-file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Where the .proto files' imports are found (repeatable; each file's own directory is searched too; the well-known google/protobuf/*.proto types are built in).
+    #[arg(long = "proto-import-path", value_name = "DIR")]
+    pub imports: Vec<PathBuf>,
+
+    /// A compiled FileDescriptorSet (protoc --include_imports --descriptor_set_out, buf build -o) instead of or beside --proto-file.
+    #[arg(long, value_name = "FILE")]
+    pub protoset: Option<PathBuf>,
+
+    /// The message type of bare Protobuf values (and keys, unless --key-proto-type): a full name (shop.Payment) or an unambiguous short one.
+    #[arg(
+        long = "proto-type",
+        visible_alias = "value-proto-type",
+        value_name = "NAME"
+    )]
+    pub proto_type: Option<String>,
+
+    /// The message type of bare Protobuf keys, when it is not --proto-type's.
+    #[arg(long = "key-proto-type", value_name = "NAME")]
+    pub key_proto_type: Option<String>,
+
+    /// Write Protobuf fields under their .proto names (payment_id) instead of the JSON mapping's lowerCamelCase (paymentId).
+    #[arg(long = "proto-field-names")]
+    pub proto_field_names: bool,
+}
+
+impl ProtoArgs {
+    pub fn config(&self) -> ProtoConfig {
+        ProtoConfig {
+            files: self.files.clone(),
+            imports: self.imports.clone(),
+            protoset: self.protoset.clone(),
+            key_type: self
+                .key_proto_type
+                .clone()
+                .or_else(|| self.proto_type.clone()),
+            value_type: self.proto_type.clone(),
+            json: JsonOptions {
+                proto_names: self.proto_field_names,
+            },
+        }
+    }
+}
+
+/// With `--key-format protobuf` or `--value-format protobuf`: build the codecs once (the local
+/// schemas compiled, the registry client) and install them for the run.
+pub fn install(g: &super::Global, o: &super::common::OutputArgs) -> anyhow::Result<()> {
+    let (key, value) = (o.key_format.is_protobuf(), o.value_format.is_protobuf());
+    if !key && !value {
+        return Ok(());
+    }
+    let registry = super::registry(g, &o.registry)?;
+    let (k, v) = crate::cmd::protobuf::codecs(&o.proto.config(), registry, key, value)?;
+    crate::codec::protobuf::install(k, v);
+    Ok(())
+}
