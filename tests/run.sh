@@ -18,14 +18,15 @@ ensure_packages build-essential pkg-config cmake libssl-dev zlib1g-dev python3 o
 command -v npm >/dev/null || ensure_packages nodejs npm
 ensure_nisshi
 
-# The real client libraries whose partitioners evops must match, and Confluent's Avro
-# serializer whose framed payloads schema-validate must read (cached outside the clone).
+# The real client libraries whose partitioners evops must match, and Confluent's Avro and
+# Protobuf serializers whose framed payloads evops must read (cached outside the clone);
+# protobuf and grpcio-tools (its protoc) make the Protobuf test's message classes at test time.
 # confluent-kafka is pinned: its newer versions ask registries for endpoints beyond the
 # published REST API that tests/registry/server.py follows.
-if ! "$cache/py/bin/python" -W ignore -c 'import kafka, aiokafka, fastavro, requests, confluent_kafka.schema_registry.avro' 2>/dev/null; then
-  say "installing kafka-python, aiokafka, confluent-kafka and fastavro into $cache/py"
+if ! "$cache/py/bin/python" -W ignore -c 'import kafka, aiokafka, fastavro, requests, confluent_kafka.schema_registry.avro, confluent_kafka.schema_registry.protobuf, grpc_tools.protoc' 2>/dev/null; then
+  say "installing kafka-python, aiokafka, confluent-kafka, fastavro, protobuf and grpcio-tools into $cache/py"
   python3 -m venv "$cache/py"
-  "$cache/py/bin/pip" install -q kafka-python aiokafka fastavro requests attrs cachetools httpx "confluent-kafka==2.6.1"
+  "$cache/py/bin/pip" install -q kafka-python aiokafka fastavro requests attrs cachetools httpx "confluent-kafka==2.6.1" protobuf grpcio-tools
 fi
 if [ ! -f "$cache/node/node_modules/kafkajs/package.json" ]; then
   say "installing kafkajs into $cache/node"
