@@ -409,7 +409,8 @@ registry\t'The registry id in the Confluent framing'"
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l subject-strategy -d 'How unframed events name their registry subject: topic (<topic>-value), record (the event type as record name), topic-record (<topic>-<type>)' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l value-format -d 'How to read values' -r -f -a "auto\t'Confluent-framed payloads by their registry id; JSON when the bytes look like JSON; else an Avro datum'
 json\t''
-avro\t''"
+avro\t''
+protobuf\t'Confluent-framed by registry id, or bare messages of --proto-type'"
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l type-path -d 'Where the event type is, as a dot path (repeatable). [default: data.type; CloudEvents: type]' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l require -d 'With --lint: a field every event must have, as a dot path (repeatable). [default: data.id, data.type, meta.created_at]' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l id-field -d 'With --lint: what identifies an event, for duplicates: a dot path (repeatable; the values together). [default: data.type, data.id and meta.created_at: the same fact twice; give your envelope\'s event id if it has one]' -r
@@ -424,6 +425,11 @@ complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l junit -d
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l proto-file -d 'A .proto file whose message types bare (unframed) Protobuf payloads use (repeatable); compiled in process, no protoc needed' -r -F
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l proto-import-path -d 'Where the .proto files\' imports are found (repeatable; each file\'s own directory is searched too; the well-known google/protobuf/*.proto types are built in)' -r -F
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l protoset -d 'A compiled FileDescriptorSet (protoc --include_imports --descriptor_set_out, buf build -o) instead of or beside --proto-file' -r -F
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l proto-type -l value-proto-type -d 'The message type of bare Protobuf values (and keys, unless --key-proto-type): a full name (shop.Payment) or an unambiguous short one' -r
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l key-proto-type -d 'The message type of bare Protobuf keys, when it is not --proto-type\'s' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l until -d 'Where to stop (exclusive): the --from forms, plus now and end' -r
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
@@ -439,6 +445,7 @@ always\t''
 never\t''"
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l lint -d 'Also check the house rules: envelope fields present, "null"/"None"/"" strings, --max-bytes, timestamps from the future or impossibly old, duplicate ids, command-style type names (a warning)'
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l allow-missing -d 'Events that no schema covers are counted but do not fail the run'
+complete -c evops -n "__fish_evops_using_subcommand schema-validate" -l proto-field-names -d 'Write Protobuf fields under their .proto names (payment_id) instead of the JSON mapping\'s lowerCamelCase (paymentId)'
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand schema-validate" -s q -l quiet -d 'Print nothing on stderr but errors'

@@ -834,9 +834,10 @@ fn validate_config(
             .into());
         }
     }
-    if catalog.is_empty() && registry.is_none() && !a.lint {
+    let proto = protobuf::contract(&a.proto)?;
+    if catalog.is_empty() && registry.is_none() && proto.is_none() && !a.lint {
         return Err(Error::Usage(
-            "nothing to check against: give --schema PATH, --registry URL, or --lint".into(),
+            "nothing to check against: give --schema PATH, --registry URL, --proto-file FILE with --proto-type NAME, or --lint".into(),
         )
         .into());
     }
@@ -895,6 +896,7 @@ fn validate_config(
         },
         samples,
         catalog,
+        proto,
         registry,
         strategy: a.subject_strategy,
         select,
@@ -907,6 +909,7 @@ fn validate_config(
             schema::PayloadArg::Auto => cmd::schema_validate::Payload::Auto,
             schema::PayloadArg::Json => cmd::schema_validate::Payload::Json,
             schema::PayloadArg::Avro => cmd::schema_validate::Payload::Avro,
+            schema::PayloadArg::Protobuf => cmd::schema_validate::Payload::Protobuf,
         },
         lint,
         show: a.show,

@@ -73,3 +73,41 @@ pub fn install(g: &super::Global, o: &super::common::OutputArgs) -> anyhow::Resu
     crate::codec::protobuf::install(k, v);
     Ok(())
 }
+
+/// schema-validate's Protobuf contract: the `--proto-type` of `--proto-file`/`--protoset`.
+pub fn contract(
+    a: &ProtoArgs,
+) -> anyhow::Result<Option<std::sync::Arc<crate::schema::catalog::Schema>>> {
+    use crate::error::Error;
+    use crate::schema::catalog::{Body, Schema};
+    use crate::schema::protobuf::{message, ProtoSchema};
+    let cfg = a.config();
+    let Some(pool) = crate::cmd::protobuf::local_pool(&cfg)? else {
+        if cfg.value_type.is_some() {
+            return Err(Error::Usage(
+                "--proto-type needs --proto-file FILE or --protoset FILE".into(),
+            )
+            .into());
+        }
+        return Ok(None);
+    };
+    let Some(name) = &cfg.value_type else {
+        return Err(Error::Usage(
+            "--proto-file/--protoset need --proto-type NAME: the message type events are checked against".into(),
+        )
+        .into());
+    };
+    let m = message(&pool, name).map_err(|e| anyhow::anyhow!("--proto-type: {e}"))?;
+    let origin = cfg
+        .files
+        .iter()
+        .chain(cfg.protoset.iter())
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    Ok(Some(std::sync::Arc::new(Schema {
+        name: m.full_name().to_owned(),
+        origin,
+        body: Body::Protobuf(ProtoSchema::Message(m)),
+    })))
+}

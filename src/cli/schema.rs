@@ -59,6 +59,8 @@ pub enum PayloadArg {
     Auto,
     Json,
     Avro,
+    /// Confluent-framed by registry id, or bare messages of --proto-type.
+    Protobuf,
 }
 
 /// What stdout shows.
@@ -174,6 +176,9 @@ pub struct ValidateArgs {
 
     #[command(flatten)]
     pub registry: RegistryArgs,
+
+    #[command(flatten)]
+    pub proto: super::protobuf::ProtoArgs,
 
     #[command(flatten)]
     pub read: ReadArgs,

@@ -547,6 +547,12 @@ pub fn parse_registered(
     registry: &crate::endpoint::registry::Registry,
     reg: &crate::endpoint::registry::RegisteredSchema,
 ) -> Result<crate::schema::catalog::Body, String> {
+    if reg.schema_type.eq_ignore_ascii_case("PROTOBUF") {
+        let file = protobuf::compile_registered(registry, reg)?;
+        return Ok(crate::schema::catalog::Body::Protobuf(
+            crate::schema::protobuf::ProtoSchema::File(file),
+        ));
+    }
     let refs = registry
         .references(reg)
         .map_err(|e| format!("its references: {e}"))?;
@@ -592,6 +598,9 @@ impl crate::codec::avro::Schemas for AvroLookup {
                 .map_err(|e| e.to_string())
                 .and_then(|reg| match parse_registered(r, &reg)? {
                     crate::schema::catalog::Body::Avro(a) => Ok(std::sync::Arc::new(a)),
+                    crate::schema::catalog::Body::Protobuf(_) => {
+                        Err("a Protobuf schema, not an Avro schema".to_string())
+                    }
                     crate::schema::catalog::Body::Json(_) => {
                         Err("a JSON Schema, not an Avro schema".to_string())
                     }

@@ -25,6 +25,7 @@ use crate::record::Record;
 use crate::schema::avro;
 use crate::schema::catalog::{Body, Catalog, Schema, Select};
 use crate::schema::lint::{LintConfig, Linter, Loc};
+use crate::schema::protobuf::{self, MessageDescriptor};
 use crate::schema::Violation;
 
 use super::{Read, Terminal};
@@ -39,6 +40,9 @@ pub enum Payload {
     Json,
     /// Always Avro: framed, or a bare datum of the selected schema.
     Avro,
+    /// Always Protobuf: framed, or a bare message of `--proto-type` (or the registry
+    /// subject's first message type).
+    Protobuf,
 }
 
 /// How the results are printed on stdout.
@@ -55,6 +59,9 @@ pub struct Config {
     /// Sample events: NDJSON / JSON files and directories of them.
     pub samples: Vec<PathBuf>,
     pub catalog: Catalog,
+    /// The `--proto-type` of `--proto-file`/`--protoset`: the contract of unframed events
+    /// (JSON in the proto3 mapping, or bare messages) when no `--schema` is given.
+    pub proto: Option<Arc<Schema>>,
     pub registry: Option<Registry>,
     pub strategy: SubjectStrategy,
     pub select: Select,
@@ -305,6 +312,9 @@ impl<'a> Validator<'a> {
         if !self.cfg.catalog.is_empty() {
             return Ok(self.cfg.catalog.select(self.cfg.select, topic, ty).cloned());
         }
+        if let Some(proto) = &self.cfg.proto {
+            return Ok(Ok(proto.clone()));
+        }
         let Some(registry) = self.cfg.registry.as_ref() else {
             return Ok(Err("no schema given".into()));
         };
@@ -362,8 +372,9 @@ impl<'a> Validator<'a> {
             let e = json_error.expect("parsed above");
             return Ok((Verdict::Unreadable(format!("not JSON ({e})")), None));
         }
-        // A bare Avro datum of the Avro schema that applies without knowing the type.
-        let avro_schema = if self.cfg.catalog.is_empty() && self.cfg.registry.is_none() {
+        // A bare Avro datum (or Protobuf message) of the schema that applies without knowing
+        // the type.
+        let avro_schema = if self.no_schemas() {
             Err("no schema given".to_string())
         } else {
             self.schema_for(topic, None)?
@@ -381,6 +392,13 @@ impl<'a> Validator<'a> {
                     }
                 },
                 Body::Json(_) => format!("its schema {} is a JSON Schema", s.name),
+                Body::Protobuf(p) => match p.main_type() {
+                    Ok(m) => {
+                        let value = protobuf_value(&m, b, vs);
+                        return Ok((Verdict::Checked(s), value));
+                    }
+                    Err(e) => e.0,
+                },
             },
             Err(e) => e,
         };
@@ -388,6 +406,10 @@ impl<'a> Validator<'a> {
         Ok(match (self.cfg.payload, json_error) {
             (Payload::Avro, _) => (
                 Verdict::NoSchema(format!("no Avro schema to read it with: {why}")),
+                None,
+            ),
+            (Payload::Protobuf, _) => (
+                Verdict::NoSchema(format!("no Protobuf schema to read it with: {why}")),
                 None,
             ),
             (_, Some(e)) => (Verdict::Unreadable(format!("not JSON ({e})")), None),
@@ -401,7 +423,7 @@ impl<'a> Validator<'a> {
         topic: Option<&str>,
         vs: &mut Vec<Violation>,
     ) -> anyhow::Result<(Verdict, Option<Value>)> {
-        if self.cfg.catalog.is_empty() && self.cfg.registry.is_none() {
+        if self.no_schemas() {
             return Ok((Verdict::LintOnly, Some(v)));
         }
         let ty = self.cfg.envelope.event_type(&v).map(str::to_string);
@@ -440,6 +462,18 @@ impl<'a> Validator<'a> {
                     return Ok((Verdict::Checked(writer), None));
                 }
             },
+            Body::Protobuf(p) => match p.framed(datum) {
+                Ok((m, message)) => match protobuf_value(&m, message, vs) {
+                    Some(v) => v,
+                    None => return Ok((Verdict::Checked(writer), None)),
+                },
+                Err(e) => {
+                    return Ok((
+                        Verdict::Unreadable(format!("framed with schema id {id}: {e}")),
+                        None,
+                    ))
+                }
+            },
             Body::Json(_) if crate::codec::depth::check(datum).is_err() => {
                 return Ok((Verdict::Unreadable(crate::codec::depth::too_deep().0), None))
             }
@@ -466,7 +500,7 @@ impl<'a> Validator<'a> {
         let ty = self.cfg.envelope.event_type(&value).map(str::to_string);
         let record = match &writer.body {
             Body::Avro(w) => w.full_name(),
-            Body::Json(_) => None,
+            Body::Json(_) | Body::Protobuf(_) => None,
         };
         let cat = &self.cfg.catalog;
         let contract =
@@ -495,6 +529,11 @@ impl<'a> Validator<'a> {
             }
             Err(why) => Ok((Verdict::NoSchema(why), Some(value))),
         }
+    }
+
+    /// No schema of any kind was given: only the lint rules judge events.
+    fn no_schemas(&self) -> bool {
+        self.cfg.catalog.is_empty() && self.cfg.registry.is_none() && self.cfg.proto.is_none()
     }
 
     fn check(&mut self, r: &Record) -> anyhow::Result<()> {
@@ -593,9 +632,38 @@ impl<'a> Validator<'a> {
     }
 }
 
-/// Check a decoded value against a schema of either kind.
+/// A Protobuf message decoded to its JSON view, or the violations that say why it is not one
+/// of its type (it does not decode, or lacks a proto2 `required` field).
+fn protobuf_value(m: &MessageDescriptor, b: &[u8], vs: &mut Vec<Violation>) -> Option<Value> {
+    let opts = protobuf::json::JsonOptions::default();
+    let msg = match protobuf::json::decode(m, b) {
+        Ok(msg) => msg,
+        Err(e) => {
+            vs.push(Violation::schema("", e.0));
+            return None;
+        }
+    };
+    vs.extend(protobuf::json::required(&msg).into_iter().take(PER_EVENT));
+    match protobuf::json::message_json(&msg, opts) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            vs.push(Violation::schema("", e.0));
+            None
+        }
+    }
+}
+
+/// Check a decoded value against a schema of any kind.
 fn check_value(body: &Body, v: &Value, vs: &mut Vec<Violation>) {
     match body {
+        Body::Protobuf(p) => match p.main_type() {
+            Ok(m) => vs.extend(
+                protobuf::json::validate_json(&m, v)
+                    .into_iter()
+                    .take(PER_EVENT),
+            ),
+            Err(e) => vs.push(Violation::schema("", e.0)),
+        },
         Body::Avro(a) => a.check_json(v, vs, PER_EVENT),
         Body::Json(js) => {
             if !js.is_valid(v) {

@@ -18,6 +18,7 @@ use super::json_schema::{self, JsonSchema, Kind};
 pub enum Body {
     Avro(AvroSchema),
     Json(JsonSchema),
+    Protobuf(super::protobuf::ProtoSchema),
 }
 
 impl Body {
@@ -25,6 +26,7 @@ impl Body {
         match self {
             Body::Avro(_) => "avro",
             Body::Json(_) => "json-schema",
+            Body::Protobuf(_) => "protobuf",
         }
     }
 
@@ -53,8 +55,10 @@ impl Body {
                     .map(Body::Json)
                     .map_err(|e| format!("not a valid JSON Schema: {e}"))
             }
+            // Its references are imports by name: compiled by the caller, which has them.
+            "PROTOBUF" => Err("Protobuf schemas are compiled with their named references".into()),
             other => Err(format!(
-                "{other} schemas are not supported (Avro and JSON Schema are)"
+                "{other} schemas are not supported (Avro, JSON Schema and Protobuf are)"
             )),
         }
     }

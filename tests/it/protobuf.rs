@@ -313,3 +313,189 @@ fn malformed_framed_payloads_are_counted_named_bad_records() {
         out.stderr
     );
 }
+
+fn report(out: &crate::harness::Output) -> Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not a JSON report ({e}): {}\n{}", out.text(), out.stderr))
+}
+
+fn violations(r: &Value) -> Vec<(String, String)> {
+    r["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let loc = v["location"].as_str().unwrap();
+            let line = loc.rsplit(':').next().unwrap().to_string();
+            (line, v["pointer"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn sample_events_are_checked_against_a_proto_type_with_the_failing_field() {
+    let junit = tempfile::NamedTempFile::new().unwrap();
+    let out = evops(&[
+        "schema-validate",
+        "tests/data/events/protobuf/payments.ndjson",
+        "--proto-file",
+        "tests/data/protobuf/shop/payment.proto",
+        "--proto-import-path",
+        "tests/data/protobuf",
+        "--proto-type",
+        "shop.Payment",
+        "--format",
+        "json",
+        "--junit",
+        junit.path().to_str().unwrap(),
+    ])
+    .run();
+    out.code(1);
+    let r = report(&out);
+    assert_eq!(
+        (
+            r["checked"].as_u64(),
+            r["valid"].as_u64(),
+            r["invalid"].as_u64()
+        ),
+        (Some(7), Some(2), Some(5))
+    );
+    assert_eq!(
+        violations(&r),
+        [
+            ("3".into(), "/discount".into()),
+            ("4".into(), "/status".into()),
+            ("5".into(), "/amount/units".into()),
+            ("6".into(), "/cards/1/brand".into()),
+            ("7".into(), "/createdAt".into()),
+        ]
+    );
+    assert_eq!(r["schemas"][0]["kind"], "protobuf");
+    let xml = std::fs::read_to_string(junit.path()).unwrap();
+    assert!(
+        xml.contains("shop.Payment") && xml.contains("<failure"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn proto2_required_fields_are_part_of_the_contract() {
+    let events = "{\"orderId\": \"o-1\", \"lines\": [{\"sku\": \"a\"}]}\n{\"lines\": [{\"sku\": \"a\"}, {\"quantity\": 2}]}\n";
+    let out = evops(&[
+        "schema-validate",
+        "-",
+        "--proto-file",
+        "tests/data/protobuf/legacy/order.proto",
+        "--proto-type",
+        "Order",
+        "--format",
+        "json",
+    ])
+    .stdin(
+        events
+            .lines()
+            .enumerate()
+            .map(|(i, e)| {
+                format!(
+                    "{}\n",
+                    json!({"topic": "orders", "partition": 0, "offset": i, "value": e})
+                )
+            })
+            .collect::<String>(),
+    )
+    .run();
+    out.code(1);
+    let r = report(&out);
+    let pointers: Vec<&str> = r["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["pointer"].as_str().unwrap())
+        .collect();
+    assert_eq!(pointers, ["/orderId", "/lines/1/sku"], "{r}");
+}
+
+#[test]
+fn registry_framed_topics_are_validated_by_their_writer_schema() {
+    let server = RegistryServer::start(&[]);
+    let t = topic("pb-validate", 1);
+    let lines = std::fs::read_to_string("tests/data/protobuf/payments.ndjson").unwrap();
+    produce(&t, Some(&server.url), &lines);
+    let out = evops(&[
+        "-b",
+        &broker(),
+        "schema-validate",
+        &t,
+        "--registry",
+        &server.url,
+        "--format",
+        "json",
+    ])
+    .run();
+    out.code(0);
+    let r = report(&out);
+    assert_eq!(
+        (r["checked"].as_u64(), r["valid"].as_u64()),
+        (Some(6), Some(6)),
+        "{r}"
+    );
+    assert_eq!(r["schemas"][0]["kind"], "protobuf");
+    // A message that does not decode is invalid; a header that names no message, unreadable.
+    let id = server.call("GET", &format!("/subjects/{t}-value/versions/latest"), None)["id"]
+        .as_u64()
+        .unwrap() as u32;
+    let mut truncated = vec![0];
+    truncated.extend_from_slice(&id.to_be_bytes());
+    let mut bad_path = truncated.clone();
+    truncated.extend_from_slice(&[0, 0x0a, 0x09, b'x']);
+    bad_path.extend_from_slice(&[2, 6]); // path [3]: the file has two messages
+    let hex = |b: &[u8]| b.iter().map(|c| format!("{c:02x}")).collect::<String>();
+    produce(
+        &t,
+        Some(&server.url),
+        &format!(
+            "{{\"__raw_hex__\": \"{}\"}}\n{{\"__raw_hex__\": \"{}\"}}\n",
+            hex(&truncated),
+            hex(&bad_path)
+        ),
+    );
+    let out = evops(&[
+        "-b",
+        &broker(),
+        "schema-validate",
+        &t,
+        "--registry",
+        &server.url,
+        "--format",
+        "json",
+    ])
+    .run();
+    out.code(1);
+    let r = report(&out);
+    assert_eq!(
+        (
+            r["checked"].as_u64(),
+            r["valid"].as_u64(),
+            r["invalid"].as_u64(),
+            r["unreadable"].as_u64()
+        ),
+        (Some(8), Some(6), Some(1), Some(1)),
+        "{r}"
+    );
+    let reasons: Vec<&str> = r["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("not a shop.Payment message")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.contains("out of range")),
+        "{reasons:?}"
+    );
+}

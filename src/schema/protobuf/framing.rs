@@ -19,7 +19,7 @@ pub struct Framed<'a> {
 
 /// Split a Confluent-framed Protobuf payload.
 pub fn unframe(b: &[u8]) -> Result<Framed<'_>, ProtoError> {
-    let (id, mut rest) = match b {
+    let (id, rest) = match b {
         [0, a, b, c, d, rest @ ..] => (u32::from_be_bytes([*a, *b, *c, *d]), rest),
         [0, ..] => {
             return Err(ProtoError(
@@ -33,6 +33,12 @@ pub fn unframe(b: &[u8]) -> Result<Framed<'_>, ProtoError> {
         }
         [] => return Err(ProtoError("empty payload".into())),
     };
+    let (path, message) = split_path(rest)?;
+    Ok(Framed { id, path, message })
+}
+
+/// The message-index path at the start of what follows the 5-byte header, and the message.
+pub fn split_path(mut rest: &[u8]) -> Result<(Vec<i32>, &[u8]), ProtoError> {
     let count = zigzag(&mut rest, "message-index count")?;
     // Each index takes at least a byte: a count past what is left is a corrupt header (and
     // must not size an allocation).
@@ -49,11 +55,7 @@ pub fn unframe(b: &[u8]) -> Result<Framed<'_>, ProtoError> {
             .map(|_| zigzag(&mut rest, "message index"))
             .collect::<Result<_, _>>()?
     };
-    Ok(Framed {
-        id,
-        path,
-        message: rest,
-    })
+    Ok((path, rest))
 }
 
 /// Frame a message: the inverse of [`unframe`].

@@ -58,20 +58,67 @@ pub fn decode(desc: &MessageDescriptor, bytes: &[u8]) -> Result<DynamicMessage, 
 pub fn validate_json(desc: &MessageDescriptor, event: &Value) -> Vec<Violation> {
     let opts = DeserializeOptions::new().deny_unknown_fields(true);
     match DynamicMessage::deserialize_with_options(desc.clone(), event, &opts) {
-        Ok(msg) => missing_required(&msg, ""),
+        Ok(msg) => required(&msg),
         Err(e) => vec![Violation::schema(
-            "",
+            locate(desc, event, ""),
             format!("not a {}: {e}", desc.full_name()),
         )],
     }
 }
 
+/// Where in an event the mapping fails: the first member that does not parse on its own,
+/// followed into messages and lists of them (not into well-known types, whose JSON forms are
+/// their own); `pointer` when no single member is to blame.
+fn locate(desc: &MessageDescriptor, event: &Value, pointer: &str) -> String {
+    let Value::Object(members) = event else {
+        return pointer.to_owned();
+    };
+    let opts = DeserializeOptions::new().deny_unknown_fields(true);
+    for (name, value) in members {
+        let alone: Value = Value::Object(std::iter::once((name.clone(), value.clone())).collect());
+        if DynamicMessage::deserialize_with_options(desc.clone(), &alone, &opts).is_ok() {
+            continue;
+        }
+        let at = push_pointer(pointer, name);
+        let field = desc
+            .get_field_by_json_name(name)
+            .or_else(|| desc.get_field_by_name(name));
+        let inner = field.as_ref().and_then(|f| match f.kind() {
+            prost_reflect::Kind::Message(m)
+                if !f.is_map() && !m.full_name().starts_with("google.protobuf.") =>
+            {
+                Some((m, f.is_list()))
+            }
+            _ => None,
+        });
+        return match (inner, value) {
+            (Some((m, false)), v) => locate(&m, v, &at),
+            (Some((m, true)), Value::Array(items)) => items
+                .iter()
+                .enumerate()
+                .find(|(_, item)| {
+                    DynamicMessage::deserialize_with_options(m.clone(), *item, &opts).is_err()
+                })
+                .map_or(at.clone(), |(i, item)| {
+                    locate(&m, item, &push_pointer(&at, &i.to_string()))
+                }),
+            _ => at,
+        };
+    }
+    pointer.to_owned()
+}
+
 /// What a payload owes a message type: it decodes, and has every proto2 `required` field.
 pub fn validate_bytes(desc: &MessageDescriptor, bytes: &[u8]) -> Vec<Violation> {
     match decode(desc, bytes) {
-        Ok(msg) => missing_required(&msg, ""),
+        Ok(msg) => required(&msg),
         Err(e) => vec![Violation::schema("", e.0)],
     }
+}
+
+/// The proto2 `required` fields a decoded message lacks, anywhere in it.
+pub fn required(msg: &DynamicMessage) -> Vec<Violation> {
+    missing_required(msg, "")
 }
 
 /// Required fields (proto2) missing anywhere in a message, by their JSON pointer.
@@ -201,12 +248,13 @@ mod tests {
         let d = desc(SHOP, "shop.Payment");
         assert!(validate_json(&d, &json!({"paymentId": "p", "status": "PAID"})).is_empty());
         assert!(validate_json(&d, &json!({"payment_id": "p", "status": 1})).is_empty());
-        for (bad, want) in [
-            (json!({"nope": 1}), "nope"),
-            (json!({"amountCents": "x"}), ""),
-            (json!({"status": "REFUNDED"}), "REFUNDED"),
-            (json!({"paymentId": 5}), ""),
-            (json!([1]), ""),
+        for (bad, want, at) in [
+            (json!({"paymentId": "p", "nope": 1}), "nope", "/nope"),
+            (json!({"amountCents": "x"}), "", "/amountCents"),
+            (json!({"status": "REFUNDED"}), "REFUNDED", "/status"),
+            (json!({"paymentId": 5}), "", "/paymentId"),
+            (json!({"at": "yesterday"}), "", "/at"),
+            (json!([1]), "", ""),
         ] {
             let v = validate_json(&d, &bad);
             assert_eq!(v.len(), 1, "{bad}");
@@ -215,6 +263,7 @@ mod tests {
                 "{bad}: {}",
                 v[0].reason
             );
+            assert_eq!(v[0].pointer, at, "{bad}");
         }
     }
 
@@ -222,6 +271,14 @@ mod tests {
     fn proto2_required_fields_are_checked_at_every_depth() {
         let d = desc(LEGACY, "old.Order");
         assert!(validate_json(&d, &json!({"id": "o", "items": [{"sku": "s"}]})).is_empty());
+        let v = validate_json(
+            &d,
+            &json!({"id": "o", "items": [{"sku": "s"}, {"qty": "x"}]}),
+        );
+        assert_eq!(
+            v[0].pointer, "/items/1/qty",
+            "a wrong type deep in a list: {v:?}"
+        );
         let v = validate_json(&d, &json!({"items": [{"sku": "s"}, {"qty": 1}]}));
         let pointers: Vec<&str> = v.iter().map(|v| v.pointer.as_str()).collect();
         assert_eq!(pointers, ["/id", "/items/1/sku"]);

@@ -11,6 +11,40 @@ pub mod pool;
 
 pub use prost_reflect::{DescriptorPool, FileDescriptor, MessageDescriptor};
 
+/// A Protobuf schema as schema-validate holds it: a registry schema's file (framed records
+/// name their message by index path), or one message type given on the command line.
+#[derive(Debug, Clone)]
+pub enum ProtoSchema {
+    File(FileDescriptor),
+    Message(MessageDescriptor),
+}
+
+impl ProtoSchema {
+    /// The message type of a framed payload's rest (after the 5-byte header), and its bytes.
+    pub fn framed<'a>(&self, rest: &'a [u8]) -> Result<(MessageDescriptor, &'a [u8]), ProtoError> {
+        let (path, message) = framing::split_path(rest)?;
+        match self {
+            ProtoSchema::File(f) => Ok((framing::resolve(f, &path)?, message)),
+            ProtoSchema::Message(m) if path == [0] => Ok((m.clone(), message)),
+            ProtoSchema::Message(m) => Err(ProtoError(format!(
+                "message-index path {path:?}, but the schema is the one type {}",
+                m.full_name()
+            ))),
+        }
+    }
+
+    /// The type of unframed payloads and JSON events: the one message, or a file's first.
+    pub fn main_type(&self) -> Result<MessageDescriptor, ProtoError> {
+        match self {
+            ProtoSchema::Message(m) => Ok(m.clone()),
+            ProtoSchema::File(f) => f
+                .messages()
+                .next()
+                .ok_or_else(|| ProtoError(format!("{} defines no message type", f.name()))),
+        }
+    }
+}
+
 /// Why a Protobuf schema or payload could not be used, for people.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
