@@ -586,7 +586,7 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('compat', 'compat', [CompletionResultType]::ParameterValue, 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable)')
+            [CompletionResult]::new('compat', 'compat', [CompletionResultType]::ParameterValue, 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable; Protobuf as Confluent''s registry judges it)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -614,7 +614,7 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             break
         }
         'evops;schema;help' {
-            [CompletionResult]::new('compat', 'compat', [CompletionResultType]::ParameterValue, 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable)')
+            [CompletionResult]::new('compat', 'compat', [CompletionResultType]::ParameterValue, 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable; Protobuf as Confluent''s registry judges it)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -744,7 +744,7 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             break
         }
         'evops;help;schema' {
-            [CompletionResult]::new('compat', 'compat', [CompletionResultType]::ParameterValue, 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable)')
+            [CompletionResult]::new('compat', 'compat', [CompletionResultType]::ParameterValue, 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable; Protobuf as Confluent''s registry judges it)')
             break
         }
         'evops;help;schema;compat' {

@@ -569,7 +569,7 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand compat 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable)'
+            cand compat 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable; Protobuf as Confluent''s registry judges it)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'evops;schema;compat'= {
@@ -595,7 +595,7 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand --version 'Print version'
         }
         &'evops;schema;help'= {
-            cand compat 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable)'
+            cand compat 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable; Protobuf as Confluent''s registry judges it)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'evops;schema;help;compat'= {
@@ -709,7 +709,7 @@ set edit:completion:arg-completer[evops] = {|@words|
         &'evops;help;schema-validate'= {
         }
         &'evops;help;schema'= {
-            cand compat 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable)'
+            cand compat 'Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable; Protobuf as Confluent''s registry judges it)'
         }
         &'evops;help;schema;compat'= {
         }

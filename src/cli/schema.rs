@@ -196,7 +196,7 @@ pub enum SchemaCommand {
     Compat(CompatArgs),
 }
 
-/// Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable).
+/// Whether a new schema is compatible with an old one (Avro resolution rules; JSON Schema where decidable; Protobuf as Confluent's registry judges it).
 #[derive(Debug, Args)]
 #[command(after_help = COMPAT_EXAMPLES)]
 pub struct CompatArgs {

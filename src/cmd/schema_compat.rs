@@ -36,11 +36,24 @@ struct Text {
     text: String,
     kind: Kind,
     refs: Vec<String>,
+    /// A Protobuf schema, compiled with its imports (`.proto` files, PROTOBUF subjects).
+    proto: Option<crate::schema::protobuf::FileDescriptor>,
 }
 
 fn from_file(p: &std::path::Path) -> anyhow::Result<Text> {
     let text = crate::endpoint::file::read_small(p)
         .map_err(|e| anyhow::anyhow!("cannot read schema {}: {e}", p.display()))?;
+    if p.extension().is_some_and(|e| e == "proto") {
+        let file = crate::schema::protobuf::pool::root_file(p, &[])
+            .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+        return Ok(Text {
+            origin: p.display().to_string(),
+            text,
+            kind: Kind::Unknown,
+            refs: Vec::new(),
+            proto: Some(file),
+        });
+    }
     let doc: Value = serde_json::from_str(&text)
         .map_err(|e| anyhow::anyhow!("{}: not a JSON document ({e})", p.display()))?;
     let kind = if p.extension().is_some_and(|e| e == "avsc") {
@@ -53,6 +66,7 @@ fn from_file(p: &std::path::Path) -> anyhow::Result<Text> {
         text,
         kind,
         refs: Vec::new(),
+        proto: None,
     })
 }
 
@@ -62,6 +76,22 @@ fn from_registry(
     subject: &str,
     reg: &crate::endpoint::registry::RegisteredSchema,
 ) -> anyhow::Result<Text> {
+    let origin = format!(
+        "{subject} version {} (id {})",
+        reg.version.unwrap_or(0),
+        reg.id
+    );
+    if reg.schema_type == "PROTOBUF" {
+        let file = super::protobuf::compile_registered(registry, reg)
+            .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
+        return Ok(Text {
+            origin,
+            text: reg.schema.clone(),
+            kind: Kind::Unknown,
+            refs: Vec::new(),
+            proto: Some(file),
+        });
+    }
     let refs = registry
         .references(reg)
         .map_err(|e| anyhow::anyhow!("schema registry: {e}"))?;
@@ -71,14 +101,11 @@ fn from_registry(
         other => anyhow::bail!("subject {subject}: {other} schemas are not supported"),
     };
     Ok(Text {
-        origin: format!(
-            "{subject} version {} (id {})",
-            reg.version.unwrap_or(0),
-            reg.id
-        ),
+        origin,
         text: reg.schema.clone(),
         kind,
         refs,
+        proto: None,
     })
 }
 
@@ -185,6 +212,24 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
 
 /// The reasons `new` is not compatible with `old` in `mode` (none: it is).
 fn check(old: &Text, new: &Text, mode: Mode) -> anyhow::Result<Vec<String>> {
+    match (&old.proto, &new.proto) {
+        (Some(o), Some(n)) => {
+            return crate::schema::protobuf::compat::protobuf(o, n, mode).map_err(|why| {
+                anyhow::anyhow!(
+                    "cannot decide whether {} is {} compatible with {}: {why}",
+                    new.origin,
+                    mode_name(mode),
+                    old.origin
+                )
+            })
+        }
+        (None, None) => {}
+        _ => anyhow::bail!(
+            "{} and {} are different kinds of schema (one Protobuf)",
+            old.origin,
+            new.origin
+        ),
+    }
     Ok(match (old.kind, new.kind) {
         (Kind::Avro, Kind::Avro) => {
             // The new schema may name the types the old one's references define.

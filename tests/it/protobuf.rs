@@ -499,3 +499,83 @@ fn registry_framed_topics_are_validated_by_their_writer_schema() {
         "{reasons:?}"
     );
 }
+
+#[test]
+fn schema_compat_judges_proto_files_and_registry_subjects() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, body: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, format!("syntax = \"proto3\"; package shop; {body}")).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let v1 = write(
+        "v1.proto",
+        "message Payment { string id = 1; int64 cents = 2; string note = 3; }",
+    );
+    let added = write(
+        "v2.proto",
+        "message Payment { string id = 1; int64 cents = 2; string note = 3; bool refunded = 4; }",
+    );
+    let retyped = write(
+        "v3.proto",
+        "message Payment { string id = 1; string cents = 2; reserved 3; }",
+    );
+    let out = evops(&["schema", "compat", &v1, &added, "--mode", "full"]).run();
+    out.code(0);
+    let out = evops(&["schema", "compat", &v1, &retyped]).run();
+    out.code(1);
+    assert!(
+        out.text().contains(
+            "/shop.Payment/2 (cents): type changed from int64 to string in the new schema"
+        ),
+        "{}",
+        out.text()
+    );
+    assert!(
+        !out.text().contains("(note)"),
+        "a reserved number is a clean removal: {}",
+        out.text()
+    );
+    // Against a registry subject, at its level (the test registry's default, BACKWARD).
+    let server = RegistryServer::start(&[]);
+    register(
+        &server,
+        "payments-value",
+        &std::fs::read_to_string(&v1).unwrap(),
+        &[],
+    );
+    let out = evops(&[
+        "schema",
+        "compat",
+        &retyped,
+        "--registry",
+        &server.url,
+        "--subject",
+        "payments-value",
+    ])
+    .run();
+    out.code(1);
+    assert!(
+        out.text().contains("type changed from int64 to string"),
+        "{}",
+        out.text()
+    );
+    let out = evops(&[
+        "schema",
+        "compat",
+        &added,
+        "--registry",
+        &server.url,
+        "--subject",
+        "payments-value",
+    ])
+    .run();
+    out.code(0);
+    // What the rules do not decide is exit 2, not a guess.
+    let ext = dir.path().join("ext.proto");
+    std::fs::write(&ext, "syntax = \"proto2\"; message A { extensions 10 to 20; } extend A { optional int32 e = 10; }").unwrap();
+    let ext = ext.to_str().unwrap();
+    let out = evops(&["schema", "compat", ext, ext]).run();
+    out.code(2);
+    assert!(out.stderr.contains("extensions"), "{}", out.stderr);
+}

@@ -40,6 +40,15 @@ pub fn from_files(files: &[PathBuf], imports: &[PathBuf]) -> Result<DescriptorPo
     Ok(compiler.descriptor_pool())
 }
 
+/// One `.proto` file compiled (with its imports, as [`from_files`] finds them): its descriptor.
+pub fn root_file(file: &Path, imports: &[PathBuf]) -> Result<FileDescriptor, ProtoError> {
+    let pool = from_files(&[file.to_path_buf()], imports)?;
+    // Imports come first: the file asked for is the last one compiled.
+    pool.files()
+        .last()
+        .ok_or_else(|| ProtoError(format!("{}: nothing compiled", file.display())))
+}
+
 /// A pool from a compiled FileDescriptorSet (`protoc --descriptor_set_out`, `buf build -o`);
 /// the imports must be in it (`--include_imports`), the well-known types may be left out.
 pub fn from_protoset(bytes: &[u8]) -> Result<DescriptorPool, ProtoError> {
