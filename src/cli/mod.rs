@@ -997,6 +997,14 @@ fn output_options(
         )
         .into());
     }
+    if (key_format.is_protobuf() || value_format.is_protobuf())
+        && !crate::codec::protobuf::installed()
+    {
+        return Err(Error::Usage(
+            "protobuf decoding is not available here: tail, filter, trace, sample, replay and schema-validate read protobuf".into(),
+        )
+        .into());
+    }
     let color = match g.color {
         ColorWhen::Always => true,
         ColorWhen::Never => false,

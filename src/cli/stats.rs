@@ -193,6 +193,12 @@ impl StatsArgs {
             )
             .into());
         }
+        if self.key_format.is_protobuf() || self.value_format.is_protobuf() {
+            return Err(Error::Usage(
+                "stats does not decode protobuf yet: --by type reads JSON envelopes".into(),
+            )
+            .into());
+        }
         let now_ms = crate::position::now_millis();
         let sources: Vec<SourceSpec> = sources.iter().map(|s| SourceSpec::parse(s)).collect();
         let topics = sources.iter().any(|s| matches!(s, SourceSpec::Topic(_)));

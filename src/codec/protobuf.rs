@@ -88,6 +88,11 @@ pub fn install(key: Option<ProtobufCodec>, value: Option<ProtobufCodec>) {
     let _ = INSTALLED.set((key, value));
 }
 
+/// Whether codecs were installed.
+pub fn installed() -> bool {
+    INSTALLED.get().is_some()
+}
+
 /// Decode with the installed codec of a side.
 pub fn decode_installed(side: super::Side, b: &[u8]) -> Result<Value, DecodeError> {
     let installed = INSTALLED.get();

@@ -579,3 +579,38 @@ fn schema_compat_judges_proto_files_and_registry_subjects() {
     out.code(2);
     assert!(out.stderr.contains("extensions"), "{}", out.stderr);
 }
+
+#[test]
+fn commands_that_do_not_decode_protobuf_yet_refuse_it_up_front() {
+    let out = evops(&[
+        "rekey",
+        "orders",
+        "--to",
+        "by-id",
+        "--key",
+        ".value.id",
+        "--value-format",
+        "protobuf",
+    ])
+    .run();
+    out.code(2);
+    assert!(
+        out.stderr
+            .contains("protobuf decoding is not available here"),
+        "{}",
+        out.stderr
+    );
+    let out = evops(&["stats", "orders", "--value-format", "protobuf"]).run();
+    out.code(2);
+    assert!(
+        out.stderr.contains("stats does not decode protobuf yet"),
+        "{}",
+        out.stderr
+    );
+    // And a read that does decode it says what it needs.
+    let out = evops(&["tail", "-", "--value-format", "protobuf"])
+        .stdin("")
+        .run();
+    out.code(2);
+    assert!(out.stderr.contains("--registry URL"), "{}", out.stderr);
+}
