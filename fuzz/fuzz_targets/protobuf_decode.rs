@@ -41,8 +41,9 @@ fn codec() -> &'static ProtobufCodec {
             ],
         )
         .expect("schema");
+        let bare = file.messages().next();
         ProtobufCodec {
-            bare: file.messages().next(),
+            bare,
             registry: Some(Arc::new(Registry(file))),
             json: JsonOptions::default(),
         }
