@@ -394,7 +394,7 @@ impl<'a> Validator<'a> {
                 Body::Json(_) => format!("its schema {} is a JSON Schema", s.name),
                 Body::Protobuf(p) => match p.main_type() {
                     Ok(m) => {
-                        let value = protobuf_value(&m, b, vs);
+                        let value = protobuf_value(&m, b, vs, true);
                         return Ok((Verdict::Checked(s), value));
                     }
                     Err(e) => e.0,
@@ -463,7 +463,7 @@ impl<'a> Validator<'a> {
                 }
             },
             Body::Protobuf(p) => match p.framed(datum) {
-                Ok((m, message)) => match protobuf_value(&m, message, vs) {
+                Ok((m, message)) => match protobuf_value(&m, message, vs, self.wants_value()) {
                     Some(v) => v,
                     None => return Ok((Verdict::Checked(writer), None)),
                 },
@@ -529,6 +529,12 @@ impl<'a> Validator<'a> {
             }
             Err(why) => Ok((Verdict::NoSchema(why), Some(value))),
         }
+    }
+
+    /// Whether a framed payload's decoded view is looked at after its writer schema has judged
+    /// it: by a `--schema` contract or the lint rules.
+    fn wants_value(&self) -> bool {
+        !self.cfg.catalog.is_empty() || self.linter.is_some()
     }
 
     /// No schema of any kind was given: only the lint rules judge events.
@@ -634,7 +640,13 @@ impl<'a> Validator<'a> {
 
 /// A Protobuf message decoded to its JSON view, or the violations that say why it is not one
 /// of its type (it does not decode, or lacks a proto2 `required` field).
-fn protobuf_value(m: &MessageDescriptor, b: &[u8], vs: &mut Vec<Violation>) -> Option<Value> {
+/// Without `json` (nothing will look at the value) the view is not made: `Value::Null`.
+fn protobuf_value(
+    m: &MessageDescriptor,
+    b: &[u8],
+    vs: &mut Vec<Violation>,
+    json: bool,
+) -> Option<Value> {
     let opts = protobuf::json::JsonOptions::default();
     let msg = match protobuf::json::decode(m, b) {
         Ok(msg) => msg,
@@ -644,6 +656,9 @@ fn protobuf_value(m: &MessageDescriptor, b: &[u8], vs: &mut Vec<Violation>) -> O
         }
     };
     vs.extend(protobuf::json::required(&msg).into_iter().take(PER_EVENT));
+    if !json {
+        return Some(Value::Null);
+    }
     match protobuf::json::message_json(&msg, opts) {
         Ok(v) => Some(v),
         Err(e) => {

@@ -118,6 +118,15 @@ pub fn validate_bytes(desc: &MessageDescriptor, bytes: &[u8]) -> Vec<Violation> 
 
 /// The proto2 `required` fields a decoded message lacks, anywhere in it.
 pub fn required(msg: &DynamicMessage) -> Vec<Violation> {
+    // Only proto2 declares required fields: a pool of proto3 files has none to look for (the
+    // walk is a fifth of a validation's time otherwise).
+    let pool = msg.descriptor().parent_pool().clone();
+    if pool
+        .files()
+        .all(|f| f.syntax() == prost_reflect::Syntax::Proto3)
+    {
+        return Vec::new();
+    }
     missing_required(msg, "")
 }
 
