@@ -14,7 +14,7 @@ Examples:
   evops replay orders.dlq --to orders --type order_placed --rate 200/s
   evops replay ./incident.ndjson --to orders-staging --timestamp now
   evops replay users --to users-v2 --partitioning hash --partitioner java --checkpoint users.ckpt
-  evops replay orders --since 1d --to orders-rebuild --group replay-rebuild   # run it on several machines
+  evops replay orders --from beginning --to orders-rebuild --group replay-rebuild   # run it on several machines
 
 Exit codes: 0 everything written, 1 records failed (see the dead-letter file) or the replay was declined, 2 error, 130 interrupted (run it again to resume).";
 

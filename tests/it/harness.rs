@@ -520,6 +520,11 @@ impl OwnBroker {
         name
     }
 
+    /// Create a topic with exactly this name.
+    pub fn create(&self, name: &str, partitions: i32) {
+        create_topic(&self.addr, name, partitions);
+    }
+
     /// Stop it (SIGKILL, by its PID).
     pub fn kill(&mut self) {
         let _ = self.child.kill();
