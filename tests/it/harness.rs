@@ -15,6 +15,9 @@ use rdkafka::config::ClientConfig;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
+pub mod contract;
+pub use contract::parse_capture;
+
 /// The real broker's address: `EVOPS_TEST_BROKERS`, or the broker this test binary started.
 pub fn broker() -> String {
     match std::env::var("EVOPS_TEST_BROKERS") {
@@ -170,6 +173,36 @@ pub fn produce_with(brokers: &str, topic: &str, recs: &[Rec], props: &[(&str, &s
         p.poll(Duration::ZERO);
     }
     p.flush(Duration::from_secs(30)).expect("flush");
+}
+
+/// `evops ARGS...` run to its end, allowed two minutes (a replay, a rekey, a long read).
+pub fn run(args: &[&str]) -> Output {
+    evops(args).timeout(Duration::from_secs(120)).run()
+}
+
+/// `evops -b B tail TOPIC -o beginning -e -f FORMAT`: a whole topic, in a format.
+pub fn read_all(b: &str, topic: &str, format: &str) -> Output {
+    run(&[
+        "-b",
+        b,
+        "tail",
+        topic,
+        "-o",
+        "beginning",
+        "-e",
+        "-f",
+        format,
+    ])
+}
+
+/// A topic's records, through a capture read: (partition, offset) → record.
+pub fn topic_records(b: &str, topic: &str) -> std::collections::BTreeMap<(i32, i64), Rec> {
+    let out = read_all(b, topic, "capture");
+    out.code(0);
+    parse_capture(&out.stdout)
+        .into_iter()
+        .map(|(_, offset, r)| ((r.partition, offset), r))
+        .collect()
 }
 
 /// What a finished `evops` run left behind.

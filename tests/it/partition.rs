@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::harness::{cached, evops};
+use crate::harness::{cached, evops, read_all};
 
 const COUNTS: &[i32] = &[1, 2, 3, 7, 12, 16, 17, 100, 1000];
 
@@ -395,18 +395,7 @@ fn audit_names_two_producers_that_disagree_and_passes_a_clean_topic() {
     // The same audit on a capture of the topic.
     let dir = tempfile::tempdir().unwrap();
     let cap = dir.path().join("mixed.ndjson");
-    let c = evops(&[
-        "-b",
-        &b,
-        "tail",
-        &mixed,
-        "-o",
-        "beginning",
-        "-e",
-        "-f",
-        "capture",
-    ])
-    .run();
+    let c = read_all(&b, &mixed, "capture");
     c.code(0);
     std::fs::write(&cap, &c.stdout).unwrap();
     let p = cap.to_str().unwrap();
