@@ -17,8 +17,10 @@ use crate::position::{Start, Stop};
 use crate::print::report::Report;
 use crate::print::stats::{Counted, Meta};
 use crate::record::Record;
-use crate::stats::group::{By, Grouper};
+use crate::stats::group::{By, FieldGrouper, Grouper};
+use crate::stats::handoff::Batch;
 use crate::stats::{assess, Counts, Grid, Rules, Window};
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use super::{Read, Terminal};
 
@@ -314,6 +316,15 @@ impl Held {
     }
 }
 
+impl Counting<'_> {
+    fn add(&mut self, group: &[String], ts: Option<i64>, bytes: u64) {
+        match self {
+            Counting::Counts(c) => c.add(group, ts, 1, bytes),
+            Counting::Held(h) => h.add(group, ts, bytes),
+        }
+    }
+}
+
 /// The counting sink: each record's group, counted at its time.
 struct Tallying<'a, 'b> {
     grouper: &'a mut Grouper,
@@ -325,10 +336,7 @@ impl Sink for Tallying<'_, '_> {
         let bytes =
             (r.key.as_ref().map_or(0, Vec::len) + r.value.as_ref().map_or(0, Vec::len)) as u64;
         match self.grouper.group(r) {
-            Ok(g) => match self.into {
-                Counting::Counts(c) => c.add(g, r.timestamp.millis(), 1, bytes),
-                Counting::Held(h) => h.add(g, r.timestamp.millis(), bytes),
-            },
+            Ok(g) => self.into.add(g, r.timestamp.millis(), bytes),
             Err(why) => report.bad(&r.location(), &why),
         }
         Ok(())
@@ -337,6 +345,84 @@ impl Sink for Tallying<'_, '_> {
     fn finish(&mut self, _: &mut Report) -> anyhow::Result<()> {
         Ok(())
     }
+}
+
+/// The counting sink when every group reads only record fields: records go in batches to a
+/// counting thread (see [`crate::stats::handoff`]), which reads their values while this one
+/// reads the next records.
+struct Handing {
+    batch: Batch,
+    to: SyncSender<Batch>,
+    /// Batches the counting thread is done with, for reuse.
+    spare: Receiver<Batch>,
+}
+
+impl Handing {
+    fn send(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let next = self.spare.try_recv().unwrap_or_default();
+        // The counting thread takes batches until this sender goes: it is there to take it.
+        let _ = self.to.send(std::mem::replace(&mut self.batch, next));
+    }
+}
+
+impl Sink for Handing {
+    fn write(&mut self, r: &Record, _: &mut Report) -> anyhow::Result<()> {
+        self.batch.push(r);
+        if self.batch.is_full() {
+            self.send();
+        }
+        Ok(())
+    }
+
+    fn idle(&mut self) -> anyhow::Result<()> {
+        self.send();
+        Ok(())
+    }
+
+    fn finish(&mut self, _: &mut Report) -> anyhow::Result<()> {
+        self.send();
+        Ok(())
+    }
+}
+
+/// Run the pipeline into a [`Handing`] sink while a second thread groups and counts.
+fn run_handing(
+    source: &mut dyn crate::endpoint::Source,
+    stages: &mut [&mut dyn Stage],
+    mut grouper: FieldGrouper,
+    into: &mut Counting,
+    report: &mut Report,
+    max: Option<u64>,
+    bar: Option<&indicatif::ProgressBar>,
+) -> anyhow::Result<Ended> {
+    std::thread::scope(|scope| {
+        let (to, batches) = std::sync::mpsc::sync_channel::<Batch>(4);
+        let (give_back, spare) = std::sync::mpsc::channel::<Batch>();
+        let counter = scope.spawn(move || {
+            for mut batch in batches {
+                batch.each(|f, ts, bytes| into.add(grouper.group(f), ts, bytes));
+                batch.clear();
+                let _ = give_back.send(batch);
+            }
+        });
+        let mut sink = Handing {
+            batch: Batch::default(),
+            to,
+            spare,
+        };
+        let ended = crate::pipeline::run(source, stages, &mut sink, report, max, bar);
+        // What was read is counted however the run ended; then, its sender gone, the counting
+        // thread ends once it has counted every batch.
+        sink.send();
+        drop(sink);
+        if let Err(panic) = counter.join() {
+            std::panic::resume_unwind(panic);
+        }
+        ended
+    })
 }
 
 /// The stages and the grouper, kept across the reads of a watch.
@@ -378,10 +464,6 @@ fn count(
     if let Some(b) = &bar {
         report.attach(b.clone());
     }
-    let mut sink = Tallying {
-        grouper: &mut st.grouper,
-        into,
-    };
     let mut stages: Vec<&mut dyn Stage> = Vec::new();
     if let Some(f) = st.filter.as_mut() {
         stages.push(f);
@@ -389,14 +471,31 @@ fn count(
     if let Some(s) = st.sampler.as_mut() {
         stages.push(s);
     }
-    let ended = crate::pipeline::run(
-        &mut source,
-        &mut stages,
-        &mut sink,
-        &mut report,
-        cfg.max,
-        bar.as_ref(),
-    )?;
+    let ended = match st.grouper.fields_only() {
+        Some(grouper) => run_handing(
+            &mut source,
+            &mut stages,
+            grouper,
+            into,
+            &mut report,
+            cfg.max,
+            bar.as_ref(),
+        )?,
+        None => {
+            let mut sink = Tallying {
+                grouper: &mut st.grouper,
+                into,
+            };
+            crate::pipeline::run(
+                &mut source,
+                &mut stages,
+                &mut sink,
+                &mut report,
+                cfg.max,
+                bar.as_ref(),
+            )?
+        }
+    };
     let interrupted = ended == Ended::Interrupted;
     if !report.is_quiet() && (interrupted || report.bad > 0 || cfg.terminal.stderr) {
         report.say(&format!("evops stats: {}", report.summary(interrupted)));

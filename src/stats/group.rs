@@ -64,6 +64,27 @@ impl By {
     }
 }
 
+/// What the `--by`s other than headers and jq read of a record: enough to group it on another
+/// thread from a copy (see [`crate::stats::handoff`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'a> {
+    pub topic: &'a str,
+    pub partition: i32,
+    pub key: Option<&'a [u8]>,
+    pub value: Option<&'a [u8]>,
+}
+
+impl<'a> Fields<'a> {
+    pub fn of(r: &'a Record) -> Fields<'a> {
+        Fields {
+            topic: &r.topic,
+            partition: r.partition,
+            key: r.key.as_deref(),
+            value: r.value.as_deref(),
+        }
+    }
+}
+
 /// Turns records into their groups, reusing its buffers.
 pub struct Grouper {
     bys: Vec<By>,
@@ -98,42 +119,123 @@ impl Grouper {
         self.bys.iter().map(By::name).collect()
     }
 
+    /// The `--by`s as a [`FieldGrouper`], when every one reads only [`Fields`] (no header, no
+    /// jq expression).
+    pub fn fields_only(&self) -> Option<FieldGrouper> {
+        let kinds: Option<Vec<Kind>> = self.bys.iter().map(Kind::of).collect();
+        Some(FieldGrouper {
+            out: vec![String::new(); self.bys.len()],
+            kinds: kinds?,
+            types: TypeReader::new(&self.envelope),
+            envelope: self.envelope.clone(),
+            trie: self.envelope.trie(),
+        })
+    }
+
     /// The group of a record; `Err` says why it has none (the expression failed).
     pub fn group(&mut self, r: &Record) -> Result<&[String], String> {
         for (by, out) in self.bys.iter().zip(self.out.iter_mut()) {
-            out.clear();
             match by {
-                By::Type => match self.types.as_mut() {
-                    Some(types) => out.push_str(types.read(r.value.as_deref()).unwrap_or(NONE)),
-                    None => {
-                        out.push_str(&event_type(&self.envelope, &self.trie, r.value.as_deref()))
+                By::Header(name) => {
+                    out.clear();
+                    match r.headers.iter().find(|h| &h.key == name) {
+                        Some(h) => out.push_str(&String::from_utf8_lossy(
+                            h.value.as_deref().unwrap_or_default(),
+                        )),
+                        None => out.push_str(NONE),
                     }
-                },
-                By::Header(name) => match r.headers.iter().find(|h| &h.key == name) {
-                    Some(h) => out.push_str(&String::from_utf8_lossy(
-                        h.value.as_deref().unwrap_or_default(),
-                    )),
-                    None => out.push_str(NONE),
-                },
-                By::Key => match r.key.as_deref() {
-                    Some(k) => out.push_str(&String::from_utf8_lossy(k)),
-                    None => out.push_str(NONE),
-                },
-                By::Partition => {
-                    use std::fmt::Write;
-                    let _ = write!(out, "{}", r.partition);
                 }
-                By::Topic => out.push_str(&r.topic),
                 By::Expr(e) => {
                     let (view, problem) = self.viewer.view(r);
                     if let Some(p) = problem {
                         return Err(p);
                     }
-                    out.push_str(&e.first_text(view).map_err(|e| format!("--by: {e}"))?);
+                    let text = e.first_text(view).map_err(|e| format!("--by: {e}"))?;
+                    out.clear();
+                    out.push_str(&text);
+                }
+                _ => {
+                    let kind = Kind::of(by).expect("neither a header nor an expression");
+                    let types = self.types.as_mut();
+                    field(kind, Fields::of(r), types, &self.envelope, &self.trie, out);
                 }
             }
         }
         Ok(&self.out)
+    }
+}
+
+/// A `--by` that reads only [`Fields`].
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Type,
+    Key,
+    Partition,
+    Topic,
+}
+
+impl Kind {
+    fn of(by: &By) -> Option<Kind> {
+        match by {
+            By::Type => Some(Kind::Type),
+            By::Key => Some(Kind::Key),
+            By::Partition => Some(Kind::Partition),
+            By::Topic => Some(Kind::Topic),
+            By::Header(_) | By::Expr(_) => None,
+        }
+    }
+}
+
+/// Groups by [`Fields`] alone; unlike a [`Grouper`] (whose jq may not leave its thread), it
+/// can count on another thread.
+pub struct FieldGrouper {
+    kinds: Vec<Kind>,
+    envelope: Envelope,
+    types: Option<TypeReader>,
+    trie: Trie,
+    out: Vec<String>,
+}
+
+impl FieldGrouper {
+    pub fn group(&mut self, f: Fields) -> &[String] {
+        for (kind, out) in self.kinds.iter().zip(self.out.iter_mut()) {
+            field(
+                *kind,
+                f,
+                self.types.as_mut(),
+                &self.envelope,
+                &self.trie,
+                out,
+            );
+        }
+        &self.out
+    }
+}
+
+/// Write the text of one `--by` that reads only [`Fields`] into `out`.
+fn field(
+    kind: Kind,
+    f: Fields,
+    types: Option<&mut TypeReader>,
+    envelope: &Envelope,
+    trie: &Trie,
+    out: &mut String,
+) {
+    out.clear();
+    match kind {
+        Kind::Type => match types {
+            Some(types) => out.push_str(types.read(f.value).unwrap_or(NONE)),
+            None => out.push_str(&event_type(envelope, trie, f.value)),
+        },
+        Kind::Key => match f.key {
+            Some(k) => out.push_str(&String::from_utf8_lossy(k)),
+            None => out.push_str(NONE),
+        },
+        Kind::Partition => {
+            use std::fmt::Write;
+            let _ = write!(out, "{}", f.partition);
+        }
+        Kind::Topic => out.push_str(f.topic),
     }
 }
 
