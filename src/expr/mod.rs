@@ -8,9 +8,10 @@
 
 pub mod fast;
 pub mod needs;
+pub mod regex;
 
 use jaq_core::load::{Arena, File, Loader};
-use jaq_core::{data::JustLut, Compiler, Ctx, Vars};
+use jaq_core::{Compiler, Ctx, Vars};
 use jaq_json::Val;
 
 use crate::codec::project::Trie;
@@ -20,7 +21,9 @@ use crate::record::Record;
 /// A compiled jq expression.
 pub struct Expr {
     text: String,
-    filter: jaq_core::Filter<JustLut<Val>>,
+    filter: jaq_core::Filter<regex::Data>,
+    /// The patterns `test`, `match`... have compiled, kept for the next record.
+    regexes: regex::Regexes,
 }
 
 impl std::fmt::Debug for Expr {
@@ -93,8 +96,9 @@ impl Expr {
             .chain(jaq_std::defs())
             .chain(jaq_json::defs());
         let funs = jaq_core::funs()
-            .chain(jaq_std::funs())
-            .chain(jaq_json::funs());
+            .chain(jaq_std::funs().filter(|(name, _, _)| !regex::NAMES.contains(name)))
+            .chain(jaq_json::funs())
+            .chain(regex::funs());
         let loader = Loader::new(defs);
         let arena = Arena::default();
         let program = File { code, path: () };
@@ -150,7 +154,16 @@ impl Expr {
         Ok(Expr {
             text: code.to_string(),
             filter,
+            regexes: regex::Regexes::default(),
         })
+    }
+
+    fn ctx(&self) -> Ctx<'_, regex::Data> {
+        let env = regex::Env {
+            lut: &self.filter.lut,
+            regexes: &self.regexes,
+        };
+        Ctx::new(env, Vars::new([]))
     }
 
     /// The text it was compiled from.
@@ -160,7 +173,7 @@ impl Expr {
 
     /// Every output for one input; an evaluation error ends the outputs with `Err`.
     pub fn outputs(&self, input: Val) -> Vec<Result<Val, String>> {
-        let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
+        let ctx = self.ctx();
         let mut out = Vec::new();
         for v in self.filter.id.run((ctx, input)).map(jaq_core::unwrap_valr) {
             if crate::interrupt::interrupted() {
@@ -181,7 +194,7 @@ impl Expr {
     /// As a predicate: true when any output is truthy (neither `false` nor `null`), as
     /// `select(EXPR)` would keep the input. An error before a truthy output is an error.
     pub fn matches(&self, input: Val) -> Result<bool, String> {
-        let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
+        let ctx = self.ctx();
         for v in self.filter.id.run((ctx, input)).map(jaq_core::unwrap_valr) {
             if crate::interrupt::interrupted() {
                 // The run is stopping and will not use this answer; an error would count the
@@ -200,7 +213,7 @@ impl Expr {
     /// The first output as text: a string as it is, anything else as compact JSON (for
     /// `--per` strata and re-keying). No output is an error.
     pub fn first_text(&self, input: Val) -> Result<String, String> {
-        let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
+        let ctx = self.ctx();
         match self
             .filter
             .id
