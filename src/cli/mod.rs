@@ -145,7 +145,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 stats: false,
                 nothing_is_a_finding: false,
             };
-            cmd::tail::run(job.config(g, term, a.read, &a.filter, a.output)?)
+            let codecs = codecs(g, &a.output)?;
+            cmd::tail::run(job.config(g, term, a.read, &a.filter, a.output, codecs)?)
         }
         Command::Filter(a) => {
             let (sources, expr) = filter::split_expression(&a.args, a.after.as_ref());
@@ -167,7 +168,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 stats: a.stats,
                 nothing_is_a_finding: true,
             };
-            cmd::filter::run(job.config(g, term, a.read, &a.filter, a.output)?)
+            let codecs = codecs(g, &a.output)?;
+            cmd::filter::run(job.config(g, term, a.read, &a.filter, a.output, codecs)?)
         }
         Command::Trace(a) => {
             let sources = if a.topics.is_empty() {
@@ -188,13 +190,15 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 stats: false,
                 nothing_is_a_finding: true,
             };
+            let codecs = codecs(g, &a.output)?;
             cmd::trace::run(cmd::trace::Config {
                 ids: a.ids,
-                job: job.config(g, term, a.read, &a.filter, a.output)?,
+                job: job.config(g, term, a.read, &a.filter, a.output, codecs)?,
             })
         }
         Command::Sample(a) => {
             let (sources, expr) = filter::split_expression(&a.args, a.after.as_ref());
+            let codecs = codecs(g, &a.output)?;
             let mode = if let Some(rate) = a.rate {
                 if a.by_key {
                     crate::sample::Mode::RateByKey(rate)
@@ -207,8 +211,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 let n = sample::count(&a.per[1], "--per").map_err(Error::Usage)?;
                 let e = crate::expr::Expr::compile(&a.per[0])
                     .map_err(|e| Error::Usage(format!("--per: the jq expression: {e}")))?;
-                let mut viewer =
-                    crate::expr::Viewer::new(a.output.key_format, a.output.value_format);
+                let mut viewer = crate::expr::Viewer::new(codecs.clone());
                 crate::sample::Mode::Per(
                     Box::new(move |r| {
                         let (view, problem) = viewer.view(r);
@@ -237,22 +240,16 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 nothing_is_a_finding: false,
             };
             cmd::sample::run(cmd::sample::Config {
-                job: job.config(g, term, a.read, &a.filter, a.output)?,
+                job: job.config(g, term, a.read, &a.filter, a.output, codecs)?,
                 mode,
                 seed: a.seed,
             })
         }
         Command::Replay(a) => {
             let (sources, expr) = filter::split_expression(&a.args, a.after.as_ref());
-            install_avro(g, &a.output)?;
-            let output = output_options(
-                g,
-                term,
-                a.output.format.clone(),
-                a.output.key_format,
-                a.output.value_format,
-            )?;
-            let spec = a.filter.spec(output.key_format, expr.as_deref())?;
+            let codecs = codecs(g, &a.output)?;
+            let output = output_options(g, term, a.output.format.clone(), codecs)?;
+            let spec = a.filter.spec(output.codecs.key, expr.as_deref())?;
             if a.filter.key.partitioner.1 && a.partitioning == replay::Partitioning::Hash {
                 return Err(Error::Usage(
                     "--partitioning hash needs a named partitioner, not 'auto'".into(),
@@ -281,7 +278,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
                 ),
             );
             let max = a.read.max;
-            let read = replay_read(g, sources, a.read, a.filter.key_route(output.key_format)?)?;
+            let read = replay_read(g, sources, a.read, a.filter.key_route(output.codecs.key)?)?;
             let mut cfg = replay_config(
                 g, term, "replay", read, spec, placement, a.replay, identity, None, output,
             )?;
@@ -291,7 +288,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         }
         Command::Rekey(a) => {
             let (sources, expr) = filter::split_expression(&a.args, a.after.as_ref());
-            let output = output_options(g, term, a.format.clone(), Format::Auto, a.value_format)?;
+            let view = crate::codec::Codecs::new(Format::Auto, a.value_format);
+            let output = output_options(g, term, a.format.clone(), view.clone())?;
             let spec = a.cond.spec(expr.as_deref())?;
             let key_source = match (&a.key, &a.key_template) {
                 (Some(e), _) => crate::replay::rekey::KeySource::Expr(
@@ -341,7 +339,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
             cmd::rekey::run(cmd::rekey::Config {
                 replay,
                 key: key_source,
-                value_format: a.value_format,
+                view,
                 key_format: a.key_format,
                 partitioner: a.partitioner,
             })
@@ -564,6 +562,7 @@ impl Job {
         read: common::ReadArgs,
         filter: &common::FilterArgs,
         output: common::OutputArgs,
+        codecs: crate::codec::Codecs,
     ) -> anyhow::Result<cmd::filter::Config> {
         if read.exit && !self.exit_at_end {
             return Err(Error::Usage(
@@ -586,15 +585,8 @@ impl Job {
             .into());
         }
         let to = self.to.as_deref().map(cmd::SinkSpec::parse);
-        install_avro(g, &output)?;
-        let output = output_options(
-            g,
-            term,
-            output.format.clone(),
-            output.key_format,
-            output.value_format,
-        )?;
-        let spec = filter.spec(output.key_format, self.expr.as_deref())?;
+        let output = output_options(g, term, output.format.clone(), codecs)?;
+        let spec = filter.spec(output.codecs.key, self.expr.as_deref())?;
         Ok(cmd::filter::Config {
             name: self.name,
             read: cmd::Read {
@@ -605,7 +597,7 @@ impl Job {
                 until: read.until.map(|g| g.value),
                 exit_at_end: self.exit_at_end,
                 group: read.group,
-                key_route: filter.key_route(output.key_format)?,
+                key_route: filter.key_route(output.codecs.key)?,
                 infer_route: filter.key.partitioner.1,
                 overrides: None,
                 group_hooks: None,
@@ -675,11 +667,13 @@ fn read_lines_from_stdin() -> anyhow::Result<Vec<String>> {
     Ok(keys)
 }
 
-/// With `--key-format avro` or `--value-format avro`: the schemas to decode with, installed
-/// once for the codec (the registry for framed payloads, `--schema` for bare datums).
-fn install_avro(g: &Global, o: &common::OutputArgs) -> anyhow::Result<()> {
+/// The codecs of a run: the key and value formats and, with `--key-format avro` or
+/// `--value-format avro`, the schemas to decode with (the registry for framed payloads,
+/// `--schema` for bare datums).
+fn codecs(g: &Global, o: &common::OutputArgs) -> anyhow::Result<crate::codec::Codecs> {
+    let codecs = crate::codec::Codecs::new(o.key_format, o.value_format);
     if o.key_format != Format::Avro && o.value_format != Format::Avro {
-        return Ok(());
+        return Ok(codecs);
     }
     let registry = registry(g, &o.registry)?;
     let bare = match &o.avro_schema {
@@ -695,10 +689,10 @@ fn install_avro(g: &Global, o: &common::OutputArgs) -> anyhow::Result<()> {
         }
     };
     if registry.is_none() && bare.is_none() {
-        return Ok(()); // output_options says what is missing
+        return Ok(codecs); // output_options says what is missing
     }
-    crate::codec::avro::install(Box::new(cmd::AvroLookup::new(registry, bare)));
-    Ok(())
+    let lookup = crate::endpoint::registry::AvroLookup::new(registry, bare);
+    Ok(codecs.with_avro(std::sync::Arc::new(lookup)))
 }
 
 /// The schema registry client, from --registry or the profile's `schema_registry`.
@@ -980,12 +974,9 @@ fn output_options(
     g: &Global,
     term: Terminal,
     style: Option<Style>,
-    key_format: Format,
-    value_format: Format,
+    codecs: crate::codec::Codecs,
 ) -> anyhow::Result<print::Options> {
-    if (key_format == Format::Avro || value_format == Format::Avro)
-        && !crate::codec::avro::installed()
-    {
+    if codecs.missing_schemas() {
         return Err(Error::Usage(
             "avro decoding needs a schema: give --schema FILE (bare datums) or --registry URL (Confluent-framed payloads)".into(),
         )
@@ -1002,8 +993,7 @@ fn output_options(
         } else {
             Style::Json
         }),
-        key_format,
-        value_format,
+        codecs,
         color,
         terminal: term.stdout,
     })

@@ -262,8 +262,7 @@ impl StatsArgs {
                 id_paths: None,
                 mentions: false,
             },
-            key_format: self.key_format,
-            value_format: self.value_format,
+            codecs: crate::codec::Codecs::new(self.key_format, self.value_format),
             every_ms,
             baseline,
             rules: Rules {

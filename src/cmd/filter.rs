@@ -69,12 +69,7 @@ pub fn run_with(cfg: Config, extra: Option<&mut dyn Stage>) -> anyhow::Result<Ex
     };
 
     let filtering = !cfg.filter.is_empty() || cfg.stats;
-    let mut filter = Filter::new(
-        cfg.filter,
-        cfg.output.key_format,
-        cfg.output.value_format,
-        cfg.stats,
-    );
+    let mut filter = Filter::new(cfg.filter, cfg.output.codecs.clone(), cfg.stats);
     let mut merge = cfg.ordered.map(Merge::new);
     let mut stages: Vec<&mut dyn Stage> = Vec::new();
     if filtering {

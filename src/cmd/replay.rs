@@ -391,8 +391,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     let filtering = !cfg.filter.is_empty();
     let mut filter = Filter::new(
         std::mem::take(&mut cfg.filter),
-        cfg.output.key_format,
-        cfg.output.value_format,
+        cfg.output.codecs.clone(),
         false,
     );
     let mut guard = Guard {

@@ -261,7 +261,7 @@ impl<'a> Validator<'a> {
             Err(e @ RegistryError::NotFound { .. }) => return Ok(Err(format!("{origin}: {e}"))),
             Err(e) => return Err(anyhow::Error::new(e).context("schema registry")),
         };
-        let body = super::parse_registered(registry, &reg)
+        let body = crate::endpoint::registry::parse_registered(registry, &reg)
             .map_err(|e| anyhow::anyhow!("schema registry: {origin}: {e}"))?;
         Ok(Ok(Arc::new(Schema { name, origin, body })))
     }

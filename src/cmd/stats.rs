@@ -47,8 +47,7 @@ pub struct Config {
     pub filter: Spec,
     pub by: Vec<By>,
     pub envelope: Envelope,
-    pub key_format: crate::codec::Format,
-    pub value_format: crate::codec::Format,
+    pub codecs: crate::codec::Codecs,
     pub every_ms: Option<i64>,
     pub baseline: Option<Baseline>,
     pub rules: Rules,
@@ -351,9 +350,8 @@ impl Stages {
         let by = std::mem::take(&mut cfg.by);
         let spec = std::mem::take(&mut cfg.filter);
         Stages {
-            grouper: Grouper::new(by, cfg.envelope.clone(), cfg.key_format, cfg.value_format),
-            filter: (!spec.is_empty())
-                .then(|| Filter::new(spec, cfg.key_format, cfg.value_format, false)),
+            grouper: Grouper::new(by, cfg.envelope.clone(), cfg.codecs.clone()),
+            filter: (!spec.is_empty()).then(|| Filter::new(spec, cfg.codecs.clone(), false)),
             sampler: cfg.sample.map(|(rate, seed)| {
                 crate::sample::Sampler::new(crate::sample::Mode::Rate(rate), seed)
             }),

@@ -236,7 +236,6 @@ fn eval<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::Format;
     use crate::expr::{needs, Expr, Viewer};
     use crate::record::{Record, Timestamp};
     use std::sync::Arc;
@@ -292,7 +291,7 @@ mod tests {
             "true",
             "1 == 1.0",
         ];
-        let mut viewer = Viewer::new(Format::Auto, Format::Auto);
+        let mut viewer = Viewer::new(crate::codec::Codecs::default());
         for code in exprs {
             let jq = Expr::compile(code).unwrap();
             let Some(fast) = Fast::compile(code) else {
