@@ -1,5 +1,6 @@
 //! `evops schema-validate` and `evops schema compat` arguments, and the registry options they
-//! share (also the profile's `schema_registry`).
+//! share (also the profile's `schema_registry`), and their conversion into
+//! [`cmd::schema_validate::Config`] and [`cmd::schema_compat::Config`].
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,8 +8,13 @@ use std::time::Duration;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::common::ReadArgs;
+use super::context::Context;
 use super::values;
+use crate::cmd;
+use crate::endpoint::SourceSpec;
+use crate::error::Error;
 use crate::filter::envelope::Path;
+use crate::position::Start;
 
 pub const VALIDATE_EXAMPLES: &str = "\
 Examples:
@@ -237,6 +243,243 @@ fn bytes_size(s: &str) -> Result<usize, String> {
         .ok()
         .and_then(|n| n.checked_mul(mult))
         .ok_or_else(|| format!("'{s}' is not a size; write bytes, e.g. 16384, 64k or 1m"))
+}
+
+impl ValidateArgs {
+    /// `schema-validate`: sources sorted into topics, capture files and sample events; schemas read.
+    pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::schema_validate::Config> {
+        let a = self;
+        use crate::endpoint::file::{sniff, FileKind};
+        use crate::schema::catalog::Select;
+        a.read.refuse_group("schema-validate")?;
+        let mut sources = Vec::new();
+        let mut samples = Vec::new();
+        // A file or directory: `file:NAME`, anything with a `/` (topic names cannot have one), or
+        // a .json/.ndjson/.jsonl name; everything else is a topic, even if a directory of that
+        // name happens to be here.
+        for s in &a.sources {
+            let file = match SourceSpec::parse(s) {
+                SourceSpec::File(p) => Some(p),
+                SourceSpec::Topic(_)
+                    if [".json", ".ndjson", ".jsonl"]
+                        .iter()
+                        .any(|e| s.ends_with(e)) =>
+                {
+                    Some(std::path::PathBuf::from(s))
+                }
+                SourceSpec::Topic(t) => {
+                    sources.push(SourceSpec::Topic(t));
+                    None
+                }
+                SourceSpec::Stdin => {
+                    sources.push(SourceSpec::Stdin);
+                    None
+                }
+            };
+            if let Some(path) = file {
+                if !path.exists() {
+                    return Err(Error::Usage(format!("{s}: no such file or directory")).into());
+                }
+                match sniff(&path)? {
+                    FileKind::Capture => sources.push(SourceSpec::File(path)),
+                    FileKind::Events => samples.push(path),
+                }
+            }
+        }
+        if let Some(junit) = &a.junit {
+            refuse_report_over_schemas(junit, &a.schemas)?;
+        }
+        let catalog = cmd::schema_validate::read_catalog(&a.schemas)?;
+        let registry = ctx.registry(&a.registry)?;
+        let select = match a.schema_for {
+            SchemaFor::Auto => Select::Auto,
+            SchemaFor::Single => Select::Single,
+            SchemaFor::Type => Select::Type,
+            SchemaFor::Topic => Select::Topic,
+            SchemaFor::Registry => Select::Registry,
+        };
+        if select == Select::Registry && registry.is_none() {
+            return Err(Error::Usage(
+                "--schema-for registry needs --registry (or a profile's schema_registry)".into(),
+            )
+            .into());
+        }
+        if select == Select::Single && catalog.len() != 1 {
+            return Err(Error::Usage(format!(
+                "--schema-for single needs exactly one schema; --schema gave {}",
+                catalog.len()
+            ))
+            .into());
+        }
+        if sources.is_empty() {
+            // Only sample events: they have no topic, partitions or offsets.
+            if select == Select::Topic {
+                return Err(Error::Usage(
+                    "--schema-for topic: sample events have no topic; use --schema-for type or single"
+                        .into(),
+                )
+                .into());
+            }
+            if catalog.is_empty()
+                && registry.is_some()
+                && a.subject_strategy != crate::endpoint::registry::SubjectStrategy::RecordName
+            {
+                return Err(Error::Usage(
+                    "sample events have no topic to name their registry subject: use --subject-strategy record, or --schema".into(),
+                )
+                .into());
+            }
+            if a.read.from.is_some() || a.read.until.is_some() || !a.read.partitions.is_empty() {
+                return Err(Error::Usage(
+                    "--from, --until and -p apply to topics and capture files, not to sample events"
+                        .into(),
+                )
+                .into());
+            }
+        }
+        if catalog.is_empty() && registry.is_none() && !a.lint {
+            return Err(Error::Usage(
+                "nothing to check against: give --schema PATH, --registry URL, or --lint".into(),
+            )
+            .into());
+        }
+        let now_ms = crate::position::now_millis();
+        let type_path = a.type_path.first().map(|p| p.0.join("."));
+        // Paths named on the command line are the envelope: CloudEvents are not guessed then.
+        let own_paths = !a.required.is_empty()
+            || !a.id_fields.is_empty()
+            || !a.time_fields.is_empty()
+            || type_path.is_some();
+        let lint = a.lint.then(|| {
+            // The defaults, but for what the command line names.
+            let mut l = crate::schema::lint::LintConfig {
+                cloudevents: !own_paths,
+                max_bytes: a.max_bytes,
+                now_ms,
+                max_future_ms: a.max_future.as_millis() as i64,
+                ..crate::schema::lint::LintConfig::default()
+            };
+            if let Some(t) = type_path {
+                l.type_path = t;
+            }
+            if !a.required.is_empty() {
+                l.required = a.required.clone();
+            }
+            if !a.id_fields.is_empty() {
+                l.id_paths = a.id_fields.clone();
+            }
+            if !a.time_fields.is_empty() {
+                l.time_paths = a.time_fields.clone();
+            }
+            if let Start::Time(t) = a.oldest {
+                l.oldest_ms = t;
+            }
+            l
+        });
+        Ok(cmd::schema_validate::Config {
+            read: cmd::Read {
+                kafka: if sources.iter().any(|s| matches!(s, SourceSpec::Topic(_))) {
+                    ctx.kafka()?
+                } else {
+                    None
+                },
+                sources,
+                partitions: (!a.read.partitions.is_empty()).then_some(a.read.partitions),
+                from: a.read.from.map(|g| g.value),
+                until: a.read.until.map(|g| g.value),
+                exit_at_end: true,
+                group: None,
+                key_route: None,
+                infer_route: false,
+                overrides: None,
+                group_hooks: None,
+                group_txn: None,
+                now_ms,
+            },
+            samples,
+            catalog,
+            registry,
+            strategy: a.subject_strategy,
+            select,
+            envelope: crate::filter::envelope::Envelope {
+                type_paths: (!a.type_path.is_empty()).then_some(a.type_path),
+                id_paths: None,
+                mentions: false,
+            },
+            payload: match a.value_format {
+                PayloadArg::Auto => cmd::schema_validate::Payload::Auto,
+                PayloadArg::Json => cmd::schema_validate::Payload::Json,
+                PayloadArg::Avro => cmd::schema_validate::Payload::Avro,
+            },
+            lint,
+            show: a.show,
+            output: match a.format {
+                ReportFormat::Table => cmd::schema_validate::Output::Table,
+                ReportFormat::Json => cmd::schema_validate::Output::Json,
+            },
+            junit: a.junit,
+            allow_missing: a.allow_missing,
+            max: a.read.max,
+            quiet: ctx.quiet(),
+            terminal: ctx.term,
+        })
+    }
+}
+
+/// `--junit` is written at the end, over whatever is there: never over a `--schema` file, nor
+/// a file inside a `--schema` directory.
+fn refuse_report_over_schemas(junit: &std::path::Path, schemas: &[PathBuf]) -> anyhow::Result<()> {
+    // A directory's schemas are its .avsc and .json files.
+    let schema_like = junit
+        .extension()
+        .is_some_and(|e| e == "avsc" || e == "json");
+    let inside = |dir: &PathBuf| {
+        schema_like
+            && dir.is_dir()
+            && matches!(
+                (junit.canonicalize(), dir.canonicalize()),
+                (Ok(j), Ok(d)) if j.starts_with(&d)
+            )
+    };
+    match schemas
+        .iter()
+        .find(|s| crate::endpoint::guard::same_file(junit, s) || inside(s))
+    {
+        Some(s) => Err(Error::Usage(format!(
+            "--junit {}: that is (or is in) the schema path {}, which this command reads: write the report elsewhere",
+            junit.display(),
+            s.display()
+        ))
+        .into()),
+        None => Ok(()),
+    }
+}
+
+impl CompatArgs {
+    pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::schema_compat::Config> {
+        let old = match (&self.subject, &self.schemas[..]) {
+            (Some(subject), [_new]) => cmd::schema_compat::Old::Subject(subject.clone()),
+            (Some(_), _) => {
+                return Err(Error::Usage(
+                    "with --subject, give only the new schema (the old one is the subject's latest version)".into(),
+                )
+                .into())
+            }
+            (None, [old, _new]) => cmd::schema_compat::Old::File(old.clone()),
+            (None, _) => {
+                return Err(Error::Usage(
+                    "give OLD NEW, or NEW with --registry and --subject".into(),
+                )
+                .into())
+            }
+        };
+        Ok(cmd::schema_compat::Config {
+            registry: ctx.registry(&self.registry)?,
+            old,
+            new: self.schemas.last().expect("clap requires one").clone(),
+            mode: self.mode,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@ use clap::{Args, ValueEnum};
 use super::common::{FilterArgs, ReadArgs};
 use super::values;
 use crate::cmd::stats::{Baseline, Config, Output};
-use crate::cmd::Terminal;
 use crate::codec::Format;
 use crate::endpoint::SourceSpec;
 use crate::error::Error;
@@ -171,7 +170,8 @@ pub fn baseline(s: &str, now_ms: i64) -> Result<Baseline, String> {
 const DEFAULT_SINCE_MS: i64 = 3_600_000;
 
 impl StatsArgs {
-    pub fn config(self, g: &super::Global, term: Terminal) -> anyhow::Result<Config> {
+    pub fn config(self, ctx: &super::context::Context) -> anyhow::Result<Config> {
+        let (g, term) = (&ctx.global, ctx.term);
         let (sources, expr) = super::filter::split_expression(&self.args, self.after.as_ref());
         if let [only] = &sources[..] {
             if expr.is_none() && super::common::looks_like_expression(only) {
@@ -237,11 +237,7 @@ impl StatsArgs {
         };
         Ok(Config {
             read: crate::cmd::Read {
-                kafka: if topics {
-                    super::kafka_settings(g)?
-                } else {
-                    None
-                },
+                kafka: if topics { ctx.kafka()? } else { None },
                 sources,
                 partitions: (!self.read.partitions.is_empty()).then_some(self.read.partitions),
                 from,

@@ -36,7 +36,8 @@ pub struct Config {
     /// `--max`: audit at most this many records.
     pub max: Option<u64>,
     pub expect: Option<&'static Partitioner>,
-    /// The partition count of capture-file topics (the file does not say).
+    /// The partition count of capture-file topics (the file does not say; `cli/` requires it,
+    /// at least 1, when files are read, and checks the range).
     pub partitions: Option<i32>,
     pub max_keys: usize,
     pub json: bool,
@@ -103,7 +104,6 @@ impl Sink for AuditSink {
 }
 
 pub fn run(cfg: Config) -> anyhow::Result<Exit> {
-    crate::position::check_range(cfg.from, cfg.until).map_err(Error::Usage)?;
     let topics = super::topic_specs(&cfg.sources);
     let conn = super::connect(cfg.kafka.as_ref(), &topics)?;
     let mut counts = HashMap::new();
@@ -131,32 +131,17 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
                 kafka_added = true;
             }
             SourceSpec::File(path) => {
-                if cfg.partitions.is_none() {
-                    return Err(Error::Usage(format!(
-                        "{}: a capture file does not say how many partitions its topic had: give --partitions N",
-                        path.display()
-                    ))
-                    .into());
-                }
                 let window = Window::for_file(cfg.from, cfg.until)
                     .map_err(Error::Usage)?
                     .with_partitions(cfg.only.clone());
                 sources.push(Box::new(CaptureSource::open(path, window)?));
             }
             SourceSpec::Stdin => {
-                if cfg.partitions.is_none() {
-                    return Err(Error::Usage("capture lines on stdin do not say how many partitions their topic had: give --partitions N".into()).into());
-                }
                 let window = Window::for_stdin(cfg.from, cfg.until)
                     .map_err(Error::Usage)?
                     .with_partitions(cfg.only.clone());
                 sources.push(Box::new(CaptureSource::stdin(window)));
             }
-        }
-    }
-    if let Some(n) = cfg.partitions {
-        if n <= 0 {
-            return Err(Error::Usage("--partitions must be at least 1".into()).into());
         }
     }
     let mut source = Chain::new(sources);

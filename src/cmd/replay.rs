@@ -119,32 +119,8 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         .replay_id
         .clone()
         .unwrap_or_else(|| crate::replay::replay_id(&cfg.identity));
+    // `cli/` refused --group beside --checkpoint or --dry-run, or without topics.
     let group = cfg.read.group.clone();
-    if group.is_some() && cfg.checkpoint.is_some() {
-        return Err(Error::Usage(
-            "--group keeps the replay's progress in Kafka: it does not combine with --checkpoint"
-                .into(),
-        )
-        .into());
-    }
-    if group.is_some() && cfg.writing.dry_run {
-        return Err(Error::Usage(
-            "--dry-run with --group would move the group's offsets: run the dry run without --group".into(),
-        )
-        .into());
-    }
-    if cfg.checkpoint.is_some() && cfg.read.mixes_topics_and_files() {
-        return Err(Error::Usage(
-            "--checkpoint follows topic offsets: replay topics and capture files in separate runs"
-                .into(),
-        )
-        .into());
-    }
-    if group.is_some() && topics.is_empty() {
-        return Err(
-            Error::Usage("--group reads topics: capture files have no group".into()).into(),
-        );
-    }
 
     let why_no_checkpoint = if conn.embedded().is_some() {
         Some("the embedded demo cluster is new on every run")
