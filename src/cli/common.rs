@@ -247,6 +247,7 @@ impl ReadArgs {
             group_hooks: None,
             group_txn: None,
             now_ms: crate::position::now_millis(),
+            keys_only: false,
         }
     }
 

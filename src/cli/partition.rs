@@ -137,8 +137,8 @@ impl PartitionArgs {
 impl AuditArgs {
     pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::partition_audit::Config> {
         self.read.refuse_group("partition audit")?;
-        let from = self.read.from.map(|g| g.value);
-        let until = self.read.until.map(|g| g.value);
+        let from = self.read.from.as_ref().map(|g| g.value);
+        let until = self.read.until.as_ref().map(|g| g.value);
         crate::position::check_range(from, until).map_err(Error::Usage)?;
         let sources = super::common::specs(&self.sources);
         if self.partition_count.is_none() {
@@ -156,20 +156,18 @@ impl AuditArgs {
         if self.partition_count.is_some_and(|n| n <= 0) {
             return Err(Error::Usage("--partitions must be at least 1".into()).into());
         }
+        let max = self.read.max;
+        let mut read = self.read.read(sources, ctx.kafka()?);
+        read.keys_only = true;
         Ok(cmd::partition_audit::Config {
-            sources,
-            kafka: ctx.kafka()?,
-            from,
-            until,
-            only: (!self.read.partitions.is_empty()).then_some(self.read.partitions),
-            max: self.read.max,
+            read,
+            max,
             expect: self.expect,
             partitions: self.partition_count,
             max_keys: self.max_keys,
             json: self.output == "json",
             quiet: ctx.quiet(),
             terminal: ctx.term,
-            now_ms: crate::position::now_millis(),
         })
     }
 }

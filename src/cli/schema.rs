@@ -11,10 +11,13 @@ use super::common::ReadArgs;
 use super::context::Context;
 use super::values;
 use crate::cmd;
+use crate::endpoint::file::{sniff, FileKind};
 use crate::endpoint::SourceSpec;
 use crate::error::Error;
 use crate::filter::envelope::Path;
 use crate::position::Start;
+use crate::schema::catalog::Select;
+use crate::schema::lint::LintConfig;
 
 pub const VALIDATE_EXAMPLES: &str = "\
 Examples:
@@ -248,181 +251,184 @@ fn bytes_size(s: &str) -> Result<usize, String> {
 impl ValidateArgs {
     /// `schema-validate`: sources sorted into topics, capture files and sample events; schemas read.
     pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::schema_validate::Config> {
-        let a = self;
-        use crate::endpoint::file::{sniff, FileKind};
-        use crate::schema::catalog::Select;
-        a.read.refuse_group("schema-validate")?;
-        let mut sources = Vec::new();
-        let mut samples = Vec::new();
-        // A file or directory: `file:NAME`, anything with a `/` (topic names cannot have one), or
-        // a .json/.ndjson/.jsonl name; everything else is a topic, even if a directory of that
-        // name happens to be here.
-        for s in &a.sources {
-            let file = match SourceSpec::parse(s) {
-                SourceSpec::File(p) => Some(p),
-                SourceSpec::Topic(_)
-                    if [".json", ".ndjson", ".jsonl"]
-                        .iter()
-                        .any(|e| s.ends_with(e)) =>
-                {
-                    Some(std::path::PathBuf::from(s))
-                }
-                SourceSpec::Topic(t) => {
-                    sources.push(SourceSpec::Topic(t));
-                    None
-                }
-                SourceSpec::Stdin => {
-                    sources.push(SourceSpec::Stdin);
-                    None
-                }
-            };
-            if let Some(path) = file {
-                if !path.exists() {
-                    return Err(Error::Usage(format!("{s}: no such file or directory")).into());
-                }
-                match sniff(&path)? {
-                    FileKind::Capture => sources.push(SourceSpec::File(path)),
-                    FileKind::Events => samples.push(path),
-                }
-            }
+        self.read.refuse_group("schema-validate")?;
+        let (sources, samples) = self.sort_sources()?;
+        if let Some(junit) = &self.junit {
+            refuse_report_over_schemas(junit, &self.schemas)?;
         }
-        if let Some(junit) = &a.junit {
-            refuse_report_over_schemas(junit, &a.schemas)?;
-        }
-        let catalog = cmd::schema_validate::read_catalog(&a.schemas)?;
-        let registry = ctx.registry(&a.registry)?;
-        let select = match a.schema_for {
+        let catalog = cmd::schema_validate::read_catalog(&self.schemas)?;
+        let registry = ctx.registry(&self.registry)?;
+        let select = match self.schema_for {
             SchemaFor::Auto => Select::Auto,
             SchemaFor::Single => Select::Single,
             SchemaFor::Type => Select::Type,
             SchemaFor::Topic => Select::Topic,
             SchemaFor::Registry => Select::Registry,
         };
-        if select == Select::Registry && registry.is_none() {
-            return Err(Error::Usage(
-                "--schema-for registry needs --registry (or a profile's schema_registry)".into(),
-            )
-            .into());
-        }
-        if select == Select::Single && catalog.len() != 1 {
-            return Err(Error::Usage(format!(
-                "--schema-for single needs exactly one schema; --schema gave {}",
-                catalog.len()
-            ))
-            .into());
-        }
-        if sources.is_empty() {
-            // Only sample events: they have no topic, partitions or offsets.
-            if select == Select::Topic {
-                return Err(Error::Usage(
-                    "--schema-for topic: sample events have no topic; use --schema-for type or single"
-                        .into(),
-                )
-                .into());
-            }
-            if catalog.is_empty()
-                && registry.is_some()
-                && a.subject_strategy != crate::endpoint::registry::SubjectStrategy::RecordName
-            {
-                return Err(Error::Usage(
-                    "sample events have no topic to name their registry subject: use --subject-strategy record, or --schema".into(),
-                )
-                .into());
-            }
-            if a.read.from.is_some() || a.read.until.is_some() || !a.read.partitions.is_empty() {
-                return Err(Error::Usage(
-                    "--from, --until and -p apply to topics and capture files, not to sample events"
-                        .into(),
-                )
-                .into());
-            }
-        }
-        if catalog.is_empty() && registry.is_none() && !a.lint {
-            return Err(Error::Usage(
-                "nothing to check against: give --schema PATH, --registry URL, or --lint".into(),
-            )
-            .into());
-        }
+        self.check(
+            select,
+            catalog.len(),
+            registry.is_some(),
+            sources.is_empty(),
+        )?;
         let now_ms = crate::position::now_millis();
-        let type_path = a.type_path.first().map(|p| p.0.join("."));
-        // Paths named on the command line are the envelope: CloudEvents are not guessed then.
-        let own_paths = !a.required.is_empty()
-            || !a.id_fields.is_empty()
-            || !a.time_fields.is_empty()
-            || type_path.is_some();
-        let lint = a.lint.then(|| {
-            // The defaults, but for what the command line names.
-            let mut l = crate::schema::lint::LintConfig {
-                cloudevents: !own_paths,
-                max_bytes: a.max_bytes,
-                now_ms,
-                max_future_ms: a.max_future.as_millis() as i64,
-                ..crate::schema::lint::LintConfig::default()
-            };
-            if let Some(t) = type_path {
-                l.type_path = t;
-            }
-            if !a.required.is_empty() {
-                l.required = a.required.clone();
-            }
-            if !a.id_fields.is_empty() {
-                l.id_paths = a.id_fields.clone();
-            }
-            if !a.time_fields.is_empty() {
-                l.time_paths = a.time_fields.clone();
-            }
-            if let Start::Time(t) = a.oldest {
-                l.oldest_ms = t;
-            }
-            l
-        });
+        let lint = self.lint_config(now_ms);
+        let topics = sources.iter().any(|s| matches!(s, SourceSpec::Topic(_)));
+        let kafka = if topics { ctx.kafka()? } else { None };
+        let max = self.read.max;
+        let mut read = self.read.read(sources, kafka);
+        read.now_ms = now_ms;
         Ok(cmd::schema_validate::Config {
-            read: cmd::Read {
-                kafka: if sources.iter().any(|s| matches!(s, SourceSpec::Topic(_))) {
-                    ctx.kafka()?
-                } else {
-                    None
-                },
-                sources,
-                partitions: (!a.read.partitions.is_empty()).then_some(a.read.partitions),
-                from: a.read.from.map(|g| g.value),
-                until: a.read.until.map(|g| g.value),
-                exit_at_end: true,
-                group: None,
-                key_route: None,
-                infer_route: false,
-                overrides: None,
-                group_hooks: None,
-                group_txn: None,
-                now_ms,
-            },
+            read,
             samples,
             catalog,
             registry,
-            strategy: a.subject_strategy,
+            strategy: self.subject_strategy,
             select,
             envelope: crate::filter::envelope::Envelope {
-                type_paths: (!a.type_path.is_empty()).then_some(a.type_path),
+                type_paths: (!self.type_path.is_empty()).then_some(self.type_path),
                 id_paths: None,
                 mentions: false,
             },
-            payload: match a.value_format {
+            payload: match self.value_format {
                 PayloadArg::Auto => cmd::schema_validate::Payload::Auto,
                 PayloadArg::Json => cmd::schema_validate::Payload::Json,
                 PayloadArg::Avro => cmd::schema_validate::Payload::Avro,
             },
             lint,
-            show: a.show,
-            output: match a.format {
+            show: self.show,
+            output: match self.format {
                 ReportFormat::Table => cmd::schema_validate::Output::Table,
                 ReportFormat::Json => cmd::schema_validate::Output::Json,
             },
-            junit: a.junit,
-            allow_missing: a.allow_missing,
-            max: a.read.max,
+            junit: self.junit,
+            allow_missing: self.allow_missing,
+            max,
             quiet: ctx.quiet(),
             terminal: ctx.term,
         })
+    }
+
+    /// The sources sorted into what is read as records (topics, capture files, stdin) and
+    /// files or directories of sample events.
+    fn sort_sources(&self) -> anyhow::Result<(Vec<SourceSpec>, Vec<PathBuf>)> {
+        let mut sources = Vec::new();
+        let mut samples = Vec::new();
+        // A file or directory: `file:NAME`, anything with a `/` (topic names cannot have one), or
+        // a .json/.ndjson/.jsonl name; everything else is a topic, even if a directory of that
+        // name happens to be here.
+        for s in &self.sources {
+            let file = match SourceSpec::parse(s) {
+                SourceSpec::File(p) => p,
+                SourceSpec::Topic(_)
+                    if [".json", ".ndjson", ".jsonl"]
+                        .iter()
+                        .any(|e| s.ends_with(e)) =>
+                {
+                    PathBuf::from(s)
+                }
+                other => {
+                    sources.push(other);
+                    continue;
+                }
+            };
+            if !file.exists() {
+                return Err(Error::Usage(format!("{s}: no such file or directory")).into());
+            }
+            match sniff(&file)? {
+                FileKind::Capture => sources.push(SourceSpec::File(file)),
+                FileKind::Events => samples.push(file),
+            }
+        }
+        Ok((sources, samples))
+    }
+
+    /// What the schemas given and the sources allow (`samples_only`: no topic, capture file
+    /// nor stdin, only sample events).
+    fn check(
+        &self,
+        select: Select,
+        schemas: usize,
+        registry: bool,
+        samples_only: bool,
+    ) -> anyhow::Result<()> {
+        let refuse = |why: String| Err(Error::Usage(why).into());
+        if select == Select::Registry && !registry {
+            return refuse(
+                "--schema-for registry needs --registry (or a profile's schema_registry)".into(),
+            );
+        }
+        if select == Select::Single && schemas != 1 {
+            return refuse(format!(
+                "--schema-for single needs exactly one schema; --schema gave {schemas}"
+            ));
+        }
+        if samples_only {
+            // Only sample events: they have no topic, partitions or offsets.
+            if select == Select::Topic {
+                return refuse(
+                    "--schema-for topic: sample events have no topic; use --schema-for type or single"
+                        .into(),
+                );
+            }
+            if schemas == 0
+                && registry
+                && self.subject_strategy != crate::endpoint::registry::SubjectStrategy::RecordName
+            {
+                return refuse(
+                    "sample events have no topic to name their registry subject: use --subject-strategy record, or --schema".into(),
+                );
+            }
+            let r = &self.read;
+            if r.from.is_some() || r.until.is_some() || !r.partitions.is_empty() {
+                return refuse(
+                    "--from, --until and -p apply to topics and capture files, not to sample events"
+                        .into(),
+                );
+            }
+        }
+        if schemas == 0 && !registry && !self.lint {
+            return refuse(
+                "nothing to check against: give --schema PATH, --registry URL, or --lint".into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// With `--lint`: the lint rules' defaults, but for what the command line names.
+    fn lint_config(&self, now_ms: i64) -> Option<LintConfig> {
+        if !self.lint {
+            return None;
+        }
+        let type_path = self.type_path.first().map(|p| p.0.join("."));
+        // Paths named on the command line are the envelope: CloudEvents are not guessed then.
+        let own_paths = !self.required.is_empty()
+            || !self.id_fields.is_empty()
+            || !self.time_fields.is_empty()
+            || type_path.is_some();
+        let mut l = LintConfig {
+            cloudevents: !own_paths,
+            max_bytes: self.max_bytes,
+            now_ms,
+            max_future_ms: self.max_future.as_millis() as i64,
+            ..LintConfig::default()
+        };
+        if let Some(t) = type_path {
+            l.type_path = t;
+        }
+        if !self.required.is_empty() {
+            l.required = self.required.clone();
+        }
+        if !self.id_fields.is_empty() {
+            l.id_paths = self.id_fields.clone();
+        }
+        if !self.time_fields.is_empty() {
+            l.time_paths = self.time_fields.clone();
+        }
+        if let Start::Time(t) = self.oldest {
+            l.oldest_ms = t;
+        }
+        Some(l)
     }
 }
 

@@ -9,30 +9,22 @@ use std::io::Write;
 use serde_json::{json, Value};
 
 use crate::codec;
-use crate::endpoint::file::{CaptureSource, Window};
-use crate::endpoint::kafka::source::{KafkaSource, ReadPlan};
-use crate::endpoint::kafka::Settings;
-use crate::endpoint::{Chain, Sink, Source, SourceSpec};
-use crate::error::Error;
+use crate::endpoint::{Sink, Source};
 use crate::exit::Exit;
 use crate::partition::audit::{hash_label, hash_users, Auditor, Placement};
 use crate::partition::Partitioner;
-use crate::position::{format_millis, Start, Stop};
+use crate::position::{format_millis, Start};
 use crate::print::report::Report;
 use crate::print::table;
 use crate::record::Record;
 
-use super::Terminal;
+use super::{Read, Terminal};
 
 /// `partition audit` options.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
-    pub sources: Vec<SourceSpec>,
-    pub kafka: Option<Settings>,
-    pub from: Option<Start>,
-    pub until: Option<Stop>,
-    /// `-p`: only these partitions.
-    pub only: Option<Vec<i32>>,
+    /// The sources and range, keys only, without a group.
+    pub read: Read,
     /// `--max`: audit at most this many records.
     pub max: Option<u64>,
     pub expect: Option<&'static Partitioner>,
@@ -43,7 +35,6 @@ pub struct Config {
     pub json: bool,
     pub quiet: bool,
     pub terminal: Terminal,
-    pub now_ms: i64,
 }
 
 /// Feeds records to the auditor.
@@ -104,47 +95,9 @@ impl Sink for AuditSink {
 }
 
 pub fn run(cfg: Config) -> anyhow::Result<Exit> {
-    let topics = super::topic_specs(&cfg.sources);
-    let conn = super::connect(cfg.kafka.as_ref(), &topics)?;
-    let mut counts = HashMap::new();
-    let mut sources: Vec<Box<dyn Source>> = Vec::new();
-    let mut kafka_added = false;
-    for spec in &cfg.sources {
-        match spec {
-            SourceSpec::Topic(_) if kafka_added => {}
-            SourceSpec::Topic(_) => {
-                let plan = ReadPlan {
-                    topics: topics.clone(),
-                    partitions: cfg.only.clone(),
-                    start: cfg.from.unwrap_or(Start::Beginning),
-                    stop: cfg.until,
-                    exit_at_end: true,
-                    now_ms: cfg.now_ms,
-                    key_route: None,
-                    overrides: None,
-                };
-                // The audit looks at keys and placements only: values are not even copied.
-                let src = KafkaSource::open(conn.as_ref().expect("connected for topics"), &plan)?
-                    .keys_only();
-                counts.extend(src.partition_counts());
-                sources.push(Box::new(src));
-                kafka_added = true;
-            }
-            SourceSpec::File(path) => {
-                let window = Window::for_file(cfg.from, cfg.until)
-                    .map_err(Error::Usage)?
-                    .with_partitions(cfg.only.clone());
-                sources.push(Box::new(CaptureSource::open(path, window)?));
-            }
-            SourceSpec::Stdin => {
-                let window = Window::for_stdin(cfg.from, cfg.until)
-                    .map_err(Error::Usage)?
-                    .with_partitions(cfg.only.clone());
-                sources.push(Box::new(CaptureSource::stdin(window)));
-            }
-        }
-    }
-    let mut source = Chain::new(sources);
+    let opened = super::open_source(&cfg.read, Start::Beginning, cfg.quiet)?;
+    let (mut source, _conn) = (opened.source, opened.conn);
+    let counts: HashMap<String, i32> = opened.partition_counts.into_iter().collect();
     let mut report = Report::new(cfg.quiet);
     let bar = (source.progress().is_some()
         && crate::print::progress::wanted(cfg.terminal.stdout, cfg.terminal.stderr, cfg.quiet))
