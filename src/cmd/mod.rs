@@ -40,6 +40,22 @@ impl Terminal {
     }
 }
 
+/// The report of a run, and the progress bar it draws above when a bounded read shows one
+/// (on a terminal, unless quiet).
+pub fn report(
+    bounded: bool,
+    term: Terminal,
+    quiet: bool,
+) -> (Report, Option<indicatif::ProgressBar>) {
+    let mut report = Report::new(quiet);
+    let bar = (bounded && crate::print::progress::wanted(term.stdout, term.stderr, quiet))
+        .then(|| crate::print::progress::bar(0, false));
+    if let Some(b) = &bar {
+        report.attach(b.clone());
+    }
+    (report, bar)
+}
+
 /// The exit status of a pipeline run, after saying what people need to know on stderr.
 pub fn conclude(name: &str, ended: Ended, report: &Report, term: Terminal) -> Exit {
     if ended == Ended::BrokenPipe {

@@ -98,13 +98,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     let opened = super::open_source(&cfg.read, Start::Beginning, cfg.quiet)?;
     let (mut source, _conn) = (opened.source, opened.conn);
     let counts: HashMap<String, i32> = opened.partition_counts.into_iter().collect();
-    let mut report = Report::new(cfg.quiet);
-    let bar = (source.progress().is_some()
-        && crate::print::progress::wanted(cfg.terminal.stdout, cfg.terminal.stderr, cfg.quiet))
-    .then(|| crate::print::progress::bar(0, false));
-    if let Some(b) = &bar {
-        report.attach(b.clone());
-    }
+    let (mut report, bar) = super::report(source.progress().is_some(), cfg.terminal, cfg.quiet);
     let mut sink = AuditSink {
         auditor: Auditor::new(cfg.expect, cfg.max_keys),
         counts,

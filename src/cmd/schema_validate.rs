@@ -652,13 +652,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     }
     let mut source = Chain::new(sources);
 
-    let mut report = Report::new(cfg.quiet);
-    let bar = (source.progress().is_some()
-        && print::progress::wanted(cfg.terminal.stdout, cfg.terminal.stderr, cfg.quiet))
-    .then(|| print::progress::bar(0, false));
-    if let Some(b) = &bar {
-        report.attach(b.clone());
-    }
+    let (mut report, bar) = super::report(source.progress().is_some(), cfg.terminal, cfg.quiet);
     let mut v = Validator::new(&cfg);
     // The validator is the sink: --max counts what it judged, and a registry failure stops
     // the read at once.

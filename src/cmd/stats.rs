@@ -369,13 +369,11 @@ fn count(
 ) -> anyhow::Result<(Ended, u64)> {
     let opened = super::open_source(&read, Start::Beginning, cfg.quiet)?;
     let mut source = opened.source;
-    let mut report = Report::new(cfg.quiet);
-    let bar = (crate::endpoint::Source::progress(&source).is_some()
-        && crate::print::progress::wanted(cfg.terminal.stdout, cfg.terminal.stderr, cfg.quiet))
-    .then(|| crate::print::progress::bar(0, false));
-    if let Some(b) = &bar {
-        report.attach(b.clone());
-    }
+    let (mut report, bar) = super::report(
+        crate::endpoint::Source::progress(&source).is_some(),
+        cfg.terminal,
+        cfg.quiet,
+    );
     let mut sink = Tallying {
         grouper: &mut st.grouper,
         into,
