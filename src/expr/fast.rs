@@ -288,7 +288,6 @@ fn eval<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::Format;
     use crate::expr::{needs, Expr, Viewer};
     use crate::record::{Record, Timestamp};
     use std::sync::Arc;
@@ -353,7 +352,7 @@ mod tests {
             r#"(.value.data.type | test("^order")) and .partition == 2"#,
             r#"(.value.data.type | test("")) | not"#,
         ];
-        let mut viewer = Viewer::new(Format::Auto, Format::Auto);
+        let mut viewer = Viewer::new(crate::codec::Codecs::default());
         for code in exprs {
             let jq = Expr::compile(code).unwrap();
             let Some(fast) = Fast::compile(code) else {

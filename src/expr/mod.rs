@@ -15,7 +15,7 @@ use jaq_core::{Compiler, Ctx, Vars};
 use jaq_json::Val;
 
 use crate::codec::project::Trie;
-use crate::codec::Format;
+use crate::codec::{Codecs, Format};
 use crate::record::Record;
 
 /// A compiled jq expression.
@@ -242,16 +242,14 @@ pub fn text_of(v: &Val) -> String {
 
 /// Builds record views, reusing one buffer.
 pub struct Viewer {
-    pub key_format: Format,
-    pub value_format: Format,
+    pub codecs: Codecs,
     line: Vec<u8>,
 }
 
 impl Viewer {
-    pub fn new(key_format: Format, value_format: Format) -> Viewer {
+    pub fn new(codecs: Codecs) -> Viewer {
         Viewer {
-            key_format,
-            value_format,
+            codecs,
             line: Vec::with_capacity(4096),
         }
     }
@@ -260,14 +258,7 @@ impl Viewer {
     /// shown as `auto` would show it, and the reason comes back beside the view.
     pub fn view(&mut self, r: &Record) -> (Val, Option<String>) {
         self.line.clear();
-        let problem = crate::print::json_document(
-            r,
-            self.key_format,
-            self.value_format,
-            &mut self.line,
-            true,
-        )
-        .err();
+        let problem = crate::print::json_document(r, &self.codecs, &mut self.line, true).err();
         // The view wraps key and value in one more level.
         let levels = crate::codec::depth::MAX_DEPTH + 1;
         match crate::codec::project::read_val(&self.line, levels) {
@@ -316,7 +307,7 @@ impl Viewer {
             put("timestamp_type", Val::from(r.timestamp.kind().to_string()));
         }
         if need.get("key").is_some() {
-            let (key, e) = crate::codec::decode_or_auto(self.key_format, r.key.as_deref());
+            let (key, e) = self.codecs.key(r.key.as_deref());
             if let Some(e) = e {
                 problem = Some(format!("key: {e}"));
             }
@@ -326,7 +317,7 @@ impl Viewer {
             put("headers", val_of(&crate::print::headers_object(r)));
         }
         if let Some(want) = need.get("value") {
-            let projected = match (self.value_format, r.value.as_deref()) {
+            let projected = match (self.codecs.value, r.value.as_deref()) {
                 (_, None) => Some(Val::Null),
                 (Format::Auto | Format::Json, Some(b))
                     if b.iter()
@@ -411,7 +402,7 @@ mod tests {
 
     fn is(expr: &str, r: &Record) -> Result<bool, String> {
         let e = Expr::compile(expr).unwrap();
-        let (v, _) = Viewer::new(Format::Auto, Format::Auto).view(r);
+        let (v, _) = Viewer::new(Codecs::default()).view(r);
         e.matches(v)
     }
 
@@ -480,7 +471,7 @@ mod tests {
 
     #[test]
     fn first_text_of_strings_and_other_values() {
-        let (v, _) = Viewer::new(Format::Auto, Format::Auto)
+        let (v, _) = Viewer::new(Codecs::default())
             .view(&rec(Some(b"k"), Some(br#"{"data":{"type":"x","n":3}}"#)));
         assert_eq!(
             Expr::compile(".value.data.type")
@@ -550,7 +541,7 @@ mod tests {
             r#".value.data.attributes.user_id // "none" | test("u-")"#,
             r#"try (.value.data.type == "order_paid") catch false"#,
         ];
-        let mut viewer = Viewer::new(Format::Auto, Format::Auto);
+        let mut viewer = Viewer::new(Codecs::default());
         for code in exprs {
             let e = Expr::compile(code).unwrap();
             let need = needs::of_predicate(code).unwrap_or_else(|| panic!("{code} not analysed"));
@@ -570,14 +561,14 @@ mod tests {
 
     #[test]
     fn json_that_jq_rejects_is_a_problem_not_a_panic() {
-        let mut viewer = Viewer::new(Format::Auto, Format::Auto);
+        let mut viewer = Viewer::new(Codecs::default());
         let (_, problem) = viewer.view(&rec(Some(b"k"), Some(br#"{"a":"\ud800"}"#)));
         assert!(problem.is_some());
     }
 
     #[test]
     fn keys_in_int_formats() {
-        let mut viewer = Viewer::new(Format::Int32, Format::Auto);
+        let mut viewer = Viewer::new(Codecs::new(Format::Int32, Format::Auto));
         let (v, problem) = viewer.view(&rec(Some(&1234i32.to_be_bytes()), Some(b"{}")));
         assert!(problem.is_none());
         assert_eq!(Expr::compile(".key == 1234").unwrap().matches(v), Ok(true));

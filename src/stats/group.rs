@@ -3,7 +3,6 @@
 //! expression over the record's JSON view. Several `--by` make one combined group. Pure.
 
 use crate::codec::project::{project, Trie};
-use crate::codec::Format;
 use crate::expr::{Expr, Viewer};
 use crate::filter::envelope::Envelope;
 use crate::filter::EnvelopeSlots;
@@ -75,12 +74,7 @@ pub struct Grouper {
 }
 
 impl Grouper {
-    pub fn new(
-        bys: Vec<By>,
-        envelope: Envelope,
-        key_format: Format,
-        value_format: Format,
-    ) -> Grouper {
+    pub fn new(bys: Vec<By>, envelope: Envelope, codecs: crate::codec::Codecs) -> Grouper {
         let trie = envelope.trie();
         Grouper {
             slots: EnvelopeSlots::new(&envelope),
@@ -88,7 +82,7 @@ impl Grouper {
             bys,
             envelope,
             trie,
-            viewer: Viewer::new(key_format, value_format),
+            viewer: Viewer::new(codecs),
         }
     }
 
@@ -179,8 +173,7 @@ mod tests {
                 id_paths: None,
                 mentions: false,
             },
-            Format::Auto,
-            Format::Auto,
+            crate::codec::Codecs::default(),
         )
     }
 
@@ -217,8 +210,7 @@ mod tests {
                 ]),
                 mentions: false,
             },
-            Format::Auto,
-            Format::Auto,
+            crate::codec::Codecs::default(),
         );
         assert_eq!(globbed.group(&r).unwrap(), ["article_viewed"]);
         assert!(
