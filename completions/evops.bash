@@ -845,7 +845,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__rekey)
-            opts="-y -o -p -e -w -f -b -X -v -q -h -V --key --key-template --key-format --partitioner --create-topic --partitions --to --timestamp --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --dry-run --yes --allow-loop --since --from --until --partition --exit --max --group --where --header --grep --grep-key --type --id --type-path --id-path --format --value-format --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-y -o -p -e -w -f -b -X -v -q -h -V --key --key-template --key-format --partitioner --create-topic --partitions --to --timestamp --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --yes --allow-loop --dry-run --since --from --until --partition --exit --max --group --where --header --grep --grep-key --type --id --type-path --id-path --format --value-format --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1011,7 +1011,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__replay)
-            opts="-y -o -p -e -w -f -b -X -v -q -h -V --partitioning --to --timestamp --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --dry-run --yes --allow-loop --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --registry-ca --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-y -o -p -e -w -f -b -X -v -q -h -V --partitioning --to --timestamp --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --yes --allow-loop --dry-run --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --registry-ca --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

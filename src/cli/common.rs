@@ -5,6 +5,8 @@
 use clap::Args;
 
 use crate::codec::Format;
+use crate::endpoint::kafka::Settings;
+use crate::endpoint::SourceSpec;
 use crate::error::Error;
 use crate::filter::envelope::{Envelope, Path};
 use crate::filter::{HeaderMatch, Spec};
@@ -224,6 +226,56 @@ impl ConditionArgs {
             id_in_key: false,
             envelope,
         })
+    }
+}
+
+impl ReadArgs {
+    /// The read of these sources with this range: bounded (the end offsets taken at the
+    /// start), as a member of `--group` if given, no key route. Callers change what differs.
+    pub fn read(self, sources: Vec<SourceSpec>, kafka: Option<Settings>) -> crate::cmd::Read {
+        crate::cmd::Read {
+            sources,
+            kafka,
+            partitions: (!self.partitions.is_empty()).then_some(self.partitions),
+            from: self.from.map(|g| g.value),
+            until: self.until.map(|g| g.value),
+            exit_at_end: true,
+            group: self.group,
+            key_route: None,
+            infer_route: false,
+            overrides: None,
+            group_hooks: None,
+            group_txn: None,
+            now_ms: crate::position::now_millis(),
+            keys_only: false,
+        }
+    }
+
+    /// Refuse `--group` where a command must not disturb consumers.
+    pub fn refuse_group(&self, command: &str) -> anyhow::Result<()> {
+        match self.group {
+            Some(_) => Err(Error::Usage(format!(
+                "{command} reads without a consumer group (it must not disturb consumers); drop --group"
+            ))
+            .into()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The sources as typed, parsed.
+pub fn specs(sources: &[String]) -> Vec<SourceSpec> {
+    sources.iter().map(|s| SourceSpec::parse(s)).collect()
+}
+
+/// One source that reads as an expression, and no expression: the source was forgotten.
+pub fn refuse_lone_expression(sources: &[String], expr: Option<&str>) -> anyhow::Result<()> {
+    match sources {
+        [only] if expr.is_none() && looks_like_expression(only) => Err(Error::Usage(format!(
+            "'{only}' looks like an expression, but no source was given before it"
+        ))
+        .into()),
+        _ => Ok(()),
     }
 }
 

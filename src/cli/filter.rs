@@ -1,8 +1,13 @@
-//! `evops filter` arguments.
+//! `evops filter` arguments, their conversion into [`cmd::filter::Config`], and `--explain`.
 
 use clap::Args;
 
 use super::common::{FilterArgs, OutputArgs, ReadArgs};
+use super::context::Context;
+use super::job::Job;
+use crate::cmd;
+use crate::exit::Exit;
+use crate::position::Start;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -80,5 +85,34 @@ pub fn split_expression(args: &[String], after: Option<&String>) -> (Vec<String>
             (rest.to_vec(), Some(last.clone()))
         }
         _ => (args.to_vec(), None),
+    }
+}
+
+impl FilterCmdArgs {
+    /// `--explain`: the jq program the conditions make, printed instead of running.
+    pub fn explain(&self) -> anyhow::Result<Exit> {
+        let (_, expr) = split_expression(&self.args, self.after.as_ref());
+        let spec = self.filter.spec(self.output.key_format, expr.as_deref())?;
+        crate::print::to_stdout(&format!("select({})", spec.jq()))?;
+        Ok(Exit::Ok)
+    }
+
+    pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::filter::Config> {
+        let (sources, expr) = split_expression(&self.args, self.after.as_ref());
+        let job = Job {
+            name: "filter",
+            sources,
+            expr,
+            default_from: Start::Beginning,
+            exit_at_end: !self.follow,
+            ordered: self.ordered.then_some(self.merge_buffer),
+            to: self.to,
+            writing: self.write.writing(),
+            count_only: self.count,
+            stats: self.stats,
+            nothing_is_a_finding: true,
+        };
+        let codecs = ctx.codecs(&self.output)?;
+        job.config(ctx, self.read, &self.filter, self.output, codecs)
     }
 }

@@ -1,9 +1,15 @@
-//! `evops sample` arguments.
+//! `evops sample` arguments, and their conversion into [`cmd::sample::Config`].
 
 use clap::Args;
 
 use super::common::{FilterArgs, OutputArgs, ReadArgs};
+use super::context::Context;
+use super::job::Job;
 use super::values;
+use crate::cmd;
+use crate::error::Error;
+use crate::position::Start;
+use crate::sample::Mode;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -74,6 +80,70 @@ pub struct SampleArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+impl SampleArgs {
+    pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::sample::Config> {
+        let (sources, expr) = super::filter::split_expression(&self.args, self.after.as_ref());
+        let codecs = ctx.codecs(&self.output)?;
+        let mode = self.mode(&codecs)?;
+        let job = Job {
+            name: "sample",
+            sources,
+            expr,
+            default_from: Start::Beginning,
+            exit_at_end: !self.follow,
+            ordered: self.ordered.then_some(crate::merge::DEFAULT_LIMIT),
+            to: self.to,
+            writing: self.write.writing(),
+            count_only: false,
+            stats: false,
+            nothing_is_a_finding: false,
+        };
+        let job = job.config(ctx, self.read, &self.filter, self.output, codecs)?;
+        if job.read.group.is_some() && !matches!(mode, Mode::Rate(_) | Mode::RateByKey(_)) {
+            return Err(Error::Usage(
+                "--group commits what was read; --count, --per and --every hold records until the end, which a crash would then skip: sample by --rate, or without --group".into(),
+            )
+            .into());
+        }
+        Ok(cmd::sample::Config {
+            job,
+            mode,
+            seed: self.seed,
+        })
+    }
+
+    /// The sampling mode (clap requires exactly one of them).
+    fn mode(&self, codecs: &crate::codec::Codecs) -> anyhow::Result<Mode> {
+        Ok(if let Some(rate) = self.rate {
+            if self.by_key {
+                Mode::RateByKey(rate)
+            } else {
+                Mode::Rate(rate)
+            }
+        } else if let Some(n) = self.count {
+            Mode::Count(n)
+        } else if !self.per.is_empty() {
+            let n = count(&self.per[1], "--per").map_err(Error::Usage)?;
+            let e = crate::expr::Expr::compile(&self.per[0])
+                .map_err(|e| Error::Usage(format!("--per: the jq expression: {e}")))?;
+            let mut viewer = crate::expr::Viewer::new(codecs.clone());
+            Mode::Per(
+                Box::new(move |r| {
+                    let (view, problem) = viewer.view(r);
+                    match problem {
+                        Some(p) => Err(p),
+                        None => e.first_text(view),
+                    }
+                }),
+                n,
+            )
+        } else {
+            let (window_ms, n) = every(&self.every).map_err(Error::Usage)?;
+            Mode::Every { window_ms, n }
+        })
+    }
 }
 
 fn fraction(s: &str) -> Result<f64, String> {

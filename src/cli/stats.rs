@@ -7,7 +7,6 @@ use clap::{Args, ValueEnum};
 use super::common::{FilterArgs, ReadArgs};
 use super::values;
 use crate::cmd::stats::{Baseline, Config, Output};
-use crate::cmd::Terminal;
 use crate::codec::Format;
 use crate::endpoint::SourceSpec;
 use crate::error::Error;
@@ -171,7 +170,8 @@ pub fn baseline(s: &str, now_ms: i64) -> Result<Baseline, String> {
 const DEFAULT_SINCE_MS: i64 = 3_600_000;
 
 impl StatsArgs {
-    pub fn config(self, g: &super::Global, term: Terminal) -> anyhow::Result<Config> {
+    pub fn config(self, ctx: &super::context::Context) -> anyhow::Result<Config> {
+        let (g, term) = (&ctx.global, ctx.term);
         let (sources, expr) = super::filter::split_expression(&self.args, self.after.as_ref());
         if let [only] = &sources[..] {
             if expr.is_none() && super::common::looks_like_expression(only) {
@@ -181,12 +181,7 @@ impl StatsArgs {
                 .into());
             }
         }
-        if self.read.group.is_some() {
-            return Err(Error::Usage(
-                "stats reads without a consumer group (it must not disturb consumers); drop --group".into(),
-            )
-            .into());
-        }
+        self.read.refuse_group("stats")?;
         if matches!(self.key_format, Format::Avro) || matches!(self.value_format, Format::Avro) {
             return Err(Error::Usage(
                 "stats does not decode avro yet: --by type reads JSON envelopes".into(),
@@ -196,7 +191,7 @@ impl StatsArgs {
         let now_ms = crate::position::now_millis();
         let sources: Vec<SourceSpec> = sources.iter().map(|s| SourceSpec::parse(s)).collect();
         let topics = sources.iter().any(|s| matches!(s, SourceSpec::Topic(_)));
-        let from = match self.read.from.map(|g| g.value) {
+        let from = match self.read.from.as_ref().map(|g| g.value) {
             None if topics => Some(Start::Time(now_ms - DEFAULT_SINCE_MS)),
             other => other,
         };
@@ -235,26 +230,15 @@ impl StatsArgs {
             None if term.stdout => Output::Table,
             None => Output::Json,
         };
+        let kafka = if topics { ctx.kafka()? } else { None };
+        let max = self.read.max;
+        let mut read = self.read.read(sources, kafka);
+        read.from = from;
+        read.key_route = self.filter.key_route(self.key_format)?;
+        read.infer_route = self.filter.key.partitioner.1;
+        read.now_ms = now_ms;
         Ok(Config {
-            read: crate::cmd::Read {
-                kafka: if topics {
-                    super::kafka_settings(g)?
-                } else {
-                    None
-                },
-                sources,
-                partitions: (!self.read.partitions.is_empty()).then_some(self.read.partitions),
-                from,
-                until: self.read.until.map(|g| g.value),
-                exit_at_end: true,
-                group: None,
-                key_route: self.filter.key_route(self.key_format)?,
-                infer_route: self.filter.key.partitioner.1,
-                overrides: None,
-                group_hooks: None,
-                group_txn: None,
-                now_ms,
-            },
+            read,
             filter: spec,
             by,
             envelope: Envelope {
@@ -262,8 +246,7 @@ impl StatsArgs {
                 id_paths: None,
                 mentions: false,
             },
-            key_format: self.key_format,
-            value_format: self.value_format,
+            codecs: crate::codec::Codecs::new(self.key_format, self.value_format),
             every_ms,
             baseline,
             rules: Rules {
@@ -275,7 +258,7 @@ impl StatsArgs {
             sample: self.sample_rate.map(|r| (r, self.seed)),
             output,
             watch: self.watch,
-            max: self.read.max,
+            max,
             quiet: g.quiet,
             verbose: g.verbose,
             terminal: term,

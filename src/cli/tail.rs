@@ -1,8 +1,12 @@
-//! `evops tail` arguments.
+//! `evops tail` arguments, and their conversion into a filter job's config.
 
 use clap::Args;
 
 use super::common::{FilterArgs, OutputArgs, ReadArgs};
+use super::context::Context;
+use super::job::Job;
+use crate::cmd;
+use crate::position::Start;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -37,4 +41,14 @@ pub struct TailArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+impl TailArgs {
+    pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::filter::Config> {
+        let mut job = Job::printing("tail", self.sources, Start::End);
+        job.exit_at_end = self.read.exit;
+        job.ordered = self.ordered.then_some(crate::merge::DEFAULT_LIMIT);
+        let codecs = ctx.codecs(&self.output)?;
+        job.config(ctx, self.read, &self.filter, self.output, codecs)
+    }
 }

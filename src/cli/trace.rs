@@ -1,8 +1,12 @@
-//! `evops trace` arguments.
+//! `evops trace` arguments, and their conversion into [`cmd::trace::Config`].
 
 use clap::Args;
 
 use super::common::{FilterArgs, OutputArgs, ReadArgs};
+use super::context::Context;
+use super::job::Job;
+use crate::cmd;
+use crate::position::Start;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -42,4 +46,23 @@ pub struct TraceArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+impl TraceArgs {
+    pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::trace::Config> {
+        let sources = if self.topics.is_empty() {
+            vec!["^[^_].*".to_string()]
+        } else {
+            self.topics
+        };
+        let mut job = Job::printing("trace", sources, Start::Beginning);
+        job.exit_at_end = !self.follow;
+        job.ordered = Some(self.merge_buffer);
+        job.nothing_is_a_finding = true;
+        let codecs = ctx.codecs(&self.output)?;
+        Ok(cmd::trace::Config {
+            ids: self.ids,
+            job: job.config(ctx, self.read, &self.filter, self.output, codecs)?,
+        })
+    }
 }

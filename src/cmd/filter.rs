@@ -51,13 +51,11 @@ pub fn run_with(cfg: Config, extra: Option<&mut dyn Stage>) -> anyhow::Result<Ex
     let opened = super::open_source(&cfg.read, cfg.default_from, cfg.quiet)?;
     let (mut source, mut conn) = (opened.source, opened.conn);
 
-    let mut report = Report::new(cfg.quiet);
-    let bar = (crate::endpoint::Source::progress(&source).is_some()
-        && print::progress::wanted(cfg.terminal.stdout, cfg.terminal.stderr, cfg.quiet))
-    .then(|| print::progress::bar(0, false));
-    if let Some(b) = &bar {
-        report.attach(b.clone());
-    }
+    let (mut report, bar) = super::report(
+        crate::endpoint::Source::progress(&source).is_some(),
+        cfg.terminal,
+        cfg.quiet,
+    );
 
     let counting = cfg.count_only || cfg.stats;
     let mut sink: Box<dyn crate::endpoint::Sink> = if counting {
@@ -69,12 +67,7 @@ pub fn run_with(cfg: Config, extra: Option<&mut dyn Stage>) -> anyhow::Result<Ex
     };
 
     let filtering = !cfg.filter.is_empty() || cfg.stats;
-    let mut filter = Filter::new(
-        cfg.filter,
-        cfg.output.key_format,
-        cfg.output.value_format,
-        cfg.stats,
-    );
+    let mut filter = Filter::new(cfg.filter, cfg.output.codecs.clone(), cfg.stats);
     let mut merge = cfg.ordered.map(Merge::new);
     let mut stages: Vec<&mut dyn Stage> = Vec::new();
     if filtering {

@@ -14,8 +14,8 @@ pub struct Config {
     /// The replay, placed by `partitioner`.
     pub replay: super::replay::Config,
     pub key: KeySource,
-    /// How values are read for the key expression.
-    pub value_format: Format,
+    /// How keys and values are read for the key expression.
+    pub view: crate::codec::Codecs,
     /// How the new key is written: string, json, int32 or int64.
     pub key_format: Format,
     pub partitioner: &'static Partitioner,
@@ -26,8 +26,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     // The target's partition count is set when the replay knows the target.
     replay.before = Some(Box::new(Rekey::new(
         cfg.key,
-        Format::Auto,
-        cfg.value_format,
+        cfg.view,
         cfg.key_format,
         cfg.partitioner,
         replay.create_partitions.unwrap_or(0),

@@ -261,7 +261,7 @@ impl<'a> Validator<'a> {
             Err(e @ RegistryError::NotFound { .. }) => return Ok(Err(format!("{origin}: {e}"))),
             Err(e) => return Err(anyhow::Error::new(e).context("schema registry")),
         };
-        let body = super::parse_registered(registry, &reg)
+        let body = crate::endpoint::registry::parse_registered(registry, &reg)
             .map_err(|e| anyhow::anyhow!("schema registry: {origin}: {e}"))?;
         Ok(Ok(Arc::new(Schema { name, origin, body })))
     }
@@ -652,13 +652,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     }
     let mut source = Chain::new(sources);
 
-    let mut report = Report::new(cfg.quiet);
-    let bar = (source.progress().is_some()
-        && print::progress::wanted(cfg.terminal.stdout, cfg.terminal.stderr, cfg.quiet))
-    .then(|| print::progress::bar(0, false));
-    if let Some(b) = &bar {
-        report.attach(b.clone());
-    }
+    let (mut report, bar) = super::report(source.progress().is_some(), cfg.terminal, cfg.quiet);
     let mut v = Validator::new(&cfg);
     // The validator is the sink: --max counts what it judged, and a registry failure stops
     // the read at once.

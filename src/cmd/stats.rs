@@ -49,8 +49,7 @@ pub struct Config {
     pub filter: Spec,
     pub by: Vec<By>,
     pub envelope: Envelope,
-    pub key_format: crate::codec::Format,
-    pub value_format: crate::codec::Format,
+    pub codecs: crate::codec::Codecs,
     pub every_ms: Option<i64>,
     pub baseline: Option<Baseline>,
     pub rules: Rules,
@@ -437,9 +436,8 @@ impl Stages {
         let by = std::mem::take(&mut cfg.by);
         let spec = std::mem::take(&mut cfg.filter);
         Stages {
-            grouper: Grouper::new(by, cfg.envelope.clone(), cfg.key_format, cfg.value_format),
-            filter: (!spec.is_empty())
-                .then(|| Filter::new(spec, cfg.key_format, cfg.value_format, false)),
+            grouper: Grouper::new(by, cfg.envelope.clone(), cfg.codecs.clone()),
+            filter: (!spec.is_empty()).then(|| Filter::new(spec, cfg.codecs.clone(), false)),
             sampler: cfg.sample.map(|(rate, seed)| {
                 crate::sample::Sampler::new(crate::sample::Mode::Rate(rate), seed)
             }),
@@ -457,13 +455,11 @@ fn count(
 ) -> anyhow::Result<(Ended, u64)> {
     let opened = super::open_source(&read, Start::Beginning, cfg.quiet)?;
     let mut source = opened.source;
-    let mut report = Report::new(cfg.quiet);
-    let bar = (crate::endpoint::Source::progress(&source).is_some()
-        && crate::print::progress::wanted(cfg.terminal.stdout, cfg.terminal.stderr, cfg.quiet))
-    .then(|| crate::print::progress::bar(0, false));
-    if let Some(b) = &bar {
-        report.attach(b.clone());
-    }
+    let (mut report, bar) = super::report(
+        crate::endpoint::Source::progress(&source).is_some(),
+        cfg.terminal,
+        cfg.quiet,
+    );
     let mut stages: Vec<&mut dyn Stage> = Vec::new();
     if let Some(f) = st.filter.as_mut() {
         stages.push(f);

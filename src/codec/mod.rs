@@ -1,7 +1,9 @@
 //! Codecs: record bytes to values and back, pure (no I/O). A key or value format turns bytes
-//! into a JSON value for printers, templates and (later) filters; the capture codec turns whole
-//! records into lossless NDJSON lines. Avro values are decoded with the schemas installed at the
-//! edge ([`avro`]): by registry id for Confluent-framed payloads, or a schema file.
+//! into a JSON value for printers, templates, filters and groupings; the capture codec turns
+//! whole records into lossless NDJSON lines; [`project`] and [`slots`] read only the parts of a
+//! JSON value a filter needs. One [`Codecs`] value per run carries the key and value formats and
+//! what they decode with (the Avro schemas: by registry id for Confluent-framed payloads, or a
+//! schema file); it is built once at the edge and handed to whatever decodes.
 
 pub mod avro;
 pub mod capture;
@@ -9,15 +11,92 @@ pub mod depth;
 pub mod project;
 pub mod slots;
 
+use std::sync::Arc;
+
 use base64::Engine;
 use serde_json::Value;
 
+/// The codecs of one run: how keys and values are read, and the schemas the formats that need
+/// them decode with. Built once from the command line and the config, cloned (cheaply) into
+/// whatever decodes; no process-global registry. A new codec is one [`Format`] arm and, when it
+/// needs schemas, one field here.
+#[derive(Clone, Default)]
+pub struct Codecs {
+    pub key: Format,
+    pub value: Format,
+    avro: Option<Arc<dyn avro::Schemas>>,
+}
+
+impl std::fmt::Debug for Codecs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Codecs")
+            .field("key", &self.key)
+            .field("value", &self.value)
+            .field("avro", &self.avro.is_some())
+            .finish()
+    }
+}
+
+impl Codecs {
+    /// Keys and values in these formats, with no schemas (Avro is then refused per record).
+    pub fn new(key: Format, value: Format) -> Codecs {
+        Codecs {
+            key,
+            value,
+            avro: None,
+        }
+    }
+
+    /// The same, decoding Avro with these schemas.
+    pub fn with_avro(mut self, schemas: Arc<dyn avro::Schemas>) -> Codecs {
+        self.avro = Some(schemas);
+        self
+    }
+
+    /// Whether a format these codecs use needs schemas that were not given.
+    pub fn missing_schemas(&self) -> bool {
+        (self.key == Format::Avro || self.value == Format::Avro) && self.avro.is_none()
+    }
+
+    /// Decode bytes (`None` is a null key or a tombstone) in a format.
+    pub fn decode(&self, format: Format, bytes: Option<&[u8]>) -> Result<Decoded, DecodeError> {
+        match (format, bytes) {
+            (Format::Avro, Some(b)) => {
+                let value = avro::decode(self.avro.as_deref(), b)?;
+                depth::check_value(&value)?;
+                Ok(Decoded { value, json: true })
+            }
+            _ => decode(format, bytes),
+        }
+    }
+
+    /// Decode as asked, falling back to `auto` (see [`decode_or_auto`]).
+    pub fn decode_or_auto(
+        &self,
+        format: Format,
+        bytes: Option<&[u8]>,
+    ) -> (Decoded, Option<DecodeError>) {
+        or_auto(format, bytes, self.decode(format, bytes))
+    }
+
+    /// Decode a key in the key format, falling back to `auto`.
+    pub fn key(&self, bytes: Option<&[u8]>) -> (Decoded, Option<DecodeError>) {
+        self.decode_or_auto(self.key, bytes)
+    }
+
+    /// Decode a value in the value format, falling back to `auto`.
+    pub fn value(&self, bytes: Option<&[u8]>) -> (Decoded, Option<DecodeError>) {
+        self.decode_or_auto(self.value, bytes)
+    }
+}
+
 /// How to read a key or a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Format {
     /// JSON when the bytes are a JSON object or array, else text when they are UTF-8, else
     /// `{"base64": ...}`. Scalars stay text so that a value `null` is not mistaken for a
     /// tombstone.
+    #[default]
     Auto,
     /// UTF-8 text; other bytes are a decode error.
     String,
@@ -77,8 +156,17 @@ impl Decoded {
 /// Decode as asked; bytes that do not decode so are decoded as `auto` would, with the reason
 /// they did not, so that a record is still shown or judged. Bytes that `auto` refuses too (a
 /// document nested too deeply) are shown as bytes.
+/// Without schemas: Avro bytes are refused (and shown as `auto` shows them).
 pub fn decode_or_auto(format: Format, bytes: Option<&[u8]>) -> (Decoded, Option<DecodeError>) {
-    match decode(format, bytes) {
+    or_auto(format, bytes, decode(format, bytes))
+}
+
+fn or_auto(
+    format: Format,
+    bytes: Option<&[u8]>,
+    decoded: Result<Decoded, DecodeError>,
+) -> (Decoded, Option<DecodeError>) {
+    match decoded {
         Ok(d) => (d, None),
         Err(e) => match (format, decode(Format::Auto, bytes)) {
             (Format::Auto, _) | (_, Err(_)) => (
@@ -90,7 +178,8 @@ pub fn decode_or_auto(format: Format, bytes: Option<&[u8]>) -> (Decoded, Option<
     }
 }
 
-/// Decode bytes (`None` is a null key or a tombstone) in a format.
+/// Decode bytes (`None` is a null key or a tombstone) in a format, without schemas: Avro is
+/// refused here; [`Codecs::decode`] has the run's schemas.
 pub fn decode(format: Format, bytes: Option<&[u8]>) -> Result<Decoded, DecodeError> {
     let Some(b) = bytes else {
         return Ok(Decoded::plain(Value::Null));
@@ -116,11 +205,7 @@ pub fn decode(format: Format, bytes: Option<&[u8]>) -> Result<Decoded, DecodeErr
         Format::Base64 => Ok(Decoded::plain(Value::String(
             base64::engine::general_purpose::STANDARD.encode(b),
         ))),
-        Format::Avro => {
-            let value = avro::decode(b)?;
-            depth::check_value(&value)?;
-            Ok(Decoded { value, json: true })
-        }
+        Format::Avro => Err(avro::no_schemas()),
     }
 }
 

@@ -5,7 +5,9 @@
 pub mod file;
 pub mod guard;
 pub mod kafka;
+pub mod open;
 pub mod registry;
+pub mod write;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -703,6 +703,74 @@ fn snippet(text: &str) -> String {
     }
 }
 
+/// A registry schema parsed, with the schemas it references (asked of the registry).
+pub fn parse_registered(
+    registry: &Registry,
+    reg: &RegisteredSchema,
+) -> Result<crate::schema::catalog::Body, String> {
+    let refs = registry
+        .references(reg)
+        .map_err(|e| format!("its references: {e}"))?;
+    crate::schema::catalog::Body::from_registry(&reg.schema_type, &reg.schema, &refs)
+}
+
+/// The Avro schemas of `--value-format avro`: writer schemas by registry id (asked once per id,
+/// failures remembered too), and the `--schema` file for bare datums.
+pub struct AvroLookup {
+    registry: Option<Registry>,
+    bare: Option<std::sync::Arc<crate::schema::avro::AvroSchema>>,
+    by_id: std::sync::Mutex<
+        std::collections::HashMap<
+            u32,
+            Result<std::sync::Arc<crate::schema::avro::AvroSchema>, String>,
+        >,
+    >,
+}
+
+impl AvroLookup {
+    pub fn new(
+        registry: Option<Registry>,
+        bare: Option<std::sync::Arc<crate::schema::avro::AvroSchema>>,
+    ) -> AvroLookup {
+        AvroLookup {
+            registry,
+            bare,
+            by_id: Default::default(),
+        }
+    }
+}
+
+impl crate::codec::avro::Schemas for AvroLookup {
+    fn by_id(&self, id: u32) -> Result<std::sync::Arc<crate::schema::avro::AvroSchema>, String> {
+        let mut cache = self.by_id.lock().expect("avro schema cache");
+        if let Some(s) = cache.get(&id) {
+            return s.clone();
+        }
+        let got = match &self.registry {
+            None => Err("framed with a registry id, but no --registry was given".to_string()),
+            Some(r) => r
+                .schema_by_id(id)
+                .map_err(|e| e.to_string())
+                .and_then(|reg| match parse_registered(r, &reg)? {
+                    crate::schema::catalog::Body::Avro(a) => Ok(std::sync::Arc::new(a)),
+                    crate::schema::catalog::Body::Json(_) => {
+                        Err("a JSON Schema, not an Avro schema".to_string())
+                    }
+                }),
+        };
+        cache.insert(id, got.clone());
+        got
+    }
+
+    fn bare(&self) -> Option<std::sync::Arc<crate::schema::avro::AvroSchema>> {
+        self.bare.clone()
+    }
+
+    fn framed(&self) -> bool {
+        self.registry.is_some()
+    }
+}
+
 #[cfg(test)]
 mod tests {
 

@@ -15,7 +15,7 @@ use regex::bytes::Regex;
 use serde_json::Value;
 
 use crate::codec::project::{project, Trie};
-use crate::codec::Format;
+use crate::codec::{Codecs, Format};
 use crate::expr::{Expr, Viewer};
 use crate::pipeline::{Cx, Stage};
 use crate::record::Record;
@@ -307,7 +307,7 @@ enum Verdict {
 }
 
 impl Filter {
-    pub fn new(spec: Spec, key_format: Format, value_format: Format, stats: bool) -> Filter {
+    pub fn new(spec: Spec, codecs: Codecs, stats: bool) -> Filter {
         let envelope = spec.envelope();
         let needs_value = !spec.types.is_empty() || !spec.ids.is_empty() || stats;
         let view_needs = spec
@@ -325,7 +325,7 @@ impl Filter {
             envelope_needs: needs_value.then(|| envelope.trie()),
             spec,
             envelope,
-            viewer: Viewer::new(key_format, value_format),
+            viewer: Viewer::new(codecs),
             view_needs,
             counts: Counts::default(),
             stats: stats.then(BTreeMap::new),
@@ -361,10 +361,10 @@ impl Filter {
         if let Some(slots) = self
             .envelope_slots
             .as_mut()
-            .filter(|_| matches!(self.viewer.value_format, Format::Auto | Format::Json))
+            .filter(|_| matches!(self.viewer.codecs.value, Format::Auto | Format::Json))
         {
             match slots.read(r.value.as_deref()) {
-                Err(()) if self.viewer.value_format == Format::Json => {
+                Err(()) if self.viewer.codecs.value == Format::Json => {
                     return Verdict::Unjudged("value is not JSON".into())
                 }
                 Err(()) if too_deep(r) => return too_deep_verdict(),
@@ -380,11 +380,11 @@ impl Filter {
                 }
             }
         } else if let Some(need) = &self.envelope_needs {
-            let value: Value = match (self.viewer.value_format, r.value.as_deref()) {
+            let value: Value = match (self.viewer.codecs.value, r.value.as_deref()) {
                 (_, None) => Value::Null,
                 (Format::Auto | Format::Json, Some(b)) => match project(b, need) {
                     Ok(v) => v,
-                    Err(_) if self.viewer.value_format == Format::Json => {
+                    Err(_) if self.viewer.codecs.value == Format::Json => {
                         return Verdict::Unjudged("value is not JSON".into())
                     }
                     Err(_) if too_deep(r) => return too_deep_verdict(),
@@ -449,7 +449,7 @@ impl Filter {
     /// array value in `auto`/`json` format. `None`: take the general way.
     fn judge_fast(&mut self, r: &Record) -> Option<Verdict> {
         let (fast, fields_need, slots) = self.fast.as_mut()?;
-        if !matches!(self.viewer.value_format, Format::Auto | Format::Json) {
+        if !matches!(self.viewer.codecs.value, Format::Auto | Format::Json) {
             return None;
         }
         let bytes = r.value.as_deref()?;
@@ -567,7 +567,7 @@ mod tests {
     }
 
     fn run(spec: Spec, records: &[Record]) -> Vec<i64> {
-        let mut f = Filter::new(spec, Format::Auto, Format::Auto, false);
+        let mut f = Filter::new(spec, Codecs::default(), false);
         let mut report = Report::new(true);
         let src = crate::endpoint::Chain::new(vec![]);
         let mut out = Vec::new();
@@ -676,8 +676,7 @@ mod tests {
                 expr: Some(Expr::compile(".value.data.type == \"article_edited\"").unwrap()),
                 ..Spec::default()
             },
-            Format::Auto,
-            Format::Auto,
+            Codecs::default(),
             false,
         );
         let mut report = Report::new(true);
@@ -708,8 +707,7 @@ mod tests {
                 types: vec!["x".into()],
                 ..Spec::default()
             },
-            Format::Auto,
-            Format::Json,
+            Codecs::new(Format::Auto, Format::Json),
             false,
         );
         let mut report = Report::new(true);
@@ -729,7 +727,7 @@ mod tests {
 
     #[test]
     fn stats_count_matches_per_topic_type_and_partition() {
-        let mut f = Filter::new(Spec::default(), Format::Auto, Format::Auto, true);
+        let mut f = Filter::new(Spec::default(), Codecs::default(), true);
         let mut report = Report::new(true);
         let src = crate::endpoint::Chain::new(vec![]);
         let mut out = Vec::new();

@@ -20,7 +20,7 @@ use std::io::Write;
 
 use serde_json::{Map, Value};
 
-use crate::codec::{self, Decoded, Format};
+use crate::codec::{self, Codecs, Decoded, Format};
 use crate::endpoint::Sink;
 use crate::record::Record;
 use report::Report;
@@ -58,8 +58,8 @@ impl Style {
 #[derive(Debug, Clone)]
 pub struct Options {
     pub style: Style,
-    pub key_format: Format,
-    pub value_format: Format,
+    /// How keys and values are decoded before they are shown.
+    pub codecs: Codecs,
     /// ANSI colours (pretty only).
     pub color: bool,
     /// Output goes to a terminal: escape control characters, flush per record.
@@ -81,13 +81,14 @@ pub struct Printer<W: Write> {
 /// Decode a key or value as asked; when that fails, report the record and fall back to `auto`
 /// so that it is still shown.
 fn decode(
+    codecs: &Codecs,
     format: Format,
     what: &str,
     bytes: Option<&[u8]>,
     record: &Record,
     report: &mut Report,
 ) -> Decoded {
-    let (d, problem) = codec::decode_or_auto(format, bytes);
+    let (d, problem) = codecs.decode_or_auto(format, bytes);
     if let Some(e) = problem {
         report.bad(&record.location(), &format!("{what}: {e}; shown as it is"));
     }
@@ -144,12 +145,7 @@ impl<W: Write> Printer<W> {
             }
             Style::Json => {
                 let start = self.line.len();
-                if let Err(e) = json_line(
-                    r,
-                    self.opts.key_format,
-                    self.opts.value_format,
-                    &mut self.line,
-                ) {
+                if let Err(e) = json_line(r, &self.opts.codecs, &mut self.line) {
                     report.bad(&r.location(), &format!("{e}; shown as it is"));
                 }
                 if self.opts.terminal {
@@ -159,19 +155,14 @@ impl<W: Write> Printer<W> {
             }
             Style::Template(t) => {
                 let key = if t.needs_key {
-                    decode(self.opts.key_format, "key", r.key.as_deref(), r, report).value
+                    let c = &self.opts.codecs;
+                    decode(c, c.key, "key", r.key.as_deref(), r, report).value
                 } else {
                     Value::Null
                 };
                 let value = if t.needs_value {
-                    decode(
-                        self.opts.value_format,
-                        "value",
-                        r.value.as_deref(),
-                        r,
-                        report,
-                    )
-                    .value
+                    let c = &self.opts.codecs;
+                    decode(c, c.value, "value", r.value.as_deref(), r, report).value
                 } else {
                     Value::Null
                 };
@@ -201,14 +192,9 @@ impl<W: Write> Printer<W> {
                 s
             }
         };
-        let key = decode(self.opts.key_format, "key", r.key.as_deref(), r, report);
-        let value = decode(
-            self.opts.value_format,
-            "value",
-            r.value.as_deref(),
-            r,
-            report,
-        );
+        let codecs = &self.opts.codecs;
+        let key = decode(codecs, codecs.key, "key", r.key.as_deref(), r, report);
+        let value = decode(codecs, codecs.value, "value", r.value.as_deref(), r, report);
         let mut head = format!(
             "{}{}{}{}/{}@{}{}",
             c.topic,
@@ -341,16 +327,10 @@ pub fn say_line(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{}", escape::for_terminal(line));
 }
 
-pub fn render_template(
-    t: &Template,
-    r: &Record,
-    key_format: Format,
-    value_format: Format,
-) -> String {
-    let value_of =
-        |format: Format, bytes: Option<&[u8]>| codec::decode_or_auto(format, bytes).0.value;
-    let key = value_of(key_format, r.key.as_deref());
-    let value = value_of(value_format, r.value.as_deref());
+/// A template rendered for a record, its key and value decoded as `codecs` say.
+pub fn render_template(t: &Template, r: &Record, codecs: &Codecs) -> String {
+    let key = codecs.key(r.key.as_deref()).0.value;
+    let value = codecs.value(r.value.as_deref()).0.value;
     let headers = headers_object(r);
     let mut out = String::new();
     t.render(&fields(r, &key, &value, &headers), &mut out);
@@ -373,40 +353,34 @@ fn fields<'a>(r: &'a Record, key: &'a Value, value: &'a Value, headers: &'a Valu
 /// The JSON line of a record, without the line break: the `-f json` format, and the view
 /// evops expressions see. A key or value that does not decode as asked is written as `auto`
 /// shows it, and the reason comes back as the error (the line is complete either way).
-pub fn json_line(
-    r: &Record,
-    key_format: Format,
-    value_format: Format,
-    out: &mut Vec<u8>,
-) -> Result<(), String> {
-    json_document(r, key_format, value_format, out, false)
+pub fn json_line(r: &Record, codecs: &Codecs, out: &mut Vec<u8>) -> Result<(), String> {
+    json_document(r, codecs, out, false)
 }
 
 /// [`json_line`], where the value may keep its own line breaks (a JSON document rather than a
 /// line): the view evops expressions see, built from the value bytes exactly as they are.
 pub fn json_document(
     r: &Record,
-    key_format: Format,
-    value_format: Format,
+    codecs: &Codecs,
     out: &mut Vec<u8>,
     multiline: bool,
 ) -> Result<(), String> {
     let mut problem = None;
     let mut decode = |format: Format, what: &str, bytes: Option<&[u8]>| {
-        let (d, e) = codec::decode_or_auto(format, bytes);
+        let (d, e) = codecs.decode_or_auto(format, bytes);
         if let Some(e) = e {
             problem.get_or_insert_with(|| format!("{what}: {e}"));
         }
         d
     };
-    let key = decode(key_format, "key", r.key.as_deref());
+    let key = decode(codecs.key, "key", r.key.as_deref());
     write_json_head(r, &key.value, out);
-    match raw_json(value_format, r.value.as_deref(), multiline) {
+    match raw_json(codecs.value, r.value.as_deref(), multiline) {
         // The common case, a JSON object on one line, goes through verbatim: it was
         // validated, so the line stays valid JSON, and no tree is built.
         Some(raw) => out.extend_from_slice(raw),
         None => {
-            let value = decode(value_format, "value", r.value.as_deref());
+            let value = decode(codecs.value, "value", r.value.as_deref());
             serde_json::to_writer(&mut *out, &value.value).expect("JSON serializes");
         }
     }
@@ -557,8 +531,7 @@ mod tests {
             Vec::new(),
             Options {
                 style,
-                key_format: Format::Auto,
-                value_format: Format::Auto,
+                codecs: Codecs::default(),
                 color: false,
                 terminal,
             },
@@ -590,8 +563,7 @@ mod tests {
             Vec::new(),
             Options {
                 style: Style::Pretty,
-                key_format: Format::Auto,
-                value_format: Format::Auto,
+                codecs: Codecs::default(),
                 color: true,
                 terminal: true,
             },
@@ -620,8 +592,7 @@ mod tests {
             Vec::new(),
             Options {
                 style: Style::Json,
-                key_format: Format::Auto,
-                value_format: Format::Json,
+                codecs: Codecs::new(Format::Auto, Format::Json),
                 color: false,
                 terminal: false,
             },

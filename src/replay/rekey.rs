@@ -40,15 +40,14 @@ impl Rekey {
     /// `key_format` is the format the new key is written in: string, json, int32 or int64.
     pub fn new(
         source: KeySource,
-        view_key_format: Format,
-        view_value_format: Format,
+        view: crate::codec::Codecs,
         key_format: Format,
         partitioner: &'static Partitioner,
         target_partitions: i32,
     ) -> Rekey {
         Rekey {
             source,
-            viewer: Viewer::new(view_key_format, view_value_format),
+            viewer: Viewer::new(view),
             key_format,
             partitioner,
             target_partitions,
@@ -75,12 +74,7 @@ impl Rekey {
                 }
             }
             KeySource::Template(t) => {
-                let line = crate::print::render_template(
-                    t,
-                    r,
-                    self.viewer.key_format,
-                    self.viewer.value_format,
-                );
+                let line = crate::print::render_template(t, r, &self.viewer.codecs);
                 Val::from(line)
             }
         };

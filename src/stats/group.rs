@@ -6,7 +6,6 @@ use serde_json::Value;
 
 use crate::codec::project::{project, Trie};
 use crate::codec::slots::{fill, Plan, Reach};
-use crate::codec::Format;
 use crate::expr::{Expr, Viewer};
 use crate::filter::envelope::{is_cloud, Envelope};
 use crate::record::Record;
@@ -98,12 +97,7 @@ pub struct Grouper {
 }
 
 impl Grouper {
-    pub fn new(
-        bys: Vec<By>,
-        envelope: Envelope,
-        key_format: Format,
-        value_format: Format,
-    ) -> Grouper {
+    pub fn new(bys: Vec<By>, envelope: Envelope, codecs: crate::codec::Codecs) -> Grouper {
         let trie = envelope.trie();
         Grouper {
             types: TypeReader::new(&envelope),
@@ -111,7 +105,7 @@ impl Grouper {
             bys,
             envelope,
             trie,
-            viewer: Viewer::new(key_format, value_format),
+            viewer: Viewer::new(codecs),
         }
     }
 
@@ -347,8 +341,7 @@ mod tests {
                 id_paths: None,
                 mentions: false,
             },
-            Format::Auto,
-            Format::Auto,
+            crate::codec::Codecs::default(),
         )
     }
 
@@ -385,8 +378,7 @@ mod tests {
                 ]),
                 mentions: false,
             },
-            Format::Auto,
-            Format::Auto,
+            crate::codec::Codecs::default(),
         );
         assert_eq!(globbed.group(&r).unwrap(), ["article_viewed"]);
         assert!(
@@ -435,7 +427,7 @@ mod tests {
             mentions: false,
         };
         for envelope in [grouper(&["type"]).envelope, custom] {
-            let mut g = Grouper::new(vec![By::Type], envelope, Format::Auto, Format::Auto);
+            let mut g = Grouper::new(vec![By::Type], envelope, crate::codec::Codecs::default());
             assert!(g.types.is_some());
             for v in values {
                 let want = event_type(&g.envelope, &g.trie, Some(v.as_bytes()));
