@@ -35,6 +35,11 @@ impl Context {
         }
     }
 
+    /// How endpoints' notices are shown: details with `-v`, nothing but errors with `-q`.
+    pub fn voice(&self) -> crate::endpoint::Notify {
+        print::voice(self.global.quiet, self.global.verbose)
+    }
+
     /// `-q`: nothing on stderr but errors.
     pub fn quiet(&self) -> bool {
         self.global.quiet
@@ -77,6 +82,7 @@ impl Context {
             properties,
             timeout: g.timeout,
             verbose: g.verbose,
+            notify: self.voice(),
         }))
     }
 

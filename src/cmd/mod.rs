@@ -46,7 +46,7 @@ pub fn report(
     bounded: bool,
     term: Terminal,
     quiet: bool,
-) -> (Report, Option<indicatif::ProgressBar>) {
+) -> (Report, Option<crate::print::progress::ProgressBar>) {
     let mut report = Report::new(quiet);
     let bar = (bounded && crate::print::progress::wanted(term.stdout, term.stderr, quiet))
         .then(|| crate::print::progress::bar(0, false));
@@ -80,7 +80,7 @@ pub fn ask_before_writing(
     name: &'static str,
     target: String,
     terminal: Terminal,
-    bar: Option<indicatif::ProgressBar>,
+    bar: Option<crate::print::progress::ProgressBar>,
 ) -> Option<crate::endpoint::guard::Ask> {
     if !terminal.stderr {
         return None;

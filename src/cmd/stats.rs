@@ -8,13 +8,12 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use crate::endpoint::{Sink, SourceSpec};
+use crate::endpoint::{Sink, SourceSpec, Tally};
 use crate::exit::Exit;
 use crate::filter::envelope::Envelope;
 use crate::filter::{Filter, Spec};
 use crate::pipeline::{Ended, Stage};
 use crate::position::{Start, Stop};
-use crate::print::report::Report;
 use crate::print::stats::{Counted, Meta};
 use crate::record::Record;
 use crate::stats::group::{By, Grouper};
@@ -320,7 +319,7 @@ struct Tallying<'a, 'b> {
 }
 
 impl Sink for Tallying<'_, '_> {
-    fn write(&mut self, r: &Record, report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, r: &Record, report: &mut dyn Tally) -> anyhow::Result<()> {
         let bytes =
             (r.key.as_ref().map_or(0, Vec::len) + r.value.as_ref().map_or(0, Vec::len)) as u64;
         match self.grouper.group(r) {
@@ -333,7 +332,7 @@ impl Sink for Tallying<'_, '_> {
         Ok(())
     }
 
-    fn finish(&mut self, _: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, _: &mut dyn Tally) -> anyhow::Result<()> {
         Ok(())
     }
 }
@@ -367,7 +366,7 @@ fn count(
     st: &mut Stages,
     into: &mut Counting,
 ) -> anyhow::Result<(Ended, u64)> {
-    let opened = super::open_source(&read, Start::Beginning, cfg.quiet)?;
+    let opened = super::open_source(&read, Start::Beginning)?;
     let mut source = opened.source;
     let (mut report, bar) = super::report(
         crate::endpoint::Source::progress(&source).is_some(),
@@ -391,7 +390,7 @@ fn count(
         &mut sink,
         &mut report,
         cfg.max,
-        bar.as_ref(),
+        bar.as_ref().map(|b| b as &dyn crate::pipeline::Progress),
     )?;
     let interrupted = ended == Ended::Interrupted;
     if !report.is_quiet() && (interrupted || report.bad > 0 || cfg.terminal.stderr) {

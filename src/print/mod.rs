@@ -16,6 +16,7 @@ pub mod stats;
 pub mod table;
 pub mod template;
 
+use crate::endpoint::Tally;
 use std::io::Write;
 
 use serde_json::{Map, Value};
@@ -23,7 +24,6 @@ use serde_json::{Map, Value};
 use crate::codec::{self, Codecs, Decoded, Format};
 use crate::endpoint::Sink;
 use crate::record::Record;
-use report::Report;
 use template::{Fields, Template};
 
 /// An output format.
@@ -86,7 +86,7 @@ fn decode(
     what: &str,
     bytes: Option<&[u8]>,
     record: &Record,
-    report: &mut Report,
+    report: &mut dyn Tally,
 ) -> Decoded {
     let (d, problem) = codecs.decode_or_auto(format, bytes);
     if let Some(e) = problem {
@@ -128,7 +128,7 @@ impl<W: Write> Printer<W> {
         self.out
     }
 
-    fn render(&mut self, r: &Record, report: &mut Report) {
+    fn render(&mut self, r: &Record, report: &mut dyn Tally) {
         self.line.clear();
         match &self.opts.style {
             Style::Capture => codec::capture::encode(r, &mut self.line),
@@ -181,7 +181,7 @@ impl<W: Write> Printer<W> {
         }
     }
 
-    fn pretty(&mut self, r: &Record, report: &mut Report) {
+    fn pretty(&mut self, r: &Record, report: &mut dyn Tally) {
         let c = Colors::new(self.opts.color);
         let terminal = self.opts.terminal;
         // Payload pieces are escaped one by one, before our own colour codes go around them.
@@ -272,7 +272,7 @@ impl<W: Write> Printer<W> {
 }
 
 impl<W: Write> Sink for Printer<W> {
-    fn write(&mut self, record: &Record, report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, record: &Record, report: &mut dyn Tally) -> anyhow::Result<()> {
         self.render(record, report);
         self.out
             .write_all(&self.line)
@@ -287,7 +287,7 @@ impl<W: Write> Sink for Printer<W> {
         self.out.flush().map_err(|e| self.context(e))
     }
 
-    fn finish(&mut self, _report: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, _report: &mut dyn Tally) -> anyhow::Result<()> {
         self.out.flush().map_err(|e| self.context(e))
     }
 
@@ -316,6 +316,21 @@ macro_rules! say {
     ($($arg:tt)*) => {{
         $crate::print::say_line(&format!($($arg)*));
     }};
+}
+
+/// The one voice on stderr for what endpoints report while they work: details with `-v`
+/// only, notes and warnings unless `-q` (errors are returned and reported once, at the edge).
+pub fn voice(quiet: bool, verbose: bool) -> crate::endpoint::Notify {
+    use crate::endpoint::Level;
+    crate::endpoint::Notify::new(move |level, line| {
+        let shown = match level {
+            Level::Detail => verbose,
+            Level::Note | Level::Warning => !quiet,
+        };
+        if shown {
+            say_line(line);
+        }
+    })
 }
 
 /// One line for people on stderr. Messages carry names and text from records and brokers
@@ -536,7 +551,7 @@ mod tests {
                 terminal,
             },
         );
-        let mut report = Report::new(true);
+        let mut report = crate::print::report::Report::new(true);
         p.write(r, &mut report).unwrap();
         (String::from_utf8(p.into_inner()).unwrap(), report.bad)
     }
@@ -570,7 +585,8 @@ mod tests {
         );
         let mut r = rec(b"evil\x1b]0;title\x07");
         r.key = Some(b"k\x1b[2J".to_vec());
-        p.write(&r, &mut Report::new(true)).unwrap();
+        p.write(&r, &mut crate::print::report::Report::new(true))
+            .unwrap();
         let out = String::from_utf8(p.into_inner()).unwrap();
         assert!(out.starts_with("\x1b[1;36marticles\x1b[0m"), "{out:?}");
         assert!(out.contains("key=k\\x1b[2J"), "{out:?}");
@@ -597,7 +613,7 @@ mod tests {
                 terminal: false,
             },
         );
-        let mut report = Report::new(true);
+        let mut report = crate::print::report::Report::new(true);
         p.write(&rec(b"not json"), &mut report).unwrap();
         assert_eq!(report.bad, 1);
         assert!(String::from_utf8(p.into_inner())
