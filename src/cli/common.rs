@@ -4,14 +4,14 @@
 
 use clap::Args;
 
-use crate::codec::Format;
+use crate::codec::Encoding;
 use crate::endpoint::kafka::Settings;
 use crate::endpoint::SourceSpec;
 use crate::error::Error;
 use crate::filter::envelope::{Envelope, Path};
 use crate::filter::{HeaderMatch, Spec};
 use crate::position::{Start, Stop};
-use crate::print::Style;
+use crate::print::OutputFormat;
 
 use super::values;
 
@@ -143,15 +143,15 @@ pub struct ConditionArgs {
 pub struct OutputArgs {
     /// Output: pretty | json | capture | raw | a template such as '{topic}/{partition}@{offset} {key} {value.data.type}'. [default: pretty on a terminal, json otherwise]
     #[arg(short = 'f', long = "format", value_name = "FORMAT", value_parser = values::style)]
-    pub format: Option<Style>,
+    pub format: Option<OutputFormat>,
 
     /// How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro.
     #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format)]
-    pub key_format: Format,
+    pub key_format: Encoding,
 
     /// How to read values: auto | string | json | int32 | int64 | hex | base64 | avro.
     #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format)]
-    pub value_format: Format,
+    pub value_format: Encoding,
 
     /// With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id.
     #[arg(long = "schema", value_name = "FILE")]
@@ -163,7 +163,7 @@ pub struct OutputArgs {
 
 impl FilterArgs {
     /// The filter, compiled. `expr` is the positional expression of `filter`, if any.
-    pub fn spec(&self, key_format: Format, expr: Option<&str>) -> anyhow::Result<Spec> {
+    pub fn spec(&self, key_format: Encoding, expr: Option<&str>) -> anyhow::Result<Spec> {
         let mut spec = self.cond.spec(expr)?;
         spec.keys = self.key.key_bytes(key_format)?.into_iter().collect();
         Ok(spec)
@@ -172,15 +172,18 @@ impl FilterArgs {
     /// With --key: the partitioner that says which partition to read.
     pub fn key_route(
         &self,
-        key_format: Format,
+        key_format: Encoding,
     ) -> anyhow::Result<Option<(Vec<u8>, &'static crate::partition::Partitioner)>> {
-        Ok(self.key.key_bytes(key_format)?.zip(self.key.partitioner.0))
+        Ok(self
+            .key
+            .key_bytes(key_format)?
+            .zip(self.key.partitioner.partitioner))
     }
 }
 
 impl KeyArgs {
     /// The key as bytes, in the key format.
-    pub fn key_bytes(&self, key_format: Format) -> anyhow::Result<Option<Vec<u8>>> {
+    pub fn key_bytes(&self, key_format: Encoding) -> anyhow::Result<Option<Vec<u8>>> {
         Ok(self
             .key
             .as_deref()

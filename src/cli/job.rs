@@ -72,7 +72,7 @@ impl Job {
         let mut r = read.read(common::specs(&self.sources), ctx.kafka()?);
         r.exit_at_end = self.exit_at_end;
         r.key_route = filter.key_route(output.codecs.key)?;
-        r.infer_route = filter.key.partitioner.1;
+        r.infer_route = filter.key.partitioner.auto;
         Ok(cmd::filter::Config {
             name: self.name,
             read: r,

@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use super::common::{FilterArgs, ReadArgs};
 use super::values;
 use crate::cmd::stats::{Baseline, Config, Output};
-use crate::codec::Format;
+use crate::codec::Encoding;
 use crate::endpoint::SourceSpec;
 use crate::error::Error;
 use crate::filter::envelope::Envelope;
@@ -108,11 +108,11 @@ pub struct StatsArgs {
 
     /// How to read keys (for --key and the jq view): auto | string | json | int32 | int64 | hex | base64.
     #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format, help_heading = "Output")]
-    pub key_format: Format,
+    pub key_format: Encoding,
 
     /// How to read values (for the jq view): auto | string | json | int32 | int64 | hex | base64.
     #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format, help_heading = "Output")]
-    pub value_format: Format,
+    pub value_format: Encoding,
 
     #[command(flatten)]
     pub read: ReadArgs,
@@ -182,7 +182,8 @@ impl StatsArgs {
             }
         }
         self.read.refuse_group("stats")?;
-        if matches!(self.key_format, Format::Avro) || matches!(self.value_format, Format::Avro) {
+        if matches!(self.key_format, Encoding::Avro) || matches!(self.value_format, Encoding::Avro)
+        {
             return Err(Error::Usage(
                 "stats does not decode avro yet: --by type reads JSON envelopes".into(),
             )
@@ -235,7 +236,7 @@ impl StatsArgs {
         let mut read = self.read.read(sources, kafka);
         read.from = from;
         read.key_route = self.filter.key_route(self.key_format)?;
-        read.infer_route = self.filter.key.partitioner.1;
+        read.infer_route = self.filter.key.partitioner.auto;
         read.now_ms = now_ms;
         Ok(Config {
             read,

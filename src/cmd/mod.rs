@@ -1,5 +1,7 @@
 //! Subcommands, one file each: a plain `Config` in (built by `cli`), an [`Exit`] out. No clap and
-//! no rdkafka here: a subcommand wires endpoints, stages and printers together.
+//! no rdkafka here: a subcommand opens its endpoints through [`crate::endpoint`] and wires them
+//! to stages and printers; the run's report, progress bar, question before big writes and exit
+//! status are settled here once for all.
 
 pub mod demo;
 pub mod filter;

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use crate::codec;
 use crate::endpoint::{Sink, Source, Tally};
 use crate::exit::Exit;
-use crate::partition::audit::{hash_label, hash_users, Auditor, Placement};
+use crate::partition::audit::{hash_label, hash_users, Auditor, Seen};
 use crate::partition::Partitioner;
 use crate::position::{format_millis, Start};
 use crate::print::table;
@@ -79,7 +79,7 @@ impl Sink for AuditSink {
             &r.topic,
             n,
             r.key.as_deref(),
-            Placement {
+            Seen {
                 partition: r.partition,
                 offset: r.offset,
                 timestamp: r.timestamp.millis(),
@@ -138,7 +138,7 @@ fn pct(part: u64, whole: u64) -> f64 {
     }
 }
 
-fn placement_text(p: &Placement) -> String {
+fn placement_text(p: &Seen) -> String {
     match p.timestamp {
         Some(ts) => format!("{}@{} ({})", p.partition, p.offset, format_millis(ts)),
         None => format!("{}@{}", p.partition, p.offset),
@@ -261,7 +261,8 @@ fn text_report(a: &Auditor, counts: &HashMap<String, i32>, expect: Option<&Parti
 }
 
 fn json_report(a: &Auditor, counts: &HashMap<String, i32>, expect: Option<&Partitioner>) -> Value {
-    let place = |p: &Placement| json!({"partition": p.partition, "offset": p.offset, "timestamp": p.timestamp});
+    let place =
+        |p: &Seen| json!({"partition": p.partition, "offset": p.offset, "timestamp": p.timestamp});
     json!({
         "topics": counts,
         "records": a.records,

@@ -1,6 +1,10 @@
-//! Endpoints: where records live. A topic, a capture file or stdin opens as a [`Source`]; stdout
-//! (through a printer), a capture file or a topic opens as a [`Sink`]. Subcommands wire a source
-//! to a sink through stages; they never care which endpoint is behind either trait.
+//! Endpoints: where records live. A topic, a capture file or stdin opens as a [`Source`]
+//! ([`open::open_source`]); stdout (through a printer), a capture file or a topic opens as a
+//! [`Sink`] ([`write::open_sink`], behind the write [`guard`]s). Subcommands wire a source to a
+//! sink through stages; they never care which endpoint is behind either trait. Endpoints tell
+//! people nothing themselves: a sink counts bad records through a [`Tally`], and an endpoint
+//! reports what happens while it works through a [`Notify`]. The schema [`registry`] client
+//! lives here too: it is I/O.
 
 pub mod file;
 pub mod guard;

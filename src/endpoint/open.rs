@@ -261,7 +261,7 @@ fn infer_partitioner(
                     &r.topic,
                     n,
                     r.key.as_deref(),
-                    crate::partition::audit::Placement {
+                    crate::partition::audit::Seen {
                         partition: r.partition,
                         offset: r.offset,
                         timestamp: r.timestamp.millis(),

@@ -89,7 +89,7 @@ pub fn open_sink(
             }
             let out = SharedOut::new(256 * 1024, Box::new(EmptiedOnFirstWrite::open(path)?));
             let opts = crate::print::Options {
-                style: crate::print::Style::Capture,
+                style: crate::print::OutputFormat::Capture,
                 terminal: false,
                 color: false,
                 ..output.clone()

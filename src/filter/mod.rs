@@ -15,7 +15,7 @@ use regex::bytes::Regex;
 use serde_json::Value;
 
 use crate::codec::project::{project, Trie};
-use crate::codec::{Codecs, Format};
+use crate::codec::{Codecs, Encoding};
 use crate::expr::{Expr, Viewer};
 use crate::pipeline::{Cx, Stage};
 use crate::record::Record;
@@ -361,10 +361,10 @@ impl Filter {
         if let Some(slots) = self
             .envelope_slots
             .as_mut()
-            .filter(|_| matches!(self.viewer.codecs.value, Format::Auto | Format::Json))
+            .filter(|_| matches!(self.viewer.codecs.value, Encoding::Auto | Encoding::Json))
         {
             match slots.read(r.value.as_deref()) {
-                Err(()) if self.viewer.codecs.value == Format::Json => {
+                Err(()) if self.viewer.codecs.value == Encoding::Json => {
                     return Verdict::Unjudged("value is not JSON".into())
                 }
                 Err(()) if too_deep(r) => return too_deep_verdict(),
@@ -382,9 +382,9 @@ impl Filter {
         } else if let Some(need) = &self.envelope_needs {
             let value: Value = match (self.viewer.codecs.value, r.value.as_deref()) {
                 (_, None) => Value::Null,
-                (Format::Auto | Format::Json, Some(b)) => match project(b, need) {
+                (Encoding::Auto | Encoding::Json, Some(b)) => match project(b, need) {
                     Ok(v) => v,
-                    Err(_) if self.viewer.codecs.value == Format::Json => {
+                    Err(_) if self.viewer.codecs.value == Encoding::Json => {
                         return Verdict::Unjudged("value is not JSON".into())
                     }
                     Err(_) if too_deep(r) => return too_deep_verdict(),
@@ -449,7 +449,7 @@ impl Filter {
     /// array value in `auto`/`json` format. `None`: take the general way.
     fn judge_fast(&mut self, r: &Record) -> Option<Verdict> {
         let (fast, fields_need, slots) = self.fast.as_mut()?;
-        if !matches!(self.viewer.codecs.value, Format::Auto | Format::Json) {
+        if !matches!(self.viewer.codecs.value, Encoding::Auto | Encoding::Json) {
             return None;
         }
         let bytes = r.value.as_deref()?;
@@ -707,7 +707,7 @@ mod tests {
                 types: vec!["x".into()],
                 ..Spec::default()
             },
-            Codecs::new(Format::Auto, Format::Json),
+            Codecs::new(Encoding::Auto, Encoding::Json),
             false,
         );
         let mut report = Report::new(true);

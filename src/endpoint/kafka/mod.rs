@@ -1,7 +1,9 @@
-//! Kafka: the only module that imports rdkafka. It owns client configuration (brokers, `-X`
-//! properties, profiles, with secrets kept out of every message), topic and partition
-//! metadata, the consumer source, the producer sink, and the embedded mock cluster used by
-//! `--brokers embedded` and `evops demo`.
+//! Kafka: the only module that imports rdkafka. It owns client configuration (brokers and `-X`
+//! properties as [`Settings`], settled in `cli/` from the flags and the profile, with secrets
+//! kept out of every message), topic and partition metadata, the consumer source, the group
+//! source, the producer sink, why a cluster cannot be reached ([`diagnose`]), and the embedded
+//! mock cluster used by `--brokers embedded` and `evops demo`. What happens while it works
+//! (outages, librdkafka's logs) is told to the [`crate::endpoint::Notify`] in its settings.
 //!
 //! Reads use partition assignment, never a group subscription, and never commit: a debugging
 //! tool must not disturb production consumers. Only `--group NAME` joins a group ([`group`]).
