@@ -23,13 +23,16 @@ pub mod exit;
 pub mod expr;
 pub mod filter;
 pub mod interrupt;
-pub mod merge;
 pub mod partition;
 pub mod pipeline;
 pub mod position;
 pub mod print;
 pub mod record;
 pub mod replay;
+pub mod stage;
+
+/// The time-ordered merge, now with the other stages.
+pub use stage::merge;
 pub mod sample;
 pub mod schema;
 pub mod stats;

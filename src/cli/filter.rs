@@ -42,7 +42,7 @@ pub struct FilterCmdArgs {
     pub ordered: bool,
 
     /// With --ordered: the most records the merge may hold before order may slip.
-    #[arg(long, value_name = "N", default_value_t = crate::merge::DEFAULT_LIMIT)]
+    #[arg(long, value_name = "N", default_value_t = crate::stage::merge::DEFAULT_LIMIT)]
     pub merge_buffer: usize,
 
     /// Where matches go: a capture file (a path with '/', or ending in .ndjson), or a topic. [default: stdout]

@@ -222,12 +222,12 @@ impl RekeyArgs {
         let output = ctx.output(self.format.clone(), view.clone())?;
         let spec = self.cond.spec(expr.as_deref())?;
         let key_source = match (&self.key, &self.key_template) {
-            (Some(e), _) => crate::replay::rekey::KeySource::Expr(
+            (Some(e), _) => crate::stage::rekey::KeySource::Expr(
                 crate::expr::Expr::compile(e)
                     .map_err(|e| Error::Usage(format!("--key: the jq expression: {e}")))?,
             ),
             (None, Some(crate::print::OutputFormat::Template(t))) => {
-                crate::replay::rekey::KeySource::Template(t.clone())
+                crate::stage::rekey::KeySource::Template(t.clone())
             }
             _ => return Err(Error::Usage(
                 "--key-template needs a template with {fields}, e.g. '{value.meta.tenant}:{key}'"

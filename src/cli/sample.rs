@@ -9,7 +9,7 @@ use super::values;
 use crate::cmd;
 use crate::error::Error;
 use crate::position::Start;
-use crate::sample::Mode;
+use crate::stage::sample::Mode;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -93,7 +93,7 @@ impl SampleArgs {
             expr,
             default_from: Start::Beginning,
             exit_at_end: !self.follow,
-            ordered: self.ordered.then_some(crate::merge::DEFAULT_LIMIT),
+            ordered: self.ordered.then_some(crate::stage::merge::DEFAULT_LIMIT),
             to: self.to,
             writing: self.write.writing(),
             count_only: false,

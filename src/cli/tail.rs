@@ -47,7 +47,7 @@ impl TailArgs {
     pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::filter::Config> {
         let mut job = Job::printing("tail", self.sources, Start::End);
         job.exit_at_end = self.read.exit;
-        job.ordered = self.ordered.then_some(crate::merge::DEFAULT_LIMIT);
+        job.ordered = self.ordered.then_some(crate::stage::merge::DEFAULT_LIMIT);
         let codecs = ctx.codecs(&self.output)?;
         job.config(ctx, self.read, &self.filter, self.output, codecs)
     }

@@ -35,7 +35,7 @@ pub struct TraceArgs {
     pub follow: bool,
 
     /// The most records the time-ordered merge may hold before order may slip.
-    #[arg(long, value_name = "N", default_value_t = crate::merge::DEFAULT_LIMIT)]
+    #[arg(long, value_name = "N", default_value_t = crate::stage::merge::DEFAULT_LIMIT)]
     pub merge_buffer: usize,
 
     #[command(flatten)]

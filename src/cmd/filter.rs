@@ -9,11 +9,11 @@ use anyhow::Context as _;
 
 use crate::exit::Exit;
 use crate::filter::{Counts, Filter, Spec, Stats};
-use crate::merge::Merge;
 use crate::pipeline::{Ended, Stage};
 use crate::position::Start;
 use crate::print::{self, table};
 use crate::record::Record;
+use crate::stage::merge::Merge;
 
 use super::{Read, SinkSpec, Terminal};
 

@@ -18,14 +18,16 @@ use crate::endpoint::kafka::Connection;
 use crate::endpoint::{Sink, Source, Tally};
 use crate::error::Error;
 use crate::exit::Exit;
-use crate::filter::{Filter, Spec};
+use crate::filter::Spec;
 use crate::pipeline::{Ended, Stage};
 use crate::position::{Start, Stop};
 use crate::print::report::Report;
 use crate::print::{self, table, Printer};
 use crate::record::Record;
 use crate::replay::checkpoint::{self, Checkpoint};
-use crate::replay::{Done, Guard, Rate, Stamp, Throttle};
+use crate::replay::{Done, Rate};
+use crate::stage::filter::Filter;
+use crate::stage::replay::{Guard, Stamp, Throttle};
 
 use super::{Read, Terminal};
 

@@ -4,7 +4,7 @@
 //! the output goes through the same printers and sinks as `filter`.
 
 use crate::exit::Exit;
-use crate::sample::{Mode, Sampler};
+use crate::stage::sample::{Mode, Sampler};
 
 /// A filter job and how to sample what it keeps. With `--group`, only the rate modes (`cli/`
 /// refuses the others: they hold records until the end, which a commit would then skip).

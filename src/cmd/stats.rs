@@ -11,11 +11,12 @@ use std::io::Write;
 use crate::endpoint::{Sink, SourceSpec, Tally};
 use crate::exit::Exit;
 use crate::filter::envelope::Envelope;
-use crate::filter::{Filter, Spec};
+use crate::filter::Spec;
 use crate::pipeline::{Ended, Stage};
 use crate::position::{Start, Stop};
 use crate::print::stats::{Counted, Meta};
 use crate::record::Record;
+use crate::stage::filter::Filter;
 use crate::stats::group::{By, Grouper};
 use crate::stats::{assess, Counts, Grid, Rules, Window};
 
@@ -341,7 +342,7 @@ impl Sink for Tallying<'_, '_> {
 struct Stages {
     grouper: Grouper,
     filter: Option<Filter>,
-    sampler: Option<crate::sample::Sampler>,
+    sampler: Option<crate::stage::sample::Sampler>,
 }
 
 impl Stages {
@@ -352,7 +353,7 @@ impl Stages {
             grouper: Grouper::new(by, cfg.envelope.clone(), cfg.codecs.clone()),
             filter: (!spec.is_empty()).then(|| Filter::new(spec, cfg.codecs.clone(), false)),
             sampler: cfg.sample.map(|(rate, seed)| {
-                crate::sample::Sampler::new(crate::sample::Mode::Rate(rate), seed)
+                crate::stage::sample::Sampler::new(crate::stage::sample::Mode::Rate(rate), seed)
             }),
         }
     }
