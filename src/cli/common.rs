@@ -50,6 +50,40 @@ pub struct ReadArgs {
     pub group: Option<String>,
 }
 
+/// The positionals of filter, sample, replay, rekey and stats: sources, then maybe an
+/// expression (after `--`, or last by the rule of [`looks_like_expression`]).
+#[derive(Debug, Args)]
+pub struct SourcesThenExpr {
+    /// Topics (a leading ^ makes a regex), capture files, or - for stdin; then, optionally, a jq expression (as with --where).
+    #[arg(required = true, index = 1, value_name = "SOURCE... [EXPR]")]
+    pub args: Vec<String>,
+
+    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
+    #[arg(last = true, index = 2, value_name = "EXPR")]
+    pub after: Option<String>,
+}
+
+impl SourcesThenExpr {
+    /// The sources, and the expression if one was given.
+    pub fn split(&self) -> (Vec<String>, Option<String>) {
+        super::filter::split_expression(&self.args, self.after.as_ref())
+    }
+}
+
+/// What records to read, which to keep and how to show them: the options of every command that
+/// reads records and shows or copies them (tail, filter, trace, sample, replay).
+#[derive(Debug, Args)]
+pub struct Records {
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
 /// The guards of a command that writes records to a file or topic (`--to`).
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Writing (--to)")]

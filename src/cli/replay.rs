@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::common::{self, ConditionArgs, FilterArgs, OutputArgs, ReadArgs};
+use super::common::{self, ConditionArgs, ReadArgs, Records};
 use super::context::Context;
 use super::filter::split_expression;
 use super::values;
@@ -110,13 +110,7 @@ pub struct ReplayArgs {
     pub replay: ReplayOptions,
 
     #[command(flatten)]
-    pub read: ReadArgs,
-
-    #[command(flatten)]
-    pub filter: FilterArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub records: Records,
 }
 
 /// Copy records into a topic under new keys (a jq expression or a template), placed by a partitioner, and check where every key landed.
@@ -177,10 +171,13 @@ pub struct RekeyArgs {
 impl ReplayArgs {
     pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::replay::Config> {
         let (sources, expr) = split_expression(&self.args, self.after.as_ref());
-        let codecs = ctx.codecs(&self.output)?;
-        let output = ctx.output(self.output.format.clone(), codecs)?;
-        let spec = self.filter.spec(output.codecs.key, expr.as_deref())?;
-        let values::Route { partitioner, auto } = self.filter.key.partitioner;
+        let codecs = ctx.codecs(&self.records.output)?;
+        let output = ctx.output(self.records.output.format.clone(), codecs)?;
+        let spec = self
+            .records
+            .filter
+            .spec(output.codecs.key, expr.as_deref())?;
+        let values::Route { partitioner, auto } = self.records.filter.key.partitioner;
         let placement = match self.partitioning {
             Partitioning::Keep => Placement::Keep,
             Partitioning::Hash if auto => {
@@ -200,11 +197,17 @@ impl ReplayArgs {
             self.partitioning,
             partitioner.map_or("all", |p| p.name)
         );
-        let identity = identity(&sources, &self.read, &spec, &self.replay.to, &placed);
-        let key_route = self.filter.key_route(output.codecs.key)?;
+        let identity = identity(
+            &sources,
+            &self.records.read,
+            &spec,
+            &self.replay.to,
+            &placed,
+        );
+        let key_route = self.records.filter.key_route(output.codecs.key)?;
         let replay = Replay {
             name: "replay",
-            read: read(ctx, sources, self.read, key_route)?,
+            read: read(ctx, sources, self.records.read, key_route)?,
             filter: spec,
             placement,
             identity,

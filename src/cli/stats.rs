@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::common::{FilterArgs, ReadArgs};
+use super::common::{FilterArgs, ReadArgs, SourcesThenExpr};
 use super::values;
 use crate::cmd::stats::{Baseline, Config, Output};
 use crate::codec::Encoding;
@@ -48,13 +48,8 @@ pub enum StatsFormat {
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct StatsArgs {
-    /// Topics (a leading ^ makes a regex), capture files, or - for stdin; then, optionally, a jq expression (as with --where).
-    #[arg(required = true, value_name = "SOURCE... [EXPR]")]
-    pub args: Vec<String>,
-
-    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
-    #[arg(last = true, value_name = "EXPR")]
-    pub after: Option<String>,
+    #[command(flatten)]
+    pub positional: SourcesThenExpr,
 
     /// What a group is: type (the envelope's event type, as --type reads it), header:NAME, key, partition, topic, or a jq expression. Repeat to combine. --by topic and/or --by partition alone, with no filter, count offsets at the bucket boundaries and read no record. [default: type]
     #[arg(long = "by", value_name = "WHAT")]
@@ -172,7 +167,7 @@ const DEFAULT_SINCE_MS: i64 = 3_600_000;
 impl StatsArgs {
     pub fn config(self, ctx: &super::context::Context) -> anyhow::Result<Config> {
         let (g, term) = (&ctx.global, ctx.term);
-        let (sources, expr) = super::filter::split_expression(&self.args, self.after.as_ref());
+        let (sources, expr) = self.positional.split();
         if let [only] = &sources[..] {
             if expr.is_none() && super::common::looks_like_expression(only) {
                 return Err(Error::Usage(format!(
