@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use evops::codec::{avro, Codecs, Format};
+use evops::codec::{avro, Codecs, Encoding};
 use evops::schema::avro::{frame, unframe, AvroSchema};
 use libfuzzer_sys::fuzz_target;
 
@@ -36,7 +36,7 @@ fn codecs() -> &'static Codecs {
     static CODECS: OnceLock<Codecs> = OnceLock::new();
     CODECS.get_or_init(|| {
         let one = r#"{"type":"record","name":"Ev","fields":[{"name":"id","type":"string"},{"name":"n","type":["null","long"]},{"name":"tags","type":{"type":"array","items":"string"}}]}"#;
-        Codecs::new(Format::Auto, Format::Avro).with_avro(Arc::new(Registry {
+        Codecs::new(Encoding::Auto, Encoding::Avro).with_avro(Arc::new(Registry {
             one: Arc::new(AvroSchema::parse(one, &[]).expect("schema")),
             two: Arc::new(AvroSchema::parse(r#""long""#, &[]).expect("schema")),
         }))
@@ -54,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
         Some((_, datum)) => assert_eq!(datum.len() + 5, data.len()),
         None => assert!(data.len() < 5 || data[0] != 0),
     }
-    let _ = codecs.decode(Format::Avro, Some(data));
+    let _ = codecs.decode(Encoding::Avro, Some(data));
     let (shown, _) = codecs.value(Some(data));
     let _ = shown.value.to_string();
 });

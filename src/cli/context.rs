@@ -8,12 +8,12 @@ use std::cell::OnceCell;
 use std::sync::Arc;
 
 use crate::cmd::Terminal;
-use crate::codec::{Codecs, Format};
+use crate::codec::{Codecs, Encoding};
 use crate::config::{self, Profile};
 use crate::endpoint::kafka::Settings;
 use crate::endpoint::registry::{AvroLookup, Registry, RegistryConfig};
 use crate::error::Error;
-use crate::print::{self, Style};
+use crate::print::{self, OutputFormat};
 
 use super::common::OutputArgs;
 use super::schema::RegistryArgs;
@@ -33,6 +33,11 @@ impl Context {
             term: Terminal::detect(),
             file: OnceCell::new(),
         }
+    }
+
+    /// How endpoints' notices are shown: details with `-v`, nothing but errors with `-q`.
+    pub fn voice(&self) -> crate::endpoint::Notify {
+        print::voice(self.global.quiet, self.global.verbose)
     }
 
     /// `-q`: nothing on stderr but errors.
@@ -77,6 +82,7 @@ impl Context {
             properties,
             timeout: g.timeout,
             verbose: g.verbose,
+            notify: self.voice(),
         }))
     }
 
@@ -109,7 +115,7 @@ impl Context {
     /// `--schema` for bare datums).
     pub fn codecs(&self, o: &OutputArgs) -> anyhow::Result<Codecs> {
         let codecs = Codecs::new(o.key_format, o.value_format);
-        if o.key_format != Format::Avro && o.value_format != Format::Avro {
+        if o.key_format != Encoding::Avro && o.value_format != Encoding::Avro {
             return Ok(codecs);
         }
         let registry = self.registry(&o.registry)?;
@@ -132,7 +138,11 @@ impl Context {
     }
 
     /// How records are shown: the style asked (or the terminal's default), colour, codecs.
-    pub fn output(&self, style: Option<Style>, codecs: Codecs) -> anyhow::Result<print::Options> {
+    pub fn output(
+        &self,
+        style: Option<OutputFormat>,
+        codecs: Codecs,
+    ) -> anyhow::Result<print::Options> {
         if codecs.missing_schemas() {
             return Err(Error::Usage(
                 "avro decoding needs a schema: give --schema FILE (bare datums) or --registry URL (Confluent-framed payloads)".into(),
@@ -146,7 +156,11 @@ impl Context {
             ColorWhen::Auto => stdout && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         };
         Ok(print::Options {
-            style: style.unwrap_or(if stdout { Style::Pretty } else { Style::Json }),
+            style: style.unwrap_or(if stdout {
+                OutputFormat::Pretty
+            } else {
+                OutputFormat::Json
+            }),
             codecs,
             color,
             terminal: stdout,

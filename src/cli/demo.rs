@@ -37,6 +37,7 @@ impl DemoArgs {
             properties: vec![],
             timeout: ctx.global.timeout,
             verbose: ctx.global.verbose,
+            notify: ctx.voice(),
         });
         kafka.properties.clear();
         Ok(cmd::demo::Config {

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::common::{FilterArgs, OutputArgs, ReadArgs};
+use super::common::{Records, SourcesThenExpr};
 use super::context::Context;
 use super::job::Job;
 use crate::cmd;
@@ -25,13 +25,8 @@ Exit codes: 0 something matched, 1 nothing matched or bad records, 2 error, 130 
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct FilterCmdArgs {
-    /// Topics (a leading ^ makes a regex), capture files, or - for stdin; then, optionally, a jq expression (as with --where).
-    #[arg(required = true, value_name = "SOURCE... [EXPR]")]
-    pub args: Vec<String>,
-
-    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
-    #[arg(last = true, value_name = "EXPR")]
-    pub after: Option<String>,
+    #[command(flatten)]
+    pub positional: SourcesThenExpr,
 
     /// Keep reading at the end of topics, waiting for new records (without it, the read stops at the end offsets taken at the start).
     #[arg(short = 'F', long)]
@@ -42,7 +37,7 @@ pub struct FilterCmdArgs {
     pub ordered: bool,
 
     /// With --ordered: the most records the merge may hold before order may slip.
-    #[arg(long, value_name = "N", default_value_t = crate::merge::DEFAULT_LIMIT)]
+    #[arg(long, value_name = "N", default_value_t = crate::stage::merge::DEFAULT_LIMIT)]
     pub merge_buffer: usize,
 
     /// Where matches go: a capture file (a path with '/', or ending in .ndjson), or a topic. [default: stdout]
@@ -65,13 +60,7 @@ pub struct FilterCmdArgs {
     pub write: super::common::WriteArgs,
 
     #[command(flatten)]
-    pub read: ReadArgs,
-
-    #[command(flatten)]
-    pub filter: FilterArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub records: Records,
 }
 
 /// The positionals of `filter`, `sample`, `replay` and `rekey`: sources, then maybe an
@@ -91,14 +80,17 @@ pub fn split_expression(args: &[String], after: Option<&String>) -> (Vec<String>
 impl FilterCmdArgs {
     /// `--explain`: the jq program the conditions make, printed instead of running.
     pub fn explain(&self) -> anyhow::Result<Exit> {
-        let (_, expr) = split_expression(&self.args, self.after.as_ref());
-        let spec = self.filter.spec(self.output.key_format, expr.as_deref())?;
+        let (_, expr) = self.positional.split();
+        let spec = self
+            .records
+            .filter
+            .spec(self.records.output.key_format, expr.as_deref())?;
         crate::print::to_stdout(&format!("select({})", spec.jq()))?;
         Ok(Exit::Ok)
     }
 
     pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::filter::Config> {
-        let (sources, expr) = split_expression(&self.args, self.after.as_ref());
+        let (sources, expr) = self.positional.split();
         let job = Job {
             name: "filter",
             sources,
@@ -112,7 +104,7 @@ impl FilterCmdArgs {
             stats: self.stats,
             nothing_is_a_finding: true,
         };
-        let codecs = ctx.codecs(&self.output)?;
-        job.config(ctx, self.read, &self.filter, self.output, codecs)
+        let codecs = ctx.codecs(&self.records.output)?;
+        job.config(ctx, self.records, codecs)
     }
 }

@@ -7,7 +7,7 @@ use crate::codec::Codecs;
 use crate::error::Error;
 use crate::position::Start;
 
-use super::common::{self, FilterArgs, OutputArgs, ReadArgs};
+use super::common::{self, Records};
 use super::context::Context;
 
 /// What differs between the filtering subcommands.
@@ -47,11 +47,14 @@ impl Job {
     pub fn config(
         self,
         ctx: &Context,
-        read: ReadArgs,
-        filter: &FilterArgs,
-        output: OutputArgs,
+        records: Records,
         codecs: Codecs,
     ) -> anyhow::Result<cmd::filter::Config> {
+        let Records {
+            read,
+            filter,
+            output,
+        } = records;
         if read.exit && !self.exit_at_end {
             return Err(Error::Usage(
                 "-e stops at the end offsets taken at the start; -F keeps waiting for new records: give one of them".into(),
@@ -72,7 +75,7 @@ impl Job {
         let mut r = read.read(common::specs(&self.sources), ctx.kafka()?);
         r.exit_at_end = self.exit_at_end;
         r.key_route = filter.key_route(output.codecs.key)?;
-        r.infer_route = filter.key.partitioner.1;
+        r.infer_route = filter.key.partitioner.auto;
         Ok(cmd::filter::Config {
             name: self.name,
             read: r,

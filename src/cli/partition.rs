@@ -4,7 +4,7 @@
 use clap::{Args, Subcommand};
 
 use crate::cmd;
-use crate::codec::Format;
+use crate::codec::Encoding;
 use crate::endpoint::SourceSpec;
 use crate::error::Error;
 
@@ -44,7 +44,7 @@ pub struct PartitionArgs {
 
     /// How keys are typed: string | int32 | int64 (big-endian, as Java's serializers write them) | hex | base64.
     #[arg(long, value_name = "FORMAT", default_value = "string", value_parser = values::codec_format)]
-    pub key_format: Format,
+    pub key_format: Encoding,
 
     /// Show each key as a string and, when it is a number, as int32 and int64: the int-versus-string mismatch.
     #[arg(long)]

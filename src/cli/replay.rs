@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::common::{self, ConditionArgs, FilterArgs, OutputArgs, ReadArgs};
+use super::common::{self, ConditionArgs, ReadArgs, Records};
 use super::context::Context;
 use super::filter::split_expression;
 use super::values;
@@ -110,13 +110,7 @@ pub struct ReplayArgs {
     pub replay: ReplayOptions,
 
     #[command(flatten)]
-    pub read: ReadArgs,
-
-    #[command(flatten)]
-    pub filter: FilterArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub records: Records,
 }
 
 /// Copy records into a topic under new keys (a jq expression or a template), placed by a partitioner, and check where every key landed.
@@ -138,11 +132,11 @@ pub struct RekeyArgs {
 
     /// The new key from a template, e.g. '{value.meta.tenant}:{key}'.
     #[arg(long, value_name = "TEMPLATE", value_parser = values::style)]
-    pub key_template: Option<crate::print::Style>,
+    pub key_template: Option<crate::print::OutputFormat>,
 
     /// How the new key is written: string | json | int32 | int64 (big-endian, as Java's serializers). Source keys are read as `auto`.
     #[arg(long, value_name = "FORMAT", default_value = "string", value_parser = new_key_format)]
-    pub key_format: crate::codec::Format,
+    pub key_format: crate::codec::Encoding,
 
     /// The partitioner that places the new keys (`evops partition --list`).
     #[arg(long, value_name = "NAME", default_value = "java", value_parser = values::partitioner)]
@@ -167,20 +161,23 @@ pub struct RekeyArgs {
 
     /// How a dry run shows its examples: pretty | json | capture | raw | a template.
     #[arg(short = 'f', long = "format", value_name = "FORMAT", value_parser = values::style)]
-    pub format: Option<crate::print::Style>,
+    pub format: Option<crate::print::OutputFormat>,
 
     /// How to read values: auto | string | json | int32 | int64 | hex | base64.
     #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format)]
-    pub value_format: crate::codec::Format,
+    pub value_format: crate::codec::Encoding,
 }
 
 impl ReplayArgs {
     pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::replay::Config> {
         let (sources, expr) = split_expression(&self.args, self.after.as_ref());
-        let codecs = ctx.codecs(&self.output)?;
-        let output = ctx.output(self.output.format.clone(), codecs)?;
-        let spec = self.filter.spec(output.codecs.key, expr.as_deref())?;
-        let (partitioner, auto) = (self.filter.key.partitioner.0, self.filter.key.partitioner.1);
+        let codecs = ctx.codecs(&self.records.output)?;
+        let output = ctx.output(self.records.output.format.clone(), codecs)?;
+        let spec = self
+            .records
+            .filter
+            .spec(output.codecs.key, expr.as_deref())?;
+        let values::Route { partitioner, auto } = self.records.filter.key.partitioner;
         let placement = match self.partitioning {
             Partitioning::Keep => Placement::Keep,
             Partitioning::Hash if auto => {
@@ -200,11 +197,17 @@ impl ReplayArgs {
             self.partitioning,
             partitioner.map_or("all", |p| p.name)
         );
-        let identity = identity(&sources, &self.read, &spec, &self.replay.to, &placed);
-        let key_route = self.filter.key_route(output.codecs.key)?;
+        let identity = identity(
+            &sources,
+            &self.records.read,
+            &spec,
+            &self.replay.to,
+            &placed,
+        );
+        let key_route = self.records.filter.key_route(output.codecs.key)?;
         let replay = Replay {
             name: "replay",
-            read: read(ctx, sources, self.read, key_route)?,
+            read: read(ctx, sources, self.records.read, key_route)?,
             filter: spec,
             placement,
             identity,
@@ -218,16 +221,16 @@ impl ReplayArgs {
 impl RekeyArgs {
     pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::rekey::Config> {
         let (sources, expr) = split_expression(&self.args, self.after.as_ref());
-        let view = crate::codec::Codecs::new(crate::codec::Format::Auto, self.value_format);
+        let view = crate::codec::Codecs::new(crate::codec::Encoding::Auto, self.value_format);
         let output = ctx.output(self.format.clone(), view.clone())?;
         let spec = self.cond.spec(expr.as_deref())?;
         let key_source = match (&self.key, &self.key_template) {
-            (Some(e), _) => crate::replay::rekey::KeySource::Expr(
+            (Some(e), _) => crate::stage::rekey::KeySource::Expr(
                 crate::expr::Expr::compile(e)
                     .map_err(|e| Error::Usage(format!("--key: the jq expression: {e}")))?,
             ),
-            (None, Some(crate::print::Style::Template(t))) => {
-                crate::replay::rekey::KeySource::Template(t.clone())
+            (None, Some(crate::print::OutputFormat::Template(t))) => {
+                crate::stage::rekey::KeySource::Template(t.clone())
             }
             _ => return Err(Error::Usage(
                 "--key-template needs a template with {fields}, e.g. '{value.meta.tenant}:{key}'"
@@ -360,10 +363,10 @@ impl Replay {
     }
 }
 
-fn new_key_format(s: &str) -> Result<crate::codec::Format, String> {
-    use crate::codec::Format;
-    match Format::parse(s) {
-        Some(f @ (Format::String | Format::Json | Format::Int32 | Format::Int64)) => Ok(f),
+fn new_key_format(s: &str) -> Result<crate::codec::Encoding, String> {
+    use crate::codec::Encoding;
+    match Encoding::parse(s) {
+        Some(f @ (Encoding::String | Encoding::Json | Encoding::Int32 | Encoding::Int64)) => Ok(f),
         _ => Err(format!(
             "'{s}' is not a key format for rekey; accepted: string, json, int32, int64"
         )),

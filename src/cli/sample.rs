@@ -2,14 +2,14 @@
 
 use clap::Args;
 
-use super::common::{FilterArgs, OutputArgs, ReadArgs};
+use super::common::{Records, SourcesThenExpr};
 use super::context::Context;
 use super::job::Job;
 use super::values;
 use crate::cmd;
 use crate::error::Error;
 use crate::position::Start;
-use crate::sample::Mode;
+use crate::stage::sample::Mode;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -25,13 +25,8 @@ Examples:
 #[command(after_help = EXAMPLES)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["rate", "count", "per", "every"])))]
 pub struct SampleArgs {
-    /// Topics (a leading ^ makes a regex), capture files, or - for stdin; then, optionally, a jq expression (as with --where).
-    #[arg(required = true, value_name = "SOURCE... [EXPR]")]
-    pub args: Vec<String>,
-
-    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
-    #[arg(last = true, value_name = "EXPR")]
-    pub after: Option<String>,
+    #[command(flatten)]
+    pub positional: SourcesThenExpr,
 
     /// Keep each record with this probability (0 < RATE <= 1); with --by-key, each key.
     #[arg(long, value_name = "RATE", value_parser = fraction)]
@@ -73,19 +68,13 @@ pub struct SampleArgs {
     pub write: super::common::WriteArgs,
 
     #[command(flatten)]
-    pub read: ReadArgs,
-
-    #[command(flatten)]
-    pub filter: FilterArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub records: Records,
 }
 
 impl SampleArgs {
     pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::sample::Config> {
-        let (sources, expr) = super::filter::split_expression(&self.args, self.after.as_ref());
-        let codecs = ctx.codecs(&self.output)?;
+        let (sources, expr) = self.positional.split();
+        let codecs = ctx.codecs(&self.records.output)?;
         let mode = self.mode(&codecs)?;
         let job = Job {
             name: "sample",
@@ -93,14 +82,14 @@ impl SampleArgs {
             expr,
             default_from: Start::Beginning,
             exit_at_end: !self.follow,
-            ordered: self.ordered.then_some(crate::merge::DEFAULT_LIMIT),
+            ordered: self.ordered.then_some(crate::stage::merge::DEFAULT_LIMIT),
             to: self.to,
             writing: self.write.writing(),
             count_only: false,
             stats: false,
             nothing_is_a_finding: false,
         };
-        let job = job.config(ctx, self.read, &self.filter, self.output, codecs)?;
+        let job = job.config(ctx, self.records, codecs)?;
         if job.read.group.is_some() && !matches!(mode, Mode::Rate(_) | Mode::RateByKey(_)) {
             return Err(Error::Usage(
                 "--group commits what was read; --count, --per and --every hold records until the end, which a crash would then skip: sample by --rate, or without --group".into(),

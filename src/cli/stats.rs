@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::common::{FilterArgs, ReadArgs};
+use super::common::{FilterArgs, ReadArgs, SourcesThenExpr};
 use super::values;
 use crate::cmd::stats::{Baseline, Config, Output};
-use crate::codec::Format;
+use crate::codec::Encoding;
 use crate::endpoint::SourceSpec;
 use crate::error::Error;
 use crate::filter::envelope::Envelope;
@@ -48,13 +48,8 @@ pub enum StatsFormat {
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct StatsArgs {
-    /// Topics (a leading ^ makes a regex), capture files, or - for stdin; then, optionally, a jq expression (as with --where).
-    #[arg(required = true, value_name = "SOURCE... [EXPR]")]
-    pub args: Vec<String>,
-
-    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
-    #[arg(last = true, value_name = "EXPR")]
-    pub after: Option<String>,
+    #[command(flatten)]
+    pub positional: SourcesThenExpr,
 
     /// What a group is: type (the envelope's event type, as --type reads it), header:NAME, key, partition, topic, or a jq expression. Repeat to combine. --by topic and/or --by partition alone, with no filter, count offsets at the bucket boundaries and read no record. [default: type]
     #[arg(long = "by", value_name = "WHAT")]
@@ -108,11 +103,11 @@ pub struct StatsArgs {
 
     /// How to read keys (for --key and the jq view): auto | string | json | int32 | int64 | hex | base64.
     #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format, help_heading = "Output")]
-    pub key_format: Format,
+    pub key_format: Encoding,
 
     /// How to read values (for the jq view): auto | string | json | int32 | int64 | hex | base64.
     #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format, help_heading = "Output")]
-    pub value_format: Format,
+    pub value_format: Encoding,
 
     #[command(flatten)]
     pub read: ReadArgs,
@@ -172,7 +167,7 @@ const DEFAULT_SINCE_MS: i64 = 3_600_000;
 impl StatsArgs {
     pub fn config(self, ctx: &super::context::Context) -> anyhow::Result<Config> {
         let (g, term) = (&ctx.global, ctx.term);
-        let (sources, expr) = super::filter::split_expression(&self.args, self.after.as_ref());
+        let (sources, expr) = self.positional.split();
         if let [only] = &sources[..] {
             if expr.is_none() && super::common::looks_like_expression(only) {
                 return Err(Error::Usage(format!(
@@ -182,7 +177,8 @@ impl StatsArgs {
             }
         }
         self.read.refuse_group("stats")?;
-        if matches!(self.key_format, Format::Avro) || matches!(self.value_format, Format::Avro) {
+        if matches!(self.key_format, Encoding::Avro) || matches!(self.value_format, Encoding::Avro)
+        {
             return Err(Error::Usage(
                 "stats does not decode avro yet: --by type reads JSON envelopes".into(),
             )
@@ -235,7 +231,7 @@ impl StatsArgs {
         let mut read = self.read.read(sources, kafka);
         read.from = from;
         read.key_route = self.filter.key_route(self.key_format)?;
-        read.infer_route = self.filter.key.partitioner.1;
+        read.infer_route = self.filter.key.partitioner.auto;
         read.now_ms = now_ms;
         Ok(Config {
             read,

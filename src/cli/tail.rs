@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::common::{FilterArgs, OutputArgs, ReadArgs};
+use super::common::Records;
 use super::context::Context;
 use super::job::Job;
 use crate::cmd;
@@ -34,21 +34,15 @@ pub struct TailArgs {
     pub ordered: bool,
 
     #[command(flatten)]
-    pub read: ReadArgs,
-
-    #[command(flatten)]
-    pub filter: FilterArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub records: Records,
 }
 
 impl TailArgs {
     pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::filter::Config> {
         let mut job = Job::printing("tail", self.sources, Start::End);
-        job.exit_at_end = self.read.exit;
-        job.ordered = self.ordered.then_some(crate::merge::DEFAULT_LIMIT);
-        let codecs = ctx.codecs(&self.output)?;
-        job.config(ctx, self.read, &self.filter, self.output, codecs)
+        job.exit_at_end = self.records.read.exit;
+        job.ordered = self.ordered.then_some(crate::stage::merge::DEFAULT_LIMIT);
+        let codecs = ctx.codecs(&self.records.output)?;
+        job.config(ctx, self.records, codecs)
     }
 }

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::common::{FilterArgs, OutputArgs, ReadArgs};
+use super::common::Records;
 use super::context::Context;
 use super::job::Job;
 use crate::cmd;
@@ -35,17 +35,11 @@ pub struct TraceArgs {
     pub follow: bool,
 
     /// The most records the time-ordered merge may hold before order may slip.
-    #[arg(long, value_name = "N", default_value_t = crate::merge::DEFAULT_LIMIT)]
+    #[arg(long, value_name = "N", default_value_t = crate::stage::merge::DEFAULT_LIMIT)]
     pub merge_buffer: usize,
 
     #[command(flatten)]
-    pub read: ReadArgs,
-
-    #[command(flatten)]
-    pub filter: FilterArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub records: Records,
 }
 
 impl TraceArgs {
@@ -59,10 +53,10 @@ impl TraceArgs {
         job.exit_at_end = !self.follow;
         job.ordered = Some(self.merge_buffer);
         job.nothing_is_a_finding = true;
-        let codecs = ctx.codecs(&self.output)?;
+        let codecs = ctx.codecs(&self.records.output)?;
         Ok(cmd::trace::Config {
             ids: self.ids,
-            job: job.config(ctx, self.read, &self.filter, self.output, codecs)?,
+            job: job.config(ctx, self.records, codecs)?,
         })
     }
 }

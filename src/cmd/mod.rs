@@ -1,5 +1,7 @@
 //! Subcommands, one file each: a plain `Config` in (built by `cli`), an [`Exit`] out. No clap and
-//! no rdkafka here: a subcommand wires endpoints, stages and printers together.
+//! no rdkafka here: a subcommand opens its endpoints through [`crate::endpoint`] and wires them
+//! to stages and printers; the run's report, progress bar, question before big writes and exit
+//! status are settled here once for all.
 
 pub mod demo;
 pub mod filter;
@@ -46,7 +48,7 @@ pub fn report(
     bounded: bool,
     term: Terminal,
     quiet: bool,
-) -> (Report, Option<indicatif::ProgressBar>) {
+) -> (Report, Option<crate::print::progress::ProgressBar>) {
     let mut report = Report::new(quiet);
     let bar = (bounded && crate::print::progress::wanted(term.stdout, term.stderr, quiet))
         .then(|| crate::print::progress::bar(0, false));
@@ -80,7 +82,7 @@ pub fn ask_before_writing(
     name: &'static str,
     target: String,
     terminal: Terminal,
-    bar: Option<indicatif::ProgressBar>,
+    bar: Option<crate::print::progress::ProgressBar>,
 ) -> Option<crate::endpoint::guard::Ask> {
     if !terminal.stderr {
         return None;

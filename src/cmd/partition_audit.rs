@@ -9,12 +9,11 @@ use std::io::Write;
 use serde_json::{json, Value};
 
 use crate::codec;
-use crate::endpoint::{Sink, Source};
+use crate::endpoint::{Sink, Source, Tally};
 use crate::exit::Exit;
-use crate::partition::audit::{hash_label, hash_users, Auditor, Placement};
+use crate::partition::audit::{hash_label, hash_users, Auditor, Seen};
 use crate::partition::Partitioner;
 use crate::position::{format_millis, Start};
-use crate::print::report::Report;
 use crate::print::table;
 use crate::record::Record;
 
@@ -47,7 +46,7 @@ struct AuditSink {
 }
 
 impl Sink for AuditSink {
-    fn write(&mut self, r: &Record, report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, r: &Record, report: &mut dyn Tally) -> anyhow::Result<()> {
         let count = match &self.last {
             Some((t, n)) if std::sync::Arc::ptr_eq(t, &r.topic) => *n,
             _ => {
@@ -80,7 +79,7 @@ impl Sink for AuditSink {
             &r.topic,
             n,
             r.key.as_deref(),
-            Placement {
+            Seen {
                 partition: r.partition,
                 offset: r.offset,
                 timestamp: r.timestamp.millis(),
@@ -89,13 +88,13 @@ impl Sink for AuditSink {
         Ok(())
     }
 
-    fn finish(&mut self, _report: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, _report: &mut dyn Tally) -> anyhow::Result<()> {
         Ok(())
     }
 }
 
 pub fn run(cfg: Config) -> anyhow::Result<Exit> {
-    let opened = super::open_source(&cfg.read, Start::Beginning, cfg.quiet)?;
+    let opened = super::open_source(&cfg.read, Start::Beginning)?;
     let (mut source, _conn) = (opened.source, opened.conn);
     let counts: HashMap<String, i32> = opened.partition_counts.into_iter().collect();
     let (mut report, bar) = super::report(source.progress().is_some(), cfg.terminal, cfg.quiet);
@@ -111,7 +110,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
         &mut sink,
         &mut report,
         cfg.max,
-        bar.as_ref(),
+        bar.as_ref().map(|b| b as &dyn crate::pipeline::Progress),
     )?;
     let a = &sink.auditor;
     let mut out = std::io::stdout().lock();
@@ -139,7 +138,7 @@ fn pct(part: u64, whole: u64) -> f64 {
     }
 }
 
-fn placement_text(p: &Placement) -> String {
+fn placement_text(p: &Seen) -> String {
     match p.timestamp {
         Some(ts) => format!("{}@{} ({})", p.partition, p.offset, format_millis(ts)),
         None => format!("{}@{}", p.partition, p.offset),
@@ -262,7 +261,8 @@ fn text_report(a: &Auditor, counts: &HashMap<String, i32>, expect: Option<&Parti
 }
 
 fn json_report(a: &Auditor, counts: &HashMap<String, i32>, expect: Option<&Partitioner>) -> Value {
-    let place = |p: &Placement| json!({"partition": p.partition, "offset": p.offset, "timestamp": p.timestamp});
+    let place =
+        |p: &Seen| json!({"partition": p.partition, "offset": p.offset, "timestamp": p.timestamp});
     json!({
         "topics": counts,
         "records": a.records,

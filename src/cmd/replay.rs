@@ -15,17 +15,19 @@ use crate::endpoint::guard::{Ask, Held, ASK_ABOVE};
 use crate::endpoint::kafka::sink::{Placement, ProducerSink, Target};
 use crate::endpoint::kafka::source::Overrides;
 use crate::endpoint::kafka::Connection;
-use crate::endpoint::{Sink, Source};
+use crate::endpoint::{Sink, Source, Tally};
 use crate::error::Error;
 use crate::exit::Exit;
-use crate::filter::{Filter, Spec};
+use crate::filter::Spec;
 use crate::pipeline::{Ended, Stage};
 use crate::position::{Start, Stop};
 use crate::print::report::Report;
 use crate::print::{self, table, Printer};
 use crate::record::Record;
 use crate::replay::checkpoint::{self, Checkpoint};
-use crate::replay::{Done, Guard, Rate, Stamp, Throttle};
+use crate::replay::{Done, Rate};
+use crate::stage::filter::Filter;
+use crate::stage::replay::{Guard, Stamp, Throttle};
 
 use super::{Read, Terminal};
 
@@ -106,7 +108,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         cfg.read.group_txn = resume.transactional.then(|| p.transactions());
         cfg.read.group_hooks = Some(Arc::new(resume));
     }
-    let opened = super::open_source(&cfg.read, Start::Beginning, cfg.quiet)?;
+    let opened = super::open_source(&cfg.read, Start::Beginning)?;
     let mut source = opened.source;
     let _source_conn = opened.conn;
     let checkpoint = match (&cfg.checkpoint, previous) {
@@ -148,7 +150,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         sink.as_mut(),
         &mut report,
         cfg.max,
-        bar.as_ref(),
+        bar.as_ref().map(|b| b as &dyn crate::pipeline::Progress),
     )?;
     if let (Some(b), Some(by_key)) = (stages.before.as_mut(), sink.landed()) {
         b.landed(&by_key);
@@ -452,7 +454,7 @@ impl Stages {
         sink: &mut dyn ReplaySink,
         report: &mut Report,
         max: Option<u64>,
-        bar: Option<&indicatif::ProgressBar>,
+        bar: Option<&dyn crate::pipeline::Progress>,
     ) -> anyhow::Result<Ended> {
         let mut stages: Vec<&mut dyn Stage> = Vec::new();
         if let Some(f) = self.filter.as_mut() {
@@ -897,7 +899,7 @@ impl Checkpointed {
 }
 
 impl Sink for Checkpointed {
-    fn write(&mut self, r: &Record, report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, r: &Record, report: &mut dyn Tally) -> anyhow::Result<()> {
         self.inner.write(r, report)?;
         if self.checkpoint.is_some() {
             self.last.insert((r.topic.clone(), r.partition), r.offset);
@@ -915,7 +917,7 @@ impl Sink for Checkpointed {
         Ok(())
     }
 
-    fn finish(&mut self, report: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, report: &mut dyn Tally) -> anyhow::Result<()> {
         self.inner.finish(report)
     }
 }
@@ -970,7 +972,7 @@ impl DryRun {
 }
 
 impl Sink for DryRun {
-    fn write(&mut self, r: &Record, report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, r: &Record, report: &mut dyn Tally) -> anyhow::Result<()> {
         use crate::endpoint::kafka::sink::refusal;
         if let Some(reason) = refusal(r, self.placement, self.partitions, self.max_bytes) {
             report.bad(&r.location(), &format!("would not be written: {reason}"));
@@ -992,9 +994,9 @@ impl Sink for DryRun {
         Ok(())
     }
 
-    fn finish(&mut self, report: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, report: &mut dyn Tally) -> anyhow::Result<()> {
         // As the producer sink does with its failures: refused records were not written.
-        report.written = report.written.saturating_sub(self.refused.len() as u64);
+        report.not_written(self.refused.len() as u64);
         self.examples.finish(report)
     }
 }

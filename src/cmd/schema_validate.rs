@@ -14,12 +14,11 @@ use serde_json::{json, Value};
 
 use crate::endpoint::file::SampleSource;
 use crate::endpoint::registry::{RegisteredSchema, Registry, RegistryError, SubjectStrategy};
-use crate::endpoint::{Chain, Source};
+use crate::endpoint::{Chain, Source, Tally};
 use crate::exit::Exit;
 use crate::filter::envelope::Envelope;
 use crate::pipeline::Ended;
 use crate::position::Start;
-use crate::print::report::Report;
 use crate::print::{self, table};
 use crate::record::Record;
 use crate::schema::avro;
@@ -620,10 +619,10 @@ fn place(name: &str, partition: i32, offset: i64) -> String {
 }
 
 impl crate::endpoint::Sink for Validator<'_> {
-    fn write(&mut self, r: &Record, _report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, r: &Record, _report: &mut dyn Tally) -> anyhow::Result<()> {
         self.check(r)
     }
-    fn finish(&mut self, _: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, _: &mut dyn Tally) -> anyhow::Result<()> {
         Ok(())
     }
 }
@@ -643,7 +642,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     let mut sources: Vec<Box<dyn Source>> = Vec::new();
     let mut _conn = None;
     if !cfg.read.sources.is_empty() {
-        let opened = super::open_source(&cfg.read, Start::Beginning, cfg.quiet)?;
+        let opened = super::open_source(&cfg.read, Start::Beginning)?;
         _conn = opened.conn;
         sources.push(Box::new(opened.source));
     }
@@ -662,7 +661,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
         &mut v,
         &mut report,
         cfg.max,
-        bar.as_ref(),
+        bar.as_ref().map(|b| b as &dyn crate::pipeline::Progress),
     )?;
     if let Some(b) = &bar {
         b.finish_and_clear();

@@ -8,15 +8,15 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use crate::endpoint::{Sink, SourceSpec};
+use crate::endpoint::{Sink, SourceSpec, Tally};
 use crate::exit::Exit;
 use crate::filter::envelope::Envelope;
-use crate::filter::{Filter, Spec};
+use crate::filter::Spec;
 use crate::pipeline::{Ended, Stage};
 use crate::position::{Start, Stop};
-use crate::print::report::Report;
 use crate::print::stats::{Counted, Meta};
 use crate::record::Record;
+use crate::stage::filter::Filter;
 use crate::stats::group::{By, FieldGrouper, Grouper};
 use crate::stats::handoff::Batch;
 use crate::stats::{assess, Counts, Grid, Rules, Window};
@@ -331,7 +331,7 @@ struct Tallying<'a, 'b> {
 }
 
 impl Sink for Tallying<'_, '_> {
-    fn write(&mut self, r: &Record, report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, r: &Record, report: &mut dyn Tally) -> anyhow::Result<()> {
         let bytes =
             (r.key.as_ref().map_or(0, Vec::len) + r.value.as_ref().map_or(0, Vec::len)) as u64;
         match self.grouper.group(r) {
@@ -341,7 +341,7 @@ impl Sink for Tallying<'_, '_> {
         Ok(())
     }
 
-    fn finish(&mut self, _: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, _: &mut dyn Tally) -> anyhow::Result<()> {
         Ok(())
     }
 }
@@ -368,7 +368,7 @@ impl Handing {
 }
 
 impl Sink for Handing {
-    fn write(&mut self, r: &Record, _: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, r: &Record, _: &mut dyn Tally) -> anyhow::Result<()> {
         self.batch.push(r);
         if self.batch.is_full() {
             self.send();
@@ -381,7 +381,7 @@ impl Sink for Handing {
         Ok(())
     }
 
-    fn finish(&mut self, _: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, _: &mut dyn Tally) -> anyhow::Result<()> {
         self.send();
         Ok(())
     }
@@ -393,9 +393,9 @@ fn run_handing(
     stages: &mut [&mut dyn Stage],
     mut grouper: FieldGrouper,
     into: &mut Counting,
-    report: &mut Report,
+    report: &mut crate::print::report::Report,
     max: Option<u64>,
-    bar: Option<&indicatif::ProgressBar>,
+    bar: Option<&dyn crate::pipeline::Progress>,
 ) -> anyhow::Result<Ended> {
     std::thread::scope(|scope| {
         let (to, batches) = std::sync::mpsc::sync_channel::<Batch>(4);
@@ -428,7 +428,7 @@ fn run_handing(
 struct Stages {
     grouper: Grouper,
     filter: Option<Filter>,
-    sampler: Option<crate::sample::Sampler>,
+    sampler: Option<crate::stage::sample::Sampler>,
 }
 
 impl Stages {
@@ -439,7 +439,7 @@ impl Stages {
             grouper: Grouper::new(by, cfg.envelope.clone(), cfg.codecs.clone()),
             filter: (!spec.is_empty()).then(|| Filter::new(spec, cfg.codecs.clone(), false)),
             sampler: cfg.sample.map(|(rate, seed)| {
-                crate::sample::Sampler::new(crate::sample::Mode::Rate(rate), seed)
+                crate::stage::sample::Sampler::new(crate::stage::sample::Mode::Rate(rate), seed)
             }),
         }
     }
@@ -453,7 +453,7 @@ fn count(
     st: &mut Stages,
     into: &mut Counting,
 ) -> anyhow::Result<(Ended, u64)> {
-    let opened = super::open_source(&read, Start::Beginning, cfg.quiet)?;
+    let opened = super::open_source(&read, Start::Beginning)?;
     let mut source = opened.source;
     let (mut report, bar) = super::report(
         crate::endpoint::Source::progress(&source).is_some(),
@@ -475,7 +475,7 @@ fn count(
             into,
             &mut report,
             cfg.max,
-            bar.as_ref(),
+            bar.as_ref().map(|b| b as &dyn crate::pipeline::Progress),
         )?,
         None => {
             let mut sink = Tallying {
@@ -488,7 +488,7 @@ fn count(
                 &mut sink,
                 &mut report,
                 cfg.max,
-                bar.as_ref(),
+                bar.as_ref().map(|b| b as &dyn crate::pipeline::Progress),
             )?
         }
     };

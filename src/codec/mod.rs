@@ -18,12 +18,12 @@ use serde_json::Value;
 
 /// The codecs of one run: how keys and values are read, and the schemas the formats that need
 /// them decode with. Built once from the command line and the config, cloned (cheaply) into
-/// whatever decodes; no process-global registry. A new codec is one [`Format`] arm and, when it
+/// whatever decodes; no process-global registry. A new codec is one [`Encoding`] arm and, when it
 /// needs schemas, one field here.
 #[derive(Clone, Default)]
 pub struct Codecs {
-    pub key: Format,
-    pub value: Format,
+    pub key: Encoding,
+    pub value: Encoding,
     avro: Option<Arc<dyn avro::Schemas>>,
 }
 
@@ -39,7 +39,7 @@ impl std::fmt::Debug for Codecs {
 
 impl Codecs {
     /// Keys and values in these formats, with no schemas (Avro is then refused per record).
-    pub fn new(key: Format, value: Format) -> Codecs {
+    pub fn new(key: Encoding, value: Encoding) -> Codecs {
         Codecs {
             key,
             value,
@@ -55,13 +55,13 @@ impl Codecs {
 
     /// Whether a format these codecs use needs schemas that were not given.
     pub fn missing_schemas(&self) -> bool {
-        (self.key == Format::Avro || self.value == Format::Avro) && self.avro.is_none()
+        (self.key == Encoding::Avro || self.value == Encoding::Avro) && self.avro.is_none()
     }
 
     /// Decode bytes (`None` is a null key or a tombstone) in a format.
-    pub fn decode(&self, format: Format, bytes: Option<&[u8]>) -> Result<Decoded, DecodeError> {
+    pub fn decode(&self, format: Encoding, bytes: Option<&[u8]>) -> Result<Decoded, DecodeError> {
         match (format, bytes) {
-            (Format::Avro, Some(b)) => {
+            (Encoding::Avro, Some(b)) => {
                 let value = avro::decode(self.avro.as_deref(), b)?;
                 depth::check_value(&value)?;
                 Ok(Decoded { value, json: true })
@@ -73,7 +73,7 @@ impl Codecs {
     /// Decode as asked, falling back to `auto` (see [`decode_or_auto`]).
     pub fn decode_or_auto(
         &self,
-        format: Format,
+        format: Encoding,
         bytes: Option<&[u8]>,
     ) -> (Decoded, Option<DecodeError>) {
         or_auto(format, bytes, self.decode(format, bytes))
@@ -90,9 +90,10 @@ impl Codecs {
     }
 }
 
-/// How to read a key or a value.
+/// How a key's or a value's bytes are encoded (`--key-format`, `--value-format`): how to read
+/// them, and how to write a key typed on the command line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Format {
+pub enum Encoding {
     /// JSON when the bytes are a JSON object or array, else text when they are UTF-8, else
     /// `{"base64": ...}`. Scalars stay text so that a value `null` is not mistaken for a
     /// tombstone.
@@ -114,21 +115,24 @@ pub enum Format {
     Avro,
 }
 
-impl Format {
+/// The former name, kept so that code written against it still builds.
+pub use self::Encoding as Format;
+
+impl Encoding {
     pub const NAMES: &'static [&'static str] = &[
         "auto", "string", "json", "int32", "int64", "hex", "base64", "avro",
     ];
 
-    pub fn parse(s: &str) -> Option<Format> {
+    pub fn parse(s: &str) -> Option<Encoding> {
         Some(match s {
-            "auto" => Format::Auto,
-            "string" | "str" | "text" => Format::String,
-            "json" => Format::Json,
-            "int32" | "int" => Format::Int32,
-            "int64" | "long" => Format::Int64,
-            "hex" => Format::Hex,
-            "base64" => Format::Base64,
-            "avro" => Format::Avro,
+            "auto" => Encoding::Auto,
+            "string" | "str" | "text" => Encoding::String,
+            "json" => Encoding::Json,
+            "int32" | "int" => Encoding::Int32,
+            "int64" | "long" => Encoding::Int64,
+            "hex" => Encoding::Hex,
+            "base64" => Encoding::Base64,
+            "avro" => Encoding::Avro,
             _ => return None,
         })
     }
@@ -157,19 +161,19 @@ impl Decoded {
 /// they did not, so that a record is still shown or judged. Bytes that `auto` refuses too (a
 /// document nested too deeply) are shown as bytes.
 /// Without schemas: Avro bytes are refused (and shown as `auto` shows them).
-pub fn decode_or_auto(format: Format, bytes: Option<&[u8]>) -> (Decoded, Option<DecodeError>) {
+pub fn decode_or_auto(format: Encoding, bytes: Option<&[u8]>) -> (Decoded, Option<DecodeError>) {
     or_auto(format, bytes, decode(format, bytes))
 }
 
 fn or_auto(
-    format: Format,
+    format: Encoding,
     bytes: Option<&[u8]>,
     decoded: Result<Decoded, DecodeError>,
 ) -> (Decoded, Option<DecodeError>) {
     match decoded {
         Ok(d) => (d, None),
-        Err(e) => match (format, decode(Format::Auto, bytes)) {
-            (Format::Auto, _) | (_, Err(_)) => (
+        Err(e) => match (format, decode(Encoding::Auto, bytes)) {
+            (Encoding::Auto, _) | (_, Err(_)) => (
                 Decoded::plain(bytes.map_or(Value::Null, bytes_value)),
                 Some(e),
             ),
@@ -180,32 +184,32 @@ fn or_auto(
 
 /// Decode bytes (`None` is a null key or a tombstone) in a format, without schemas: Avro is
 /// refused here; [`Codecs::decode`] has the run's schemas.
-pub fn decode(format: Format, bytes: Option<&[u8]>) -> Result<Decoded, DecodeError> {
+pub fn decode(format: Encoding, bytes: Option<&[u8]>) -> Result<Decoded, DecodeError> {
     let Some(b) = bytes else {
         return Ok(Decoded::plain(Value::Null));
     };
     match format {
-        Format::Auto => auto(b),
-        Format::String => std::str::from_utf8(b)
+        Encoding::Auto => auto(b),
+        Encoding::String => std::str::from_utf8(b)
             .map(|s| Decoded::plain(Value::String(s.to_owned())))
             .map_err(|e| DecodeError(format!("not UTF-8 text ({e})"))),
-        Format::Json => {
+        Encoding::Json => {
             depth::check(b)?;
             serde_json::from_slice::<Value>(b)
                 .map(|value| Decoded { value, json: true })
                 .map_err(|e| DecodeError(format!("not JSON ({e})")))
         }
-        Format::Int32 => <[u8; 4]>::try_from(b)
+        Encoding::Int32 => <[u8; 4]>::try_from(b)
             .map(|a| Decoded::plain(Value::from(i32::from_be_bytes(a))))
             .map_err(|_| DecodeError(format!("int32 needs 4 bytes, got {}", b.len()))),
-        Format::Int64 => <[u8; 8]>::try_from(b)
+        Encoding::Int64 => <[u8; 8]>::try_from(b)
             .map(|a| Decoded::plain(Value::from(i64::from_be_bytes(a))))
             .map_err(|_| DecodeError(format!("int64 needs 8 bytes, got {}", b.len()))),
-        Format::Hex => Ok(Decoded::plain(Value::String(hex(b)))),
-        Format::Base64 => Ok(Decoded::plain(Value::String(
+        Encoding::Hex => Ok(Decoded::plain(Value::String(hex(b)))),
+        Encoding::Base64 => Ok(Decoded::plain(Value::String(
             base64::engine::general_purpose::STANDARD.encode(b),
         ))),
-        Format::Avro => Err(avro::no_schemas()),
+        Encoding::Avro => Err(avro::no_schemas()),
     }
 }
 
@@ -251,20 +255,20 @@ pub fn hex(b: &[u8]) -> String {
 
 /// Encode a key typed on the command line into bytes, in a format (the inverse of `decode` for
 /// the formats where that makes sense).
-pub fn encode_text(format: Format, s: &str) -> Result<Vec<u8>, DecodeError> {
+pub fn encode_text(format: Encoding, s: &str) -> Result<Vec<u8>, DecodeError> {
     match format {
-        Format::Auto | Format::String | Format::Json => Ok(s.as_bytes().to_vec()),
-        Format::Int32 => s
+        Encoding::Auto | Encoding::String | Encoding::Json => Ok(s.as_bytes().to_vec()),
+        Encoding::Int32 => s
             .trim()
             .parse::<i32>()
             .map(|n| n.to_be_bytes().to_vec())
             .map_err(|e| DecodeError(format!("'{s}' is not an int32 ({e})"))),
-        Format::Int64 => s
+        Encoding::Int64 => s
             .trim()
             .parse::<i64>()
             .map(|n| n.to_be_bytes().to_vec())
             .map_err(|e| DecodeError(format!("'{s}' is not an int64 ({e})"))),
-        Format::Hex => {
+        Encoding::Hex => {
             let s = s.trim();
             let not_hex = || DecodeError(format!("'{s}' is not hex"));
             if s.len() % 2 != 0 {
@@ -282,10 +286,10 @@ pub fn encode_text(format: Format, s: &str) -> Result<Vec<u8>, DecodeError> {
                 })
                 .collect()
         }
-        Format::Base64 => base64::engine::general_purpose::STANDARD
+        Encoding::Base64 => base64::engine::general_purpose::STANDARD
             .decode(s.trim())
             .map_err(|e| DecodeError(format!("'{s}' is not base64 ({e})"))),
-        Format::Avro => Err(DecodeError(
+        Encoding::Avro => Err(DecodeError(
             "avro keys cannot be typed on the command line".into(),
         )),
     }
@@ -299,19 +303,19 @@ mod tests {
     #[test]
     fn auto_keeps_scalars_as_text() {
         assert_eq!(
-            decode(Format::Auto, Some(b"null")).unwrap().value,
+            decode(Encoding::Auto, Some(b"null")).unwrap().value,
             json!("null")
         );
-        assert_eq!(decode(Format::Auto, None).unwrap().value, Value::Null);
-        let d = decode(Format::Auto, Some(br#" {"a":1}"#)).unwrap();
+        assert_eq!(decode(Encoding::Auto, None).unwrap().value, Value::Null);
+        let d = decode(Encoding::Auto, Some(br#" {"a":1}"#)).unwrap();
         assert!(d.json);
         assert_eq!(d.value, json!({"a":1}));
         assert_eq!(
-            decode(Format::Auto, Some(b"{broken")).unwrap().value,
+            decode(Encoding::Auto, Some(b"{broken")).unwrap().value,
             json!("{broken")
         );
         assert_eq!(
-            decode(Format::Auto, Some(&[0xff, 0x00])).unwrap().value,
+            decode(Encoding::Auto, Some(&[0xff, 0x00])).unwrap().value,
             json!({"base64": "/wA="})
         );
     }
@@ -319,7 +323,7 @@ mod tests {
     #[test]
     fn too_deep_json_is_a_named_decode_error_and_shown_as_text() {
         let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
-        for format in [Format::Auto, Format::Json] {
+        for format in [Encoding::Auto, Encoding::Json] {
             let e = decode(format, Some(deep.as_bytes())).unwrap_err();
             assert_eq!(e.0, "nested deeper than 100 levels");
             let (d, why) = decode_or_auto(format, Some(deep.as_bytes()));
@@ -331,47 +335,56 @@ mod tests {
     #[test]
     fn typed_formats() {
         assert_eq!(
-            decode(Format::Int32, Some(&[0, 0, 1, 0])).unwrap().value,
+            decode(Encoding::Int32, Some(&[0, 0, 1, 0])).unwrap().value,
             json!(256)
         );
         assert_eq!(
-            decode(Format::Int64, Some(&(-2i64).to_be_bytes()))
+            decode(Encoding::Int64, Some(&(-2i64).to_be_bytes()))
                 .unwrap()
                 .value,
             json!(-2)
         );
-        assert!(decode(Format::Int32, Some(b"abc")).is_err());
+        assert!(decode(Encoding::Int32, Some(b"abc")).is_err());
         assert_eq!(
-            decode(Format::Hex, Some(&[0xde, 0xad])).unwrap().value,
+            decode(Encoding::Hex, Some(&[0xde, 0xad])).unwrap().value,
             json!("dead")
         );
         assert_eq!(
-            decode(Format::Base64, Some(b"hi")).unwrap().value,
+            decode(Encoding::Base64, Some(b"hi")).unwrap().value,
             json!("aGk=")
         );
-        assert!(decode(Format::Json, Some(b"nope")).is_err());
+        assert!(decode(Encoding::Json, Some(b"nope")).is_err());
         assert_eq!(
-            decode(Format::Json, Some(b"null")).unwrap().value,
+            decode(Encoding::Json, Some(b"null")).unwrap().value,
             Value::Null
         );
-        assert!(decode(Format::String, Some(&[0xff])).is_err());
+        assert!(decode(Encoding::String, Some(&[0xff])).is_err());
     }
 
     #[test]
     fn typed_keys_encode() {
-        assert_eq!(encode_text(Format::Int32, "256").unwrap(), vec![0, 0, 1, 0]);
-        assert_eq!(encode_text(Format::Hex, "dead").unwrap(), vec![0xde, 0xad]);
-        assert_eq!(encode_text(Format::Base64, "aGk=").unwrap(), b"hi".to_vec());
-        assert!(encode_text(Format::Hex, "abc").is_err());
+        assert_eq!(
+            encode_text(Encoding::Int32, "256").unwrap(),
+            vec![0, 0, 1, 0]
+        );
+        assert_eq!(
+            encode_text(Encoding::Hex, "dead").unwrap(),
+            vec![0xde, 0xad]
+        );
+        assert_eq!(
+            encode_text(Encoding::Base64, "aGk=").unwrap(),
+            b"hi".to_vec()
+        );
+        assert!(encode_text(Encoding::Hex, "abc").is_err());
     }
 
     #[test]
     fn hex_keys_with_non_ascii_characters_are_an_error_not_a_panic() {
         for s in ["aé1", "éé", "+1", "-1", "0x", "é"] {
-            assert!(encode_text(Format::Hex, s).is_err(), "{s}");
+            assert!(encode_text(Encoding::Hex, s).is_err(), "{s}");
         }
         assert_eq!(
-            encode_text(Format::Hex, " DEad ").unwrap(),
+            encode_text(Encoding::Hex, " DEad ").unwrap(),
             vec![0xde, 0xad]
         );
     }

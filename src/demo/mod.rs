@@ -214,13 +214,12 @@ fn seed_users(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
             "car": {"make": make, "model": model, "year": 1965 + rng.below(58)},
         });
         let h = host(rng);
-        evs.push(Ev {
-            topic: "users",
-            key: Some(id.clone()),
-            value: bytes(&envelope(&id, "user_registered", attrs, ts, h)),
+        evs.push(Ev::kotlin(
+            "users",
+            id.clone(),
+            bytes(&envelope(&id, "user_registered", attrs, ts, h)),
             ts,
-            node: false,
-        });
+        ));
     }
     for n in 0..40 {
         let id = format!("u-{}", 1000 + rng.below(160));
@@ -234,13 +233,12 @@ fn seed_users(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
         };
         let attrs = json!({"user_id": id, "bio": bio, "location": rng.pick(COUNTRIES)});
         let h = host(rng);
-        evs.push(Ev {
-            topic: "users",
-            key: Some(id.clone()),
-            value: bytes(&envelope(&id, "user_profile_updated", attrs, ts, h)),
+        evs.push(Ev::kotlin(
+            "users",
+            id.clone(),
+            bytes(&envelope(&id, "user_profile_updated", attrs, ts, h)),
             ts,
-            node: false,
-        });
+        ));
     }
 }
 
@@ -251,13 +249,12 @@ fn seed_tribes(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
         let ts = start + 60_000 * (i as i64 + 1);
         let attrs = json!({"name": name, "owner_id": format!("u-{}", 1000 + i), "user_id": format!("u-{}", 1000 + i)});
         let h = host(rng);
-        evs.push(Ev {
-            topic: "tribes",
-            key: Some(id.clone()),
-            value: bytes(&envelope(&id, "tribe_created", attrs, ts, h)),
+        evs.push(Ev::kotlin(
+            "tribes",
+            id.clone(),
+            bytes(&envelope(&id, "tribe_created", attrs, ts, h)),
             ts,
-            node: false,
-        });
+        ));
     }
     for _ in 0..110 {
         let id = format!("t-{:02}", 1 + rng.below(TRIBES.len() as u64));
@@ -269,10 +266,10 @@ fn seed_tribes(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
         };
         let ts = span(rng, start);
         let h = host(rng);
-        evs.push(Ev {
-            topic: "tribes",
-            key: Some(id.clone()),
-            value: bytes(&envelope(
+        evs.push(Ev::kotlin(
+            "tribes",
+            id.clone(),
+            bytes(&envelope(
                 &id,
                 kind,
                 json!({"tribe_id": id, "user_id": user}),
@@ -280,8 +277,7 @@ fn seed_tribes(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
                 h,
             )),
             ts,
-            node: false,
-        });
+        ));
     }
 }
 
@@ -331,13 +327,12 @@ fn seed_comments(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
         };
         let attrs = json!({"user_id": user, "article_id": article, "body": rng.pick(BODIES)});
         let h = host(rng);
-        evs.push(Ev {
-            topic: "comments",
-            key: Some(article),
-            value: bytes(&envelope(&id, kind, attrs, ts, h)),
+        evs.push(Ev::kotlin(
+            "comments",
+            article,
+            bytes(&envelope(&id, kind, attrs, ts, h)),
             ts,
-            node: false,
-        });
+        ));
     }
 }
 
@@ -349,10 +344,10 @@ fn seed_bumps(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
         let user = format!("u-{}", 1000 + rng.below(160));
         let ts = span(rng, start);
         let h = host(rng);
-        evs.push(Ev {
-            topic: "bumps",
-            key: Some(article.clone()),
-            value: bytes(&envelope(
+        evs.push(Ev::kotlin(
+            "bumps",
+            article.clone(),
+            bytes(&envelope(
                 &id,
                 "article_bumped",
                 json!({"user_id": user, "article_id": article}),
@@ -360,8 +355,7 @@ fn seed_bumps(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
                 h,
             )),
             ts,
-            node: false,
-        });
+        ));
     }
 }
 
@@ -378,13 +372,12 @@ fn seed_views(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
         let ts = span(rng, start);
         let attrs = json!({"user_id": user, "article_id": article, "duration_ms": 500 + rng.below(120_000), "referrer": rng.pick(&["search", "feed", "tribe", "direct"])});
         let h = host(rng);
-        evs.push(Ev {
-            topic: "views",
-            key: Some(article),
-            value: bytes(&envelope(&id, "article_viewed", attrs, ts, h)),
+        evs.push(Ev::kotlin(
+            "views",
+            article,
+            bytes(&envelope(&id, "article_viewed", attrs, ts, h)),
             ts,
-            node: false,
-        });
+        ));
     }
 }
 
@@ -400,10 +393,10 @@ fn planted_deploy(evs: &mut Vec<Ev>, start: i64, now_ms: i64, seed: u64) {
         let attrs =
             json!({"user_id": user, "article_id": article, "read_ms": 30_000 + rng.below(600_000)});
         let h = *rng.pick(KOTLIN_HOSTS);
-        evs.push(Ev {
-            topic: "views",
-            key: Some(article),
-            value: bytes(&envelope(
+        evs.push(Ev::kotlin(
+            "views",
+            article,
+            bytes(&envelope(
                 &format!("r-{}", 40000 + n),
                 "article_read",
                 attrs,
@@ -411,8 +404,7 @@ fn planted_deploy(evs: &mut Vec<Ev>, start: i64, now_ms: i64, seed: u64) {
                 h,
             )),
             ts,
-            node: false,
-        });
+        ));
     }
 }
 

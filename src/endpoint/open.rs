@@ -98,7 +98,7 @@ pub struct Opened {
 
 /// Open every source of a read, in order, as one. Also returns the cluster connection, which
 /// a topic sink shares.
-pub fn open_source(read: &Read, default_from: Start, quiet: bool) -> anyhow::Result<Opened> {
+pub fn open_source(read: &Read, default_from: Start) -> anyhow::Result<Opened> {
     crate::position::check_range(read.from, read.until).map_err(Error::Usage)?;
     let topics = topic_specs(&read.sources);
     let conn = connect(read.kafka.as_ref(), &topics)?;
@@ -135,7 +135,7 @@ pub fn open_source(read: &Read, default_from: Start, quiet: bool) -> anyhow::Res
                     sources.push(open_group(conn, group, read, &topics, default_from)?);
                     continue;
                 }
-                let src = open_topics(conn, read, &topics, default_from, quiet)?;
+                let src = open_topics(conn, read, &topics, default_from)?;
                 bounds = src.bounds();
                 partition_counts = src.partition_counts();
                 sources.push(Box::new(src));
@@ -196,17 +196,15 @@ fn open_topics(
     read: &Read,
     topics: &[String],
     default_from: Start,
-    quiet: bool,
 ) -> anyhow::Result<KafkaSource> {
+    let notify = &conn.settings.notify;
     let mut key_route = read.key_route.clone();
     if read.infer_route && key_route.is_some() {
         let inferred = infer_partitioner(conn, topics, read.now_ms)?;
-        if !quiet {
-            match inferred {
-                Some(p) => crate::say!("evops: the latest records of {} were placed by {} ({})", topics.join(", "), p.name, p.clients),
-                None => crate::say!("evops: the latest records of {} show no single partitioner; reading every partition", topics.join(", ")),
-            }
-        }
+        notify.note(&match inferred {
+            Some(p) => format!("evops: the latest records of {} were placed by {} ({})", topics.join(", "), p.name, p.clients),
+            None => format!("evops: the latest records of {} show no single partitioner; reading every partition", topics.join(", ")),
+        });
         key_route = inferred.and_then(|p| key_route.map(|(k, _)| (k, p)));
     }
     let plan = ReadPlan {
@@ -220,12 +218,12 @@ fn open_topics(
         overrides: read.overrides.clone(),
     };
     let src = KafkaSource::open(conn, &plan)?;
-    if let (Some((_, p)), false) = (&key_route, quiet) {
-        crate::say!(
+    if let Some((_, p)) = &key_route {
+        notify.note(&format!(
             "evops: reading only {}, where the {} partitioner puts this key (--partitioner all reads every partition)",
             src.assigned().join(", "),
             p.name
-        );
+        ));
     }
     Ok(if read.keys_only { src.keys_only() } else { src })
 }
@@ -263,7 +261,7 @@ fn infer_partitioner(
                     &r.topic,
                     n,
                     r.key.as_deref(),
-                    crate::partition::audit::Placement {
+                    crate::partition::audit::Seen {
                         partition: r.partition,
                         offset: r.offset,
                         timestamp: r.timestamp.millis(),

@@ -2,6 +2,7 @@
 //! idempotent producer, behind the write guards ([`super::guard`]); and the dry run that
 //! writes nothing but refuses what the real run would.
 
+use crate::endpoint::Tally;
 use std::path::PathBuf;
 
 use super::kafka::sink::{Placement, ProducerSink, Target};
@@ -9,7 +10,6 @@ use super::kafka::Connection;
 use super::open::{topic_specs, Read};
 use super::Sink;
 use crate::error::Error;
-use crate::print::report::Report;
 use crate::print::shared::SharedOut;
 use crate::print::Printer;
 
@@ -89,7 +89,7 @@ pub fn open_sink(
             }
             let out = SharedOut::new(256 * 1024, Box::new(EmptiedOnFirstWrite::open(path)?));
             let opts = crate::print::Options {
-                style: crate::print::Style::Capture,
+                style: crate::print::OutputFormat::Capture,
                 terminal: false,
                 color: false,
                 ..output.clone()
@@ -203,7 +203,7 @@ impl DryWrite {
 }
 
 impl Sink for DryWrite {
-    fn write(&mut self, r: &crate::record::Record, report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, r: &crate::record::Record, report: &mut dyn Tally) -> anyhow::Result<()> {
         if let Some((partitions, max_bytes)) = self.topic {
             let refused =
                 crate::endpoint::kafka::sink::refusal(r, Placement::Keep, partitions, max_bytes);
@@ -215,8 +215,8 @@ impl Sink for DryWrite {
         Ok(())
     }
 
-    fn finish(&mut self, report: &mut Report) -> anyhow::Result<()> {
-        report.written = report.written.saturating_sub(self.refused);
+    fn finish(&mut self, report: &mut dyn Tally) -> anyhow::Result<()> {
+        report.not_written(self.refused);
         Ok(())
     }
 }

@@ -15,7 +15,7 @@ use jaq_core::{Compiler, Ctx, Vars};
 use jaq_json::Val;
 
 use crate::codec::project::Trie;
-use crate::codec::{Codecs, Format};
+use crate::codec::{Codecs, Encoding};
 use crate::record::Record;
 
 /// A compiled jq expression.
@@ -319,7 +319,7 @@ impl Viewer {
         if let Some(want) = need.get("value") {
             let projected = match (self.codecs.value, r.value.as_deref()) {
                 (_, None) => Some(Val::Null),
-                (Format::Auto | Format::Json, Some(b))
+                (Encoding::Auto | Encoding::Json, Some(b))
                     if b.iter()
                         .find(|c| !c.is_ascii_whitespace())
                         .is_some_and(|c| matches!(c, b'{' | b'[')) =>
@@ -568,7 +568,7 @@ mod tests {
 
     #[test]
     fn keys_in_int_formats() {
-        let mut viewer = Viewer::new(Codecs::new(Format::Int32, Format::Auto));
+        let mut viewer = Viewer::new(Codecs::new(Encoding::Int32, Encoding::Auto));
         let (v, problem) = viewer.view(&rec(Some(&1234i32.to_be_bytes()), Some(b"{}")));
         assert!(problem.is_none());
         assert_eq!(Expr::compile(".key == 1234").unwrap().matches(v), Ok(true));

@@ -16,19 +16,19 @@ pub mod stats;
 pub mod table;
 pub mod template;
 
+use crate::endpoint::Tally;
 use std::io::Write;
 
 use serde_json::{Map, Value};
 
-use crate::codec::{self, Codecs, Decoded, Format};
+use crate::codec::{self, Codecs, Decoded, Encoding};
 use crate::endpoint::Sink;
 use crate::record::Record;
-use report::Report;
 use template::{Fields, Template};
 
-/// An output format.
+/// The output format (`--format`): how records are shown.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Style {
+pub enum OutputFormat {
     Pretty,
     Json,
     Capture,
@@ -36,17 +36,20 @@ pub enum Style {
     Template(Template),
 }
 
-impl Style {
+/// The former name, kept so that code written against it still builds.
+pub use self::OutputFormat as Style;
+
+impl OutputFormat {
     pub const NAMES: &'static [&'static str] = &["pretty", "json", "capture", "raw"];
 
     /// A format name, or a template when the text has a `{`.
-    pub fn parse(s: &str) -> Result<Style, String> {
+    pub fn parse(s: &str) -> Result<OutputFormat, String> {
         match s {
-            "pretty" => Ok(Style::Pretty),
-            "json" | "jsonl" => Ok(Style::Json),
-            "capture" | "ndjson" => Ok(Style::Capture),
-            "raw" => Ok(Style::Raw),
-            _ if Template::looks_like_template(s) => Template::compile(s).map(Style::Template),
+            "pretty" => Ok(OutputFormat::Pretty),
+            "json" | "jsonl" => Ok(OutputFormat::Json),
+            "capture" | "ndjson" => Ok(OutputFormat::Capture),
+            "raw" => Ok(OutputFormat::Raw),
+            _ if Template::looks_like_template(s) => Template::compile(s).map(OutputFormat::Template),
             _ => Err(format!(
                 "'{s}' is not an output format; accepted: pretty, json, capture, raw, or a template such as '{{topic}}/{{partition}}@{{offset}} {{key}} {{value.data.type}}'"
             )),
@@ -57,7 +60,7 @@ impl Style {
 /// How a printer shows records.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub style: Style,
+    pub style: OutputFormat,
     /// How keys and values are decoded before they are shown.
     pub codecs: Codecs,
     /// ANSI colours (pretty only).
@@ -82,11 +85,11 @@ pub struct Printer<W: Write> {
 /// so that it is still shown.
 fn decode(
     codecs: &Codecs,
-    format: Format,
+    format: Encoding,
     what: &str,
     bytes: Option<&[u8]>,
     record: &Record,
-    report: &mut Report,
+    report: &mut dyn Tally,
 ) -> Decoded {
     let (d, problem) = codecs.decode_or_auto(format, bytes);
     if let Some(e) = problem {
@@ -128,11 +131,11 @@ impl<W: Write> Printer<W> {
         self.out
     }
 
-    fn render(&mut self, r: &Record, report: &mut Report) {
+    fn render(&mut self, r: &Record, report: &mut dyn Tally) {
         self.line.clear();
         match &self.opts.style {
-            Style::Capture => codec::capture::encode(r, &mut self.line),
-            Style::Raw => {
+            OutputFormat::Capture => codec::capture::encode(r, &mut self.line),
+            OutputFormat::Raw => {
                 if let Some(v) = &r.value {
                     if self.opts.terminal {
                         self.line
@@ -143,7 +146,7 @@ impl<W: Write> Printer<W> {
                 }
                 self.line.push(b'\n');
             }
-            Style::Json => {
+            OutputFormat::Json => {
                 let start = self.line.len();
                 if let Err(e) = json_line(r, &self.opts.codecs, &mut self.line) {
                     report.bad(&r.location(), &format!("{e}; shown as it is"));
@@ -153,7 +156,7 @@ impl<W: Write> Printer<W> {
                 }
                 self.line.push(b'\n');
             }
-            Style::Template(t) => {
+            OutputFormat::Template(t) => {
                 let key = if t.needs_key {
                     let c = &self.opts.codecs;
                     decode(c, c.key, "key", r.key.as_deref(), r, report).value
@@ -177,11 +180,11 @@ impl<W: Write> Printer<W> {
                 }
                 self.line.push(b'\n');
             }
-            Style::Pretty => self.pretty(r, report),
+            OutputFormat::Pretty => self.pretty(r, report),
         }
     }
 
-    fn pretty(&mut self, r: &Record, report: &mut Report) {
+    fn pretty(&mut self, r: &Record, report: &mut dyn Tally) {
         let c = Colors::new(self.opts.color);
         let terminal = self.opts.terminal;
         // Payload pieces are escaped one by one, before our own colour codes go around them.
@@ -272,7 +275,7 @@ impl<W: Write> Printer<W> {
 }
 
 impl<W: Write> Sink for Printer<W> {
-    fn write(&mut self, record: &Record, report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, record: &Record, report: &mut dyn Tally) -> anyhow::Result<()> {
         self.render(record, report);
         self.out
             .write_all(&self.line)
@@ -287,7 +290,7 @@ impl<W: Write> Sink for Printer<W> {
         self.out.flush().map_err(|e| self.context(e))
     }
 
-    fn finish(&mut self, _report: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, _report: &mut dyn Tally) -> anyhow::Result<()> {
         self.out.flush().map_err(|e| self.context(e))
     }
 
@@ -316,6 +319,21 @@ macro_rules! say {
     ($($arg:tt)*) => {{
         $crate::print::say_line(&format!($($arg)*));
     }};
+}
+
+/// The one voice on stderr for what endpoints report while they work: details with `-v`
+/// only, notes and warnings unless `-q` (errors are returned and reported once, at the edge).
+pub fn voice(quiet: bool, verbose: bool) -> crate::endpoint::Notify {
+    use crate::endpoint::Level;
+    crate::endpoint::Notify::new(move |level, line| {
+        let shown = match level {
+            Level::Detail => verbose,
+            Level::Note | Level::Warning => !quiet,
+        };
+        if shown {
+            say_line(line);
+        }
+    })
 }
 
 /// One line for people on stderr. Messages carry names and text from records and brokers
@@ -366,7 +384,7 @@ pub fn json_document(
     multiline: bool,
 ) -> Result<(), String> {
     let mut problem = None;
-    let mut decode = |format: Format, what: &str, bytes: Option<&[u8]>| {
+    let mut decode = |format: Encoding, what: &str, bytes: Option<&[u8]>| {
         let (d, e) = codecs.decode_or_auto(format, bytes);
         if let Some(e) = e {
             problem.get_or_insert_with(|| format!("{what}: {e}"));
@@ -423,12 +441,12 @@ fn write_json_head(r: &Record, key: &Value, out: &mut Vec<u8>) {
 /// The value bytes themselves when they can stand in a JSON line as they are: an object or
 /// array (or, with `--value-format json`, any document) that is valid JSON and has no raw line
 /// break.
-fn raw_json(format: Format, value: Option<&[u8]>, multiline: bool) -> Option<&[u8]> {
+fn raw_json(format: Encoding, value: Option<&[u8]>, multiline: bool) -> Option<&[u8]> {
     let b = value?;
     let first = b.iter().find(|c| !c.is_ascii_whitespace())?;
     let wanted = match format {
-        Format::Auto => matches!(first, b'{' | b'['),
-        Format::Json => true,
+        Encoding::Auto => matches!(first, b'{' | b'['),
+        Encoding::Json => true,
         _ => false,
     };
     if !wanted || (!multiline && (b.contains(&b'\n') || b.contains(&b'\r'))) {
@@ -526,7 +544,7 @@ mod tests {
         }
     }
 
-    fn print(style: Style, terminal: bool, r: &Record) -> (String, u64) {
+    fn print(style: OutputFormat, terminal: bool, r: &Record) -> (String, u64) {
         let mut p = Printer::new(
             Vec::new(),
             Options {
@@ -536,14 +554,14 @@ mod tests {
                 terminal,
             },
         );
-        let mut report = Report::new(true);
+        let mut report = crate::print::report::Report::new(true);
         p.write(r, &mut report).unwrap();
         (String::from_utf8(p.into_inner()).unwrap(), report.bad)
     }
 
     #[test]
     fn json_lines() {
-        let (out, _) = print(Style::Json, false, &rec(br#"{"data":{"id":"a-1"}}"#));
+        let (out, _) = print(OutputFormat::Json, false, &rec(br#"{"data":{"id":"a-1"}}"#));
         assert_eq!(
             out,
             "{\"topic\":\"articles\",\"partition\":1,\"offset\":5,\"timestamp\":0,\"timestamp_type\":\"create\",\"key\":\"a-1\",\"headers\":{\"h\":[\"1\",null,\"3\"]},\"value\":{\"data\":{\"id\":\"a-1\"}}}\n"
@@ -553,8 +571,8 @@ mod tests {
     #[test]
     fn raw_escapes_only_on_a_terminal() {
         let r = rec(b"x\x1b[31my");
-        assert_eq!(print(Style::Raw, false, &r).0, "x\x1b[31my\n");
-        assert_eq!(print(Style::Raw, true, &r).0, "x\\x1b[31my\n");
+        assert_eq!(print(OutputFormat::Raw, false, &r).0, "x\x1b[31my\n");
+        assert_eq!(print(OutputFormat::Raw, true, &r).0, "x\\x1b[31my\n");
     }
 
     #[test]
@@ -562,7 +580,7 @@ mod tests {
         let mut p = Printer::new(
             Vec::new(),
             Options {
-                style: Style::Pretty,
+                style: OutputFormat::Pretty,
                 codecs: Codecs::default(),
                 color: true,
                 terminal: true,
@@ -570,7 +588,8 @@ mod tests {
         );
         let mut r = rec(b"evil\x1b]0;title\x07");
         r.key = Some(b"k\x1b[2J".to_vec());
-        p.write(&r, &mut Report::new(true)).unwrap();
+        p.write(&r, &mut crate::print::report::Report::new(true))
+            .unwrap();
         let out = String::from_utf8(p.into_inner()).unwrap();
         assert!(out.starts_with("\x1b[1;36marticles\x1b[0m"), "{out:?}");
         assert!(out.contains("key=k\\x1b[2J"), "{out:?}");
@@ -579,7 +598,7 @@ mod tests {
 
     #[test]
     fn pretty_shows_header_line_and_pretty_json() {
-        let (out, _) = print(Style::Pretty, true, &rec(br#"{"a":1}"#));
+        let (out, _) = print(OutputFormat::Pretty, true, &rec(br#"{"a":1}"#));
         assert_eq!(
             out,
             "articles/1@5  1970-01-01T00:00:00.000Z  key=a-1  h=1  h=(null)  h=3\n{\n  \"a\": 1\n}\n\n"
@@ -591,13 +610,13 @@ mod tests {
         let mut p = Printer::new(
             Vec::new(),
             Options {
-                style: Style::Json,
-                codecs: Codecs::new(Format::Auto, Format::Json),
+                style: OutputFormat::Json,
+                codecs: Codecs::new(Encoding::Auto, Encoding::Json),
                 color: false,
                 terminal: false,
             },
         );
-        let mut report = Report::new(true);
+        let mut report = crate::print::report::Report::new(true);
         p.write(&rec(b"not json"), &mut report).unwrap();
         assert_eq!(report.bad, 1);
         assert!(String::from_utf8(p.into_inner())

@@ -1110,3 +1110,85 @@ fn ranges_that_hold_nothing_or_mean_a_time_are_refused() {
         assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
     }
 }
+
+/// `-q`: nothing on stderr but errors, in every subcommand and from every layer (bad records
+/// in the report, the Kafka endpoint's notes, a subcommand's own notes); the exit status still
+/// says what happened.
+#[test]
+fn quiet_silences_everything_but_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.ndjson");
+    let line = |o: i64, value: &str| {
+        format!("{{\"topic\":\"t\",\"partition\":0,\"offset\":{o},\"timestamp\":{},\"key\":\"k{o}\",\"value\":{value}}}\n", 1000 + o)
+    };
+    let text = format!(
+        "{}{{oops\n{}",
+        line(0, "\"{\\\"data\\\":{\\\"type\\\":\\\"x\\\"}}\""),
+        line(1, "\"not json\"")
+    );
+    std::fs::write(&path, text).unwrap();
+    let p = path.to_str().unwrap();
+    let loud: &[&[&str]] = &[
+        &["tail", p, "-f", "json"],
+        &["filter", p, "--type", "x", "--value-format", "json"],
+        &["sample", p, "--count", "5"],
+        &["stats", p, "-f", "json"],
+        &["partition", "audit", p, "--partitions", "3"],
+    ];
+    for args in loud {
+        let out = evops(args).run();
+        out.code(1);
+        assert!(
+            out.stderr.contains("evops: warning"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        let quiet = evops(&[&["-q"], *args].concat()).run();
+        quiet.code(1);
+        assert_eq!(quiet.stderr, "", "{args:?}");
+    }
+    // A subcommand's own note: a record too late for its sample window.
+    let late = dir.path().join("late.ndjson");
+    let text = [(0, 1000), (1, 2_000_000), (2, 1001)]
+        .map(|(o, ts)| format!("{{\"topic\":\"t\",\"partition\":0,\"offset\":{o},\"timestamp\":{ts},\"key\":\"a\",\"value\":\"v\"}}\n"))
+        .concat();
+    std::fs::write(&late, text).unwrap();
+    let args = ["sample", late.to_str().unwrap(), "--every", "10m", "1"];
+    let out = evops(&args).run();
+    out.code(0);
+    assert!(
+        out.stderr.contains("after their time window"),
+        "{}",
+        out.stderr
+    );
+    let quiet = evops(&[&["-q"], &args[..]].concat()).run();
+    quiet.code(0);
+    assert_eq!(quiet.stderr, "");
+    // The Kafka endpoint's notes (the partitioner inferred, the partition read).
+    let args = [
+        "-b",
+        "embedded",
+        "tail",
+        "articles",
+        "-o",
+        "beginning",
+        "-e",
+        "--key",
+        "a-150",
+    ];
+    let args_auto = [&args[..], &["--partitioner", "auto"]].concat();
+    let out = evops(&args_auto).run();
+    out.code(0);
+    assert!(
+        out.stderr.contains("the latest records of articles"),
+        "{}",
+        out.stderr
+    );
+    let quiet = evops(&[&["-q"], &args_auto[..]].concat()).run();
+    quiet.code(0);
+    assert_eq!(quiet.stderr, "");
+    // Errors are still said.
+    let err = evops(&["-q", "-b", "embedded", "tail", "no-such-topic", "-e"]).run();
+    err.code(2);
+    assert!(err.stderr.starts_with("evops: "), "{}", err.stderr);
+}

@@ -135,6 +135,7 @@ pub struct KafkaSource {
     brokers: String,
     timeout: Duration,
     verbose: bool,
+    notify: crate::endpoint::Notify,
     /// Hand out keys and placements only: values and headers are not copied.
     keys_only: bool,
 }
@@ -206,6 +207,7 @@ impl KafkaSource {
             brokers: conn.settings.brokers.clone(),
             timeout,
             verbose: conn.settings.verbose,
+            notify: conn.settings.notify.clone(),
         })
     }
 
@@ -302,7 +304,7 @@ impl KafkaSource {
         // Serve the main queue: errors and logs reach the client context here.
         let _ = self.consumer.poll(Duration::ZERO);
         if let Some(line) = self.outage.idle(&self.consumer, &self.brokers) {
-            warn(&line);
+            self.warn(&line);
         }
         self.went_backwards()?;
         let Some(since) = self.idle_since else {
@@ -335,7 +337,7 @@ impl KafkaSource {
     fn outage_over(&mut self) {
         if self.outage.reported() {
             if let Some(line) = self.outage.record(&self.consumer, &self.brokers) {
-                warn(&line);
+                self.warn(&line);
             }
         }
     }
@@ -406,7 +408,7 @@ impl KafkaSource {
                     offset
                 )
             })?;
-        warn(&format!(
+        self.warn(&format!(
             "{}/{}: offset {} is out of range: the log now holds offsets {low}..{high} (deleted and re-created, or the broker lost data); reading on from {low}",
             topic, partition, offset
         ));
@@ -426,16 +428,16 @@ impl KafkaSource {
             .map_err(|e| anyhow::anyhow!("{}/{}: cannot read on from {low}: {e}", topic, partition))
     }
 
+    /// A warning for people (shown unless `-q`).
+    fn warn(&self, msg: &str) {
+        self.notify.warn(&format!("evops: warning: {msg}"));
+    }
+
     fn warn_once(&mut self, msg: String) {
         if self.warned.insert(msg.clone()) {
-            warn(&msg);
+            self.warn(&msg);
         }
     }
-}
-
-/// A warning for people, on stderr.
-fn warn(msg: &str) {
-    crate::say!("evops: warning: {msg}");
 }
 
 /// What a message of the batch is: a record (in the spare record's buffers when there is
@@ -602,9 +604,7 @@ fn set_starts(
         part.next = part.start;
     }
     if let Some(Err(why)) = &by_time {
-        if conn.settings.verbose {
-            crate::say!("evops: offsets-for-times unavailable ({why}); reading from the beginning and dropping earlier records");
-        }
+        conn.settings.notify.detail(&format!("evops: offsets-for-times unavailable ({why}); reading from the beginning and dropping earlier records"));
     }
     if let (Start::Time(t), Some(Ok(_))) = (plan.start, &by_time) {
         let lows: Vec<i64> = lows_highs.iter().map(|lh| lh.0).collect();
@@ -721,13 +721,11 @@ fn verify_time_starts(
             }
             let inside = m.timestamp().to_millis().is_some_and(|ts| ts >= t);
             if m.offset() < parts[i].start && inside {
-                if conn.settings.verbose {
-                    crate::say!(
+                conn.settings.notify.detail(&format!(
                         "evops: the broker's offset for that time in {}/{} is too late; reading the partition from its beginning",
                         m.topic(),
                         m.partition()
-                    );
-                }
+                    ));
                 parts[i].start = lows[i];
                 parts[i].next = lows[i];
             }
