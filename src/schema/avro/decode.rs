@@ -7,11 +7,262 @@ use serde_json::{Map, Value};
 
 use super::logical::{big_decimal, decimal_string, double_view, float_view, latin1, uuid_string};
 use super::resolve::{FieldRead, Plan, Promote, Step};
-use super::tree::{BytesAs, FixedAs, Node, Tree};
+use super::tree::{BytesAs, FixedAs, Node, Record, Tree};
 use crate::schema::{push_pointer, Violation};
 
 /// A decoding failure on its way out: the reason, and the pointer tokens gathered while
 /// unwinding (innermost first), so that the success path never builds a pointer.
+impl Plan {
+    /// Read the value that step `s` reads, as the JSON view.
+    pub(super) fn exec(&self, s: usize, c: &mut Cursor) -> DResult<Value> {
+        Ok(match &self.steps[s] {
+            Step::Null => Value::Null,
+            Step::Boolean => match c.take(1, "a boolean")?[0] {
+                0 => Value::Bool(false),
+                1 => Value::Bool(true),
+                b => return Err(DecodeError::new(format!("invalid boolean byte 0x{b:02x}"))),
+            },
+            Step::Int => Value::Number(c.int("an int")?.into()),
+            Step::Long => Value::Number(c.varint("a long")?.into()),
+            Step::Float => float_view(c.float()?),
+            Step::Double => double_view(c.double()?),
+            Step::Bytes(view) => {
+                let b = c.bytes("bytes")?;
+                match view {
+                    BytesAs::Raw => Value::String(latin1(b)),
+                    BytesAs::Decimal { scale, .. } => {
+                        Value::String(decimal_string(b, *scale as i64))
+                    }
+                    BytesAs::BigDecimal => Value::String(big_decimal(b)?),
+                }
+            }
+            Step::String => Value::String(c.string("a string")?.to_owned()),
+            Step::Fixed { size, view } => {
+                let b = c.take(*size, "a fixed")?;
+                Value::String(match view {
+                    FixedAs::Raw => latin1(b),
+                    FixedAs::Uuid => uuid_string(b),
+                    FixedAs::Decimal { scale, .. } => decimal_string(b, *scale as i64),
+                })
+            }
+            Step::Enum(symbols) => {
+                let i = c.varint("an enum index")?;
+                match usize::try_from(i).ok().and_then(|i| symbols.get(i)) {
+                    Some(Ok(s)) => Value::String(s.clone()),
+                    Some(Err(why)) => return Err(DecodeError::new(why.clone())),
+                    None => {
+                        return Err(DecodeError::new(format!(
+                            "enum index {i} out of range ({} symbols)",
+                            symbols.len()
+                        )))
+                    }
+                }
+            }
+            Step::Array { item, width } => {
+                let mut out = Vec::new();
+                loop {
+                    let n = c.block(*width, "an array")?;
+                    if n == 0 {
+                        break;
+                    }
+                    out.reserve(n);
+                    for _ in 0..n {
+                        let i = out.len();
+                        out.push(self.exec(*item, c).map_err(|e| e.at_index(i))?);
+                    }
+                }
+                Value::Array(out)
+            }
+            Step::Map { value, width } => {
+                let mut out = Map::new();
+                loop {
+                    let n = c.block(*width, "a map")?;
+                    if n == 0 {
+                        break;
+                    }
+                    if out.is_empty() {
+                        // Most maps come in one block: size the table once.
+                        out = Map::with_capacity(n);
+                    }
+                    for _ in 0..n {
+                        let k = c.string("a map key")?;
+                        let v = self.exec(*value, c).map_err(|e| e.at_key(k))?;
+                        out.insert(k.to_owned(), v);
+                    }
+                }
+                Value::Object(out)
+            }
+            Step::Union(branches) => {
+                let b = c.branch(branches)?;
+                return self.exec(b, c);
+            }
+            Step::Record {
+                reader,
+                reads,
+                missing,
+                in_order,
+            } => {
+                if let Some((name, why)) = missing {
+                    return Err(DecodeError::new(why.clone()).at_key(name));
+                }
+                let Node::Record(rec) = &self.reader.nodes[*reader] else {
+                    return Err(DecodeError::new("internal: not a record".into()));
+                };
+                c.enter()?;
+                let out = if *in_order {
+                    self.record_in_order(rec, reads, c)?
+                } else {
+                    self.record(rec, reads, c)?
+                };
+                c.leave();
+                Value::Object(out)
+            }
+            Step::Promote(p) => match p {
+                Promote::IntToLong => Value::Number(c.int("an int")?.into()),
+                Promote::IntToFloat => float_view(c.int("an int")? as f32),
+                Promote::IntToDouble => double_view(f64::from(c.int("an int")?)),
+                Promote::LongToFloat => float_view(c.varint("a long")? as f32),
+                Promote::LongToDouble => double_view(c.varint("a long")? as f64),
+                Promote::FloatToDouble => double_view(f64::from(c.float()?)),
+            },
+            Step::Fail(why) => return Err(DecodeError::new(why.clone())),
+        })
+    }
+
+    /// A record whose fields are all read in the reader's order: each value goes straight into
+    /// its slot of the record's template (cloning it copies the key hashes, so no field name is
+    /// hashed again: a third of the decoding time went to hashing and inserting).
+    #[inline]
+    fn record_in_order(
+        &self,
+        rec: &Record,
+        reads: &[FieldRead],
+        c: &mut Cursor,
+    ) -> DResult<Map<String, Value>> {
+        let mut out = rec.template.clone();
+        for ((slot, read), f) in out.values_mut().zip(reads).zip(&rec.fields) {
+            if let FieldRead::Read { step, .. } = read {
+                *slot = self.exec(*step, c).map_err(|e| e.at_key(&f.name))?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// A record read through resolution: writer fields skipped or read into the reader's slots,
+    /// the reader's other fields taking their defaults.
+    fn record(
+        &self,
+        rec: &Record,
+        reads: &[FieldRead],
+        c: &mut Cursor,
+    ) -> DResult<Map<String, Value>> {
+        let mut slots: Vec<Option<Value>> = vec![None; rec.fields.len()];
+        for read in reads {
+            match read {
+                FieldRead::Skip { node, name } => {
+                    self.writer.skip(*node, c).map_err(|e| e.at_key(name))?
+                }
+                FieldRead::Read { step, slot } => {
+                    let v = self
+                        .exec(*step, c)
+                        .map_err(|e| e.at_key(&rec.fields[*slot].name))?;
+                    slots[*slot] = Some(v);
+                }
+            }
+        }
+        // Every slot is read or has a default (`missing` says so otherwise).
+        let mut out = rec.template.clone();
+        for ((slot, f), v) in out.values_mut().zip(&rec.fields).zip(slots) {
+            if let Some(v) = v.or_else(|| f.default.clone()) {
+                *slot = v;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Tree {
+    /// Read past a value without building it (a writer's field the reader does not have).
+    pub(super) fn skip(&self, id: usize, c: &mut Cursor) -> DResult<()> {
+        match &self.nodes[id] {
+            Node::Null => {}
+            Node::Boolean => {
+                c.take(1, "a boolean")?;
+            }
+            Node::Int => {
+                c.int("an int")?;
+            }
+            Node::Long => {
+                c.varint("a long")?;
+            }
+            Node::Enum(_) => {
+                c.varint("an enum index")?;
+            }
+            Node::Float => {
+                c.take(4, "a float")?;
+            }
+            Node::Double => {
+                c.take(8, "a double")?;
+            }
+            Node::Bytes(_) | Node::String { .. } => {
+                c.bytes("bytes")?;
+            }
+            Node::Fixed(f) => {
+                c.take(f.size, "a fixed")?;
+            }
+            Node::Array(item) => self.skip_blocks(c, "an array", self.min_width[*item], |c| {
+                self.skip(*item, c)
+            })?,
+            Node::Map(val) => {
+                self.skip_blocks(c, "a map", self.min_width[*val].saturating_add(1), |c| {
+                    c.bytes("a map key")?;
+                    self.skip(*val, c)
+                })?
+            }
+            Node::Union(branches) => {
+                let b = c.branch(branches)?;
+                self.skip(b, c)?;
+            }
+            Node::Record(r) => {
+                c.enter()?;
+                for f in &r.fields {
+                    self.skip(f.node, c).map_err(|e| e.at_key(&f.name))?;
+                }
+                c.leave();
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn skip_blocks(
+        &self,
+        c: &mut Cursor,
+        what: &'static str,
+        width: usize,
+        mut item: impl FnMut(&mut Cursor) -> DResult<()>,
+    ) -> DResult<()> {
+        loop {
+            let count = c.varint(what)?;
+            if count == 0 {
+                return Ok(());
+            }
+            if count < 0 {
+                // A negative count is followed by the block's size in bytes: skip it whole.
+                let size = c.varint(what)?;
+                let size = usize::try_from(size).map_err(|_| {
+                    DecodeError::new(format!("negative block size {size} in {what}"))
+                })?;
+                c.take(size, what)?;
+                continue;
+            }
+            c.check_block(count as u64, width, what)?;
+            for _ in 0..count {
+                item(c)?;
+            }
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(super) struct DecodeError {
     pub(super) reason: String,
@@ -246,282 +497,5 @@ impl<'a> Cursor<'a> {
             }
         }
         Ok(())
-    }
-}
-
-impl Tree {
-    pub(super) fn read(&self, id: usize, c: &mut Cursor) -> DResult<Value> {
-        Ok(match &self.nodes[id] {
-            Node::Null => Value::Null,
-            Node::Boolean => match c.take(1, "a boolean")?[0] {
-                0 => Value::Bool(false),
-                1 => Value::Bool(true),
-                b => return Err(DecodeError::new(format!("invalid boolean byte 0x{b:02x}"))),
-            },
-            Node::Int => Value::Number(c.int("an int")?.into()),
-            Node::Long => Value::Number(c.varint("a long")?.into()),
-            Node::Float => float_view(c.float()?),
-            Node::Double => double_view(c.double()?),
-            Node::Bytes(view) => {
-                let b = c.bytes("bytes")?;
-                match view {
-                    BytesAs::Raw => Value::String(latin1(b)),
-                    BytesAs::Decimal { scale, .. } => {
-                        Value::String(decimal_string(b, *scale as i64))
-                    }
-                    BytesAs::BigDecimal => Value::String(big_decimal(b)?),
-                }
-            }
-            Node::String { .. } => Value::String(c.string("a string")?.to_owned()),
-            Node::Fixed(f) => {
-                let b = c.take(f.size, "a fixed")?;
-                Value::String(match f.view {
-                    FixedAs::Raw => latin1(b),
-                    FixedAs::Uuid => uuid_string(b),
-                    FixedAs::Decimal { scale, .. } => decimal_string(b, scale as i64),
-                })
-            }
-            Node::Enum(e) => {
-                let i = c.varint("an enum index")?;
-                match usize::try_from(i).ok().and_then(|i| e.symbols.get(i)) {
-                    Some(s) => Value::String(s.clone()),
-                    None => {
-                        return Err(DecodeError::new(format!(
-                            "enum index {i} out of range ({} symbols)",
-                            e.symbols.len()
-                        )))
-                    }
-                }
-            }
-            Node::Array(item) => {
-                let mut out = Vec::new();
-                let width = self.min_width[*item];
-                loop {
-                    let n = c.block(width, "an array")?;
-                    if n == 0 {
-                        break;
-                    }
-                    out.reserve(n);
-                    for _ in 0..n {
-                        let i = out.len();
-                        out.push(self.read(*item, c).map_err(|e| e.at_index(i))?);
-                    }
-                }
-                Value::Array(out)
-            }
-            Node::Map(val) => {
-                let mut out = Map::new();
-                let width = self.min_width[*val].saturating_add(1);
-                loop {
-                    let n = c.block(width, "a map")?;
-                    if n == 0 {
-                        break;
-                    }
-                    if out.is_empty() {
-                        // Most maps come in one block: size the table once.
-                        out = Map::with_capacity(n);
-                    }
-                    for _ in 0..n {
-                        let k = c.string("a map key")?;
-                        let v = self.read(*val, c).map_err(|e| e.at_key(k))?;
-                        out.insert(k.to_owned(), v);
-                    }
-                }
-                Value::Object(out)
-            }
-            Node::Union(branches) => {
-                let b = c.branch(branches)?;
-                return self.read(b, c);
-            }
-            Node::Record(r) => {
-                c.enter()?;
-                let mut out = r.template.clone();
-                for (slot, f) in out.values_mut().zip(&r.fields) {
-                    *slot = self.read(f.node, c).map_err(|e| e.at_key(&f.name))?;
-                }
-                c.leave();
-                Value::Object(out)
-            }
-        })
-    }
-
-    /// Read past a value without building it (a writer's field the reader does not have).
-    pub(super) fn skip(&self, id: usize, c: &mut Cursor) -> DResult<()> {
-        match &self.nodes[id] {
-            Node::Null => {}
-            Node::Boolean => {
-                c.take(1, "a boolean")?;
-            }
-            Node::Int => {
-                c.int("an int")?;
-            }
-            Node::Long => {
-                c.varint("a long")?;
-            }
-            Node::Enum(_) => {
-                c.varint("an enum index")?;
-            }
-            Node::Float => {
-                c.take(4, "a float")?;
-            }
-            Node::Double => {
-                c.take(8, "a double")?;
-            }
-            Node::Bytes(_) | Node::String { .. } => {
-                c.bytes("bytes")?;
-            }
-            Node::Fixed(f) => {
-                c.take(f.size, "a fixed")?;
-            }
-            Node::Array(item) => self.skip_blocks(c, "an array", self.min_width[*item], |c| {
-                self.skip(*item, c)
-            })?,
-            Node::Map(val) => {
-                self.skip_blocks(c, "a map", self.min_width[*val].saturating_add(1), |c| {
-                    c.bytes("a map key")?;
-                    self.skip(*val, c)
-                })?
-            }
-            Node::Union(branches) => {
-                let b = c.branch(branches)?;
-                self.skip(b, c)?;
-            }
-            Node::Record(r) => {
-                c.enter()?;
-                for f in &r.fields {
-                    self.skip(f.node, c).map_err(|e| e.at_key(&f.name))?;
-                }
-                c.leave();
-            }
-        }
-        Ok(())
-    }
-
-    pub(super) fn skip_blocks(
-        &self,
-        c: &mut Cursor,
-        what: &'static str,
-        width: usize,
-        mut item: impl FnMut(&mut Cursor) -> DResult<()>,
-    ) -> DResult<()> {
-        loop {
-            let count = c.varint(what)?;
-            if count == 0 {
-                return Ok(());
-            }
-            if count < 0 {
-                // A negative count is followed by the block's size in bytes: skip it whole.
-                let size = c.varint(what)?;
-                let size = usize::try_from(size).map_err(|_| {
-                    DecodeError::new(format!("negative block size {size} in {what}"))
-                })?;
-                c.take(size, what)?;
-                continue;
-            }
-            c.check_block(count as u64, width, what)?;
-            for _ in 0..count {
-                item(c)?;
-            }
-        }
-    }
-}
-impl Plan {
-    pub(super) fn exec(&self, s: usize, c: &mut Cursor) -> DResult<Value> {
-        match &self.steps[s] {
-            Step::Same(r) => self.reader.read(*r, c),
-            Step::Fail(why) => Err(DecodeError::new(why.clone())),
-            Step::Promote(p) => Ok(match p {
-                Promote::IntToLong => Value::Number(c.int("an int")?.into()),
-                Promote::IntToFloat => float_view(c.int("an int")? as f32),
-                Promote::IntToDouble => double_view(f64::from(c.int("an int")?)),
-                Promote::LongToFloat => float_view(c.varint("a long")? as f32),
-                Promote::LongToDouble => double_view(c.varint("a long")? as f64),
-                Promote::FloatToDouble => double_view(f64::from(c.float()?)),
-            }),
-            Step::Record {
-                reader,
-                reads,
-                missing,
-            } => {
-                if let Some((name, why)) = missing {
-                    return Err(DecodeError::new(why.clone()).at_key(name));
-                }
-                let Node::Record(rec) = &self.reader.nodes[*reader] else {
-                    return Err(DecodeError::new("internal: not a record".into()));
-                };
-                c.enter()?;
-                let mut slots: Vec<Option<Value>> = vec![None; rec.fields.len()];
-                for read in reads {
-                    match read {
-                        FieldRead::Skip { node, name } => {
-                            self.writer.skip(*node, c).map_err(|e| e.at_key(name))?
-                        }
-                        FieldRead::Read { step, slot } => {
-                            let v = self
-                                .exec(*step, c)
-                                .map_err(|e| e.at_key(&rec.fields[*slot].name))?;
-                            slots[*slot] = Some(v);
-                        }
-                    }
-                }
-                c.leave();
-                // Every slot is read or has a default (`missing` says so otherwise).
-                let mut out = rec.template.clone();
-                for ((slot, f), v) in out.values_mut().zip(&rec.fields).zip(slots) {
-                    if let Some(v) = v.or_else(|| f.default.clone()) {
-                        *slot = v;
-                    }
-                }
-                Ok(Value::Object(out))
-            }
-            Step::Enum(map) => {
-                let i = c.varint("an enum index")?;
-                match usize::try_from(i).ok().and_then(|i| map.get(i)) {
-                    Some(Ok(s)) => Ok(Value::String(s.clone())),
-                    Some(Err(why)) => Err(DecodeError::new(why.clone())),
-                    None => Err(DecodeError::new(format!(
-                        "enum index {i} out of range ({} symbols)",
-                        map.len()
-                    ))),
-                }
-            }
-            Step::Array { item, width } => {
-                let mut out = Vec::new();
-                loop {
-                    let n = c.block(*width, "an array")?;
-                    if n == 0 {
-                        break;
-                    }
-                    out.reserve(n);
-                    for _ in 0..n {
-                        let i = out.len();
-                        out.push(self.exec(*item, c).map_err(|e| e.at_index(i))?);
-                    }
-                }
-                Ok(Value::Array(out))
-            }
-            Step::Map { value, width } => {
-                let mut out = Map::new();
-                loop {
-                    let n = c.block(*width, "a map")?;
-                    if n == 0 {
-                        break;
-                    }
-                    if out.is_empty() {
-                        out = Map::with_capacity(n);
-                    }
-                    for _ in 0..n {
-                        let k = c.string("a map key")?;
-                        let v = self.exec(*value, c).map_err(|e| e.at_key(k))?;
-                        out.insert(k.to_owned(), v);
-                    }
-                }
-                Ok(Value::Object(out))
-            }
-            Step::Union(branches) => {
-                let b = c.branch(branches)?;
-                self.exec(b, c)
-            }
-        }
     }
 }

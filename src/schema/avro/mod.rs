@@ -1,14 +1,14 @@
 //! Avro schemas and the values they describe, pure (no I/O). This module owns parsing a schema
 //! (through apache-avro, which knows the specification's rules for names, namespaces, aliases
-//! and defaults), compiling it into a tree that a hand-written decoder walks (named references
-//! resolved to indices, field names ready as JSON keys), reading binary datums straight into
-//! the JSON view below, optionally through Avro schema resolution (a writer's schema read as a
-//! reader's), checking JSON events against a schema, writing JSON back as a datum, the Parsing
-//! Canonical Form, and the Confluent wire framing. apache-avro's own `from_avro_datum` builds
-//! its `types::Value` (cloning every field name, hashing map entries, resolving names per
-//! call), which would then need converting; the compiled tree produces the JSON view in less
-//! time than apache-avro takes for its value alone, and the tests pin it to apache-avro's
-//! decoding value by value.
+//! and defaults), compiling it into a tree (named references resolved to indices, field names
+//! ready as JSON keys) and a plan that one hand-written decoder walks, reading binary datums
+//! straight into the JSON view below, optionally through Avro schema resolution (a writer's
+//! schema read as a reader's), checking JSON events against a schema, writing JSON back as a
+//! datum, the Parsing Canonical Form, and the Confluent wire framing. apache-avro's own
+//! `from_avro_datum` builds its `types::Value` (cloning every field name, hashing map entries,
+//! resolving names per call), which would then need converting; the compiled plan produces the
+//! JSON view in less time than apache-avro takes for its value alone, and the tests pin it to
+//! apache-avro's decoding value by value.
 //!
 //! # The JSON view of an Avro value
 //!
@@ -37,12 +37,12 @@
 //!
 //! # Layout
 //!
-//! Each file owns one job: [`tree`] the compiled schema (nodes, names, how a type is described,
+//! Each file owns one job: `tree` the compiled schema (nodes, names, how a type is described,
 //! the Parsing Canonical Form), `compile` turning apache-avro's schema into that tree,
-//! `resolve` planning how a writer's schema is read as a reader's, `decode` the one decoder
-//! (binary datum to the JSON view, walking a plan), `check` JSON checked against a tree,
-//! `encode` JSON written as a datum, and `logical` the value conversions of the table above
-//! (floats, bytes, uuids, decimals).
+//! `resolve` the plans (a schema read as itself, or a writer's schema read as a reader's),
+//! `decode` the one decoder (a binary datum to the JSON view, walking a plan), `check` JSON
+//! checked against a tree, `encode` JSON written as a datum, and `logical` the value
+//! conversions of the table above (floats, bytes, uuids, decimals).
 
 mod check;
 mod compile;
@@ -77,6 +77,8 @@ pub(crate) use tree::{Node, Tree};
 pub struct AvroSchema {
     schema: Schema,
     tree: Arc<Tree>,
+    /// The plan that reads a datum written with this schema (the decoder walks plans only).
+    reading: Arc<Plan>,
     canonical: String,
     /// The canonical form and the logical types it leaves out (a decimal's scale changes
     /// what a datum means): what a resolution plan depends on.
@@ -99,6 +101,7 @@ impl Clone for AvroSchema {
         AvroSchema {
             schema: self.schema.clone(),
             tree: self.tree.clone(),
+            reading: self.reading.clone(),
             canonical: self.canonical.clone(),
             plan_key: self.plan_key.clone(),
             plans: Mutex::new(HashMap::new()),
@@ -140,9 +143,11 @@ impl AvroSchema {
             })
             .collect();
         let plan_key = format!("{canonical}|{}", logical.join(","));
+        let tree = Arc::new(tree);
         Ok(AvroSchema {
             schema,
-            tree: Arc::new(tree),
+            reading: Arc::new(Plan::reading(tree.clone())),
+            tree,
             canonical,
             plan_key,
             plans: Mutex::new(HashMap::new()),
@@ -176,13 +181,7 @@ impl AvroSchema {
     /// Returns the JSON view, or the first violation, whose pointer names the value being read
     /// when it failed.
     pub fn decode(&self, datum: &[u8]) -> Result<Value, Violation> {
-        let mut c = Cursor::new(datum);
-        let v = self
-            .tree
-            .read(self.tree.root, &mut c)
-            .map_err(|e| e.into_violation())?;
-        c.finish()?;
-        Ok(v)
+        run(&self.reading, datum)
     }
 
     /// Decode a datum written with `writer` and read it as `self`, by Avro schema resolution
@@ -191,13 +190,10 @@ impl AvroSchema {
     /// datum unreadable is a violation when the datum actually uses it (a union branch never
     /// written is no problem), pointing where the reader's view would have it.
     pub fn decode_as(&self, writer: &AvroSchema, datum: &[u8]) -> Result<Value, Violation> {
-        let plan = self.plan(writer);
-        let mut c = Cursor::new(datum);
-        let v = plan
-            .exec(plan.root, &mut c)
-            .map_err(|e| e.into_violation())?;
-        c.finish()?;
-        Ok(v)
+        if writer.plan_key == self.plan_key {
+            return self.decode(datum);
+        }
+        run(&self.plan(writer), datum)
     }
 
     fn plan(&self, writer: &AvroSchema) -> Arc<Plan> {
@@ -244,6 +240,16 @@ impl AvroSchema {
             .map_err(|e| Violation::schema("", e))?;
         Ok(buf)
     }
+}
+
+/// Read a whole datum by a plan.
+fn run(plan: &Plan, datum: &[u8]) -> Result<Value, Violation> {
+    let mut c = Cursor::new(datum);
+    let v = plan
+        .exec(plan.root, &mut c)
+        .map_err(|e| e.into_violation())?;
+    c.finish()?;
+    Ok(v)
 }
 
 /// Confluent wire format: magic byte 0, a 4-byte big-endian schema id, then the datum. `None`

@@ -1,7 +1,8 @@
-//! Avro schema resolution: a plan of steps for reading data written with one schema (the
-//! writer's) as another (the reader's): promotions, string and bytes, fields added with
-//! defaults or dropped, enum symbols, unions. Planned once per pair of schemas; what cannot be
-//! read becomes a step that fails only when a datum gets there.
+//! Plans: what the decoder does, step by step, to read a datum. A schema read as itself is a
+//! plan of plain reading steps (one per node); Avro schema resolution, reading data written
+//! with one schema (the writer's) as another (the reader's), adds promotions, string and bytes,
+//! fields added with defaults or dropped, enum symbols mapped, unions. Planned once per pair of
+//! schemas; what cannot be read becomes a step that fails only when a datum gets there.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,10 +17,24 @@ pub(super) struct Plan {
     pub(super) root: usize,
 }
 
+/// One thing the decoder does where a value starts in the datum. The reading steps read the
+/// writer's encoding, which is the reader's, and show it as the reader's type does.
 #[derive(Debug)]
 pub(super) enum Step {
-    /// The writer's encoding is the reader's: decode with the reader's node.
-    Same(usize),
+    Null,
+    Boolean,
+    Int,
+    Long,
+    Float,
+    Double,
+    /// Bytes (or a string: their encoding is the same) shown as the reader's bytes.
+    Bytes(BytesAs),
+    /// A string (or bytes) shown as a string.
+    String,
+    Fixed {
+        size: usize,
+        view: FixedAs,
+    },
     /// The datum cannot be read this way.
     Fail(String),
     Promote(Promote),
@@ -28,6 +43,9 @@ pub(super) enum Step {
         reads: Vec<FieldRead>,
         /// A reader field the writer lacks and that has no default.
         missing: Option<(String, String)>,
+        /// Every reader field read, in the reader's order, with nothing skipped: the decoder
+        /// fills the record's slots as it reads them.
+        in_order: bool,
     },
     /// Writer enum index → the reader's symbol, or why not.
     Enum(Vec<Result<String, String>>),
@@ -64,6 +82,8 @@ pub(super) struct Planner<'t> {
     pub(super) r: &'t Tree,
     pub(super) steps: Vec<Step>,
     pub(super) memo: HashMap<(usize, usize), usize>,
+    /// The reading step of each reader node already planned.
+    pub(super) reading: HashMap<usize, usize>,
     pub(super) same_known: HashMap<(usize, usize), bool>,
     pub(super) same_open: Vec<(usize, usize)>,
     /// "Same" answers found while a comparison is still open: they may rest on the open
@@ -74,17 +94,10 @@ pub(super) struct Planner<'t> {
 }
 
 impl Plan {
+    /// The plan for reading data written with `writer` as `reader`.
     pub(super) fn build(writer: Arc<Tree>, reader: Arc<Tree>) -> Plan {
         let (steps, root) = {
-            let mut p = Planner {
-                w: &writer,
-                r: &reader,
-                steps: Vec::new(),
-                memo: HashMap::new(),
-                same_known: HashMap::new(),
-                same_open: Vec::new(),
-                same_tentative: HashMap::new(),
-            };
+            let mut p = Planner::new(&writer, &reader);
             let root = p.step(writer.root, reader.root);
             (p.steps, root)
         };
@@ -95,8 +108,36 @@ impl Plan {
             root,
         }
     }
+
+    /// The plan for reading data written with `tree` as itself.
+    pub(super) fn reading(tree: Arc<Tree>) -> Plan {
+        let (steps, root) = {
+            let mut p = Planner::new(&tree, &tree);
+            let root = p.reading(tree.root);
+            (p.steps, root)
+        };
+        Plan {
+            writer: tree.clone(),
+            reader: tree,
+            steps,
+            root,
+        }
+    }
 }
-impl Planner<'_> {
+impl<'t> Planner<'t> {
+    fn new(w: &'t Tree, r: &'t Tree) -> Planner<'t> {
+        Planner {
+            w,
+            r,
+            steps: Vec::new(),
+            memo: HashMap::new(),
+            reading: HashMap::new(),
+            same_known: HashMap::new(),
+            same_open: Vec::new(),
+            same_tentative: HashMap::new(),
+        }
+    }
+
     pub(super) fn push(&mut self, s: Step) -> usize {
         self.steps.push(s);
         self.steps.len() - 1
@@ -122,7 +163,7 @@ impl Planner<'_> {
             }
         }
         if self.same(w, r) {
-            let s = self.push(Step::Same(r));
+            let s = self.reading(r);
             self.memo.insert((w, r), s);
             return s;
         }
@@ -204,6 +245,59 @@ impl Planner<'_> {
         id
     }
 
+    /// The step that reads the reader's node `r` where the writer's encoding is the reader's.
+    fn reading(&mut self, r: usize) -> usize {
+        if let Some(&s) = self.reading.get(&r) {
+            return s;
+        }
+        // Reserve the step before recursing, so a recursive type finds it.
+        let id = self.push(Step::Fail(String::new()));
+        self.reading.insert(r, id);
+        let t = self.r;
+        let step = match &t.nodes[r] {
+            Node::Null => Step::Null,
+            Node::Boolean => Step::Boolean,
+            Node::Int => Step::Int,
+            Node::Long => Step::Long,
+            Node::Float => Step::Float,
+            Node::Double => Step::Double,
+            Node::Bytes(view) => Step::Bytes(*view),
+            Node::String { .. } => Step::String,
+            Node::Fixed(f) => Step::Fixed {
+                size: f.size,
+                view: f.view,
+            },
+            Node::Enum(e) => Step::Enum(e.symbols.iter().cloned().map(Ok).collect()),
+            Node::Array(item) => Step::Array {
+                item: self.reading(*item),
+                width: t.min_width[*item],
+            },
+            Node::Map(value) => Step::Map {
+                value: self.reading(*value),
+                width: t.min_width[*value].saturating_add(1),
+            },
+            Node::Union(branches) => {
+                Step::Union(branches.iter().map(|&b| self.reading(b)).collect())
+            }
+            Node::Record(rec) => Step::Record {
+                reader: r,
+                reads: rec
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .map(|(slot, f)| FieldRead::Read {
+                        step: self.reading(f.node),
+                        slot,
+                    })
+                    .collect(),
+                missing: None,
+                in_order: true,
+            },
+        };
+        self.steps[id] = step;
+        id
+    }
+
     pub(super) fn record(&mut self, w: usize, r: usize) -> Step {
         let (Node::Record(wr), Node::Record(rr)) = (&self.w.nodes[w], &self.r.nodes[r]) else {
             return Step::Fail("internal: not records".into());
@@ -242,7 +336,7 @@ impl Planner<'_> {
                     ),
                 )
             });
-        let reads = plan
+        let reads: Vec<FieldRead> = plan
             .into_iter()
             .map(|(wn, target, name)| match target {
                 Some((rn, slot)) => FieldRead::Read {
@@ -252,10 +346,16 @@ impl Planner<'_> {
                 None => FieldRead::Skip { node: wn, name },
             })
             .collect();
+        let in_order = reads.len() == rr.fields.len()
+            && reads
+                .iter()
+                .enumerate()
+                .all(|(i, read)| matches!(read, FieldRead::Read { slot, .. } if *slot == i));
         Step::Record {
             reader: r,
             reads,
             missing,
+            in_order,
         }
     }
 
