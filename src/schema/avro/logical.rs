@@ -4,7 +4,9 @@
 
 use std::fmt::{self, Write as _};
 
+use num_bigint::{BigInt, BigUint, Sign};
 use serde_json::{Number, Value};
+use uuid::Uuid;
 
 use super::decode::{Cursor, DResult};
 
@@ -77,33 +79,25 @@ pub(super) fn latin1_bytes(s: &str) -> Option<Vec<u8>> {
     s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
 }
 
+/// A uuid's 16 bytes in its usual form, `2c6a4b9e-0102-4304-8506-0708090a0b0c`; callers hold
+/// 16 bytes (a uuid fixed has size 16), anything else shows as bytes do.
 pub(super) fn uuid_string(b: &[u8]) -> String {
-    let mut s = String::with_capacity(36);
-    for (i, byte) in b.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            s.push('-');
-        }
-        let _ = write!(s, "{byte:02x}");
+    match Uuid::from_slice(b) {
+        Ok(u) => u
+            .hyphenated()
+            .encode_lower(&mut Uuid::encode_buffer())
+            .to_owned(),
+        Err(_) => latin1(b),
     }
-    s
 }
 
+/// A uuid in its usual, hyphenated form only (the uuid crate also takes the simple, braced and
+/// URN forms, which the Avro specification does not).
 pub(super) fn parse_uuid(s: &str) -> Option<[u8; 16]> {
-    let b = s.as_bytes();
-    if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
+    if s.len() != 36 {
         return None;
     }
-    let hex: Vec<u8> = b.iter().copied().filter(|&c| c != b'-').collect();
-    if hex.len() != 32 {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    for (i, pair) in hex.chunks(2).enumerate() {
-        let hi = (pair[0] as char).to_digit(16)?;
-        let lo = (pair[1] as char).to_digit(16)?;
-        out[i] = (hi * 16 + lo) as u8;
-    }
-    Some(out)
+    Uuid::try_parse(s).ok().map(Uuid::into_bytes)
 }
 
 /// A two's-complement big-endian unscaled value, shown as a decimal number with `scale`
@@ -117,49 +111,9 @@ pub(super) fn decimal_string(bytes: &[u8], scale: i64) -> String {
         }
         v.unsigned_abs().to_string()
     } else {
-        let mut mag = bytes.to_vec();
-        if negative {
-            // Two's complement: invert and add one.
-            for b in mag.iter_mut() {
-                *b = !*b;
-            }
-            for b in mag.iter_mut().rev() {
-                let (s, carry) = b.overflowing_add(1);
-                *b = s;
-                if !carry {
-                    break;
-                }
-            }
-        }
-        big_digits(mag)
+        BigInt::from_signed_bytes_be(bytes).magnitude().to_string()
     };
     place_point(&digits, negative, scale)
-}
-
-/// The decimal digits of a big-endian magnitude, by repeated division by 10⁹.
-pub(super) fn big_digits(mut mag: Vec<u8>) -> String {
-    let mut chunks = Vec::new();
-    while mag.iter().any(|&b| b != 0) {
-        let mut rem: u64 = 0;
-        for b in mag.iter_mut() {
-            let cur = rem * 256 + u64::from(*b);
-            *b = (cur / 1_000_000_000) as u8;
-            rem = cur % 1_000_000_000;
-        }
-        chunks.push(rem);
-    }
-    let mut s = String::new();
-    for (i, c) in chunks.iter().rev().enumerate() {
-        if i == 0 {
-            let _ = write!(s, "{c}");
-        } else {
-            let _ = write!(s, "{c:09}");
-        }
-    }
-    if s.is_empty() {
-        s.push('0');
-    }
-    s
 }
 
 /// The largest decimal scale written out in digits; beyond it, an exponent (a scale read from
@@ -289,48 +243,11 @@ impl Decimal {
     }
 }
 
-/// Decimal digits as a minimal two's-complement big-endian integer.
+/// Decimal digits (none for zero) as a minimal two's-complement big-endian integer.
 pub(super) fn unscaled_bytes(negative: bool, digits: &str) -> Vec<u8> {
-    let mut mag: Vec<u8> = Vec::new();
-    for d in digits.bytes() {
-        let mut carry = u32::from(d - b'0');
-        for b in mag.iter_mut().rev() {
-            let v = u32::from(*b) * 10 + carry;
-            *b = v as u8;
-            carry = v >> 8;
-        }
-        while carry > 0 {
-            mag.insert(0, carry as u8);
-            carry >>= 8;
-        }
-    }
-    while mag.first() == Some(&0) {
-        mag.remove(0);
-    }
-    if mag.is_empty() {
-        return vec![0];
-    }
-    mag.insert(0, 0);
-    if negative {
-        for b in mag.iter_mut() {
-            *b = !*b;
-        }
-        for b in mag.iter_mut().rev() {
-            let (s, carry) = b.overflowing_add(1);
-            *b = s;
-            if !carry {
-                break;
-            }
-        }
-        while mag.len() > 1 && mag[0] == 0xff && mag[1] & 0x80 != 0 {
-            mag.remove(0);
-        }
-    } else {
-        while mag.len() > 1 && mag[0] == 0 && mag[1] & 0x80 == 0 {
-            mag.remove(0);
-        }
-    }
-    mag
+    let magnitude = BigUint::parse_bytes(digits.as_bytes(), 10).unwrap_or_default();
+    let sign = if negative { Sign::Minus } else { Sign::Plus };
+    BigInt::from_biguint(sign, magnitude).to_signed_bytes_be()
 }
 
 /// A two's-complement integer widened to `size` bytes, or `None` if it needs more.

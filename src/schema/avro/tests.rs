@@ -2,7 +2,10 @@
 //! their pointers, resolution, canonical form, and the regressions found in review and fuzzing.
 
 use super::compile::collect_defs;
-use super::logical::{decimal_string, parse_decimal, place_point, sign_extend, unscaled_bytes};
+use super::logical::{
+    decimal_string, parse_decimal, parse_uuid, place_point, sign_extend, unscaled_bytes,
+    uuid_string,
+};
 use super::*;
 use apache_avro::schema::Name;
 use apache_avro::types::Value as AValue;
@@ -1114,4 +1117,31 @@ fn avro_speed() {
     rate("apache-avro from_avro_datum (no JSON)", &|| {
         apache_avro::from_avro_datum(s.inner(), &mut &datum[..], None).is_ok()
     });
+}
+
+/// The uuid crate reads more forms than the Avro specification's; only the hyphenated one is a
+/// uuid here, in either case, and a uuid is written in lower case.
+#[test]
+fn uuids_are_the_hyphenated_form_only() {
+    let id = "2c6a4b9e-0102-4304-8506-0708090a0b0c";
+    let bytes = parse_uuid(id).unwrap();
+    assert_eq!(uuid_string(&bytes), id);
+    assert_eq!(parse_uuid(&id.to_uppercase()), Some(bytes));
+    for not_a_uuid in [
+        "2c6a4b9e010243048506 0708090a0b0c",
+        "2c6a4b9e0102430485060708090a0b0c",
+        "{2c6a4b9e-0102-4304-8506-0708090a0b0c}",
+        "urn:uuid:2c6a4b9e-0102-4304-8506-0708090a0b0c",
+        "2c6a4b9e-0102-4304-8506-0708090a0b0g",
+        "2c6a4b9e-0102-4304-8506-0708090a0b-c",
+        "2c6a4b9e-01024-304-8506-0708090a0b0c",
+        "2c6a4b9e-0102-4304-8506-0708090a0bé",
+    ] {
+        assert_eq!(parse_uuid(not_a_uuid), None, "{not_a_uuid}");
+    }
+    // A decimal of zero digits is zero.
+    assert_eq!(unscaled_bytes(false, ""), vec![0]);
+    assert_eq!(unscaled_bytes(true, ""), vec![0]);
+    assert_eq!(unscaled_bytes(true, "129"), vec![0xff, 0x7f]);
+    assert_eq!(unscaled_bytes(true, "32768"), vec![0x80, 0x00]);
 }
