@@ -2,10 +2,10 @@
 //! into the event (built only when one is reported), and the cheaper question of whether a
 //! value fits at all (picking a union's branch).
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::logical::{decimal_of, parse_uuid, sign_extend, unscaled_bytes};
-use super::tree::{BytesAs, FixedAs, Node, Tree};
+use super::tree::{BytesAs, FixedAs, Node, Record, Tree};
 use crate::schema::{push_pointer, Violation};
 
 impl Tree {
@@ -107,74 +107,72 @@ impl Tree {
                 None => sink.fail(path, || expected("map (an object)", v)),
             },
             Node::Record(r) => match v.as_object() {
-                Some(m) => {
-                    let mut present = 0;
-                    for f in &r.fields {
-                        match m.get(&f.name) {
-                            Some(x) => {
-                                present += 1;
-                                self.check(f.node, x, &Path::Key(path, &f.name), sink);
-                            }
-                            None if f.raw_default.is_none() => {
-                                sink.fail(&Path::Key(path, &f.name), || {
-                                    format!(
-                                        "missing field '{}' (the schema gives no default)",
-                                        f.name
-                                    )
-                                })
-                            }
-                            None => {}
-                        }
-                        if sink.full() {
-                            return;
-                        }
-                    }
-                    // Fat events (fields the schema does not know) are what teams want caught.
-                    if present < m.len() {
-                        for k in m.keys() {
-                            if !r.lookup.contains_key(k) {
-                                sink.fail(&Path::Key(path, k), || {
-                                    format!("field '{k}' is not in the schema")
-                                });
-                                if sink.full() {
-                                    return;
-                                }
-                            }
-                        }
-                    }
-                }
+                Some(m) => self.check_record(r, m, path, sink),
                 None => sink.fail(path, || expected(&format!("record {}", r.named.full), v)),
             },
-            Node::Union(branches) => {
-                if branches.iter().any(|&b| self.fits(b, v)) {
-                    return;
+            Node::Union(branches) => self.check_union(branches, v, path, sink),
+        }
+    }
+
+    fn check_record(&self, r: &Record, m: &Map<String, Value>, path: &Path, sink: &mut Sink) {
+        let mut present = 0;
+        for f in &r.fields {
+            match m.get(&f.name) {
+                Some(x) => {
+                    present += 1;
+                    self.check(f.node, x, &Path::Key(path, &f.name), sink);
                 }
-                if let Some((b, key, inner)) = self.wrapped(branches, v) {
-                    self.check(b, inner, &Path::Key(path, key), sink);
-                    return;
-                }
-                // Only asked whether it fits (no list of complaints): it does not. Checking a
-                // branch again here would double the work at every nested union.
-                if sink.out.is_none() {
-                    sink.failed = true;
-                    return;
-                }
-                // One branch of the value's JSON kind: its own complaint says most.
-                let kin: Vec<usize> = branches
-                    .iter()
-                    .copied()
-                    .filter(|&b| self.same_json_kind(b, v))
-                    .collect();
-                if let [b] = kin[..] {
-                    self.check(b, v, path, sink);
-                } else {
-                    sink.fail(path, || {
-                        let names: Vec<&str> =
-                            branches.iter().map(|&b| self.branch_name(b)).collect();
-                        format!("expected {}, found {}", names.join(" or "), describe(v))
+                None if f.raw_default.is_none() => sink.fail(&Path::Key(path, &f.name), || {
+                    format!("missing field '{}' (the schema gives no default)", f.name)
+                }),
+                None => {}
+            }
+            if sink.full() {
+                return;
+            }
+        }
+        // Fat events (fields the schema does not know) are what teams want caught.
+        if present < m.len() {
+            for k in m.keys() {
+                if !r.lookup.contains_key(k) {
+                    sink.fail(&Path::Key(path, k), || {
+                        format!("field '{k}' is not in the schema")
                     });
+                    if sink.full() {
+                        return;
+                    }
                 }
             }
+        }
+    }
+
+    fn check_union(&self, branches: &[usize], v: &Value, path: &Path, sink: &mut Sink) {
+        if branches.iter().any(|&b| self.fits(b, v)) {
+            return;
+        }
+        if let Some((b, key, inner)) = self.wrapped(branches, v) {
+            self.check(b, inner, &Path::Key(path, key), sink);
+            return;
+        }
+        // Only asked whether it fits (no list of complaints): it does not. Checking a branch
+        // again here would double the work at every nested union.
+        if sink.out.is_none() {
+            sink.failed = true;
+            return;
+        }
+        // One branch of the value's JSON kind: its own complaint says most.
+        let kin: Vec<usize> = branches
+            .iter()
+            .copied()
+            .filter(|&b| self.same_json_kind(b, v))
+            .collect();
+        if let [b] = kin[..] {
+            self.check(b, v, path, sink);
+        } else {
+            sink.fail(path, || {
+                let names: Vec<&str> = branches.iter().map(|&b| self.branch_name(b)).collect();
+                format!("expected {}, found {}", names.join(" or "), describe(v))
+            });
         }
     }
 

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use apache_avro::schema::{Name, Schema};
+use apache_avro::schema::{FixedSchema, Name, RecordSchema, Schema};
 use serde_json::{Map, Value};
 
 use super::logical::{decimal_string, latin1_bytes, uuid_string};
@@ -172,14 +172,20 @@ impl<'s> Compiler<'s> {
         self.nodes.len() - 1
     }
 
-    /// Reserve a node for a named type before compiling its insides, so a recursive reference
-    /// finds it.
-    pub(super) fn reserve(&mut self, name: Name) -> Result<usize, usize> {
-        if let Some(&id) = self.ids.get(&name) {
-            return Err(id);
+    /// A named type's node: the one compiled already under that name (a second use, or
+    /// recursion), else a node reserved before `build` compiles its insides, so that a
+    /// recursive reference finds it.
+    fn named(
+        &mut self,
+        name: &Name,
+        build: impl FnOnce(&mut Self) -> Result<Node, String>,
+    ) -> Result<usize, String> {
+        if let Some(&id) = self.ids.get(name) {
+            return Ok(id);
         }
         let id = self.push(Node::Null);
-        self.ids.insert(name, id);
+        self.ids.insert(name.clone(), id);
+        self.nodes[id] = build(self)?;
         Ok(id)
     }
 
@@ -210,119 +216,99 @@ impl<'s> Compiler<'s> {
             }),
             Schema::Array(a) => Node::Array(self.node(&a.items)?),
             Schema::Map(m) => Node::Map(self.node(&m.types)?),
-            Schema::Union(u) => {
-                let mut branches = Vec::with_capacity(u.variants().len());
-                for v in u.variants() {
-                    branches.push(self.node(v)?);
-                }
-                Node::Union(branches)
-            }
+            Schema::Union(u) => Node::Union(
+                u.variants()
+                    .iter()
+                    .map(|v| self.node(v))
+                    .collect::<Result<_, _>>()?,
+            ),
             Schema::Ref { name } => {
-                let fq = name.clone();
-                if let Some(&id) = self.ids.get(&fq) {
+                if let Some(&id) = self.ids.get(name) {
                     return Ok(id);
                 }
                 let def = *self
                     .defs
-                    .get(&fq)
-                    .ok_or_else(|| format!("unknown type '{}'", fq.fullname(None)))?;
+                    .get(name)
+                    .ok_or_else(|| format!("unknown type '{}'", name.fullname(None)))?;
                 return self.node(def);
             }
             Schema::Decimal(d) => {
                 let (precision, scale) = (d.precision, d.scale);
                 match &*d.inner {
                     Schema::Fixed(f) => {
-                        let fq = f.name.clone();
-                        let id = match self.reserve(fq.clone()) {
-                            Ok(id) => id,
-                            Err(id) => return Ok(id),
-                        };
-                        self.nodes[id] = Node::Fixed(Fixed {
-                            named: Named::new(&fq, f.aliases.as_ref()),
-                            size: f.size,
-                            view: FixedAs::Decimal { precision, scale },
-                        });
-                        return Ok(id);
+                        let view = FixedAs::Decimal { precision, scale };
+                        return self.named(&f.name, |_| Ok(fixed(f, view)));
                     }
                     _ => Node::Bytes(BytesAs::Decimal { precision, scale }),
                 }
             }
             Schema::Fixed(f) => {
-                let fq = f.name.clone();
-                let id = match self.reserve(fq.clone()) {
-                    Ok(id) => id,
-                    Err(id) => return Ok(id),
-                };
                 let logical = f.attributes.get(FIXED_LOGICAL).and_then(Value::as_str);
                 let view = if logical == Some("uuid") && f.size == 16 {
                     FixedAs::Uuid
                 } else {
                     FixedAs::Raw
                 };
-                self.nodes[id] = Node::Fixed(Fixed {
-                    named: Named::new(&fq, f.aliases.as_ref()),
-                    size: f.size,
-                    view,
-                });
-                return Ok(id);
+                return self.named(&f.name, |_| Ok(fixed(f, view)));
             }
             Schema::Enum(e) => {
-                let fq = e.name.clone();
-                let id = match self.reserve(fq.clone()) {
-                    Ok(id) => id,
-                    Err(id) => return Ok(id),
-                };
                 let default = e
                     .default
                     .as_ref()
                     .and_then(|d| e.symbols.iter().position(|s| s == d));
-                self.nodes[id] = Node::Enum(Enum {
-                    named: Named::new(&fq, e.aliases.as_ref()),
-                    symbols: e.symbols.clone(),
-                    default,
+                return self.named(&e.name, |_| {
+                    Ok(Node::Enum(Enum {
+                        named: Named::new(&e.name, e.aliases.as_ref()),
+                        symbols: e.symbols.clone(),
+                        default,
+                    }))
                 });
-                return Ok(id);
             }
-            Schema::Record(r) => {
-                let fq = r.name.clone();
-                let id = match self.reserve(fq.clone()) {
-                    Ok(id) => id,
-                    Err(id) => return Ok(id),
-                };
-                let mut fields = Vec::with_capacity(r.fields.len());
-                for f in &r.fields {
-                    fields.push(Field {
-                        name: f.name.clone(),
-                        aliases: f.aliases.clone().unwrap_or_default(),
-                        node: self.node(&f.schema)?,
-                        default: None,
-                        raw_default: f
-                            .default
-                            .clone()
-                            .or_else(|| f.custom_attributes.get(DECIMAL_DEFAULT).cloned()),
-                    });
-                }
-                let lookup = fields
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| (f.name.clone(), i))
-                    .collect();
-                let template = fields
-                    .iter()
-                    .map(|f| (f.name.clone(), Value::Null))
-                    .collect();
-                self.nodes[id] = Node::Record(Record {
-                    named: Named::new(&fq, r.aliases.as_ref()),
-                    fields,
-                    lookup,
-                    template,
-                });
-                return Ok(id);
-            }
+            Schema::Record(r) => return self.named(&r.name, |c| c.record(r)),
         };
         Ok(self.push(node))
     }
+
+    fn record(&mut self, r: &'s RecordSchema) -> Result<Node, String> {
+        let mut fields = Vec::with_capacity(r.fields.len());
+        for f in &r.fields {
+            fields.push(Field {
+                name: f.name.clone(),
+                aliases: f.aliases.clone().unwrap_or_default(),
+                node: self.node(&f.schema)?,
+                default: None,
+                raw_default: f
+                    .default
+                    .clone()
+                    .or_else(|| f.custom_attributes.get(DECIMAL_DEFAULT).cloned()),
+            });
+        }
+        let lookup = fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.clone(), i))
+            .collect();
+        let template = fields
+            .iter()
+            .map(|f| (f.name.clone(), Value::Null))
+            .collect();
+        Ok(Node::Record(Record {
+            named: Named::new(&r.name, r.aliases.as_ref()),
+            fields,
+            lookup,
+            template,
+        }))
+    }
 }
+
+fn fixed(f: &FixedSchema, view: FixedAs) -> Node {
+    Node::Fixed(Fixed {
+        named: Named::new(&f.name, f.aliases.as_ref()),
+        size: f.size,
+        view,
+    })
+}
+
 impl Tree {
     pub(super) fn compile(root: &Schema, refs: &[Schema]) -> Result<Tree, String> {
         let mut defs = HashMap::new();
