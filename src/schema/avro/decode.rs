@@ -16,35 +16,7 @@ impl Plan {
     /// Read the value that step `s` reads, as the JSON view.
     pub(super) fn exec(&self, s: usize, c: &mut Cursor) -> DResult<Value> {
         Ok(match &self.steps[s] {
-            Step::Null => Value::Null,
-            Step::Boolean => match c.take(1, "a boolean")?[0] {
-                0 => Value::Bool(false),
-                1 => Value::Bool(true),
-                b => return Err(DecodeError::new(format!("invalid boolean byte 0x{b:02x}"))),
-            },
-            Step::Int => Value::Number(c.int("an int")?.into()),
-            Step::Long => Value::Number(c.varint("a long")?.into()),
-            Step::Float => float_view(c.float()?),
-            Step::Double => double_view(c.double()?),
-            Step::Bytes(view) => {
-                let b = c.bytes("bytes")?;
-                match view {
-                    BytesAs::Raw => Value::String(latin1(b)),
-                    BytesAs::Decimal { scale, .. } => {
-                        Value::String(decimal_string(b, *scale as i64))
-                    }
-                    BytesAs::BigDecimal => Value::String(big_decimal(b)?),
-                }
-            }
-            Step::String => Value::String(c.string("a string")?.to_owned()),
-            Step::Fixed { size, view } => {
-                let b = c.take(*size, "a fixed")?;
-                Value::String(match view {
-                    FixedAs::Raw => latin1(b),
-                    FixedAs::Uuid => uuid_string(b),
-                    FixedAs::Decimal { scale, .. } => decimal_string(b, *scale as i64),
-                })
-            }
+            Step::Leaf(id) => self.reader.leaf(*id, c)?,
             Step::Enum(symbols) => {
                 let i = c.varint("an enum index")?;
                 match usize::try_from(i).ok().and_then(|i| symbols.get(i)) {
@@ -182,6 +154,43 @@ impl Plan {
 }
 
 impl Tree {
+    /// Read a value of a node that holds no other (see [`Step::Leaf`]).
+    #[inline]
+    fn leaf(&self, id: usize, c: &mut Cursor) -> DResult<Value> {
+        Ok(match &self.nodes[id] {
+            Node::Null => Value::Null,
+            Node::Boolean => match c.take(1, "a boolean")?[0] {
+                0 => Value::Bool(false),
+                1 => Value::Bool(true),
+                b => return Err(DecodeError::new(format!("invalid boolean byte 0x{b:02x}"))),
+            },
+            Node::Int => Value::Number(c.int("an int")?.into()),
+            Node::Long => Value::Number(c.varint("a long")?.into()),
+            Node::Float => float_view(c.float()?),
+            Node::Double => double_view(c.double()?),
+            Node::Bytes(view) => {
+                let b = c.bytes("bytes")?;
+                match view {
+                    BytesAs::Raw => Value::String(latin1(b)),
+                    BytesAs::Decimal { scale, .. } => {
+                        Value::String(decimal_string(b, *scale as i64))
+                    }
+                    BytesAs::BigDecimal => Value::String(big_decimal(b)?),
+                }
+            }
+            Node::String { .. } => Value::String(c.string("a string")?.to_owned()),
+            Node::Fixed(f) => {
+                let b = c.take(f.size, "a fixed")?;
+                Value::String(match f.view {
+                    FixedAs::Raw => latin1(b),
+                    FixedAs::Uuid => uuid_string(b),
+                    FixedAs::Decimal { scale, .. } => decimal_string(b, scale as i64),
+                })
+            }
+            _ => return Err(DecodeError::new("internal: not a leaf".into())),
+        })
+    }
+
     /// Read past a value without building it (a writer's field the reader does not have).
     pub(super) fn skip(&self, id: usize, c: &mut Cursor) -> DResult<()> {
         match &self.nodes[id] {

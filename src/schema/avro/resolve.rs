@@ -17,24 +17,12 @@ pub(super) struct Plan {
     pub(super) root: usize,
 }
 
-/// One thing the decoder does where a value starts in the datum. The reading steps read the
-/// writer's encoding, which is the reader's, and show it as the reader's type does.
+/// One thing the decoder does where a value starts in the datum.
 #[derive(Debug)]
 pub(super) enum Step {
-    Null,
-    Boolean,
-    Int,
-    Long,
-    Float,
-    Double,
-    /// Bytes (or a string: their encoding is the same) shown as the reader's bytes.
-    Bytes(BytesAs),
-    /// A string (or bytes) shown as a string.
-    String,
-    Fixed {
-        size: usize,
-        view: FixedAs,
-    },
+    /// A value of a reader's node that holds no other (null, boolean, a number, bytes, a
+    /// string, a fixed), written in the reader's encoding (string and bytes share theirs).
+    Leaf(usize),
     /// The datum cannot be read this way.
     Fail(String),
     Promote(Promote),
@@ -255,18 +243,15 @@ impl<'t> Planner<'t> {
         self.reading.insert(r, id);
         let t = self.r;
         let step = match &t.nodes[r] {
-            Node::Null => Step::Null,
-            Node::Boolean => Step::Boolean,
-            Node::Int => Step::Int,
-            Node::Long => Step::Long,
-            Node::Float => Step::Float,
-            Node::Double => Step::Double,
-            Node::Bytes(view) => Step::Bytes(*view),
-            Node::String { .. } => Step::String,
-            Node::Fixed(f) => Step::Fixed {
-                size: f.size,
-                view: f.view,
-            },
+            Node::Null
+            | Node::Boolean
+            | Node::Int
+            | Node::Long
+            | Node::Float
+            | Node::Double
+            | Node::Bytes(_)
+            | Node::String { .. }
+            | Node::Fixed(_) => Step::Leaf(r),
             Node::Enum(e) => Step::Enum(e.symbols.iter().cloned().map(Ok).collect()),
             Node::Array(item) => Step::Array {
                 item: self.reading(*item),

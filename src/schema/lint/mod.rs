@@ -575,30 +575,21 @@ mod tests {
             ..LintConfig::default()
         });
         let ce = |id: &str, ty: &str, time: &str| json!({"specversion": "1.0", "id": id, "source": "/orders", "type": ty, "time": time, "data": {"n": 1}});
+        let placed = ce("1", "order.placed", "2026-11-18T08:00:00Z");
         let mut out = Vec::new();
-        l.check(
-            Some(&ce("1", "order.placed", "2026-11-18T08:00:00Z")),
-            10,
-            rec(0),
-            &mut out,
-        );
+        l.check(Some(&placed), 10, rec(0), &mut out);
         // No house envelope fields are asked of a CloudEvent.
         assert_eq!(out, []);
-        l.check(
-            Some(&ce("1", "order.placed", "2026-11-18T08:00:00Z")),
-            10,
-            rec(1),
-            &mut out,
-        );
-        l.check(
-            Some(&ce("2", "order.create", "2999-01-01T00:00:00Z")),
-            10,
-            rec(2),
-            &mut out,
-        );
         let mut missing = ce("3", "order.placed", "2026-11-18T08:00:00Z");
         missing.as_object_mut().unwrap().remove("source");
-        l.check(Some(&missing), 10, rec(3), &mut out);
+        let later = [
+            placed.clone(),
+            ce("2", "order.create", "2999-01-01T00:00:00Z"),
+            missing,
+        ];
+        for (offset, event) in (1..).zip(&later) {
+            l.check(Some(event), 10, rec(offset), &mut out);
+        }
         let got: Vec<_> = out.iter().map(|v| (v.rule, v.pointer.as_str())).collect();
         assert_eq!(
             got,
@@ -616,12 +607,7 @@ mod tests {
             ..LintConfig::default()
         });
         let mut out = Vec::new();
-        l.check(
-            Some(&ce("1", "order.placed", "2026-11-18T08:00:00Z")),
-            10,
-            rec(0),
-            &mut out,
-        );
+        l.check(Some(&placed), 10, rec(0), &mut out);
         assert!(out.iter().any(|v| v.pointer == "/data/type"), "{out:?}");
     }
 
