@@ -6,17 +6,43 @@
 use serde_json::{Map, Value};
 
 use super::logical::{big_decimal, decimal_string, double_view, float_view, latin1, uuid_string};
-use super::resolve::{FieldRead, Plan, Promote, Step};
-use super::tree::{BytesAs, FixedAs, Node, Record, Tree};
+use super::resolve::{FieldRead, Fields, Plan, Promote, Step};
+use super::tree::{BytesAs, FixedAs, Node, Tree};
 use crate::schema::{push_pointer, Violation};
 
-/// A decoding failure on its way out: the reason, and the pointer tokens gathered while
-/// unwinding (innermost first), so that the success path never builds a pointer.
 impl Plan {
     /// Read the value that step `s` reads, as the JSON view.
     pub(super) fn exec(&self, s: usize, c: &mut Cursor) -> DResult<Value> {
         Ok(match &self.steps[s] {
-            Step::Leaf(id) => self.reader.leaf(*id, c)?,
+            Step::Null => Value::Null,
+            Step::Boolean => match c.take(1, "a boolean")?[0] {
+                0 => Value::Bool(false),
+                1 => Value::Bool(true),
+                b => return Err(DecodeError::new(format!("invalid boolean byte 0x{b:02x}"))),
+            },
+            Step::Int => Value::Number(c.int("an int")?.into()),
+            Step::Long => Value::Number(c.varint("a long")?.into()),
+            Step::Float => float_view(c.float()?),
+            Step::Double => double_view(c.double()?),
+            Step::Bytes(view) => {
+                let b = c.bytes("bytes")?;
+                match view {
+                    BytesAs::Raw => Value::String(latin1(b)),
+                    BytesAs::Decimal { scale, .. } => {
+                        Value::String(decimal_string(b, *scale as i64))
+                    }
+                    BytesAs::BigDecimal => Value::String(big_decimal(b)?),
+                }
+            }
+            Step::String => Value::String(c.string("a string")?.to_owned()),
+            Step::Fixed { size, view } => {
+                let b = c.take(*size, "a fixed")?;
+                Value::String(match view {
+                    FixedAs::Raw => latin1(b),
+                    FixedAs::Uuid => uuid_string(b),
+                    FixedAs::Decimal { scale, .. } => decimal_string(b, *scale as i64),
+                })
+            }
             Step::Enum(symbols) => {
                 let i = c.varint("an enum index")?;
                 match usize::try_from(i).ok().and_then(|i| symbols.get(i)) {
@@ -70,23 +96,29 @@ impl Plan {
             }
             Step::Record {
                 reader,
-                reads,
-                missing,
-                in_order,
+                template,
+                fields,
             } => {
-                if let Some((name, why)) = missing {
-                    return Err(DecodeError::new(why.clone()).at_key(name));
+                let mut out = template.clone();
+                match fields {
+                    Fields::InOrder(steps) => {
+                        c.enter()?;
+                        for (i, (slot, step)) in out.values_mut().zip(steps).enumerate() {
+                            *slot = self
+                                .exec(*step, c)
+                                .map_err(|e| e.at_key(self.field_name(*reader, i)))?;
+                        }
+                        c.leave();
+                    }
+                    Fields::Resolved { reads, missing } => {
+                        if let Some((name, why)) = missing {
+                            return Err(DecodeError::new(why.clone()).at_key(name));
+                        }
+                        c.enter()?;
+                        self.resolve_record(*reader, reads, &mut out, c)?;
+                        c.leave();
+                    }
                 }
-                let Node::Record(rec) = &self.reader.nodes[*reader] else {
-                    return Err(DecodeError::new("internal: not a record".into()));
-                };
-                c.enter()?;
-                let out = if *in_order {
-                    self.record_in_order(rec, reads, c)?
-                } else {
-                    self.record(rec, reads, c)?
-                };
-                c.leave();
                 Value::Object(out)
             }
             Step::Promote(p) => match p {
@@ -101,33 +133,26 @@ impl Plan {
         })
     }
 
-    /// A record whose fields are all read in the reader's order: each value goes straight into
-    /// its slot of the record's template (cloning it copies the key hashes, so no field name is
-    /// hashed again: a third of the decoding time went to hashing and inserting).
-    #[inline]
-    fn record_in_order(
-        &self,
-        rec: &Record,
-        reads: &[FieldRead],
-        c: &mut Cursor,
-    ) -> DResult<Map<String, Value>> {
-        let mut out = rec.template.clone();
-        for ((slot, read), f) in out.values_mut().zip(reads).zip(&rec.fields) {
-            if let FieldRead::Read { step, .. } = read {
-                *slot = self.exec(*step, c).map_err(|e| e.at_key(&f.name))?;
-            }
+    /// The name of a reader record's field, for the pointer of a failure.
+    fn field_name(&self, record: usize, i: usize) -> &str {
+        match &self.reader.nodes[record] {
+            Node::Record(r) => r.fields.get(i).map_or("", |f| &f.name),
+            _ => "",
         }
-        Ok(out)
     }
 
-    /// A record read through resolution: writer fields skipped or read into the reader's slots,
-    /// the reader's other fields taking their defaults.
-    fn record(
+    /// A record read through resolution: writer fields skipped or read into the reader's
+    /// slots, the reader's other fields taking their defaults.
+    fn resolve_record(
         &self,
-        rec: &Record,
+        reader: usize,
         reads: &[FieldRead],
+        out: &mut Map<String, Value>,
         c: &mut Cursor,
-    ) -> DResult<Map<String, Value>> {
+    ) -> DResult<()> {
+        let Node::Record(rec) = &self.reader.nodes[reader] else {
+            return Err(DecodeError::new("internal: not a record".into()));
+        };
         let mut slots: Vec<Option<Value>> = vec![None; rec.fields.len()];
         for read in reads {
             match read {
@@ -143,54 +168,16 @@ impl Plan {
             }
         }
         // Every slot is read or has a default (`missing` says so otherwise).
-        let mut out = rec.template.clone();
         for ((slot, f), v) in out.values_mut().zip(&rec.fields).zip(slots) {
             if let Some(v) = v.or_else(|| f.default.clone()) {
                 *slot = v;
             }
         }
-        Ok(out)
+        Ok(())
     }
 }
 
 impl Tree {
-    /// Read a value of a node that holds no other (see [`Step::Leaf`]).
-    #[inline]
-    fn leaf(&self, id: usize, c: &mut Cursor) -> DResult<Value> {
-        Ok(match &self.nodes[id] {
-            Node::Null => Value::Null,
-            Node::Boolean => match c.take(1, "a boolean")?[0] {
-                0 => Value::Bool(false),
-                1 => Value::Bool(true),
-                b => return Err(DecodeError::new(format!("invalid boolean byte 0x{b:02x}"))),
-            },
-            Node::Int => Value::Number(c.int("an int")?.into()),
-            Node::Long => Value::Number(c.varint("a long")?.into()),
-            Node::Float => float_view(c.float()?),
-            Node::Double => double_view(c.double()?),
-            Node::Bytes(view) => {
-                let b = c.bytes("bytes")?;
-                match view {
-                    BytesAs::Raw => Value::String(latin1(b)),
-                    BytesAs::Decimal { scale, .. } => {
-                        Value::String(decimal_string(b, *scale as i64))
-                    }
-                    BytesAs::BigDecimal => Value::String(big_decimal(b)?),
-                }
-            }
-            Node::String { .. } => Value::String(c.string("a string")?.to_owned()),
-            Node::Fixed(f) => {
-                let b = c.take(f.size, "a fixed")?;
-                Value::String(match f.view {
-                    FixedAs::Raw => latin1(b),
-                    FixedAs::Uuid => uuid_string(b),
-                    FixedAs::Decimal { scale, .. } => decimal_string(b, scale as i64),
-                })
-            }
-            _ => return Err(DecodeError::new("internal: not a leaf".into())),
-        })
-    }
-
     /// Read past a value without building it (a writer's field the reader does not have).
     pub(super) fn skip(&self, id: usize, c: &mut Cursor) -> DResult<()> {
         match &self.nodes[id] {
@@ -272,6 +259,8 @@ impl Tree {
     }
 }
 
+/// A decoding failure on its way out: the reason, and the pointer tokens gathered while
+/// unwinding (innermost first), so that the success path never builds a pointer.
 #[derive(Debug)]
 pub(super) struct DecodeError {
     pub(super) reason: String,
