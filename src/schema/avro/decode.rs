@@ -103,10 +103,9 @@ impl Plan {
                 match fields {
                     Fields::InOrder(steps) => {
                         c.enter()?;
-                        for (i, (slot, step)) in out.values_mut().zip(steps).enumerate() {
-                            *slot = self
-                                .exec(*step, c)
-                                .map_err(|e| e.at_key(self.field_name(*reader, i)))?;
+                        // The template's keys are the field names.
+                        for ((name, slot), step) in out.iter_mut().zip(steps) {
+                            *slot = self.exec(*step, c).map_err(|e| e.at_key(name))?;
                         }
                         c.leave();
                     }
@@ -131,14 +130,6 @@ impl Plan {
             },
             Step::Fail(why) => return Err(DecodeError::new(why.clone())),
         })
-    }
-
-    /// The name of a reader record's field, for the pointer of a failure.
-    fn field_name(&self, record: usize, i: usize) -> &str {
-        match &self.reader.nodes[record] {
-            Node::Record(r) => r.fields.get(i).map_or("", |f| &f.name),
-            _ => "",
-        }
     }
 
     /// A record read through resolution: writer fields skipped or read into the reader's

@@ -50,7 +50,7 @@ pub(super) enum Step {
     Fail(String),
     Promote(Promote),
     Record {
-        /// The reader's record node (its field names, for the pointer of a failure).
+        /// The reader's record node.
         reader: usize,
         /// The record's JSON object, every key with a null value: cloning it copies the key
         /// hashes, so a decode fills values in place instead of hashing every field name again
