@@ -460,7 +460,9 @@ fn the_first_sigterm_stops_any_expression() {
         let child = evops(&["filter", c, expr, "-f", "json"]).spawn();
         let (code, out, err, took) = crate::harness::terminate(child, Duration::from_millis(800));
         assert_eq!(code, Some(130), "{expr}: {err}");
-        assert!(took < Duration::from_secs(1), "{expr}: took {took:?}");
+        // The watch speaks for the run after GRACE (600 ms), then polls, flushes and exits: well
+        // under a second on an idle machine, 1.02 s once with the load at 10 on two cores.
+        assert!(took < Duration::from_millis(1500), "{expr}: took {took:?}");
         assert!(
             err.contains(summary) && err.contains("interrupted"),
             "{expr}: {err}"
