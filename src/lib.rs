@@ -3,9 +3,11 @@
 //! The architecture in a paragraph: an **endpoint** (a Kafka topic, a capture file, stdin or
 //! stdout) opens as a [`endpoint::Source`] or a [`endpoint::Sink`] of [`record::Record`]s, which
 //! are bytes exactly as the broker keeps them. **Codecs** ([`codec`]) turn bytes into values,
-//! purely; **partitioners** ([`partition`]) say where a key goes, purely; **printers**
-//! ([`mod@print`]) decide what people and programs see. The [`pipeline`] loop wires a source to a
-//! sink and counts everything in a [`print::report::Report`]. Each subcommand in [`cmd`] is a
+//! purely, with the run's schemas in one [`codec::Codecs`] value; **partitioners**
+//! ([`partition`]) say where a key goes, purely; **stages** (filter, merge, sample, replay
+//! guard, rekey, audit, validate) look at or change records; **printers** ([`mod@print`])
+//! decide what people and programs see. The [`pipeline`] loop runs a source through stages into
+//! a sink and counts everything in a [`print::report::Report`]. Each subcommand in [`cmd`] is a
 //! short function over plain config values, which [`cli`] (the only clap user) builds. Only
 //! [`endpoint::kafka`] imports rdkafka. Errors are reported once, here, and exit codes are API
 //! ([`exit::Exit`]).
@@ -21,13 +23,16 @@ pub mod exit;
 pub mod expr;
 pub mod filter;
 pub mod interrupt;
-pub mod merge;
 pub mod partition;
 pub mod pipeline;
 pub mod position;
 pub mod print;
 pub mod record;
 pub mod replay;
+pub mod stage;
+
+/// The time-ordered merge, now with the other stages.
+pub use stage::merge;
 pub mod sample;
 pub mod schema;
 pub mod stats;

@@ -44,6 +44,14 @@ pub trait Stage {
     }
 }
 
+/// Where the loop shows how far a bounded read has come (the printer's progress bar): told
+/// every 1,024 records and when the source is idle, never per record.
+pub trait Progress {
+    fn show(&self, done: u64, total: u64);
+    /// The run is over: the bar goes away.
+    fn finish(&self);
+}
+
 /// How long one poll may block before the loop looks at Ctrl-C again.
 const POLL: Duration = Duration::from_millis(100);
 
@@ -57,7 +65,7 @@ pub fn run(
     sink: &mut dyn Sink,
     report: &mut Report,
     max: Option<u64>,
-    bar: Option<&indicatif::ProgressBar>,
+    bar: Option<&dyn Progress>,
 ) -> anyhow::Result<Ended> {
     crate::interrupt::looping();
     let watch = Watch::default();
@@ -78,7 +86,7 @@ fn run_watched(
     sink: &mut dyn Sink,
     report: &mut Report,
     max: Option<u64>,
-    bar: Option<&indicatif::ProgressBar>,
+    bar: Option<&dyn Progress>,
     watch: &Watch,
 ) -> anyhow::Result<Ended> {
     let mut ended = Ended::Exhausted;
@@ -136,8 +144,7 @@ fn run_watched(
             }
         }
         if let (Some(bar), Some(p)) = (bar, source.progress()) {
-            bar.set_length(p.total);
-            bar.set_position(p.done);
+            bar.show(p.done, p.total);
         }
     }
     if matches!(ended, Ended::Exhausted | Ended::Interrupted) {
@@ -154,7 +161,7 @@ fn run_watched(
     }
     source.commit()?;
     if let Some(bar) = bar {
-        bar.finish_and_clear();
+        bar.finish();
     }
     Ok(ended)
 }

@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use evops::codec::{self, avro, Format};
+use evops::codec::{avro, Codecs, Encoding};
 use evops::schema::avro::{frame, unframe, AvroSchema};
 use libfuzzer_sys::fuzz_target;
 
@@ -31,19 +31,20 @@ impl avro::Schemas for Registry {
     }
 }
 
-fn install() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
+/// The run's codecs: Avro values decoded with the two-id registry, built once.
+fn codecs() -> &'static Codecs {
+    static CODECS: OnceLock<Codecs> = OnceLock::new();
+    CODECS.get_or_init(|| {
         let one = r#"{"type":"record","name":"Ev","fields":[{"name":"id","type":"string"},{"name":"n","type":["null","long"]},{"name":"tags","type":{"type":"array","items":"string"}}]}"#;
-        avro::install(Box::new(Registry {
+        Codecs::new(Encoding::Auto, Encoding::Avro).with_avro(Arc::new(Registry {
             one: Arc::new(AvroSchema::parse(one, &[]).expect("schema")),
             two: Arc::new(AvroSchema::parse(r#""long""#, &[]).expect("schema")),
-        }));
-    });
+        }))
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
-    install();
+    let codecs = codecs();
     if data.len() >= 4 {
         let id = u32::from_be_bytes([data[0], data[1], data[2], data[3]]);
         let framed = frame(id, &data[4..]);
@@ -53,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
         Some((_, datum)) => assert_eq!(datum.len() + 5, data.len()),
         None => assert!(data.len() < 5 || data[0] != 0),
     }
-    let _ = codec::decode(Format::Avro, Some(data));
-    let (shown, _) = codec::decode_or_auto(Format::Avro, Some(data));
+    let _ = codecs.decode(Encoding::Avro, Some(data));
+    let (shown, _) = codecs.value(Some(data));
     let _ = shown.value.to_string();
 });

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use evops::codec::slots;
-use evops::codec::Format;
+use evops::codec::Encoding;
 use evops::expr::fast::{Fast, Input};
 use evops::expr::{needs, Expr, Viewer};
 use evops::record::{Header, Record, Timestamp};
@@ -56,7 +56,7 @@ fn check(fast: &Fast, jq: &Expr, code: &str, value: Option<&[u8]>) {
             value: Some(b"v".to_vec()),
         }],
     };
-    let mut viewer = Viewer::new(Format::Auto, Format::Auto);
+    let mut viewer = Viewer::new(Encoding::Auto, Encoding::Auto);
     let (full, _) = viewer.view(&r);
     let want = jq.matches(full.clone());
     assert_eq!(fast.matches(&full), want, "full view");

@@ -4,19 +4,19 @@
 //! int64, hex, base64), encoding the printed text gives back the bytes. Input: a format selector byte, then the bytes or text.
 #![no_main]
 
-use evops::codec::{decode, decode_or_auto, encode_text, Format};
+use evops::codec::{decode, decode_or_auto, encode_text, Encoding};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
-const FORMATS: [Format; 8] = [
-    Format::Auto,
-    Format::String,
-    Format::Json,
-    Format::Int32,
-    Format::Int64,
-    Format::Hex,
-    Format::Base64,
-    Format::Avro,
+const FORMATS: [Encoding; 8] = [
+    Encoding::Auto,
+    Encoding::String,
+    Encoding::Json,
+    Encoding::Int32,
+    Encoding::Int64,
+    Encoding::Hex,
+    Encoding::Base64,
+    Encoding::Avro,
 ];
 
 fuzz_target!(|data: &[u8]| {
@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
     let format = FORMATS[pick as usize % FORMATS.len()];
     // `auto` refuses nothing but bytes nested past the depth bound (a named bad record, shown
     // as text by the printers).
-    if let Err(e) = decode(Format::Auto, Some(bytes)) {
+    if let Err(e) = decode(Encoding::Auto, Some(bytes)) {
         assert!(e.0.starts_with("nested deeper than"), "{}", e.0);
     }
     let (_, _) = decode_or_auto(format, Some(bytes));
@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
         };
         if matches!(
             format,
-            Format::String | Format::Int32 | Format::Int64 | Format::Hex | Format::Base64
+            Encoding::String | Encoding::Int32 | Encoding::Int64 | Encoding::Hex | Encoding::Base64
         ) {
             assert_eq!(encode_text(format, &text).as_deref(), Ok(bytes), "{text}");
         }

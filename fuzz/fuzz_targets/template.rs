@@ -3,7 +3,7 @@
 //! template on the first line, then 8 bytes of timestamp, then the value bytes.
 #![no_main]
 
-use evops::codec::{self, Format};
+use evops::codec::{self, Encoding};
 use evops::print::template::{Fields, Template};
 use libfuzzer_sys::fuzz_target;
 use serde_json::json;
@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
         Some((ts, value)) => (Some(i64::from_le_bytes(*ts)), value),
         None => (None, rest),
     };
-    let (value, _) = codec::decode_or_auto(Format::Auto, Some(value));
+    let (value, _) = codec::decode_or_auto(Encoding::Auto, Some(value));
     let key = json!({"id": [1, {"k": "v"}]});
     let headers = json!({"h": "v", "multi": ["a", null]});
     let mut out = String::new();

@@ -4,12 +4,14 @@
 
 use clap::Args;
 
-use crate::codec::Format;
+use crate::codec::Encoding;
+use crate::endpoint::kafka::Settings;
+use crate::endpoint::SourceSpec;
 use crate::error::Error;
 use crate::filter::envelope::{Envelope, Path};
 use crate::filter::{HeaderMatch, Spec};
 use crate::position::{Start, Stop};
-use crate::print::Style;
+use crate::print::OutputFormat;
 
 use super::values;
 
@@ -46,6 +48,40 @@ pub struct ReadArgs {
     /// Join this consumer group: start where it left off (--from beginning|end when it has no committed offset) and commit what was read. Without it, evops never joins or commits to a group.
     #[arg(long, value_name = "NAME")]
     pub group: Option<String>,
+}
+
+/// The positionals of filter, sample, replay, rekey and stats: sources, then maybe an
+/// expression (after `--`, or last by the rule of [`looks_like_expression`]).
+#[derive(Debug, Args)]
+pub struct SourcesThenExpr {
+    /// Topics (a leading ^ makes a regex), capture files, or - for stdin; then, optionally, a jq expression (as with --where).
+    #[arg(required = true, index = 1, value_name = "SOURCE... [EXPR]")]
+    pub args: Vec<String>,
+
+    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
+    #[arg(last = true, index = 2, value_name = "EXPR")]
+    pub after: Option<String>,
+}
+
+impl SourcesThenExpr {
+    /// The sources, and the expression if one was given.
+    pub fn split(&self) -> (Vec<String>, Option<String>) {
+        super::filter::split_expression(&self.args, self.after.as_ref())
+    }
+}
+
+/// What records to read, which to keep and how to show them: the options of every command that
+/// reads records and shows or copies them (tail, filter, trace, sample, replay).
+#[derive(Debug, Args)]
+pub struct Records {
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    #[command(flatten)]
+    pub filter: FilterArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// The guards of a command that writes records to a file or topic (`--to`).
@@ -141,15 +177,15 @@ pub struct ConditionArgs {
 pub struct OutputArgs {
     /// Output: pretty | json | capture | raw | a template such as '{topic}/{partition}@{offset} {key} {value.data.type}'. [default: pretty on a terminal, json otherwise]
     #[arg(short = 'f', long = "format", value_name = "FORMAT", value_parser = values::style)]
-    pub format: Option<Style>,
+    pub format: Option<OutputFormat>,
 
     /// How to read keys: auto | string | json | int32 | int64 | hex | base64 | avro | protobuf.
     #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::key_codec_format)]
-    pub key_format: Format,
+    pub key_format: Encoding,
 
     /// How to read values: auto | string | json | int32 | int64 | hex | base64 | avro | protobuf.
     #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format)]
-    pub value_format: Format,
+    pub value_format: Encoding,
 
     /// With --value-format avro: the Avro schema (.avsc) of values that are not framed with a registry id.
     #[arg(long = "schema", value_name = "FILE")]
@@ -164,7 +200,7 @@ pub struct OutputArgs {
 
 impl FilterArgs {
     /// The filter, compiled. `expr` is the positional expression of `filter`, if any.
-    pub fn spec(&self, key_format: Format, expr: Option<&str>) -> anyhow::Result<Spec> {
+    pub fn spec(&self, key_format: Encoding, expr: Option<&str>) -> anyhow::Result<Spec> {
         let mut spec = self.cond.spec(expr)?;
         spec.keys = self.key.key_bytes(key_format)?.into_iter().collect();
         Ok(spec)
@@ -173,15 +209,18 @@ impl FilterArgs {
     /// With --key: the partitioner that says which partition to read.
     pub fn key_route(
         &self,
-        key_format: Format,
+        key_format: Encoding,
     ) -> anyhow::Result<Option<(Vec<u8>, &'static crate::partition::Partitioner)>> {
-        Ok(self.key.key_bytes(key_format)?.zip(self.key.partitioner.0))
+        Ok(self
+            .key
+            .key_bytes(key_format)?
+            .zip(self.key.partitioner.partitioner))
     }
 }
 
 impl KeyArgs {
     /// The key as bytes, in the key format.
-    pub fn key_bytes(&self, key_format: Format) -> anyhow::Result<Option<Vec<u8>>> {
+    pub fn key_bytes(&self, key_format: Encoding) -> anyhow::Result<Option<Vec<u8>>> {
         Ok(self
             .key
             .as_deref()
@@ -227,6 +266,56 @@ impl ConditionArgs {
             id_in_key: false,
             envelope,
         })
+    }
+}
+
+impl ReadArgs {
+    /// The read of these sources with this range: bounded (the end offsets taken at the
+    /// start), as a member of `--group` if given, no key route. Callers change what differs.
+    pub fn read(self, sources: Vec<SourceSpec>, kafka: Option<Settings>) -> crate::cmd::Read {
+        crate::cmd::Read {
+            sources,
+            kafka,
+            partitions: (!self.partitions.is_empty()).then_some(self.partitions),
+            from: self.from.map(|g| g.value),
+            until: self.until.map(|g| g.value),
+            exit_at_end: true,
+            group: self.group,
+            key_route: None,
+            infer_route: false,
+            overrides: None,
+            group_hooks: None,
+            group_txn: None,
+            now_ms: crate::position::now_millis(),
+            keys_only: false,
+        }
+    }
+
+    /// Refuse `--group` where a command must not disturb consumers.
+    pub fn refuse_group(&self, command: &str) -> anyhow::Result<()> {
+        match self.group {
+            Some(_) => Err(Error::Usage(format!(
+                "{command} reads without a consumer group (it must not disturb consumers); drop --group"
+            ))
+            .into()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The sources as typed, parsed.
+pub fn specs(sources: &[String]) -> Vec<SourceSpec> {
+    sources.iter().map(|s| SourceSpec::parse(s)).collect()
+}
+
+/// One source that reads as an expression, and no expression: the source was forgotten.
+pub fn refuse_lone_expression(sources: &[String], expr: Option<&str>) -> anyhow::Result<()> {
+    match sources {
+        [only] if expr.is_none() && looks_like_expression(only) => Err(Error::Usage(format!(
+            "'{only}' looks like an expression, but no source was given before it"
+        ))
+        .into()),
+        _ => Ok(()),
     }
 }
 

@@ -1,10 +1,13 @@
-//! `evops demo` arguments.
+//! `evops demo` arguments, and their conversion into [`cmd::demo::Config`].
 
 use std::time::Duration;
 
 use clap::Args;
 
+use super::context::Context;
 use super::values;
+use crate::cmd;
+use crate::endpoint::kafka::Settings;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -23,4 +26,25 @@ pub struct DemoArgs {
     /// Stop by itself after this long (exit 0), e.g. 30s or 10m.
     #[arg(long, value_parser = values::duration, value_name = "DURATION")]
     pub duration: Option<Duration>,
+}
+
+impl DemoArgs {
+    /// The demo serves its own cluster: brokers from the flags or profile are taken only to
+    /// say where (`embedded` when none), never their properties.
+    pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::demo::Config> {
+        let mut kafka = ctx.kafka()?.unwrap_or(Settings {
+            brokers: "embedded".into(),
+            properties: vec![],
+            timeout: ctx.global.timeout,
+            verbose: ctx.global.verbose,
+            notify: ctx.voice(),
+        });
+        kafka.properties.clear();
+        Ok(cmd::demo::Config {
+            kafka,
+            rate: self.rate,
+            duration: self.duration,
+            quiet: ctx.quiet(),
+        })
+    }
 }

@@ -1,8 +1,13 @@
-//! `evops filter` arguments.
+//! `evops filter` arguments, their conversion into [`cmd::filter::Config`], and `--explain`.
 
 use clap::Args;
 
-use super::common::{FilterArgs, OutputArgs, ReadArgs};
+use super::common::{Records, SourcesThenExpr};
+use super::context::Context;
+use super::job::Job;
+use crate::cmd;
+use crate::exit::Exit;
+use crate::position::Start;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -20,13 +25,8 @@ Exit codes: 0 something matched, 1 nothing matched or bad records, 2 error, 130 
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct FilterCmdArgs {
-    /// Topics (a leading ^ makes a regex), capture files, or - for stdin; then, optionally, a jq expression (as with --where).
-    #[arg(required = true, value_name = "SOURCE... [EXPR]")]
-    pub args: Vec<String>,
-
-    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
-    #[arg(last = true, value_name = "EXPR")]
-    pub after: Option<String>,
+    #[command(flatten)]
+    pub positional: SourcesThenExpr,
 
     /// Keep reading at the end of topics, waiting for new records (without it, the read stops at the end offsets taken at the start).
     #[arg(short = 'F', long)]
@@ -37,7 +37,7 @@ pub struct FilterCmdArgs {
     pub ordered: bool,
 
     /// With --ordered: the most records the merge may hold before order may slip.
-    #[arg(long, value_name = "N", default_value_t = crate::merge::DEFAULT_LIMIT)]
+    #[arg(long, value_name = "N", default_value_t = crate::stage::merge::DEFAULT_LIMIT)]
     pub merge_buffer: usize,
 
     /// Where matches go: a capture file (a path with '/', or ending in .ndjson), or a topic. [default: stdout]
@@ -60,13 +60,7 @@ pub struct FilterCmdArgs {
     pub write: super::common::WriteArgs,
 
     #[command(flatten)]
-    pub read: ReadArgs,
-
-    #[command(flatten)]
-    pub filter: FilterArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub records: Records,
 }
 
 /// The positionals of `filter`, `sample`, `replay` and `rekey`: sources, then maybe an
@@ -80,5 +74,37 @@ pub fn split_expression(args: &[String], after: Option<&String>) -> (Vec<String>
             (rest.to_vec(), Some(last.clone()))
         }
         _ => (args.to_vec(), None),
+    }
+}
+
+impl FilterCmdArgs {
+    /// `--explain`: the jq program the conditions make, printed instead of running.
+    pub fn explain(&self) -> anyhow::Result<Exit> {
+        let (_, expr) = self.positional.split();
+        let spec = self
+            .records
+            .filter
+            .spec(self.records.output.key_format, expr.as_deref())?;
+        crate::print::to_stdout(&format!("select({})", spec.jq()))?;
+        Ok(Exit::Ok)
+    }
+
+    pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::filter::Config> {
+        let (sources, expr) = self.positional.split();
+        let job = Job {
+            name: "filter",
+            sources,
+            expr,
+            default_from: Start::Beginning,
+            exit_at_end: !self.follow,
+            ordered: self.ordered.then_some(self.merge_buffer),
+            to: self.to,
+            writing: self.write.writing(),
+            count_only: self.count,
+            stats: self.stats,
+            nothing_is_a_finding: true,
+        };
+        let codecs = ctx.codecs(&self.records.output)?;
+        job.config(ctx, self.records, codecs)
     }
 }

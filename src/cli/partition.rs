@@ -1,8 +1,14 @@
-//! `evops partition` arguments.
+//! `evops partition` and `evops partition audit` arguments, and their conversion into
+//! [`cmd::partition::Config`] and [`cmd::partition_audit::Config`] (keys from stdin included).
 
 use clap::{Args, Subcommand};
 
-use crate::codec::Format;
+use crate::cmd;
+use crate::codec::Encoding;
+use crate::endpoint::SourceSpec;
+use crate::error::Error;
+
+use super::context::Context;
 
 use super::values;
 
@@ -38,7 +44,7 @@ pub struct PartitionArgs {
 
     /// How keys are typed: string | int32 | int64 (big-endian, as Java's serializers write them) | hex | base64.
     #[arg(long, value_name = "FORMAT", default_value = "string", value_parser = values::codec_format)]
-    pub key_format: Format,
+    pub key_format: Encoding,
 
     /// Show each key as a string and, when it is a number, as int32 and int64: the int-versus-string mismatch.
     #[arg(long)]
@@ -97,4 +103,118 @@ pub struct AuditArgs {
     /// taken when it starts, and never joins a consumer group.
     #[command(flatten)]
     pub read: super::common::ReadArgs,
+}
+
+impl PartitionArgs {
+    pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::partition::Config> {
+        let count = match (self.partitions, self.topic) {
+            (Some(n), _) => cmd::partition::Count::Fixed(n),
+            (None, Some(t)) => cmd::partition::Count::Topic(
+                t,
+                ctx.kafka()?.ok_or_else(|| {
+                    Error::Usage(
+                        "--topic needs brokers: -b/--brokers, EVOPS_BROKERS or a --profile".into(),
+                    )
+                })?,
+            ),
+            (None, None) => unreachable!("clap requires --partitions or --topic"),
+        };
+        let keys = if self.keys.is_empty() {
+            read_lines_from_stdin()?
+        } else {
+            self.keys
+        };
+        Ok(cmd::partition::Config {
+            keys,
+            count,
+            key_format: self.key_format,
+            compare_formats: self.compare_formats,
+            json: self.output == "json",
+        })
+    }
+}
+
+impl AuditArgs {
+    pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::partition_audit::Config> {
+        self.read.refuse_group("partition audit")?;
+        let from = self.read.from.as_ref().map(|g| g.value);
+        let until = self.read.until.as_ref().map(|g| g.value);
+        crate::position::check_range(from, until).map_err(Error::Usage)?;
+        let sources = super::common::specs(&self.sources);
+        if self.partition_count.is_none() {
+            if let Some(why) = sources.iter().find_map(|s| match s {
+                SourceSpec::Topic(_) => None,
+                SourceSpec::File(path) => Some(format!(
+                    "{}: a capture file does not say how many partitions its topic had: give --partitions N",
+                    path.display()
+                )),
+                SourceSpec::Stdin => Some("capture lines on stdin do not say how many partitions their topic had: give --partitions N".to_string()),
+            }) {
+                return Err(Error::Usage(why).into());
+            }
+        }
+        if self.partition_count.is_some_and(|n| n <= 0) {
+            return Err(Error::Usage("--partitions must be at least 1".into()).into());
+        }
+        let max = self.read.max;
+        let mut read = self.read.read(sources, ctx.kafka()?);
+        read.keys_only = true;
+        Ok(cmd::partition_audit::Config {
+            read,
+            max,
+            expect: self.expect,
+            partitions: self.partition_count,
+            max_keys: self.max_keys,
+            json: self.output == "json",
+            quiet: ctx.quiet(),
+            terminal: ctx.term,
+        })
+    }
+}
+
+/// Keys typed one per line on stdin (a terminal is refused: nobody is typing there by design).
+fn read_lines_from_stdin() -> anyhow::Result<Vec<String>> {
+    use std::io::{BufRead, IsTerminal, Read};
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Err(Error::Usage(
+            "no keys given: pass them as arguments or one per line on stdin".into(),
+        )
+        .into());
+    }
+    // A key is at most 1 MiB: a line without an end (`< /dev/zero`) is an error, not a
+    // process that grows until it is killed.
+    const MAX_KEY: u64 = 1 << 20;
+    let mut keys = Vec::new();
+    let mut input = stdin.lock();
+    let mut line = Vec::new();
+    for number in 1.. {
+        line.clear();
+        if (&mut input)
+            .take(MAX_KEY + 2)
+            .read_until(b'\n', &mut line)?
+            == 0
+        {
+            break;
+        }
+        if crate::interrupt::interrupted() {
+            return Err(Error::Interrupted.into());
+        }
+        let text = line.strip_suffix(b"\n").unwrap_or(&line);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
+        if text.len() as u64 > MAX_KEY {
+            return Err(
+                Error::Usage(format!("stdin line {number}: a key longer than 1 MiB")).into(),
+            );
+        }
+        let text = std::str::from_utf8(text).map_err(|_| {
+            Error::Usage(format!(
+                "stdin line {number}: not UTF-8 (give hex keys with --key-format hex)"
+            ))
+        })?;
+        if !text.is_empty() {
+            keys.push(text.to_string());
+        }
+    }
+    Ok(keys)
 }

@@ -61,19 +61,6 @@ impl ProtoArgs {
     }
 }
 
-/// With `--key-format protobuf` or `--value-format protobuf`: build the codecs once (the local
-/// schemas compiled, the registry client) and install them for the run.
-pub fn install(g: &super::Global, o: &super::common::OutputArgs) -> anyhow::Result<()> {
-    let (key, value) = (o.key_format.is_protobuf(), o.value_format.is_protobuf());
-    if !key && !value {
-        return Ok(());
-    }
-    let registry = super::registry(g, &o.registry)?;
-    let (k, v) = crate::cmd::protobuf::codecs(&o.proto.config(), registry, key, value)?;
-    crate::codec::protobuf::install(k, v);
-    Ok(())
-}
-
 /// schema-validate's Protobuf contract: the `--proto-type` of `--proto-file`/`--protoset`.
 pub fn contract(
     a: &ProtoArgs,

@@ -1,11 +1,18 @@
-//! `evops replay` and `evops rekey` arguments.
+//! `evops replay` and `evops rekey` arguments, their conversion into [`cmd::replay::Config`]
+//! and [`cmd::rekey::Config`], and what makes two runs the same replay.
 
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::common::{ConditionArgs, FilterArgs, OutputArgs, ReadArgs};
+use super::common::{self, ConditionArgs, ReadArgs, Records};
+use super::context::Context;
+use super::filter::split_expression;
 use super::values;
+use crate::cmd;
+use crate::endpoint::kafka::sink::Placement;
+use crate::endpoint::SourceSpec;
+use crate::error::Error;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -14,7 +21,7 @@ Examples:
   evops replay orders.dlq --to orders --type order_placed --rate 200/s
   evops replay ./incident.ndjson --to orders-staging --timestamp now
   evops replay users --to users-v2 --partitioning hash --partitioner java --checkpoint users.ckpt
-  evops replay orders --since 1d --to orders-rebuild --group replay-rebuild   # run it on several machines
+  evops replay orders --from beginning --to orders-rebuild --group replay-rebuild   # run it on several machines
 
 Exit codes: 0 everything written, 1 records failed (see the dead-letter file) or the replay was declined, 2 error, 130 interrupted (run it again to resume).";
 
@@ -42,8 +49,10 @@ pub enum TimestampMode {
     Now,
 }
 
-/// What every replay takes.
+/// What every replay takes. `--group` keeps the replay's progress in Kafka: no checkpoint file
+/// beside it, and no dry run (it would move the group's offsets).
 #[derive(Debug, Args)]
+#[command(mut_arg("dry_run", |a| a.conflicts_with("group")))]
 pub struct ReplayOptions {
     /// The topic to write to.
     #[arg(long, value_name = "TOPIC", required = true)]
@@ -62,7 +71,7 @@ pub struct ReplayOptions {
     pub rate: Option<crate::replay::Rate>,
 
     /// Keep progress in this file; running the same command again resumes exactly once. [default: $XDG_STATE_HOME/evops/replays/<replay id>.ckpt, or ~/.local/state/...]
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "group")]
     pub checkpoint: Option<PathBuf>,
 
     /// Keep no checkpoint: an interrupted replay then copies everything again when run again.
@@ -101,13 +110,7 @@ pub struct ReplayArgs {
     pub replay: ReplayOptions,
 
     #[command(flatten)]
-    pub read: ReadArgs,
-
-    #[command(flatten)]
-    pub filter: FilterArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
+    pub records: Records,
 }
 
 /// Copy records into a topic under new keys (a jq expression or a template), placed by a partitioner, and check where every key landed.
@@ -129,11 +132,11 @@ pub struct RekeyArgs {
 
     /// The new key from a template, e.g. '{value.meta.tenant}:{key}'.
     #[arg(long, value_name = "TEMPLATE", value_parser = values::style)]
-    pub key_template: Option<crate::print::Style>,
+    pub key_template: Option<crate::print::OutputFormat>,
 
     /// How the new key is written: string | json | int32 | int64 (big-endian, as Java's serializers). Source keys are read as `auto`.
     #[arg(long, value_name = "FORMAT", default_value = "string", value_parser = new_key_format)]
-    pub key_format: crate::codec::Format,
+    pub key_format: crate::codec::Encoding,
 
     /// The partitioner that places the new keys (`evops partition --list`).
     #[arg(long, value_name = "NAME", default_value = "java", value_parser = values::partitioner)]
@@ -158,17 +161,212 @@ pub struct RekeyArgs {
 
     /// How a dry run shows its examples: pretty | json | capture | raw | a template.
     #[arg(short = 'f', long = "format", value_name = "FORMAT", value_parser = values::style)]
-    pub format: Option<crate::print::Style>,
+    pub format: Option<crate::print::OutputFormat>,
 
     /// How to read values: auto | string | json | int32 | int64 | hex | base64.
     #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format)]
-    pub value_format: crate::codec::Format,
+    pub value_format: crate::codec::Encoding,
 }
 
-fn new_key_format(s: &str) -> Result<crate::codec::Format, String> {
-    use crate::codec::Format;
-    match Format::parse(s) {
-        Some(f @ (Format::String | Format::Json | Format::Int32 | Format::Int64)) => Ok(f),
+impl ReplayArgs {
+    pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::replay::Config> {
+        let (sources, expr) = split_expression(&self.args, self.after.as_ref());
+        let codecs = ctx.codecs(&self.records.output)?;
+        let output = ctx.output(self.records.output.format.clone(), codecs)?;
+        let spec = self
+            .records
+            .filter
+            .spec(output.codecs.key, expr.as_deref())?;
+        let values::Route { partitioner, auto } = self.records.filter.key.partitioner;
+        let placement = match self.partitioning {
+            Partitioning::Keep => Placement::Keep,
+            Partitioning::Hash if auto => {
+                return Err(Error::Usage(
+                    "--partitioning hash needs a named partitioner, not 'auto'".into(),
+                )
+                .into())
+            }
+            Partitioning::Hash => Placement::Key(partitioner.ok_or_else(|| {
+                Error::Usage(
+                    "--partitioning hash needs a partitioner, not 'all' (see `evops partition --list`)".into(),
+                )
+            })?),
+        };
+        let placed = format!(
+            "{:?}/{}",
+            self.partitioning,
+            partitioner.map_or("all", |p| p.name)
+        );
+        let identity = identity(
+            &sources,
+            &self.records.read,
+            &spec,
+            &self.replay.to,
+            &placed,
+        );
+        let key_route = self.records.filter.key_route(output.codecs.key)?;
+        let replay = Replay {
+            name: "replay",
+            read: read(ctx, sources, self.records.read, key_route)?,
+            filter: spec,
+            placement,
+            identity,
+            create_partitions: None,
+            output,
+        };
+        replay.config(ctx, self.replay)
+    }
+}
+
+impl RekeyArgs {
+    pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::rekey::Config> {
+        let (sources, expr) = split_expression(&self.args, self.after.as_ref());
+        let view = crate::codec::Codecs::new(crate::codec::Encoding::Auto, self.value_format);
+        let output = ctx.output(self.format.clone(), view.clone())?;
+        let spec = self.cond.spec(expr.as_deref())?;
+        let key_source = match (&self.key, &self.key_template) {
+            (Some(e), _) => crate::stage::rekey::KeySource::Expr(
+                crate::expr::Expr::compile(e)
+                    .map_err(|e| Error::Usage(format!("--key: the jq expression: {e}")))?,
+            ),
+            (None, Some(crate::print::OutputFormat::Template(t))) => {
+                crate::stage::rekey::KeySource::Template(t.clone())
+            }
+            _ => return Err(Error::Usage(
+                "--key-template needs a template with {fields}, e.g. '{value.meta.tenant}:{key}'"
+                    .into(),
+            )
+            .into()),
+        };
+        let placed = format!(
+            "rekey/{}/{:?}/{:?}/{}",
+            self.key.clone().unwrap_or_default(),
+            self.key_template,
+            self.key_format,
+            self.partitioner.name
+        );
+        let identity = identity(&sources, &self.read, &spec, &self.replay.to, &placed);
+        let read = read(ctx, sources, self.read, None)?;
+        let create = self.create_topic.then_some(self.partitions).flatten();
+        if create.is_some_and(|n| n < 1) {
+            return Err(Error::Usage("--partitions must be at least 1".into()).into());
+        }
+        let replay = Replay {
+            name: "rekey",
+            read,
+            filter: spec,
+            placement: Placement::Key(self.partitioner),
+            identity,
+            create_partitions: create,
+            output,
+        };
+        Ok(cmd::rekey::Config {
+            replay: replay.config(ctx, self.replay)?,
+            key: key_source,
+            view,
+            key_format: self.key_format,
+            partitioner: self.partitioner,
+        })
+    }
+}
+
+/// What makes two runs of a replay "the same replay" (and so resumable): sources, range,
+/// filter, target and placement; not the rate, the checkpoint file or the output format.
+fn identity(
+    sources: &[String],
+    read: &ReadArgs,
+    spec: &crate::filter::Spec,
+    target: &str,
+    placement: &str,
+) -> Vec<String> {
+    let mut id: Vec<String> = sources.to_vec();
+    // As typed: `--since 3h` names the same replay tomorrow; the checkpoint keeps the time it
+    // meant at the first run.
+    id.push(format!("{:?}", read.from.as_ref().map(|g| &g.text)));
+    id.push(format!("{:?}", read.until.as_ref().map(|g| &g.text)));
+    id.push(format!("{:?}", read.partitions));
+    id.push(spec.jq());
+    id.push(target.to_string());
+    id.push(placement.to_string());
+    id
+}
+
+/// The read of a replay: always bounded (the end offsets taken at the start, or --until), and
+/// stopped after `--max` records written (the replay is then incomplete: the same command
+/// copies the next ones).
+fn read(
+    ctx: &Context,
+    sources: Vec<String>,
+    read: ReadArgs,
+    key_route: Option<(Vec<u8>, &'static crate::partition::Partitioner)>,
+) -> anyhow::Result<(cmd::Read, Option<u64>)> {
+    common::refuse_lone_expression(&sources, None)?;
+    let max = read.max;
+    let mut r = read.read(common::specs(&sources), ctx.kafka()?);
+    r.key_route = key_route;
+    let topics = r.sources.iter().any(|s| matches!(s, SourceSpec::Topic(_)));
+    if r.group.is_some() && !topics {
+        return Err(
+            Error::Usage("--group reads topics: capture files have no group".into()).into(),
+        );
+    }
+    Ok((r, max))
+}
+
+/// What differs between replay and rekey, before the options every replay takes.
+struct Replay {
+    name: &'static str,
+    read: (cmd::Read, Option<u64>),
+    filter: crate::filter::Spec,
+    placement: Placement,
+    identity: Vec<String>,
+    create_partitions: Option<i32>,
+    output: crate::print::Options,
+}
+
+impl Replay {
+    fn config(self, ctx: &Context, r: ReplayOptions) -> anyhow::Result<cmd::replay::Config> {
+        let (read, max) = self.read;
+        if r.checkpoint.is_some() && read.mixes_topics_and_files() {
+            return Err(Error::Usage(
+                "--checkpoint follows topic offsets: replay topics and capture files in separate runs"
+                    .into(),
+            )
+            .into());
+        }
+        Ok(cmd::replay::Config {
+            name: self.name,
+            read,
+            filter: self.filter,
+            target: r.to,
+            placement: self.placement,
+            timestamp_now: r.timestamp == TimestampMode::Now,
+            writing: r.write.writing(),
+            provenance: !r.no_provenance,
+            rate: r.rate,
+            checkpoint: r.checkpoint,
+            state_dir: if r.no_checkpoint {
+                None
+            } else {
+                crate::config::replay_state_dir()
+            },
+            dead_letter: r.dead_letter,
+            replay_id: r.replay_id,
+            identity: self.identity,
+            before: None,
+            create_partitions: self.create_partitions,
+            max,
+            output: self.output,
+            quiet: ctx.quiet(),
+            terminal: ctx.term,
+        })
+    }
+}
+
+fn new_key_format(s: &str) -> Result<crate::codec::Encoding, String> {
+    use crate::codec::Encoding;
+    match Encoding::parse(s) {
+        Some(f @ (Encoding::String | Encoding::Json | Encoding::Int32 | Encoding::Int64)) => Ok(f),
         _ => Err(format!(
             "'{s}' is not a key format for rekey; accepted: string, json, int32, int64"
         )),

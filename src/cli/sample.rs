@@ -1,9 +1,15 @@
-//! `evops sample` arguments.
+//! `evops sample` arguments, and their conversion into [`cmd::sample::Config`].
 
 use clap::Args;
 
-use super::common::{FilterArgs, OutputArgs, ReadArgs};
+use super::common::{Records, SourcesThenExpr};
+use super::context::Context;
+use super::job::Job;
 use super::values;
+use crate::cmd;
+use crate::error::Error;
+use crate::position::Start;
+use crate::stage::sample::Mode;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -19,13 +25,8 @@ Examples:
 #[command(after_help = EXAMPLES)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["rate", "count", "per", "every"])))]
 pub struct SampleArgs {
-    /// Topics (a leading ^ makes a regex), capture files, or - for stdin; then, optionally, a jq expression (as with --where).
-    #[arg(required = true, value_name = "SOURCE... [EXPR]")]
-    pub args: Vec<String>,
-
-    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
-    #[arg(last = true, value_name = "EXPR")]
-    pub after: Option<String>,
+    #[command(flatten)]
+    pub positional: SourcesThenExpr,
 
     /// Keep each record with this probability (0 < RATE <= 1); with --by-key, each key.
     #[arg(long, value_name = "RATE", value_parser = fraction)]
@@ -67,13 +68,71 @@ pub struct SampleArgs {
     pub write: super::common::WriteArgs,
 
     #[command(flatten)]
-    pub read: ReadArgs,
+    pub records: Records,
+}
 
-    #[command(flatten)]
-    pub filter: FilterArgs,
+impl SampleArgs {
+    pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::sample::Config> {
+        let (sources, expr) = self.positional.split();
+        let codecs = ctx.codecs(&self.records.output)?;
+        let mode = self.mode(&codecs)?;
+        let job = Job {
+            name: "sample",
+            sources,
+            expr,
+            default_from: Start::Beginning,
+            exit_at_end: !self.follow,
+            ordered: self.ordered.then_some(crate::stage::merge::DEFAULT_LIMIT),
+            to: self.to,
+            writing: self.write.writing(),
+            count_only: false,
+            stats: false,
+            nothing_is_a_finding: false,
+        };
+        let job = job.config(ctx, self.records, codecs)?;
+        if job.read.group.is_some() && !matches!(mode, Mode::Rate(_) | Mode::RateByKey(_)) {
+            return Err(Error::Usage(
+                "--group commits what was read; --count, --per and --every hold records until the end, which a crash would then skip: sample by --rate, or without --group".into(),
+            )
+            .into());
+        }
+        Ok(cmd::sample::Config {
+            job,
+            mode,
+            seed: self.seed,
+        })
+    }
 
-    #[command(flatten)]
-    pub output: OutputArgs,
+    /// The sampling mode (clap requires exactly one of them).
+    fn mode(&self, codecs: &crate::codec::Codecs) -> anyhow::Result<Mode> {
+        Ok(if let Some(rate) = self.rate {
+            if self.by_key {
+                Mode::RateByKey(rate)
+            } else {
+                Mode::Rate(rate)
+            }
+        } else if let Some(n) = self.count {
+            Mode::Count(n)
+        } else if !self.per.is_empty() {
+            let n = count(&self.per[1], "--per").map_err(Error::Usage)?;
+            let e = crate::expr::Expr::compile(&self.per[0])
+                .map_err(|e| Error::Usage(format!("--per: the jq expression: {e}")))?;
+            let mut viewer = crate::expr::Viewer::new(codecs.clone());
+            Mode::Per(
+                Box::new(move |r| {
+                    let (view, problem) = viewer.view(r);
+                    match problem {
+                        Some(p) => Err(p),
+                        None => e.first_text(view),
+                    }
+                }),
+                n,
+            )
+        } else {
+            let (window_ms, n) = every(&self.every).map_err(Error::Usage)?;
+            Mode::Every { window_ms, n }
+        })
+    }
 }
 
 fn fraction(s: &str) -> Result<f64, String> {

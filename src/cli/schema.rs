@@ -1,5 +1,6 @@
 //! `evops schema-validate` and `evops schema compat` arguments, and the registry options they
-//! share (also the profile's `schema_registry`).
+//! share (also the profile's `schema_registry`), and their conversion into
+//! [`cmd::schema_validate::Config`] and [`cmd::schema_compat::Config`].
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,8 +8,16 @@ use std::time::Duration;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::common::ReadArgs;
+use super::context::Context;
 use super::values;
+use crate::cmd;
+use crate::endpoint::file::{sniff, FileKind};
+use crate::endpoint::SourceSpec;
+use crate::error::Error;
 use crate::filter::envelope::Path;
+use crate::position::Start;
+use crate::schema::catalog::Select;
+use crate::schema::lint::LintConfig;
 
 pub const VALIDATE_EXAMPLES: &str = "\
 Examples:
@@ -242,6 +251,251 @@ fn bytes_size(s: &str) -> Result<usize, String> {
         .ok()
         .and_then(|n| n.checked_mul(mult))
         .ok_or_else(|| format!("'{s}' is not a size; write bytes, e.g. 16384, 64k or 1m"))
+}
+
+impl ValidateArgs {
+    /// `schema-validate`: sources sorted into topics, capture files and sample events; schemas read.
+    pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::schema_validate::Config> {
+        self.read.refuse_group("schema-validate")?;
+        let (sources, samples) = self.sort_sources()?;
+        if let Some(junit) = &self.junit {
+            refuse_report_over_schemas(junit, &self.schemas)?;
+        }
+        let catalog = cmd::schema_validate::read_catalog(&self.schemas)?;
+        let registry = ctx.registry(&self.registry)?;
+        let proto = super::protobuf::contract(&self.proto)?;
+        let select = match self.schema_for {
+            SchemaFor::Auto => Select::Auto,
+            SchemaFor::Single => Select::Single,
+            SchemaFor::Type => Select::Type,
+            SchemaFor::Topic => Select::Topic,
+            SchemaFor::Registry => Select::Registry,
+        };
+        self.check(
+            select,
+            catalog.len(),
+            registry.is_some(),
+            proto.is_some(),
+            sources.is_empty(),
+        )?;
+        let now_ms = crate::position::now_millis();
+        let lint = self.lint_config(now_ms);
+        let topics = sources.iter().any(|s| matches!(s, SourceSpec::Topic(_)));
+        let kafka = if topics { ctx.kafka()? } else { None };
+        let max = self.read.max;
+        let mut read = self.read.read(sources, kafka);
+        read.now_ms = now_ms;
+        Ok(cmd::schema_validate::Config {
+            read,
+            samples,
+            catalog,
+            proto,
+            registry,
+            strategy: self.subject_strategy,
+            select,
+            envelope: crate::filter::envelope::Envelope {
+                type_paths: (!self.type_path.is_empty()).then_some(self.type_path),
+                id_paths: None,
+                mentions: false,
+            },
+            payload: match self.value_format {
+                PayloadArg::Auto => cmd::schema_validate::Payload::Auto,
+                PayloadArg::Json => cmd::schema_validate::Payload::Json,
+                PayloadArg::Avro => cmd::schema_validate::Payload::Avro,
+                PayloadArg::Protobuf => cmd::schema_validate::Payload::Protobuf,
+            },
+            lint,
+            show: self.show,
+            output: match self.format {
+                ReportFormat::Table => cmd::schema_validate::Output::Table,
+                ReportFormat::Json => cmd::schema_validate::Output::Json,
+            },
+            junit: self.junit,
+            allow_missing: self.allow_missing,
+            max,
+            quiet: ctx.quiet(),
+            terminal: ctx.term,
+        })
+    }
+
+    /// The sources sorted into what is read as records (topics, capture files, stdin) and
+    /// files or directories of sample events.
+    fn sort_sources(&self) -> anyhow::Result<(Vec<SourceSpec>, Vec<PathBuf>)> {
+        let mut sources = Vec::new();
+        let mut samples = Vec::new();
+        // A file or directory: `file:NAME`, anything with a `/` (topic names cannot have one), or
+        // a .json/.ndjson/.jsonl name; everything else is a topic, even if a directory of that
+        // name happens to be here.
+        for s in &self.sources {
+            let file = match SourceSpec::parse(s) {
+                SourceSpec::File(p) => p,
+                SourceSpec::Topic(_)
+                    if [".json", ".ndjson", ".jsonl"]
+                        .iter()
+                        .any(|e| s.ends_with(e)) =>
+                {
+                    PathBuf::from(s)
+                }
+                other => {
+                    sources.push(other);
+                    continue;
+                }
+            };
+            if !file.exists() {
+                return Err(Error::Usage(format!("{s}: no such file or directory")).into());
+            }
+            match sniff(&file)? {
+                FileKind::Capture => sources.push(SourceSpec::File(file)),
+                FileKind::Events => samples.push(file),
+            }
+        }
+        Ok((sources, samples))
+    }
+
+    /// What the schemas given and the sources allow (`samples_only`: no topic, capture file
+    /// nor stdin, only sample events).
+    fn check(
+        &self,
+        select: Select,
+        schemas: usize,
+        registry: bool,
+        proto: bool,
+        samples_only: bool,
+    ) -> anyhow::Result<()> {
+        let refuse = |why: String| Err(Error::Usage(why).into());
+        if select == Select::Registry && !registry {
+            return refuse(
+                "--schema-for registry needs --registry (or a profile's schema_registry)".into(),
+            );
+        }
+        if select == Select::Single && schemas != 1 {
+            return refuse(format!(
+                "--schema-for single needs exactly one schema; --schema gave {schemas}"
+            ));
+        }
+        if samples_only {
+            // Only sample events: they have no topic, partitions or offsets.
+            if select == Select::Topic {
+                return refuse(
+                    "--schema-for topic: sample events have no topic; use --schema-for type or single"
+                        .into(),
+                );
+            }
+            if schemas == 0
+                && registry
+                && self.subject_strategy != crate::endpoint::registry::SubjectStrategy::RecordName
+            {
+                return refuse(
+                    "sample events have no topic to name their registry subject: use --subject-strategy record, or --schema".into(),
+                );
+            }
+            let r = &self.read;
+            if r.from.is_some() || r.until.is_some() || !r.partitions.is_empty() {
+                return refuse(
+                    "--from, --until and -p apply to topics and capture files, not to sample events"
+                        .into(),
+                );
+            }
+        }
+        if schemas == 0 && !registry && !proto && !self.lint {
+            return refuse(
+                "nothing to check against: give --schema PATH, --registry URL, --proto-file FILE with --proto-type NAME, or --lint".into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// With `--lint`: the lint rules' defaults, but for what the command line names.
+    fn lint_config(&self, now_ms: i64) -> Option<LintConfig> {
+        if !self.lint {
+            return None;
+        }
+        let type_path = self.type_path.first().map(|p| p.0.join("."));
+        // Paths named on the command line are the envelope: CloudEvents are not guessed then.
+        let own_paths = !self.required.is_empty()
+            || !self.id_fields.is_empty()
+            || !self.time_fields.is_empty()
+            || type_path.is_some();
+        let mut l = LintConfig {
+            cloudevents: !own_paths,
+            max_bytes: self.max_bytes,
+            now_ms,
+            max_future_ms: self.max_future.as_millis() as i64,
+            ..LintConfig::default()
+        };
+        if let Some(t) = type_path {
+            l.type_path = t;
+        }
+        if !self.required.is_empty() {
+            l.required = self.required.clone();
+        }
+        if !self.id_fields.is_empty() {
+            l.id_paths = self.id_fields.clone();
+        }
+        if !self.time_fields.is_empty() {
+            l.time_paths = self.time_fields.clone();
+        }
+        if let Start::Time(t) = self.oldest {
+            l.oldest_ms = t;
+        }
+        Some(l)
+    }
+}
+
+/// `--junit` is written at the end, over whatever is there: never over a `--schema` file, nor
+/// a file inside a `--schema` directory.
+fn refuse_report_over_schemas(junit: &std::path::Path, schemas: &[PathBuf]) -> anyhow::Result<()> {
+    // A directory's schemas are its .avsc and .json files.
+    let schema_like = junit
+        .extension()
+        .is_some_and(|e| e == "avsc" || e == "json");
+    let inside = |dir: &PathBuf| {
+        schema_like
+            && dir.is_dir()
+            && matches!(
+                (junit.canonicalize(), dir.canonicalize()),
+                (Ok(j), Ok(d)) if j.starts_with(&d)
+            )
+    };
+    match schemas
+        .iter()
+        .find(|s| crate::endpoint::guard::same_file(junit, s) || inside(s))
+    {
+        Some(s) => Err(Error::Usage(format!(
+            "--junit {}: that is (or is in) the schema path {}, which this command reads: write the report elsewhere",
+            junit.display(),
+            s.display()
+        ))
+        .into()),
+        None => Ok(()),
+    }
+}
+
+impl CompatArgs {
+    pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::schema_compat::Config> {
+        let old = match (&self.subject, &self.schemas[..]) {
+            (Some(subject), [_new]) => cmd::schema_compat::Old::Subject(subject.clone()),
+            (Some(_), _) => {
+                return Err(Error::Usage(
+                    "with --subject, give only the new schema (the old one is the subject's latest version)".into(),
+                )
+                .into())
+            }
+            (None, [old, _new]) => cmd::schema_compat::Old::File(old.clone()),
+            (None, _) => {
+                return Err(Error::Usage(
+                    "give OLD NEW, or NEW with --registry and --subject".into(),
+                )
+                .into())
+            }
+        };
+        Ok(cmd::schema_compat::Config {
+            registry: ctx.registry(&self.registry)?,
+            old,
+            new: self.schemas.last().expect("clap requires one").clone(),
+            mode: self.mode,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -4,11 +4,10 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::common::{FilterArgs, ReadArgs};
+use super::common::{FilterArgs, ReadArgs, SourcesThenExpr};
 use super::values;
 use crate::cmd::stats::{Baseline, Config, Output};
-use crate::cmd::Terminal;
-use crate::codec::Format;
+use crate::codec::Encoding;
 use crate::endpoint::SourceSpec;
 use crate::error::Error;
 use crate::filter::envelope::Envelope;
@@ -49,13 +48,8 @@ pub enum StatsFormat {
 #[derive(Debug, Args)]
 #[command(after_help = EXAMPLES)]
 pub struct StatsArgs {
-    /// Topics (a leading ^ makes a regex), capture files, or - for stdin; then, optionally, a jq expression (as with --where).
-    #[arg(required = true, value_name = "SOURCE... [EXPR]")]
-    pub args: Vec<String>,
-
-    /// The jq expression, given after `--` (always an expression there, e.g. `-- true`).
-    #[arg(last = true, value_name = "EXPR")]
-    pub after: Option<String>,
+    #[command(flatten)]
+    pub positional: SourcesThenExpr,
 
     /// What a group is: type (the envelope's event type, as --type reads it), header:NAME, key, partition, topic, or a jq expression. Repeat to combine. --by topic and/or --by partition alone, with no filter, count offsets at the bucket boundaries and read no record. [default: type]
     #[arg(long = "by", value_name = "WHAT")]
@@ -109,11 +103,11 @@ pub struct StatsArgs {
 
     /// How to read keys (for --key and the jq view): auto | string | json | int32 | int64 | hex | base64.
     #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format, help_heading = "Output")]
-    pub key_format: Format,
+    pub key_format: Encoding,
 
     /// How to read values (for the jq view): auto | string | json | int32 | int64 | hex | base64.
     #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format, help_heading = "Output")]
-    pub value_format: Format,
+    pub value_format: Encoding,
 
     #[command(flatten)]
     pub read: ReadArgs,
@@ -171,8 +165,9 @@ pub fn baseline(s: &str, now_ms: i64) -> Result<Baseline, String> {
 const DEFAULT_SINCE_MS: i64 = 3_600_000;
 
 impl StatsArgs {
-    pub fn config(self, g: &super::Global, term: Terminal) -> anyhow::Result<Config> {
-        let (sources, expr) = super::filter::split_expression(&self.args, self.after.as_ref());
+    pub fn config(self, ctx: &super::context::Context) -> anyhow::Result<Config> {
+        let (g, term) = (&ctx.global, ctx.term);
+        let (sources, expr) = self.positional.split();
         if let [only] = &sources[..] {
             if expr.is_none() && super::common::looks_like_expression(only) {
                 return Err(Error::Usage(format!(
@@ -181,13 +176,9 @@ impl StatsArgs {
                 .into());
             }
         }
-        if self.read.group.is_some() {
-            return Err(Error::Usage(
-                "stats reads without a consumer group (it must not disturb consumers); drop --group".into(),
-            )
-            .into());
-        }
-        if matches!(self.key_format, Format::Avro) || matches!(self.value_format, Format::Avro) {
+        self.read.refuse_group("stats")?;
+        if matches!(self.key_format, Encoding::Avro) || matches!(self.value_format, Encoding::Avro)
+        {
             return Err(Error::Usage(
                 "stats does not decode avro yet: --by type reads JSON envelopes".into(),
             )
@@ -202,7 +193,7 @@ impl StatsArgs {
         let now_ms = crate::position::now_millis();
         let sources: Vec<SourceSpec> = sources.iter().map(|s| SourceSpec::parse(s)).collect();
         let topics = sources.iter().any(|s| matches!(s, SourceSpec::Topic(_)));
-        let from = match self.read.from.map(|g| g.value) {
+        let from = match self.read.from.as_ref().map(|g| g.value) {
             None if topics => Some(Start::Time(now_ms - DEFAULT_SINCE_MS)),
             other => other,
         };
@@ -241,26 +232,15 @@ impl StatsArgs {
             None if term.stdout => Output::Table,
             None => Output::Json,
         };
+        let kafka = if topics { ctx.kafka()? } else { None };
+        let max = self.read.max;
+        let mut read = self.read.read(sources, kafka);
+        read.from = from;
+        read.key_route = self.filter.key_route(self.key_format)?;
+        read.infer_route = self.filter.key.partitioner.auto;
+        read.now_ms = now_ms;
         Ok(Config {
-            read: crate::cmd::Read {
-                kafka: if topics {
-                    super::kafka_settings(g)?
-                } else {
-                    None
-                },
-                sources,
-                partitions: (!self.read.partitions.is_empty()).then_some(self.read.partitions),
-                from,
-                until: self.read.until.map(|g| g.value),
-                exit_at_end: true,
-                group: None,
-                key_route: self.filter.key_route(self.key_format)?,
-                infer_route: self.filter.key.partitioner.1,
-                overrides: None,
-                group_hooks: None,
-                group_txn: None,
-                now_ms,
-            },
+            read,
             filter: spec,
             by,
             envelope: Envelope {
@@ -268,8 +248,7 @@ impl StatsArgs {
                 id_paths: None,
                 mentions: false,
             },
-            key_format: self.key_format,
-            value_format: self.value_format,
+            codecs: crate::codec::Codecs::new(self.key_format, self.value_format),
             every_ms,
             baseline,
             rules: Rules {
@@ -281,7 +260,7 @@ impl StatsArgs {
             sample: self.sample_rate.map(|r| (r, self.seed)),
             output,
             watch: self.watch,
-            max: self.read.max,
+            max,
             quiet: g.quiet,
             verbose: g.verbose,
             terminal: term,

@@ -1,8 +1,12 @@
-//! `evops tail` arguments.
+//! `evops tail` arguments, and their conversion into a filter job's config.
 
 use clap::Args;
 
-use super::common::{FilterArgs, OutputArgs, ReadArgs};
+use super::common::Records;
+use super::context::Context;
+use super::job::Job;
+use crate::cmd;
+use crate::position::Start;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -30,11 +34,15 @@ pub struct TailArgs {
     pub ordered: bool,
 
     #[command(flatten)]
-    pub read: ReadArgs,
+    pub records: Records,
+}
 
-    #[command(flatten)]
-    pub filter: FilterArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
+impl TailArgs {
+    pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::filter::Config> {
+        let mut job = Job::printing("tail", self.sources, Start::End);
+        job.exit_at_end = self.records.read.exit;
+        job.ordered = self.ordered.then_some(crate::stage::merge::DEFAULT_LIMIT);
+        let codecs = ctx.codecs(&self.records.output)?;
+        job.config(ctx, self.records, codecs)
+    }
 }

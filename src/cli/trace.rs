@@ -1,8 +1,12 @@
-//! `evops trace` arguments.
+//! `evops trace` arguments, and their conversion into [`cmd::trace::Config`].
 
 use clap::Args;
 
-use super::common::{FilterArgs, OutputArgs, ReadArgs};
+use super::common::Records;
+use super::context::Context;
+use super::job::Job;
+use crate::cmd;
+use crate::position::Start;
 
 pub const EXAMPLES: &str = "\
 Examples:
@@ -31,15 +35,28 @@ pub struct TraceArgs {
     pub follow: bool,
 
     /// The most records the time-ordered merge may hold before order may slip.
-    #[arg(long, value_name = "N", default_value_t = crate::merge::DEFAULT_LIMIT)]
+    #[arg(long, value_name = "N", default_value_t = crate::stage::merge::DEFAULT_LIMIT)]
     pub merge_buffer: usize,
 
     #[command(flatten)]
-    pub read: ReadArgs,
+    pub records: Records,
+}
 
-    #[command(flatten)]
-    pub filter: FilterArgs,
-
-    #[command(flatten)]
-    pub output: OutputArgs,
+impl TraceArgs {
+    pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::trace::Config> {
+        let sources = if self.topics.is_empty() {
+            vec!["^[^_].*".to_string()]
+        } else {
+            self.topics
+        };
+        let mut job = Job::printing("trace", sources, Start::Beginning);
+        job.exit_at_end = !self.follow;
+        job.ordered = Some(self.merge_buffer);
+        job.nothing_is_a_finding = true;
+        let codecs = ctx.codecs(&self.records.output)?;
+        Ok(cmd::trace::Config {
+            ids: self.ids,
+            job: job.config(ctx, self.records, codecs)?,
+        })
+    }
 }

@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
-use crate::codec::Format;
+use crate::codec::Encoding;
 use crate::position::{self, Start, Stop};
-use crate::print::Style;
+use crate::print::OutputFormat;
 
 pub fn start(s: &str) -> Result<Start, String> {
     position::parse_start(s, position::now_millis())
@@ -100,22 +100,22 @@ pub fn property(s: &str) -> Result<(String, String), String> {
     }
 }
 
-pub fn codec_format(s: &str) -> Result<Format, String> {
-    Format::parse(s).ok_or_else(|| {
+pub fn codec_format(s: &str) -> Result<Encoding, String> {
+    Encoding::parse(s).ok_or_else(|| {
         format!(
             "'{s}' is not a format; accepted: {}",
-            Format::NAMES.join(", ")
+            Encoding::NAMES.join(", ")
         )
     })
 }
 
 /// A key format: [`codec_format`], with a Protobuf key read as a key (its own message type).
-pub fn key_codec_format(s: &str) -> Result<Format, String> {
-    codec_format(s).map(Format::for_keys)
+pub fn key_codec_format(s: &str) -> Result<Encoding, String> {
+    codec_format(s).map(Encoding::for_keys)
 }
 
-pub fn style(s: &str) -> Result<Style, String> {
-    Style::parse(s)
+pub fn style(s: &str) -> Result<OutputFormat, String> {
+    OutputFormat::parse(s)
 }
 
 pub fn rate(s: &str) -> Result<f64, String> {
@@ -130,18 +130,33 @@ pub fn partitioner(s: &str) -> Result<&'static crate::partition::Partitioner, St
     crate::partition::by_name(s)
 }
 
-/// A partitioner, or `all` partitions (`None`); the flag says `auto`: infer it from the topic.
+/// How `--key` finds its partition: by a partitioner, or in `all` partitions.
 #[derive(Debug, Clone, Copy)]
-pub struct Route(pub Option<&'static crate::partition::Partitioner>, pub bool);
+pub struct Route {
+    /// `None`: `all`, every partition is read.
+    pub partitioner: Option<&'static crate::partition::Partitioner>,
+    /// `auto`: infer the partitioner from the topic's latest records (`partitioner` stands
+    /// in where one is needed before that).
+    pub auto: bool,
+}
 
 /// A partitioner name, `all` (no routing) or `auto` (what an audit of the topic infers; `java`
 /// stands in where something needs a partitioner before that).
 pub fn partitioner_or_all(s: &str) -> Result<Route, String> {
     if s.eq_ignore_ascii_case("all") {
-        return Ok(Route(None, false));
+        return Ok(Route {
+            partitioner: None,
+            auto: false,
+        });
     }
     if s.eq_ignore_ascii_case("auto") {
-        return crate::partition::by_name("java").map(|p| Route(Some(p), true));
+        return crate::partition::by_name("java").map(|p| Route {
+            partitioner: Some(p),
+            auto: true,
+        });
     }
-    crate::partition::by_name(s).map(|p| Route(Some(p), false))
+    crate::partition::by_name(s).map(|p| Route {
+        partitioner: Some(p),
+        auto: false,
+    })
 }

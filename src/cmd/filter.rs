@@ -4,16 +4,16 @@
 //! and stages. At the end, the counts go to stderr: read, matched, not judged (undecodable, or
 //! the expression failed), written. Like grep, it exits 1 when nothing matched.
 
+use crate::endpoint::Tally;
 use anyhow::Context as _;
 
 use crate::exit::Exit;
 use crate::filter::{Counts, Filter, Spec, Stats};
-use crate::merge::Merge;
 use crate::pipeline::{Ended, Stage};
 use crate::position::Start;
-use crate::print::report::Report;
 use crate::print::{self, table};
 use crate::record::Record;
+use crate::stage::merge::Merge;
 
 use super::{Read, SinkSpec, Terminal};
 
@@ -48,16 +48,14 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
 
 /// Run a filtering job, with one more stage after filter and merge (a sampler).
 pub fn run_with(cfg: Config, extra: Option<&mut dyn Stage>) -> anyhow::Result<Exit> {
-    let opened = super::open_source(&cfg.read, cfg.default_from, cfg.quiet)?;
+    let opened = super::open_source(&cfg.read, cfg.default_from)?;
     let (mut source, mut conn) = (opened.source, opened.conn);
 
-    let mut report = Report::new(cfg.quiet);
-    let bar = (crate::endpoint::Source::progress(&source).is_some()
-        && print::progress::wanted(cfg.terminal.stdout, cfg.terminal.stderr, cfg.quiet))
-    .then(|| print::progress::bar(0, false));
-    if let Some(b) = &bar {
-        report.attach(b.clone());
-    }
+    let (mut report, bar) = super::report(
+        crate::endpoint::Source::progress(&source).is_some(),
+        cfg.terminal,
+        cfg.quiet,
+    );
 
     let counting = cfg.count_only || cfg.stats;
     let mut sink: Box<dyn crate::endpoint::Sink> = if counting {
@@ -69,12 +67,7 @@ pub fn run_with(cfg: Config, extra: Option<&mut dyn Stage>) -> anyhow::Result<Ex
     };
 
     let filtering = !cfg.filter.is_empty() || cfg.stats;
-    let mut filter = Filter::new(
-        cfg.filter,
-        cfg.output.key_format,
-        cfg.output.value_format,
-        cfg.stats,
-    );
+    let mut filter = Filter::new(cfg.filter, cfg.output.codecs.clone(), cfg.stats);
     let mut merge = cfg.ordered.map(Merge::new);
     let mut stages: Vec<&mut dyn Stage> = Vec::new();
     if filtering {
@@ -92,7 +85,7 @@ pub fn run_with(cfg: Config, extra: Option<&mut dyn Stage>) -> anyhow::Result<Ex
         sink.as_mut(),
         &mut report,
         if counting { None } else { cfg.max },
-        bar.as_ref(),
+        bar.as_ref().map(|b| b as &dyn crate::pipeline::Progress),
     )?;
     drop(stages);
     drop(sink);
@@ -172,10 +165,10 @@ pub fn run_with(cfg: Config, extra: Option<&mut dyn Stage>) -> anyhow::Result<Ex
 struct Discard;
 
 impl crate::endpoint::Sink for Discard {
-    fn write(&mut self, _: &Record, _: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, _: &Record, _: &mut dyn Tally) -> anyhow::Result<()> {
         Ok(())
     }
-    fn finish(&mut self, _: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, _: &mut dyn Tally) -> anyhow::Result<()> {
         Ok(())
     }
 }

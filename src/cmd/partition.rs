@@ -6,7 +6,7 @@ use std::io::Write;
 
 use serde_json::{Map, Value};
 
-use crate::codec::{self, Format};
+use crate::codec::{self, Encoding};
 use crate::endpoint::kafka::{Connection, Settings};
 use crate::error::Error;
 use crate::exit::Exit;
@@ -27,7 +27,7 @@ pub struct Config {
     /// Keys as typed (from arguments or stdin lines).
     pub keys: Vec<String>,
     pub count: Count,
-    pub key_format: Format,
+    pub key_format: Encoding,
     /// Show each key as a string and, when it is a number, as int32 and int64 too.
     pub compare_formats: bool,
     pub json: bool,
@@ -61,14 +61,14 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
                 format: "string",
                 bytes: text.as_bytes().to_vec(),
             });
-            if let Ok(b) = codec::encode_text(Format::Int32, text) {
+            if let Ok(b) = codec::encode_text(Encoding::Int32, text) {
                 keys.push(Key {
                     text: text.clone(),
                     format: "int32",
                     bytes: b,
                 });
             }
-            if let Ok(b) = codec::encode_text(Format::Int64, text) {
+            if let Ok(b) = codec::encode_text(Encoding::Int64, text) {
                 keys.push(Key {
                     text: text.clone(),
                     format: "int64",
@@ -203,12 +203,12 @@ fn key_json(k: &Key) -> Value {
     codec::bytes_value(&k.bytes)
 }
 
-fn format_name(f: Format) -> &'static str {
+fn format_name(f: Encoding) -> &'static str {
     match f {
-        Format::Int32 => "int32",
-        Format::Int64 => "int64",
-        Format::Hex => "hex",
-        Format::Base64 => "base64",
+        Encoding::Int32 => "int32",
+        Encoding::Int64 => "int64",
+        Encoding::Hex => "hex",
+        Encoding::Base64 => "base64",
         _ => "string",
     }
 }

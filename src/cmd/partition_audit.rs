@@ -9,40 +9,31 @@ use std::io::Write;
 use serde_json::{json, Value};
 
 use crate::codec;
-use crate::endpoint::file::{CaptureSource, Window};
-use crate::endpoint::kafka::source::{KafkaSource, ReadPlan};
-use crate::endpoint::kafka::Settings;
-use crate::endpoint::{Chain, Sink, Source, SourceSpec};
-use crate::error::Error;
+use crate::endpoint::{Sink, Source, Tally};
 use crate::exit::Exit;
-use crate::partition::audit::{hash_label, hash_users, Auditor, Placement};
+use crate::partition::audit::{hash_label, hash_users, Auditor, Seen};
 use crate::partition::Partitioner;
-use crate::position::{format_millis, Start, Stop};
-use crate::print::report::Report;
+use crate::position::{format_millis, Start};
 use crate::print::table;
 use crate::record::Record;
 
-use super::Terminal;
+use super::{Read, Terminal};
 
 /// `partition audit` options.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
-    pub sources: Vec<SourceSpec>,
-    pub kafka: Option<Settings>,
-    pub from: Option<Start>,
-    pub until: Option<Stop>,
-    /// `-p`: only these partitions.
-    pub only: Option<Vec<i32>>,
+    /// The sources and range, keys only, without a group.
+    pub read: Read,
     /// `--max`: audit at most this many records.
     pub max: Option<u64>,
     pub expect: Option<&'static Partitioner>,
-    /// The partition count of capture-file topics (the file does not say).
+    /// The partition count of capture-file topics (the file does not say; `cli/` requires it,
+    /// at least 1, when files are read, and checks the range).
     pub partitions: Option<i32>,
     pub max_keys: usize,
     pub json: bool,
     pub quiet: bool,
     pub terminal: Terminal,
-    pub now_ms: i64,
 }
 
 /// Feeds records to the auditor.
@@ -55,7 +46,7 @@ struct AuditSink {
 }
 
 impl Sink for AuditSink {
-    fn write(&mut self, r: &Record, report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, r: &Record, report: &mut dyn Tally) -> anyhow::Result<()> {
         let count = match &self.last {
             Some((t, n)) if std::sync::Arc::ptr_eq(t, &r.topic) => *n,
             _ => {
@@ -88,7 +79,7 @@ impl Sink for AuditSink {
             &r.topic,
             n,
             r.key.as_deref(),
-            Placement {
+            Seen {
                 partition: r.partition,
                 offset: r.offset,
                 timestamp: r.timestamp.millis(),
@@ -97,76 +88,16 @@ impl Sink for AuditSink {
         Ok(())
     }
 
-    fn finish(&mut self, _report: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, _report: &mut dyn Tally) -> anyhow::Result<()> {
         Ok(())
     }
 }
 
 pub fn run(cfg: Config) -> anyhow::Result<Exit> {
-    crate::position::check_range(cfg.from, cfg.until).map_err(Error::Usage)?;
-    let topics = super::topic_specs(&cfg.sources);
-    let conn = super::connect(cfg.kafka.as_ref(), &topics)?;
-    let mut counts = HashMap::new();
-    let mut sources: Vec<Box<dyn Source>> = Vec::new();
-    let mut kafka_added = false;
-    for spec in &cfg.sources {
-        match spec {
-            SourceSpec::Topic(_) if kafka_added => {}
-            SourceSpec::Topic(_) => {
-                let plan = ReadPlan {
-                    topics: topics.clone(),
-                    partitions: cfg.only.clone(),
-                    start: cfg.from.unwrap_or(Start::Beginning),
-                    stop: cfg.until,
-                    exit_at_end: true,
-                    now_ms: cfg.now_ms,
-                    key_route: None,
-                    overrides: None,
-                };
-                // The audit looks at keys and placements only: values are not even copied.
-                let src = KafkaSource::open(conn.as_ref().expect("connected for topics"), &plan)?
-                    .keys_only();
-                counts.extend(src.partition_counts());
-                sources.push(Box::new(src));
-                kafka_added = true;
-            }
-            SourceSpec::File(path) => {
-                if cfg.partitions.is_none() {
-                    return Err(Error::Usage(format!(
-                        "{}: a capture file does not say how many partitions its topic had: give --partitions N",
-                        path.display()
-                    ))
-                    .into());
-                }
-                let window = Window::for_file(cfg.from, cfg.until)
-                    .map_err(Error::Usage)?
-                    .with_partitions(cfg.only.clone());
-                sources.push(Box::new(CaptureSource::open(path, window)?));
-            }
-            SourceSpec::Stdin => {
-                if cfg.partitions.is_none() {
-                    return Err(Error::Usage("capture lines on stdin do not say how many partitions their topic had: give --partitions N".into()).into());
-                }
-                let window = Window::for_stdin(cfg.from, cfg.until)
-                    .map_err(Error::Usage)?
-                    .with_partitions(cfg.only.clone());
-                sources.push(Box::new(CaptureSource::stdin(window)));
-            }
-        }
-    }
-    if let Some(n) = cfg.partitions {
-        if n <= 0 {
-            return Err(Error::Usage("--partitions must be at least 1".into()).into());
-        }
-    }
-    let mut source = Chain::new(sources);
-    let mut report = Report::new(cfg.quiet);
-    let bar = (source.progress().is_some()
-        && crate::print::progress::wanted(cfg.terminal.stdout, cfg.terminal.stderr, cfg.quiet))
-    .then(|| crate::print::progress::bar(0, false));
-    if let Some(b) = &bar {
-        report.attach(b.clone());
-    }
+    let opened = super::open_source(&cfg.read, Start::Beginning)?;
+    let (mut source, _conn) = (opened.source, opened.conn);
+    let counts: HashMap<String, i32> = opened.partition_counts.into_iter().collect();
+    let (mut report, bar) = super::report(source.progress().is_some(), cfg.terminal, cfg.quiet);
     let mut sink = AuditSink {
         auditor: Auditor::new(cfg.expect, cfg.max_keys),
         counts,
@@ -179,7 +110,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
         &mut sink,
         &mut report,
         cfg.max,
-        bar.as_ref(),
+        bar.as_ref().map(|b| b as &dyn crate::pipeline::Progress),
     )?;
     let a = &sink.auditor;
     let mut out = std::io::stdout().lock();
@@ -207,7 +138,7 @@ fn pct(part: u64, whole: u64) -> f64 {
     }
 }
 
-fn placement_text(p: &Placement) -> String {
+fn placement_text(p: &Seen) -> String {
     match p.timestamp {
         Some(ts) => format!("{}@{} ({})", p.partition, p.offset, format_millis(ts)),
         None => format!("{}@{}", p.partition, p.offset),
@@ -330,7 +261,8 @@ fn text_report(a: &Auditor, counts: &HashMap<String, i32>, expect: Option<&Parti
 }
 
 fn json_report(a: &Auditor, counts: &HashMap<String, i32>, expect: Option<&Partitioner>) -> Value {
-    let place = |p: &Placement| json!({"partition": p.partition, "offset": p.offset, "timestamp": p.timestamp});
+    let place =
+        |p: &Seen| json!({"partition": p.partition, "offset": p.offset, "timestamp": p.timestamp});
     json!({
         "topics": counts,
         "records": a.records,

@@ -1,16 +1,15 @@
 //! What the `protobuf` key and value format decodes with, built once at the edge from plain
 //! settings: the local schemas (`--proto-file` with `--proto-import-path`, `--protoset`), the
 //! message types of bare keys and values (`--proto-type`, `--key-proto-type`,
-//! `--value-proto-type`), and the registry's schemas for Confluent-framed payloads, each asked
-//! for once per id with its references followed (by subject and version) and cached.
+//! `--value-proto-type`), and the registry's schemas for Confluent-framed payloads
+//! ([`crate::endpoint::registry::ProtobufLookup`]).
 
-use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::codec::protobuf::{Files, JsonOptions, ProtobufCodec};
-use crate::endpoint::registry::{RegisteredSchema, Registry, RegistryError};
-use crate::schema::protobuf::{self, DescriptorPool, FileDescriptor};
+use crate::endpoint::registry::{ProtobufLookup, Registry};
+use crate::schema::protobuf::{self, DescriptorPool};
 
 /// The Protobuf settings of a read, as the command line gave them.
 #[derive(Debug, Clone, Default)]
@@ -40,7 +39,7 @@ pub fn codecs(
 ) -> anyhow::Result<(Option<ProtobufCodec>, Option<ProtobufCodec>)> {
     let pool = local_pool(cfg)?;
     let registry: Option<Arc<dyn Files>> =
-        registry.map(|r| Arc::new(RegistryFiles::new(r)) as Arc<dyn Files>);
+        registry.map(|r| Arc::new(ProtobufLookup::new(r)) as Arc<dyn Files>);
     let side = |wanted: bool, ty: &Option<String>, flag: &str| -> anyhow::Result<_> {
         if !wanted {
             return Ok(None);
@@ -100,70 +99,4 @@ pub fn local_pool(cfg: &ProtoConfig) -> anyhow::Result<Option<DescriptorPool>> {
         });
     }
     Ok(pool)
-}
-
-/// A registry schema and its references, recursively, as (file name, text) pairs: the root
-/// first, named after its id (no import can name it), then each reference under the name its
-/// importer uses, each once.
-pub fn registry_sources(
-    registry: &Registry,
-    reg: &RegisteredSchema,
-) -> Result<(String, Vec<(String, String)>), RegistryError> {
-    let root = format!("registry-schema-{}.proto", reg.id);
-    let mut out = vec![(root.clone(), reg.schema.clone())];
-    let mut seen = HashSet::new();
-    let mut todo: Vec<_> = reg.references.clone();
-    while let Some(r) = todo.pop() {
-        if !seen.insert(r.name.clone()) {
-            continue;
-        }
-        let dep = registry.version(&r.subject, r.version)?;
-        todo.extend(dep.references.iter().cloned());
-        out.push((r.name.clone(), dep.schema.clone()));
-    }
-    Ok((root, out))
-}
-
-/// A registry schema compiled, with its references.
-pub fn compile_registered(
-    registry: &Registry,
-    reg: &RegisteredSchema,
-) -> Result<FileDescriptor, String> {
-    if !reg.schema_type.eq_ignore_ascii_case("PROTOBUF") {
-        return Err(format!("a {} schema, not a Protobuf one", reg.schema_type));
-    }
-    let (root, sources) =
-        registry_sources(registry, reg).map_err(|e| format!("its references: {e}"))?;
-    protobuf::pool::from_sources(&root, &sources).map_err(|e| e.0)
-}
-
-/// Registry schemas by id, compiled once (failures remembered too).
-pub struct RegistryFiles {
-    registry: Registry,
-    by_id: Mutex<HashMap<u32, Result<FileDescriptor, String>>>,
-}
-
-impl RegistryFiles {
-    pub fn new(registry: Registry) -> RegistryFiles {
-        RegistryFiles {
-            registry,
-            by_id: Mutex::default(),
-        }
-    }
-}
-
-impl Files for RegistryFiles {
-    fn by_id(&self, id: u32) -> Result<FileDescriptor, String> {
-        let mut cache = self.by_id.lock().expect("protobuf schema cache");
-        if let Some(f) = cache.get(&id) {
-            return f.clone();
-        }
-        let got = self
-            .registry
-            .schema_by_id(id)
-            .map_err(|e| e.to_string())
-            .and_then(|reg| compile_registered(&self.registry, &reg));
-        cache.insert(id, got.clone());
-        got
-    }
 }

@@ -2,22 +2,22 @@
 //! each record, placed by a partitioner; the target can be created with more partitions (the
 //! compacted topic that has too few). Everything else — filters, checkpoints, groups, dry runs,
 //! rates, dead letters, the summary — is the replay's (see [`super::replay`]); the key stage
-//! and its checks are [`crate::replay::rekey`].
+//! and its checks are [`crate::stage::rekey`].
 
-use crate::codec::Format;
+use crate::codec::Encoding;
 use crate::exit::Exit;
 use crate::partition::Partitioner;
-use crate::replay::rekey::{KeySource, Rekey};
+use crate::stage::rekey::{KeySource, Rekey};
 
 /// A replay and how to make its new keys.
 pub struct Config {
     /// The replay, placed by `partitioner`.
     pub replay: super::replay::Config,
     pub key: KeySource,
-    /// How values are read for the key expression.
-    pub value_format: Format,
+    /// How keys and values are read for the key expression.
+    pub view: crate::codec::Codecs,
     /// How the new key is written: string, json, int32 or int64.
-    pub key_format: Format,
+    pub key_format: Encoding,
     pub partitioner: &'static Partitioner,
 }
 
@@ -26,8 +26,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     // The target's partition count is set when the replay knows the target.
     replay.before = Some(Box::new(Rekey::new(
         cfg.key,
-        Format::Auto,
-        cfg.value_format,
+        cfg.view,
         cfg.key_format,
         cfg.partitioner,
         replay.create_partitions.unwrap_or(0),

@@ -15,17 +15,19 @@ use crate::endpoint::guard::{Ask, Held, ASK_ABOVE};
 use crate::endpoint::kafka::sink::{Placement, ProducerSink, Target};
 use crate::endpoint::kafka::source::Overrides;
 use crate::endpoint::kafka::Connection;
-use crate::endpoint::{Sink, Source};
+use crate::endpoint::{Sink, Source, Tally};
 use crate::error::Error;
 use crate::exit::Exit;
-use crate::filter::{Filter, Spec};
+use crate::filter::Spec;
 use crate::pipeline::{Ended, Stage};
 use crate::position::{Start, Stop};
 use crate::print::report::Report;
 use crate::print::{self, table, Printer};
 use crate::record::Record;
 use crate::replay::checkpoint::{self, Checkpoint};
-use crate::replay::{Done, Guard, Rate, Stamp, Throttle};
+use crate::replay::{Done, Rate};
+use crate::stage::filter::Filter;
+use crate::stage::replay::{Guard, Stamp, Throttle};
 
 use super::{Read, Terminal};
 
@@ -79,6 +81,121 @@ pub trait ReplayStage: Stage {
 }
 
 pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
+    let conn = connect_target(&mut cfg)?;
+    let id = cfg
+        .replay_id
+        .clone()
+        .unwrap_or_else(|| crate::replay::replay_id(&cfg.identity));
+    // `cli/` refused --group beside --checkpoint or --dry-run, or without topics.
+    let group = cfg.read.group.clone();
+    let why_no_checkpoint = if conn.embedded().is_some() {
+        Some("the embedded demo cluster is new on every run")
+    } else {
+        default_checkpoint(&mut cfg, &id, group.is_some(), &conn.settings.brokers)
+    };
+    let Some((_lock, previous)) = resume(&mut cfg, &id)? else {
+        return Ok(Exit::Ok);
+    };
+    let resuming = previous.is_some();
+    cfg.read.exit_at_end = true;
+
+    let target_ends = conn.high_watermarks(&cfg.target)?;
+    let done = Arc::new(Mutex::new(Done::default()));
+    let (producer, transactions) = open_producer(&cfg, &conn, &id)?;
+    let dead = dead_letters(&cfg, &id)?;
+    if let (Some(_), Some(p)) = (&group, &producer) {
+        let resume = GroupResume::new(&cfg, &conn, p, transactions.is_ok(), &dead, &done, &id)?;
+        cfg.read.group_txn = resume.transactional.then(|| p.transactions());
+        cfg.read.group_hooks = Some(Arc::new(resume));
+    }
+    let opened = super::open_source(&cfg.read, Start::Beginning)?;
+    let mut source = opened.source;
+    let _source_conn = opened.conn;
+    let checkpoint = match (&cfg.checkpoint, previous) {
+        (Some(_), Some(c)) => Some(c),
+        (Some(_), None) => Some(new_checkpoint(&cfg, &id, &target_ends, &opened.bounds)),
+        (None, _) => None,
+    };
+    if let (Some(c), false) = (&checkpoint, cfg.writing.dry_run) {
+        let found = find_copies(&cfg, &conn, c, &id, resuming)?;
+        if let Ok(mut d) = done.lock() {
+            *d = found;
+        }
+    }
+
+    let estimate = source.progress().map(|p| p.total);
+    let ask = ask_first(&cfg, group.is_some(), estimate)?;
+    if let (Some(path), Some(c), false) = (&cfg.checkpoint, &checkpoint, cfg.writing.dry_run) {
+        c.save(path)?;
+    }
+    let (mut report, bar) = super::report(estimate.is_some(), cfg.terminal, cfg.quiet);
+    let partitions = target_ends.len() as i32;
+    if let Some(b) = cfg.before.as_mut() {
+        b.target_partitions(partitions);
+    }
+    let mut sink: Box<dyn ReplaySink> = match producer {
+        Some(inner) => {
+            let checkpointed = Checkpointed::new(inner, dead.clone(), checkpoint, &cfg);
+            match ask {
+                Some(ask) => Box::new(Held::new(checkpointed, ask)),
+                None => Box::new(checkpointed),
+            }
+        }
+        None => Box::new(DryRun::new(&cfg, partitions, conn.max_message_bytes())),
+    };
+
+    let mut stages = Stages::new(&mut cfg, &id, done);
+    let ended = stages.run(
+        &mut source,
+        sink.as_mut(),
+        &mut report,
+        cfg.max,
+        bar.as_ref().map(|b| b as &dyn crate::pipeline::Progress),
+    )?;
+    if let (Some(b), Some(by_key)) = (stages.before.as_mut(), sink.landed()) {
+        b.landed(&by_key);
+    }
+    // Stopped at --max is incomplete; a source that ran out first is complete.
+    let complete = ended == Ended::Exhausted;
+    sink.conclude(complete, &report)?;
+    // Dead letters: undeliverable records and records a stage could not handle (most are in the
+    // file already, taken before each save).
+    let (dead_count, dead_file) = dead
+        .lock()
+        .map_err(|_| anyhow::anyhow!("dead letters poisoned"))?
+        .close(sink.failures())?;
+
+    if ended == Ended::BrokenPipe {
+        return Ok(Exit::Ok);
+    }
+    let interrupted = ended == Ended::Interrupted;
+    if !cfg.quiet {
+        let summary = Summary {
+            id: &id,
+            group: group.as_deref(),
+            transactions: &transactions,
+            why_no_checkpoint,
+            dead_count,
+            dead_file,
+            interrupted,
+        };
+        summary.say(&cfg, &stages, &report);
+    }
+    Ok(if interrupted {
+        Exit::Interrupted
+    } else if dead_count > 0
+        || report.bad > 0
+        || stages.before.as_ref().is_some_and(|b| b.finding())
+    {
+        Exit::Findings
+    } else {
+        Exit::Ok
+    })
+}
+
+/// Connect, and check the target: created with `--create-topic` when it is missing, visible,
+/// and not one of the sources (unless `--allow-loop`). The source shares the connection.
+fn connect_target(cfg: &mut Config) -> anyhow::Result<Connection> {
     let name = cfg.name;
     let topics = super::topic_specs(&cfg.read.sources);
     let settings = cfg.read.kafka.clone().ok_or_else(|| {
@@ -114,146 +231,109 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         ))
         .into());
     }
+    Ok(conn)
+}
 
-    let id = cfg
-        .replay_id
-        .clone()
-        .unwrap_or_else(|| crate::replay::replay_id(&cfg.identity));
-    let group = cfg.read.group.clone();
-    if group.is_some() && cfg.checkpoint.is_some() {
-        return Err(Error::Usage(
-            "--group keeps the replay's progress in Kafka: it does not combine with --checkpoint"
-                .into(),
-        )
-        .into());
-    }
-    if group.is_some() && cfg.writing.dry_run {
-        return Err(Error::Usage(
-            "--dry-run with --group would move the group's offsets: run the dry run without --group".into(),
-        )
-        .into());
-    }
-    if cfg.checkpoint.is_some() && cfg.read.mixes_topics_and_files() {
-        return Err(Error::Usage(
-            "--checkpoint follows topic offsets: replay topics and capture files in separate runs"
-                .into(),
-        )
-        .into());
-    }
-    if group.is_some() && topics.is_empty() {
-        return Err(
-            Error::Usage("--group reads topics: capture files have no group".into()).into(),
-        );
-    }
-
-    let why_no_checkpoint = if conn.embedded().is_some() {
-        Some("the embedded demo cluster is new on every run")
-    } else {
-        default_checkpoint(&mut cfg, &id, group.is_some(), &conn.settings.brokers)
-    };
+/// Where a previous run of this replay got to, from its checkpoint, applied to the read; and
+/// the lock that keeps a second run of the same replay out (two would both copy what neither
+/// has checkpointed yet). `None`: that replay is already complete, nothing to do.
+fn resume(
+    cfg: &mut Config,
+    id: &str,
+) -> anyhow::Result<Option<(Option<checkpoint::Lock>, Option<Checkpoint>)>> {
+    let name = cfg.name;
     if let Some(path) = &cfg.checkpoint {
         crate::endpoint::guard::refuse_file_loop("--checkpoint", path, &cfg.read.sources)?;
     }
-    // One run of a replay at a time: two would both copy what neither has checkpointed yet.
-    let _lock = match (&cfg.checkpoint, cfg.writing.dry_run) {
+    let lock = match (&cfg.checkpoint, cfg.writing.dry_run) {
         (Some(path), false) => Some(checkpoint::Lock::take(path)?),
         _ => None,
     };
-    // A checkpoint says where a previous run of this replay got to.
-    let previous = match &cfg.checkpoint {
-        Some(path) => Checkpoint::load(path)?,
-        None => None,
+    let (path, previous) = match &cfg.checkpoint {
+        Some(path) => match Checkpoint::load(path)? {
+            Some(c) => (path.clone(), c),
+            None => return Ok(Some((lock, None))),
+        },
+        None => return Ok(Some((lock, None))),
     };
-    let previous_loaded = previous.is_some();
-    if let Some(c) = &previous {
-        if c.replay_id != id || c.target != cfg.target {
-            return Err(Error::Usage(format!(
-                "--checkpoint {}: it belongs to replay {} into {}, not to this one ({id} into {}); use another file, or --replay-id {} to resume it",
-                cfg.checkpoint.as_ref().expect("loaded").display(),
-                c.replay_id,
-                c.target,
-                cfg.target,
-                c.replay_id
-            ))
-            .into());
-        }
-        if c.complete {
-            if !cfg.quiet {
-                crate::say!(
-                    "evops {name}: replay {id} is already complete ({} written; its checkpoint is {}); nothing to do. To copy the records again, remove that file or name a new replay with --replay-id",
-                    c.written,
-                    cfg.checkpoint.as_ref().expect("loaded").display()
-                );
-            }
-            return Ok(Exit::Ok);
-        }
-        cfg.read.from = c.from_ms.map(Start::Time).or(Some(Start::Beginning));
-        cfg.read.until = c.until_ms.map(Stop::Time);
-        cfg.read.overrides = Some(Overrides {
-            starts: c
-                .parts
-                .iter()
-                .map(|p| ((p.topic.clone(), p.partition), p.done_below.max(p.start)))
-                .collect(),
-            ends: c
-                .parts
-                .iter()
-                .map(|p| ((p.topic.clone(), p.partition), p.end))
-                .collect(),
-        });
+    let c = &previous;
+    if c.replay_id != id || c.target != cfg.target {
+        return Err(Error::Usage(format!(
+            "--checkpoint {}: it belongs to replay {} into {}, not to this one ({id} into {}); use another file, or --replay-id {} to resume it",
+            path.display(),
+            c.replay_id,
+            c.target,
+            cfg.target,
+            c.replay_id
+        ))
+        .into());
     }
-    let from_ms = match cfg.read.from {
-        Some(Start::Time(t)) => Some(t),
-        _ => None,
-    };
-    let until_ms = match cfg.read.until {
-        Some(Stop::Time(t)) => Some(t),
-        _ => None,
-    };
-    cfg.read.exit_at_end = true;
+    if c.complete {
+        if !cfg.quiet {
+            crate::say!(
+                "evops {name}: replay {id} is already complete ({} written; its checkpoint is {}); nothing to do. To copy the records again, remove that file or name a new replay with --replay-id",
+                c.written,
+                path.display()
+            );
+        }
+        return Ok(None);
+    }
+    cfg.read.from = c.from_ms.map(Start::Time).or(Some(Start::Beginning));
+    cfg.read.until = c.until_ms.map(Stop::Time);
+    let part = |p: &checkpoint::Part| (p.topic.clone(), p.partition);
+    cfg.read.overrides = Some(Overrides {
+        starts: c
+            .parts
+            .iter()
+            .map(|p| (part(p), p.done_below.max(p.start)))
+            .collect(),
+        ends: c.parts.iter().map(|p| (part(p), p.end)).collect(),
+    });
+    Ok(Some((lock, Some(previous))))
+}
 
-    let target_ends = conn.high_watermarks(&cfg.target)?;
-    let done = std::sync::Arc::new(std::sync::Mutex::new(Done::default()));
+/// The producer of the copies (`None` for a dry run), and whether it is transactional (with a
+/// group, records and offsets commit together in transactions where the broker supports them;
+/// otherwise the idempotent producer and the search for copies; `Err` says why not).
+fn open_producer(
+    cfg: &Config,
+    conn: &Connection,
+    id: &str,
+) -> anyhow::Result<(Option<ProducerSink>, Result<(), String>)> {
+    if cfg.writing.dry_run {
+        return Ok((None, Err(String::new())));
+    }
     let target = || Target {
         topic: Some(cfg.target.clone()),
         placement: cfg.placement,
     };
-    // With a group, records and offsets commit together in transactions where the broker
-    // supports them; otherwise the idempotent producer and the search for copies.
-    let mut transactions: Result<(), String> = Err(String::new());
-    let producer = if cfg.writing.dry_run {
-        None
-    } else {
-        let mut p = match &group {
-            Some(_) => {
-                let txn_id = format!(
-                    "evops-replay-{id}-{}-{:x}",
-                    std::process::id(),
-                    crate::position::now_millis()
-                );
-                match ProducerSink::open_transactional(&conn, target(), &txn_id) {
-                    Ok(p) => {
-                        transactions = Ok(());
-                        p
-                    }
-                    Err(e) => {
-                        transactions = Err(format!("{e:#}"));
-                        ProducerSink::open(&conn, target())?
-                    }
-                }
+    let (mut p, transactions) = match &cfg.read.group {
+        Some(_) => {
+            let txn_id = format!(
+                "evops-replay-{id}-{}-{:x}",
+                std::process::id(),
+                crate::position::now_millis()
+            );
+            match ProducerSink::open_transactional(conn, target(), &txn_id) {
+                Ok(p) => (p, Ok(())),
+                Err(e) => (ProducerSink::open(conn, target())?, Err(format!("{e:#}"))),
             }
-            None => ProducerSink::open(&conn, target())?,
-        };
-        if cfg.before.is_some() {
-            p.track_keys();
         }
-        Some(p)
+        None => (ProducerSink::open(conn, target())?, Err(String::new())),
     };
-    let transactional = transactions.is_ok();
+    if cfg.before.is_some() {
+        p.track_keys();
+    }
+    Ok((Some(p), transactions))
+}
+
+/// The dead-letter file (`--dead-letter`, or one named after the replay here), never a source
+/// nor the checkpoint.
+fn dead_letters(cfg: &Config, id: &str) -> anyhow::Result<Arc<Mutex<DeadLetters>>> {
     let dead_path = cfg
         .dead_letter
         .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("evops-{name}-{id}.dead.ndjson")));
+        .unwrap_or_else(|| PathBuf::from(format!("evops-{}-{id}.dead.ndjson", cfg.name)));
     crate::endpoint::guard::refuse_file_loop("--dead-letter", &dead_path, &cfg.read.sources)?;
     if let Some(ckpt) = &cfg.checkpoint {
         if dead_path == *ckpt || crate::endpoint::guard::same_file(&dead_path, ckpt) {
@@ -264,241 +344,226 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
             .into());
         }
     }
-    let dead = Arc::new(Mutex::new(DeadLetters {
+    Ok(Arc::new(Mutex::new(DeadLetters {
         path: dead_path,
         file: None,
         written: 0,
         taken: 0,
         stage: cfg.before.as_ref().map(|b| b.dead_queue()),
         dry_run: cfg.writing.dry_run,
-    }));
-    if let (Some(_), Some(p)) = (&group, &producer) {
-        if transactional {
-            cfg.read.group_txn = Some(p.transactions());
+    })))
+}
+
+/// The checkpoint of a first run: every partition read from its start, and the target's end
+/// offsets, where the search for copies of a later run begins.
+fn new_checkpoint(
+    cfg: &Config,
+    id: &str,
+    target_ends: &[(i32, i64)],
+    bounds: &[crate::endpoint::kafka::source::Bounds],
+) -> Checkpoint {
+    Checkpoint {
+        version: 1,
+        replay_id: id.to_string(),
+        target: cfg.target.clone(),
+        scan_from: target_ends.to_vec(),
+        from_ms: match cfg.read.from {
+            Some(Start::Time(t)) => Some(t),
+            _ => None,
+        },
+        until_ms: match cfg.read.until {
+            Some(Stop::Time(t)) => Some(t),
+            _ => None,
+        },
+        parts: bounds
+            .iter()
+            .map(|b| checkpoint::Part {
+                topic: b.topic.clone(),
+                partition: b.partition,
+                start: b.start,
+                end: b.end.unwrap_or(b.start),
+                done_below: b.start,
+            })
+            .collect(),
+        complete: false,
+        written: 0,
+    }
+}
+
+/// Copies already in the target, from an earlier run of this replay.
+fn find_copies(
+    cfg: &Config,
+    conn: &Connection,
+    c: &Checkpoint,
+    id: &str,
+    resuming: bool,
+) -> anyhow::Result<Done> {
+    let mut found = Done::default();
+    let scanned = conn.scan_headers(&cfg.target, &c.scan_from, &mut |_, _, h| found.note(h, id))?;
+    if !cfg.quiet && resuming {
+        crate::say!(
+            "evops {}: resuming replay {id}: {} copies already in {} (searched {scanned} records)",
+            cfg.name,
+            found.len(),
+            cfg.target
+        );
+    }
+    Ok(found)
+}
+
+/// The stages of a replay, in order: filter, the guard against copies already made and this
+/// replay's own copies, the command's own stage (rekey's), provenance headers, the rate.
+struct Stages {
+    filter: Option<Filter>,
+    guard: Guard,
+    before: Option<Box<dyn ReplayStage>>,
+    stamp: Stamp,
+    throttle: Option<Throttle>,
+}
+
+impl Stages {
+    fn new(cfg: &mut Config, id: &str, done: Arc<Mutex<Done>>) -> Stages {
+        let filter = (!cfg.filter.is_empty()).then(|| {
+            Filter::new(
+                std::mem::take(&mut cfg.filter),
+                cfg.output.codecs.clone(),
+                false,
+            )
+        });
+        Stages {
+            filter,
+            guard: Guard {
+                id: id.to_string(),
+                done,
+                already: 0,
+                looped: 0,
+            },
+            before: cfg.before.take(),
+            stamp: Stamp {
+                id: id.to_string(),
+                provenance: cfg.provenance,
+                timestamp_now: cfg.timestamp_now,
+            },
+            throttle: cfg.rate.map(Throttle::new),
         }
-        cfg.read.group_hooks = Some(std::sync::Arc::new(GroupResume {
-            transactional,
-            dead: dead.clone(),
-            flusher: p.flusher(),
-            ends: conn.end_offsets(&cfg.target)?,
-            settings: conn.settings.clone(),
-            target: cfg.target.clone(),
-            id: id.clone(),
-            done: done.clone(),
-            quiet: cfg.quiet,
-            name,
-        }));
-    }
-    let opened = super::open_source(&cfg.read, Start::Beginning, cfg.quiet)?;
-    let mut source = opened.source;
-    let _source_conn = opened.conn;
-
-    let mut checkpoint = match (&cfg.checkpoint, previous) {
-        (Some(_), Some(c)) => Some(c),
-        (Some(_), None) => Some(Checkpoint {
-            version: 1,
-            replay_id: id.clone(),
-            target: cfg.target.clone(),
-            scan_from: target_ends.clone(),
-            from_ms,
-            until_ms,
-            parts: opened
-                .bounds
-                .iter()
-                .map(|b| checkpoint::Part {
-                    topic: b.topic.clone(),
-                    partition: b.partition,
-                    start: b.start,
-                    end: b.end.unwrap_or(b.start),
-                    done_below: b.start,
-                })
-                .collect(),
-            complete: false,
-            written: 0,
-        }),
-        (None, _) => None,
-    };
-    let resuming = previous_loaded;
-
-    // Copies already in the target, from an earlier run of this replay.
-    if let Some(c) = &checkpoint {
-        if !cfg.writing.dry_run {
-            let mut found = Done::default();
-            let scanned =
-                conn.scan_headers(&cfg.target, &c.scan_from, &mut |_, _, h| found.note(h, &id))?;
-            if !cfg.quiet && resuming {
-                crate::say!(
-                    "evops {name}: resuming replay {id}: {} copies already in {} (searched {scanned} records)",
-                    found.len(),
-                    cfg.target
-                );
-            }
-            if let Ok(mut d) = done.lock() {
-                *d = found;
-            }
-        }
     }
 
-    let estimate = source.progress().map(|p| p.total);
-    let ask = ask_first(&cfg, group.is_some(), estimate)?;
-    if let (Some(path), Some(c)) = (&cfg.checkpoint, &checkpoint) {
-        if !cfg.writing.dry_run {
-            c.save(path)?;
-        }
-    }
-
-    let mut report = Report::new(cfg.quiet);
-    let bar = (estimate.is_some()
-        && print::progress::wanted(cfg.terminal.stdout, cfg.terminal.stderr, cfg.quiet))
-    .then(|| print::progress::bar(0, false));
-    if let Some(b) = &bar {
-        report.attach(b.clone());
-    }
-
-    let partitions = target_ends.len() as i32;
-    if let Some(b) = cfg.before.as_mut() {
-        b.target_partitions(partitions);
-    }
-    let mut sink: Box<dyn ReplaySink> = if let Some(inner) = producer {
-        let checkpointed = Checkpointed {
-            inner,
-            dead: dead.clone(),
-            checkpoint: checkpoint.take(),
-            path: cfg.checkpoint.clone(),
-            last: HashMap::new(),
-            since: Instant::now(),
-            unsaved: 0,
-        };
-        match ask {
-            Some(ask) => Box::new(Held::new(checkpointed, ask)),
-            None => Box::new(checkpointed),
-        }
-    } else {
-        Box::new(DryRun {
-            placement: cfg.placement,
-            partitions,
-            max_bytes: conn.max_message_bytes(),
-            refused: Vec::new(),
-            per_partition: BTreeMap::new(),
-            examples: Printer::new(
-                Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-                cfg.output.clone(),
-            ),
-            shown: 0,
-        })
-    };
-
-    let filtering = !cfg.filter.is_empty();
-    let mut filter = Filter::new(
-        std::mem::take(&mut cfg.filter),
-        cfg.output.key_format,
-        cfg.output.value_format,
-        false,
-    );
-    let mut guard = Guard {
-        id: id.clone(),
-        done,
-        already: 0,
-        looped: 0,
-    };
-    let mut stamp = Stamp {
-        id: id.clone(),
-        provenance: cfg.provenance,
-        timestamp_now: cfg.timestamp_now,
-    };
-    let mut throttle = cfg.rate.map(Throttle::new);
-    let mut before = cfg.before.take();
-    let ended = {
+    fn run(
+        &mut self,
+        source: &mut dyn Source,
+        sink: &mut dyn ReplaySink,
+        report: &mut Report,
+        max: Option<u64>,
+        bar: Option<&dyn crate::pipeline::Progress>,
+    ) -> anyhow::Result<Ended> {
         let mut stages: Vec<&mut dyn Stage> = Vec::new();
-        if filtering {
-            stages.push(&mut filter);
+        if let Some(f) = self.filter.as_mut() {
+            stages.push(f);
         }
-        stages.push(&mut guard);
-        if let Some(b) = before.as_mut() {
+        stages.push(&mut self.guard);
+        if let Some(b) = self.before.as_mut() {
             stages.push(b.as_mut());
         }
-        stages.push(&mut stamp);
-        if let Some(t) = throttle.as_mut() {
+        stages.push(&mut self.stamp);
+        if let Some(t) = self.throttle.as_mut() {
             stages.push(t);
         }
-        crate::pipeline::run(
-            &mut source,
-            &mut stages,
-            sink.as_mut(),
-            &mut report,
-            cfg.max,
-            bar.as_ref(),
-        )?
-    };
-
-    if let (Some(b), Some(by_key)) = (before.as_mut(), sink.landed()) {
-        b.landed(&by_key);
+        crate::pipeline::run(source, &mut stages, sink, report, max, bar)
     }
-    // Stopped at --max is incomplete; a source that ran out first is complete.
-    let complete = ended == Ended::Exhausted;
-    sink.conclude(complete, &report)?;
-    // Dead letters: undeliverable records and records a stage could not handle (most are in the
-    // file already, taken before each save).
-    let (dead_count, dead_file) = {
-        let mut d = dead
-            .lock()
-            .map_err(|_| anyhow::anyhow!("dead letters poisoned"))?;
-        d.settle(sink.failures())?;
-        (
-            d.written,
-            (d.written > 0 && !d.dry_run).then(|| d.path.clone()),
-        )
-    };
+}
 
-    if ended == Ended::BrokenPipe {
-        return Ok(Exit::Ok);
+/// What the summary of a replay says beyond the report's counts.
+struct Summary<'a> {
+    id: &'a str,
+    group: Option<&'a str>,
+    transactions: &'a Result<(), String>,
+    why_no_checkpoint: Option<&'static str>,
+    dead_count: u64,
+    dead_file: Option<PathBuf>,
+    interrupted: bool,
+}
+
+impl Summary<'_> {
+    /// The summary on stderr: the counts, the mode, the dead letters, how to resume.
+    fn say(&self, cfg: &Config, stages: &Stages, report: &Report) {
+        let name = cfg.name;
+        report.say(&self.counts(cfg, stages, report));
+        if let (Some(_), Err(why)) = (self.group, self.transactions) {
+            report.say(&format!(
+                "evops {name}: this broker refused a transactional producer ({why}); the replay ran without transactions"
+            ));
+        }
+        report.say(&format!("evops {name}: {}", self.mode(cfg)));
+        if let Some(p) = &self.dead_file {
+            report.say(&format!(
+                "evops {name}: {} records could not be written; they are in {} (capture format: `evops replay {} --to {}` retries them)",
+                self.dead_count,
+                p.display(),
+                p.display(),
+                cfg.target
+            ));
+        }
+        if self.interrupted {
+            report.say(&match (&cfg.checkpoint, cfg.writing.dry_run) {
+                (_, true) => format!("evops {name}: interrupted"),
+                (Some(path), false) => format!(
+                    "evops {name}: interrupted; run the same command again to resume (its progress is in {})",
+                    path.display()
+                ),
+                (None, false) if self.group.is_some() => format!(
+                    "evops {name}: interrupted; run the same command again to resume (the group's offsets say where)"
+                ),
+                (None, false) => format!(
+                    "evops {name}: interrupted after {} written; this replay kept no checkpoint, so running it again copies every record again",
+                    report.written
+                ),
+            });
+        }
     }
-    let interrupted = ended == Ended::Interrupted;
-    if !cfg.quiet {
-        // read = filtered out + skipped + written + failed (records outside a time range are
-        // dropped by the source before they count as read).
-        let (filtered_out, unjudged) = if filtering {
-            (
-                filter.counts.seen - filter.counts.matched,
-                filter.counts.unjudged,
-            )
-        } else {
-            (0, 0)
+
+    /// read = filtered out + skipped + written + failed (records outside a time range are
+    /// dropped by the source before they count as read).
+    fn counts(&self, cfg: &Config, stages: &Stages, report: &Report) -> String {
+        let (filtered_out, unjudged) = match &stages.filter {
+            Some(f) => (f.counts.seen - f.counts.matched, f.counts.unjudged),
+            None => (0, 0),
         };
         let mut line = format!(
-            "evops {name}: {} read, {filtered_out} filtered out",
-            report.read
+            "evops {}: {} read, {filtered_out} filtered out",
+            cfg.name, report.read
         );
         if unjudged > 0 {
             line.push_str(&format!(" ({unjudged} not judged)"));
         }
+        let dry = cfg.writing.dry_run;
+        let guard = &stages.guard;
         line.push_str(&format!(
             ", {} skipped ({} already in the target, {} written by this replay itself), {} {}, {} {}",
             guard.already + guard.looped,
             guard.already,
             guard.looped,
             report.written,
-            if cfg.writing.dry_run { "would be written" } else { "written" },
-            dead_count,
-            if cfg.writing.dry_run { "would fail" } else { "failed" }
+            if dry { "would be written" } else { "written" },
+            self.dead_count,
+            if dry { "would fail" } else { "failed" }
         ));
-        if let Some(s) = before.as_ref().and_then(|b| b.summary()) {
+        if let Some(s) = stages.before.as_ref().and_then(|b| b.summary()) {
             line.push_str(&format!("; {s}"));
         }
         line.push_str(&format!(" in {}", report.elapsed()));
-        report.say(&line);
-        let mode = if cfg.writing.dry_run {
+        line
+    }
+
+    /// How the copies were made, and what a rerun does.
+    fn mode(&self, cfg: &Config) -> String {
+        let id = self.id;
+        if cfg.writing.dry_run {
             "dry run: nothing was written".to_string()
-        } else if let (Some(g), true) = (&group, transactional) {
+        } else if let (Some(g), Ok(())) = (self.group, self.transactions) {
             format!(
                 "mode: transactional producer with consumer group {g} (copies and the group's offsets commit together; processes sharing the group split the partitions); replay id {id}"
             )
-        } else if let Some(g) = &group {
-            if let Err(why) = &transactions {
-                report.say(&format!(
-                    "evops {name}: this broker refused a transactional producer ({why}); the replay ran without transactions"
-                ));
-            }
+        } else if let Some(g) = self.group {
             format!(
                 "mode: idempotent producer with consumer group {g} (progress committed in Kafka after each flush, with the target's end offsets; resumable exactly once, and processes sharing the group split the partitions); replay id {id}"
             )
@@ -511,43 +576,10 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         } else {
             format!(
                 "mode: idempotent producer, no checkpoint ({}: a rerun copies every record again); replay id {id}",
-                why_no_checkpoint.unwrap_or("--no-checkpoint, or no state directory")
+                self.why_no_checkpoint.unwrap_or("--no-checkpoint, or no state directory")
             )
-        };
-        report.say(&format!("evops {name}: {mode}"));
-        if let Some(p) = &dead_file {
-            report.say(&format!(
-                "evops {name}: {} records could not be written; they are in {} (capture format: `evops replay {} --to {}` retries them)",
-                dead_count,
-                p.display(),
-                p.display(),
-                cfg.target
-            ));
-        }
-        if interrupted {
-            report.say(&match (&cfg.checkpoint, cfg.writing.dry_run) {
-                (_, true) => format!("evops {name}: interrupted"),
-                (Some(path), false) => format!(
-                    "evops {name}: interrupted; run the same command again to resume (its progress is in {})",
-                    path.display()
-                ),
-                (None, false) if group.is_some() => format!(
-                    "evops {name}: interrupted; run the same command again to resume (the group's offsets say where)"
-                ),
-                (None, false) => format!(
-                    "evops {name}: interrupted after {} written; this replay kept no checkpoint, so running it again copies every record again",
-                    report.written
-                ),
-            });
         }
     }
-    Ok(if interrupted {
-        Exit::Interrupted
-    } else if dead_count > 0 || report.bad > 0 || before.as_ref().is_some_and(|b| b.finding()) {
-        Exit::Findings
-    } else {
-        Exit::Ok
-    })
 }
 
 /// The question before a big write from a terminal. Topics know their record count up front
@@ -637,6 +669,17 @@ struct DeadLetters {
 }
 
 impl DeadLetters {
+    /// Settle the last ones; how many there are, and the file they are in (none for a dry
+    /// run, or when there are none).
+    fn close(
+        &mut self,
+        failures: Vec<crate::endpoint::kafka::sink::Failure>,
+    ) -> anyhow::Result<(u64, Option<PathBuf>)> {
+        self.settle(failures)?;
+        let file = (self.written > 0 && !self.dry_run).then(|| self.path.clone());
+        Ok((self.written, file))
+    }
+
     /// Take new producer failures and the stage's records, write them, and sync.
     fn settle(
         &mut self,
@@ -706,6 +749,32 @@ struct GroupResume {
     done: std::sync::Arc<std::sync::Mutex<Done>>,
     quiet: bool,
     name: &'static str,
+}
+
+impl GroupResume {
+    /// The hooks of a replay reading as a group member, writing with producer `p`.
+    fn new(
+        cfg: &Config,
+        conn: &Connection,
+        p: &ProducerSink,
+        transactional: bool,
+        dead: &Arc<Mutex<DeadLetters>>,
+        done: &Arc<Mutex<Done>>,
+        id: &str,
+    ) -> anyhow::Result<GroupResume> {
+        Ok(GroupResume {
+            transactional,
+            dead: dead.clone(),
+            flusher: p.flusher(),
+            ends: conn.end_offsets(&cfg.target)?,
+            settings: conn.settings.clone(),
+            target: cfg.target.clone(),
+            id: id.to_string(),
+            done: done.clone(),
+            quiet: cfg.quiet,
+            name: cfg.name,
+        })
+    }
 }
 
 impl crate::endpoint::kafka::group::GroupHooks for GroupResume {
@@ -784,6 +853,23 @@ struct Checkpointed {
 const SAVE_EVERY: Duration = Duration::from_secs(2);
 
 impl Checkpointed {
+    fn new(
+        inner: ProducerSink,
+        dead: Arc<Mutex<DeadLetters>>,
+        checkpoint: Option<Checkpoint>,
+        cfg: &Config,
+    ) -> Checkpointed {
+        Checkpointed {
+            inner,
+            dead,
+            checkpoint,
+            path: cfg.checkpoint.clone(),
+            last: HashMap::new(),
+            since: Instant::now(),
+            unsaved: 0,
+        }
+    }
+
     fn save(&mut self, written: u64, complete: bool) -> anyhow::Result<()> {
         let (Some(c), Some(path)) = (self.checkpoint.as_mut(), &self.path) else {
             return Ok(());
@@ -813,7 +899,7 @@ impl Checkpointed {
 }
 
 impl Sink for Checkpointed {
-    fn write(&mut self, r: &Record, report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, r: &Record, report: &mut dyn Tally) -> anyhow::Result<()> {
         self.inner.write(r, report)?;
         if self.checkpoint.is_some() {
             self.last.insert((r.topic.clone(), r.partition), r.offset);
@@ -831,7 +917,7 @@ impl Sink for Checkpointed {
         Ok(())
     }
 
-    fn finish(&mut self, report: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, report: &mut dyn Tally) -> anyhow::Result<()> {
         self.inner.finish(report)
     }
 }
@@ -867,8 +953,26 @@ struct DryRun {
 /// How many records a dry run shows.
 const EXAMPLES: u64 = 5;
 
+impl DryRun {
+    /// A dry run into a target of `partitions` whose producer refuses records over `max_bytes`.
+    fn new(cfg: &Config, partitions: i32, max_bytes: usize) -> DryRun {
+        DryRun {
+            placement: cfg.placement,
+            partitions,
+            max_bytes,
+            refused: Vec::new(),
+            per_partition: BTreeMap::new(),
+            examples: Printer::new(
+                Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+                cfg.output.clone(),
+            ),
+            shown: 0,
+        }
+    }
+}
+
 impl Sink for DryRun {
-    fn write(&mut self, r: &Record, report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, r: &Record, report: &mut dyn Tally) -> anyhow::Result<()> {
         use crate::endpoint::kafka::sink::refusal;
         if let Some(reason) = refusal(r, self.placement, self.partitions, self.max_bytes) {
             report.bad(&r.location(), &format!("would not be written: {reason}"));
@@ -890,9 +994,9 @@ impl Sink for DryRun {
         Ok(())
     }
 
-    fn finish(&mut self, report: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, report: &mut dyn Tally) -> anyhow::Result<()> {
         // As the producer sink does with its failures: refused records were not written.
-        report.written = report.written.saturating_sub(self.refused.len() as u64);
+        report.not_written(self.refused.len() as u64);
         self.examples.finish(report)
     }
 }

@@ -4,9 +4,10 @@
 //! the output goes through the same printers and sinks as `filter`.
 
 use crate::exit::Exit;
-use crate::sample::{Mode, Sampler};
+use crate::stage::sample::{Mode, Sampler};
 
-/// A filter job and how to sample what it keeps.
+/// A filter job and how to sample what it keeps. With `--group`, only the rate modes (`cli/`
+/// refuses the others: they hold records until the end, which a commit would then skip).
 pub struct Config {
     pub job: super::filter::Config,
     pub mode: Mode,
@@ -14,15 +15,10 @@ pub struct Config {
 }
 
 pub fn run(cfg: Config) -> anyhow::Result<Exit> {
-    if cfg.job.read.group.is_some() && !matches!(cfg.mode, Mode::Rate(_) | Mode::RateByKey(_)) {
-        return Err(crate::error::Error::Usage(
-            "--group commits what was read; --count, --per and --every hold records until the end, which a crash would then skip: sample by --rate, or without --group".into(),
-        )
-        .into());
-    }
     let mut sampler = Sampler::new(cfg.mode, cfg.seed);
+    let quiet = cfg.job.quiet;
     let exit = super::filter::run_with(cfg.job, Some(&mut sampler))?;
-    if sampler.late() > 0 {
+    if sampler.late() > 0 && !quiet {
         crate::say!(
             "evops sample: {} records arrived after their time window had been sampled and were left out",
             sampler.late()

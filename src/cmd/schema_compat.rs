@@ -82,7 +82,7 @@ fn from_registry(
         reg.id
     );
     if reg.schema_type == "PROTOBUF" {
-        let file = super::protobuf::compile_registered(registry, reg)
+        let file = crate::endpoint::registry::compile_protobuf(registry, reg)
             .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
         return Ok(Text {
             origin,

@@ -14,12 +14,11 @@ use serde_json::{json, Value};
 
 use crate::endpoint::file::SampleSource;
 use crate::endpoint::registry::{RegisteredSchema, Registry, RegistryError, SubjectStrategy};
-use crate::endpoint::{Chain, Source};
+use crate::endpoint::{Chain, Source, Tally};
 use crate::exit::Exit;
 use crate::filter::envelope::Envelope;
 use crate::pipeline::Ended;
 use crate::position::Start;
-use crate::print::report::Report;
 use crate::print::{self, table};
 use crate::record::Record;
 use crate::schema::avro;
@@ -268,7 +267,7 @@ impl<'a> Validator<'a> {
             Err(e @ RegistryError::NotFound { .. }) => return Ok(Err(format!("{origin}: {e}"))),
             Err(e) => return Err(anyhow::Error::new(e).context("schema registry")),
         };
-        let body = super::parse_registered(registry, &reg)
+        let body = crate::endpoint::registry::parse_registered(registry, &reg)
             .map_err(|e| anyhow::anyhow!("schema registry: {origin}: {e}"))?;
         Ok(Ok(Arc::new(Schema { name, origin, body })))
     }
@@ -703,10 +702,10 @@ fn place(name: &str, partition: i32, offset: i64) -> String {
 }
 
 impl crate::endpoint::Sink for Validator<'_> {
-    fn write(&mut self, r: &Record, _report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, r: &Record, _report: &mut dyn Tally) -> anyhow::Result<()> {
         self.check(r)
     }
-    fn finish(&mut self, _: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, _: &mut dyn Tally) -> anyhow::Result<()> {
         Ok(())
     }
 }
@@ -726,7 +725,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     let mut sources: Vec<Box<dyn Source>> = Vec::new();
     let mut _conn = None;
     if !cfg.read.sources.is_empty() {
-        let opened = super::open_source(&cfg.read, Start::Beginning, cfg.quiet)?;
+        let opened = super::open_source(&cfg.read, Start::Beginning)?;
         _conn = opened.conn;
         sources.push(Box::new(opened.source));
     }
@@ -735,13 +734,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     }
     let mut source = Chain::new(sources);
 
-    let mut report = Report::new(cfg.quiet);
-    let bar = (source.progress().is_some()
-        && print::progress::wanted(cfg.terminal.stdout, cfg.terminal.stderr, cfg.quiet))
-    .then(|| print::progress::bar(0, false));
-    if let Some(b) = &bar {
-        report.attach(b.clone());
-    }
+    let (mut report, bar) = super::report(source.progress().is_some(), cfg.terminal, cfg.quiet);
     let mut v = Validator::new(&cfg);
     // The validator is the sink: --max counts what it judged, and a registry failure stops
     // the read at once.
@@ -751,7 +744,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
         &mut v,
         &mut report,
         cfg.max,
-        bar.as_ref(),
+        bar.as_ref().map(|b| b as &dyn crate::pipeline::Progress),
     )?;
     if let Some(b) = &bar {
         b.finish_and_clear();

@@ -8,17 +8,19 @@
 use std::collections::HashMap;
 use std::io::Write;
 
-use crate::endpoint::{Sink, SourceSpec};
+use crate::endpoint::{Sink, SourceSpec, Tally};
 use crate::exit::Exit;
 use crate::filter::envelope::Envelope;
-use crate::filter::{Filter, Spec};
+use crate::filter::Spec;
 use crate::pipeline::{Ended, Stage};
 use crate::position::{Start, Stop};
-use crate::print::report::Report;
 use crate::print::stats::{Counted, Meta};
 use crate::record::Record;
-use crate::stats::group::{By, Grouper};
+use crate::stage::filter::Filter;
+use crate::stats::group::{By, FieldGrouper, Grouper};
+use crate::stats::handoff::Batch;
 use crate::stats::{assess, Counts, Grid, Rules, Window};
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use super::{Read, Terminal};
 
@@ -47,8 +49,7 @@ pub struct Config {
     pub filter: Spec,
     pub by: Vec<By>,
     pub envelope: Envelope,
-    pub key_format: crate::codec::Format,
-    pub value_format: crate::codec::Format,
+    pub codecs: crate::codec::Codecs,
     pub every_ms: Option<i64>,
     pub baseline: Option<Baseline>,
     pub rules: Rules,
@@ -314,6 +315,15 @@ impl Held {
     }
 }
 
+impl Counting<'_> {
+    fn add(&mut self, group: &[String], ts: Option<i64>, bytes: u64) {
+        match self {
+            Counting::Counts(c) => c.add(group, ts, 1, bytes),
+            Counting::Held(h) => h.add(group, ts, bytes),
+        }
+    }
+}
+
 /// The counting sink: each record's group, counted at its time.
 struct Tallying<'a, 'b> {
     grouper: &'a mut Grouper,
@@ -321,29 +331,104 @@ struct Tallying<'a, 'b> {
 }
 
 impl Sink for Tallying<'_, '_> {
-    fn write(&mut self, r: &Record, report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, r: &Record, report: &mut dyn Tally) -> anyhow::Result<()> {
         let bytes =
             (r.key.as_ref().map_or(0, Vec::len) + r.value.as_ref().map_or(0, Vec::len)) as u64;
         match self.grouper.group(r) {
-            Ok(g) => match self.into {
-                Counting::Counts(c) => c.add(g, r.timestamp.millis(), 1, bytes),
-                Counting::Held(h) => h.add(g, r.timestamp.millis(), bytes),
-            },
+            Ok(g) => self.into.add(g, r.timestamp.millis(), bytes),
             Err(why) => report.bad(&r.location(), &why),
         }
         Ok(())
     }
 
-    fn finish(&mut self, _: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, _: &mut dyn Tally) -> anyhow::Result<()> {
         Ok(())
     }
+}
+
+/// The counting sink when every group reads only record fields: records go in batches to a
+/// counting thread (see [`crate::stats::handoff`]), which reads their values while this one
+/// reads the next records.
+struct Handing {
+    batch: Batch,
+    to: SyncSender<Batch>,
+    /// Batches the counting thread is done with, for reuse.
+    spare: Receiver<Batch>,
+}
+
+impl Handing {
+    fn send(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        let next = self.spare.try_recv().unwrap_or_default();
+        // The counting thread takes batches until this sender goes: it is there to take it.
+        let _ = self.to.send(std::mem::replace(&mut self.batch, next));
+    }
+}
+
+impl Sink for Handing {
+    fn write(&mut self, r: &Record, _: &mut dyn Tally) -> anyhow::Result<()> {
+        self.batch.push(r);
+        if self.batch.is_full() {
+            self.send();
+        }
+        Ok(())
+    }
+
+    fn idle(&mut self) -> anyhow::Result<()> {
+        self.send();
+        Ok(())
+    }
+
+    fn finish(&mut self, _: &mut dyn Tally) -> anyhow::Result<()> {
+        self.send();
+        Ok(())
+    }
+}
+
+/// Run the pipeline into a [`Handing`] sink while a second thread groups and counts.
+fn run_handing(
+    source: &mut dyn crate::endpoint::Source,
+    stages: &mut [&mut dyn Stage],
+    mut grouper: FieldGrouper,
+    into: &mut Counting,
+    report: &mut crate::print::report::Report,
+    max: Option<u64>,
+    bar: Option<&dyn crate::pipeline::Progress>,
+) -> anyhow::Result<Ended> {
+    std::thread::scope(|scope| {
+        let (to, batches) = std::sync::mpsc::sync_channel::<Batch>(4);
+        let (give_back, spare) = std::sync::mpsc::channel::<Batch>();
+        let counter = scope.spawn(move || {
+            for mut batch in batches {
+                batch.each(|f, ts, bytes| into.add(grouper.group(f), ts, bytes));
+                batch.clear();
+                let _ = give_back.send(batch);
+            }
+        });
+        let mut sink = Handing {
+            batch: Batch::default(),
+            to,
+            spare,
+        };
+        let ended = crate::pipeline::run(source, stages, &mut sink, report, max, bar);
+        // What was read is counted however the run ended; then, its sender gone, the counting
+        // thread ends once it has counted every batch.
+        sink.send();
+        drop(sink);
+        if let Err(panic) = counter.join() {
+            std::panic::resume_unwind(panic);
+        }
+        ended
+    })
 }
 
 /// The stages and the grouper, kept across the reads of a watch.
 struct Stages {
     grouper: Grouper,
     filter: Option<Filter>,
-    sampler: Option<crate::sample::Sampler>,
+    sampler: Option<crate::stage::sample::Sampler>,
 }
 
 impl Stages {
@@ -351,11 +436,10 @@ impl Stages {
         let by = std::mem::take(&mut cfg.by);
         let spec = std::mem::take(&mut cfg.filter);
         Stages {
-            grouper: Grouper::new(by, cfg.envelope.clone(), cfg.key_format, cfg.value_format),
-            filter: (!spec.is_empty())
-                .then(|| Filter::new(spec, cfg.key_format, cfg.value_format, false)),
+            grouper: Grouper::new(by, cfg.envelope.clone(), cfg.codecs.clone()),
+            filter: (!spec.is_empty()).then(|| Filter::new(spec, cfg.codecs.clone(), false)),
             sampler: cfg.sample.map(|(rate, seed)| {
-                crate::sample::Sampler::new(crate::sample::Mode::Rate(rate), seed)
+                crate::stage::sample::Sampler::new(crate::stage::sample::Mode::Rate(rate), seed)
             }),
         }
     }
@@ -369,19 +453,13 @@ fn count(
     st: &mut Stages,
     into: &mut Counting,
 ) -> anyhow::Result<(Ended, u64)> {
-    let opened = super::open_source(&read, Start::Beginning, cfg.quiet)?;
+    let opened = super::open_source(&read, Start::Beginning)?;
     let mut source = opened.source;
-    let mut report = Report::new(cfg.quiet);
-    let bar = (crate::endpoint::Source::progress(&source).is_some()
-        && crate::print::progress::wanted(cfg.terminal.stdout, cfg.terminal.stderr, cfg.quiet))
-    .then(|| crate::print::progress::bar(0, false));
-    if let Some(b) = &bar {
-        report.attach(b.clone());
-    }
-    let mut sink = Tallying {
-        grouper: &mut st.grouper,
-        into,
-    };
+    let (mut report, bar) = super::report(
+        crate::endpoint::Source::progress(&source).is_some(),
+        cfg.terminal,
+        cfg.quiet,
+    );
     let mut stages: Vec<&mut dyn Stage> = Vec::new();
     if let Some(f) = st.filter.as_mut() {
         stages.push(f);
@@ -389,14 +467,31 @@ fn count(
     if let Some(s) = st.sampler.as_mut() {
         stages.push(s);
     }
-    let ended = crate::pipeline::run(
-        &mut source,
-        &mut stages,
-        &mut sink,
-        &mut report,
-        cfg.max,
-        bar.as_ref(),
-    )?;
+    let ended = match st.grouper.fields_only() {
+        Some(grouper) => run_handing(
+            &mut source,
+            &mut stages,
+            grouper,
+            into,
+            &mut report,
+            cfg.max,
+            bar.as_ref().map(|b| b as &dyn crate::pipeline::Progress),
+        )?,
+        None => {
+            let mut sink = Tallying {
+                grouper: &mut st.grouper,
+                into,
+            };
+            crate::pipeline::run(
+                &mut source,
+                &mut stages,
+                &mut sink,
+                &mut report,
+                cfg.max,
+                bar.as_ref().map(|b| b as &dyn crate::pipeline::Progress),
+            )?
+        }
+    };
     let interrupted = ended == Ended::Interrupted;
     if !report.is_quiet() && (interrupted || report.bad > 0 || cfg.terminal.stderr) {
         report.say(&format!("evops stats: {}", report.summary(interrupted)));

@@ -26,7 +26,8 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
             mentions: true,
         })
     });
-    job.ordered.get_or_insert(crate::merge::DEFAULT_LIMIT);
+    job.ordered
+        .get_or_insert(crate::stage::merge::DEFAULT_LIMIT);
     job.nothing_is_a_finding = true;
     super::filter::run(job)
 }

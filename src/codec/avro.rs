@@ -2,10 +2,10 @@
 //! payloads are decoded with the writer schema their registry id names, bare datums with the
 //! schema file given on the command line, both through [`crate::schema::avro`] (the same code
 //! `schema-validate` uses). Which schemas exist is settled once at the edge, before any record
-//! is read, by installing a [`Schemas`]; the codec itself does no I/O, it asks the installed
-//! lookup (which may ask a registry once per id and cache the answer).
+//! is read, and travels in the run's [`super::Codecs`]; the codec itself does no I/O, it asks
+//! the [`Schemas`] it is given (which may ask a registry once per id and cache the answer).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -23,24 +23,15 @@ pub trait Schemas: Send + Sync {
     fn framed(&self) -> bool;
 }
 
-static SCHEMAS: OnceLock<Box<dyn Schemas>> = OnceLock::new();
-
-/// Install the process's Avro schemas (once; later calls are ignored).
-pub fn install(s: Box<dyn Schemas>) {
-    let _ = SCHEMAS.set(s);
-}
-
-/// Whether schemas were installed.
-pub fn installed() -> bool {
-    SCHEMAS.get().is_some()
+/// Why Avro bytes are refused when the run has no schemas.
+pub fn no_schemas() -> DecodeError {
+    DecodeError("avro decoding needs a schema: give --schema FILE or --registry URL".into())
 }
 
 /// Decode Avro bytes: framed by registry id, or a bare datum of the given schema.
-pub fn decode(b: &[u8]) -> Result<Value, DecodeError> {
-    let Some(schemas) = SCHEMAS.get() else {
-        return Err(DecodeError(
-            "avro decoding needs a schema: give --schema FILE or --registry URL".into(),
-        ));
+pub fn decode(schemas: Option<&dyn Schemas>, b: &[u8]) -> Result<Value, DecodeError> {
+    let Some(schemas) = schemas else {
+        return Err(no_schemas());
     };
     let framing = if schemas.framed() {
         avro::unframe(b)

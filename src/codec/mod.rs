@@ -1,7 +1,9 @@
 //! Codecs: record bytes to values and back, pure (no I/O). A key or value format turns bytes
-//! into a JSON value for printers, templates and (later) filters; the capture codec turns whole
-//! records into lossless NDJSON lines. Avro values are decoded with the schemas installed at the
-//! edge ([`avro`]): by registry id for Confluent-framed payloads, or a schema file.
+//! into a JSON value for printers, templates, filters and groupings; the capture codec turns
+//! whole records into lossless NDJSON lines; [`project`] and [`slots`] read only the parts of a
+//! JSON value a filter needs. One [`Codecs`] value per run carries the key and value formats and
+//! what they decode with (the Avro schemas: by registry id for Confluent-framed payloads, or a
+//! schema file); it is built once at the edge and handed to whatever decodes.
 
 pub mod avro;
 pub mod capture;
@@ -10,15 +12,126 @@ pub mod project;
 pub mod protobuf;
 pub mod slots;
 
+use std::sync::Arc;
+
 use base64::Engine;
 use serde_json::Value;
 
-/// How to read a key or a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+/// The codecs of one run: how keys and values are read, and the schemas the formats that need
+/// them decode with. Built once from the command line and the config, cloned (cheaply) into
+/// whatever decodes; no process-global registry. A new codec is one [`Encoding`] arm and, when it
+/// needs schemas, one field here.
+#[derive(Clone, Default)]
+pub struct Codecs {
+    pub key: Encoding,
+    pub value: Encoding,
+    avro: Option<Arc<dyn avro::Schemas>>,
+    /// The Protobuf codecs of keys and of values (`None` for a side that is not Protobuf).
+    protobuf_key: Option<protobuf::ProtobufCodec>,
+    protobuf_value: Option<protobuf::ProtobufCodec>,
+}
+
+impl std::fmt::Debug for Codecs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Codecs")
+            .field("key", &self.key)
+            .field("value", &self.value)
+            .field("avro", &self.avro.is_some())
+            .field("protobuf_key", &self.protobuf_key)
+            .field("protobuf_value", &self.protobuf_value)
+            .finish()
+    }
+}
+
+impl Codecs {
+    /// Keys and values in these formats, with no schemas (Avro is then refused per record).
+    pub fn new(key: Encoding, value: Encoding) -> Codecs {
+        Codecs {
+            key,
+            value,
+            avro: None,
+            protobuf_key: None,
+            protobuf_value: None,
+        }
+    }
+
+    /// The same, decoding Avro with these schemas.
+    pub fn with_avro(mut self, schemas: Arc<dyn avro::Schemas>) -> Codecs {
+        self.avro = Some(schemas);
+        self
+    }
+
+    /// The same, decoding Protobuf keys and values with these codecs.
+    pub fn with_protobuf(
+        mut self,
+        key: Option<protobuf::ProtobufCodec>,
+        value: Option<protobuf::ProtobufCodec>,
+    ) -> Codecs {
+        self.protobuf_key = key;
+        self.protobuf_value = value;
+        self
+    }
+
+    /// Whether a format these codecs use needs schemas that were not given.
+    pub fn missing_schemas(&self) -> bool {
+        (self.key == Encoding::Avro || self.value == Encoding::Avro) && self.avro.is_none()
+    }
+
+    /// Whether Protobuf is read without the codec it needs (the edge builds one per side).
+    pub fn missing_protobuf(&self) -> bool {
+        (self.key.is_protobuf() && self.protobuf_key.is_none())
+            || (self.value.is_protobuf() && self.protobuf_value.is_none())
+    }
+
+    /// Decode bytes (`None` is a null key or a tombstone) in a format.
+    pub fn decode(&self, format: Encoding, bytes: Option<&[u8]>) -> Result<Decoded, DecodeError> {
+        match (format, bytes) {
+            (Encoding::Avro, Some(b)) => {
+                let value = avro::decode(self.avro.as_deref(), b)?;
+                depth::check_value(&value)?;
+                Ok(Decoded { value, json: true })
+            }
+            (Encoding::Protobuf(side), Some(b)) => {
+                let codec = match side {
+                    Side::Key => self.protobuf_key.as_ref(),
+                    Side::Value => self.protobuf_value.as_ref(),
+                };
+                let value = codec.ok_or_else(protobuf::no_schemas)?.decode(b)?;
+                depth::check_value(&value)?;
+                Ok(Decoded { value, json: true })
+            }
+            _ => decode(format, bytes),
+        }
+    }
+
+    /// Decode as asked, falling back to `auto` (see [`decode_or_auto`]).
+    pub fn decode_or_auto(
+        &self,
+        format: Encoding,
+        bytes: Option<&[u8]>,
+    ) -> (Decoded, Option<DecodeError>) {
+        or_auto(format, bytes, self.decode(format, bytes))
+    }
+
+    /// Decode a key in the key format, falling back to `auto`.
+    pub fn key(&self, bytes: Option<&[u8]>) -> (Decoded, Option<DecodeError>) {
+        self.decode_or_auto(self.key, bytes)
+    }
+
+    /// Decode a value in the value format, falling back to `auto`.
+    pub fn value(&self, bytes: Option<&[u8]>) -> (Decoded, Option<DecodeError>) {
+        self.decode_or_auto(self.value, bytes)
+    }
+}
+
+/// How a key's or a value's bytes are encoded (`--key-format`, `--value-format`): how to read
+/// them, and how to write a key typed on the command line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Encoding {
     /// JSON when the bytes are a JSON object or array, else text when they are UTF-8, else
     /// `{"base64": ...}`. Scalars stay text so that a value `null` is not mistaken for a
     /// tombstone.
+    #[default]
     Auto,
     /// UTF-8 text; other bytes are a decode error.
     String,
@@ -46,37 +159,40 @@ pub enum Side {
     Value,
 }
 
-impl Format {
+/// The former name, kept so that code written against it still builds.
+pub use self::Encoding as Format;
+
+impl Encoding {
     pub const NAMES: &'static [&'static str] = &[
         "auto", "string", "json", "int32", "int64", "hex", "base64", "avro", "protobuf",
     ];
 
-    pub fn parse(s: &str) -> Option<Format> {
+    pub fn parse(s: &str) -> Option<Encoding> {
         Some(match s {
-            "auto" => Format::Auto,
-            "string" | "str" | "text" => Format::String,
-            "json" => Format::Json,
-            "int32" | "int" => Format::Int32,
-            "int64" | "long" => Format::Int64,
-            "hex" => Format::Hex,
-            "base64" => Format::Base64,
-            "avro" => Format::Avro,
-            "protobuf" | "proto" => Format::Protobuf(Side::Value),
+            "auto" => Encoding::Auto,
+            "string" | "str" | "text" => Encoding::String,
+            "json" => Encoding::Json,
+            "int32" | "int" => Encoding::Int32,
+            "int64" | "long" => Encoding::Int64,
+            "hex" => Encoding::Hex,
+            "base64" => Encoding::Base64,
+            "avro" => Encoding::Avro,
+            "protobuf" | "proto" => Encoding::Protobuf(Side::Value),
             _ => return None,
         })
     }
 
     /// The same format for keys (only Protobuf cares which side it reads).
-    pub fn for_keys(self) -> Format {
+    pub fn for_keys(self) -> Encoding {
         match self {
-            Format::Protobuf(_) => Format::Protobuf(Side::Key),
+            Encoding::Protobuf(_) => Encoding::Protobuf(Side::Key),
             other => other,
         }
     }
 
-    /// Whether the format needs schemas installed at the edge.
+    /// Whether the format is Protobuf (of either side).
     pub fn is_protobuf(self) -> bool {
-        matches!(self, Format::Protobuf(_))
+        matches!(self, Encoding::Protobuf(_))
     }
 }
 
@@ -102,11 +218,20 @@ impl Decoded {
 /// Decode as asked; bytes that do not decode so are decoded as `auto` would, with the reason
 /// they did not, so that a record is still shown or judged. Bytes that `auto` refuses too (a
 /// document nested too deeply) are shown as bytes.
-pub fn decode_or_auto(format: Format, bytes: Option<&[u8]>) -> (Decoded, Option<DecodeError>) {
-    match decode(format, bytes) {
+/// Without schemas: Avro bytes are refused (and shown as `auto` shows them).
+pub fn decode_or_auto(format: Encoding, bytes: Option<&[u8]>) -> (Decoded, Option<DecodeError>) {
+    or_auto(format, bytes, decode(format, bytes))
+}
+
+fn or_auto(
+    format: Encoding,
+    bytes: Option<&[u8]>,
+    decoded: Result<Decoded, DecodeError>,
+) -> (Decoded, Option<DecodeError>) {
+    match decoded {
         Ok(d) => (d, None),
-        Err(e) => match (format, decode(Format::Auto, bytes)) {
-            (Format::Auto, _) | (_, Err(_)) => (
+        Err(e) => match (format, decode(Encoding::Auto, bytes)) {
+            (Encoding::Auto, _) | (_, Err(_)) => (
                 Decoded::plain(bytes.map_or(Value::Null, bytes_value)),
                 Some(e),
             ),
@@ -115,42 +240,35 @@ pub fn decode_or_auto(format: Format, bytes: Option<&[u8]>) -> (Decoded, Option<
     }
 }
 
-/// Decode bytes (`None` is a null key or a tombstone) in a format.
-pub fn decode(format: Format, bytes: Option<&[u8]>) -> Result<Decoded, DecodeError> {
+/// Decode bytes (`None` is a null key or a tombstone) in a format, without schemas: Avro is
+/// refused here; [`Codecs::decode`] has the run's schemas.
+pub fn decode(format: Encoding, bytes: Option<&[u8]>) -> Result<Decoded, DecodeError> {
     let Some(b) = bytes else {
         return Ok(Decoded::plain(Value::Null));
     };
     match format {
-        Format::Auto => auto(b),
-        Format::String => std::str::from_utf8(b)
+        Encoding::Auto => auto(b),
+        Encoding::String => std::str::from_utf8(b)
             .map(|s| Decoded::plain(Value::String(s.to_owned())))
             .map_err(|e| DecodeError(format!("not UTF-8 text ({e})"))),
-        Format::Json => {
+        Encoding::Json => {
             depth::check(b)?;
             serde_json::from_slice::<Value>(b)
                 .map(|value| Decoded { value, json: true })
                 .map_err(|e| DecodeError(format!("not JSON ({e})")))
         }
-        Format::Int32 => <[u8; 4]>::try_from(b)
+        Encoding::Int32 => <[u8; 4]>::try_from(b)
             .map(|a| Decoded::plain(Value::from(i32::from_be_bytes(a))))
             .map_err(|_| DecodeError(format!("int32 needs 4 bytes, got {}", b.len()))),
-        Format::Int64 => <[u8; 8]>::try_from(b)
+        Encoding::Int64 => <[u8; 8]>::try_from(b)
             .map(|a| Decoded::plain(Value::from(i64::from_be_bytes(a))))
             .map_err(|_| DecodeError(format!("int64 needs 8 bytes, got {}", b.len()))),
-        Format::Hex => Ok(Decoded::plain(Value::String(hex(b)))),
-        Format::Base64 => Ok(Decoded::plain(Value::String(
+        Encoding::Hex => Ok(Decoded::plain(Value::String(hex(b)))),
+        Encoding::Base64 => Ok(Decoded::plain(Value::String(
             base64::engine::general_purpose::STANDARD.encode(b),
         ))),
-        Format::Avro => {
-            let value = avro::decode(b)?;
-            depth::check_value(&value)?;
-            Ok(Decoded { value, json: true })
-        }
-        Format::Protobuf(side) => {
-            let value = protobuf::decode_installed(side, b)?;
-            depth::check_value(&value)?;
-            Ok(Decoded { value, json: true })
-        }
+        Encoding::Avro => Err(avro::no_schemas()),
+        Encoding::Protobuf(_) => Err(protobuf::no_schemas()),
     }
 }
 
@@ -196,20 +314,20 @@ pub fn hex(b: &[u8]) -> String {
 
 /// Encode a key typed on the command line into bytes, in a format (the inverse of `decode` for
 /// the formats where that makes sense).
-pub fn encode_text(format: Format, s: &str) -> Result<Vec<u8>, DecodeError> {
+pub fn encode_text(format: Encoding, s: &str) -> Result<Vec<u8>, DecodeError> {
     match format {
-        Format::Auto | Format::String | Format::Json => Ok(s.as_bytes().to_vec()),
-        Format::Int32 => s
+        Encoding::Auto | Encoding::String | Encoding::Json => Ok(s.as_bytes().to_vec()),
+        Encoding::Int32 => s
             .trim()
             .parse::<i32>()
             .map(|n| n.to_be_bytes().to_vec())
             .map_err(|e| DecodeError(format!("'{s}' is not an int32 ({e})"))),
-        Format::Int64 => s
+        Encoding::Int64 => s
             .trim()
             .parse::<i64>()
             .map(|n| n.to_be_bytes().to_vec())
             .map_err(|e| DecodeError(format!("'{s}' is not an int64 ({e})"))),
-        Format::Hex => {
+        Encoding::Hex => {
             let s = s.trim();
             let not_hex = || DecodeError(format!("'{s}' is not hex"));
             if s.len() % 2 != 0 {
@@ -227,13 +345,13 @@ pub fn encode_text(format: Format, s: &str) -> Result<Vec<u8>, DecodeError> {
                 })
                 .collect()
         }
-        Format::Base64 => base64::engine::general_purpose::STANDARD
+        Encoding::Base64 => base64::engine::general_purpose::STANDARD
             .decode(s.trim())
             .map_err(|e| DecodeError(format!("'{s}' is not base64 ({e})"))),
-        Format::Avro => Err(DecodeError(
+        Encoding::Avro => Err(DecodeError(
             "avro keys cannot be typed on the command line".into(),
         )),
-        Format::Protobuf(_) => Err(DecodeError(
+        Encoding::Protobuf(_) => Err(DecodeError(
             "protobuf keys cannot be typed on the command line".into(),
         )),
     }
@@ -247,19 +365,19 @@ mod tests {
     #[test]
     fn auto_keeps_scalars_as_text() {
         assert_eq!(
-            decode(Format::Auto, Some(b"null")).unwrap().value,
+            decode(Encoding::Auto, Some(b"null")).unwrap().value,
             json!("null")
         );
-        assert_eq!(decode(Format::Auto, None).unwrap().value, Value::Null);
-        let d = decode(Format::Auto, Some(br#" {"a":1}"#)).unwrap();
+        assert_eq!(decode(Encoding::Auto, None).unwrap().value, Value::Null);
+        let d = decode(Encoding::Auto, Some(br#" {"a":1}"#)).unwrap();
         assert!(d.json);
         assert_eq!(d.value, json!({"a":1}));
         assert_eq!(
-            decode(Format::Auto, Some(b"{broken")).unwrap().value,
+            decode(Encoding::Auto, Some(b"{broken")).unwrap().value,
             json!("{broken")
         );
         assert_eq!(
-            decode(Format::Auto, Some(&[0xff, 0x00])).unwrap().value,
+            decode(Encoding::Auto, Some(&[0xff, 0x00])).unwrap().value,
             json!({"base64": "/wA="})
         );
     }
@@ -267,7 +385,7 @@ mod tests {
     #[test]
     fn too_deep_json_is_a_named_decode_error_and_shown_as_text() {
         let deep = format!("{}{}", "[".repeat(20_000), "]".repeat(20_000));
-        for format in [Format::Auto, Format::Json] {
+        for format in [Encoding::Auto, Encoding::Json] {
             let e = decode(format, Some(deep.as_bytes())).unwrap_err();
             assert_eq!(e.0, "nested deeper than 100 levels");
             let (d, why) = decode_or_auto(format, Some(deep.as_bytes()));
@@ -279,47 +397,56 @@ mod tests {
     #[test]
     fn typed_formats() {
         assert_eq!(
-            decode(Format::Int32, Some(&[0, 0, 1, 0])).unwrap().value,
+            decode(Encoding::Int32, Some(&[0, 0, 1, 0])).unwrap().value,
             json!(256)
         );
         assert_eq!(
-            decode(Format::Int64, Some(&(-2i64).to_be_bytes()))
+            decode(Encoding::Int64, Some(&(-2i64).to_be_bytes()))
                 .unwrap()
                 .value,
             json!(-2)
         );
-        assert!(decode(Format::Int32, Some(b"abc")).is_err());
+        assert!(decode(Encoding::Int32, Some(b"abc")).is_err());
         assert_eq!(
-            decode(Format::Hex, Some(&[0xde, 0xad])).unwrap().value,
+            decode(Encoding::Hex, Some(&[0xde, 0xad])).unwrap().value,
             json!("dead")
         );
         assert_eq!(
-            decode(Format::Base64, Some(b"hi")).unwrap().value,
+            decode(Encoding::Base64, Some(b"hi")).unwrap().value,
             json!("aGk=")
         );
-        assert!(decode(Format::Json, Some(b"nope")).is_err());
+        assert!(decode(Encoding::Json, Some(b"nope")).is_err());
         assert_eq!(
-            decode(Format::Json, Some(b"null")).unwrap().value,
+            decode(Encoding::Json, Some(b"null")).unwrap().value,
             Value::Null
         );
-        assert!(decode(Format::String, Some(&[0xff])).is_err());
+        assert!(decode(Encoding::String, Some(&[0xff])).is_err());
     }
 
     #[test]
     fn typed_keys_encode() {
-        assert_eq!(encode_text(Format::Int32, "256").unwrap(), vec![0, 0, 1, 0]);
-        assert_eq!(encode_text(Format::Hex, "dead").unwrap(), vec![0xde, 0xad]);
-        assert_eq!(encode_text(Format::Base64, "aGk=").unwrap(), b"hi".to_vec());
-        assert!(encode_text(Format::Hex, "abc").is_err());
+        assert_eq!(
+            encode_text(Encoding::Int32, "256").unwrap(),
+            vec![0, 0, 1, 0]
+        );
+        assert_eq!(
+            encode_text(Encoding::Hex, "dead").unwrap(),
+            vec![0xde, 0xad]
+        );
+        assert_eq!(
+            encode_text(Encoding::Base64, "aGk=").unwrap(),
+            b"hi".to_vec()
+        );
+        assert!(encode_text(Encoding::Hex, "abc").is_err());
     }
 
     #[test]
     fn hex_keys_with_non_ascii_characters_are_an_error_not_a_panic() {
         for s in ["aé1", "éé", "+1", "-1", "0x", "é"] {
-            assert!(encode_text(Format::Hex, s).is_err(), "{s}");
+            assert!(encode_text(Encoding::Hex, s).is_err(), "{s}");
         }
         assert_eq!(
-            encode_text(Format::Hex, " DEad ").unwrap(),
+            encode_text(Encoding::Hex, " DEad ").unwrap(),
             vec![0xde, 0xad]
         );
     }

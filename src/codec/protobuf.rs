@@ -6,7 +6,7 @@
 //! from `--proto-file` or `--protoset`). A codec is a value built once at the edge; it does no
 //! I/O itself, it asks its [`Files`] lookup (which may ask a registry once per id and cache).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -77,36 +77,12 @@ impl ProtobufCodec {
     }
 }
 
-/// The codecs of this run's keys and values.
-// The one process-global of this module, the shape `codec::avro` has on main today: where
-// `codec::Codecs` (a value handed down) exists, these two codecs become fields of it and this
-// static and `install` go.
-static INSTALLED: OnceLock<(Option<ProtobufCodec>, Option<ProtobufCodec>)> = OnceLock::new();
-
-/// Install the run's key and value codecs (once; later calls are ignored).
-pub fn install(key: Option<ProtobufCodec>, value: Option<ProtobufCodec>) {
-    let _ = INSTALLED.set((key, value));
-}
-
-/// Whether codecs were installed.
-pub fn installed() -> bool {
-    INSTALLED.get().is_some()
-}
-
-/// Decode with the installed codec of a side.
-pub fn decode_installed(side: super::Side, b: &[u8]) -> Result<Value, DecodeError> {
-    let installed = INSTALLED.get();
-    let codec = match side {
-        super::Side::Key => installed.and_then(|(k, _)| k.as_ref()),
-        super::Side::Value => installed.and_then(|(_, v)| v.as_ref()),
-    };
-    match codec {
-        Some(c) => c.decode(b),
-        None => Err(DecodeError(
-            "protobuf decoding needs --registry URL or --proto-type with --proto-file/--protoset"
-                .into(),
-        )),
-    }
+/// Why Protobuf bytes were not read: no codec was built for their side.
+pub fn no_schemas() -> DecodeError {
+    DecodeError(
+        "protobuf decoding needs --registry URL or --proto-type with --proto-file/--protoset"
+            .into(),
+    )
 }
 
 #[cfg(test)]

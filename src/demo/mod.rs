@@ -146,6 +146,19 @@ struct Ev {
     node: bool,
 }
 
+impl Ev {
+    /// An event the Kotlin services produced (with the Java client's partitioner).
+    fn kotlin(topic: &'static str, key: impl Into<String>, value: Option<Vec<u8>>, ts: i64) -> Ev {
+        Ev {
+            topic,
+            key: Some(key.into()),
+            value,
+            ts,
+            node: false,
+        }
+    }
+}
+
 fn envelope(id: &str, kind: &str, attributes: Value, ts: i64, host: &str) -> Value {
     json!({
         "data": {"id": id, "type": kind, "attributes": attributes},
@@ -162,34 +175,55 @@ fn bytes(v: &Value) -> Option<Vec<u8>> {
 pub fn seed_records(now_ms: i64, seed: u64) -> Vec<Record> {
     let mut rng = Rng::new(seed);
     let start = now_ms - HISTORY_MS;
-    let span = |rng: &mut Rng| start + rng.below(HISTORY_MS as u64 - 60_000) as i64;
     let mut evs: Vec<Ev> = Vec::new();
-    let host = |rng: &mut Rng| *rng.pick(KOTLIN_HOSTS);
+    // In this order: each draws from the one generator.
+    seed_users(&mut evs, &mut rng, start);
+    seed_tribes(&mut evs, &mut rng, start);
+    seed_articles(&mut evs, &mut rng, start);
+    seed_comments(&mut evs, &mut rng, start);
+    seed_bumps(&mut evs, &mut rng, start);
+    seed_views(&mut evs, &mut rng, start);
+    planted_story(&mut evs, start);
+    planted_violations(&mut evs, start, now_ms);
+    planted_deploy(&mut evs, start, now_ms, seed);
 
-    // Users.
+    place(evs, &mut rng)
+}
+
+/// A time in the seeded history (not in its last minute).
+fn span(rng: &mut Rng, start: i64) -> i64 {
+    start + rng.below(HISTORY_MS as u64 - 60_000) as i64
+}
+
+/// One of the Kotlin services' hosts.
+fn host(rng: &mut Rng) -> &'static str {
+    rng.pick::<&str>(KOTLIN_HOSTS)
+}
+
+/// Users: registrations, and profile updates with strings that mean null.
+fn seed_users(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
     for i in 0..160 {
         let id = format!("u-{}", 1000 + i);
         let (make, models) = rng.pick(MAKES);
         let model = rng.pick(models);
-        let ts = span(&mut rng);
+        let ts = span(rng, start);
         let attrs = json!({
             "user_id": id,
             "username": format!("driver{}", 1000 + i),
             "country": rng.pick(COUNTRIES),
             "car": {"make": make, "model": model, "year": 1965 + rng.below(58)},
         });
-        let h = host(&mut rng);
-        evs.push(Ev {
-            topic: "users",
-            key: Some(id.clone()),
-            value: bytes(&envelope(&id, "user_registered", attrs, ts, h)),
+        let h = host(rng);
+        evs.push(Ev::kotlin(
+            "users",
+            id.clone(),
+            bytes(&envelope(&id, "user_registered", attrs, ts, h)),
             ts,
-            node: false,
-        });
+        ));
     }
     for n in 0..40 {
         let id = format!("u-{}", 1000 + rng.below(160));
-        let ts = span(&mut rng);
+        let ts = span(rng, start);
         // Planted: strings that mean null.
         let bio = match n % 10 {
             0 => json!("null"),
@@ -198,29 +232,29 @@ pub fn seed_records(now_ms: i64, seed: u64) -> Vec<Record> {
             _ => json!("Petrolhead since forever."),
         };
         let attrs = json!({"user_id": id, "bio": bio, "location": rng.pick(COUNTRIES)});
-        let h = host(&mut rng);
-        evs.push(Ev {
-            topic: "users",
-            key: Some(id.clone()),
-            value: bytes(&envelope(&id, "user_profile_updated", attrs, ts, h)),
+        let h = host(rng);
+        evs.push(Ev::kotlin(
+            "users",
+            id.clone(),
+            bytes(&envelope(&id, "user_profile_updated", attrs, ts, h)),
             ts,
-            node: false,
-        });
+        ));
     }
+}
 
-    // Tribes.
+/// Tribes: created, then joined and left.
+fn seed_tribes(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
     for (i, name) in TRIBES.iter().enumerate() {
         let id = format!("t-{:02}", i + 1);
         let ts = start + 60_000 * (i as i64 + 1);
         let attrs = json!({"name": name, "owner_id": format!("u-{}", 1000 + i), "user_id": format!("u-{}", 1000 + i)});
-        let h = host(&mut rng);
-        evs.push(Ev {
-            topic: "tribes",
-            key: Some(id.clone()),
-            value: bytes(&envelope(&id, "tribe_created", attrs, ts, h)),
+        let h = host(rng);
+        evs.push(Ev::kotlin(
+            "tribes",
+            id.clone(),
+            bytes(&envelope(&id, "tribe_created", attrs, ts, h)),
             ts,
-            node: false,
-        });
+        ));
     }
     for _ in 0..110 {
         let id = format!("t-{:02}", 1 + rng.below(TRIBES.len() as u64));
@@ -230,12 +264,12 @@ pub fn seed_records(now_ms: i64, seed: u64) -> Vec<Record> {
         } else {
             "tribe_left"
         };
-        let ts = span(&mut rng);
-        let h = host(&mut rng);
-        evs.push(Ev {
-            topic: "tribes",
-            key: Some(id.clone()),
-            value: bytes(&envelope(
+        let ts = span(rng, start);
+        let h = host(rng);
+        evs.push(Ev::kotlin(
+            "tribes",
+            id.clone(),
+            bytes(&envelope(
                 &id,
                 kind,
                 json!({"tribe_id": id, "user_id": user}),
@@ -243,17 +277,18 @@ pub fn seed_records(now_ms: i64, seed: u64) -> Vec<Record> {
                 h,
             )),
             ts,
-            node: false,
-        });
+        ));
     }
+}
 
-    // Articles: 12% through the Node.js gateway, whose librdkafka client hashes keys with CRC-32.
+/// Articles: 12% through the Node.js gateway, whose librdkafka client hashes keys with CRC-32.
+fn seed_articles(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
     for n in 0..300 {
         let article = format!("a-{}", 100 + rng.below(120));
         let user = format!("u-{}", 1000 + rng.below(160));
-        let ts = span(&mut rng);
+        let ts = span(rng, start);
         let node = rng.chance(12);
-        let h = if node { NODE_HOST } else { host(&mut rng) };
+        let h = if node { NODE_HOST } else { host(rng) };
         let (kind, attrs) = match n % 5 {
             0 | 1 => (
                 "article_published",
@@ -276,40 +311,43 @@ pub fn seed_records(now_ms: i64, seed: u64) -> Vec<Record> {
             node,
         });
     }
+}
 
-    // Comments, keyed by article so that a thread stays ordered.
+/// Comments, keyed by article so that a thread stays ordered.
+fn seed_comments(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
     for n in 0..300 {
         let article = format!("a-{}", 100 + rng.below(120));
         let id = format!("c-{}", 5000 + n);
         let user = format!("u-{}", 1000 + rng.below(160));
-        let ts = span(&mut rng);
+        let ts = span(rng, start);
         let kind = if rng.chance(85) {
             "comment_posted"
         } else {
             "comment_edited"
         };
         let attrs = json!({"user_id": user, "article_id": article, "body": rng.pick(BODIES)});
-        let h = host(&mut rng);
-        evs.push(Ev {
-            topic: "comments",
-            key: Some(article),
-            value: bytes(&envelope(&id, kind, attrs, ts, h)),
+        let h = host(rng);
+        evs.push(Ev::kotlin(
+            "comments",
+            article,
+            bytes(&envelope(&id, kind, attrs, ts, h)),
             ts,
-            node: false,
-        });
+        ));
     }
+}
 
-    // Bumps.
+/// Bumps.
+fn seed_bumps(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
     for n in 0..200 {
         let article = format!("a-{}", 100 + rng.below(120));
         let id = format!("b-{}", 9000 + n);
         let user = format!("u-{}", 1000 + rng.below(160));
-        let ts = span(&mut rng);
-        let h = host(&mut rng);
-        evs.push(Ev {
-            topic: "bumps",
-            key: Some(article.clone()),
-            value: bytes(&envelope(
+        let ts = span(rng, start);
+        let h = host(rng);
+        evs.push(Ev::kotlin(
+            "bumps",
+            article.clone(),
+            bytes(&envelope(
                 &id,
                 "article_bumped",
                 json!({"user_id": user, "article_id": article}),
@@ -317,11 +355,12 @@ pub fn seed_records(now_ms: i64, seed: u64) -> Vec<Record> {
                 h,
             )),
             ts,
-            node: false,
-        });
+        ));
     }
+}
 
-    // Views, some anonymous.
+/// Views, some anonymous.
+fn seed_views(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
     for n in 0..400 {
         let article = format!("a-{}", 100 + rng.below(120));
         let id = format!("v-{}", 20000 + n);
@@ -330,23 +369,16 @@ pub fn seed_records(now_ms: i64, seed: u64) -> Vec<Record> {
         } else {
             Value::Null
         };
-        let ts = span(&mut rng);
+        let ts = span(rng, start);
         let attrs = json!({"user_id": user, "article_id": article, "duration_ms": 500 + rng.below(120_000), "referrer": rng.pick(&["search", "feed", "tribe", "direct"])});
-        let h = host(&mut rng);
-        evs.push(Ev {
-            topic: "views",
-            key: Some(article),
-            value: bytes(&envelope(&id, "article_viewed", attrs, ts, h)),
+        let h = host(rng);
+        evs.push(Ev::kotlin(
+            "views",
+            article,
+            bytes(&envelope(&id, "article_viewed", attrs, ts, h)),
             ts,
-            node: false,
-        });
+        ));
     }
-
-    planted_story(&mut evs, start);
-    planted_violations(&mut evs, start, now_ms);
-    planted_deploy(&mut evs, start, now_ms, seed);
-
-    place(evs, &mut rng)
 }
 
 /// `article_read` events until the deploy, [`DEPLOY_AGO_MS`] before now, and none after. Drawn
@@ -361,10 +393,10 @@ fn planted_deploy(evs: &mut Vec<Ev>, start: i64, now_ms: i64, seed: u64) {
         let attrs =
             json!({"user_id": user, "article_id": article, "read_ms": 30_000 + rng.below(600_000)});
         let h = *rng.pick(KOTLIN_HOSTS);
-        evs.push(Ev {
-            topic: "views",
-            key: Some(article),
-            value: bytes(&envelope(
+        evs.push(Ev::kotlin(
+            "views",
+            article,
+            bytes(&envelope(
                 &format!("r-{}", 40000 + n),
                 "article_read",
                 attrs,
@@ -372,8 +404,7 @@ fn planted_deploy(evs: &mut Vec<Ev>, start: i64, now_ms: i64, seed: u64) {
                 h,
             )),
             ts,
-            node: false,
-        });
+        ));
     }
 }
 
@@ -473,13 +504,7 @@ fn planted_violations(evs: &mut Vec<Ev>, start: i64, now_ms: i64) {
         .as_object_mut()
         .expect("meta")
         .remove("created_at");
-    evs.push(Ev {
-        topic: "articles",
-        key: Some("a-150".into()),
-        value: bytes(&v),
-        ts: ts(100),
-        node: false,
-    });
+    evs.push(Ev::kotlin("articles", "a-150", bytes(&v), ts(100)));
     // Missing data.type.
     let mut v = envelope(
         "c-6001",
@@ -489,13 +514,7 @@ fn planted_violations(evs: &mut Vec<Ev>, start: i64, now_ms: i64) {
         h,
     );
     v["data"].as_object_mut().expect("data").remove("type");
-    evs.push(Ev {
-        topic: "comments",
-        key: Some("a-101".into()),
-        value: bytes(&v),
-        ts: ts(110),
-        node: false,
-    });
+    evs.push(Ev::kotlin("comments", "a-101", bytes(&v), ts(110)));
     // Wrong type: duration_ms as a string.
     let v = envelope(
         "v-30001",
@@ -504,37 +523,28 @@ fn planted_violations(evs: &mut Vec<Ev>, start: i64, now_ms: i64) {
         ts(120),
         h,
     );
-    evs.push(Ev {
-        topic: "views",
-        key: Some("a-102".into()),
-        value: bytes(&v),
-        ts: ts(120),
-        node: false,
-    });
+    evs.push(Ev::kotlin("views", "a-102", bytes(&v), ts(120)));
     // The whole value is the JSON string "null".
-    evs.push(Ev {
-        topic: "users",
-        key: Some("u-1013".into()),
-        value: Some(b"\"null\"".to_vec()),
-        ts: ts(130),
-        node: false,
-    });
+    evs.push(Ev::kotlin(
+        "users",
+        "u-1013",
+        Some(b"\"null\"".to_vec()),
+        ts(130),
+    ));
     // Not JSON at all.
-    evs.push(Ev {
-        topic: "bumps",
-        key: Some("a-103".into()),
-        value: Some(b"bump a-103 by u-1014".to_vec()),
-        ts: ts(140),
-        node: false,
-    });
+    evs.push(Ev::kotlin(
+        "bumps",
+        "a-103",
+        Some(b"bump a-103 by u-1014".to_vec()),
+        ts(140),
+    ));
     // Anemic: no attributes, no meta.
-    evs.push(Ev {
-        topic: "articles",
-        key: Some("a-104".into()),
-        value: bytes(&json!({"data": {"id": "a-104", "type": "article_edited"}})),
-        ts: ts(150),
-        node: false,
-    });
+    evs.push(Ev::kotlin(
+        "articles",
+        "a-104",
+        bytes(&json!({"data": {"id": "a-104", "type": "article_edited"}})),
+        ts(150),
+    ));
     // Fat: the whole article body inlined.
     let body = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. ".repeat(400);
     let v = envelope(
@@ -544,13 +554,7 @@ fn planted_violations(evs: &mut Vec<Ev>, start: i64, now_ms: i64) {
         ts(160),
         h,
     );
-    evs.push(Ev {
-        topic: "articles",
-        key: Some("a-105".into()),
-        value: bytes(&v),
-        ts: ts(160),
-        node: false,
-    });
+    evs.push(Ev::kotlin("articles", "a-105", bytes(&v), ts(160)));
     // created_at a day in the future.
     let v = envelope(
         "c-6002",
@@ -559,13 +563,7 @@ fn planted_violations(evs: &mut Vec<Ev>, start: i64, now_ms: i64) {
         now_ms + 86_400_000,
         h,
     );
-    evs.push(Ev {
-        topic: "comments",
-        key: Some("a-106".into()),
-        value: bytes(&v),
-        ts: ts(170),
-        node: false,
-    });
+    evs.push(Ev::kotlin("comments", "a-106", bytes(&v), ts(170)));
     // A command, not a fact.
     let v = envelope(
         "c-6003",
@@ -574,21 +572,9 @@ fn planted_violations(evs: &mut Vec<Ev>, start: i64, now_ms: i64) {
         ts(180),
         h,
     );
-    evs.push(Ev {
-        topic: "comments",
-        key: Some("a-107".into()),
-        value: bytes(&v),
-        ts: ts(180),
-        node: false,
-    });
+    evs.push(Ev::kotlin("comments", "a-107", bytes(&v), ts(180)));
     // A tombstone: the user asked to be forgotten.
-    evs.push(Ev {
-        topic: "users",
-        key: Some("u-1018".into()),
-        value: None,
-        ts: ts(190),
-        node: false,
-    });
+    evs.push(Ev::kotlin("users", "u-1018", None, ts(190)));
 }
 
 /// Put events on partitions as their producers would, in time order, with headers.

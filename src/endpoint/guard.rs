@@ -12,9 +12,8 @@
 
 use std::path::Path;
 
-use crate::endpoint::{Sink, SourceSpec};
+use crate::endpoint::{Sink, SourceSpec, Tally};
 use crate::error::Error;
-use crate::print::report::Report;
 use crate::record::Record;
 
 /// Above this many records, a write from a terminal asks first (unless `-y`).
@@ -113,7 +112,7 @@ impl<S: Sink> Held<S> {
     }
 
     /// Hand what is held to the sink.
-    fn release(&mut self, report: &mut Report) -> anyhow::Result<()> {
+    fn release(&mut self, report: &mut dyn Tally) -> anyhow::Result<()> {
         for r in std::mem::take(&mut self.held) {
             self.inner.write(&r, report)?;
         }
@@ -123,7 +122,7 @@ impl<S: Sink> Held<S> {
 }
 
 impl<S: Sink> Sink for Held<S> {
-    fn write(&mut self, record: &Record, report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, record: &Record, report: &mut dyn Tally) -> anyhow::Result<()> {
         if self.passing {
             return self.inner.write(record, report);
         }
@@ -138,7 +137,7 @@ impl<S: Sink> Sink for Held<S> {
             return self.release(report);
         }
         // The held records were counted as written by the loop: they were not.
-        report.written = report.written.saturating_sub(self.held.len() as u64 - 1);
+        report.not_written(self.held.len() as u64 - 1);
         self.held.clear();
         Err(Error::Declined.into())
     }
@@ -147,7 +146,7 @@ impl<S: Sink> Sink for Held<S> {
         self.inner.idle()
     }
 
-    fn finish(&mut self, report: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, report: &mut dyn Tally) -> anyhow::Result<()> {
         if !self.passing {
             self.release(report)?;
         }
@@ -160,13 +159,13 @@ impl<S: Sink> Sink for Held<S> {
 }
 
 impl Sink for Box<dyn Sink> {
-    fn write(&mut self, record: &Record, report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, record: &Record, report: &mut dyn Tally) -> anyhow::Result<()> {
         (**self).write(record, report)
     }
     fn idle(&mut self) -> anyhow::Result<()> {
         (**self).idle()
     }
-    fn finish(&mut self, report: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, report: &mut dyn Tally) -> anyhow::Result<()> {
         (**self).finish(report)
     }
     fn rescue(&self) -> Option<crate::interrupt::Rescue> {
@@ -180,11 +179,11 @@ mod tests {
 
     struct Collect(Vec<i64>);
     impl Sink for Collect {
-        fn write(&mut self, r: &Record, _: &mut Report) -> anyhow::Result<()> {
+        fn write(&mut self, r: &Record, _: &mut dyn Tally) -> anyhow::Result<()> {
             self.0.push(r.offset);
             Ok(())
         }
-        fn finish(&mut self, _: &mut Report) -> anyhow::Result<()> {
+        fn finish(&mut self, _: &mut dyn Tally) -> anyhow::Result<()> {
             Ok(())
         }
     }
@@ -214,7 +213,7 @@ mod tests {
                 Ok(answer)
             }),
         );
-        let mut report = Report::new(true);
+        let mut report = crate::print::report::Report::new(true);
         let mut declined = false;
         for i in 0..n {
             match held.write(&rec(i), &mut report) {

@@ -1,18 +1,85 @@
-//! Endpoints: where records live. A topic, a capture file or stdin opens as a [`Source`]; stdout
-//! (through a printer), a capture file or a topic opens as a [`Sink`]. Subcommands wire a source
-//! to a sink through stages; they never care which endpoint is behind either trait.
+//! Endpoints: where records live. A topic, a capture file or stdin opens as a [`Source`]
+//! ([`open::open_source`]); stdout (through a printer), a capture file or a topic opens as a
+//! [`Sink`] ([`write::open_sink`], behind the write [`guard`]s). Subcommands wire a source to a
+//! sink through stages; they never care which endpoint is behind either trait. Endpoints tell
+//! people nothing themselves: a sink counts bad records through a [`Tally`], and an endpoint
+//! reports what happens while it works through a [`Notify`]. The schema [`registry`] client
+//! lives here too: it is I/O.
 
 pub mod file;
 pub mod guard;
 pub mod kafka;
+pub mod open;
 pub mod registry;
+pub mod write;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::print::report::Report;
 use crate::record::Record;
+
+/// What a sink tells the run about single records: one it could not handle as asked (a
+/// counted warning naming the record; the run's report says it, or only counts it with `-q`),
+/// and records the loop counted as written that were not (refused, undelivered, declined).
+pub trait Tally {
+    fn bad(&mut self, location: &str, reason: &str);
+    fn not_written(&mut self, n: u64);
+}
+
+/// How loud a notice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Shown with `-v` only (librdkafka's logs, why a shortcut was not taken).
+    Detail,
+    /// What people should know about the read (a partitioner inferred, the partitions read).
+    Note,
+    /// Something went wrong and the read goes on (a broker went away, a consumer error).
+    Warning,
+}
+
+/// Where an endpoint reports what people should know while it works: it says what happened,
+/// the command's voice ([`crate::print::voice`]) decides whether and how it is shown (`-q`
+/// silences all but errors, which are returned, not noticed). The default says nothing.
+#[derive(Clone, Default)]
+pub struct Notify(Option<Arc<Heard>>);
+
+/// What hears an endpoint's notices.
+type Heard = dyn Fn(Level, &str) + Send + Sync;
+
+impl Notify {
+    pub fn new(f: impl Fn(Level, &str) + Send + Sync + 'static) -> Notify {
+        Notify(Some(Arc::new(f)))
+    }
+
+    pub fn notice(&self, level: Level, line: &str) {
+        if let Some(f) = &self.0 {
+            f(level, line);
+        }
+    }
+
+    pub fn detail(&self, line: &str) {
+        self.notice(Level::Detail, line);
+    }
+
+    pub fn note(&self, line: &str) {
+        self.notice(Level::Note, line);
+    }
+
+    pub fn warn(&self, line: &str) {
+        self.notice(Level::Warning, line);
+    }
+}
+
+impl std::fmt::Debug for Notify {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Notify"
+        } else {
+            "Notify(none)"
+        })
+    }
+}
 
 /// What a source hands out on each poll.
 #[derive(Debug)]
@@ -73,14 +140,14 @@ pub trait Source {
 pub trait Sink {
     /// Write one record. Problems with this record alone (it cannot be decoded as asked) go to
     /// `report`; an `Err` means the sink itself failed (disk full, broken pipe, broker gone).
-    fn write(&mut self, record: &Record, report: &mut Report) -> anyhow::Result<()>;
+    fn write(&mut self, record: &Record, report: &mut dyn Tally) -> anyhow::Result<()>;
     /// The source has nothing right now: push out what is buffered, so that a live tail into a
     /// pipe shows records as they come rather than a buffer at a time.
     fn idle(&mut self) -> anyhow::Result<()> {
         Ok(())
     }
     /// Flush what is buffered and wait for outstanding deliveries.
-    fn finish(&mut self, report: &mut Report) -> anyhow::Result<()>;
+    fn finish(&mut self, report: &mut dyn Tally) -> anyhow::Result<()>;
     /// A way to flush what is buffered from another thread, for a run that must end while it
     /// is stuck (see [`crate::interrupt::Watch`]); `None` when there is none.
     fn rescue(&self) -> Option<crate::interrupt::Rescue> {

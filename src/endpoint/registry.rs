@@ -703,6 +703,152 @@ fn snippet(text: &str) -> String {
     }
 }
 
+/// A registry schema parsed, with the schemas it references (asked of the registry).
+pub fn parse_registered(
+    registry: &Registry,
+    reg: &RegisteredSchema,
+) -> Result<crate::schema::catalog::Body, String> {
+    if reg.schema_type.eq_ignore_ascii_case("PROTOBUF") {
+        let file = compile_protobuf(registry, reg)?;
+        return Ok(crate::schema::catalog::Body::Protobuf(
+            crate::schema::protobuf::ProtoSchema::File(file),
+        ));
+    }
+    let refs = registry
+        .references(reg)
+        .map_err(|e| format!("its references: {e}"))?;
+    crate::schema::catalog::Body::from_registry(&reg.schema_type, &reg.schema, &refs)
+}
+
+/// The Avro schemas of `--value-format avro`: writer schemas by registry id (asked once per id,
+/// failures remembered too), and the `--schema` file for bare datums.
+pub struct AvroLookup {
+    registry: Option<Registry>,
+    bare: Option<std::sync::Arc<crate::schema::avro::AvroSchema>>,
+    by_id: std::sync::Mutex<
+        std::collections::HashMap<
+            u32,
+            Result<std::sync::Arc<crate::schema::avro::AvroSchema>, String>,
+        >,
+    >,
+}
+
+impl AvroLookup {
+    pub fn new(
+        registry: Option<Registry>,
+        bare: Option<std::sync::Arc<crate::schema::avro::AvroSchema>>,
+    ) -> AvroLookup {
+        AvroLookup {
+            registry,
+            bare,
+            by_id: Default::default(),
+        }
+    }
+}
+
+impl crate::codec::avro::Schemas for AvroLookup {
+    fn by_id(&self, id: u32) -> Result<std::sync::Arc<crate::schema::avro::AvroSchema>, String> {
+        let mut cache = self.by_id.lock().expect("avro schema cache");
+        if let Some(s) = cache.get(&id) {
+            return s.clone();
+        }
+        let got = match &self.registry {
+            None => Err("framed with a registry id, but no --registry was given".to_string()),
+            Some(r) => r
+                .schema_by_id(id)
+                .map_err(|e| e.to_string())
+                .and_then(|reg| match parse_registered(r, &reg)? {
+                    crate::schema::catalog::Body::Avro(a) => Ok(std::sync::Arc::new(a)),
+                    crate::schema::catalog::Body::Protobuf(_) => {
+                        Err("a Protobuf schema, not an Avro schema".to_string())
+                    }
+                    crate::schema::catalog::Body::Json(_) => {
+                        Err("a JSON Schema, not an Avro schema".to_string())
+                    }
+                }),
+        };
+        cache.insert(id, got.clone());
+        got
+    }
+
+    fn bare(&self) -> Option<std::sync::Arc<crate::schema::avro::AvroSchema>> {
+        self.bare.clone()
+    }
+
+    fn framed(&self) -> bool {
+        self.registry.is_some()
+    }
+}
+
+/// A Protobuf registry schema and its references, recursively, as (file name, text) pairs: the
+/// root first, named after its id (no import can name it), then each reference under the name
+/// its importer uses, each once.
+pub fn protobuf_sources(
+    registry: &Registry,
+    reg: &RegisteredSchema,
+) -> Result<(String, Vec<(String, String)>), RegistryError> {
+    let root = format!("registry-schema-{}.proto", reg.id);
+    let mut out = vec![(root.clone(), reg.schema.clone())];
+    let mut seen = std::collections::HashSet::new();
+    let mut todo: Vec<_> = reg.references.clone();
+    while let Some(r) = todo.pop() {
+        if !seen.insert(r.name.clone()) {
+            continue;
+        }
+        let dep = registry.version(&r.subject, r.version)?;
+        todo.extend(dep.references.iter().cloned());
+        out.push((r.name.clone(), dep.schema.clone()));
+    }
+    Ok((root, out))
+}
+
+/// A Protobuf registry schema compiled, with its references.
+pub fn compile_protobuf(
+    registry: &Registry,
+    reg: &RegisteredSchema,
+) -> Result<crate::schema::protobuf::FileDescriptor, String> {
+    if !reg.schema_type.eq_ignore_ascii_case("PROTOBUF") {
+        return Err(format!("a {} schema, not a Protobuf one", reg.schema_type));
+    }
+    let (root, sources) =
+        protobuf_sources(registry, reg).map_err(|e| format!("its references: {e}"))?;
+    crate::schema::protobuf::pool::from_sources(&root, &sources).map_err(|e| e.0)
+}
+
+/// The Protobuf schemas of `--value-format protobuf`'s framed payloads: registry schemas by id,
+/// compiled once (failures remembered too).
+pub struct ProtobufLookup {
+    registry: Registry,
+    by_id: std::sync::Mutex<
+        std::collections::HashMap<u32, Result<crate::schema::protobuf::FileDescriptor, String>>,
+    >,
+}
+
+impl ProtobufLookup {
+    pub fn new(registry: Registry) -> ProtobufLookup {
+        ProtobufLookup {
+            registry,
+            by_id: Default::default(),
+        }
+    }
+}
+
+impl crate::codec::protobuf::Files for ProtobufLookup {
+    fn by_id(&self, id: u32) -> Result<crate::schema::protobuf::FileDescriptor, String> {
+        let mut cache = self.by_id.lock().expect("protobuf schema cache");
+        if let Some(f) = cache.get(&id) {
+            return f.clone();
+        }
+        let got = self
+            .registry
+            .schema_by_id(id)
+            .map_err(|e| e.to_string())
+            .and_then(|reg| compile_protobuf(&self.registry, &reg));
+        cache.insert(id, got.clone());
+        got
+    }
+}
+
 #[cfg(test)]
 mod tests {
 

@@ -1,6 +1,7 @@
 //! A direct evaluator for the predicates people write most (`.value.data.type == "x" and
 //! .value.data.attributes.amount > 100`): paths from the view, literals, comparisons, `and`,
-//! `or`, `| not`, `(...)?` and a top-level `select(...)`. It gives exactly jq's answers — the
+//! `or`, `| not`, `| test("literal")` (with literal flags), `(...)?` and a top-level
+//! `select(...)`. It gives exactly jq's answers — the
 //! comparisons, indexing and error messages are jaq's own — without starting jaq's interpreter
 //! for every record, which costs more than the rest of the filter together. Anything outside
 //! this subset runs on jaq. Pinned to jaq by tests.
@@ -45,6 +46,8 @@ enum Node {
     Not(Box<Node>),
     /// `(x)?`: an error becomes no output.
     Try(Box<Node>),
+    /// `x | test("pattern"; "flags")` with a literal pattern, compiled once.
+    Test(Box<Node>, regex::bytes::Regex),
 }
 
 impl Fast {
@@ -143,11 +146,51 @@ fn node(t: &Term<&str>, value_paths: &mut Vec<Vec<String>>) -> Option<Node> {
             BinaryOp::Pipe(None) if matches!(&**r, Term::Call("not", a) if a.is_empty()) => {
                 Node::Not(Box::new(node(l)?))
             }
+            BinaryOp::Pipe(None) => match &**r {
+                Term::Call("test", args) => Node::Test(Box::new(node(l)?), test_regex(args)?),
+                _ => return None,
+            },
             _ => return None,
         },
         Term::TryCatch(body, None) => Node::Try(Box::new(node(body)?)),
         _ => return None,
     })
+}
+
+/// `test`'s pattern and flags, when both are literal strings and the flags are ones whose
+/// answer `test` gives through a plain search (`n`, which skips empty matches, and anything
+/// jq would refuse stay with jaq). An invalid pattern stays with jaq too, for its error.
+fn test_regex(args: &[Term<&str>]) -> Option<regex::bytes::Regex> {
+    let literal = |t: &Term<&str>| match t {
+        Term::Str(None, parts) => parts.iter().try_fold(String::new(), |mut s, p| {
+            match p {
+                StrPart::Str(x) => s.push_str(x),
+                StrPart::Char(c) => s.push(*c),
+                StrPart::Term(_) => return None,
+            }
+            Some(s)
+        }),
+        _ => None,
+    };
+    let (pattern, flags) = match args {
+        [p] => (literal(p)?, String::new()),
+        [p, f] => (literal(p)?, literal(f)?),
+        _ => return None,
+    };
+    let mut b = regex::bytes::RegexBuilder::new(&pattern);
+    for flag in flags.chars() {
+        match flag {
+            'g' => {}
+            'i' => _ = b.case_insensitive(true),
+            'm' => _ = b.multi_line(true),
+            's' => _ = b.dot_matches_new_line(true),
+            'l' => _ = b.swap_greed(true),
+            'x' => _ = b.ignore_whitespace(true),
+            'p' => _ = b.multi_line(true).dot_matches_new_line(true),
+            _ => return None,
+        }
+    }
+    b.build().ok()
 }
 
 fn truthy(v: &Val) -> bool {
@@ -230,13 +273,21 @@ fn eval<'a>(
             None => None,
         },
         Node::Try(x) => eval(x).unwrap_or(None),
+        Node::Test(x, re) => match eval(x)? {
+            None => None,
+            Some(v) => match &*v {
+                Val::TStr(b) => bool(re.is_match(b)),
+                other => {
+                    return Err(jaq_core::Error::<Val>::typ(other.clone(), "string").to_string())
+                }
+            },
+        },
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::Format;
     use crate::expr::{needs, Expr, Viewer};
     use crate::record::{Record, Timestamp};
     use std::sync::Arc;
@@ -291,8 +342,17 @@ mod tests {
             ".value.missing.deeper",
             "true",
             "1 == 1.0",
+            r#".value.data.type | test("^order_paid$")"#,
+            r#".value.data.type | test("ORDER"; "i")"#,
+            r#".value.data.type | test("paid"; "gx")"#,
+            r#".value.data.type? | test("x")"#,
+            r#"(.value.data.attributes.amount | test("1"))?"#,
+            r#".value.data.attributes.amount | test("1")"#,
+            r#".value | test("^pl")"#,
+            r#"(.value.data.type | test("^order")) and .partition == 2"#,
+            r#"(.value.data.type | test("")) | not"#,
         ];
-        let mut viewer = Viewer::new(Format::Auto, Format::Auto);
+        let mut viewer = Viewer::new(crate::codec::Codecs::default());
         for code in exprs {
             let jq = Expr::compile(code).unwrap();
             let Some(fast) = Fast::compile(code) else {
@@ -340,7 +400,10 @@ mod tests {
     fn outside_the_subset() {
         for code in [
             ".value | length > 1",
-            r#".value.data.type | test("x")"#,
+            r#".value.data.type | test(.key)"#,
+            r#".value.data.type | test("x"; "n")"#,
+            r#".value.data.type | test("x"; null)"#,
+            r#".value.data.type | test("(")"#,
             ".value.a // 1",
             "any(.a[]; . > 1)",
         ] {

@@ -8,19 +8,22 @@
 
 pub mod fast;
 pub mod needs;
+pub mod regex;
 
 use jaq_core::load::{Arena, File, Loader};
-use jaq_core::{data::JustLut, Compiler, Ctx, Vars};
+use jaq_core::{Compiler, Ctx, Vars};
 use jaq_json::Val;
 
 use crate::codec::project::Trie;
-use crate::codec::Format;
+use crate::codec::{Codecs, Encoding};
 use crate::record::Record;
 
 /// A compiled jq expression.
 pub struct Expr {
     text: String,
-    filter: jaq_core::Filter<JustLut<Val>>,
+    filter: jaq_core::Filter<regex::Data>,
+    /// The patterns `test`, `match`... have compiled, kept for the next record.
+    regexes: regex::Regexes,
 }
 
 impl std::fmt::Debug for Expr {
@@ -93,8 +96,9 @@ impl Expr {
             .chain(jaq_std::defs())
             .chain(jaq_json::defs());
         let funs = jaq_core::funs()
-            .chain(jaq_std::funs())
-            .chain(jaq_json::funs());
+            .chain(jaq_std::funs().filter(|(name, _, _)| !regex::NAMES.contains(name)))
+            .chain(jaq_json::funs())
+            .chain(regex::funs());
         let loader = Loader::new(defs);
         let arena = Arena::default();
         let program = File { code, path: () };
@@ -150,7 +154,16 @@ impl Expr {
         Ok(Expr {
             text: code.to_string(),
             filter,
+            regexes: regex::Regexes::default(),
         })
+    }
+
+    fn ctx(&self) -> Ctx<'_, regex::Data> {
+        let env = regex::Env {
+            lut: &self.filter.lut,
+            regexes: &self.regexes,
+        };
+        Ctx::new(env, Vars::new([]))
     }
 
     /// The text it was compiled from.
@@ -160,7 +173,7 @@ impl Expr {
 
     /// Every output for one input; an evaluation error ends the outputs with `Err`.
     pub fn outputs(&self, input: Val) -> Vec<Result<Val, String>> {
-        let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
+        let ctx = self.ctx();
         let mut out = Vec::new();
         for v in self.filter.id.run((ctx, input)).map(jaq_core::unwrap_valr) {
             if crate::interrupt::interrupted() {
@@ -181,7 +194,7 @@ impl Expr {
     /// As a predicate: true when any output is truthy (neither `false` nor `null`), as
     /// `select(EXPR)` would keep the input. An error before a truthy output is an error.
     pub fn matches(&self, input: Val) -> Result<bool, String> {
-        let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
+        let ctx = self.ctx();
         for v in self.filter.id.run((ctx, input)).map(jaq_core::unwrap_valr) {
             if crate::interrupt::interrupted() {
                 // The run is stopping and will not use this answer; an error would count the
@@ -200,7 +213,7 @@ impl Expr {
     /// The first output as text: a string as it is, anything else as compact JSON (for
     /// `--per` strata and re-keying). No output is an error.
     pub fn first_text(&self, input: Val) -> Result<String, String> {
-        let ctx = Ctx::<JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
+        let ctx = self.ctx();
         match self
             .filter
             .id
@@ -229,16 +242,14 @@ pub fn text_of(v: &Val) -> String {
 
 /// Builds record views, reusing one buffer.
 pub struct Viewer {
-    pub key_format: Format,
-    pub value_format: Format,
+    pub codecs: Codecs,
     line: Vec<u8>,
 }
 
 impl Viewer {
-    pub fn new(key_format: Format, value_format: Format) -> Viewer {
+    pub fn new(codecs: Codecs) -> Viewer {
         Viewer {
-            key_format,
-            value_format,
+            codecs,
             line: Vec::with_capacity(4096),
         }
     }
@@ -247,14 +258,7 @@ impl Viewer {
     /// shown as `auto` would show it, and the reason comes back beside the view.
     pub fn view(&mut self, r: &Record) -> (Val, Option<String>) {
         self.line.clear();
-        let problem = crate::print::json_document(
-            r,
-            self.key_format,
-            self.value_format,
-            &mut self.line,
-            true,
-        )
-        .err();
+        let problem = crate::print::json_document(r, &self.codecs, &mut self.line, true).err();
         // The view wraps key and value in one more level.
         let levels = crate::codec::depth::MAX_DEPTH + 1;
         match crate::codec::project::read_val(&self.line, levels) {
@@ -303,7 +307,7 @@ impl Viewer {
             put("timestamp_type", Val::from(r.timestamp.kind().to_string()));
         }
         if need.get("key").is_some() {
-            let (key, e) = crate::codec::decode_or_auto(self.key_format, r.key.as_deref());
+            let (key, e) = self.codecs.key(r.key.as_deref());
             if let Some(e) = e {
                 problem = Some(format!("key: {e}"));
             }
@@ -313,9 +317,9 @@ impl Viewer {
             put("headers", val_of(&crate::print::headers_object(r)));
         }
         if let Some(want) = need.get("value") {
-            let projected = match (self.value_format, r.value.as_deref()) {
+            let projected = match (self.codecs.value, r.value.as_deref()) {
                 (_, None) => Some(Val::Null),
-                (Format::Auto | Format::Json, Some(b))
+                (Encoding::Auto | Encoding::Json, Some(b))
                     if b.iter()
                         .find(|c| !c.is_ascii_whitespace())
                         .is_some_and(|c| matches!(c, b'{' | b'[')) =>
@@ -398,7 +402,7 @@ mod tests {
 
     fn is(expr: &str, r: &Record) -> Result<bool, String> {
         let e = Expr::compile(expr).unwrap();
-        let (v, _) = Viewer::new(Format::Auto, Format::Auto).view(r);
+        let (v, _) = Viewer::new(Codecs::default()).view(r);
         e.matches(v)
     }
 
@@ -467,7 +471,7 @@ mod tests {
 
     #[test]
     fn first_text_of_strings_and_other_values() {
-        let (v, _) = Viewer::new(Format::Auto, Format::Auto)
+        let (v, _) = Viewer::new(Codecs::default())
             .view(&rec(Some(b"k"), Some(br#"{"data":{"type":"x","n":3}}"#)));
         assert_eq!(
             Expr::compile(".value.data.type")
@@ -537,7 +541,7 @@ mod tests {
             r#".value.data.attributes.user_id // "none" | test("u-")"#,
             r#"try (.value.data.type == "order_paid") catch false"#,
         ];
-        let mut viewer = Viewer::new(Format::Auto, Format::Auto);
+        let mut viewer = Viewer::new(Codecs::default());
         for code in exprs {
             let e = Expr::compile(code).unwrap();
             let need = needs::of_predicate(code).unwrap_or_else(|| panic!("{code} not analysed"));
@@ -557,14 +561,14 @@ mod tests {
 
     #[test]
     fn json_that_jq_rejects_is_a_problem_not_a_panic() {
-        let mut viewer = Viewer::new(Format::Auto, Format::Auto);
+        let mut viewer = Viewer::new(Codecs::default());
         let (_, problem) = viewer.view(&rec(Some(b"k"), Some(br#"{"a":"\ud800"}"#)));
         assert!(problem.is_some());
     }
 
     #[test]
     fn keys_in_int_formats() {
-        let mut viewer = Viewer::new(Format::Int32, Format::Auto);
+        let mut viewer = Viewer::new(Codecs::new(Encoding::Int32, Encoding::Auto));
         let (v, problem) = viewer.view(&rec(Some(&1234i32.to_be_bytes()), Some(b"{}")));
         assert!(problem.is_none());
         assert_eq!(Expr::compile(".key == 1234").unwrap().matches(v), Ok(true));

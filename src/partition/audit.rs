@@ -88,9 +88,10 @@ pub fn hash_users(h: Hash) -> Vec<&'static str> {
         .collect()
 }
 
-/// Where one record of a key sits.
+/// Where one record of a key was seen: its partition, offset and time (where a producer puts
+/// records is another thing, [`crate::endpoint::kafka::sink::Placement`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Placement {
+pub struct Seen {
     pub partition: i32,
     pub offset: i64,
     pub timestamp: Option<i64>,
@@ -101,7 +102,7 @@ pub struct Placement {
 pub struct Split {
     pub topic: String,
     pub key: Vec<u8>,
-    pub placements: Vec<Placement>,
+    pub placements: Vec<Seen>,
 }
 
 /// A record on another partition than the expected partitioner says.
@@ -109,7 +110,7 @@ pub struct Split {
 pub struct Mismatch {
     pub topic: String,
     pub key: Vec<u8>,
-    pub at: Placement,
+    pub at: Seen,
     pub expected: i32,
 }
 
@@ -134,7 +135,7 @@ pub struct Auditor {
     max_keys: usize,
     keys: HashMap<u64, KeyState, BuildHasherDefault<Fingerprint>>,
     /// First placements of tracked keys, by `KeyState::first`.
-    firsts: Vec<Placement>,
+    firsts: Vec<Seen>,
     pub records: u64,
     pub keyed: u64,
     pub null_keys: u64,
@@ -176,7 +177,7 @@ impl Auditor {
     }
 
     /// One record of `topic`, which has `n` partitions.
-    pub fn add(&mut self, topic: &str, n: i32, key: Option<&[u8]>, at: Placement) {
+    pub fn add(&mut self, topic: &str, n: i32, key: Option<&[u8]>, at: Seen) {
         self.records += 1;
         let Some(key) = key else {
             self.null_keys += 1;
@@ -355,8 +356,8 @@ mod tests {
     use super::*;
     use crate::partition::{by_name, java, librdkafka};
 
-    fn at(partition: i32, offset: i64) -> Placement {
-        Placement {
+    fn at(partition: i32, offset: i64) -> Seen {
+        Seen {
             partition,
             offset,
             timestamp: Some(offset),

@@ -16,19 +16,19 @@ pub mod stats;
 pub mod table;
 pub mod template;
 
+use crate::endpoint::Tally;
 use std::io::Write;
 
 use serde_json::{Map, Value};
 
-use crate::codec::{self, Decoded, Format};
+use crate::codec::{self, Codecs, Decoded, Encoding};
 use crate::endpoint::Sink;
 use crate::record::Record;
-use report::Report;
 use template::{Fields, Template};
 
-/// An output format.
+/// The output format (`--format`): how records are shown.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Style {
+pub enum OutputFormat {
     Pretty,
     Json,
     Capture,
@@ -36,17 +36,20 @@ pub enum Style {
     Template(Template),
 }
 
-impl Style {
+/// The former name, kept so that code written against it still builds.
+pub use self::OutputFormat as Style;
+
+impl OutputFormat {
     pub const NAMES: &'static [&'static str] = &["pretty", "json", "capture", "raw"];
 
     /// A format name, or a template when the text has a `{`.
-    pub fn parse(s: &str) -> Result<Style, String> {
+    pub fn parse(s: &str) -> Result<OutputFormat, String> {
         match s {
-            "pretty" => Ok(Style::Pretty),
-            "json" | "jsonl" => Ok(Style::Json),
-            "capture" | "ndjson" => Ok(Style::Capture),
-            "raw" => Ok(Style::Raw),
-            _ if Template::looks_like_template(s) => Template::compile(s).map(Style::Template),
+            "pretty" => Ok(OutputFormat::Pretty),
+            "json" | "jsonl" => Ok(OutputFormat::Json),
+            "capture" | "ndjson" => Ok(OutputFormat::Capture),
+            "raw" => Ok(OutputFormat::Raw),
+            _ if Template::looks_like_template(s) => Template::compile(s).map(OutputFormat::Template),
             _ => Err(format!(
                 "'{s}' is not an output format; accepted: pretty, json, capture, raw, or a template such as '{{topic}}/{{partition}}@{{offset}} {{key}} {{value.data.type}}'"
             )),
@@ -57,9 +60,9 @@ impl Style {
 /// How a printer shows records.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub style: Style,
-    pub key_format: Format,
-    pub value_format: Format,
+    pub style: OutputFormat,
+    /// How keys and values are decoded before they are shown.
+    pub codecs: Codecs,
     /// ANSI colours (pretty only).
     pub color: bool,
     /// Output goes to a terminal: escape control characters, flush per record.
@@ -81,13 +84,14 @@ pub struct Printer<W: Write> {
 /// Decode a key or value as asked; when that fails, report the record and fall back to `auto`
 /// so that it is still shown.
 fn decode(
-    format: Format,
+    codecs: &Codecs,
+    format: Encoding,
     what: &str,
     bytes: Option<&[u8]>,
     record: &Record,
-    report: &mut Report,
+    report: &mut dyn Tally,
 ) -> Decoded {
-    let (d, problem) = codec::decode_or_auto(format, bytes);
+    let (d, problem) = codecs.decode_or_auto(format, bytes);
     if let Some(e) = problem {
         report.bad(&record.location(), &format!("{what}: {e}; shown as it is"));
     }
@@ -127,11 +131,11 @@ impl<W: Write> Printer<W> {
         self.out
     }
 
-    fn render(&mut self, r: &Record, report: &mut Report) {
+    fn render(&mut self, r: &Record, report: &mut dyn Tally) {
         self.line.clear();
         match &self.opts.style {
-            Style::Capture => codec::capture::encode(r, &mut self.line),
-            Style::Raw => {
+            OutputFormat::Capture => codec::capture::encode(r, &mut self.line),
+            OutputFormat::Raw => {
                 if let Some(v) = &r.value {
                     if self.opts.terminal {
                         self.line
@@ -142,14 +146,9 @@ impl<W: Write> Printer<W> {
                 }
                 self.line.push(b'\n');
             }
-            Style::Json => {
+            OutputFormat::Json => {
                 let start = self.line.len();
-                if let Err(e) = json_line(
-                    r,
-                    self.opts.key_format,
-                    self.opts.value_format,
-                    &mut self.line,
-                ) {
+                if let Err(e) = json_line(r, &self.opts.codecs, &mut self.line) {
                     report.bad(&r.location(), &format!("{e}; shown as it is"));
                 }
                 if self.opts.terminal {
@@ -157,21 +156,16 @@ impl<W: Write> Printer<W> {
                 }
                 self.line.push(b'\n');
             }
-            Style::Template(t) => {
+            OutputFormat::Template(t) => {
                 let key = if t.needs_key {
-                    decode(self.opts.key_format, "key", r.key.as_deref(), r, report).value
+                    let c = &self.opts.codecs;
+                    decode(c, c.key, "key", r.key.as_deref(), r, report).value
                 } else {
                     Value::Null
                 };
                 let value = if t.needs_value {
-                    decode(
-                        self.opts.value_format,
-                        "value",
-                        r.value.as_deref(),
-                        r,
-                        report,
-                    )
-                    .value
+                    let c = &self.opts.codecs;
+                    decode(c, c.value, "value", r.value.as_deref(), r, report).value
                 } else {
                     Value::Null
                 };
@@ -186,11 +180,11 @@ impl<W: Write> Printer<W> {
                 }
                 self.line.push(b'\n');
             }
-            Style::Pretty => self.pretty(r, report),
+            OutputFormat::Pretty => self.pretty(r, report),
         }
     }
 
-    fn pretty(&mut self, r: &Record, report: &mut Report) {
+    fn pretty(&mut self, r: &Record, report: &mut dyn Tally) {
         let c = Colors::new(self.opts.color);
         let terminal = self.opts.terminal;
         // Payload pieces are escaped one by one, before our own colour codes go around them.
@@ -201,14 +195,9 @@ impl<W: Write> Printer<W> {
                 s
             }
         };
-        let key = decode(self.opts.key_format, "key", r.key.as_deref(), r, report);
-        let value = decode(
-            self.opts.value_format,
-            "value",
-            r.value.as_deref(),
-            r,
-            report,
-        );
+        let codecs = &self.opts.codecs;
+        let key = decode(codecs, codecs.key, "key", r.key.as_deref(), r, report);
+        let value = decode(codecs, codecs.value, "value", r.value.as_deref(), r, report);
         let mut head = format!(
             "{}{}{}{}/{}@{}{}",
             c.topic,
@@ -286,7 +275,7 @@ impl<W: Write> Printer<W> {
 }
 
 impl<W: Write> Sink for Printer<W> {
-    fn write(&mut self, record: &Record, report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, record: &Record, report: &mut dyn Tally) -> anyhow::Result<()> {
         self.render(record, report);
         self.out
             .write_all(&self.line)
@@ -301,7 +290,7 @@ impl<W: Write> Sink for Printer<W> {
         self.out.flush().map_err(|e| self.context(e))
     }
 
-    fn finish(&mut self, _report: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, _report: &mut dyn Tally) -> anyhow::Result<()> {
         self.out.flush().map_err(|e| self.context(e))
     }
 
@@ -332,6 +321,21 @@ macro_rules! say {
     }};
 }
 
+/// The one voice on stderr for what endpoints report while they work: details with `-v`
+/// only, notes and warnings unless `-q` (errors are returned and reported once, at the edge).
+pub fn voice(quiet: bool, verbose: bool) -> crate::endpoint::Notify {
+    use crate::endpoint::Level;
+    crate::endpoint::Notify::new(move |level, line| {
+        let shown = match level {
+            Level::Detail => verbose,
+            Level::Note | Level::Warning => !quiet,
+        };
+        if shown {
+            say_line(line);
+        }
+    })
+}
+
 /// One line for people on stderr. Messages carry names and text from records and brokers
 /// (topic names, keys, error strings), so control characters are escaped: nothing that comes
 /// from outside can move the cursor, set the title or clear the screen. A stderr that cannot
@@ -341,16 +345,10 @@ pub fn say_line(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{}", escape::for_terminal(line));
 }
 
-pub fn render_template(
-    t: &Template,
-    r: &Record,
-    key_format: Format,
-    value_format: Format,
-) -> String {
-    let value_of =
-        |format: Format, bytes: Option<&[u8]>| codec::decode_or_auto(format, bytes).0.value;
-    let key = value_of(key_format, r.key.as_deref());
-    let value = value_of(value_format, r.value.as_deref());
+/// A template rendered for a record, its key and value decoded as `codecs` say.
+pub fn render_template(t: &Template, r: &Record, codecs: &Codecs) -> String {
+    let key = codecs.key(r.key.as_deref()).0.value;
+    let value = codecs.value(r.value.as_deref()).0.value;
     let headers = headers_object(r);
     let mut out = String::new();
     t.render(&fields(r, &key, &value, &headers), &mut out);
@@ -373,40 +371,34 @@ fn fields<'a>(r: &'a Record, key: &'a Value, value: &'a Value, headers: &'a Valu
 /// The JSON line of a record, without the line break: the `-f json` format, and the view
 /// evops expressions see. A key or value that does not decode as asked is written as `auto`
 /// shows it, and the reason comes back as the error (the line is complete either way).
-pub fn json_line(
-    r: &Record,
-    key_format: Format,
-    value_format: Format,
-    out: &mut Vec<u8>,
-) -> Result<(), String> {
-    json_document(r, key_format, value_format, out, false)
+pub fn json_line(r: &Record, codecs: &Codecs, out: &mut Vec<u8>) -> Result<(), String> {
+    json_document(r, codecs, out, false)
 }
 
 /// [`json_line`], where the value may keep its own line breaks (a JSON document rather than a
 /// line): the view evops expressions see, built from the value bytes exactly as they are.
 pub fn json_document(
     r: &Record,
-    key_format: Format,
-    value_format: Format,
+    codecs: &Codecs,
     out: &mut Vec<u8>,
     multiline: bool,
 ) -> Result<(), String> {
     let mut problem = None;
-    let mut decode = |format: Format, what: &str, bytes: Option<&[u8]>| {
-        let (d, e) = codec::decode_or_auto(format, bytes);
+    let mut decode = |format: Encoding, what: &str, bytes: Option<&[u8]>| {
+        let (d, e) = codecs.decode_or_auto(format, bytes);
         if let Some(e) = e {
             problem.get_or_insert_with(|| format!("{what}: {e}"));
         }
         d
     };
-    let key = decode(key_format, "key", r.key.as_deref());
+    let key = decode(codecs.key, "key", r.key.as_deref());
     write_json_head(r, &key.value, out);
-    match raw_json(value_format, r.value.as_deref(), multiline) {
+    match raw_json(codecs.value, r.value.as_deref(), multiline) {
         // The common case, a JSON object on one line, goes through verbatim: it was
         // validated, so the line stays valid JSON, and no tree is built.
         Some(raw) => out.extend_from_slice(raw),
         None => {
-            let value = decode(value_format, "value", r.value.as_deref());
+            let value = decode(codecs.value, "value", r.value.as_deref());
             serde_json::to_writer(&mut *out, &value.value).expect("JSON serializes");
         }
     }
@@ -449,12 +441,12 @@ fn write_json_head(r: &Record, key: &Value, out: &mut Vec<u8>) {
 /// The value bytes themselves when they can stand in a JSON line as they are: an object or
 /// array (or, with `--value-format json`, any document) that is valid JSON and has no raw line
 /// break.
-fn raw_json(format: Format, value: Option<&[u8]>, multiline: bool) -> Option<&[u8]> {
+fn raw_json(format: Encoding, value: Option<&[u8]>, multiline: bool) -> Option<&[u8]> {
     let b = value?;
     let first = b.iter().find(|c| !c.is_ascii_whitespace())?;
     let wanted = match format {
-        Format::Auto => matches!(first, b'{' | b'['),
-        Format::Json => true,
+        Encoding::Auto => matches!(first, b'{' | b'['),
+        Encoding::Json => true,
         _ => false,
     };
     if !wanted || (!multiline && (b.contains(&b'\n') || b.contains(&b'\r'))) {
@@ -552,25 +544,24 @@ mod tests {
         }
     }
 
-    fn print(style: Style, terminal: bool, r: &Record) -> (String, u64) {
+    fn print(style: OutputFormat, terminal: bool, r: &Record) -> (String, u64) {
         let mut p = Printer::new(
             Vec::new(),
             Options {
                 style,
-                key_format: Format::Auto,
-                value_format: Format::Auto,
+                codecs: Codecs::default(),
                 color: false,
                 terminal,
             },
         );
-        let mut report = Report::new(true);
+        let mut report = crate::print::report::Report::new(true);
         p.write(r, &mut report).unwrap();
         (String::from_utf8(p.into_inner()).unwrap(), report.bad)
     }
 
     #[test]
     fn json_lines() {
-        let (out, _) = print(Style::Json, false, &rec(br#"{"data":{"id":"a-1"}}"#));
+        let (out, _) = print(OutputFormat::Json, false, &rec(br#"{"data":{"id":"a-1"}}"#));
         assert_eq!(
             out,
             "{\"topic\":\"articles\",\"partition\":1,\"offset\":5,\"timestamp\":0,\"timestamp_type\":\"create\",\"key\":\"a-1\",\"headers\":{\"h\":[\"1\",null,\"3\"]},\"value\":{\"data\":{\"id\":\"a-1\"}}}\n"
@@ -580,8 +571,8 @@ mod tests {
     #[test]
     fn raw_escapes_only_on_a_terminal() {
         let r = rec(b"x\x1b[31my");
-        assert_eq!(print(Style::Raw, false, &r).0, "x\x1b[31my\n");
-        assert_eq!(print(Style::Raw, true, &r).0, "x\\x1b[31my\n");
+        assert_eq!(print(OutputFormat::Raw, false, &r).0, "x\x1b[31my\n");
+        assert_eq!(print(OutputFormat::Raw, true, &r).0, "x\\x1b[31my\n");
     }
 
     #[test]
@@ -589,16 +580,16 @@ mod tests {
         let mut p = Printer::new(
             Vec::new(),
             Options {
-                style: Style::Pretty,
-                key_format: Format::Auto,
-                value_format: Format::Auto,
+                style: OutputFormat::Pretty,
+                codecs: Codecs::default(),
                 color: true,
                 terminal: true,
             },
         );
         let mut r = rec(b"evil\x1b]0;title\x07");
         r.key = Some(b"k\x1b[2J".to_vec());
-        p.write(&r, &mut Report::new(true)).unwrap();
+        p.write(&r, &mut crate::print::report::Report::new(true))
+            .unwrap();
         let out = String::from_utf8(p.into_inner()).unwrap();
         assert!(out.starts_with("\x1b[1;36marticles\x1b[0m"), "{out:?}");
         assert!(out.contains("key=k\\x1b[2J"), "{out:?}");
@@ -607,7 +598,7 @@ mod tests {
 
     #[test]
     fn pretty_shows_header_line_and_pretty_json() {
-        let (out, _) = print(Style::Pretty, true, &rec(br#"{"a":1}"#));
+        let (out, _) = print(OutputFormat::Pretty, true, &rec(br#"{"a":1}"#));
         assert_eq!(
             out,
             "articles/1@5  1970-01-01T00:00:00.000Z  key=a-1  h=1  h=(null)  h=3\n{\n  \"a\": 1\n}\n\n"
@@ -619,14 +610,13 @@ mod tests {
         let mut p = Printer::new(
             Vec::new(),
             Options {
-                style: Style::Json,
-                key_format: Format::Auto,
-                value_format: Format::Json,
+                style: OutputFormat::Json,
+                codecs: Codecs::new(Encoding::Auto, Encoding::Json),
                 color: false,
                 terminal: false,
             },
         );
-        let mut report = Report::new(true);
+        let mut report = crate::print::report::Report::new(true);
         p.write(&rec(b"not json"), &mut report).unwrap();
         assert_eq!(report.bad, 1);
         assert!(String::from_utf8(p.into_inner())

@@ -2,7 +2,10 @@
 //! when stderr is a terminal and stdout is not (when both are the terminal, the records
 //! themselves are the progress, and a bar would tear them up).
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressDrawTarget, ProgressStyle};
+
+/// The progress bar (drawn on stderr; warnings go above it through the report).
+pub use indicatif::ProgressBar;
 
 /// Whether a bar should be drawn, given where stdout and stderr go.
 pub fn wanted(stdout_tty: bool, stderr_tty: bool, quiet: bool) -> bool {
@@ -27,4 +30,15 @@ pub fn bar(total: u64, bytes: bool) -> ProgressBar {
         );
     pb.set_style(style);
     pb
+}
+
+impl crate::pipeline::Progress for ProgressBar {
+    fn show(&self, done: u64, total: u64) {
+        self.set_length(total);
+        self.set_position(done);
+    }
+
+    fn finish(&self) {
+        self.finish_and_clear();
+    }
 }

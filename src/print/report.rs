@@ -91,3 +91,13 @@ impl Report {
         self.quiet
     }
 }
+
+impl crate::endpoint::Tally for Report {
+    fn bad(&mut self, location: &str, reason: &str) {
+        Report::bad(self, location, reason);
+    }
+
+    fn not_written(&mut self, n: u64) {
+        self.written = self.written.saturating_sub(n);
+    }
+}

@@ -12,13 +12,14 @@
 //! - **Rate**: a token bucket in records or bytes per second ([`Throttle`]).
 
 pub mod checkpoint;
-pub mod rekey;
+
+/// The re-keying stage, now with the other stages.
+pub use crate::stage::rekey;
+pub use crate::stage::replay::{Guard, Stamp, Throttle};
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
 
-use crate::pipeline::{Cx, Stage};
-use crate::record::{Header, Record, Timestamp};
+use crate::record::{Header, Record};
 
 /// The header naming the record a copy was made from.
 pub const SOURCE_HEADER: &str = "evops-source";
@@ -128,70 +129,6 @@ impl Done {
     }
 }
 
-/// Skips records whose copy is already in the target, and records this replay wrote itself
-/// (the loop guard).
-pub struct Guard {
-    pub id: String,
-    /// Shared with a consumer group's hooks, which add to it when partitions arrive.
-    pub done: std::sync::Arc<std::sync::Mutex<Done>>,
-    /// Records skipped because their copy was already written.
-    pub already: u64,
-    /// Records skipped because this replay wrote them (a replay reading its own output).
-    pub looped: u64,
-}
-
-impl Stage for Guard {
-    fn push(&mut self, record: Record, _cx: &mut Cx, out: &mut Vec<Record>) -> Option<Record> {
-        if written_by(&record.headers, &self.id) {
-            self.looped += 1;
-            return Some(record);
-        }
-        let done = self
-            .done
-            .lock()
-            .map(|d| !d.is_empty() && d.contains(&record))
-            .unwrap_or(false);
-        if done {
-            self.already += 1;
-            return Some(record);
-        }
-        out.push(record);
-        None
-    }
-}
-
-/// Adds provenance headers (unless off) and sets the timestamp to now (when asked; the
-/// producer then stamps it).
-pub struct Stamp {
-    pub id: String,
-    pub provenance: bool,
-    pub timestamp_now: bool,
-}
-
-impl Stage for Stamp {
-    fn push(&mut self, mut record: Record, _cx: &mut Cx, out: &mut Vec<Record>) -> Option<Record> {
-        if self.provenance {
-            let source = source_of(&record);
-            record
-                .headers
-                .retain(|h| h.key != SOURCE_HEADER && h.key != ID_HEADER);
-            record.headers.push(Header {
-                key: SOURCE_HEADER.into(),
-                value: Some(source.into_bytes()),
-            });
-            record.headers.push(Header {
-                key: ID_HEADER.into(),
-                value: Some(self.id.clone().into_bytes()),
-            });
-        }
-        if self.timestamp_now {
-            record.timestamp = Timestamp::None;
-        }
-        out.push(record);
-        None
-    }
-}
-
 /// A rate: records or bytes (key + value + headers) per second.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Rate {
@@ -229,7 +166,7 @@ impl Rate {
         Ok(Rate::Bytes(n * mult))
     }
 
-    fn cost(&self, r: &Record) -> f64 {
+    pub(crate) fn cost(&self, r: &Record) -> f64 {
         match self {
             Rate::Records(_) => 1.0,
             Rate::Bytes(_) => {
@@ -243,60 +180,20 @@ impl Rate {
         }
     }
 
-    fn per_second(&self) -> f64 {
+    pub(crate) fn per_second(&self) -> f64 {
         match self {
             Rate::Records(n) | Rate::Bytes(n) => *n,
         }
     }
 }
 
-/// Holds records back to a rate: a token bucket with one second of burst.
-pub struct Throttle {
-    rate: Rate,
-    tokens: f64,
-    last: Instant,
-}
-
-impl Throttle {
-    pub fn new(rate: Rate) -> Throttle {
-        Throttle {
-            rate,
-            tokens: 0.0,
-            last: Instant::now(),
-        }
-    }
-
-    /// How long to wait before a record of this cost may go, taking its tokens.
-    fn take(&mut self, cost: f64, now: Instant) -> Duration {
-        let per_s = self.rate.per_second();
-        self.tokens =
-            (self.tokens + now.duration_since(self.last).as_secs_f64() * per_s).min(per_s);
-        self.last = now;
-        self.tokens -= cost;
-        if self.tokens >= 0.0 {
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64(-self.tokens / per_s)
-        }
-    }
-}
-
-impl Stage for Throttle {
-    fn push(&mut self, record: Record, _cx: &mut Cx, out: &mut Vec<Record>) -> Option<Record> {
-        let wait = self.take(self.rate.cost(&record), Instant::now());
-        // Sleep in short steps, so that Ctrl-C is still noticed.
-        let until = Instant::now() + wait;
-        while Instant::now() < until && !crate::interrupt::interrupted() {
-            std::thread::sleep((until - Instant::now()).min(Duration::from_millis(50)));
-        }
-        out.push(record);
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::pipeline::{Cx, Stage};
+    use crate::record::Timestamp;
     use std::sync::Arc;
 
     fn rec(offset: i64, headers: Vec<Header>) -> Record {

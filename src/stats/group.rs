@@ -2,11 +2,12 @@
 //! envelope), a header's value, its key, partition or topic, or the first output of a jq
 //! expression over the record's JSON view. Several `--by` make one combined group. Pure.
 
+use serde_json::Value;
+
 use crate::codec::project::{project, Trie};
-use crate::codec::Format;
+use crate::codec::slots::{fill, Plan, Reach};
 use crate::expr::{Expr, Viewer};
-use crate::filter::envelope::Envelope;
-use crate::filter::EnvelopeSlots;
+use crate::filter::envelope::{is_cloud, Envelope};
 use crate::record::Record;
 
 /// The group of a record that has no value for a `--by`: no type, no such header, no key.
@@ -62,33 +63,49 @@ impl By {
     }
 }
 
+/// What the `--by`s other than headers and jq read of a record: enough to group it on another
+/// thread from a copy (see [`crate::stats::handoff`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'a> {
+    pub topic: &'a str,
+    pub partition: i32,
+    pub key: Option<&'a [u8]>,
+    pub value: Option<&'a [u8]>,
+}
+
+impl<'a> Fields<'a> {
+    pub fn of(r: &'a Record) -> Fields<'a> {
+        Fields {
+            topic: &r.topic,
+            partition: r.partition,
+            key: r.key.as_deref(),
+            value: r.value.as_deref(),
+        }
+    }
+}
+
 /// Turns records into their groups, reusing its buffers.
 pub struct Grouper {
     bys: Vec<By>,
     envelope: Envelope,
-    /// What of the value the envelope reads, leaf by leaf when it can (no glob), else as a
-    /// projected tree.
-    slots: Option<EnvelopeSlots>,
+    /// The event type read leaf by leaf when it can be (no glob), else from a projected tree.
+    types: Option<TypeReader>,
     trie: Trie,
     viewer: Viewer,
+    /// One text per `--by`, overwritten record after record (no allocation once warm).
     out: Vec<String>,
 }
 
 impl Grouper {
-    pub fn new(
-        bys: Vec<By>,
-        envelope: Envelope,
-        key_format: Format,
-        value_format: Format,
-    ) -> Grouper {
+    pub fn new(bys: Vec<By>, envelope: Envelope, codecs: crate::codec::Codecs) -> Grouper {
         let trie = envelope.trie();
         Grouper {
-            slots: EnvelopeSlots::new(&envelope),
-            out: Vec::with_capacity(bys.len()),
+            types: TypeReader::new(&envelope),
+            out: vec![String::new(); bys.len()],
             bys,
             envelope,
             trie,
-            viewer: Viewer::new(key_format, value_format),
+            viewer: Viewer::new(codecs),
         }
     }
 
@@ -96,43 +113,188 @@ impl Grouper {
         self.bys.iter().map(By::name).collect()
     }
 
+    /// The `--by`s as a [`FieldGrouper`], when every one reads only [`Fields`] (no header, no
+    /// jq expression).
+    pub fn fields_only(&self) -> Option<FieldGrouper> {
+        let kinds: Option<Vec<Kind>> = self.bys.iter().map(Kind::of).collect();
+        Some(FieldGrouper {
+            out: vec![String::new(); self.bys.len()],
+            kinds: kinds?,
+            types: TypeReader::new(&self.envelope),
+            envelope: self.envelope.clone(),
+            trie: self.envelope.trie(),
+        })
+    }
+
     /// The group of a record; `Err` says why it has none (the expression failed).
     pub fn group(&mut self, r: &Record) -> Result<&[String], String> {
-        self.out.clear();
-        for by in &self.bys {
-            let text = match by {
-                By::Type => match self.slots.as_mut() {
-                    Some(slots) => slots
-                        .event_type(&self.envelope, r.value.as_deref())
-                        .unwrap_or(NONE)
-                        .to_string(),
-                    None => event_type(&self.envelope, &self.trie, r.value.as_deref()),
-                },
+        for (by, out) in self.bys.iter().zip(self.out.iter_mut()) {
+            match by {
                 By::Header(name) => {
-                    r.headers
-                        .iter()
-                        .find(|h| &h.key == name)
-                        .map_or(NONE.to_string(), |h| {
-                            String::from_utf8_lossy(h.value.as_deref().unwrap_or_default())
-                                .into_owned()
-                        })
+                    out.clear();
+                    match r.headers.iter().find(|h| &h.key == name) {
+                        Some(h) => out.push_str(&String::from_utf8_lossy(
+                            h.value.as_deref().unwrap_or_default(),
+                        )),
+                        None => out.push_str(NONE),
+                    }
                 }
-                By::Key => r.key.as_deref().map_or(NONE.to_string(), |k| {
-                    String::from_utf8_lossy(k).into_owned()
-                }),
-                By::Partition => r.partition.to_string(),
-                By::Topic => r.topic.to_string(),
                 By::Expr(e) => {
                     let (view, problem) = self.viewer.view(r);
                     if let Some(p) = problem {
                         return Err(p);
                     }
-                    e.first_text(view).map_err(|e| format!("--by: {e}"))?
+                    let text = e.first_text(view).map_err(|e| format!("--by: {e}"))?;
+                    out.clear();
+                    out.push_str(&text);
                 }
-            };
-            self.out.push(text);
+                _ => {
+                    let kind = Kind::of(by).expect("neither a header nor an expression");
+                    let types = self.types.as_mut();
+                    field(kind, Fields::of(r), types, &self.envelope, &self.trie, out);
+                }
+            }
         }
         Ok(&self.out)
+    }
+}
+
+/// A `--by` that reads only [`Fields`].
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Type,
+    Key,
+    Partition,
+    Topic,
+}
+
+impl Kind {
+    fn of(by: &By) -> Option<Kind> {
+        match by {
+            By::Type => Some(Kind::Type),
+            By::Key => Some(Kind::Key),
+            By::Partition => Some(Kind::Partition),
+            By::Topic => Some(Kind::Topic),
+            By::Header(_) | By::Expr(_) => None,
+        }
+    }
+}
+
+/// Groups by [`Fields`] alone; unlike a [`Grouper`] (whose jq may not leave its thread), it
+/// can count on another thread.
+pub struct FieldGrouper {
+    kinds: Vec<Kind>,
+    envelope: Envelope,
+    types: Option<TypeReader>,
+    trie: Trie,
+    out: Vec<String>,
+}
+
+impl FieldGrouper {
+    pub fn group(&mut self, f: Fields) -> &[String] {
+        for (kind, out) in self.kinds.iter().zip(self.out.iter_mut()) {
+            field(
+                *kind,
+                f,
+                self.types.as_mut(),
+                &self.envelope,
+                &self.trie,
+                out,
+            );
+        }
+        &self.out
+    }
+}
+
+/// Write the text of one `--by` that reads only [`Fields`] into `out`.
+fn field(
+    kind: Kind,
+    f: Fields,
+    types: Option<&mut TypeReader>,
+    envelope: &Envelope,
+    trie: &Trie,
+    out: &mut String,
+) {
+    out.clear();
+    match kind {
+        Kind::Type => match types {
+            Some(types) => out.push_str(types.read(f.value).unwrap_or(NONE)),
+            None => out.push_str(&event_type(envelope, trie, f.value)),
+        },
+        Kind::Key => match f.key {
+            Some(k) => out.push_str(&String::from_utf8_lossy(k)),
+            None => out.push_str(NONE),
+        },
+        Kind::Partition => {
+            use std::fmt::Write;
+            let _ = write!(out, "{}", f.partition);
+        }
+        Kind::Topic => out.push_str(f.topic),
+    }
+}
+
+/// The event type read leaf by leaf: `specversion` and the envelope's type paths (plain and
+/// CloudEvents) planned once, so that a record costs one pass over its value and no
+/// allocation but the type's own text (the filter's envelope reader also plans the id paths
+/// and builds each path anew per record, which `stats` does not need).
+struct TypeReader {
+    plan: Plan,
+    /// `specversion`, its slot and how many of its names the slot covers.
+    spec: (Vec<String>, (usize, usize)),
+    plain: Vec<(Vec<String>, (usize, usize))>,
+    cloud: Vec<(Vec<String>, (usize, usize))>,
+    leaves: Vec<Reach<Value>>,
+}
+
+impl TypeReader {
+    /// `None` when a type path has a `*` glob (the projected tree reads those).
+    fn new(envelope: &Envelope) -> Option<TypeReader> {
+        if envelope.has_globs() {
+            return None;
+        }
+        let plain: Vec<Vec<String>> = envelope
+            .type_paths(false)
+            .into_iter()
+            .map(|p| p.0)
+            .collect();
+        let cloud: Vec<Vec<String>> = envelope.type_paths(true).into_iter().map(|p| p.0).collect();
+        let spec = vec!["specversion".to_string()];
+        let mut names = vec![spec.clone()];
+        names.extend(plain.iter().cloned());
+        names.extend(cloud.iter().cloned());
+        let (plan, answers) = Plan::new(&names);
+        let (plain_answers, cloud_answers) = answers[1..].split_at(plain.len());
+        Some(TypeReader {
+            plan,
+            spec: (spec, answers[0]),
+            plain: plain
+                .into_iter()
+                .zip(plain_answers.iter().copied())
+                .collect(),
+            cloud: cloud
+                .into_iter()
+                .zip(cloud_answers.iter().copied())
+                .collect(),
+            leaves: Vec::new(),
+        })
+    }
+
+    /// The event type of a value; `None` when it has none or is not JSON.
+    fn read(&mut self, value: Option<&[u8]>) -> Option<&str> {
+        fill(value?, &self.plan, &mut self.leaves).ok()?;
+        let cloud = is_cloud(self.at(&self.spec.0, self.spec.1));
+        let paths = if cloud { &self.cloud } else { &self.plain };
+        paths
+            .iter()
+            .find_map(|(names, answer)| self.at(names, *answer)?.as_str())
+    }
+
+    /// The value at a path: its slot's leaf, walked down the names the slot does not cover.
+    fn at(&self, names: &[String], (slot, used): (usize, usize)) -> Option<&Value> {
+        match self.leaves.get(slot)? {
+            Reach::Leaf(v) => names[used..].iter().try_fold(v, |v, name| v.get(name)),
+            _ => None,
+        }
     }
 }
 
@@ -179,8 +341,7 @@ mod tests {
                 id_paths: None,
                 mentions: false,
             },
-            Format::Auto,
-            Format::Auto,
+            crate::codec::Codecs::default(),
         )
     }
 
@@ -217,8 +378,7 @@ mod tests {
                 ]),
                 mentions: false,
             },
-            Format::Auto,
-            Format::Auto,
+            crate::codec::Codecs::default(),
         );
         assert_eq!(globbed.group(&r).unwrap(), ["article_viewed"]);
         assert!(
@@ -240,6 +400,40 @@ mod tests {
                 ".value.meta.host"
             ]
         );
+    }
+
+    /// The leaf-by-leaf type reader answers what the projected tree answers, whatever the value.
+    #[test]
+    fn the_type_reader_agrees_with_the_projected_tree() {
+        let values = [
+            r#"{"data":{"type":"a","id":"x"},"meta":{}}"#,
+            r#"{"specversion":"1.0","type":"c","data":{"type":"inner"}}"#,
+            r#"{"type":"c","data":{"type":"inner"},"specversion":"1.0"}"#,
+            r#"{"specversion":1,"type":"c","data":{"type":"plain"}}"#,
+            r#"{"data":{"type":7}}"#,
+            r#"{"data":null}"#,
+            r#"{"data":"text"}"#,
+            r#"{"data":{"type":"a"}} trailing"#,
+            r#"[1,2]"#,
+            "not json",
+            "",
+        ];
+        let custom = Envelope {
+            type_paths: Some(vec![
+                crate::filter::envelope::Path::parse("meta.kind").unwrap(),
+                crate::filter::envelope::Path::parse("meta").unwrap(),
+            ]),
+            id_paths: None,
+            mentions: false,
+        };
+        for envelope in [grouper(&["type"]).envelope, custom] {
+            let mut g = Grouper::new(vec![By::Type], envelope, crate::codec::Codecs::default());
+            assert!(g.types.is_some());
+            for v in values {
+                let want = event_type(&g.envelope, &g.trie, Some(v.as_bytes()));
+                assert_eq!(g.group(&rec(v, None)).unwrap(), [want], "{v}");
+            }
+        }
     }
 
     #[test]

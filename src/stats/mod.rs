@@ -5,6 +5,7 @@
 //! printing rows belong to the subcommand and the printers.
 
 pub mod group;
+pub mod handoff;
 
 use std::collections::BTreeMap;
 

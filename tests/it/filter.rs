@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::harness::{broker, evops, now_ms, produce, topic, Rec};
+use crate::harness::{broker, evops, now_ms, produce, read_all, topic, Rec};
 
 const TYPES: [&str; 3] = ["order_placed", "order_paid", "order_cancelled"];
 
@@ -204,17 +204,7 @@ fn topics_and_capture_files_agree_and_matches_can_be_written() {
     let (b, t, _) = orders(120);
     let dir = tempfile::tempdir().unwrap();
     let cap = dir.path().join("all.ndjson");
-    let out = run(&[
-        "-b",
-        &b,
-        "tail",
-        &t,
-        "-o",
-        "beginning",
-        "-e",
-        "-f",
-        "capture",
-    ]);
+    let out = read_all(&b, &t, "capture");
     out.code(0);
     std::fs::write(&cap, &out.stdout).unwrap();
     let cap = cap.to_str().unwrap();
@@ -244,17 +234,7 @@ fn topics_and_capture_files_agree_and_matches_can_be_written() {
     let target = topic("orders-copy", 3);
     let w = run(&["-b", &b, "filter", &t, expr, "--to", &target]);
     w.code(0);
-    let copied = run(&[
-        "-b",
-        &b,
-        "tail",
-        &target,
-        "-o",
-        "beginning",
-        "-e",
-        "-f",
-        "capture",
-    ]);
+    let copied = read_all(&b, &target, "capture");
     let strip = |o: &crate::harness::Output, topic: &str| -> Vec<Value> {
         let mut v: Vec<Value> = o
             .json_lines()
@@ -334,22 +314,7 @@ fn ordered_merges_partitions_by_timestamp() {
 
     let dir = tempfile::tempdir().unwrap();
     let cap = dir.path().join("i.ndjson");
-    std::fs::write(
-        &cap,
-        run(&[
-            "-b",
-            &b,
-            "tail",
-            &t,
-            "-o",
-            "beginning",
-            "-e",
-            "-f",
-            "capture",
-        ])
-        .stdout,
-    )
-    .unwrap();
+    std::fs::write(&cap, read_all(&b, &t, "capture").stdout).unwrap();
     let out = run(&["filter", cap.to_str().unwrap(), "--ordered", "-f", "json"]);
     assert_eq!(ns(&out), (0..1000).collect::<Vec<_>>());
 
@@ -495,7 +460,9 @@ fn the_first_sigterm_stops_any_expression() {
         let child = evops(&["filter", c, expr, "-f", "json"]).spawn();
         let (code, out, err, took) = crate::harness::terminate(child, Duration::from_millis(800));
         assert_eq!(code, Some(130), "{expr}: {err}");
-        assert!(took < Duration::from_secs(1), "{expr}: took {took:?}");
+        // The watch speaks for the run after GRACE (600 ms), then polls, flushes and exits: well
+        // under a second on an idle machine, 1.02 s once with the load at 10 on two cores.
+        assert!(took < Duration::from_millis(1500), "{expr}: took {took:?}");
         assert!(
             err.contains(summary) && err.contains("interrupted"),
             "{expr}: {err}"
@@ -622,7 +589,7 @@ fn filter_into_its_own_topic_with_allow_loop_copies_once() {
         "true",
     ]);
     out.code(0);
-    let all = run(&["-b", &b, "tail", &t, "-o", "beginning", "-e", "-f", "json"]);
+    let all = read_all(&b, &t, "json");
     assert_eq!(all.json_lines().len(), 2 * recs.len());
 }
 

@@ -1,20 +1,86 @@
 //! The test harness: run the real `evops` binary with a scrubbed environment, and reach the
-//! real broker that `tests/run.sh` started (its address in `EVOPS_TEST_BROKERS`, its CLI in
-//! `EVOPS_TEST_NISSHI`). Topic names are random so tests never collide.
+//! real broker: the one `EVOPS_TEST_BROKERS` names (`tests/run.sh` starts one), or else one
+//! started here, once per test binary, from the test command's cache (see [`cached`]), so that
+//! a plain `cargo test` works after one `bash tests/run.sh`. Topic names are random so tests
+//! never collide.
 
 use std::io::{Read, Write};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use rdkafka::config::ClientConfig;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
 
-/// The real broker's address. Tests that need it fail loudly without it: run `bash tests/run.sh`.
+pub mod contract;
+pub use contract::parse_capture;
+
+/// The real broker's address: `EVOPS_TEST_BROKERS`, or the broker this test binary started.
 pub fn broker() -> String {
-    std::env::var("EVOPS_TEST_BROKERS").unwrap_or_else(|_| {
-        panic!("EVOPS_TEST_BROKERS is not set: run the suite with `bash tests/run.sh`, which starts the real broker")
+    match std::env::var("EVOPS_TEST_BROKERS") {
+        Ok(addr) => addr,
+        Err(_) => shared_broker().to_string(),
+    }
+}
+
+/// What `tests/run.sh` installs, in its cache (`EVOPS_CACHE`, default `~/.cache/evops`): the
+/// path in the environment variable `var` when it is set, else `relative` in the cache. A
+/// missing one fails the test with one line saying what to run.
+pub fn cached(var: &str, relative: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(var) {
+        return PathBuf::from(path);
+    }
+    let cache = std::env::var_os("EVOPS_CACHE").map_or_else(
+        || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/evops"),
+        PathBuf::from,
+    );
+    let path = cache.join(relative);
+    assert!(
+        path.exists(),
+        "{} is missing ({var} is not set): run `bash tests/run.sh` once, which installs it",
+        path.display()
+    );
+    path
+}
+
+/// The nisshi broker's binary (`EVOPS_TEST_NISSHI`, or the cache's).
+pub fn nisshi() -> PathBuf {
+    cached("EVOPS_TEST_NISSHI", "nisshi-0.8.1-sqlite/bin/nisshi")
+}
+
+/// This test binary's own broker, started on first use on a free loopback port, in memory, in
+/// a temp dir of its own. It goes when the binary ends, however it ends: a shell between it and
+/// us waits for the end of a pipe only we hold open (the kernel closes it when we exit, even by
+/// SIGKILL), then kills the broker by its PID and removes the directory.
+fn shared_broker() -> &'static str {
+    static ADDR: OnceLock<String> = OnceLock::new();
+    static LIFELINE: Mutex<Option<std::process::ChildStdin>> = Mutex::new(None);
+    ADDR.get_or_init(|| {
+        let nisshi = nisshi();
+        let port = free_port();
+        let addr = format!("127.0.0.1:{port}");
+        // Not a TempDir: the shell removes it once we are gone.
+        let dir = tempfile::tempdir().unwrap().keep();
+        let mut child = Command::new("sh")
+            .args([
+                "-c",
+                r#"cd "$1" || exit 2; shift; "$@" >broker.log 2>&1 & b=$!; read -r _; kill "$b"; wait "$b"; rm -rf "$0""#,
+            ])
+            .arg(&dir)
+            .arg(&dir)
+            .arg(nisshi)
+            .args(broker_args(&addr, "memory://nisshi/", &format!("evops-test-{port}")))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start sh for the test broker");
+        *LIFELINE.lock().unwrap() = child.stdin.take();
+        wait_listening(&mut child, &addr, &dir);
+        addr
     })
 }
 
@@ -41,9 +107,7 @@ pub fn topic(prefix: &str, partitions: i32) -> String {
 
 /// Create a topic with exactly this name on the broker at `addr`, with nisshi's own CLI.
 pub fn create_topic(addr: &str, name: &str, partitions: i32) {
-    let nisshi =
-        std::env::var("EVOPS_TEST_NISSHI").expect("EVOPS_TEST_NISSHI (set by tests/run.sh)");
-    let out = Command::new(nisshi)
+    let out = Command::new(nisshi())
         .args([
             "topic",
             "create",
@@ -109,6 +173,36 @@ pub fn produce_with(brokers: &str, topic: &str, recs: &[Rec], props: &[(&str, &s
         p.poll(Duration::ZERO);
     }
     p.flush(Duration::from_secs(30)).expect("flush");
+}
+
+/// `evops ARGS...` run to its end, allowed two minutes (a replay, a rekey, a long read).
+pub fn run(args: &[&str]) -> Output {
+    evops(args).timeout(Duration::from_secs(120)).run()
+}
+
+/// `evops -b B tail TOPIC -o beginning -e -f FORMAT`: a whole topic, in a format.
+pub fn read_all(b: &str, topic: &str, format: &str) -> Output {
+    run(&[
+        "-b",
+        b,
+        "tail",
+        topic,
+        "-o",
+        "beginning",
+        "-e",
+        "-f",
+        format,
+    ])
+}
+
+/// A topic's records, through a capture read: (partition, offset) → record.
+pub fn topic_records(b: &str, topic: &str) -> std::collections::BTreeMap<(i32, i64), Rec> {
+    let out = read_all(b, topic, "capture");
+    out.code(0);
+    parse_capture(&out.stdout)
+        .into_iter()
+        .map(|(_, offset, r)| ((r.partition, offset), r))
+        .collect()
 }
 
 /// What a finished `evops` run left behind.
@@ -388,10 +482,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn nisshi() -> String {
-    std::env::var("EVOPS_TEST_NISSHI").expect("EVOPS_TEST_NISSHI (set by tests/run.sh)")
-}
-
 impl OwnBroker {
     /// In memory: a restart empties it.
     pub fn start() -> OwnBroker {
@@ -407,22 +497,7 @@ impl OwnBroker {
     fn with_storage(storage: &str) -> OwnBroker {
         let port = free_port();
         let addr = format!("127.0.0.1:{port}");
-        let args: Vec<String> = [
-            "broker",
-            "--cluster-id",
-            &format!("own-{port}"),
-            "--storage-engine",
-            storage,
-            "--group-initial-rebalance-delay",
-            "0s",
-            "--listener-url",
-            &format!("tcp://{addr}"),
-            "--advertised-listener-url",
-            &format!("tcp://{addr}"),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let args = broker_args(&addr, storage, &format!("own-{port}"));
         let dir = tempfile::tempdir().unwrap();
         let child = spawn_broker(dir.path(), &args, &addr);
         OwnBroker {
@@ -478,6 +553,11 @@ impl OwnBroker {
         name
     }
 
+    /// Create a topic with exactly this name.
+    pub fn create(&self, name: &str, partitions: i32) {
+        create_topic(&self.addr, name, partitions);
+    }
+
     /// Stop it (SIGKILL, by its PID).
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -496,6 +576,26 @@ impl OwnBroker {
     }
 }
 
+/// `nisshi broker ...` on `addr` with `storage`, as `tests/broker.sh` starts it.
+fn broker_args(addr: &str, storage: &str, cluster_id: &str) -> Vec<String> {
+    [
+        "broker",
+        "--cluster-id",
+        cluster_id,
+        "--storage-engine",
+        storage,
+        "--group-initial-rebalance-delay",
+        "0s",
+        "--listener-url",
+        &format!("tcp://{addr}"),
+        "--advertised-listener-url",
+        &format!("tcp://{addr}"),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
 fn spawn_broker(dir: &std::path::Path, args: &[String], addr: &str) -> Child {
     let mut child = Command::new(nisshi())
         .current_dir(dir)
@@ -510,17 +610,23 @@ fn spawn_broker(dir: &std::path::Path, args: &[String], addr: &str) -> Child {
         ))
         .spawn()
         .expect("start nisshi");
+    wait_listening(&mut child, addr, dir);
+    child
+}
+
+/// Wait until a broker (or the shell that started it) listens on `addr`; fail with its log if it
+/// exits first.
+fn wait_listening(child: &mut Child, addr: &str, dir: &std::path::Path) {
     // Just after a SIGKILL the port may still be held for a moment.
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(addr).is_err() {
         if let Some(status) = child.try_wait().unwrap() {
             let log = std::fs::read_to_string(dir.join("broker.log")).unwrap_or_default();
-            panic!("own broker exited ({status}): {log}");
+            panic!("the test broker exited ({status}): {log}");
         }
-        assert!(Instant::now() < deadline, "own broker did not start");
+        assert!(Instant::now() < deadline, "the test broker did not start");
         std::thread::sleep(Duration::from_millis(50));
     }
-    child
 }
 
 impl Drop for OwnBroker {

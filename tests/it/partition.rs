@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::harness::evops;
+use crate::harness::{cached, evops, read_all};
 
 const COUNTS: &[i32] = &[1, 2, 3, 7, 12, 16, 17, 100, 1000];
 
@@ -136,11 +136,11 @@ fn vectors_dir() -> String {
 
 #[test]
 fn kafka_python_and_aiokafka_agree() {
-    let python = std::env::var("EVOPS_TEST_PYTHON")
-        .expect("EVOPS_TEST_PYTHON (a python with kafka-python and aiokafka; set by tests/run.sh)");
+    // A python with kafka-python and aiokafka.
+    let python = cached("EVOPS_TEST_PYTHON", "py/bin/python");
     let keys = keys();
     let lib = script(
-        &python,
+        python.to_str().unwrap(),
         &[&format!("{}/python_partitions.py", vectors_dir())],
         &[],
         &keys,
@@ -151,13 +151,13 @@ fn kafka_python_and_aiokafka_agree() {
 
 #[test]
 fn kafkajs_default_and_legacy_agree() {
-    let node_path = std::env::var("EVOPS_TEST_NODE_PATH")
-        .expect("EVOPS_TEST_NODE_PATH (node_modules with kafkajs; set by tests/run.sh)");
+    // node_modules with kafkajs.
+    let node_path = cached("EVOPS_TEST_NODE_PATH", "node/node_modules");
     let keys = keys();
     let lib = script(
         "node",
         &[&format!("{}/kafkajs_partitions.js", vectors_dir())],
-        &[("NODE_PATH", node_path)],
+        &[("NODE_PATH", node_path.display().to_string())],
         &keys,
     );
     assert_eq!(lib.len(), 2);
@@ -166,11 +166,10 @@ fn kafkajs_default_and_legacy_agree() {
 
 #[test]
 fn sarama_and_kafka_go_agree() {
-    let program = std::env::var("EVOPS_TEST_GO_PARTITIONS").expect(
-        "EVOPS_TEST_GO_PARTITIONS (the sarama/kafka-go vector program; built by tests/run.sh)",
-    );
+    // The sarama/kafka-go vector program.
+    let program = cached("EVOPS_TEST_GO_PARTITIONS", "go/go_partitions");
     let keys = keys();
-    let lib = script(&program, &[], &[], &keys);
+    let lib = script(program.to_str().unwrap(), &[], &[], &keys);
     assert_eq!(lib.len(), 3);
     compare(&lib, &evops_answers(&keys), &keys);
 }
@@ -396,18 +395,7 @@ fn audit_names_two_producers_that_disagree_and_passes_a_clean_topic() {
     // The same audit on a capture of the topic.
     let dir = tempfile::tempdir().unwrap();
     let cap = dir.path().join("mixed.ndjson");
-    let c = evops(&[
-        "-b",
-        &b,
-        "tail",
-        &mixed,
-        "-o",
-        "beginning",
-        "-e",
-        "-f",
-        "capture",
-    ])
-    .run();
+    let c = read_all(&b, &mixed, "capture");
     c.code(0);
     std::fs::write(&cap, &c.stdout).unwrap();
     let p = cap.to_str().unwrap();

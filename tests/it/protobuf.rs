@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use evops::cmd::protobuf::RegistryFiles;
+use evops::endpoint::registry::ProtobufLookup;
 use evops::codec::protobuf::Files;
 use evops::endpoint::registry::{Registry, RegistryConfig};
 
@@ -64,7 +64,7 @@ fn registry_references_are_followed_by_subject_and_version_at_every_depth() {
         order,
         &[("money.proto", "money", 1)],
     );
-    let files = RegistryFiles::new(client(&server.url));
+    let files = ProtobufLookup::new(client(&server.url));
     let file = files.by_id(id).unwrap();
     let order = file.messages().next().unwrap();
     assert_eq!(order.full_name(), "shop.Order");
@@ -81,7 +81,7 @@ fn registry_references_are_followed_by_subject_and_version_at_every_depth() {
 #[test]
 fn a_registry_schema_that_is_not_protobuf_or_does_not_compile_is_a_named_error() {
     let server = RegistryServer::start(&[]);
-    let files = RegistryFiles::new(client(&server.url));
+    let files = ProtobufLookup::new(client(&server.url));
     let avro = client(&server.url)
         .register("a-value", r#"{"type":"string"}"#, "AVRO")
         .unwrap();
@@ -114,7 +114,7 @@ fn the_test_schema_compiles_from_the_registry_with_its_import_as_a_reference() {
         PAYMENT,
         &[("common/money.proto", "common/money.proto", 1)],
     );
-    let file = RegistryFiles::new(client(&server.url)).by_id(id).unwrap();
+    let file = ProtobufLookup::new(client(&server.url)).by_id(id).unwrap();
     let names: Vec<String> = file.messages().map(|m| m.full_name().to_owned()).collect();
     assert_eq!(names, ["shop.Payment", "shop.Refund"]);
 }

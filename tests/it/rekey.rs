@@ -2,26 +2,11 @@
 //! partitioner in a topic it creates (checked by `evops partition audit`), and records whose key
 //! expression fails sent to the dead-letter file.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::harness::{broker, evops, now_ms, produce, topic, Output, Rec};
-use crate::tail::parse_capture;
-
-fn run(args: &[&str]) -> Output {
-    evops(args).timeout(Duration::from_secs(120)).run()
-}
-
-fn capture(b: &str, t: &str) -> BTreeMap<(i32, i64), Rec> {
-    let out = run(&["-b", b, "tail", t, "-o", "beginning", "-e", "-f", "capture"]);
-    out.code(0);
-    parse_capture(&out.stdout)
-        .into_iter()
-        .map(|(_, offset, r)| ((r.partition, offset), r))
-        .collect()
-}
+use crate::harness::{broker, now_ms, produce, run, topic, topic_records, Rec};
 
 /// Re-keying a topic into a new one with more partitions: every record gets its new key, sits
 /// where the Java partitioner puts it (checked by `evops partition audit --expect java`), and
@@ -68,7 +53,7 @@ fn rekey_places_new_keys_with_the_partitioner() {
         "{}",
         out.stderr
     );
-    let copies = capture(&b, &dst);
+    let copies = topic_records(&b, &dst);
     assert_eq!(copies.len(), 400);
     let keys: BTreeSet<Vec<u8>> = copies.values().map(|r| r.key.clone().unwrap()).collect();
     assert_eq!(keys.len(), 37);

@@ -5,22 +5,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use crate::harness::{broker, evops, now_ms, produce, topic, Output, Rec};
-use crate::tail::{parse_capture, tricky_records};
-
-fn run(args: &[&str]) -> Output {
-    evops(args).timeout(Duration::from_secs(120)).run()
-}
-
-/// A topic's records as capture lines, parsed: (partition, offset) → record.
-fn capture(b: &str, t: &str) -> BTreeMap<(i32, i64), Rec> {
-    let out = run(&["-b", b, "tail", t, "-o", "beginning", "-e", "-f", "capture"]);
-    out.code(0);
-    parse_capture(&out.stdout)
-        .into_iter()
-        .map(|(_, offset, r)| ((r.partition, offset), r))
-        .collect()
-}
+use crate::harness::{broker, evops, now_ms, produce, read_all, run, topic, topic_records, Rec};
+use crate::tail::tricky_records;
 
 /// Per partition, in offset order.
 fn per_partition(recs: &BTreeMap<(i32, i64), Rec>) -> BTreeMap<i32, Vec<Rec>> {
@@ -42,8 +28,11 @@ fn copies_are_faithful() {
     let marked = topic("replay-marked", 3);
     produce(&b, &src, &tricky_records(now_ms() - 60_000));
     run(&["-b", &b, "replay", &src, "--to", &plain, "--no-provenance"]).code(0);
-    let want = capture(&b, &src);
-    assert_eq!(per_partition(&capture(&b, &plain)), per_partition(&want));
+    let want = topic_records(&b, &src);
+    assert_eq!(
+        per_partition(&topic_records(&b, &plain)),
+        per_partition(&want)
+    );
 
     let out = run(&["-b", &b, "replay", &src, "--to", &marked]);
     out.code(0);
@@ -53,7 +42,7 @@ fn copies_are_faithful() {
         "{}",
         out.stderr
     );
-    for ((p, o), r) in capture(&b, &marked) {
+    for ((p, o), r) in topic_records(&b, &marked) {
         let (tail, rest): (Vec<_>, Vec<_>) = r
             .headers
             .iter()
@@ -139,7 +128,7 @@ fn killed_five_times_then_resumed_exactly_once() {
     out.code(0);
     assert!(out.stderr.contains("resuming replay"), "{}", out.stderr);
 
-    let copies = capture(&b, &dst);
+    let copies = topic_records(&b, &dst);
     let mut seen: BTreeMap<(i32, i64), usize> = BTreeMap::new();
     let mut last_per_partition: BTreeMap<i32, i64> = BTreeMap::new();
     for ((p, _), r) in &copies {
@@ -162,7 +151,7 @@ fn killed_five_times_then_resumed_exactly_once() {
     // Running it once more does nothing.
     let again = run(&args[..args.len() - 1]);
     again.code(0);
-    assert_eq!(capture(&b, &dst).len(), n as usize);
+    assert_eq!(topic_records(&b, &dst).len(), n as usize);
 }
 
 /// A replay reading its own copies skips them (the loop guard); a replay into a topic it reads
@@ -187,7 +176,7 @@ fn loop_guard_refusal_and_dry_run() {
         "json",
     ]);
     dry.code(0);
-    assert!(capture(&b, &dst).is_empty(), "a dry run wrote");
+    assert!(topic_records(&b, &dst).is_empty(), "a dry run wrote");
     assert!(
         dry.stderr.contains(&format!("{n} would be written")),
         "{}",
@@ -232,7 +221,7 @@ fn loop_guard_refusal_and_dry_run() {
         "{}",
         own.stderr
     );
-    assert_eq!(capture(&b, &dst).len(), n);
+    assert_eq!(topic_records(&b, &dst).len(), n);
 }
 
 /// --rate is a ceiling: 3,000 records at 1,000/s take at least about three seconds.
@@ -260,7 +249,7 @@ fn the_rate_limit_holds() {
         3000.0 / (secs + 1.0) <= 1100.0,
         "{secs}s for 3000 records at 1000/s"
     );
-    assert_eq!(capture(&b, &dst).len(), 3000);
+    assert_eq!(topic_records(&b, &dst).len(), 3000);
 }
 
 /// A capture file replays like a topic, and filters apply.
@@ -272,17 +261,7 @@ fn from_a_capture_file_with_a_filter() {
     produce(&b, &src, &tricky_records(now_ms() - 60_000));
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("c.ndjson");
-    let out = run(&[
-        "-b",
-        &b,
-        "tail",
-        &src,
-        "-o",
-        "beginning",
-        "-e",
-        "-f",
-        "capture",
-    ]);
+    let out = read_all(&b, &src, "capture");
     std::fs::write(&file, &out.stdout).unwrap();
     let r = run(&[
         "-b",
@@ -296,7 +275,7 @@ fn from_a_capture_file_with_a_filter() {
     ]);
     r.code(0);
     assert!(r.stderr.contains("20 written"), "{}", r.stderr);
-    let got = capture(&b, &dst);
+    let got = topic_records(&b, &dst);
     assert_eq!(got.len(), 20);
     assert!(got
         .values()
@@ -306,7 +285,7 @@ fn from_a_capture_file_with_a_filter() {
 /// Count every source record's copies in a target (by the evops-source header).
 fn copies_of(b: &str, dst: &str) -> BTreeMap<String, usize> {
     let mut seen = BTreeMap::new();
-    for r in capture(b, dst).values() {
+    for r in topic_records(b, dst).values() {
         let s = r.headers.iter().find(|(k, _)| k == "evops-source").unwrap();
         *seen
             .entry(String::from_utf8(s.1.clone().unwrap()).unwrap())
@@ -480,7 +459,7 @@ fn group_replays_use_transactions_where_the_broker_has_them() {
 /// Each source record's copies in `dst`, by its `evops-source` header.
 fn sources_copied(b: &str, dst: &str) -> BTreeMap<String, usize> {
     let mut seen = BTreeMap::new();
-    for r in capture(b, dst).values() {
+    for r in topic_records(b, dst).values() {
         let (_, v) = r.headers.iter().find(|(k, _)| k == "evops-source").unwrap();
         *seen
             .entry(String::from_utf8(v.clone().unwrap()).unwrap())
@@ -653,7 +632,7 @@ fn a_record_the_target_refuses_is_a_faithful_dead_letter_and_the_rest_go_on() {
         "{}",
         real.stderr
     );
-    assert_eq!(capture(&b, &dst).len(), 2);
+    assert_eq!(topic_records(&b, &dst).len(), 2);
     let dead_lines: Vec<serde_json::Value> = std::fs::read_to_string(&dead)
         .unwrap()
         .lines()
@@ -685,7 +664,7 @@ fn replay_max_copies_in_chunks_that_resume() {
     produce(&b, &src, &numbered(30, 2));
     let args = ["-b", &b, "replay", &src, "--to", &dst, "--max", "12"];
     run(&args).code(0);
-    assert_eq!(capture(&b, &dst).len(), 12);
+    assert_eq!(topic_records(&b, &dst).len(), 12);
     run(&args).code(0);
     run(&args).code(0);
     assert_copied_once(&b, &dst, 30);

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{json, Value};
 
-use crate::harness::{broker, evops, now_ms, produce, topic, Output, Rec};
+use crate::harness::{broker, evops, now_ms, produce, read_all, topic, Output, Rec};
 
 /// Records in the fixture topic.
 const N: i64 = 3000;
@@ -212,18 +212,7 @@ fn by_key_keeps_whole_keys_chosen_by_key_in_sample_on_topics_and_captures_alike(
     // A capture of the topic, sampled with the same rate and seed.
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("orders.ndjson");
-    let capture = evops(&[
-        "-b",
-        &o.brokers,
-        "tail",
-        &o.topic,
-        "-o",
-        "beginning",
-        "-e",
-        "-f",
-        "capture",
-    ])
-    .run();
+    let capture = read_all(&o.brokers, &o.topic, "capture");
     capture.code(0);
     std::fs::write(&file, &capture.stdout).unwrap();
     let out = evops(&[
@@ -263,18 +252,7 @@ fn by_key_keeps_whole_keys_chosen_by_key_in_sample_on_topics_and_captures_alike(
 #[test]
 fn the_same_seed_gives_the_same_sample_however_partitions_interleave() {
     let o = orders();
-    let capture = evops(&[
-        "-b",
-        &o.brokers,
-        "tail",
-        &o.topic,
-        "-o",
-        "beginning",
-        "-e",
-        "-f",
-        "capture",
-    ])
-    .run();
+    let capture = read_all(&o.brokers, &o.topic, "capture");
     capture.code(0);
     let mut lines: Vec<(i64, i64, String)> = capture
         .lines()

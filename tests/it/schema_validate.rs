@@ -10,10 +10,9 @@ use crate::harness::{broker, evops, topic, RegistryServer};
 
 const DEMO_SCHEMAS: &str = "tests/data/schemas/demo";
 
-fn python() -> String {
-    std::env::var("EVOPS_TEST_PYTHON").expect(
-        "EVOPS_TEST_PYTHON (a python with confluent-kafka and fastavro; set by tests/run.sh)",
-    )
+/// A python with confluent-kafka and fastavro.
+fn python() -> std::path::PathBuf {
+    crate::harness::cached("EVOPS_TEST_PYTHON", "py/bin/python")
 }
 
 /// Produce values (JSON lines) as Avro with the real serializer; returns how many.

@@ -11,7 +11,7 @@ use evops::endpoint::{Poll, Sink, Source};
 use evops::print::report::Report;
 use evops::record::{Header, Record, Timestamp};
 
-use crate::harness::{broker, evops, now_ms, topic};
+use crate::harness::{broker, now_ms, read_all, topic};
 
 fn conn(b: &str) -> Connection {
     Connection::open(Settings {
@@ -19,12 +19,13 @@ fn conn(b: &str) -> Connection {
         properties: vec![],
         timeout: Duration::from_secs(10),
         verbose: false,
+        notify: Default::default(),
     })
     .unwrap()
 }
 
 fn capture_of(b: &str, t: &str) -> Vec<u8> {
-    let out = evops(&["-b", b, "tail", t, "-o", "beginning", "-e", "-f", "capture"]).run();
+    let out = read_all(b, t, "capture");
     out.code(0);
     out.stdout
 }
@@ -175,18 +176,7 @@ fn keyed_placement_is_java_compatible_murmur2() {
         sink.write(&r, &mut report).unwrap();
     }
     sink.finish(&mut report).unwrap();
-    let out = evops(&[
-        "-b",
-        &b,
-        "tail",
-        &t,
-        "-o",
-        "beginning",
-        "-e",
-        "-f",
-        "{key} {partition}",
-    ])
-    .run();
+    let out = read_all(&b, &t, "{key} {partition}");
     out.code(0);
     let mut got = out.lines();
     got.sort();

@@ -140,6 +140,29 @@ fn buckets_match_the_ground_truth_and_every_flag_is_raised() {
     assert_eq!(rows["steady"]["every_ms"], EVERY);
 }
 
+/// `-f json` rows have exactly the documented fields with their types (README: "stats JSON,
+/// a stable contract"), the sample's two only with `--sample-rate`.
+#[test]
+fn json_rows_follow_the_contract() {
+    use crate::harness::contract::{decode_lines, Counted, Flag, StatsLine};
+    let dir = tempfile::tempdir().unwrap();
+    let (path, truth) = capture(&dir, EVERY_FLAG);
+    let rows: Vec<StatsLine> = decode_lines(&stats(&path, &["-f", "json"]).stdout);
+    assert_eq!(rows.len(), truth.len());
+    for r in &rows {
+        assert_eq!(r.counted, Counted::Records);
+        assert_eq!(r.buckets.len(), 6);
+        assert!(r.bytes.is_some() && r.sample_rate.is_none() && r.total_error.is_none());
+    }
+    let stopped = rows.iter().find(|r| r.group["type"] == "stopped").unwrap();
+    assert_eq!(stopped.flag, Some(Flag::Stopped));
+    let sampled: Vec<StatsLine> =
+        decode_lines(&stats(&path, &["-f", "json", "--sample-rate", "0.5"]).stdout);
+    assert!(sampled
+        .iter()
+        .all(|r| r.sample_rate == Some(0.5) && r.total_error.is_some()));
+}
+
 #[test]
 fn nothing_flagged_exits_0_and_the_thresholds_are_options() {
     let dir = tempfile::tempdir().unwrap();

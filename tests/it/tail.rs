@@ -5,24 +5,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
-use serde_json::Value;
-
-use crate::harness::{broker, evops, now_ms, produce, topic, Rec};
-
-/// Decode a capture field independently of evops: string, {"base64"} or null.
-pub(crate) fn bytes(v: &Value) -> Option<Vec<u8>> {
-    match v {
-        Value::Null => None,
-        Value::String(s) => Some(s.as_bytes().to_vec()),
-        Value::Object(m) => Some(
-            base64::engine::general_purpose::STANDARD
-                .decode(m["base64"].as_str().unwrap())
-                .unwrap(),
-        ),
-        other => panic!("unexpected capture field {other}"),
-    }
-}
+use crate::harness::{broker, evops, now_ms, parse_capture, produce, read_all, topic, Rec};
 
 pub(crate) fn tricky_records(base_ts: i64) -> Vec<Rec> {
     let mut recs = vec![
@@ -80,32 +63,40 @@ pub(crate) fn tricky_records(base_ts: i64) -> Vec<Rec> {
 }
 
 /// Parse capture lines into (partition, Rec) in the order printed.
-pub(crate) fn parse_capture(out: &[u8]) -> Vec<(String, i64, Rec)> {
-    String::from_utf8(out.to_vec())
-        .unwrap()
-        .lines()
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).unwrap();
-            assert_eq!(v["timestamp_type"], "create", "{l}");
-            let rec = Rec {
-                partition: v["partition"].as_i64().unwrap() as i32,
-                key: bytes(&v["key"]),
-                value: bytes(&v["value"]),
-                headers: v["headers"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|h| (h["key"].as_str().unwrap().to_string(), bytes(&h["value"])))
-                    .collect(),
-                timestamp: v["timestamp"].as_i64().unwrap(),
-            };
-            (
-                v["topic"].as_str().unwrap().to_string(),
-                v["offset"].as_i64().unwrap(),
-                rec,
-            )
-        })
-        .collect()
+/// `-f json` lines have exactly the documented fields with their types (README: "JSON lines
+/// output, a stable contract"): keys and values decoded, binary as `{"base64"}`, absent as
+/// null, a repeated header as an array of its values.
+#[test]
+fn json_lines_follow_the_contract() {
+    use crate::harness::contract::{decode_lines, JsonLine, TimestampType};
+    use serde_json::json;
+    let b = broker();
+    let t = topic("jsonlines", 3);
+    let sent = tricky_records(now_ms() - 60_000);
+    produce(&b, &t, &sent);
+    let out = crate::harness::read_all(&b, &t, "json");
+    out.code(0);
+    let lines: Vec<JsonLine> = decode_lines(&out.stdout);
+    assert_eq!(lines.len(), sent.len());
+    assert!(lines
+        .iter()
+        .all(|l| l.topic == t && l.timestamp_type == TimestampType::Create));
+    let binary = lines
+        .iter()
+        .find(|l| l.headers.contains_key("dup"))
+        .unwrap();
+    assert_eq!(binary.key, json!({"base64": "/wD+"}));
+    assert_eq!(binary.headers["dup"], json!(["1", {"base64": "/w=="}]));
+    let tomb = lines
+        .iter()
+        .find(|l| l.headers.contains_key("tomb"))
+        .unwrap();
+    assert_eq!(
+        (&tomb.value, &tomb.headers["tomb"]),
+        (&json!(null), &json!(null))
+    );
+    let embedded = lines.iter().find(|l| l.timestamp == Some(1)).unwrap();
+    assert_eq!(embedded.value, json!({"data": {"id": "x"}}));
 }
 
 fn by_partition(recs: impl IntoIterator<Item = Rec>) -> BTreeMap<i32, Vec<Rec>> {
@@ -122,18 +113,7 @@ fn capture_is_lossless_byte_for_byte() {
     let t = topic("capture", 3);
     let sent = tricky_records(now_ms() - 60_000);
     produce(&b, &t, &sent);
-    let out = evops(&[
-        "-b",
-        &b,
-        "tail",
-        &t,
-        "-o",
-        "beginning",
-        "-e",
-        "-f",
-        "capture",
-    ])
-    .run();
+    let out = read_all(&b, &t, "capture");
     out.code(0);
     let got = parse_capture(&out.stdout);
     assert!(got.iter().all(|(topic, _, _)| topic == &t));
@@ -1129,4 +1109,86 @@ fn ranges_that_hold_nothing_or_mean_a_time_are_refused() {
         out.code(2);
         assert!(out.stderr.contains(says), "{args:?}: {}", out.stderr);
     }
+}
+
+/// `-q`: nothing on stderr but errors, in every subcommand and from every layer (bad records
+/// in the report, the Kafka endpoint's notes, a subcommand's own notes); the exit status still
+/// says what happened.
+#[test]
+fn quiet_silences_everything_but_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.ndjson");
+    let line = |o: i64, value: &str| {
+        format!("{{\"topic\":\"t\",\"partition\":0,\"offset\":{o},\"timestamp\":{},\"key\":\"k{o}\",\"value\":{value}}}\n", 1000 + o)
+    };
+    let text = format!(
+        "{}{{oops\n{}",
+        line(0, "\"{\\\"data\\\":{\\\"type\\\":\\\"x\\\"}}\""),
+        line(1, "\"not json\"")
+    );
+    std::fs::write(&path, text).unwrap();
+    let p = path.to_str().unwrap();
+    let loud: &[&[&str]] = &[
+        &["tail", p, "-f", "json"],
+        &["filter", p, "--type", "x", "--value-format", "json"],
+        &["sample", p, "--count", "5"],
+        &["stats", p, "-f", "json"],
+        &["partition", "audit", p, "--partitions", "3"],
+    ];
+    for args in loud {
+        let out = evops(args).run();
+        out.code(1);
+        assert!(
+            out.stderr.contains("evops: warning"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        let quiet = evops(&[&["-q"], *args].concat()).run();
+        quiet.code(1);
+        assert_eq!(quiet.stderr, "", "{args:?}");
+    }
+    // A subcommand's own note: a record too late for its sample window.
+    let late = dir.path().join("late.ndjson");
+    let text = [(0, 1000), (1, 2_000_000), (2, 1001)]
+        .map(|(o, ts)| format!("{{\"topic\":\"t\",\"partition\":0,\"offset\":{o},\"timestamp\":{ts},\"key\":\"a\",\"value\":\"v\"}}\n"))
+        .concat();
+    std::fs::write(&late, text).unwrap();
+    let args = ["sample", late.to_str().unwrap(), "--every", "10m", "1"];
+    let out = evops(&args).run();
+    out.code(0);
+    assert!(
+        out.stderr.contains("after their time window"),
+        "{}",
+        out.stderr
+    );
+    let quiet = evops(&[&["-q"], &args[..]].concat()).run();
+    quiet.code(0);
+    assert_eq!(quiet.stderr, "");
+    // The Kafka endpoint's notes (the partitioner inferred, the partition read).
+    let args = [
+        "-b",
+        "embedded",
+        "tail",
+        "articles",
+        "-o",
+        "beginning",
+        "-e",
+        "--key",
+        "a-150",
+    ];
+    let args_auto = [&args[..], &["--partitioner", "auto"]].concat();
+    let out = evops(&args_auto).run();
+    out.code(0);
+    assert!(
+        out.stderr.contains("the latest records of articles"),
+        "{}",
+        out.stderr
+    );
+    let quiet = evops(&[&["-q"], &args_auto[..]].concat()).run();
+    quiet.code(0);
+    assert_eq!(quiet.stderr, "");
+    // Errors are still said.
+    let err = evops(&["-q", "-b", "embedded", "tail", "no-such-topic", "-e"]).run();
+    err.code(2);
+    assert!(err.stderr.starts_with("evops: "), "{}", err.stderr);
 }

@@ -60,6 +60,7 @@ impl Embedded {
                 properties: Vec::new(),
                 timeout: settings.timeout,
                 verbose: settings.verbose,
+                notify: settings.notify.clone(),
             },
             embedded: None,
         };

@@ -175,6 +175,7 @@ pub struct GroupSource {
     /// Per (topic, partition): the group's committed offset, looked up once.
     committed: HashMap<(String, i32), Option<i64>>,
     timeout: Duration,
+    notify: crate::endpoint::Notify,
     /// Replay: when offsets were last committed.
     last_commit: std::time::Instant,
     /// Every partition of the topics read (a replay is done when all of them are).
@@ -260,6 +261,7 @@ impl GroupSource {
             ends: HashMap::new(),
             committed: HashMap::new(),
             timeout: conn.settings.timeout,
+            notify: conn.settings.notify.clone(),
             last_commit: std::time::Instant::now(),
             all_partitions: resolved
                 .iter()
@@ -538,7 +540,8 @@ impl Source for GroupSource {
                     continue;
                 }
                 Some(Err(e)) => {
-                    crate::say!("evops: warning: consumer group: {e}");
+                    self.notify
+                        .warn(&format!("evops: warning: consumer group: {e}"));
                     continue;
                 }
                 Some(Ok(m)) => m,

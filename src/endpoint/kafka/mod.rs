@@ -1,7 +1,9 @@
-//! Kafka: the only module that imports rdkafka. It owns client configuration (brokers, `-X`
-//! properties, profiles, with secrets kept out of every message), topic and partition
-//! metadata, the consumer source, the producer sink, and the embedded mock cluster used by
-//! `--brokers embedded` and `evops demo`.
+//! Kafka: the only module that imports rdkafka. It owns client configuration (brokers and `-X`
+//! properties as [`Settings`], settled in `cli/` from the flags and the profile, with secrets
+//! kept out of every message), topic and partition metadata, the consumer source, the group
+//! source, the producer sink, why a cluster cannot be reached ([`diagnose`]), and the embedded
+//! mock cluster used by `--brokers embedded` and `evops demo`. What happens while it works
+//! (outages, librdkafka's logs) is told to the [`crate::endpoint::Notify`] in its settings.
 //!
 //! Reads use partition assignment, never a group subscription, and never commit: a debugging
 //! tool must not disturb production consumers. Only `--group NAME` joins a group ([`group`]).
@@ -37,6 +39,8 @@ pub struct Settings {
     pub timeout: Duration,
     /// Show librdkafka's logs on stderr.
     pub verbose: bool,
+    /// Where the endpoint reports what happens while it works (warnings, notes, details).
+    pub notify: crate::endpoint::Notify,
 }
 
 impl Settings {
@@ -388,7 +392,7 @@ pub fn resolve_topics(wanted: &[String], topics: &[TopicInfo]) -> anyhow::Result
 /// a timeout can say why (connection refused, ...), and keeps the first error whose cause is
 /// known and will not pass by retrying (authentication, TLS, a protocol mismatch: [`diagnose`]).
 pub struct Ctx {
-    verbose: bool,
+    notify: crate::endpoint::Notify,
     security: diagnose::Security,
     last_error: Mutex<Option<String>>,
     diagnosis: Mutex<Option<String>>,
@@ -402,7 +406,7 @@ pub struct Ctx {
 impl Ctx {
     pub(crate) fn new(settings: &Settings) -> Ctx {
         Ctx {
-            verbose: settings.verbose,
+            notify: settings.notify.clone(),
             security: diagnose::Security::of(settings),
             last_error: Mutex::new(None),
             diagnosis: Mutex::new(None),
@@ -467,9 +471,8 @@ impl Ctx {
 
 impl ClientContext for Ctx {
     fn log(&self, _level: RDKafkaLogLevel, fac: &str, log_message: &str) {
-        if self.verbose {
-            crate::say!("evops: librdkafka {fac}: {log_message}");
-        }
+        self.notify
+            .detail(&format!("evops: librdkafka {fac}: {log_message}"));
         // Some connection failures are only logged (at level info), never raised as errors.
         if fac == "FAIL" {
             self.diagnose(diagnose::Kind::Other, log_message);
@@ -478,9 +481,8 @@ impl ClientContext for Ctx {
 
     fn error(&self, error: KafkaError, reason: &str) {
         use rdkafka::types::RDKafkaErrorCode as C;
-        if self.verbose {
-            crate::say!("evops: librdkafka error: {error}: {reason}");
-        }
+        self.notify
+            .detail(&format!("evops: librdkafka error: {error}: {reason}"));
         let code = error.rdkafka_error_code();
         let kind = match code {
             Some(C::Authentication | C::SaslAuthenticationFailed) => diagnose::Kind::Authentication,

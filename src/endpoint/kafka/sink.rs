@@ -7,6 +7,7 @@
 //! evops partitioner over the key (default Java-compatible murmur2), so that records land where
 //! JVM consumers and compacted topics expect them.
 
+use crate::endpoint::Tally;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -22,7 +23,6 @@ use super::{config_error, list_topics, Connection, Ctx};
 use crate::endpoint::Sink;
 use crate::error::{close_names, Error};
 use crate::partition::Partitioner;
-use crate::print::report::Report;
 use crate::record::Record;
 
 /// How the sink picks a partition.
@@ -391,7 +391,7 @@ impl ProducerSink {
 }
 
 impl Sink for ProducerSink {
-    fn write(&mut self, r: &Record, _report: &mut Report) -> anyhow::Result<()> {
+    fn write(&mut self, r: &Record, _report: &mut dyn Tally) -> anyhow::Result<()> {
         // One target topic (the common case) needs no lookup per record.
         let (topic, n): (std::borrow::Cow<'_, str>, i32) = match &self.fixed {
             Some((t, n)) => (std::borrow::Cow::Borrowed(t.as_str()), *n),
@@ -460,7 +460,7 @@ impl Sink for ProducerSink {
         Ok(())
     }
 
-    fn finish(&mut self, report: &mut Report) -> anyhow::Result<()> {
+    fn finish(&mut self, report: &mut dyn Tally) -> anyhow::Result<()> {
         self.producer
             .flush(self.flush_timeout)
             .context("not every record was delivered before the flush timeout")?;
@@ -470,7 +470,7 @@ impl Sink for ProducerSink {
                 &f.record.location(),
                 &format!("not delivered: {}", f.reason),
             );
-            report.written = report.written.saturating_sub(1);
+            report.not_written(1);
         }
         self.failures_reported = failures.len();
         Ok(())

@@ -15,7 +15,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
-use super::batch::{Batch, Ts};
+use super::batch::{Batch, Msg, Ts};
 use super::{list_topics, resolve_readable, Connection, Ctx};
 use crate::endpoint::{Poll, Progress, Source};
 use crate::error::Error;
@@ -135,6 +135,7 @@ pub struct KafkaSource {
     brokers: String,
     timeout: Duration,
     verbose: bool,
+    notify: crate::endpoint::Notify,
     /// Hand out keys and placements only: values and headers are not copied.
     keys_only: bool,
 }
@@ -154,111 +155,10 @@ impl KafkaSource {
         let all = list_topics(&consumer, conn)?;
         let topics = resolve_readable(&plan.topics, &all, &consumer)?;
         let timeout = conn.settings.timeout;
-
-        if let Some(wanted) = &plan.partitions {
-            for p in wanted {
-                if !topics.iter().any(|t| t.partitions.contains(p)) {
-                    let have: Vec<String> = topics
-                        .iter()
-                        .map(|t| format!("{} has {}", t.name, t.partitions.len()))
-                        .collect();
-                    return Err(Error::Usage(format!(
-                        "partition {p} does not exist ({})",
-                        have.join(", ")
-                    ))
-                    .into());
-                }
-            }
-        }
-
-        let mut parts = Vec::new();
-        let mut lows_highs = Vec::new();
-        for (ti, t) in topics.iter().enumerate() {
-            let routed = plan
-                .key_route
-                .as_ref()
-                .and_then(|(key, p)| p.partition(Some(key), t.partitions.len() as i32));
-            for &p in &t.partitions {
-                if plan.partitions.as_ref().is_some_and(|w| !w.contains(&p)) {
-                    continue;
-                }
-                if routed.is_some_and(|r| r != p) {
-                    continue;
-                }
-                let (low, high) = consumer
-                    .fetch_watermarks(&t.name, p, timeout)
-                    .map_err(|e| conn.unreachable(consumer.context(), &e))?;
-                lows_highs.push((low, high));
-                parts.push(Part {
-                    topic: ti,
-                    partition: p,
-                    start: low,
-                    end: None,
-                    next: low,
-                    done: false,
-                    caught_up: false,
-                });
-            }
-        }
-
-        // Start offsets.
-        let from_ms = match plan.start {
-            Start::Time(t) => Some(t),
-            _ => None,
-        };
-        let by_time = match plan.start {
-            Start::Time(t) => Some(offsets_for_time(conn, &consumer, &topics, &parts, t)),
-            _ => None,
-        };
-        for (i, part) in parts.iter_mut().enumerate() {
-            let (low, high) = lows_highs[i];
-            part.start = match plan.start {
-                Start::Beginning => low,
-                Start::End => high,
-                Start::Offset(o) => o.clamp(low, high),
-                Start::Last(n) => back_from(high, n).max(low),
-                Start::Time(_) => by_time
-                    .as_ref()
-                    .and_then(|m| m.as_ref().ok())
-                    .and_then(|m| m[i])
-                    .map_or(low, |o| o.clamp(low, high)),
-            };
-            part.next = part.start;
-        }
-        if let Some(Err(why)) = &by_time {
-            if conn.settings.verbose {
-                crate::say!("evops: offsets-for-times unavailable ({why}); reading from the beginning and dropping earlier records");
-            }
-        }
-        if let (Start::Time(t), Some(Ok(_))) = (plan.start, &by_time) {
-            let lows: Vec<i64> = lows_highs.iter().map(|lh| lh.0).collect();
-            verify_time_starts(conn, &topics, &mut parts, &lows, t)?;
-        }
-
-        // Stop offsets.
-        let mut until_ms = None;
-        let mut until_pending = false;
-        for (i, part) in parts.iter_mut().enumerate() {
-            let (low, high) = lows_highs[i];
-            part.end = match plan.stop {
-                None if plan.exit_at_end => Some(high),
-                None => None,
-                Some(Stop::End) => Some(high),
-                Some(Stop::Offset(o)) if plan.exit_at_end => Some(o.min(high)),
-                Some(Stop::Offset(o)) => Some(o),
-                Some(Stop::BeforeLast(n)) => Some(back_from(high, n).max(low)),
-                Some(Stop::Time(t)) => {
-                    until_ms = Some(t);
-                    if plan.exit_at_end || t <= plan.now_ms {
-                        Some(high)
-                    } else {
-                        until_pending = true;
-                        None
-                    }
-                }
-            };
-        }
-
+        check_partitions(plan, &topics)?;
+        let (mut parts, lows_highs) = plan_parts(conn, &consumer, plan, &topics)?;
+        set_starts(conn, &consumer, plan, &topics, &mut parts, &lows_highs)?;
+        let (until_ms, until_pending) = set_ends(plan, &mut parts, &lows_highs);
         if let Some(o) = &plan.overrides {
             for part in parts.iter_mut() {
                 let key = (topics[part.topic].name.clone(), part.partition);
@@ -271,56 +171,31 @@ impl KafkaSource {
                 }
             }
         }
-
-        let topic_names: Vec<Arc<str>> =
-            topics.iter().map(|t| Arc::from(t.name.as_str())).collect();
-        let mut index: Vec<Vec<Option<usize>>> = topics
-            .iter()
-            .map(|t| vec![None; t.partitions.iter().max().map_or(0, |m| *m as usize + 1)])
-            .collect();
-        let mut tpl = TopicPartitionList::new();
-        let mut remaining = 0;
-        for (i, part) in parts.iter_mut().enumerate() {
-            index[part.topic][part.partition as usize] = Some(i);
-            if part.end.is_some_and(|e| part.start >= e) {
-                part.done = true;
-                continue;
-            }
-            remaining += 1;
-            tpl.add_partition_offset(
-                &topics[part.topic].name,
-                part.partition,
-                Offset::Offset(part.start),
-            )
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot assign {}/{}: {e}",
-                    topics[part.topic].name,
-                    part.partition
-                )
-            })?;
-        }
+        let (index, tpl, remaining) = assignment(&topics, &mut parts)?;
         let assigned: Vec<(&str, i32)> = parts
             .iter()
             .filter(|p| !p.done)
             .map(|p| (topics[p.topic].name.as_str(), p.partition))
             .collect();
+        // The partitions' queues are forwarded to the batch's before anything is fetched.
         let batch = Batch::new(&consumer, &assigned);
         consumer
             .assign(&tpl)
             .map_err(|e| anyhow::anyhow!("cannot assign partitions: {e}"))?;
-
         Ok(KafkaSource {
             batch,
             spare: None,
             keys_only: false,
             consumer,
             counts: topics.iter().map(|t| t.partitions.len() as i32).collect(),
-            topics: topic_names,
+            topics: topics.iter().map(|t| Arc::from(t.name.as_str())).collect(),
             index,
             parts,
             remaining,
-            from_ms,
+            from_ms: match plan.start {
+                Start::Time(t) => Some(t),
+                _ => None,
+            },
             until_ms,
             until_pending,
             skipped: 0,
@@ -332,6 +207,7 @@ impl KafkaSource {
             brokers: conn.settings.brokers.clone(),
             timeout,
             verbose: conn.settings.verbose,
+            notify: conn.settings.notify.clone(),
         })
     }
 
@@ -428,7 +304,7 @@ impl KafkaSource {
         // Serve the main queue: errors and logs reach the client context here.
         let _ = self.consumer.poll(Duration::ZERO);
         if let Some(line) = self.outage.idle(&self.consumer, &self.brokers) {
-            warn(&line);
+            self.warn(&line);
         }
         self.went_backwards()?;
         let Some(since) = self.idle_since else {
@@ -461,7 +337,7 @@ impl KafkaSource {
     fn outage_over(&mut self) {
         if self.outage.reported() {
             if let Some(line) = self.outage.record(&self.consumer, &self.brokers) {
-                warn(&line);
+                self.warn(&line);
             }
         }
     }
@@ -532,7 +408,7 @@ impl KafkaSource {
                     offset
                 )
             })?;
-        warn(&format!(
+        self.warn(&format!(
             "{}/{}: offset {} is out of range: the log now holds offsets {low}..{high} (deleted and re-created, or the broker lost data); reading on from {low}",
             topic, partition, offset
         ));
@@ -552,16 +428,79 @@ impl KafkaSource {
             .map_err(|e| anyhow::anyhow!("{}/{}: cannot read on from {low}: {e}", topic, partition))
     }
 
+    /// A warning for people (shown unless `-q`).
+    fn warn(&self, msg: &str) {
+        self.notify.warn(&format!("evops: warning: {msg}"));
+    }
+
     fn warn_once(&mut self, msg: String) {
         if self.warned.insert(msg.clone()) {
-            warn(&msg);
+            self.warn(&msg);
         }
     }
 }
 
-/// A warning for people, on stderr.
-fn warn(msg: &str) {
-    crate::say!("evops: warning: {msg}");
+/// What a message of the batch is: a record (in the spare record's buffers when there is
+/// one), the end of a partition, an error, or nothing of ours.
+#[inline]
+fn read_message(
+    m: &Msg<'_>,
+    topics: &[Arc<str>],
+    last_topic: &mut usize,
+    spare: &mut Option<Record>,
+    keys_only: bool,
+) -> Got {
+    if m.is_partition_eof() {
+        return match find_topic(topics, last_topic, m.topic()) {
+            Some(ti) => Got::Eof(ti, m.partition(), m.offset()),
+            None => Got::Skip,
+        };
+    }
+    if m.err() != rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
+        return Got::Error(Fault {
+            code: m.err(),
+            topic: m.topic().to_string(),
+            partition: m.partition(),
+            offset: m.offset(),
+            text: m.error_text(),
+        });
+    }
+    let Some(ti) = find_topic(topics, last_topic, m.topic()) else {
+        return Got::Skip;
+    };
+    let mut r = spare.take().unwrap_or_else(|| Record {
+        topic: topics[ti].clone(),
+        partition: 0,
+        offset: 0,
+        timestamp: Timestamp::None,
+        key: None,
+        value: None,
+        headers: Vec::new(),
+    });
+    if !Arc::ptr_eq(&r.topic, &topics[ti]) {
+        r.topic = topics[ti].clone();
+    }
+    r.partition = m.partition();
+    r.offset = m.offset();
+    r.timestamp = match m.timestamp() {
+        Ts::None => Timestamp::None,
+        Ts::Create(ms) => Timestamp::Create(ms),
+        Ts::LogAppend(ms) => Timestamp::LogAppend(ms),
+    };
+    fill(&mut r.key, m.key());
+    r.headers.clear();
+    if keys_only {
+        r.value = None;
+    } else {
+        fill(&mut r.value, m.payload());
+        m.for_each_header(|k, v| {
+            r.headers.push(Header {
+                key: k.to_string(),
+                value: v.map(<[u8]>::to_vec),
+            })
+        });
+    }
+    Got::Record(ti, r)
 }
 
 /// The index of a topic, trying the last one found first (records come in runs per topic).
@@ -572,6 +511,170 @@ fn find_topic(topics: &[Arc<str>], last: &mut usize, name: &str) -> Option<usize
     let i = topics.iter().position(|t| &**t == name)?;
     *last = i;
     Some(i)
+}
+
+/// `-p` names partitions that exist in at least one of the topics.
+fn check_partitions(plan: &ReadPlan, topics: &[super::TopicInfo]) -> anyhow::Result<()> {
+    let Some(wanted) = &plan.partitions else {
+        return Ok(());
+    };
+    for p in wanted {
+        if !topics.iter().any(|t| t.partitions.contains(p)) {
+            let have: Vec<String> = topics
+                .iter()
+                .map(|t| format!("{} has {}", t.name, t.partitions.len()))
+                .collect();
+            return Err(Error::Usage(format!(
+                "partition {p} does not exist ({})",
+                have.join(", ")
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The partitions to read (those `-p` and a key's route leave), each with its low and high
+/// watermarks.
+#[allow(clippy::type_complexity)]
+fn plan_parts(
+    conn: &Connection,
+    consumer: &BaseConsumer<Ctx>,
+    plan: &ReadPlan,
+    topics: &[super::TopicInfo],
+) -> anyhow::Result<(Vec<Part>, Vec<(i64, i64)>)> {
+    let mut parts = Vec::new();
+    let mut lows_highs = Vec::new();
+    for (ti, t) in topics.iter().enumerate() {
+        let routed = plan
+            .key_route
+            .as_ref()
+            .and_then(|(key, p)| p.partition(Some(key), t.partitions.len() as i32));
+        for &p in &t.partitions {
+            if plan.partitions.as_ref().is_some_and(|w| !w.contains(&p)) {
+                continue;
+            }
+            if routed.is_some_and(|r| r != p) {
+                continue;
+            }
+            let (low, high) = consumer
+                .fetch_watermarks(&t.name, p, conn.settings.timeout)
+                .map_err(|e| conn.unreachable(consumer.context(), &e))?;
+            lows_highs.push((low, high));
+            parts.push(Part {
+                topic: ti,
+                partition: p,
+                start: low,
+                end: None,
+                next: low,
+                done: false,
+                caught_up: false,
+            });
+        }
+    }
+    Ok((parts, lows_highs))
+}
+
+/// Start offsets: from the watermarks, or the broker's offsets for a start time (verified).
+fn set_starts(
+    conn: &Connection,
+    consumer: &BaseConsumer<Ctx>,
+    plan: &ReadPlan,
+    topics: &[super::TopicInfo],
+    parts: &mut [Part],
+    lows_highs: &[(i64, i64)],
+) -> anyhow::Result<()> {
+    let by_time = match plan.start {
+        Start::Time(t) => Some(offsets_for_time(conn, consumer, topics, parts, t)),
+        _ => None,
+    };
+    for (i, part) in parts.iter_mut().enumerate() {
+        let (low, high) = lows_highs[i];
+        part.start = match plan.start {
+            Start::Beginning => low,
+            Start::End => high,
+            Start::Offset(o) => o.clamp(low, high),
+            Start::Last(n) => back_from(high, n).max(low),
+            Start::Time(_) => by_time
+                .as_ref()
+                .and_then(|m| m.as_ref().ok())
+                .and_then(|m| m[i])
+                .map_or(low, |o| o.clamp(low, high)),
+        };
+        part.next = part.start;
+    }
+    if let Some(Err(why)) = &by_time {
+        conn.settings.notify.detail(&format!("evops: offsets-for-times unavailable ({why}); reading from the beginning and dropping earlier records"));
+    }
+    if let (Start::Time(t), Some(Ok(_))) = (plan.start, &by_time) {
+        let lows: Vec<i64> = lows_highs.iter().map(|lh| lh.0).collect();
+        verify_time_starts(conn, topics, parts, &lows, t)?;
+    }
+    Ok(())
+}
+
+/// Stop offsets; the `--until` time, and whether it is still to come (a live read then stops
+/// at the first record at or after it).
+fn set_ends(plan: &ReadPlan, parts: &mut [Part], lows_highs: &[(i64, i64)]) -> (Option<i64>, bool) {
+    let mut until_ms = None;
+    let mut until_pending = false;
+    for (i, part) in parts.iter_mut().enumerate() {
+        let (low, high) = lows_highs[i];
+        part.end = match plan.stop {
+            None if plan.exit_at_end => Some(high),
+            None => None,
+            Some(Stop::End) => Some(high),
+            Some(Stop::Offset(o)) if plan.exit_at_end => Some(o.min(high)),
+            Some(Stop::Offset(o)) => Some(o),
+            Some(Stop::BeforeLast(n)) => Some(back_from(high, n).max(low)),
+            Some(Stop::Time(t)) => {
+                until_ms = Some(t);
+                if plan.exit_at_end || t <= plan.now_ms {
+                    Some(high)
+                } else {
+                    until_pending = true;
+                    None
+                }
+            }
+        };
+    }
+    (until_ms, until_pending)
+}
+
+/// The assignment of the partitions that have anything to read (the others are done
+/// already), the index from topic and partition to part, and how many parts remain.
+#[allow(clippy::type_complexity)]
+fn assignment(
+    topics: &[super::TopicInfo],
+    parts: &mut [Part],
+) -> anyhow::Result<(Vec<Vec<Option<usize>>>, TopicPartitionList, usize)> {
+    let mut index: Vec<Vec<Option<usize>>> = topics
+        .iter()
+        .map(|t| vec![None; t.partitions.iter().max().map_or(0, |m| *m as usize + 1)])
+        .collect();
+    let mut tpl = TopicPartitionList::new();
+    let mut remaining = 0;
+    for (i, part) in parts.iter_mut().enumerate() {
+        index[part.topic][part.partition as usize] = Some(i);
+        if part.end.is_some_and(|e| part.start >= e) {
+            part.done = true;
+            continue;
+        }
+        remaining += 1;
+        tpl.add_partition_offset(
+            &topics[part.topic].name,
+            part.partition,
+            Offset::Offset(part.start),
+        )
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot assign {}/{}: {e}",
+                topics[part.topic].name,
+                part.partition
+            )
+        })?;
+    }
+    Ok((index, tpl, remaining))
 }
 
 /// Make sure no record before a broker-given start offset is at or after the start time: a
@@ -618,13 +721,11 @@ fn verify_time_starts(
             }
             let inside = m.timestamp().to_millis().is_some_and(|ts| ts >= t);
             if m.offset() < parts[i].start && inside {
-                if conn.settings.verbose {
-                    crate::say!(
+                conn.settings.notify.detail(&format!(
                         "evops: the broker's offset for that time in {}/{} is too late; reading the partition from its beginning",
                         m.topic(),
                         m.partition()
-                    );
-                }
+                    ));
                 parts[i].start = lows[i];
                 parts[i].next = lows[i];
             }
@@ -687,57 +788,7 @@ impl Source for KafkaSource {
             let last_topic = &mut self.last_topic;
             let keys_only = self.keys_only;
             let got = self.batch.next(timeout, |m| {
-                if m.is_partition_eof() {
-                    return match find_topic(topics, last_topic, m.topic()) {
-                        Some(ti) => Got::Eof(ti, m.partition(), m.offset()),
-                        None => Got::Skip,
-                    };
-                }
-                if m.err() != rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
-                    return Got::Error(Fault {
-                        code: m.err(),
-                        topic: m.topic().to_string(),
-                        partition: m.partition(),
-                        offset: m.offset(),
-                        text: m.error_text(),
-                    });
-                }
-                let Some(ti) = find_topic(topics, last_topic, m.topic()) else {
-                    return Got::Skip;
-                };
-                let mut r = spare.take().unwrap_or_else(|| Record {
-                    topic: topics[ti].clone(),
-                    partition: 0,
-                    offset: 0,
-                    timestamp: Timestamp::None,
-                    key: None,
-                    value: None,
-                    headers: Vec::new(),
-                });
-                if !Arc::ptr_eq(&r.topic, &topics[ti]) {
-                    r.topic = topics[ti].clone();
-                }
-                r.partition = m.partition();
-                r.offset = m.offset();
-                r.timestamp = match m.timestamp() {
-                    Ts::None => Timestamp::None,
-                    Ts::Create(ms) => Timestamp::Create(ms),
-                    Ts::LogAppend(ms) => Timestamp::LogAppend(ms),
-                };
-                fill(&mut r.key, m.key());
-                r.headers.clear();
-                if keys_only {
-                    r.value = None;
-                } else {
-                    fill(&mut r.value, m.payload());
-                    m.for_each_header(|k, v| {
-                        r.headers.push(Header {
-                            key: k.to_string(),
-                            value: v.map(<[u8]>::to_vec),
-                        })
-                    });
-                }
-                Got::Record(ti, r)
+                read_message(m, topics, last_topic, &mut spare, keys_only)
             });
             self.spare = spare;
             let (ti, record) = match got {

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use jaq_json::Val;
 
-use crate::codec::Format;
+use crate::codec::Encoding;
 use crate::expr::{Expr, Viewer};
 use crate::partition::Partitioner;
 use crate::pipeline::{Cx, Stage};
@@ -24,7 +24,7 @@ pub enum KeySource {
 pub struct Rekey {
     source: KeySource,
     viewer: Viewer,
-    key_format: Format,
+    key_format: Encoding,
     partitioner: &'static Partitioner,
     target_partitions: i32,
     /// Shared with the replay's dead-letter file, which takes them before any save.
@@ -40,15 +40,14 @@ impl Rekey {
     /// `key_format` is the format the new key is written in: string, json, int32 or int64.
     pub fn new(
         source: KeySource,
-        view_key_format: Format,
-        view_value_format: Format,
-        key_format: Format,
+        view: crate::codec::Codecs,
+        key_format: Encoding,
         partitioner: &'static Partitioner,
         target_partitions: i32,
     ) -> Rekey {
         Rekey {
             source,
-            viewer: Viewer::new(view_key_format, view_value_format),
+            viewer: Viewer::new(view),
             key_format,
             partitioner,
             target_partitions,
@@ -75,12 +74,7 @@ impl Rekey {
                 }
             }
             KeySource::Template(t) => {
-                let line = crate::print::render_template(
-                    t,
-                    r,
-                    self.viewer.key_format,
-                    self.viewer.value_format,
-                );
+                let line = crate::print::render_template(t, r, &self.viewer.codecs);
                 Val::from(line)
             }
         };
@@ -89,24 +83,24 @@ impl Rekey {
 }
 
 /// A jq value as key bytes in a format.
-pub fn encode_key(v: &Val, format: Format) -> Result<Vec<u8>, String> {
+pub fn encode_key(v: &Val, format: Encoding) -> Result<Vec<u8>, String> {
     if matches!(v, Val::Null) {
         return Err("the key expression gave null (a record needs a key to be re-keyed)".into());
     }
     match format {
-        Format::Json => Ok(v.to_string().into_bytes()),
-        Format::Int32 | Format::Int64 => {
+        Encoding::Json => Ok(v.to_string().into_bytes()),
+        Encoding::Int32 | Encoding::Int64 => {
             let n: i64 = crate::expr::text_of(v).parse().map_err(|_| {
                 format!(
                     "{v} is not an integer for an {} key",
-                    if format == Format::Int32 {
+                    if format == Encoding::Int32 {
                         "int32"
                     } else {
                         "int64"
                     }
                 )
             })?;
-            if format == Format::Int32 {
+            if format == Encoding::Int32 {
                 i32::try_from(n)
                     .map(|n| n.to_be_bytes().to_vec())
                     .map_err(|_| format!("{n} does not fit an int32 key"))
@@ -199,22 +193,26 @@ mod tests {
     fn keys_in_every_format() {
         let s = Val::from("u-1".to_string());
         let n = Val::from(1234isize);
-        assert_eq!(encode_key(&s, Format::String).unwrap(), b"u-1");
-        assert_eq!(encode_key(&s, Format::Json).unwrap(), b"\"u-1\"");
+        assert_eq!(encode_key(&s, Encoding::String).unwrap(), b"u-1");
+        assert_eq!(encode_key(&s, Encoding::Json).unwrap(), b"\"u-1\"");
         assert_eq!(
-            encode_key(&n, Format::Int32).unwrap(),
+            encode_key(&n, Encoding::Int32).unwrap(),
             1234i32.to_be_bytes()
         );
         assert_eq!(
-            encode_key(&n, Format::Int64).unwrap(),
+            encode_key(&n, Encoding::Int64).unwrap(),
             1234i64.to_be_bytes()
         );
         assert_eq!(
-            encode_key(&Val::from("77".to_string()), Format::Int32).unwrap(),
+            encode_key(&Val::from("77".to_string()), Encoding::Int32).unwrap(),
             77i32.to_be_bytes()
         );
-        assert!(encode_key(&s, Format::Int32).is_err());
-        assert!(encode_key(&Val::from(1i64 as isize + i32::MAX as isize), Format::Int32).is_err());
-        assert!(encode_key(&Val::Null, Format::String).is_err());
+        assert!(encode_key(&s, Encoding::Int32).is_err());
+        assert!(encode_key(
+            &Val::from(1i64 as isize + i32::MAX as isize),
+            Encoding::Int32
+        )
+        .is_err());
+        assert!(encode_key(&Val::Null, Encoding::String).is_err());
     }
 }

@@ -1,0 +1,272 @@
+//! The filter stage: the records a [`Spec`] keeps go on, the others are dropped, and a record
+//! that cannot be judged (undecodable, or the expression failed) is a counted warning. The
+//! conditions, the envelope paths and the expression are [`crate::filter`]'s and
+//! [`crate::expr`]'s; this stage runs them over records as cheaply as they allow: the envelope
+//! read leaf by leaf, the expression evaluated directly on the value's leaves when it can be.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::codec::project::{project, Trie};
+use crate::codec::{Codecs, Encoding};
+use crate::expr::Viewer;
+use crate::filter::envelope::{self, Envelope};
+use crate::filter::{Counts, EnvelopeSlots, Spec, Stats};
+use crate::pipeline::{Cx, Stage};
+use crate::record::Record;
+
+/// The filter stage.
+pub struct Filter {
+    spec: Spec,
+    envelope: Envelope,
+    viewer: Viewer,
+    /// What of the view the expression reads (`None`: all of it).
+    view_needs: Option<Trie>,
+    /// The expression, when the direct evaluator can run it, with what it reads of the view
+    /// besides the value, and room for the value's leaves.
+    fast: Option<(
+        crate::expr::fast::Fast,
+        Trie,
+        Vec<crate::codec::slots::Reach<jaq_json::Val>>,
+    )>,
+    /// What of the value the envelope shortcuts read; `None` when none is given.
+    envelope_needs: Option<Trie>,
+    /// The same, read leaf by leaf when no path has a glob: the plan, each envelope path's
+    /// answer, and room for the leaves.
+    envelope_slots: Option<EnvelopeSlots>,
+    pub counts: Counts,
+    pub stats: Option<Stats>,
+}
+
+/// The `--type`, `--id` and `--stats` work of the envelope, reading the value's fields through
+/// `at` (leaf by leaf, or from a projected tree): `None` when the record is out, else its event
+/// type when `stats` wants it.
+fn envelope_verdict<'v>(
+    s: &Spec,
+    env: &Envelope,
+    stats: bool,
+    r: &Record,
+    cloud: bool,
+    at: &mut dyn FnMut(&envelope::Path) -> Vec<&'v Value>,
+) -> Option<Option<String>> {
+    if !s.types.is_empty() {
+        let t = env.event_type_at(cloud, at);
+        if !t.is_some_and(|t| s.types.iter().any(|x| x == t)) {
+            return None;
+        }
+    }
+    if !s.ids.is_empty() {
+        let by_key = s.id_in_key
+            && r.key
+                .as_deref()
+                .is_some_and(|k| s.ids.iter().any(|i| i.as_bytes() == k));
+        if !by_key && !env.has_id_at(cloud, at, &s.ids) {
+            return None;
+        }
+    }
+    Some(stats.then(|| {
+        env.event_type_at(cloud, at)
+            .unwrap_or("(no type)")
+            .to_string()
+    }))
+}
+
+/// What the native shortcuts make of a record.
+enum Verdict {
+    Out,
+    In,
+    Unjudged(String),
+}
+
+impl Filter {
+    pub fn new(spec: Spec, codecs: Codecs, stats: bool) -> Filter {
+        let envelope = spec.envelope();
+        let needs_value = !spec.types.is_empty() || !spec.ids.is_empty() || stats;
+        let view_needs = spec
+            .expr
+            .as_ref()
+            .and_then(|e| crate::expr::needs::of_predicate(e.text()));
+        let fast = view_needs.as_ref().and_then(|need| {
+            let f = crate::expr::fast::Fast::compile(spec.expr.as_ref()?.text())?;
+            Some((f, need.without("value"), Vec::new()))
+        });
+        let envelope_slots = needs_value.then(|| EnvelopeSlots::new(&envelope)).flatten();
+        Filter {
+            fast,
+            envelope_slots,
+            envelope_needs: needs_value.then(|| envelope.trie()),
+            spec,
+            envelope,
+            viewer: Viewer::new(codecs),
+            view_needs,
+            counts: Counts::default(),
+            stats: stats.then(BTreeMap::new),
+        }
+    }
+
+    /// Judge one record.
+    fn judge(&mut self, r: &Record) -> Verdict {
+        let s = &self.spec;
+        if !s.keys.is_empty() && !s.keys.iter().any(|k| r.key.as_deref() == Some(&k[..])) {
+            return Verdict::Out;
+        }
+        for h in &s.headers {
+            let hit = r.headers.iter().any(|x| {
+                x.key == h.name && h.value.as_ref().is_none_or(|v| x.value.as_ref() == Some(v))
+            });
+            if !hit {
+                return Verdict::Out;
+            }
+        }
+        if let Some(re) = &s.grep {
+            if !re.is_match(r.value.as_deref().unwrap_or_default()) {
+                return Verdict::Out;
+            }
+        }
+        if let Some(re) = &s.grep_key {
+            if !re.is_match(r.key.as_deref().unwrap_or_default()) {
+                return Verdict::Out;
+            }
+        }
+        let mut event_type = None;
+        let stats = self.stats.is_some();
+        if let Some(slots) = self
+            .envelope_slots
+            .as_mut()
+            .filter(|_| matches!(self.viewer.codecs.value, Encoding::Auto | Encoding::Json))
+        {
+            match slots.read(r.value.as_deref()) {
+                Err(()) if self.viewer.codecs.value == Encoding::Json => {
+                    return Verdict::Unjudged("value is not JSON".into())
+                }
+                Err(()) if too_deep(r) => return too_deep_verdict(),
+                read => {
+                    let ok = read.is_ok();
+                    let slots = &*slots;
+                    let cloud = ok && slots.cloud();
+                    let mut at = |p: &envelope::Path| if ok { slots.at(p) } else { Vec::new() };
+                    match envelope_verdict(s, &self.envelope, stats, r, cloud, &mut at) {
+                        Some(t) => event_type = t,
+                        None => return Verdict::Out,
+                    }
+                }
+            }
+        } else if let Some(need) = &self.envelope_needs {
+            let value: Value = match (self.viewer.codecs.value, r.value.as_deref()) {
+                (_, None) => Value::Null,
+                (Encoding::Auto | Encoding::Json, Some(b)) => match project(b, need) {
+                    Ok(v) => v,
+                    Err(_) if self.viewer.codecs.value == Encoding::Json => {
+                        return Verdict::Unjudged("value is not JSON".into())
+                    }
+                    Err(_) if too_deep(r) => return too_deep_verdict(),
+                    Err(_) => Value::Null,
+                },
+                (_, Some(_)) => Value::Null,
+            };
+            let cloud = envelope::is_cloud(value.get("specversion"));
+            let mut at = |p: &envelope::Path| envelope::walk_path(p, &value);
+            match envelope_verdict(s, &self.envelope, stats, r, cloud, &mut at) {
+                Some(t) => event_type = t,
+                None => return Verdict::Out,
+            }
+        }
+        if let Some(verdict) = self.judge_fast(r) {
+            match verdict {
+                Verdict::In => {}
+                other => return other,
+            }
+        } else if let Some(e) = &self.spec.expr {
+            let (view, problem) = match &self.view_needs {
+                Some(need) => self.viewer.view_projected(r, need),
+                None => self.viewer.view(r),
+            };
+            if let Some(p) = problem {
+                return Verdict::Unjudged(p);
+            }
+            let verdict = match &self.fast {
+                Some((f, _, _)) => f.matches(&view),
+                None => e.matches(view),
+            };
+            match verdict {
+                Ok(true) => {}
+                Ok(false) => return Verdict::Out,
+                Err(why) => return Verdict::Unjudged(format!("expression: {why}")),
+            }
+        }
+        if let (Some(stats), Some(t)) = (self.stats.as_mut(), event_type) {
+            *stats
+                .entry((r.topic.to_string(), t, r.partition))
+                .or_default() += 1;
+        }
+        Verdict::In
+    }
+}
+
+/// Whether the value is refused for its depth (asked only once a JSON reader has failed): then
+/// it is not judged, in `auto` format too, where other bytes that are not JSON are judged as
+/// text.
+fn too_deep(r: &Record) -> bool {
+    r.value
+        .as_deref()
+        .is_some_and(|b| crate::codec::depth::check(b).is_err())
+}
+
+fn too_deep_verdict() -> Verdict {
+    Verdict::Unjudged(format!("value: {}", crate::codec::depth::too_deep()))
+}
+
+impl Filter {
+    /// The direct evaluator reading the value leaf by leaf, when it applies: a JSON object or
+    /// array value in `auto`/`json` format. `None`: take the general way.
+    fn judge_fast(&mut self, r: &Record) -> Option<Verdict> {
+        let (fast, fields_need, slots) = self.fast.as_mut()?;
+        if !matches!(self.viewer.codecs.value, Encoding::Auto | Encoding::Json) {
+            return None;
+        }
+        let bytes = r.value.as_deref()?;
+        let first = bytes.iter().find(|c| !c.is_ascii_whitespace())?;
+        if !matches!(first, b'{' | b'[') {
+            return None;
+        }
+        crate::codec::slots::fill(bytes, fast.plan(), slots).ok()?;
+        let (fields, problem) = if fields_need.is_empty() {
+            (jaq_json::Val::Null, None)
+        } else {
+            self.viewer.view_projected(r, fields_need)
+        };
+        if let Some(p) = problem {
+            return Some(Verdict::Unjudged(p));
+        }
+        Some(
+            match fast.matches_input(&crate::expr::fast::Input {
+                fields: &fields,
+                slots,
+            }) {
+                Ok(true) => Verdict::In,
+                Ok(false) => Verdict::Out,
+                Err(why) => Verdict::Unjudged(format!("expression: {why}")),
+            },
+        )
+    }
+}
+
+impl Stage for Filter {
+    fn push(&mut self, record: Record, cx: &mut Cx, out: &mut Vec<Record>) -> Option<Record> {
+        self.counts.seen += 1;
+        match self.judge(&record) {
+            Verdict::In => {
+                self.counts.matched += 1;
+                out.push(record);
+                None
+            }
+            Verdict::Out => Some(record),
+            Verdict::Unjudged(why) => {
+                self.counts.unjudged += 1;
+                cx.report.bad(&record.location(), &why);
+                Some(record)
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Records handed from the reading thread to a counting thread, in batches: what a group may
+//! read of each record ([`Fields`]: topic, partition, key, value) copied into one buffer per
+//! batch, with its time and size. Reading a record costs the reader a copy; decoding its value
+//! (the event type's JSON) happens on the other thread, at the same time. Pure.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use super::group::Fields;
+use crate::record::Record;
+
+/// Records per batch: large enough that handing one over is rare, small enough that the
+/// counting thread starts early.
+const LEN: usize = 1024;
+
+/// One batch of copied records.
+#[derive(Debug, Default)]
+pub struct Batch {
+    bytes: Vec<u8>,
+    items: Vec<Item>,
+}
+
+#[derive(Debug)]
+struct Item {
+    topic: Arc<str>,
+    partition: i32,
+    key: Option<Range<usize>>,
+    value: Option<Range<usize>>,
+    ts: Option<i64>,
+    size: u64,
+}
+
+impl Batch {
+    /// Copy what a group reads of `r`, and its time and key and value bytes.
+    pub fn push(&mut self, r: &Record) {
+        let key = r.key.as_deref().map(|k| self.copy(k));
+        let value = r.value.as_deref().map(|v| self.copy(v));
+        self.items.push(Item {
+            topic: Arc::clone(&r.topic),
+            partition: r.partition,
+            size: (r.key.as_ref().map_or(0, Vec::len) + r.value.as_ref().map_or(0, Vec::len))
+                as u64,
+            key,
+            value,
+            ts: r.timestamp.millis(),
+        });
+    }
+
+    fn copy(&mut self, b: &[u8]) -> Range<usize> {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(b);
+        start..self.bytes.len()
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.items.len() >= LEN
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Each record's fields, time and key and value bytes, in the order pushed.
+    pub fn each(&self, mut f: impl FnMut(Fields, Option<i64>, u64)) {
+        for it in &self.items {
+            let fields = Fields {
+                topic: &it.topic,
+                partition: it.partition,
+                key: it.key.clone().map(|k| &self.bytes[k]),
+                value: it.value.clone().map(|v| &self.bytes[v]),
+            };
+            f(fields, it.ts, it.size);
+        }
+    }
+
+    /// Empty, keeping its buffers for the next batch.
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.items.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Timestamp;
+
+    #[test]
+    fn a_batch_gives_back_what_was_pushed() {
+        let rec = |key: Option<&str>, value: Option<&str>, ts| Record {
+            topic: Arc::from("t"),
+            partition: 3,
+            offset: 0,
+            timestamp: ts,
+            key: key.map(|k| k.as_bytes().to_vec()),
+            value: value.map(|v| v.as_bytes().to_vec()),
+            headers: Vec::new(),
+        };
+        let mut b = Batch::default();
+        b.push(&rec(Some("k"), Some("v1"), Timestamp::Create(5)));
+        b.push(&rec(None, Some(""), Timestamp::None));
+        b.push(&rec(Some(""), None, Timestamp::LogAppend(7)));
+        let mut got = Vec::new();
+        b.each(|f, ts, size| {
+            got.push((
+                f.topic.to_string(),
+                f.partition,
+                f.key.map(<[u8]>::to_vec),
+                f.value.map(<[u8]>::to_vec),
+                ts,
+                size,
+            ))
+        });
+        let v = |s: &str| Some(s.as_bytes().to_vec());
+        assert_eq!(
+            got,
+            [
+                ("t".into(), 3, v("k"), v("v1"), Some(5), 3),
+                ("t".into(), 3, None, v(""), None, 0),
+                ("t".into(), 3, v(""), None, Some(7), 0),
+            ]
+        );
+        assert!(!b.is_full() && !b.is_empty());
+        b.clear();
+        assert!(b.is_empty());
+    }
+}
