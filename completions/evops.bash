@@ -223,7 +223,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__filter)
-            opts="-F -c -y -o -p -e -w -f -b -X -v -q -h -V --follow --ordered --merge-buffer --to --count --stats --explain --dry-run --yes --allow-loop --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --registry-ca --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-F -c -y -o -p -e -w -f -b -X -v -q -h -V --follow --ordered --merge-buffer --to --count --stats --explain --dry-run --yes --allow-loop --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --registry-ca --proto-file --proto-import-path --protoset --value-proto-type --proto-type --key-proto-type --proto-field-names --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -342,6 +342,30 @@ _evops() {
                     return 0
                     ;;
                 --registry-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-import-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protoset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --value-proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-proto-type)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1011,7 +1035,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__replay)
-            opts="-y -o -p -e -w -f -b -X -v -q -h -V --partitioning --to --timestamp --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --yes --allow-loop --dry-run --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --registry-ca --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-y -o -p -e -w -f -b -X -v -q -h -V --partitioning --to --timestamp --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --yes --allow-loop --dry-run --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --registry-ca --proto-file --proto-import-path --protoset --value-proto-type --proto-type --key-proto-type --proto-field-names --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1153,6 +1177,30 @@ _evops() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --proto-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-import-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protoset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --value-proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --brokers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1189,7 +1237,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__sample)
-            opts="-F -y -o -p -e -w -f -b -X -v -q -h -V --rate --by-key --count --per --every --seed --follow --ordered --to --dry-run --yes --allow-loop --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --registry-ca --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-F -y -o -p -e -w -f -b -X -v -q -h -V --rate --by-key --count --per --every --seed --follow --ordered --to --dry-run --yes --allow-loop --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --registry-ca --proto-file --proto-import-path --protoset --value-proto-type --proto-type --key-proto-type --proto-field-names --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1327,6 +1375,30 @@ _evops() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --proto-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-import-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protoset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --value-proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --brokers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1405,7 +1477,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__schema__subcmd__validate)
-            opts="-s -o -p -e -b -X -v -q -h -V --schema --schema-for --subject-strategy --value-format --type-path --lint --require --id-field --time-field --max-bytes --max-future --oldest --show --output --format --junit --allow-missing --registry --registry-auth --registry-ca --since --from --until --partition --exit --max --group --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-s -o -p -e -b -X -v -q -h -V --schema --schema-for --subject-strategy --value-format --type-path --lint --require --id-field --time-field --max-bytes --max-future --oldest --show --output --format --junit --allow-missing --registry --registry-auth --registry-ca --proto-file --proto-import-path --protoset --value-proto-type --proto-type --key-proto-type --proto-field-names --since --from --until --partition --exit --max --group --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1428,7 +1500,7 @@ _evops() {
                     return 0
                     ;;
                 --value-format)
-                    COMPREPLY=($(compgen -W "auto json avro" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto json avro protobuf" -- "${cur}"))
                     return 0
                     ;;
                 --type-path)
@@ -1484,6 +1556,30 @@ _evops() {
                     return 0
                     ;;
                 --registry-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-import-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protoset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --value-proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-proto-type)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1829,7 +1925,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__tail)
-            opts="-o -p -e -w -f -b -X -v -q -h -V --ordered --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --registry-ca --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-o -p -e -w -f -b -X -v -q -h -V --ordered --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --registry-ca --proto-file --proto-import-path --protoset --value-proto-type --proto-type --key-proto-type --proto-field-names --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1943,6 +2039,30 @@ _evops() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --proto-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-import-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protoset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --value-proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --brokers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1979,7 +2099,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__trace)
-            opts="-F -o -p -e -w -f -b -X -v -q -h -V --topics --follow --merge-buffer --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --registry-ca --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-F -o -p -e -w -f -b -X -v -q -h -V --topics --follow --merge-buffer --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --format --key-format --value-format --schema --registry --registry-auth --registry-ca --proto-file --proto-import-path --protoset --value-proto-type --proto-type --key-proto-type --proto-field-names --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2098,6 +2218,30 @@ _evops() {
                     return 0
                     ;;
                 --registry-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-import-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protoset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --value-proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-proto-type)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
