@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use evops::endpoint::registry::ProtobufLookup;
 use evops::codec::protobuf::Files;
+use evops::endpoint::registry::ProtobufLookup;
 use evops::endpoint::registry::{Registry, RegistryConfig};
 
 use crate::harness::{broker, evops, topic, RegistryServer};

@@ -27,12 +27,16 @@ const TOPICS: &[(&str, i32)] = &[
     ("orders-by-customer", 6),
     ("orders-by-tenant", 6),
     ("users-v2", 3),
+    ("payments-pb", 2),
+    ("payments-pb-bare", 2),
 ];
 
 /// What a subject in the registry holds.
 pub enum Subject {
     Avro(&'static str),
     Json(&'static str),
+    /// `.proto` text, inline.
+    Protobuf(&'static str),
 }
 
 pub struct Stage {
@@ -55,6 +59,12 @@ impl Stage {
         let registry = RegistryServer::start(&[]);
         register(&registry, "users-value", &users);
         register(&registry, "orders-value", &Subject::Json(ORDER_SCHEMA));
+        let id = register(
+            &registry,
+            "payments-pb-value",
+            &Subject::Protobuf(PAYMENT_PROTO),
+        );
+        seed_protobuf(&broker.addr, id);
         let stage = Stage {
             broker,
             registry,
@@ -118,6 +128,8 @@ impl Stage {
             std::fs::copy(compat.join(from), dir.join(to)).unwrap();
         }
         std::fs::write(dir.join("payments.avsc"), PAYMENT_SCHEMA).unwrap();
+        std::fs::create_dir_all(dir.join("protos/shop")).unwrap();
+        std::fs::write(dir.join("protos/shop/payment.proto"), PAYMENT_PROTO).unwrap();
         std::fs::write(
             dir.join("keys.tsv"),
             "order-9\t1\norder-10\t2\nuser-1234\t3\n",
@@ -186,13 +198,81 @@ const PAYMENT_SCHEMA: &str = r#"{
       {"name": "tenant", "type": "string"}]}}]
 }"#;
 
-fn register(registry: &RegistryServer, subject: &str, schema: &Subject) {
+/// Register a schema under a subject; its id.
+/// The payments as Protobuf (`protos/shop/payment.proto`, the registry's `payments-pb-value`):
+/// the envelope, its attributes free-form.
+const PAYMENT_PROTO: &str = r#"syntax = "proto3";
+package shop;
+import "google/protobuf/struct.proto";
+
+message Payment {
+  message Data {
+    string id = 1;
+    string type = 2;
+    google.protobuf.Struct attributes = 3;
+  }
+  message Meta {
+    string created_at = 1;
+    string host = 2;
+    string tenant = 3;
+  }
+  Data data = 1;
+  Meta meta = 2;
+  string status = 3;
+}
+"#;
+
+/// Payments of the last 20 minutes as Protobuf `shop.Payment`: Confluent-framed with schema
+/// `id` in `payments-pb`, bare in `payments-pb-bare`; every fourth one refunded.
+fn seed_protobuf(addr: &str, id: u32) {
+    use prost::Message;
+    let file = evops::schema::protobuf::pool::from_sources(
+        "shop/payment.proto",
+        &[("shop/payment.proto".into(), PAYMENT_PROTO.into())],
+    )
+    .unwrap();
+    let payment = file.messages().next().unwrap();
+    let bare: Vec<Rec> = (0..20)
+        .map(|i| {
+            let mut value = envelope(
+                &format!("p-{i}"),
+                "payment_captured",
+                json!({"order_id": format!("o-{}", 900 + i), "amount": i}),
+                "pay-1",
+                "t0",
+            );
+            value["status"] = json!(if i % 4 == 0 { "REFUNDED" } else { "CAPTURED" });
+            let msg = prost_reflect::DynamicMessage::deserialize(payment.clone(), value).unwrap();
+            let mut rec = event(&format!("o-{}", 900 + i), i, Value::Null, "kotlin-api");
+            rec.value = Some(msg.encode_to_vec());
+            rec
+        })
+        .collect();
+    let framed: Vec<Rec> = bare
+        .iter()
+        .map(|r| {
+            let message = r.value.as_deref().unwrap();
+            Rec {
+                value: Some(evops::schema::protobuf::framing::frame(id, &[0], message)),
+                ..r.clone()
+            }
+        })
+        .collect();
+    let props = [("partitioner", "murmur2_random")];
+    produce_with(addr, "payments-pb", &framed, &props);
+    produce_with(addr, "payments-pb-bare", &bare, &props);
+}
+
+fn register(registry: &RegistryServer, subject: &str, schema: &Subject) -> u32 {
     let body = match schema {
         Subject::Avro(s) => json!({"schema": read_schema(s)}),
         Subject::Json(s) => json!({"schema": read_schema(s), "schemaType": "JSON"}),
+        Subject::Protobuf(s) => json!({"schema": s, "schemaType": "PROTOBUF"}),
     };
     let answer = registry.call("POST", &format!("/subjects/{subject}/versions"), Some(body));
-    assert!(answer["id"].is_u64(), "register {subject}: {answer}");
+    let id = answer["id"].as_u64();
+    assert!(id.is_some(), "register {subject}: {answer}");
+    id.unwrap() as u32
 }
 
 /// A schema given inline, or by its file name in `tests/data/schemas/compat`.
