@@ -169,4 +169,21 @@ mod tests {
             .unwrap_err();
         assert!(e.0.contains("--registry"), "{e}");
     }
+
+    #[test]
+    fn codecs_decode_each_side_with_its_own_codec_and_refuse_a_side_without_one() {
+        use crate::codec::{Codecs, Encoding, Side};
+        let value = Encoding::Protobuf(Side::Value);
+        let codecs = Codecs::new(Encoding::Protobuf(Side::Key), value)
+            .with_protobuf(None, Some(codec(false, true)));
+        assert!(codecs.missing_protobuf());
+        assert_eq!(
+            codecs.decode(value, Some(b"\x0a\x01y")).unwrap().value,
+            json!({"s": "y"})
+        );
+        let e = codecs.key(Some(b"\x0a\x01y")).1.unwrap();
+        assert_eq!(e, no_schemas());
+        let both = Codecs::new(Encoding::Auto, value).with_protobuf(None, Some(codec(true, true)));
+        assert!(!both.missing_protobuf());
+    }
 }
