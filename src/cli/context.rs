@@ -112,7 +112,7 @@ impl Context {
 
     /// The codecs of a run: the key and value formats and, with `--key-format avro` or
     /// `--value-format avro`, the schemas to decode with (the registry for framed payloads,
-    /// `--schema` for bare datums); Protobuf's as [`Context::protobuf`] builds them.
+    /// `--schema` for bare datums); and the Protobuf codecs.
     pub fn codecs(&self, o: &OutputArgs) -> anyhow::Result<Codecs> {
         let codecs = self.protobuf(Codecs::new(o.key_format, o.value_format), o)?;
         if o.key_format != Encoding::Avro && o.value_format != Encoding::Avro {

@@ -1,5 +1,5 @@
 //! Confluent's Protobuf wire format: byte 0, a 4-byte big-endian schema id, the message-index
-//! path (zigzag varints, count first; a single 0 byte is the path [0], the file's first
+//! path (zigzag varints, count first; a single 0 byte is the path `[0]`, the file's first
 //! message), then the message. Every step is bounds-checked: bytes that do not follow the
 //! format, or a path the schema does not have, are an error for that record, never a message
 //! decoded as the wrong type.
