@@ -3,7 +3,8 @@
 //! whole records into lossless NDJSON lines; [`project`] and [`slots`] read only the parts of a
 //! JSON value a filter needs. One [`Codecs`] value per run carries the key and value formats and
 //! what they decode with (the Avro schemas: by registry id for Confluent-framed payloads, or a
-//! schema file); it is built once at the edge and handed to whatever decodes.
+//! schema file; the Protobuf codecs of keys and values); it is built once at the edge and handed
+//! to whatever decodes.
 
 pub mod avro;
 pub mod capture;
