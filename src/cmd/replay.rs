@@ -807,7 +807,7 @@ impl crate::endpoint::kafka::group::GroupHooks for GroupResume {
         let conn = Connection::open(self.settings.clone())?;
         let since = offset.unwrap_or(0);
         conn.scan_headers(&self.target, &from, &mut |_, _, h| {
-            found.note_for(h, &self.id, topic, partition, since)
+            found.note_for(h, &self.id, topic, partition, since);
         })?;
         let n = found.len();
         if let Ok(mut d) = self.done.lock() {

@@ -165,8 +165,7 @@ impl Build for Value {
 impl Build for jaq_json::Val {
     fn parse(json: &str) -> Result<Self, String> {
         quick_leaf(json.as_bytes())
-            .map(Ok)
-            .unwrap_or_else(|| read_val(json.as_bytes(), super::depth::MAX_DEPTH))
+            .map_or_else(|| read_val(json.as_bytes(), super::depth::MAX_DEPTH), Ok)
     }
     fn null() -> Self {
         jaq_json::Val::Null
@@ -344,7 +343,7 @@ impl<'de, 't> DeserializeSeed<'de> for Name<'t> {
     }
 }
 
-impl<'de, 't> Visitor<'de> for Name<'t> {
+impl<'t> Visitor<'_> for Name<'t> {
     type Value = Option<(String, &'t Trie)>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {

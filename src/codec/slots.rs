@@ -221,7 +221,7 @@ impl<'de, 'p> DeserializeSeed<'de> for Child<'p> {
     }
 }
 
-impl<'de, 'p> Visitor<'de> for Child<'p> {
+impl<'p> Visitor<'_> for Child<'p> {
     type Value = Option<&'p Node>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {

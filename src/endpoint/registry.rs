@@ -639,7 +639,7 @@ fn request_body(schema: &str, schema_type: &str) -> serde_json::Value {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic elsewhere cannot leave a cache half-written: every update is one insert.
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Percent-encode a path segment: everything but RFC 3986's unreserved characters.

@@ -289,7 +289,7 @@ mod tests {
             Some(""),
             None,
             Some("plain text with article_published inside"),
-            Some(r#"[1,2,3]"#),
+            Some(r"[1,2,3]"),
             Some(r#"{"meta":{"host":"h1"}}"#),
         ];
         let keys: &[Option<&str>] = &[Some("a-1"), Some("u-1"), None, Some(""), Some("1234")];

@@ -26,7 +26,7 @@ impl Hasher for Fingerprint {
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 = (self.0 ^ b as u64).wrapping_mul(0x100_0000_01b3);
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
         }
     }
     fn write_u64(&mut self, n: u64) {
@@ -38,7 +38,10 @@ impl Hasher for Fingerprint {
 fn partitions(key: &[u8], n: i32) -> ([i32; 6], u64) {
     let m = murmur2::murmur2(key) as u32;
     let c = crc32::crc32(key);
-    (partitions_from(key, m, c, n), ((m as u64) << 32) | c as u64)
+    (
+        partitions_from(key, m, c, n),
+        (u64::from(m) << 32) | u64::from(c),
+    )
 }
 
 /// [`partitions`] given the murmur2 and crc32 already computed.
@@ -192,11 +195,11 @@ impl Auditor {
             self.salt = (topic.to_string(), salt.finish().rotate_left(17));
         }
         // Two independent 32-bit hashes make the key's 64-bit fingerprint.
-        let fp = (((m as u64) << 32) | c as u64) ^ self.salt.1;
+        let fp = ((u64::from(m) << 32) | u64::from(c)) ^ self.salt.1;
         let len = self.keys.len();
         // A key seen before carries its partitions: the other hashes are computed once per key.
         // Partition ids above 65,535 do not fit the cache; such topics recompute per record.
-        let cacheable = n <= u16::MAX as i32 + 1;
+        let cacheable = n <= i32::from(u16::MAX) + 1;
         let parts = match self.keys.get_mut(&fp) {
             Some(state) => {
                 if state.first_partition != at.partition {

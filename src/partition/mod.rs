@@ -563,7 +563,7 @@ mod tests {
             .flat_map(|p| std::iter::once(p.name).chain(p.aliases.iter().copied()))
             .collect();
         let total = names.len();
-        names.sort();
+        names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), total, "names and aliases are unique");
     }
@@ -583,7 +583,7 @@ mod props {
         let length = data.len() as i32;
         let m: i32 = 0x5bd1_e995;
         let mut h: i32 = 0x9747_b28c_u32 as i32 ^ length;
-        let at = |i: i32| data[i as usize] as i32;
+        let at = |i: i32| i32::from(data[i as usize]);
         for i in 0..length / 4 {
             let i4 = i * 4;
             let mut k = at(i4)
@@ -618,7 +618,7 @@ mod props {
     fn bitwise_crc32(data: &[u8]) -> u32 {
         let mut crc = !0u32;
         for &b in data {
-            crc ^= b as u32;
+            crc ^= u32::from(b);
             for _ in 0..8 {
                 crc = if crc & 1 == 1 {
                     (crc >> 1) ^ 0xedb8_8320
@@ -634,7 +634,7 @@ mod props {
     fn go_fnv1a(data: &[u8]) -> u32 {
         let mut h: u64 = 2_166_136_261;
         for &b in data {
-            h ^= b as u64;
+            h ^= u64::from(b);
             h = (h * 16_777_619) % (1 << 32);
         }
         h as u32
@@ -654,14 +654,14 @@ mod props {
     /// kafkajs's `partitioners/legacy/murmur2.js`, statement by statement, every variable a
     /// JavaScript number.
     fn js_legacy_murmur2(data: &[u8]) -> i32 {
-        let m: f64 = 0x5bd1_e995 as f64;
+        let m: f64 = f64::from(0x5bd1_e995);
         // `data[i] & 0xff`: undefined past the end is 0.
-        let byte = |i: f64| data.get(i as usize).map_or(0.0, |&b| b as f64);
-        let shl = |x: f64, s: u32| (to_int32(x) << s) as f64;
-        let ushr = |x: f64, s: u32| (to_uint32(x) >> s) as f64;
-        let xor = |a: f64, b: f64| (to_int32(a) ^ to_int32(b)) as f64;
+        let byte = |i: f64| data.get(i as usize).map_or(0.0, |&b| f64::from(b));
+        let shl = |x: f64, s: u32| f64::from(to_int32(x) << s);
+        let ushr = |x: f64, s: u32| f64::from(to_uint32(x) >> s);
+        let xor = |a: f64, b: f64| f64::from(to_int32(a) ^ to_int32(b));
         let length = data.len() as f64;
-        let mut h = xor(0x9747_b28c_u32 as f64, length);
+        let mut h = xor(f64::from(0x9747_b28c_u32), length);
         let length4 = length / 4.0;
         let mut i = 0.0;
         while i < length4 {
@@ -696,14 +696,14 @@ mod props {
     }
 
     fn reference(hash: Hash, key: &[u8], n: i32) -> Option<i32> {
-        let n64 = n as i64;
+        let n64 = i64::from(n);
         Some(match hash {
             Hash::Murmur2 => (java_murmur2(key) & 0x7fff_ffff) % n,
-            Hash::Crc32 => (bitwise_crc32(key) as i64 % n64) as i32,
+            Hash::Crc32 => (i64::from(bitwise_crc32(key)) % n64) as i32,
             // Go: `p := int32(h) % n; if p < 0 { p = -p }`, in 64 bits so nothing wraps.
-            Hash::Fnv1aSarama => ((go_fnv1a(key) as i32 as i64 % n64).abs()) as i32,
+            Hash::Fnv1aSarama => ((i64::from(go_fnv1a(key) as i32) % n64).abs()) as i32,
             Hash::Fnv1aReference => (go_fnv1a(key) as i32 & 0x7fff_ffff) % n,
-            Hash::Fnv1aUnsigned => (go_fnv1a(key) as i64 % n64) as i32,
+            Hash::Fnv1aUnsigned => (i64::from(go_fnv1a(key)) % n64) as i32,
             Hash::KafkajsLegacy => (js_legacy_murmur2(key) & 0x7fff_ffff) % n,
             Hash::Ignored => return None,
         })

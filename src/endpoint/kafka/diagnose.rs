@@ -217,8 +217,7 @@ fn mechanism(reason: &str, s: &Security) -> String {
     let offered = reason
         .split("broker's supported mechanisms: ")
         .nth(1)
-        .map(|m| m.split(" (after ").next().unwrap_or(m).trim())
-        .unwrap_or("");
+        .map_or("", |m| m.split(" (after ").next().unwrap_or(m).trim());
     let mech = s.mechanism.as_deref().unwrap_or("GSSAPI");
     if offered.is_empty() {
         format!(

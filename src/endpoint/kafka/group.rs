@@ -75,10 +75,10 @@ fn parse_replay_metadata(m: &str) -> (Option<i64>, String) {
 
 impl rdkafka::ClientContext for GroupCtx {
     fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, msg: &str) {
-        self.inner.log(level, fac, msg)
+        self.inner.log(level, fac, msg);
     }
     fn error(&self, error: KafkaError, reason: &str) {
-        self.inner.error(error, reason)
+        self.inner.error(error, reason);
     }
 }
 
@@ -292,7 +292,7 @@ impl GroupSource {
             return Ok(());
         };
         let key = (topic.to_string(), partition);
-        if ctx.resumed.lock().map(|r| r.contains(&key)).unwrap_or(true) {
+        if ctx.resumed.lock().map_or(true, |r| r.contains(&key)) {
             return Ok(());
         }
         let mut tpl = rdkafka::TopicPartitionList::new();

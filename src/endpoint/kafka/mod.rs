@@ -253,7 +253,11 @@ fn list_topics(consumer: &BaseConsumer<Ctx>, conn: &Connection) -> anyhow::Resul
         .iter()
         .filter(|t| t.error().is_none())
         .map(|t| {
-            let mut partitions: Vec<i32> = t.partitions().iter().map(|p| p.id()).collect();
+            let mut partitions: Vec<i32> = t
+                .partitions()
+                .iter()
+                .map(rdkafka::metadata::MetadataPartition::id)
+                .collect();
             partitions.sort_unstable();
             TopicInfo {
                 name: t.name().to_string(),

@@ -132,10 +132,10 @@ impl DeliveryCtx {
 
 impl ClientContext for DeliveryCtx {
     fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, msg: &str) {
-        self.inner.log(level, fac, msg)
+        self.inner.log(level, fac, msg);
     }
     fn error(&self, error: KafkaError, reason: &str) {
-        self.inner.error(error, reason)
+        self.inner.error(error, reason);
     }
 }
 

@@ -343,19 +343,22 @@ fn view(v: &AValue, s: &Schema, d: &Defs) -> Value {
         (AValue::Union(i, inner), Schema::Union(u)) => view(inner, &u.variants()[*i as usize], d),
         (AValue::Null, _) => Value::Null,
         (AValue::Boolean(b), _) => json!(b),
-        (AValue::Int(i), _) | (AValue::Date(i), _) | (AValue::TimeMillis(i), _) => json!(i),
-        (AValue::Long(i), _)
-        | (AValue::TimeMicros(i), _)
-        | (AValue::TimestampMillis(i), _)
-        | (AValue::TimestampMicros(i), _)
-        | (AValue::TimestampNanos(i), _)
-        | (AValue::LocalTimestampMillis(i), _)
-        | (AValue::LocalTimestampMicros(i), _)
-        | (AValue::LocalTimestampNanos(i), _) => json!(i),
+        (AValue::Int(i) | AValue::Date(i) | AValue::TimeMillis(i), _) => json!(i),
+        (
+            AValue::Long(i)
+            | AValue::TimeMicros(i)
+            | AValue::TimestampMillis(i)
+            | AValue::TimestampMicros(i)
+            | AValue::TimestampNanos(i)
+            | AValue::LocalTimestampMillis(i)
+            | AValue::LocalTimestampMicros(i)
+            | AValue::LocalTimestampNanos(i),
+            _,
+        ) => json!(i),
         (AValue::Float(f), _) => float(f64::from(*f), f.to_string()),
         (AValue::Double(f), _) => float(*f, f.to_string()),
-        (AValue::Bytes(b), _) | (AValue::Fixed(_, b), _) => chars(b),
-        (AValue::String(s), _) | (AValue::Enum(_, s), _) => text(s.clone()),
+        (AValue::Bytes(b) | AValue::Fixed(_, b), _) => chars(b),
+        (AValue::String(s) | AValue::Enum(_, s), _) => text(s.clone()),
         (AValue::Uuid(u), _) => text(u.to_string()),
         (AValue::Decimal(dec), Schema::Decimal(ds)) => text(
             apache_avro::BigDecimal::new(dec.clone().into(), ds.scale as i64).to_plain_string(),
@@ -619,7 +622,7 @@ fn decode_failures_say_where_and_why() {
     long.extend_from_slice(&[1, 2, 3]);
     assert_eq!(
         violation(s.decode(&long)),
-        ("".into(), "3 bytes left over after the datum".into())
+        (String::new(), "3 bytes left over after the datum".into())
     );
     // A block count the bytes cannot hold is refused before allocating for it.
     let arr = schema(r#"{"type":"array","items":"long"}"#);
@@ -646,7 +649,7 @@ fn decode_failures_say_where_and_why() {
     let int = schema(r#""int""#);
     assert_eq!(
         violation(int.decode(&[0x80, 0x80, 0x80, 0x80, 0x20])),
-        ("".into(), "int out of range: 4294967296".into())
+        (String::new(), "int out of range: 4294967296".into())
     );
     let boolean = schema(r#""boolean""#);
     assert_eq!(
