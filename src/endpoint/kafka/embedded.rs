@@ -62,6 +62,7 @@ impl Embedded {
                 verbose: settings.verbose,
             },
             embedded: None,
+            meta: Default::default(),
         };
         let mut sink = ProducerSink::open(
             &conn,
