@@ -269,10 +269,12 @@ impl ProducerSink {
         // holds every record until it has its producer id, which it asks of a broker already
         // connected; with sparse connections none is until records are waiting, and the id
         // then comes at librdkafka's next retry, 0.5-1 s after the start (a 10,000-record
-        // replay took twice as long as it does now).
+        // replay took twice as long as it does now). Batches filled for 50 ms rather than 5:
+        // fewer, larger produce requests cost the producer's thread and the broker less (a
+        // quarter less CPU for 1M records); a flush (checkpoint, end) sends at once anyway.
         let mut cfg = conn.client_config(&[
             ("enable.idempotence", "true"),
-            ("linger.ms", "5"),
+            ("linger.ms", "50"),
             ("enable.sparse.connections", "false"),
         ]);
         if let Some(id) = transactional_id {
