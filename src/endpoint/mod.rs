@@ -155,6 +155,19 @@ pub trait Sink {
     }
 }
 
+/// A sink that keeps nothing: for a subcommand whose stages are the point (the partition
+/// audit), so that the loop still counts what went through and stops at `--max`.
+pub struct Discard;
+
+impl Sink for Discard {
+    fn write(&mut self, _record: &Record, _report: &mut dyn Tally) -> anyhow::Result<()> {
+        Ok(())
+    }
+    fn finish(&mut self, _report: &mut dyn Tally) -> anyhow::Result<()> {
+        Ok(())
+    }
+}
+
 /// A source named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceSpec {
