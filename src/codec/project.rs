@@ -28,6 +28,16 @@ impl Trie {
         Trie::default()
     }
 
+    /// A trie of dotted paths (`data.attributes.*_id`), for tests.
+    #[cfg(test)]
+    pub(crate) fn of_dotted(paths: &[&str]) -> Trie {
+        let mut t = Trie::new();
+        for p in paths {
+            t.add(&p.split('.').collect::<Vec<_>>());
+        }
+        t
+    }
+
     /// Keep everything.
     pub fn everything() -> Trie {
         Trie {
@@ -361,11 +371,7 @@ mod tests {
     use serde_json::json;
 
     fn trie(paths: &[&str]) -> Trie {
-        let mut t = Trie::new();
-        for p in paths {
-            t.add(&p.split('.').collect::<Vec<_>>());
-        }
-        t
+        Trie::of_dotted(paths)
     }
 
     #[test]

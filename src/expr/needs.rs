@@ -182,11 +182,7 @@ mod tests {
     }
 
     fn trie(list: &[&str]) -> Trie {
-        let mut t = Trie::new();
-        for p in list {
-            t.add(&p.split('.').collect::<Vec<_>>());
-        }
-        t
+        Trie::of_dotted(list)
     }
 
     #[test]

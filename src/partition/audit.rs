@@ -367,6 +367,12 @@ mod tests {
         }
     }
 
+    /// Add `key` to topic `t` of `n` partitions where partitioner `p` puts it.
+    fn add_by(a: &mut Auditor, p: &Partitioner, n: i32, key: &str, offset: i64) {
+        let partition = p.partition(Some(key.as_bytes()), n).unwrap();
+        a.add("t", n, Some(key.as_bytes()), at(partition, offset));
+    }
+
     #[test]
     fn two_producers_are_found_and_named() {
         let mut a = Auditor::new(Some(java()), 1000);
@@ -374,19 +380,9 @@ mod tests {
         for i in 0..200 {
             let key = format!("k{i}");
             let p = if i % 5 == 0 { librdkafka() } else { java() };
-            a.add(
-                "t",
-                n,
-                Some(key.as_bytes()),
-                at(p.partition(Some(key.as_bytes()), n).unwrap(), i),
-            );
+            add_by(&mut a, p, n, &key, i);
             // Every key once more through the Java partitioner: crc32 keys now sit on two partitions.
-            a.add(
-                "t",
-                n,
-                Some(key.as_bytes()),
-                at(java().partition(Some(key.as_bytes()), n).unwrap(), 1000 + i),
-            );
+            add_by(&mut a, java(), n, &key, 1000 + i);
         }
         let inferred = a.inferred();
         assert_eq!(inferred[0].0, Hash::Murmur2);
@@ -401,12 +397,7 @@ mod tests {
         let mut a = Auditor::new(Some(by_name("java").unwrap()), 1000);
         for i in 0..100 {
             let key = format!("k{i}");
-            a.add(
-                "t",
-                8,
-                Some(key.as_bytes()),
-                at(java().partition(Some(key.as_bytes()), 8).unwrap(), i),
-            );
+            add_by(&mut a, java(), 8, &key, i);
         }
         a.add("t", 8, None, at(3, 100));
         assert!(!a.found_problems());
@@ -462,12 +453,7 @@ mod tests {
         let mut a = Auditor::new(None, 10);
         for i in 0..50 {
             let key = format!("k{i}");
-            a.add(
-                "t",
-                3,
-                Some(key.as_bytes()),
-                at(java().partition(Some(key.as_bytes()), 3).unwrap(), i),
-            );
+            add_by(&mut a, java(), 3, &key, i);
         }
         assert_eq!(a.distinct_keys(), 10);
         assert_eq!(a.untracked, 40);

@@ -491,61 +491,41 @@ mod tests {
             );
             assert_eq!(part("aiokafka", Some(key), 1000), Answer::Partition(want));
         }
-        for (key, want) in [
-            ("abc123def456", 57),
-            ("SheetJS", 26),
-            ("9e8c7f4cf45857cfff7645d6", 24),
-            ("3900446192ff85a5f67da10c", 75),
-            ("0f4407b7a67d6d27de372198", 50),
+        for (name, key, want) in [
+            ("sarama:crc", "abc123def456", 57),
+            ("sarama:crc", "SheetJS", 26),
+            ("sarama:crc", "9e8c7f4cf45857cfff7645d6", 24),
+            ("sarama:crc", "3900446192ff85a5f67da10c", 75),
+            ("sarama:crc", "0f4407b7a67d6d27de372198", 50),
+            ("sarama:murmur2", "foo", 16),
+            ("sarama:murmur2", "bar", 45),
+            ("sarama:murmur2", "baz", 80),
+            ("sarama:murmur2", "kafka", 80),
+            ("sarama:murmur2", "sarama", 11),
         ] {
             assert_eq!(
-                part("sarama:crc", Some(key.as_bytes()), 100),
+                part(name, Some(key.as_bytes()), 100),
                 Answer::Partition(want),
-                "{key}"
+                "{name} {key}"
             );
         }
-        for (key, want) in [
-            ("foo", 16),
-            ("bar", 45),
-            ("baz", 80),
-            ("kafka", 80),
-            ("sarama", 11),
-        ] {
-            assert_eq!(
-                part("sarama:murmur2", Some(key.as_bytes()), 100),
-                Answer::Partition(want),
-                "{key}"
-            );
+        let p = Answer::Partition;
+        let cases: [(&str, Option<&[u8]>, i32, Answer); 11] = [
+            ("kafka-go:hash", Some(b"blah"), 2, p(0)),
+            ("kafka-go:hash", Some(b"blah"), 3, p(1)),
+            ("kafka-go:hash", Some(b"boop"), 3, p(2)),
+            ("kafka-go:hash", Some(b"20"), 16, p(1)),
+            ("kafka-go:reference", Some(b"castle"), 3, p(2)),
+            ("kafka-go:reference", Some(b"20"), 16, p(15)),
+            ("kafka-go:hash-0.2", Some(b"20"), 16, p(15)),
+            ("kafka-go", Some(b"20"), 16, Answer::RoundRobin),
+            ("librdkafka:random", Some(b"20"), 16, Answer::Random),
+            ("sarama", None, 16, Answer::Random),
+            ("kafkajs", None, 16, Answer::RoundRobin),
+        ];
+        for (name, key, n, want) in cases {
+            assert_eq!(part(name, key, n), want, "{name} {key:?} {n}");
         }
-        assert_eq!(
-            part("kafka-go:hash", Some(b"blah"), 2),
-            Answer::Partition(0)
-        );
-        assert_eq!(
-            part("kafka-go:hash", Some(b"blah"), 3),
-            Answer::Partition(1)
-        );
-        assert_eq!(
-            part("kafka-go:hash", Some(b"boop"), 3),
-            Answer::Partition(2)
-        );
-        assert_eq!(part("kafka-go:hash", Some(b"20"), 16), Answer::Partition(1));
-        assert_eq!(
-            part("kafka-go:reference", Some(b"castle"), 3),
-            Answer::Partition(2)
-        );
-        assert_eq!(
-            part("kafka-go:reference", Some(b"20"), 16),
-            Answer::Partition(15)
-        );
-        assert_eq!(
-            part("kafka-go:hash-0.2", Some(b"20"), 16),
-            Answer::Partition(15)
-        );
-        assert_eq!(part("kafka-go", Some(b"20"), 16), Answer::RoundRobin);
-        assert_eq!(part("librdkafka:random", Some(b"20"), 16), Answer::Random);
-        assert_eq!(part("sarama", None, 16), Answer::Random);
-        assert_eq!(part("kafkajs", None, 16), Answer::RoundRobin);
     }
 
     #[test]
@@ -709,15 +689,10 @@ mod props {
         })
     }
 
-    const HASHES: [Hash; 7] = [
-        Hash::Murmur2,
-        Hash::Crc32,
-        Hash::Fnv1aSarama,
-        Hash::Fnv1aReference,
-        Hash::Fnv1aUnsigned,
-        Hash::KafkajsLegacy,
-        Hash::Ignored,
-    ];
+    /// Every hash: the audit's distinct key hashes and the one that ignores the key.
+    fn hashes() -> impl Iterator<Item = Hash> {
+        audit::HASHES.into_iter().chain([Hash::Ignored])
+    }
 
     fn count() -> impl Strategy<Value = i32> {
         prop_oneof![1..=64i32, 1..=i32::MAX, Just(i32::MAX)]
@@ -731,7 +706,7 @@ mod props {
             key in proptest::collection::vec(any::<u8>(), 0..48),
             n in count(),
         ) {
-            for hash in HASHES {
+            for hash in hashes() {
                 prop_assert_eq!(hash.partition(&key, n), reference(hash, &key, n), "{:?}", hash);
             }
             prop_assert_eq!(murmur2::murmur2(&key), java_murmur2(&key));
@@ -742,7 +717,7 @@ mod props {
 
         #[test]
         fn no_partition_without_partitions(key in proptest::collection::vec(any::<u8>(), 0..8), n in i32::MIN..=0) {
-            for hash in HASHES {
+            for hash in hashes() {
                 prop_assert_eq!(hash.partition(&key, n), None);
             }
         }
