@@ -100,6 +100,8 @@ fn on_a_deep_stack(
 }
 
 /// Report an error once, at the edge, and choose the exit code.
+// The edge: the one place besides print/ that writes to stderr.
+#[allow(clippy::print_stderr)]
 fn report(e: &anyhow::Error) -> Exit {
     if pipeline::is_broken_pipe(e) {
         return Exit::Ok;

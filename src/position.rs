@@ -50,17 +50,8 @@ pub fn parse_start(s: &str, now_ms: i64) -> Result<Start, String> {
         "end" | "latest" | "newest" => return Ok(Start::End),
         _ => {}
     }
-    if let Some(n) = s.strip_prefix('-') {
-        if let Ok(n) = n.parse::<u64>() {
-            return Ok(Start::Last(n));
-        }
-    }
-    if let Ok(o) = s.parse::<i64>() {
-        return offset(o, s).map(Start::Offset);
-    }
-    parse_time(s, now_ms)
-        .map(Start::Time)
-        .ok_or_else(|| format!("'{s}' is not a start position; accepted: {FORMS}"))
+    shared(s, now_ms, Start::Last, Start::Offset, Start::Time)
+        .unwrap_or_else(|| Err(format!("'{s}' is not a start position; accepted: {FORMS}")))
 }
 
 /// Parse an `--until` value: the `--from` forms (but `beginning`), plus `now` and `end`.
@@ -79,15 +70,25 @@ pub fn parse_stop(s: &str, now_ms: i64) -> Result<Stop, String> {
         "end" | "latest" => return Ok(Stop::End),
         _ => {}
     }
-    if let Some(n) = s.strip_prefix('-') {
-        if let Ok(n) = n.parse::<u64>() {
-            return Ok(Stop::BeforeLast(n));
-        }
+    shared(s, now_ms, Stop::BeforeLast, Stop::Offset, Stop::Time).unwrap_or_else(|| Err(forms()))
+}
+
+/// The forms `--from` and `--until` read alike, each into its own type: `-N` (N records from
+/// each partition's end), an offset, or a time (ms since the epoch); `None` when `s` is none.
+fn shared<T>(
+    s: &str,
+    now_ms: i64,
+    from_end: fn(u64) -> T,
+    at_offset: fn(i64) -> T,
+    at_time: fn(i64) -> T,
+) -> Option<Result<T, String>> {
+    if let Some(n) = s.strip_prefix('-').and_then(|n| n.parse::<u64>().ok()) {
+        return Some(Ok(from_end(n)));
     }
     if let Ok(o) = s.parse::<i64>() {
-        return offset(o, s).map(Stop::Offset);
+        return Some(offset(o, s).map(at_offset));
     }
-    parse_time(s, now_ms).map(Stop::Time).ok_or_else(forms)
+    parse_time(s, now_ms).map(|t| Ok(at_time(t)))
 }
 
 /// An offset as typed. A number of milliseconds since the epoch is what people usually mean by
@@ -180,8 +181,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 pub fn now_millis() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 #[cfg(test)]

@@ -4,9 +4,13 @@
 #   bash tests/bench.sh [RECORDS]        # default 1000000
 #
 # Produces RECORDS JSON events of about 300 bytes into a 6-partition topic on a fresh nisshi,
-# then times reading all of it to /dev/null: evops -f raw, evops -f json, kcat -f '%s\n', the
-# partition audit, filters (a jq predicate, a jq program that needs jaq, a shortcut), and stats
-# (per event type, which reads every record, against filter --count; per topic, which reads none).
+# then times each evops command beside what a user would run instead, on the same broker and data:
+# tail -f raw and -f json beside kcat -f '%s\n' and kcat -J; filter (a jq predicate, a program that
+# needs jaq, the --type shortcut) beside kcat | jq -c 'select(...)'; the partition audit; stats (per
+# event type, which reads every record, against filter --count; per topic, which reads none); and
+# replay (1M records, and 10,000) beside the kcat pipe and rdkafka_performance -P. Every command
+# runs BENCH_RUNS (default 5) interleaved rounds; the table gives the median, the range and the
+# ratio to the peer named in its last column.
 # Debian's kcat links librdkafka 2.0.2, which cannot parse this broker's ApiVersions v3 reply
 # ("Read underflow", fixed in 2.2.0), so kcat runs against a librdkafka.so.1 built from the very
 # source that rdkafka-sys compiles into evops: both tools use the same librdkafka.
@@ -16,7 +20,7 @@ source tests/broker.sh
 
 records="${1:-1000000}"
 runs="${BENCH_RUNS:-5}"
-ensure_packages build-essential pkg-config cmake libssl-dev libsasl2-dev zlib1g-dev libzstd-dev kcat python3 bc
+ensure_packages build-essential pkg-config cmake libssl-dev libsasl2-dev zlib1g-dev libzstd-dev kcat jq python3 bc
 ensure_nisshi
 
 # The librdkafka that evops bundles, as a shared library for kcat.
@@ -31,6 +35,9 @@ if [ ! -f "$lib_dir/src/librdkafka.so.1" ]; then
   rm -rf "$lib_dir" && cp -r "$sys_dir/librdkafka" "$lib_dir"
   (cd "$lib_dir" && ./configure --enable-ssl --enable-zstd --disable-lz4-ext >/dev/null && make -j"$(nproc)" -C src >/dev/null)
 fi
+# librdkafka's own producer benchmark, from the same source: the ceiling a replay is measured by.
+perf_tool="$lib_dir/examples/rdkafka_performance"
+[ -x "$perf_tool" ] || make -C "$lib_dir/examples" rdkafka_performance >/dev/null
 kcat_() { LD_LIBRARY_PATH="$lib_dir/src" kcat "$@"; }
 kcat_ -V 2>&1 | grep -q "librdkafka $version " || { kcat_ -V >&2; echo "kcat does not use librdkafka $version" >&2; exit 2; }
 
@@ -59,68 +66,114 @@ for i in range(n):
 PY
 say "producing with kcat"
 kcat_ -P -b "$BROKER" -t "$topic" -K $'\t' -X partitioner=murmur2_random -X linger.ms=50 -X batch.num.messages=10000 -l "$data"
+# The first 10,000 of them in a topic of their own, for the small replay (fixed costs).
+small=10000
+create_topic "$topic-small" 6
+head -n "$small" "$data" | kcat_ -P -b "$BROKER" -t "$topic-small" -K $'\t' -X partitioner=murmur2_random
 rm -f "$data"
 
 count=$("$evops" -b "$BROKER" tail "$topic" -o beginning -e -f raw | wc -l)
 kcount=$(kcat_ -C -b "$BROKER" -t "$topic" -o beginning -e -q -f '%s\n' | wc -l)
 [ "$count" -eq "$records" ] && [ "$kcount" -eq "$records" ] || { echo "counts differ: evops $count, kcat $kcount, produced $records" >&2; exit 2; }
 
-# Interleaved rounds, so that a slow spell of the machine hits every command alike; the best
-# time of each command over the rounds is reported.
+# Interleaved rounds, so that a slow spell of the machine hits every command alike; each command's
+# median and range over the rounds are reported (the machine is shared: a single run says little).
+declare -A times
 secs() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
-min() { echo "if ($1 < $2) $1 else $2" | bc -l; }
-say "timing (best of $runs interleaved rounds)"
-t_kcat=999999 t_raw=999999 t_json=999999 t_audit=999999 t_jq=999999 t_jqfull=999999 t_type=999999
-t_count=999999 t_stype=999999 t_stopic=999999
-# A jq predicate (the direct evaluator's subset), one that needs jaq itself, and a shortcut;
-# each keeps a fifth of the records.
+# time LABEL COMMAND...: one more run of LABEL.
+time_() { local label=$1; shift; times[$label]+=" $(secs "$@")"; }
+k="LD_LIBRARY_PATH='$lib_dir/src' kcat"
 jq_pred='.value.data.type == "comment_posted"'
 jq_full='.value.data.type | test("^comment_posted$")'
+jq_sel='select(.data.type == "comment_posted")'
+say "timing reads ($runs interleaved rounds)"
 for _ in $(seq 1 "$runs"); do
-  t_kcat=$(min "$(secs kcat_ -C -b "$BROKER" -t "$topic" -o beginning -e -q -f '%s\n')" "$t_kcat")
-  t_raw=$(min "$(secs "$evops" -b "$BROKER" tail "$topic" -o beginning -e -f raw)" "$t_raw")
-  t_json=$(min "$(secs "$evops" -b "$BROKER" tail "$topic" -o beginning -e -f json)" "$t_json")
-  t_audit=$(min "$(secs "$evops" -b "$BROKER" partition audit "$topic" --output json)" "$t_audit")
-  t_jq=$(min "$(secs "$evops" -b "$BROKER" filter "$topic" "$jq_pred" -f raw)" "$t_jq")
-  t_jqfull=$(min "$(secs "$evops" -b "$BROKER" filter "$topic" "$jq_full" -f raw)" "$t_jqfull")
-  t_type=$(min "$(secs "$evops" -b "$BROKER" filter "$topic" --type comment_posted -f raw)" "$t_type")
-  t_count=$(min "$(secs "$evops" -b "$BROKER" filter "$topic" --count)" "$t_count")
-  t_stype=$(min "$(secs "$evops" -b "$BROKER" stats "$topic" --since 1d --by type -f json)" "$t_stype")
-  t_stopic=$(min "$(secs "$evops" -b "$BROKER" stats "$topic" --since 1d --by topic -f json)" "$t_stopic")
+  time_ kcat kcat_ -C -b "$BROKER" -t "$topic" -o beginning -e -q -f '%s\n'
+  time_ raw "$evops" -b "$BROKER" tail "$topic" -o beginning -e -f raw
+  time_ kcatJ kcat_ -C -b "$BROKER" -t "$topic" -o beginning -e -q -J
+  time_ json "$evops" -b "$BROKER" tail "$topic" -o beginning -e -f json
+  time_ audit "$evops" -b "$BROKER" partition audit "$topic" --output json
+  time_ kcatjq bash -c "$k -C -b '$BROKER' -t '$topic' -o beginning -e -q -f '%s\n' | jq -c '$jq_sel'"
+  time_ pred "$evops" -b "$BROKER" filter "$topic" "$jq_pred" -f raw
+  time_ full "$evops" -b "$BROKER" filter "$topic" "$jq_full" -f raw
+  time_ type "$evops" -b "$BROKER" filter "$topic" --type comment_posted -f raw
+  time_ count "$evops" -b "$BROKER" filter "$topic" --count
+  time_ stype "$evops" -b "$BROKER" stats "$topic" --since 1d --by type -f json
+  time_ stopic "$evops" -b "$BROKER" stats "$topic" --since 1d --by topic -f json
 done
 # stats counts what was produced: per type from the records, per topic from offsets alone.
 stats_types=$("$evops" -b "$BROKER" stats "$topic" --since 1d --by type -f json | python3 -c 'import json, sys; print(sum(json.loads(l)["total"] for l in sys.stdin))')
 stats_topic=$("$evops" -b "$BROKER" stats "$topic" --since 1d --by topic -f json | python3 -c 'import json, sys; r = json.loads(sys.stdin.readline()); print(r["total"] if r["counted"] == "offsets" else "read: " + r["counted"])')
 [ "$stats_types" -eq "$records" ] && [ "$stats_topic" = "$records" ] || { echo "stats counted $stats_types by type and $stats_topic by topic of $records" >&2; exit 2; }
-# Replays: evops into a fresh topic (with and without a checkpoint) against kcat piped into
-# kcat (which loses headers and timestamps); three interleaved rounds, fresh targets each time.
-say "timing replays (best of 3 interleaved rounds)"
-t_rkcat=999999 t_replay=999999 t_replay_ck=999999
-for round in 1 2 3; do
-  for what in kcat replay ck; do create_topic "$topic-$what-$round" 6; done
-  t_rkcat=$(min "$(secs bash -c "LD_LIBRARY_PATH='$lib_dir/src' kcat -C -b '$BROKER' -t '$topic' -o beginning -e -q -K '\t' -f '%k\t%s\n' | LD_LIBRARY_PATH='$lib_dir/src' kcat -P -b '$BROKER' -t '$topic-kcat-$round' -K '\t'")" "$t_rkcat")
-  t_replay=$(min "$(secs "$evops" -b "$BROKER" replay "$topic" --to "$topic-replay-$round" -y)" "$t_replay")
-  t_replay_ck=$(min "$(secs "$evops" -b "$BROKER" replay "$topic" --to "$topic-ck-$round" -y --checkpoint "$data.$round.ckpt")" "$t_replay_ck")
-  rm -f "$data.$round.ckpt"
+
+# Replays into fresh 6-partition topics: evops (provenance headers, idempotent producer; with the
+# default checkpoint in the state directory, and with --checkpoint FILE), the kcat pipe (which
+# loses headers and timestamps) and rdkafka_performance -P (idempotent, 300-byte records, no
+# reading at all: the producer's ceiling); RECORDS of them, and 10,000.
+say "timing replays ($runs interleaved rounds)"
+state=$(mktemp -d)
+for round in $(seq 1 "$runs"); do
+  for size in big small; do
+    if [ "$size" = big ]; then src=$topic n=$records; else src=$topic-small n=$small; fi
+    for what in kcat replay ck perf; do create_topic "$topic-$size-$what-$round" 6; done
+    t=$topic-$size
+    time_ "r${size}_kcat" bash -c "$k -C -b '$BROKER' -t '$src' -o beginning -e -q -K '\t' -f '%k\t%s\n' | $k -P -b '$BROKER' -t '$t-kcat-$round' -K '\t'"
+    time_ "r${size}_replay" env XDG_STATE_HOME="$state" "$evops" -b "$BROKER" replay "$src" --to "$t-replay-$round" -y
+    time_ "r${size}_ck" "$evops" -b "$BROKER" replay "$src" --to "$t-ck-$round" -y --checkpoint "$state/$size.$round.ckpt"
+    time_ "r${size}_perf" env LD_LIBRARY_PATH="$lib_dir/src" "$perf_tool" -P -b "$BROKER" -t "$t-perf-$round" -s 300 -c "$n" -X enable.idempotence=true
+  done
 done
-copied=$("$evops" -b "$BROKER" tail "$topic-replay-1" -o beginning -e -f raw | wc -l)
+rm -rf "$state"
+copied=$("$evops" -b "$BROKER" tail "$topic-big-replay-1" -o beginning -e -f raw | wc -l)
 [ "$copied" -eq "$records" ] || { echo "replay copied $copied of $records" >&2; exit 2; }
 
-rate() { echo "$records / $1" | bc -l | xargs printf '%.0f'; }
-printf '\n%-40s %10s %12s %8s\n' "command" "seconds" "msgs/s" "vs kcat"
-printf '%-40s %10.2f %12s %8s\n' "kcat -C -e -f '%s\\n'" "$t_kcat" "$(rate "$t_kcat")" "1.00x"
-printf '%-40s %10.2f %12s %8s\n' "evops tail -e -f raw" "$t_raw" "$(rate "$t_raw")" "$(echo "$t_kcat / $t_raw" | bc -l | xargs printf '%.2fx')"
-printf '%-40s %10.2f %12s %8s\n' "evops tail -e -f json" "$t_json" "$(rate "$t_json")" "$(echo "$t_kcat / $t_json" | bc -l | xargs printf '%.2fx')"
-printf '%-40s %10.2f %12s %8s\n' "evops partition audit" "$t_audit" "$(rate "$t_audit")" "$(echo "$t_kcat / $t_audit" | bc -l | xargs printf '%.2fx')"
-printf '%-40s %10.2f %12s %8s\n' "evops filter '$jq_pred'" "$t_jq" "$(rate "$t_jq")" "$(echo "$t_kcat / $t_jq" | bc -l | xargs printf '%.2fx')"
-printf '%-40s %10.2f %12s %8s\n' "evops filter '.. | test(..)' (jaq)" "$t_jqfull" "$(rate "$t_jqfull")" "$(echo "$t_kcat / $t_jqfull" | bc -l | xargs printf '%.2fx')"
-printf '%-40s %10.2f %12s %8s\n' "evops filter --type comment_posted" "$t_type" "$(rate "$t_type")" "$(echo "$t_kcat / $t_type" | bc -l | xargs printf '%.2fx')"
-printf '%-40s %10.2f %12s %8s\n' "evops filter --count" "$t_count" "$(rate "$t_count")" "$(echo "$t_kcat / $t_count" | bc -l | xargs printf '%.2fx')"
-printf '%-40s %10.2f %12s %8s\n' "evops stats --since 1d --by type" "$t_stype" "$(rate "$t_stype")" "$(echo "$t_kcat / $t_stype" | bc -l | xargs printf '%.2fx')"
-printf '%-40s %10.2f %12s %8s\n' "evops stats --since 1d --by topic" "$t_stopic" "(offsets)" "-"
-printf '%-40s %10.2f %12s %8s\n' "kcat -C ... | kcat -P (loses headers, ts)" "$t_rkcat" "$(rate "$t_rkcat")" "1.00x"
-printf '%-40s %10.2f %12s %8s\n' "evops replay --to T2" "$t_replay" "$(rate "$t_replay")" "$(echo "$t_rkcat / $t_replay" | bc -l | xargs printf '%.2fx')"
-printf '%-40s %10.2f %12s %8s\n' "evops replay --to T2 --checkpoint F" "$t_replay_ck" "$(rate "$t_replay_ck")" "$(echo "$t_rkcat / $t_replay_ck" | bc -l | xargs printf '%.2fx')"
-echo "stats --by type vs filter --count: $(echo "$t_count / $t_stype" | bc -l | xargs printf '%.2fx') (target: 1.00x or more); stats --by topic: ${t_stopic}s (target: under 1 s, no record read)"
-echo "audit vs raw tail: $(echo "$t_raw / $t_audit" | bc -l | xargs printf '%.2fx'); keys hashed: $(echo "$records * 6 / $t_audit" | bc -l | xargs printf '%.0f')/s (6 hashes per record)"
-echo "($records records of ~300 bytes keyed by 50,000 user ids, 6 partitions, nisshi $nisshi_version on 127.0.0.1, librdkafka $version for both)"
+# LABEL RECORDS PEER DESCRIPTION per row; the ratio is the peer's median over this one's.
+rows=$(cat <<ROWS
+kcat	$records	kcat	kcat -C -e -f '%s\n'
+raw	$records	kcat	evops tail -e -f raw
+kcatJ	$records	kcat	kcat -C -e -J
+json	$records	kcatJ	evops tail -e -f json (vs kcat -J)
+json	$records	kcat	evops tail -e -f json (vs kcat raw)
+audit	$records	kcat	evops partition audit
+kcatjq	$records	kcat	kcat ... | jq -c '$jq_sel'
+pred	$records	kcatjq	evops filter '$jq_pred'
+pred	$records	kcat	evops filter (jq predicate, vs kcat raw)
+full	$records	kcatjq	evops filter '$jq_full'
+full	$records	kcat	evops filter (test(), vs kcat raw)
+type	$records	kcatjq	evops filter --type comment_posted
+type	$records	pred	evops filter --type (vs its jq form)
+count	$records	kcat	evops filter --count
+stype	$records	count	evops stats --since 1d --by type (vs filter --count)
+stopic	$records	-	evops stats --since 1d --by topic (offsets)
+rbig_kcat	$records	rbig_kcat	kcat -C | kcat -P (loses headers, ts)
+rbig_perf	$records	rbig_kcat	rdkafka_performance -P -s 300
+rbig_replay	$records	rbig_kcat	evops replay --to T2
+rbig_replay	$records	rbig_perf	evops replay --to T2 (vs rdkafka_perf)
+rbig_ck	$records	rbig_kcat	evops replay --to T2 --checkpoint F
+rbig_ck	$records	rbig_replay	evops replay --checkpoint (vs without)
+rsmall_kcat	$small	rsmall_kcat	10,000: kcat -C | kcat -P
+rsmall_perf	$small	rsmall_kcat	10,000: rdkafka_performance -P
+rsmall_replay	$small	rsmall_kcat	10,000: evops replay --to T2
+rsmall_ck	$small	rsmall_kcat	10,000: evops replay --checkpoint F
+ROWS
+)
+{
+  for label in "${!times[@]}"; do printf 'T\t%s\t%s\n' "$label" "${times[$label]}"; done
+  printf '%s\n' "$rows" | sed 's/^/R\t/'
+} | python3 -c '
+import statistics, sys
+times, rows = {}, []
+for line in sys.stdin:
+    f = line.rstrip("\n").split("\t")
+    if f[0] == "T":
+        times[f[1]] = sorted(float(x) for x in f[2].split())
+    else:
+        rows.append(f[1:])
+med = {k: statistics.median(v) for k, v in times.items()}
+print("\n%-62s %8s %13s %10s %8s" % ("command", "median s", "range s", "rec/s", "ratio"))
+for label, n, peer, desc in rows:
+    xs, m = times[label], med[label]
+    ratio = "%.2fx" % (med[peer] / m) if peer in med else "-"
+    print("%-62s %8.2f %6.2f-%-6.2f %10.0f %8s" % (desc[:62], m, xs[0], xs[-1], int(n) / m, ratio))
+'
+echo "($records records of ~300 bytes keyed by 50,000 user ids, 6 partitions, nisshi $nisshi_version on 127.0.0.1, librdkafka $version for all; median and range of $runs interleaved rounds; ratio: the peer's median over this command's; $(nproc) cores, $(date -u +%Y-%m-%d))"

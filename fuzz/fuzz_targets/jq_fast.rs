@@ -56,7 +56,7 @@ fn check(fast: &Fast, jq: &Expr, code: &str, value: Option<&[u8]>) {
             value: Some(b"v".to_vec()),
         }],
     };
-    let mut viewer = Viewer::new(Encoding::Auto, Encoding::Auto);
+    let mut viewer = Viewer::new(evops::codec::Codecs::new(Encoding::Auto, Encoding::Auto));
     let (full, _) = viewer.view(&r);
     let want = jq.matches(full.clone());
     assert_eq!(fast.matches(&full), want, "full view");

@@ -9,13 +9,13 @@ use std::io::Write;
 use serde_json::{json, Value};
 
 use crate::codec;
-use crate::endpoint::{Sink, Source, Tally};
+use crate::endpoint::{Discard, Source};
 use crate::exit::Exit;
 use crate::partition::audit::{hash_label, hash_users, Auditor, Seen};
 use crate::partition::Partitioner;
 use crate::position::{format_millis, Start};
 use crate::print::table;
-use crate::record::Record;
+use crate::stage::audit::Audit;
 
 use super::{Read, Terminal};
 
@@ -36,89 +36,28 @@ pub struct Config {
     pub terminal: Terminal,
 }
 
-/// Feeds records to the auditor.
-struct AuditSink {
-    auditor: Auditor,
-    counts: HashMap<String, i32>,
-    default_count: Option<i32>,
-    /// The last topic looked up and its count: records come in runs per topic.
-    last: Option<(std::sync::Arc<str>, Option<i32>)>,
-}
-
-impl Sink for AuditSink {
-    fn write(&mut self, r: &Record, report: &mut dyn Tally) -> anyhow::Result<()> {
-        let count = match &self.last {
-            Some((t, n)) if std::sync::Arc::ptr_eq(t, &r.topic) => *n,
-            _ => {
-                let n = self.counts.get(&*r.topic).copied().or(self.default_count);
-                self.last = Some((r.topic.clone(), n));
-                n
-            }
-        };
-        let n = match count {
-            Some(n) => n,
-            None => {
-                report.bad(
-                    &r.location(),
-                    "unknown partition count: give --partitions N for capture files",
-                );
-                return Ok(());
-            }
-        };
-        if r.partition >= n {
-            report.bad(
-                &r.location(),
-                &format!(
-                    "partition {} is beyond the {n} partitions given",
-                    r.partition
-                ),
-            );
-            return Ok(());
-        }
-        self.auditor.add(
-            &r.topic,
-            n,
-            r.key.as_deref(),
-            Seen {
-                partition: r.partition,
-                offset: r.offset,
-                timestamp: r.timestamp.millis(),
-            },
-        );
-        Ok(())
-    }
-
-    fn finish(&mut self, _report: &mut dyn Tally) -> anyhow::Result<()> {
-        Ok(())
-    }
-}
-
 pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     let opened = super::open_source(&cfg.read, Start::Beginning)?;
     let (mut source, _conn) = (opened.source, opened.conn);
     let counts: HashMap<String, i32> = opened.partition_counts.into_iter().collect();
     let (mut report, bar) = super::report(source.progress().is_some(), cfg.terminal, cfg.quiet);
-    let mut sink = AuditSink {
-        auditor: Auditor::new(cfg.expect, cfg.max_keys),
-        counts,
-        default_count: cfg.partitions,
-        last: None,
-    };
+    let auditor = Auditor::new(cfg.expect, cfg.max_keys);
+    let mut audit = Audit::new(auditor, counts, cfg.partitions);
     let ended = crate::pipeline::run(
         &mut source,
-        &mut [],
-        &mut sink,
+        &mut [&mut audit],
+        &mut Discard,
         &mut report,
         cfg.max,
         bar.as_ref().map(|b| b as &dyn crate::pipeline::Progress),
     )?;
-    let a = &sink.auditor;
+    let a = &audit.auditor;
     let mut out = std::io::stdout().lock();
     if cfg.json {
-        serde_json::to_writer(&mut out, &json_report(a, &sink.counts, cfg.expect))?;
+        serde_json::to_writer(&mut out, &json_report(a, &audit.counts, cfg.expect))?;
         out.write_all(b"\n")?;
     } else {
-        write!(out, "{}", text_report(a, &sink.counts, cfg.expect))?;
+        write!(out, "{}", text_report(a, &audit.counts, cfg.expect))?;
     }
     out.flush()?;
     drop(out);

@@ -86,6 +86,11 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         .replay_id
         .clone()
         .unwrap_or_else(|| crate::replay::replay_id(&cfg.identity));
+    // The producer first: an idempotent producer asks for its producer id half a second
+    // after it starts (librdkafka's first try finds no broker connected yet, and its retry
+    // timer is 500 ms), and holds every record until then. Started now, that wait runs beside
+    // the checkpoint, the target's offsets and the source's start instead of after them.
+    let (producer, transactions) = open_producer(&cfg, &conn, &id)?;
     // `cli/` refused --group beside --checkpoint or --dry-run, or without topics.
     let group = cfg.read.group.clone();
     let why_no_checkpoint = if conn.embedded().is_some() {
@@ -101,7 +106,6 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
 
     let target_ends = conn.high_watermarks(&cfg.target)?;
     let done = Arc::new(Mutex::new(Done::default()));
-    let (producer, transactions) = open_producer(&cfg, &conn, &id)?;
     let dead = dead_letters(&cfg, &id)?;
     if let (Some(_), Some(p)) = (&group, &producer) {
         let resume = GroupResume::new(&cfg, &conn, p, transactions.is_ok(), &dead, &done, &id)?;
@@ -807,7 +811,7 @@ impl crate::endpoint::kafka::group::GroupHooks for GroupResume {
         let conn = Connection::open(self.settings.clone())?;
         let since = offset.unwrap_or(0);
         conn.scan_headers(&self.target, &from, &mut |_, _, h| {
-            found.note_for(h, &self.id, topic, partition, since)
+            found.note_for(h, &self.id, topic, partition, since);
         })?;
         let n = found.len();
         if let Ok(mut d) = self.done.lock() {

@@ -1117,7 +1117,7 @@ fn xml_escape(s: &str) -> String {
             '\'' => o.push_str("&apos;"),
             '\t' | '\n' | '\r' => o.push(c),
             c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {
-                o.push_str(&format!("\\u{{{:x}}}", c as u32))
+                o.push_str(&format!("\\u{{{:x}}}", c as u32));
             }
             c => o.push(c),
         }

@@ -277,7 +277,7 @@ pub fn decode(format: Encoding, bytes: Option<&[u8]>) -> Result<Decoded, DecodeE
 /// document nested too deeply, which would read as text and hide why.
 fn auto(b: &[u8]) -> Result<Decoded, DecodeError> {
     let first = b.iter().find(|c| !c.is_ascii_whitespace());
-    if matches!(first, Some(b'{') | Some(b'[')) {
+    if matches!(first, Some(b'{' | b'[')) {
         depth::check(b)?;
         if let Ok(value) = serde_json::from_slice::<Value>(b) {
             return Ok(Decoded { value, json: true });

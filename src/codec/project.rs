@@ -28,6 +28,16 @@ impl Trie {
         Trie::default()
     }
 
+    /// A trie of dotted paths (`data.attributes.*_id`), for tests.
+    #[cfg(test)]
+    pub(crate) fn of_dotted(paths: &[&str]) -> Trie {
+        let mut t = Trie::new();
+        for p in paths {
+            t.add(&p.split('.').collect::<Vec<_>>());
+        }
+        t
+    }
+
     /// Keep everything.
     pub fn everything() -> Trie {
         Trie {
@@ -165,8 +175,7 @@ impl Build for Value {
 impl Build for jaq_json::Val {
     fn parse(json: &str) -> Result<Self, String> {
         quick_leaf(json.as_bytes())
-            .map(Ok)
-            .unwrap_or_else(|| read_val(json.as_bytes(), super::depth::MAX_DEPTH))
+            .map_or_else(|| read_val(json.as_bytes(), super::depth::MAX_DEPTH), Ok)
     }
     fn null() -> Self {
         jaq_json::Val::Null
@@ -344,7 +353,7 @@ impl<'de, 't> DeserializeSeed<'de> for Name<'t> {
     }
 }
 
-impl<'de, 't> Visitor<'de> for Name<'t> {
+impl<'t> Visitor<'_> for Name<'t> {
     type Value = Option<(String, &'t Trie)>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -362,11 +371,7 @@ mod tests {
     use serde_json::json;
 
     fn trie(paths: &[&str]) -> Trie {
-        let mut t = Trie::new();
-        for p in paths {
-            t.add(&p.split('.').collect::<Vec<_>>());
-        }
-        t
+        Trie::of_dotted(paths)
     }
 
     #[test]

@@ -133,6 +133,13 @@ impl<T: Clone> At<'_, '_, T> {
             self.out[s] = r.clone();
         }
     }
+
+    /// A scalar or array where the paths wanted go deeper: every slot below gets it, stuck at
+    /// this depth. (Infallible; the visitor's methods return it as their result.)
+    fn stuck<E>(&mut self, value: T) -> Result<(), E> {
+        self.all(Reach::Stuck(self.depth, value));
+        Ok(())
+    }
 }
 
 impl<'de, T: Build + Clone> DeserializeSeed<'de> for At<'_, '_, T> {
@@ -185,28 +192,22 @@ impl<'de, T: Build + Clone> Visitor<'de> for At<'_, '_, T> {
         while let Some(raw) = seq.next_element::<&'de serde_json::value::RawValue>()? {
             items.push(T::parse(raw.get()).map_err(serde::de::Error::custom)?);
         }
-        self.all(Reach::Stuck(self.depth, T::array(items)));
-        Ok(())
+        self.stuck(T::array(items))
     }
     fn visit_bool<E>(mut self, b: bool) -> Result<(), E> {
-        self.all(Reach::Stuck(self.depth, T::boolean(b)));
-        Ok(())
+        self.stuck(T::boolean(b))
     }
     fn visit_i64<E>(mut self, n: i64) -> Result<(), E> {
-        self.all(Reach::Stuck(self.depth, T::int(n)));
-        Ok(())
+        self.stuck(T::int(n))
     }
     fn visit_u64<E>(mut self, n: u64) -> Result<(), E> {
-        self.all(Reach::Stuck(self.depth, T::uint(n)));
-        Ok(())
+        self.stuck(T::uint(n))
     }
     fn visit_f64<E>(mut self, n: f64) -> Result<(), E> {
-        self.all(Reach::Stuck(self.depth, T::float(n)));
-        Ok(())
+        self.stuck(T::float(n))
     }
     fn visit_str<E>(mut self, s: &str) -> Result<(), E> {
-        self.all(Reach::Stuck(self.depth, T::string(s.to_string())));
-        Ok(())
+        self.stuck(T::string(s.to_string()))
     }
 }
 
@@ -221,7 +222,7 @@ impl<'de, 'p> DeserializeSeed<'de> for Child<'p> {
     }
 }
 
-impl<'de, 'p> Visitor<'de> for Child<'p> {
+impl<'p> Visitor<'_> for Child<'p> {
     type Value = Option<&'p Node>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {

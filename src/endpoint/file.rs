@@ -178,9 +178,10 @@ impl CaptureSource {
         let file = File::open(path)
             .with_context(|| format!("cannot open capture file {}", path.display()))?;
         let size = file.metadata().ok().map(|m| m.len());
-        let counts = match window.counts_partitions() {
-            true => Some((count_partitions(path)?, HashMap::new())),
-            false => None,
+        let counts = if window.counts_partitions() {
+            Some((count_partitions(path)?, HashMap::new()))
+        } else {
+            None
         };
         let mut source =
             CaptureSource::new(path.display().to_string(), Box::new(file), size, window);

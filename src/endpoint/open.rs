@@ -114,9 +114,10 @@ pub fn open_source(read: &Read, default_from: Start) -> anyhow::Result<Opened> {
         .into());
     }
     let window = |stdin: bool| {
-        match stdin {
-            true => Window::for_stdin(read.from, read.until),
-            false => Window::for_file(read.from, read.until),
+        if stdin {
+            Window::for_stdin(read.from, read.until)
+        } else {
+            Window::for_file(read.from, read.until)
         }
         .map(|w| w.with_partitions(read.partitions.clone()))
         .map_err(Error::Usage)

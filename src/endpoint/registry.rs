@@ -639,7 +639,7 @@ fn request_body(schema: &str, schema_type: &str) -> serde_json::Value {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic elsewhere cannot leave a cache half-written: every update is one insert.
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Percent-encode a path segment: everything but RFC 3986's unreserved characters.
@@ -949,26 +949,16 @@ mod tests {
     fn subjects_are_named_as_the_java_serializers_name_them() {
         use SubjectStrategy::*;
         let rec = Some("com.acme.Order");
-        assert_eq!(
-            TopicName.subject("orders", rec, false).unwrap(),
-            "orders-value"
-        );
-        assert_eq!(
-            TopicName.subject("orders", None, true).unwrap(),
-            "orders-key"
-        );
-        assert_eq!(
-            RecordName.subject("orders", rec, false).unwrap(),
-            "com.acme.Order"
-        );
-        assert_eq!(
-            RecordName.subject("orders", rec, true).unwrap(),
-            "com.acme.Order"
-        );
-        assert_eq!(
-            TopicRecordName.subject("orders", rec, true).unwrap(),
-            "orders-com.acme.Order"
-        );
+        for (strategy, record, is_key, want) in [
+            (TopicName, rec, false, "orders-value"),
+            (TopicName, None, true, "orders-key"),
+            (RecordName, rec, false, "com.acme.Order"),
+            (RecordName, rec, true, "com.acme.Order"),
+            (TopicRecordName, rec, true, "orders-com.acme.Order"),
+        ] {
+            let got = strategy.subject("orders", record, is_key).unwrap();
+            assert_eq!(got, want, "{strategy:?} {record:?} key={is_key}");
+        }
         assert!(RecordName.subject("orders", None, false).is_err());
         assert!(TopicRecordName.subject("orders", Some(""), false).is_err());
     }

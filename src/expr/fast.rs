@@ -117,7 +117,7 @@ fn node(t: &Term<&str>, value_paths: &mut Vec<Vec<String>>) -> Option<Node> {
                     Part::Index(Term::Str(None, s)) => match &s[..] {
                         [StrPart::Str(name)] => {
                             names.push(name.to_string());
-                            parts.push((Val::from(name.to_string()), matches!(opt, Opt::Optional)))
+                            parts.push((Val::from(name.to_string()), matches!(opt, Opt::Optional)));
                         }
                         _ => return None,
                     },
@@ -313,7 +313,7 @@ mod tests {
             Some(br#"{"data":{"type":null,"attributes":{"amount":"120"}}}"#),
             Some(br#"{"data":"null"}"#),
             Some(br#"{"data":[1]}"#),
-            Some(br#"[1]"#),
+            Some(br"[1]"),
             Some(b"null"),
             Some(b"plain text"),
             Some(b""),
@@ -400,7 +400,7 @@ mod tests {
     fn outside_the_subset() {
         for code in [
             ".value | length > 1",
-            r#".value.data.type | test(.key)"#,
+            r".value.data.type | test(.key)",
             r#".value.data.type | test("x"; "n")"#,
             r#".value.data.type | test("x"; null)"#,
             r#".value.data.type | test("(")"#,

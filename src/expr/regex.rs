@@ -55,7 +55,10 @@ const KEEP: usize = 256;
 impl Regexes {
     fn get(&self, pattern: &str, flags: &str, parsed: Flags) -> Result<Arc<Regex>, String> {
         // A poisoned lock only means another thread panicked mid-insert; the map is still valid.
-        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(re) = map.get(&(pattern.to_string(), flags.to_string())) {
             return Ok(Arc::clone(re));
         }
@@ -91,7 +94,7 @@ pub fn funs() -> impl Iterator<Item = Fun<Data>> {
 /// The names [`funs`] defines, to be left out of jaq-std's.
 pub const NAMES: [&str; 3] = ["matches", "split_matches", "split_"];
 
-fn run<'a>(mismatches: bool, matches: bool, mut cv: Cv<'a, Data>) -> jaq_core::ValX<'a, Val> {
+fn run(mismatches: bool, matches: bool, mut cv: Cv<'_, Data>) -> jaq_core::ValX<'_, Val> {
     let flags = cv.0.pop_var();
     let re = cv.0.pop_var();
     let regexes = cv.0.data().regexes;
@@ -377,7 +380,7 @@ mod tests {
             ("ab", r#"[match("(x)?b") | .captures[] | .offset, .string]"#),
             ("ab", r#"test("(")"#),
             ("ab", r#"test("a"; "q")"#),
-            ("ab", r#"test(1)"#),
+            ("ab", r"test(1)"),
         ];
         for (input, code) in cases {
             let expr = crate::expr::Expr::compile(code).unwrap();

@@ -89,14 +89,10 @@ impl Spec {
     /// with default paths; `--grep` sees JSON values re-serialized by jq, so it is the same
     /// only for compact JSON and text). Shown by `--explain`.
     pub fn jq(&self) -> String {
-        let q = |s: &[u8]| serde_json::to_string(&String::from_utf8_lossy(s)).expect("JSON");
+        let q = quote;
         let mut all = Vec::new();
         if !self.keys.is_empty() {
-            let any: Vec<String> = self
-                .keys
-                .iter()
-                .map(|k| format!(".key == {}", q(k)))
-                .collect();
+            let any = each_quoted(&self.keys, |k| format!(".key == {k}"));
             all.push(format!("({})", any.join(" or ")));
         }
         for h in &self.headers {
@@ -122,19 +118,11 @@ impl Spec {
             ));
         }
         if !self.types.is_empty() {
-            let any: Vec<String> = self
-                .types
-                .iter()
-                .map(|t| format!(".value.data?.type? == {}", q(t.as_bytes())))
-                .collect();
+            let any = each_quoted(&self.types, |t| format!(".value.data?.type? == {t}"));
             all.push(format!("({})", any.join(" or ")));
         }
         if !self.ids.is_empty() {
-            let list: Vec<String> = self
-                .ids
-                .iter()
-                .map(|i| format!(". == {}", q(i.as_bytes())))
-                .collect();
+            let list = each_quoted(&self.ids, |i| format!(". == {i}"));
             let mut places = vec![".value.data?.id?", ".value.data?.attributes?.id?"];
             if self.id_in_key {
                 places.insert(0, ".key");
@@ -241,6 +229,17 @@ impl EnvelopeSlots {
     }
 }
 
+/// Bytes as a jq string literal (lossy UTF-8).
+fn quote(s: &[u8]) -> String {
+    // A string always serializes.
+    serde_json::to_string(&String::from_utf8_lossy(s)).expect("JSON")
+}
+
+/// One jq clause per listed value, given the value as a jq string literal.
+fn each_quoted<T: AsRef<[u8]>>(list: &[T], clause: impl Fn(String) -> String) -> Vec<String> {
+    list.iter().map(|v| clause(quote(v.as_ref()))).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,7 +288,7 @@ mod tests {
             Some(""),
             None,
             Some("plain text with article_published inside"),
-            Some(r#"[1,2,3]"#),
+            Some(r"[1,2,3]"),
             Some(r#"{"meta":{"host":"h1"}}"#),
         ];
         let keys: &[Option<&str>] = &[Some("a-1"), Some("u-1"), None, Some(""), Some("1234")];

@@ -26,7 +26,7 @@ impl Hasher for Fingerprint {
     }
     fn write(&mut self, bytes: &[u8]) {
         for &b in bytes {
-            self.0 = (self.0 ^ b as u64).wrapping_mul(0x100_0000_01b3);
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
         }
     }
     fn write_u64(&mut self, n: u64) {
@@ -38,7 +38,10 @@ impl Hasher for Fingerprint {
 fn partitions(key: &[u8], n: i32) -> ([i32; 6], u64) {
     let m = murmur2::murmur2(key) as u32;
     let c = crc32::crc32(key);
-    (partitions_from(key, m, c, n), ((m as u64) << 32) | c as u64)
+    (
+        partitions_from(key, m, c, n),
+        (u64::from(m) << 32) | u64::from(c),
+    )
 }
 
 /// [`partitions`] given the murmur2 and crc32 already computed.
@@ -192,11 +195,11 @@ impl Auditor {
             self.salt = (topic.to_string(), salt.finish().rotate_left(17));
         }
         // Two independent 32-bit hashes make the key's 64-bit fingerprint.
-        let fp = (((m as u64) << 32) | c as u64) ^ self.salt.1;
+        let fp = ((u64::from(m) << 32) | u64::from(c)) ^ self.salt.1;
         let len = self.keys.len();
         // A key seen before carries its partitions: the other hashes are computed once per key.
         // Partition ids above 65,535 do not fit the cache; such topics recompute per record.
-        let cacheable = n <= u16::MAX as i32 + 1;
+        let cacheable = n <= i32::from(u16::MAX) + 1;
         let parts = match self.keys.get_mut(&fp) {
             Some(state) => {
                 if state.first_partition != at.partition {
@@ -364,6 +367,12 @@ mod tests {
         }
     }
 
+    /// Add `key` to topic `t` of `n` partitions where partitioner `p` puts it.
+    fn add_by(a: &mut Auditor, p: &Partitioner, n: i32, key: &str, offset: i64) {
+        let partition = p.partition(Some(key.as_bytes()), n).unwrap();
+        a.add("t", n, Some(key.as_bytes()), at(partition, offset));
+    }
+
     #[test]
     fn two_producers_are_found_and_named() {
         let mut a = Auditor::new(Some(java()), 1000);
@@ -371,19 +380,9 @@ mod tests {
         for i in 0..200 {
             let key = format!("k{i}");
             let p = if i % 5 == 0 { librdkafka() } else { java() };
-            a.add(
-                "t",
-                n,
-                Some(key.as_bytes()),
-                at(p.partition(Some(key.as_bytes()), n).unwrap(), i),
-            );
+            add_by(&mut a, p, n, &key, i);
             // Every key once more through the Java partitioner: crc32 keys now sit on two partitions.
-            a.add(
-                "t",
-                n,
-                Some(key.as_bytes()),
-                at(java().partition(Some(key.as_bytes()), n).unwrap(), 1000 + i),
-            );
+            add_by(&mut a, java(), n, &key, 1000 + i);
         }
         let inferred = a.inferred();
         assert_eq!(inferred[0].0, Hash::Murmur2);
@@ -398,12 +397,7 @@ mod tests {
         let mut a = Auditor::new(Some(by_name("java").unwrap()), 1000);
         for i in 0..100 {
             let key = format!("k{i}");
-            a.add(
-                "t",
-                8,
-                Some(key.as_bytes()),
-                at(java().partition(Some(key.as_bytes()), 8).unwrap(), i),
-            );
+            add_by(&mut a, java(), 8, &key, i);
         }
         a.add("t", 8, None, at(3, 100));
         assert!(!a.found_problems());
@@ -459,12 +453,7 @@ mod tests {
         let mut a = Auditor::new(None, 10);
         for i in 0..50 {
             let key = format!("k{i}");
-            a.add(
-                "t",
-                3,
-                Some(key.as_bytes()),
-                at(java().partition(Some(key.as_bytes()), 3).unwrap(), i),
-            );
+            add_by(&mut a, java(), 3, &key, i);
         }
         assert_eq!(a.distinct_keys(), 10);
         assert_eq!(a.untracked, 40);

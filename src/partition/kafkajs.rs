@@ -33,36 +33,36 @@ fn to_u32(x: f64) -> u32 {
 pub fn legacy_murmur2(data: &[u8]) -> i32 {
     let len = data.len();
     // `undefined & 0xff` is 0 past the end of the buffer.
-    let byte = |i: usize| -> i32 { data.get(i).map_or(0, |&b| b as i32) };
-    let mut h: f64 = ((SEED as i32) ^ (len as i32)) as f64;
+    let byte = |i: usize| -> i32 { data.get(i).map_or(0, |&b| i32::from(b)) };
+    let mut h: f64 = f64::from((SEED as i32) ^ (len as i32));
     // `for (i = 0; i < length / 4; i++)` with a fractional bound: ceil(len / 4) rounds.
     for i in 0..len.div_ceil(4) {
         let i4 = i * 4;
-        let mut k: f64 = byte(i4) as f64
-            + (byte(i4 + 1) << 8) as f64
-            + (byte(i4 + 2) << 16) as f64
-            + (byte(i4 + 3) << 24) as f64;
+        let mut k: f64 = f64::from(byte(i4))
+            + f64::from(byte(i4 + 1) << 8)
+            + f64::from(byte(i4 + 2) << 16)
+            + f64::from(byte(i4 + 3) << 24);
         k *= M;
-        k = (to_i32(k) ^ (to_u32(k) >> 24) as i32) as f64;
+        k = f64::from(to_i32(k) ^ (to_u32(k) >> 24) as i32);
         k *= M;
         h *= M;
-        h = (to_i32(h) ^ to_i32(k)) as f64;
+        h = f64::from(to_i32(h) ^ to_i32(k));
     }
     let tail = len & !3;
     let rest = len % 4;
     if rest >= 3 {
-        h = (to_i32(h) ^ (byte(tail + 2) << 16)) as f64;
+        h = f64::from(to_i32(h) ^ (byte(tail + 2) << 16));
     }
     if rest >= 2 {
-        h = (to_i32(h) ^ (byte(tail + 1) << 8)) as f64;
+        h = f64::from(to_i32(h) ^ (byte(tail + 1) << 8));
     }
     if rest >= 1 {
-        h = (to_i32(h) ^ byte(tail)) as f64;
+        h = f64::from(to_i32(h) ^ byte(tail));
         h *= M;
     }
-    h = (to_i32(h) ^ (to_u32(h) >> 13) as i32) as f64;
+    h = f64::from(to_i32(h) ^ (to_u32(h) >> 13) as i32);
     h *= M;
-    h = (to_i32(h) ^ (to_u32(h) >> 15) as i32) as f64;
+    h = f64::from(to_i32(h) ^ (to_u32(h) >> 15) as i32);
     to_i32(h)
 }
 

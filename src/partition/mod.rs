@@ -491,61 +491,41 @@ mod tests {
             );
             assert_eq!(part("aiokafka", Some(key), 1000), Answer::Partition(want));
         }
-        for (key, want) in [
-            ("abc123def456", 57),
-            ("SheetJS", 26),
-            ("9e8c7f4cf45857cfff7645d6", 24),
-            ("3900446192ff85a5f67da10c", 75),
-            ("0f4407b7a67d6d27de372198", 50),
+        for (name, key, want) in [
+            ("sarama:crc", "abc123def456", 57),
+            ("sarama:crc", "SheetJS", 26),
+            ("sarama:crc", "9e8c7f4cf45857cfff7645d6", 24),
+            ("sarama:crc", "3900446192ff85a5f67da10c", 75),
+            ("sarama:crc", "0f4407b7a67d6d27de372198", 50),
+            ("sarama:murmur2", "foo", 16),
+            ("sarama:murmur2", "bar", 45),
+            ("sarama:murmur2", "baz", 80),
+            ("sarama:murmur2", "kafka", 80),
+            ("sarama:murmur2", "sarama", 11),
         ] {
             assert_eq!(
-                part("sarama:crc", Some(key.as_bytes()), 100),
+                part(name, Some(key.as_bytes()), 100),
                 Answer::Partition(want),
-                "{key}"
+                "{name} {key}"
             );
         }
-        for (key, want) in [
-            ("foo", 16),
-            ("bar", 45),
-            ("baz", 80),
-            ("kafka", 80),
-            ("sarama", 11),
-        ] {
-            assert_eq!(
-                part("sarama:murmur2", Some(key.as_bytes()), 100),
-                Answer::Partition(want),
-                "{key}"
-            );
+        let p = Answer::Partition;
+        let cases: [(&str, Option<&[u8]>, i32, Answer); 11] = [
+            ("kafka-go:hash", Some(b"blah"), 2, p(0)),
+            ("kafka-go:hash", Some(b"blah"), 3, p(1)),
+            ("kafka-go:hash", Some(b"boop"), 3, p(2)),
+            ("kafka-go:hash", Some(b"20"), 16, p(1)),
+            ("kafka-go:reference", Some(b"castle"), 3, p(2)),
+            ("kafka-go:reference", Some(b"20"), 16, p(15)),
+            ("kafka-go:hash-0.2", Some(b"20"), 16, p(15)),
+            ("kafka-go", Some(b"20"), 16, Answer::RoundRobin),
+            ("librdkafka:random", Some(b"20"), 16, Answer::Random),
+            ("sarama", None, 16, Answer::Random),
+            ("kafkajs", None, 16, Answer::RoundRobin),
+        ];
+        for (name, key, n, want) in cases {
+            assert_eq!(part(name, key, n), want, "{name} {key:?} {n}");
         }
-        assert_eq!(
-            part("kafka-go:hash", Some(b"blah"), 2),
-            Answer::Partition(0)
-        );
-        assert_eq!(
-            part("kafka-go:hash", Some(b"blah"), 3),
-            Answer::Partition(1)
-        );
-        assert_eq!(
-            part("kafka-go:hash", Some(b"boop"), 3),
-            Answer::Partition(2)
-        );
-        assert_eq!(part("kafka-go:hash", Some(b"20"), 16), Answer::Partition(1));
-        assert_eq!(
-            part("kafka-go:reference", Some(b"castle"), 3),
-            Answer::Partition(2)
-        );
-        assert_eq!(
-            part("kafka-go:reference", Some(b"20"), 16),
-            Answer::Partition(15)
-        );
-        assert_eq!(
-            part("kafka-go:hash-0.2", Some(b"20"), 16),
-            Answer::Partition(15)
-        );
-        assert_eq!(part("kafka-go", Some(b"20"), 16), Answer::RoundRobin);
-        assert_eq!(part("librdkafka:random", Some(b"20"), 16), Answer::Random);
-        assert_eq!(part("sarama", None, 16), Answer::Random);
-        assert_eq!(part("kafkajs", None, 16), Answer::RoundRobin);
     }
 
     #[test]
@@ -563,7 +543,7 @@ mod tests {
             .flat_map(|p| std::iter::once(p.name).chain(p.aliases.iter().copied()))
             .collect();
         let total = names.len();
-        names.sort();
+        names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), total, "names and aliases are unique");
     }
@@ -583,7 +563,7 @@ mod props {
         let length = data.len() as i32;
         let m: i32 = 0x5bd1_e995;
         let mut h: i32 = 0x9747_b28c_u32 as i32 ^ length;
-        let at = |i: i32| data[i as usize] as i32;
+        let at = |i: i32| i32::from(data[i as usize]);
         for i in 0..length / 4 {
             let i4 = i * 4;
             let mut k = at(i4)
@@ -618,7 +598,7 @@ mod props {
     fn bitwise_crc32(data: &[u8]) -> u32 {
         let mut crc = !0u32;
         for &b in data {
-            crc ^= b as u32;
+            crc ^= u32::from(b);
             for _ in 0..8 {
                 crc = if crc & 1 == 1 {
                     (crc >> 1) ^ 0xedb8_8320
@@ -634,7 +614,7 @@ mod props {
     fn go_fnv1a(data: &[u8]) -> u32 {
         let mut h: u64 = 2_166_136_261;
         for &b in data {
-            h ^= b as u64;
+            h ^= u64::from(b);
             h = (h * 16_777_619) % (1 << 32);
         }
         h as u32
@@ -654,14 +634,14 @@ mod props {
     /// kafkajs's `partitioners/legacy/murmur2.js`, statement by statement, every variable a
     /// JavaScript number.
     fn js_legacy_murmur2(data: &[u8]) -> i32 {
-        let m: f64 = 0x5bd1_e995 as f64;
+        let m: f64 = f64::from(0x5bd1_e995);
         // `data[i] & 0xff`: undefined past the end is 0.
-        let byte = |i: f64| data.get(i as usize).map_or(0.0, |&b| b as f64);
-        let shl = |x: f64, s: u32| (to_int32(x) << s) as f64;
-        let ushr = |x: f64, s: u32| (to_uint32(x) >> s) as f64;
-        let xor = |a: f64, b: f64| (to_int32(a) ^ to_int32(b)) as f64;
+        let byte = |i: f64| data.get(i as usize).map_or(0.0, |&b| f64::from(b));
+        let shl = |x: f64, s: u32| f64::from(to_int32(x) << s);
+        let ushr = |x: f64, s: u32| f64::from(to_uint32(x) >> s);
+        let xor = |a: f64, b: f64| f64::from(to_int32(a) ^ to_int32(b));
         let length = data.len() as f64;
-        let mut h = xor(0x9747_b28c_u32 as f64, length);
+        let mut h = xor(f64::from(0x9747_b28c_u32), length);
         let length4 = length / 4.0;
         let mut i = 0.0;
         while i < length4 {
@@ -696,28 +676,23 @@ mod props {
     }
 
     fn reference(hash: Hash, key: &[u8], n: i32) -> Option<i32> {
-        let n64 = n as i64;
+        let n64 = i64::from(n);
         Some(match hash {
             Hash::Murmur2 => (java_murmur2(key) & 0x7fff_ffff) % n,
-            Hash::Crc32 => (bitwise_crc32(key) as i64 % n64) as i32,
+            Hash::Crc32 => (i64::from(bitwise_crc32(key)) % n64) as i32,
             // Go: `p := int32(h) % n; if p < 0 { p = -p }`, in 64 bits so nothing wraps.
-            Hash::Fnv1aSarama => ((go_fnv1a(key) as i32 as i64 % n64).abs()) as i32,
+            Hash::Fnv1aSarama => ((i64::from(go_fnv1a(key) as i32) % n64).abs()) as i32,
             Hash::Fnv1aReference => (go_fnv1a(key) as i32 & 0x7fff_ffff) % n,
-            Hash::Fnv1aUnsigned => (go_fnv1a(key) as i64 % n64) as i32,
+            Hash::Fnv1aUnsigned => (i64::from(go_fnv1a(key)) % n64) as i32,
             Hash::KafkajsLegacy => (js_legacy_murmur2(key) & 0x7fff_ffff) % n,
             Hash::Ignored => return None,
         })
     }
 
-    const HASHES: [Hash; 7] = [
-        Hash::Murmur2,
-        Hash::Crc32,
-        Hash::Fnv1aSarama,
-        Hash::Fnv1aReference,
-        Hash::Fnv1aUnsigned,
-        Hash::KafkajsLegacy,
-        Hash::Ignored,
-    ];
+    /// Every hash: the audit's distinct key hashes and the one that ignores the key.
+    fn hashes() -> impl Iterator<Item = Hash> {
+        audit::HASHES.into_iter().chain([Hash::Ignored])
+    }
 
     fn count() -> impl Strategy<Value = i32> {
         prop_oneof![1..=64i32, 1..=i32::MAX, Just(i32::MAX)]
@@ -731,7 +706,7 @@ mod props {
             key in proptest::collection::vec(any::<u8>(), 0..48),
             n in count(),
         ) {
-            for hash in HASHES {
+            for hash in hashes() {
                 prop_assert_eq!(hash.partition(&key, n), reference(hash, &key, n), "{:?}", hash);
             }
             prop_assert_eq!(murmur2::murmur2(&key), java_murmur2(&key));
@@ -742,7 +717,7 @@ mod props {
 
         #[test]
         fn no_partition_without_partitions(key in proptest::collection::vec(any::<u8>(), 0..8), n in i32::MIN..=0) {
-            for hash in HASHES {
+            for hash in hashes() {
                 prop_assert_eq!(hash.partition(&key, n), None);
             }
         }

@@ -22,7 +22,9 @@ impl SharedOut {
 
     fn inner(&self) -> MutexGuard<'_, Inner> {
         // A panic while writing leaves bytes, not broken invariants: keep writing.
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Flush from another thread, waiting at most `patience` for the writer (the run may be

@@ -153,7 +153,7 @@ pub fn json_row(a: &Assessment, m: &Meta, r: &Row) -> Value {
         "baseline": r.baseline,
         "baseline_rate": r.baseline_rate,
         "change_pct": r.change_pct,
-        "flag": r.flag.map(|f| f.name()),
+        "flag": r.flag.map(super::super::stats::Flag::name),
         "every_ms": a.grid.every_ms,
         "current_window": {"from": format_millis(a.current.from_ms), "to": format_millis(a.current.to_ms)},
         "baseline_window": {"from": format_millis(a.baseline.from_ms), "to": format_millis(a.baseline.to_ms)},
@@ -181,7 +181,7 @@ pub fn csv(a: &Assessment, m: &Meta, out: &mut dyn Write) -> std::io::Result<()>
     header.extend(
         ["total", "rate", "baseline_rate", "change_pct", "flag"]
             .iter()
-            .map(|s| s.to_string()),
+            .map(std::string::ToString::to_string),
     );
     header.extend((0..a.grid.len).map(|i| format_millis(a.grid.bucket_start(i))));
     writeln!(out, "{}", header.join(","))?;
@@ -269,7 +269,7 @@ pub fn prometheus(a: &Assessment, m: &Meta, out: &mut dyn Write) -> std::io::Res
             writeln!(
                 out,
                 "evops_stats_flagged{{{l}{sep}flag=\"{f}\"}} {}",
-                on as u8
+                u8::from(on)
             )?;
         }
     }

@@ -8,7 +8,7 @@ use tabled::settings::{Style, Width};
 /// Render a header and rows as a table; the last column's cells wrap at `wrap` characters.
 pub fn render(header: &[&str], rows: &[Vec<String>], wrap: Option<usize>) -> String {
     let mut b = Builder::default();
-    b.push_record(header.iter().map(|h| h.to_string()));
+    b.push_record(header.iter().map(std::string::ToString::to_string));
     for r in rows {
         b.push_record(r.clone());
     }

@@ -135,17 +135,17 @@ impl Template {
                 Part::Headers => push_value(f.headers, out),
                 Part::Header(name) => {
                     if let Some(v) = f.headers.get(name) {
-                        push_value(v, out)
+                        push_value(v, out);
                     }
                 }
                 Part::Key(path) => {
                     if let Some(v) = lookup(f.key, path) {
-                        push_value(v, out)
+                        push_value(v, out);
                     }
                 }
                 Part::Value(path) => {
                     if let Some(v) = lookup(f.value, path) {
-                        push_value(v, out)
+                        push_value(v, out);
                     }
                 }
             }

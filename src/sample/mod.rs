@@ -31,7 +31,7 @@ pub fn key_hash(seed: u64, key: &[u8]) -> u64 {
 /// 64-bit FNV-1a, continuing from `h`.
 pub fn fnv1a64(mut h: u64, data: &[u8]) -> u64 {
     for &b in data {
-        h ^= b as u64;
+        h ^= u64::from(b);
         h = h.wrapping_mul(0x100_0000_01b3);
     }
     h

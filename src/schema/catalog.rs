@@ -182,7 +182,7 @@ impl Catalog {
                         .entry(n)
                         .and_modify(|e| {
                             if *e != Some(idx) {
-                                *e = None
+                                *e = None;
                             }
                         })
                         .or_insert(Some(idx));

@@ -85,7 +85,7 @@ impl JsonSchema {
             .retriever(NoRetrieval)
             .draft(resource_draft)
             .extend(resources.iter().map(|(uri, doc)| (uri.as_str(), doc)))
-            .and_then(|builder| builder.prepare())
+            .and_then(jsonschema::RegistryBuilder::prepare)
             .map_err(|e| referencing_error(&e))?;
         let mut opts = jsonschema::options()
             .with_retriever(NoRetrieval)

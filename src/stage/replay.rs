@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::pipeline::{Cx, Stage};
 use crate::record::{Header, Record, Timestamp};
 #[allow(unused_imports)]
-use crate::replay::*;
+use crate::replay::{source_of, written_by, Done, Rate, ID_HEADER, SOURCE_HEADER};
 
 /// Skips records whose copy is already in the target, and records this replay wrote itself
 /// (the loop guard).
@@ -31,8 +31,7 @@ impl Stage for Guard {
         let done = self
             .done
             .lock()
-            .map(|d| !d.is_empty() && d.contains(&record))
-            .unwrap_or(false);
+            .is_ok_and(|d| !d.is_empty() && d.contains(&record));
         if done {
             self.already += 1;
             return Some(record);

@@ -291,8 +291,8 @@ mod tests {
             partition: 0,
             offset,
             timestamp,
-            key: key.map(|k| k.to_vec()),
-            value: value.map(|v| v.to_vec()),
+            key: key.map(<[u8]>::to_vec),
+            value: value.map(<[u8]>::to_vec),
             headers: vec![],
         }
     }
@@ -433,7 +433,7 @@ mod tests {
         let by_hand = |seed: u64, key: &[u8]| {
             let mut h: u64 = 0xcbf29ce484222325;
             for &b in seed.to_le_bytes().iter().chain(key) {
-                h = (h ^ b as u64).wrapping_mul(0x100000001b3);
+                h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
             }
             h = (h ^ (h >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
             h = (h ^ (h >> 27)).wrapping_mul(0x94d049bb133111eb);
@@ -481,7 +481,7 @@ mod tests {
             let mut v = Vec::new();
             for round in 0..5 {
                 for k in 0..keys {
-                    let off = (round * keys + k) as i64;
+                    let off = i64::from(round * keys + k);
                     let key = format!("key-{k}");
                     v.push(rec(off, Timestamp::None, Some(key.as_bytes()), None));
                 }
@@ -501,15 +501,15 @@ mod tests {
             let key = format!("key-{k}");
             let expected = key_in_sample(seed, key.as_bytes(), rate);
             for round in 0..5 {
-                let off = (round * keys + k) as i64;
+                let off = i64::from(round * keys + k);
                 assert_eq!(kept.contains(&off), expected, "key {key} round {round}");
             }
-            keys_in += expected as u32;
+            keys_in += u32::from(expected);
         }
-        let sigma = (keys as f64 * rate * (1.0 - rate)).sqrt();
-        let mean = keys as f64 * rate;
+        let sigma = (f64::from(keys) * rate * (1.0 - rate)).sqrt();
+        let mean = f64::from(keys) * rate;
         assert!(
-            (keys_in as f64 - mean).abs() < 3.0 * sigma,
+            (f64::from(keys_in) - mean).abs() < 3.0 * sigma,
             "{keys_in} keys"
         );
         // Null keys are decided per record: some in, some out.
@@ -550,13 +550,13 @@ mod tests {
         let sigma = (trials as f64 * 0.1 * 0.9).sqrt();
         let worst = hits
             .iter()
-            .map(|&h| (h as f64 - expected).abs())
+            .map(|&h| (f64::from(h) - expected).abs())
             .fold(0.0, f64::max);
         assert!(worst < 5.0 * sigma, "worst deviation {worst}: {hits:?}");
         // Chi-square with 99 degrees of freedom: mean 99, sd ~14; 99.9th percentile ~149.
         let chi2: f64 = hits
             .iter()
-            .map(|&h| (h as f64 - expected).powi(2) / expected)
+            .map(|&h| (f64::from(h) - expected).powi(2) / expected)
             .sum::<f64>()
             / 0.9;
         assert!(chi2 < 160.0, "chi-square {chi2}");

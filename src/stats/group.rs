@@ -414,7 +414,7 @@ mod tests {
             r#"{"data":null}"#,
             r#"{"data":"text"}"#,
             r#"{"data":{"type":"a"}} trailing"#,
-            r#"[1,2]"#,
+            r"[1,2]",
             "not json",
             "",
         ];

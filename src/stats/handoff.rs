@@ -109,7 +109,7 @@ mod tests {
                 f.value.map(<[u8]>::to_vec),
                 ts,
                 size,
-            ))
+            ));
         });
         let v = |s: &str| Some(s.as_bytes().to_vec());
         assert_eq!(

@@ -508,27 +508,41 @@ mod tests {
 
     #[test]
     fn thresholds_are_the_rules() {
-        let c = counts(&[("x", [40, 40, 40, 40, 40, 21])]);
-        assert_eq!(flag_of(&assess(&c, &Rules::default()), "x"), None);
-        let strict = Rules {
-            drop: 0.6,
-            ..Rules::default()
-        };
-        assert_eq!(flag_of(&assess(&c, &strict), "x"), Some(Flag::Dropped));
-        let c = counts(&[("x", [10, 10, 10, 10, 10, 30])]);
-        assert_eq!(flag_of(&assess(&c, &Rules::default()), "x"), None);
-        let low = Rules {
-            spike: 2.0,
-            ..Rules::default()
-        };
-        assert_eq!(flag_of(&assess(&c, &low), "x"), Some(Flag::Spiked));
+        let dropping = counts(&[("x", [40, 40, 40, 40, 40, 21])]);
+        let rising = counts(&[("x", [10, 10, 10, 10, 10, 30])]);
         let rare = counts(&[("x", [3, 3, 3, 3, 3, 0])]);
-        assert_eq!(flag_of(&assess(&rare, &Rules::default()), "x"), None);
-        let keen = Rules {
-            min_count: 3,
-            ..Rules::default()
+        let rules = |change: fn(&mut Rules)| {
+            let mut r = Rules::default();
+            change(&mut r);
+            r
         };
-        assert_eq!(flag_of(&assess(&rare, &keen), "x"), Some(Flag::Stopped));
+        let default = rules(|_| ());
+        let cases = [
+            ("dropping, default", &dropping, default, None),
+            (
+                "dropping, drop 0.6",
+                &dropping,
+                rules(|r| r.drop = 0.6),
+                Some(Flag::Dropped),
+            ),
+            ("rising, default", &rising, default, None),
+            (
+                "rising, spike 2",
+                &rising,
+                rules(|r| r.spike = 2.0),
+                Some(Flag::Spiked),
+            ),
+            ("rare, default", &rare, default, None),
+            (
+                "rare, min count 3",
+                &rare,
+                rules(|r| r.min_count = 3),
+                Some(Flag::Stopped),
+            ),
+        ];
+        for (name, c, rules, want) in cases {
+            assert_eq!(flag_of(&assess(c, &rules), "x"), want, "{name}");
+        }
     }
 
     #[test]

@@ -143,7 +143,7 @@ fn documented_end(line: &str, words: &[String]) -> Ends {
     if live {
         return Ends::Interrupted;
     }
-    Ends::Itself(FINDINGS.iter().any(|f| line.contains(f)) as i32)
+    Ends::Itself(i32::from(FINDINGS.iter().any(|f| line.contains(f))))
 }
 
 /// The examples that report findings, as the README's exit codes say they exit 1 then.

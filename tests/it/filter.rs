@@ -66,7 +66,7 @@ fn offsets(out: &crate::harness::Output) -> Vec<(i64, i64)> {
             )
         })
         .collect();
-    v.sort();
+    v.sort_unstable();
     v
 }
 
@@ -246,7 +246,7 @@ fn topics_and_capture_files_agree_and_matches_can_be_written() {
                 r
             })
             .collect();
-        v.sort_by_key(|r| r.to_string());
+        v.sort_by_key(std::string::ToString::to_string);
         v
     };
     assert_eq!(strip(&copied, &target), strip(&want, &t));
@@ -295,9 +295,9 @@ fn ordered_merges_partitions_by_timestamp() {
             recs.push(Rec {
                 partition: p,
                 key: Some(format!("k{p}").into_bytes()),
-                value: Some(format!("{{\"n\":{}}}", i * 4 + p as i64).into_bytes()),
+                value: Some(format!("{{\"n\":{}}}", i * 4 + i64::from(p)).into_bytes()),
                 headers: vec![],
-                timestamp: base + (i * 4 + p as i64) * 10,
+                timestamp: base + (i * 4 + i64::from(p)) * 10,
             });
         }
     }
@@ -331,7 +331,7 @@ fn ordered_merges_partitions_by_timestamp() {
         "json",
     ]);
     let mut got = ns(&out);
-    got.sort();
+    got.sort_unstable();
     assert_eq!(got, (0..1000).collect::<Vec<_>>());
 }
 
@@ -370,7 +370,7 @@ fn too_deep_values_are_bad_records_not_crashes() {
         r#".value.data.type == "x""#,
         ".value | length > 0",
         ".value[0] != 1",
-        r#"--type=x"#,
+        r"--type=x",
     ] {
         let args: Vec<&str> = if let Some(t) = expr.strip_prefix("--type=") {
             vec!["filter", "-", "--type", t, "-f", "json"]

@@ -592,7 +592,7 @@ fn broker_args(addr: &str, storage: &str, cluster_id: &str) -> Vec<String> {
         &format!("tcp://{addr}"),
     ]
     .iter()
-    .map(|s| s.to_string())
+    .map(std::string::ToString::to_string)
     .collect()
 }
 

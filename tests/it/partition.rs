@@ -255,7 +255,7 @@ impl rdkafka::producer::ProducerContext for Deliveries {
         self.0
             .lock()
             .unwrap()
-            .push((key_index, m.partition() as i64));
+            .push((key_index, i64::from(m.partition())));
     }
 }
 

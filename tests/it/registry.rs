@@ -375,7 +375,7 @@ fn compatibility_is_the_registrys_verdict_with_its_reasons() {
             code: 409,
             message,
         } => {
-            assert!(message.contains("field breaking"), "{message}")
+            assert!(message.contains("field breaking"), "{message}");
         }
         other => panic!("expected 409, got {other:?}"),
     }

@@ -297,7 +297,7 @@ fn copies_of(b: &str, dst: &str) -> BTreeMap<String, usize> {
 fn numbered(n: i64, partitions: i32) -> Vec<Rec> {
     (0..n)
         .map(|i| Rec {
-            partition: (i % partitions as i64) as i32,
+            partition: (i % i64::from(partitions)) as i32,
             key: Some(format!("k{i}").into_bytes()),
             value: Some(format!("{{\"n\":{i}}}").into_bytes()),
             headers: vec![],

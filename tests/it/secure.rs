@@ -480,14 +480,14 @@ fn secrets_never_leak() {
     let runs: Vec<Vec<String>> = vec![
         args(&flags, &["-v", "tail", &src, "-o", "beginning", "-e"])
             .iter()
-            .map(|s| s.to_string())
+            .map(std::string::ToString::to_string)
             .collect(),
         args(
             &prof,
             &["-v", "tail", &src, "-o", "beginning", "-e", "-f", "json"],
         )
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect(),
         args(
             &flags,
@@ -502,7 +502,7 @@ fn secrets_never_leak() {
             ],
         )
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect(),
         args(
             &flags,
@@ -517,7 +517,7 @@ fn secrets_never_leak() {
             ],
         )
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect(),
         args(
             &prof,
@@ -535,7 +535,7 @@ fn secrets_never_leak() {
             ],
         )
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect(),
         args(
             &prof,
@@ -552,7 +552,7 @@ fn secrets_never_leak() {
             ],
         )
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect(),
         args(
             &prof,
@@ -566,7 +566,7 @@ fn secrets_never_leak() {
             ],
         )
         .iter()
-        .map(|s| s.to_string())
+        .map(std::string::ToString::to_string)
         .collect(),
     ];
     for run in &runs {
@@ -756,12 +756,12 @@ fn replay_across_a_restart(resume: &[&str]) {
         std::thread::sleep(Duration::from_millis(100));
     };
     let err = stderr_of(&mut child);
-    if status.code() != Some(0) {
+    if status.code() == Some(0) {
+        assert!(err.is_empty() || !err.contains("panicked"), "{err}");
+    } else {
         // A replay that gave up resumes where it stopped.
         let out = evops(&cmd).timeout(Duration::from_secs(90)).run();
         out.code(0);
-    } else {
-        assert!(err.is_empty() || !err.contains("panicked"), "{err}");
     }
     let out = evops(&[
         "-b",

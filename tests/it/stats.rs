@@ -467,12 +467,12 @@ fn the_demo_deploy_story_flags_the_type_that_stopped() {
     let out = evops(&["-b", "embedded", "stats", "views", "--since", "24h"]).run();
     out.code(1);
     let rows = by_group(&out, "type");
-    assert_eq!(rows["article_read"]["flag"], "stopped", "{:?}", rows);
+    assert_eq!(rows["article_read"]["flag"], "stopped", "{rows:?}");
     assert_eq!(
         rows["article_read"]["total"],
         evops::demo::READS_BEFORE_DEPLOY
     );
-    assert_eq!(rows["article_viewed"]["flag"], Value::Null, "{:?}", rows);
+    assert_eq!(rows["article_viewed"]["flag"], Value::Null, "{rows:?}");
     assert_eq!(counts(&rows["article_read"]).len(), 24);
     let table = evops(&[
         "-b", "embedded", "stats", "views", "--since", "24h", "-f", "table",
@@ -593,7 +593,9 @@ fn broker_offset_counts_equal_read_counts() {
             "json",
         ];
         a.extend(extra.iter().copied());
-        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+        a.iter()
+            .map(std::string::ToString::to_string)
+            .collect::<Vec<_>>()
     };
     let run = |extra: &[&str]| {
         let a = args(extra);

@@ -56,7 +56,7 @@ pub(crate) fn tricky_records(base_ts: i64) -> Vec<Rec> {
             key: Some(format!("key-{i}").into_bytes()),
             value: Some(format!("{{\"n\":{i}}}").into_bytes()),
             headers: vec![],
-            timestamp: base_ts + 100 + i as i64,
+            timestamp: base_ts + 100 + i64::from(i),
         });
     }
     recs
@@ -169,7 +169,7 @@ fn range(a: usize, b: usize) -> Vec<String> {
 fn every_from_and_until_form() {
     let (b, t, ts) = timeline();
     let rfc = |ms: i64| {
-        time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
             .unwrap()
             .format(&time::format_description::well_known::Rfc3339)
             .unwrap()
@@ -586,7 +586,11 @@ fn no_consumer_group_is_left_behind() {
     let groups = c
         .fetch_group_list(None, Duration::from_secs(10))
         .expect("ListGroups");
-    let names: Vec<&str> = groups.groups().iter().map(|g| g.name()).collect();
+    let names: Vec<&str> = groups
+        .groups()
+        .iter()
+        .map(rdkafka::groups::GroupInfo::name)
+        .collect();
     assert!(
         names.contains(&control.as_str()),
         "the control group is not listed: {names:?}"

@@ -122,8 +122,8 @@ pub fn cached_watermarks(
             consumer.client().native_ptr(),
             name.as_ptr(),
             partition,
-            &mut low,
-            &mut high,
+            &raw mut low,
+            &raw mut high,
         )
     };
     let ok = err == rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0;
@@ -189,7 +189,7 @@ impl<'a> Msg<'a> {
     pub fn timestamp(&self) -> Ts {
         let mut kind = rd::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
         // SAFETY: a live message.
-        let ms = unsafe { rd::rd_kafka_message_timestamp(self.m, &mut kind) };
+        let ms = unsafe { rd::rd_kafka_message_timestamp(self.m, &raw mut kind) };
         match kind {
             rd::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_CREATE_TIME => Ts::Create(ms),
             rd::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME => Ts::LogAppend(ms),
@@ -201,7 +201,7 @@ impl<'a> Msg<'a> {
     pub fn for_each_header(&self, mut f: impl FnMut(&str, Option<&[u8]>)) {
         let mut hdrs: *mut rd::rd_kafka_headers_t = std::ptr::null_mut();
         // SAFETY: a live message; the headers belong to it.
-        let err = unsafe { rd::rd_kafka_message_headers(self.m, &mut hdrs) };
+        let err = unsafe { rd::rd_kafka_message_headers(self.m, &raw mut hdrs) };
         if err != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR || hdrs.is_null() {
             return;
         }
@@ -210,8 +210,9 @@ impl<'a> Msg<'a> {
             let mut value: *const c_void = std::ptr::null();
             let mut size = 0usize;
             // SAFETY: idx past the end returns an error and touches nothing.
-            let err =
-                unsafe { rd::rd_kafka_header_get_all(hdrs, idx, &mut name, &mut value, &mut size) };
+            let err = unsafe {
+                rd::rd_kafka_header_get_all(hdrs, idx, &raw mut name, &raw mut value, &raw mut size)
+            };
             if err != rd::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR {
                 return;
             }
@@ -227,6 +228,6 @@ fn bytes<'a>(ptr: *const c_void, len: usize) -> Option<&'a [u8]> {
         None
     } else {
         // SAFETY: librdkafka gives a pointer and length into a live message.
-        Some(unsafe { std::slice::from_raw_parts(ptr as *const u8, len) })
+        Some(unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len) })
     }
 }

@@ -217,8 +217,7 @@ fn mechanism(reason: &str, s: &Security) -> String {
     let offered = reason
         .split("broker's supported mechanisms: ")
         .nth(1)
-        .map(|m| m.split(" (after ").next().unwrap_or(m).trim())
-        .unwrap_or("");
+        .map_or("", |m| m.split(" (after ").next().unwrap_or(m).trim());
     let mech = s.mechanism.as_deref().unwrap_or("GSSAPI");
     if offered.is_empty() {
         format!(
@@ -275,20 +274,27 @@ mod tests {
         }
     }
 
+    /// The message of a diagnosis there must be.
+    fn message(kind: Kind, reason: &str, s: &Security) -> String {
+        diagnose(kind, reason, s).unwrap().message
+    }
+
+    /// A diagnosis whose message says `want`.
+    fn assert_says(kind: Kind, reason: &str, s: &Security, want: &str) {
+        let got = message(kind, reason, s);
+        assert!(got.contains(want), "{got}");
+    }
+
+    /// A diagnosis that is a guess (not certain) and says `want`.
+    fn assert_guess(kind: Kind, reason: &str, s: &Security, want: &str) {
+        let d = diagnose(kind, reason, s).unwrap();
+        assert!(!d.certain);
+        assert!(d.message.contains(want), "{}", d.message);
+    }
+
     #[test]
     fn a_broker_name_that_does_not_resolve_is_named_when_seen_twice() {
-        let d = diagnose(
-            Kind::Transport,
-            "garbage:9092/bootstrap: Failed to resolve 'garbage:9092': Name or service not known (after 2ms in state CONNECT)",
-            &sec("PLAINTEXT"),
-        )
-        .unwrap();
-        assert!(!d.certain);
-        assert!(
-            d.message.contains("garbage:9092 does not resolve"),
-            "{}",
-            d.message
-        );
+        assert_guess(Kind::Transport, "garbage:9092/bootstrap: Failed to resolve 'garbage:9092': Name or service not known (after 2ms in state CONNECT)", &sec("PLAINTEXT"), "garbage:9092 does not resolve");
     }
 
     // The texts below are librdkafka 2.12's own (see the module docs for where each is made).
@@ -296,9 +302,7 @@ mod tests {
     #[test]
     fn a_refused_scram_password_names_user_and_mechanism() {
         let reason = "sasl_plaintext://127.0.0.1:9092/bootstrap: SASL authentication error: SASL SCRAM authentication failed: broker responded with invalid-proof (after 3ms in state AUTH_REQ)";
-        let got = diagnose(Kind::Authentication, reason, &sec("SASL_PLAINTEXT"))
-            .unwrap()
-            .message;
+        let got = message(Kind::Authentication, reason, &sec("SASL_PLAINTEXT"));
         assert_eq!(
             got,
             "authentication failed for user oncall (SCRAM-SHA-512) at 127.0.0.1:9092: the broker refused the credentials (invalid-proof); check sasl.username and sasl.password"
@@ -310,7 +314,7 @@ mod tests {
     #[test]
     fn an_untrusted_certificate_names_the_option_that_fixes_it() {
         let reason = UNVERIFIED;
-        let got = diagnose(Kind::Ssl, reason, &sec("SSL")).unwrap().message;
+        let got = message(Kind::Ssl, reason, &sec("SSL"));
         assert_eq!(
             got,
             "the broker's TLS certificate is not trusted: pass -X ssl.ca.location=FILE (the CA that signed it)"
@@ -321,8 +325,7 @@ mod tests {
     fn a_certificate_refused_despite_a_ca_names_both_possible_causes() {
         let mut s = sec("SSL");
         s.ca = Some("ca.pem".into());
-        let got = diagnose(Kind::Ssl, UNVERIFIED, &s).unwrap().message;
-        assert!(got.contains("not signed by the CA in ssl.ca.location (ca.pem), or it does not name 127.0.0.1 (hostname mismatch)"), "{got}");
+        assert_says(Kind::Ssl, UNVERIFIED, &s, "not signed by the CA in ssl.ca.location (ca.pem), or it does not name 127.0.0.1 (hostname mismatch)");
     }
 
     #[test]
@@ -330,7 +333,7 @@ mod tests {
         let reason = "ssl://localhost:9092/bootstrap: SSL handshake failed: error:0A000086:SSL routines::certificate verify failed: (Hostname mismatch): broker certificate could not be verified";
         let mut s = sec("SSL");
         s.brokers = "localhost:9092".into();
-        let got = diagnose(Kind::Ssl, reason, &s).unwrap().message;
+        let got = message(Kind::Ssl, reason, &s);
         assert!(
             got.starts_with("the broker's TLS certificate does not name localhost"),
             "{got}"
@@ -340,53 +343,40 @@ mod tests {
     #[test]
     fn plaintext_against_a_tls_listener_says_to_use_tls() {
         let reason = "127.0.0.1:9092/bootstrap: Disconnected while requesting ApiVersion: might be caused by incorrect security.protocol configuration (connecting to a SSL listener?) or broker version is < 0.10 (see api.version.request) (after 2ms in state APIVERSION_QUERY)";
-        let got = diagnose(Kind::Transport, reason, &sec("PLAINTEXT"))
-            .unwrap()
-            .message;
-        assert!(
-            got.contains(
-                "expects TLS, but security.protocol is PLAINTEXT: pass -X security.protocol=SSL"
-            ),
-            "{got}"
+        assert_says(
+            Kind::Transport,
+            reason,
+            &sec("PLAINTEXT"),
+            "expects TLS, but security.protocol is PLAINTEXT: pass -X security.protocol=SSL",
         );
-        let got = diagnose(Kind::Transport, reason, &sec("SASL_PLAINTEXT"))
-            .unwrap()
-            .message;
-        assert!(got.contains("pass -X security.protocol=SASL_SSL"), "{got}");
+        assert_says(
+            Kind::Transport,
+            reason,
+            &sec("SASL_PLAINTEXT"),
+            "pass -X security.protocol=SASL_SSL",
+        );
         // Without librdkafka's hint, the same cause is a guess until it happens again.
         let bare = "127.0.0.1:9092/bootstrap: Disconnected: connection reset by peer (after 4ms in state APIVERSION_QUERY)";
-        let guess = diagnose(Kind::Other, bare, &sec("PLAINTEXT")).unwrap();
-        assert!(!guess.certain);
-        assert!(guess.message.contains("expects TLS"), "{}", guess.message);
+        assert_guess(Kind::Other, bare, &sec("PLAINTEXT"), "expects TLS");
     }
 
     #[test]
     fn tls_against_a_plaintext_listener_says_to_drop_tls() {
         let reason = "ssl://127.0.0.1:9092/bootstrap: SSL handshake failed: Disconnected: connection closed by peer: connecting to a PLAINTEXT broker listener? (after 1ms in state SSL_HANDSHAKE)";
-        let got = diagnose(Kind::Transport, reason, &sec("SSL"))
-            .unwrap()
-            .message;
-        assert!(
-            got.contains("does not speak TLS on this listener, but security.protocol is SSL: use -X security.protocol=PLAINTEXT"),
-            "{got}"
-        );
+        assert_says(Kind::Transport, reason, &sec("SSL"), "does not speak TLS on this listener, but security.protocol is SSL: use -X security.protocol=PLAINTEXT");
     }
 
     #[test]
     fn no_sasl_against_a_sasl_listener_says_how_to_authenticate() {
         let reason = "127.0.0.1:9092/bootstrap: Disconnected: verify that security.protocol is correctly configured, broker might require SASL authentication (after 1ms in state UP)";
-        let got = diagnose(Kind::Transport, reason, &sec("PLAINTEXT"))
-            .unwrap()
-            .message;
-        assert!(got.contains("requires SASL authentication, but security.protocol is PLAINTEXT: pass -X security.protocol=SASL_PLAINTEXT"), "{got}");
+        assert_says(Kind::Transport, reason, &sec("PLAINTEXT"), "requires SASL authentication, but security.protocol is PLAINTEXT: pass -X security.protocol=SASL_PLAINTEXT");
         // Without librdkafka's hint (nisshi 0.8.1 resets the connection), a guess.
         let bare = "127.0.0.1:9092/bootstrap: Disconnected: connection reset by peer (after 0ms in state UP)";
-        let guess = diagnose(Kind::Other, bare, &sec("PLAINTEXT")).unwrap();
-        assert!(!guess.certain);
-        assert!(
-            guess.message.contains("requires SASL authentication"),
-            "{}",
-            guess.message
+        assert_guess(
+            Kind::Other,
+            bare,
+            &sec("PLAINTEXT"),
+            "requires SASL authentication",
         );
         let later = "127.0.0.1:9092/1: Disconnected (after 60003ms in state UP)";
         assert_eq!(diagnose(Kind::Other, later, &sec("PLAINTEXT")), None);
@@ -397,12 +387,11 @@ mod tests {
         let reason = "sasl_plaintext://127.0.0.1:9092/bootstrap: SASL PLAIN mechanism handshake failed: Broker: Unsupported SASL mechanism: broker's supported mechanisms: SCRAM-SHA-256,SCRAM-SHA-512";
         let mut s = sec("SASL_PLAINTEXT");
         s.mechanism = Some("PLAIN".into());
-        let got = diagnose(Kind::Authentication, reason, &s).unwrap().message;
-        assert!(
-            got.contains(
-                "does not offer SASL mechanism PLAIN (it offers SCRAM-SHA-256,SCRAM-SHA-512)"
-            ),
-            "{got}"
+        assert_says(
+            Kind::Authentication,
+            reason,
+            &s,
+            "does not offer SASL mechanism PLAIN (it offers SCRAM-SHA-256,SCRAM-SHA-512)",
         );
     }
 

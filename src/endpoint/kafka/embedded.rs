@@ -63,6 +63,7 @@ impl Embedded {
                 notify: settings.notify.clone(),
             },
             embedded: None,
+            meta: Default::default(),
         };
         let mut sink = ProducerSink::open(
             &conn,

@@ -75,10 +75,10 @@ fn parse_replay_metadata(m: &str) -> (Option<i64>, String) {
 
 impl rdkafka::ClientContext for GroupCtx {
     fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, msg: &str) {
-        self.inner.log(level, fac, msg)
+        self.inner.log(level, fac, msg);
     }
     fn error(&self, error: KafkaError, reason: &str) {
-        self.inner.error(error, reason)
+        self.inner.error(error, reason);
     }
 }
 
@@ -119,6 +119,11 @@ impl rdkafka::consumer::ConsumerContext for GroupCtx {
 }
 
 impl GroupCtx {
+    /// A copy of the stop offsets (empty if a panicking thread poisoned them).
+    fn ends(&self) -> HashMap<(String, i32), i64> {
+        self.ends.lock().map(|e| e.clone()).unwrap_or_default()
+    }
+
     /// Settle (flush) and commit the next offsets handed out from, with the settle metadata;
     /// only for `only` partitions when given.
     fn commit_now(
@@ -131,7 +136,7 @@ impl GroupCtx {
         };
         let metadata = hooks.settle()?;
         let next = self.next.lock().map(|n| n.clone()).unwrap_or_default();
-        let ends = self.ends.lock().map(|e| e.clone()).unwrap_or_default();
+        let ends = self.ends();
         // A transaction holds the records of every partition: its offsets must all go with it.
         let only = if self.txn.is_some() { None } else { only };
         let mut tpl = rdkafka::TopicPartitionList::new();
@@ -292,7 +297,7 @@ impl GroupSource {
             return Ok(());
         };
         let key = (topic.to_string(), partition);
-        if ctx.resumed.lock().map(|r| r.contains(&key)).unwrap_or(true) {
+        if ctx.resumed.lock().map_or(true, |r| r.contains(&key)) {
             return Ok(());
         }
         let mut tpl = rdkafka::TopicPartitionList::new();
@@ -370,13 +375,7 @@ impl GroupSource {
             self.store_handed_out();
             // A partition whose position passed its stop offset without a record there
             // (transaction markers, aborted records) is done too: its commit must say so.
-            let ends = self
-                .consumer
-                .context()
-                .ends
-                .lock()
-                .map(|e| e.clone())
-                .unwrap_or_default();
+            let ends = self.consumer.context().ends();
             if let Ok(positions) = self.consumer.position() {
                 if let Ok(mut n) = self.consumer.context().next.lock() {
                     for el in positions.elements() {
@@ -411,13 +410,7 @@ impl GroupSource {
         };
         let assignment = self.consumer.assignment().unwrap_or_default();
         let positions = self.consumer.position().unwrap_or_default();
-        let ends = self
-            .consumer
-            .context()
-            .ends
-            .lock()
-            .map(|e| e.clone())
-            .unwrap_or_default();
+        let ends = self.consumer.context().ends();
         for (t, p) in self.all_partitions.clone() {
             let c = committed.find_partition(&t, p);
             let (committed_at, meta_end) =

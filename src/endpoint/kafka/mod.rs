@@ -81,6 +81,10 @@ pub fn shown(key: &str, value: &str) -> String {
 pub struct Connection {
     pub settings: Settings,
     embedded: Option<embedded::Embedded>,
+    /// One client for the metadata and offset questions of a command, made on first use: a
+    /// client costs a connection on start and a wait for its threads on drop (0.1-0.3 s
+    /// each), which a short replay paid three times before its first record.
+    meta: std::sync::OnceLock<BaseConsumer<Ctx>>,
 }
 
 impl Connection {
@@ -93,11 +97,13 @@ impl Connection {
             return Ok(Connection {
                 settings,
                 embedded: Some(emb),
+                meta: Default::default(),
             });
         }
         Ok(Connection {
             settings,
             embedded: None,
+            meta: Default::default(),
         })
     }
 
@@ -166,10 +172,19 @@ impl Connection {
         BaseConsumer::from_config_and_context(&cfg, Ctx::new(&self.settings)).map_err(config_error)
     }
 
+    /// The connection's one client for metadata and offsets, made on first use: never
+    /// assigned, never subscribed.
+    pub(crate) fn meta(&self) -> anyhow::Result<&BaseConsumer<Ctx>> {
+        if let Some(c) = self.meta.get() {
+            return Ok(c);
+        }
+        let c = self.consumer()?;
+        Ok(self.meta.get_or_init(|| c))
+    }
+
     /// All topics with their partitions (internal `__` topics included).
     pub fn topics(&self) -> anyhow::Result<Vec<TopicInfo>> {
-        let consumer = self.consumer()?;
-        list_topics(&consumer, self)
+        list_topics(self.meta()?, self)
     }
 
     fn unreachable(&self, ctx: &Ctx, e: &KafkaError) -> anyhow::Error {
@@ -253,7 +268,11 @@ fn list_topics(consumer: &BaseConsumer<Ctx>, conn: &Connection) -> anyhow::Resul
         .iter()
         .filter(|t| t.error().is_none())
         .map(|t| {
-            let mut partitions: Vec<i32> = t.partitions().iter().map(|p| p.id()).collect();
+            let mut partitions: Vec<i32> = t
+                .partitions()
+                .iter()
+                .map(rdkafka::metadata::MetadataPartition::id)
+                .collect();
             partitions.sort_unstable();
             TopicInfo {
                 name: t.name().to_string(),
@@ -330,7 +349,7 @@ impl Connection {
     ) -> anyhow::Result<Vec<TopicInfo>> {
         match resolve_topics(wanted, topics) {
             Ok(t) => Ok(t),
-            Err(_) => resolve_readable(wanted, topics, &self.consumer()?),
+            Err(_) => resolve_readable(wanted, topics, self.meta()?),
         }
     }
 }
@@ -513,7 +532,9 @@ impl ConsumerContext for Ctx {}
 impl Connection {
     /// The high watermark (next offset) of every partition of a topic.
     pub fn high_watermarks(&self, topic: &str) -> anyhow::Result<Vec<(i32, i64)>> {
-        self.end_offsets(topic)?.read()
+        let consumer = self.meta()?;
+        let partitions = partitions_of(consumer, self, topic)?;
+        watermarks(consumer, topic, &partitions, self.settings.timeout)
     }
 
     /// A reader of a topic's end offsets that keeps its client, for callers that ask again and
@@ -531,6 +552,15 @@ impl Connection {
         seen: &mut dyn FnMut(i32, i64, &[crate::record::Header]),
     ) -> anyhow::Result<u64> {
         use rdkafka::message::{Headers, Message};
+        // Nothing past `from` (a new target, the common case): no reading client to start.
+        // The high watermarks are never below the committed ends the reader stops at.
+        let highs = self.high_watermarks(topic)?;
+        let after = |&(p, end): &(i32, i64)| {
+            end > from.iter().find(|(q, _)| *q == p).map_or(0, |(_, o)| *o)
+        };
+        if !highs.iter().any(after) {
+            return Ok(0);
+        }
         let mut cfg = self.client_config(CONSUMER_DEFAULTS);
         cfg.set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
@@ -648,15 +678,8 @@ impl EndOffsets {
         conn: &Connection,
         topic: &str,
     ) -> anyhow::Result<EndOffsets> {
-        let all = list_topics(&consumer, conn)?;
-        let info = all.iter().find(|t| t.name == topic).ok_or_else(|| {
-            crate::error::Error::UnknownTopic {
-                topic: topic.to_string(),
-                suggestions: crate::error::close_names(topic, all.iter().map(|t| t.name.as_str())),
-            }
-        })?;
         Ok(EndOffsets {
-            partitions: info.partitions.clone(),
+            partitions: partitions_of(&consumer, conn, topic)?,
             consumer,
             topic: topic.to_string(),
             timeout: conn.settings.timeout,
@@ -665,17 +688,43 @@ impl EndOffsets {
 
     /// The high watermark (next offset) of every partition, now.
     pub fn read(&self) -> anyhow::Result<Vec<(i32, i64)>> {
-        let topic = &self.topic;
-        self.partitions
-            .iter()
-            .map(|&p| {
-                self.consumer
-                    .fetch_watermarks(topic, p, self.timeout)
-                    .map(|(_, h)| (p, h))
-                    .map_err(|e| anyhow::anyhow!("cannot read the end offsets of {topic}/{p}: {e}"))
-            })
-            .collect()
+        watermarks(&self.consumer, &self.topic, &self.partitions, self.timeout)
     }
+}
+
+/// The partitions of a topic (an unknown topic is named, with close names).
+fn partitions_of(
+    consumer: &BaseConsumer<Ctx>,
+    conn: &Connection,
+    topic: &str,
+) -> anyhow::Result<Vec<i32>> {
+    let all = list_topics(consumer, conn)?;
+    let info =
+        all.iter()
+            .find(|t| t.name == topic)
+            .ok_or_else(|| crate::error::Error::UnknownTopic {
+                topic: topic.to_string(),
+                suggestions: crate::error::close_names(topic, all.iter().map(|t| t.name.as_str())),
+            })?;
+    Ok(info.partitions.clone())
+}
+
+/// The high watermark (next offset) of each of a topic's `partitions`, now.
+fn watermarks(
+    consumer: &BaseConsumer<Ctx>,
+    topic: &str,
+    partitions: &[i32],
+    timeout: std::time::Duration,
+) -> anyhow::Result<Vec<(i32, i64)>> {
+    partitions
+        .iter()
+        .map(|&p| {
+            consumer
+                .fetch_watermarks(topic, p, timeout)
+                .map(|(_, h)| (p, h))
+                .map_err(|e| anyhow::anyhow!("cannot read the end offsets of {topic}/{p}: {e}"))
+        })
+        .collect()
 }
 
 /// Drive one future to completion on this thread (the admin API is async; nothing else is).

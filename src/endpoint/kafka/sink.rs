@@ -132,10 +132,10 @@ impl DeliveryCtx {
 
 impl ClientContext for DeliveryCtx {
     fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, msg: &str) {
-        self.inner.log(level, fac, msg)
+        self.inner.log(level, fac, msg);
     }
     fn error(&self, error: KafkaError, reason: &str) {
-        self.inner.error(error, reason)
+        self.inner.error(error, reason);
     }
 }
 
@@ -264,8 +264,19 @@ impl ProducerSink {
         target: Target,
         transactional_id: Option<&str>,
     ) -> anyhow::Result<ProducerSink> {
-        // Idempotence keeps order and drops the producer's own retry duplicates.
-        let mut cfg = conn.client_config(&[("enable.idempotence", "true"), ("linger.ms", "5")]);
+        // Idempotence keeps order and drops the producer's own retry duplicates. Connections
+        // to every broker at once (not sparse, as they are by default): an idempotent producer
+        // holds every record until it has its producer id, which it asks of a broker already
+        // connected; with sparse connections none is until records are waiting, and the id
+        // then comes at librdkafka's next retry, 0.5-1 s after the start (a 10,000-record
+        // replay took twice as long as it does now). Batches filled for 50 ms rather than 5:
+        // fewer, larger produce requests cost the producer's thread and the broker less (a
+        // quarter less CPU for 1M records); a flush (checkpoint, end) sends at once anyway.
+        let mut cfg = conn.client_config(&[
+            ("enable.idempotence", "true"),
+            ("linger.ms", "50"),
+            ("enable.sparse.connections", "false"),
+        ]);
         if let Some(id) = transactional_id {
             // A member that dies leaves an open transaction: it is aborted after 10 s.
             cfg.set("transactional.id", id)
@@ -279,8 +290,9 @@ impl ProducerSink {
         };
         let producer: Arc<BaseProducer<DeliveryCtx>> =
             Arc::new(BaseProducer::from_config_and_context(&cfg, ctx).map_err(config_error)?);
-        let consumer = conn.consumer()?;
-        let known_topics = list_topics(&consumer, conn)?;
+        // The producer starts now and connects on its own; the listing is the connection's.
+        let consumer = conn.meta()?;
+        let known_topics = list_topics(consumer, conn)?;
         let mut sink = ProducerSink {
             producer,
             target,
@@ -294,7 +306,7 @@ impl ProducerSink {
         };
         if let Some(t) = sink.target.topic.clone() {
             // A target this user may not see is named as such, not as a missing topic.
-            super::resolve_readable(std::slice::from_ref(&t), &sink.known_topics, &consumer)?;
+            super::resolve_readable(std::slice::from_ref(&t), &sink.known_topics, consumer)?;
             let n = sink.partition_count(&t)?;
             sink.fixed = Some((t, n));
         }

@@ -160,7 +160,7 @@ impl KafkaSource {
         set_starts(conn, &consumer, plan, &topics, &mut parts, &lows_highs)?;
         let (until_ms, until_pending) = set_ends(plan, &mut parts, &lows_highs);
         if let Some(o) = &plan.overrides {
-            for part in parts.iter_mut() {
+            for part in &mut parts {
                 let key = (topics[part.topic].name.clone(), part.partition);
                 if let Some(&s) = o.starts.get(&key) {
                     part.start = s;
@@ -288,8 +288,7 @@ impl KafkaSource {
             let high = self
                 .consumer
                 .fetch_watermarks(&topic, self.parts[i].partition, self.timeout)
-                .map(|(_, h)| h)
-                .unwrap_or(self.parts[i].next);
+                .map_or(self.parts[i].next, |(_, h)| h);
             self.parts[i].end = Some(high);
             if self.parts[i].next >= high {
                 self.finish_part(i);
@@ -402,15 +401,11 @@ impl KafkaSource {
             .fetch_watermarks(topic, partition, self.timeout)
             .map_err(|e| {
                 anyhow::anyhow!(
-                    "{}/{}: offset {} is out of range, and its new range is unknown: {e}",
-                    topic,
-                    partition,
-                    offset
+                    "{topic}/{partition}: offset {offset} is out of range, and its new range is unknown: {e}"
                 )
             })?;
         self.warn(&format!(
-            "{}/{}: offset {} is out of range: the log now holds offsets {low}..{high} (deleted and re-created, or the broker lost data); reading on from {low}",
-            topic, partition, offset
+            "{topic}/{partition}: offset {offset} is out of range: the log now holds offsets {low}..{high} (deleted and re-created, or the broker lost data); reading on from {low}"
         ));
         let ti = self.topics.iter().position(|t| **t == *topic);
         let i = ti.and_then(|ti| self.index[ti].get(partition as usize).copied().flatten());
@@ -425,7 +420,7 @@ impl KafkaSource {
         }
         self.consumer
             .seek(topic, partition, Offset::Offset(low), self.timeout)
-            .map_err(|e| anyhow::anyhow!("{}/{}: cannot read on from {low}: {e}", topic, partition))
+            .map_err(|e| anyhow::anyhow!("{topic}/{partition}: cannot read on from {low}: {e}"))
     }
 
     /// A warning for people (shown unless `-q`).
@@ -497,7 +492,7 @@ fn read_message(
             r.headers.push(Header {
                 key: k.to_string(),
                 value: v.map(<[u8]>::to_vec),
-            })
+            });
         });
     }
     Got::Record(ti, r)

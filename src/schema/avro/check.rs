@@ -34,7 +34,14 @@ impl Tree {
                     sink.fail(path, || expected("boolean", v));
                 }
             }
-            Node::Int => check_integer(v, "int", i32::MIN as i64, i32::MAX as i64, path, sink),
+            Node::Int => check_integer(
+                v,
+                "int",
+                i64::from(i32::MIN),
+                i64::from(i32::MAX),
+                path,
+                sink,
+            ),
             Node::Long => check_integer(v, "long", i64::MIN, i64::MAX, path, sink),
             Node::Float | Node::Double => {
                 if !v.is_number() && nonfinite(v).is_none() {
@@ -50,7 +57,7 @@ impl Tree {
             }
             Node::String { uuid } => match v.as_str() {
                 Some(s) if *uuid && parse_uuid(s).is_none() => {
-                    sink.fail(path, || format!("expected a uuid, found {}", describe(v)))
+                    sink.fail(path, || format!("expected a uuid, found {}", describe(v)));
                 }
                 Some(_) => {}
                 None => sink.fail(path, || {
@@ -59,7 +66,7 @@ impl Tree {
             },
             Node::Bytes(BytesAs::Raw) => check_latin1(v, None, path, sink),
             Node::Bytes(BytesAs::Decimal { precision, scale }) => {
-                check_decimal(v, Some((*precision, *scale)), None, path, sink)
+                check_decimal(v, Some((*precision, *scale)), None, path, sink);
             }
             Node::Bytes(BytesAs::BigDecimal) => check_decimal(v, None, None, path, sink),
             Node::Fixed(f) => match f.view {
@@ -70,7 +77,7 @@ impl Tree {
                     }
                 }
                 FixedAs::Decimal { precision, scale } => {
-                    check_decimal(v, Some((precision, scale)), Some(f.size), path, sink)
+                    check_decimal(v, Some((precision, scale)), Some(f.size), path, sink);
                 }
             },
             Node::Enum(e) => match v.as_str() {
@@ -261,7 +268,7 @@ pub(super) fn describe(v: &Value) -> String {
         Value::String(s) => {
             if s.chars().count() > 40 {
                 let short: String = s.chars().take(40).collect();
-                format!("string {:?}…", short)
+                format!("string {short:?}…")
             } else {
                 format!("string {s:?}")
             }

@@ -148,7 +148,7 @@ impl Plan {
         for read in reads {
             match read {
                 FieldRead::Skip { node, name } => {
-                    self.writer.skip(*node, c).map_err(|e| e.at_key(name))?
+                    self.writer.skip(*node, c).map_err(|e| e.at_key(name))?;
                 }
                 FieldRead::Read { step, slot } => {
                     let v = self
@@ -204,7 +204,7 @@ impl Tree {
                 self.skip_blocks(c, "a map", self.min_width[*val].saturating_add(1), |c| {
                     c.bytes("a map key")?;
                     self.skip(*val, c)
-                })?
+                })?;
             }
             Node::Union(branches) => {
                 let b = c.branch(branches)?;

@@ -33,7 +33,7 @@ impl Tree {
             }
             Node::String { .. } => put_bytes(buf, v.as_str().ok_or_else(bad)?.as_bytes()),
             Node::Bytes(BytesAs::Raw) => {
-                put_bytes(buf, &v.as_str().and_then(latin1_bytes).ok_or_else(bad)?)
+                put_bytes(buf, &v.as_str().and_then(latin1_bytes).ok_or_else(bad)?);
             }
             Node::Bytes(BytesAs::Decimal { scale, .. }) => {
                 let d = decimal_of(v).ok_or_else(bad)?;

@@ -199,7 +199,10 @@ impl AvroSchema {
     fn plan(&self, writer: &AvroSchema) -> Arc<Plan> {
         // A poisoned lock only means another thread panicked mid-insert; the map is still a
         // valid cache.
-        let mut plans = self.plans.lock().unwrap_or_else(|p| p.into_inner());
+        let mut plans = self
+            .plans
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(p) = plans.get(&writer.plan_key) {
             return p.clone();
         }
@@ -245,9 +248,7 @@ impl AvroSchema {
 /// Read a whole datum by a plan.
 fn run(plan: &Plan, datum: &[u8]) -> Result<Value, Violation> {
     let mut c = Cursor::new(datum);
-    let v = plan
-        .exec(plan.root, &mut c)
-        .map_err(|e| e.into_violation())?;
+    let v = plan.exec(plan.root, &mut c).map_err(At::into_violation)?;
     c.finish()?;
     Ok(v)
 }

@@ -118,11 +118,11 @@ impl<'t> AvroCheck<'t> {
             }
             (Node::Array(a), Node::Array(b)) => {
                 let (a, b) = (*a, *b);
-                self.check(a, b, &push_pointer(path, "items"), out)
+                self.check(a, b, &push_pointer(path, "items"), out);
             }
             (Node::Map(a), Node::Map(b)) => {
                 let (a, b) = (*a, *b);
-                self.check(a, b, &push_pointer(path, "values"), out)
+                self.check(a, b, &push_pointer(path, "values"), out);
             }
             _ => {
                 if !readable(self.w, w, self.r, r) {

@@ -94,7 +94,7 @@ struct JsCheck<'a> {
 }
 
 fn addr(v: &Value) -> usize {
-    v as *const Value as usize
+    std::ptr::from_ref::<Value>(v) as usize
 }
 
 impl<'a> JsCheck<'a> {

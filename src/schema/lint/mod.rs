@@ -219,7 +219,11 @@ impl std::fmt::Debug for Linter {
 
 impl Linter {
     pub fn new(cfg: LintConfig) -> Linter {
-        let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let strings = |l: &[&str]| {
+            l.iter()
+                .map(std::string::ToString::to_string)
+                .collect::<Vec<_>>()
+        };
         Linter {
             house: Paths::new(
                 &cfg.required,
@@ -415,7 +419,7 @@ fn check_id(
                 "lint:duplicate-id",
                 &id_paths[0].pointer,
                 format!("{what} is a duplicate of {}", name(*e.get())),
-            ))
+            ));
         }
     }
 }

@@ -44,7 +44,7 @@ fn undecidable(file: &FileDescriptor) -> Result<(), ProtoError> {
     let raw = file.file_descriptor_proto();
     let group = all_messages(file).into_iter().find_map(|m| {
         m.fields()
-            .find(|f| f.is_group())
+            .find(prost_reflect::FieldDescriptor::is_group)
             .map(|f| format!("{}.{}", m.full_name(), f.name()))
     });
     if !raw.extension.is_empty()
@@ -192,7 +192,7 @@ fn oneof_moves(o: &MessageDescriptor, u: &MessageDescriptor, who: &str) -> Vec<S
         let names = || {
             moved
                 .iter()
-                .map(|g| g.name())
+                .map(prost_reflect::FieldDescriptor::name)
                 .collect::<Vec<_>>()
                 .join(", ")
         };
