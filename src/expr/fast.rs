@@ -95,17 +95,7 @@ fn node(t: &Term<&str>, value_paths: &mut Vec<Vec<String>>) -> Option<Node> {
     let mut node = |t: &Term<&str>| node(t, value_paths);
     Some(match t {
         Term::Num(n) => Node::Lit(jaq_json::read::parse_single(n.as_bytes()).ok()?),
-        Term::Str(None, parts) => {
-            let mut s = String::new();
-            for p in parts {
-                match p {
-                    StrPart::Str(x) => s.push_str(x),
-                    StrPart::Char(c) => s.push(*c),
-                    StrPart::Term(_) => return None,
-                }
-            }
-            Node::Lit(Val::from(s))
-        }
+        Term::Str(None, _) => Node::Lit(Val::from(literal(t)?)),
         Term::Call("true", a) if a.is_empty() => Node::Lit(Val::Bool(true)),
         Term::Call("false", a) if a.is_empty() => Node::Lit(Val::Bool(false)),
         Term::Call("null", a) if a.is_empty() => Node::Lit(Val::Null),
@@ -161,36 +151,31 @@ fn node(t: &Term<&str>, value_paths: &mut Vec<Vec<String>>) -> Option<Node> {
 /// answer `test` gives through a plain search (`n`, which skips empty matches, and anything
 /// jq would refuse stay with jaq). An invalid pattern stays with jaq too, for its error.
 fn test_regex(args: &[Term<&str>]) -> Option<regex::bytes::Regex> {
-    let literal = |t: &Term<&str>| match t {
-        Term::Str(None, parts) => parts.iter().try_fold(String::new(), |mut s, p| {
-            match p {
-                StrPart::Str(x) => s.push_str(x),
-                StrPart::Char(c) => s.push(*c),
-                StrPart::Term(_) => return None,
-            }
-            Some(s)
-        }),
-        _ => None,
-    };
     let (pattern, flags) = match args {
         [p] => (literal(p)?, String::new()),
         [p, f] => (literal(p)?, literal(f)?),
         _ => return None,
     };
-    let mut b = regex::bytes::RegexBuilder::new(&pattern);
-    for flag in flags.chars() {
-        match flag {
-            'g' => {}
-            'i' => _ = b.case_insensitive(true),
-            'm' => _ = b.multi_line(true),
-            's' => _ = b.dot_matches_new_line(true),
-            'l' => _ = b.swap_greed(true),
-            'x' => _ = b.ignore_whitespace(true),
-            'p' => _ = b.multi_line(true).dot_matches_new_line(true),
-            _ => return None,
-        }
+    let flags = super::regex::Flags::new(&flags).ok()?;
+    if flags.ignores_empty() {
+        return None;
     }
-    b.build().ok()
+    flags.regex(&pattern).ok()
+}
+
+/// A string literal without interpolation, as its text.
+fn literal(t: &Term<&str>) -> Option<String> {
+    let Term::Str(None, parts) = t else {
+        return None;
+    };
+    parts.iter().try_fold(String::new(), |mut s, p| {
+        match p {
+            StrPart::Str(x) => s.push_str(x),
+            StrPart::Char(c) => s.push(*c),
+            StrPart::Term(_) => return None,
+        }
+        Some(s)
+    })
 }
 
 fn truthy(v: &Val) -> bool {

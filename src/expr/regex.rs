@@ -47,7 +47,15 @@ impl<'a> HasLut<'a, Data> for Env<'a> {
 /// records themselves (`test(.value.pattern)`), so the cache is bounded: when it is full it
 /// starts again, which costs a recompilation, never a wrong answer.
 #[derive(Default)]
-pub struct Regexes(Mutex<HashMap<(String, String), Arc<Regex>>>);
+pub struct Regexes(Mutex<Compiled>);
+
+/// Compiled patterns by flags, then by pattern: looked up with the call's own strings, so a
+/// record's lookup allocates nothing.
+#[derive(Default)]
+struct Compiled {
+    by_flags: HashMap<String, HashMap<String, Arc<Regex>>>,
+    len: usize,
+}
 
 /// How many distinct patterns an expression keeps compiled.
 const KEEP: usize = 256;
@@ -55,18 +63,23 @@ const KEEP: usize = 256;
 impl Regexes {
     fn get(&self, pattern: &str, flags: &str, parsed: Flags) -> Result<Arc<Regex>, String> {
         // A poisoned lock only means another thread panicked mid-insert; the map is still valid.
-        let mut map = self
+        let mut compiled = self
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(re) = map.get(&(pattern.to_string(), flags.to_string())) {
+        if let Some(re) = compiled.by_flags.get(flags).and_then(|m| m.get(pattern)) {
             return Ok(Arc::clone(re));
         }
         let re = Arc::new(parsed.regex(pattern).map_err(|e| reason(&e))?);
-        if map.len() >= KEEP {
-            map.clear();
+        if compiled.len >= KEEP {
+            *compiled = Compiled::default();
         }
-        map.insert((pattern.to_string(), flags.to_string()), Arc::clone(&re));
+        compiled
+            .by_flags
+            .entry(flags.to_string())
+            .or_default()
+            .insert(pattern.to_string(), Arc::clone(&re));
+        compiled.len += 1;
         Ok(re)
     }
 }
@@ -133,7 +146,7 @@ fn text(v: &Val) -> Result<&str, Error<Val>> {
 
 /// jq's regex flags.
 #[derive(Copy, Clone, Default)]
-struct Flags {
+pub(crate) struct Flags {
     /// g: every match, not only the first.
     global: bool,
     /// n: ignore empty matches.
@@ -151,7 +164,7 @@ struct Flags {
 }
 
 impl Flags {
-    fn new(flags: &str) -> Result<Flags, char> {
+    pub(crate) fn new(flags: &str) -> Result<Flags, char> {
         let mut out = Flags::default();
         for flag in flags.chars() {
             match flag {
@@ -172,7 +185,12 @@ impl Flags {
         Ok(out)
     }
 
-    fn regex(self, pattern: &str) -> Result<Regex, regex::Error> {
+    /// n: matches that are empty do not count.
+    pub(crate) fn ignores_empty(self) -> bool {
+        self.ignore_empty
+    }
+
+    pub(crate) fn regex(self, pattern: &str) -> Result<Regex, regex::Error> {
         RegexBuilder::new(pattern)
             .case_insensitive(self.case_insensitive)
             .multi_line(self.multi_line)
@@ -311,7 +329,9 @@ mod tests {
         for n in 0..(KEEP * 2) {
             r.get(&format!("^{n}$"), "", Flags::default()).unwrap();
         }
-        assert!(r.0.lock().unwrap().len() <= KEEP);
+        let compiled = r.0.lock().unwrap();
+        let held: usize = compiled.by_flags.values().map(HashMap::len).sum();
+        assert!(held <= KEEP && held == compiled.len);
     }
 
     #[test]
