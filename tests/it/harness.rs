@@ -46,6 +46,32 @@ pub fn cached(var: &str, relative: &str) -> PathBuf {
     path
 }
 
+/// The python `tests/run.sh` installs, with confluent-kafka, fastavro, kafka-python, aiokafka,
+/// protobuf and grpcio-tools (`EVOPS_TEST_PYTHON`, or the cache's).
+pub fn python() -> PathBuf {
+    cached("EVOPS_TEST_PYTHON", "py/bin/python")
+}
+
+/// Run `cmd` with `input` on its stdin and give its stdout; a failure to start or a non-zero
+/// exit fails the test with its stderr, under the name `what`.
+pub fn pipe_through(mut cmd: std::process::Command, input: &[u8], what: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// The nisshi broker's binary (`EVOPS_TEST_NISSHI`, or the cache's).
 pub fn nisshi() -> PathBuf {
     cached("EVOPS_TEST_NISSHI", "nisshi-0.8.1-sqlite/bin/nisshi")
@@ -675,6 +701,33 @@ impl RegistryServer {
     }
 
     /// A request straight to the server (no evops code in between), with a JSON answer.
+    /// Register `schema` under `subject` with its references (name, subject, version), straight
+    /// to the REST API (the client registers plain schemas); `schema_type` is left out for
+    /// Avro, as Confluent's clients do. Its id.
+    pub fn register(
+        &self,
+        subject: &str,
+        schema: &str,
+        schema_type: Option<&str>,
+        refs: &[(&str, &str, i32)],
+    ) -> u32 {
+        let references: Vec<_> = refs
+            .iter()
+            .map(|(name, subject, version)| {
+                serde_json::json!({"name": name, "subject": subject, "version": version})
+            })
+            .collect();
+        let mut body = serde_json::json!({"schema": schema, "references": references});
+        if let Some(t) = schema_type {
+            body["schemaType"] = t.into();
+        }
+        let subject = subject.replace('/', "%2F");
+        let answer = self.call("POST", &format!("/subjects/{subject}/versions"), Some(body));
+        answer["id"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("register: {answer}")) as u32
+    }
+
     pub fn call(
         &self,
         method: &str,

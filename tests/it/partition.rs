@@ -4,8 +4,7 @@
 //! `partitioner` setting and reading back where each key went.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -84,27 +83,12 @@ fn script(
 ) -> BTreeMap<String, Vec<Vec<i64>>> {
     let req = serde_json::json!({"keys": keys.iter().map(|k| hex(k)).collect::<Vec<_>>(), "counts": COUNTS});
     let mut cmd = Command::new(program);
-    cmd.args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{program}: {e}"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(req.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{program}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let out = crate::harness::pipe_through(cmd, req.to_string().as_bytes(), program);
+    serde_json::from_slice(&out).unwrap()
 }
 
 fn compare(
@@ -137,7 +121,7 @@ fn vectors_dir() -> String {
 #[test]
 fn kafka_python_and_aiokafka_agree() {
     // A python with kafka-python and aiokafka.
-    let python = cached("EVOPS_TEST_PYTHON", "py/bin/python");
+    let python = crate::harness::python();
     let keys = keys();
     let lib = script(
         python.to_str().unwrap(),

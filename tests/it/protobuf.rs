@@ -3,7 +3,7 @@
 //! grpcio-tools' protoc at test time) decoded by evops exactly as
 //! `google.protobuf.json_format.MessageToJson` writes them.
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -27,19 +27,7 @@ fn register(
     schema: &str,
     refs: &[(&str, &str, i32)],
 ) -> u32 {
-    let references: Vec<_> = refs
-        .iter()
-        .map(|(name, subject, version)| json!({"name": name, "subject": subject, "version": version}))
-        .collect();
-    let subject = subject.replace('/', "%2F");
-    let answer = server.call(
-        "POST",
-        &format!("/subjects/{subject}/versions"),
-        Some(json!({"schema": schema, "schemaType": "PROTOBUF", "references": references})),
-    );
-    answer["id"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("register: {answer}")) as u32
+    server.register(subject, schema, Some("PROTOBUF"), refs)
 }
 
 #[test]
@@ -119,17 +107,10 @@ fn the_test_schema_compiles_from_the_registry_with_its_import_as_a_reference() {
     assert_eq!(names, ["shop.Payment", "shop.Refund"]);
 }
 
-fn python() -> String {
-    std::env::var("EVOPS_TEST_PYTHON").expect(
-        "EVOPS_TEST_PYTHON (a python with confluent-kafka, protobuf and grpcio-tools; set by tests/run.sh)",
-    )
-}
-
 /// Produce lines ({"type", "json"} or {"__raw_hex__"}) with the real serializer; returns
 /// what MessageToJson says of each (null for raw bytes).
 fn produce(topic: &str, registry: Option<&str>, lines: &str) -> Vec<Value> {
-    use std::io::Write;
-    let mut cmd = Command::new(python());
+    let mut cmd = Command::new(crate::harness::python());
     cmd.arg("tests/vectors/protobuf_produce.py").args([
         broker().as_str(),
         topic,
@@ -139,25 +120,8 @@ fn produce(topic: &str, registry: Option<&str>, lines: &str) -> Vec<Value> {
         Some(url) => cmd.args(["--registry", url]),
         None => cmd.arg("--bare"),
     };
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run protobuf_produce.py");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(lines.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "protobuf_produce.py: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
+    let out = crate::harness::pipe_through(cmd, lines.as_bytes(), "protobuf_produce.py");
+    String::from_utf8_lossy(&out)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()

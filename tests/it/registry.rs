@@ -36,27 +36,6 @@ fn not_found_code(e: RegistryError) -> u32 {
     }
 }
 
-/// Register with references, straight to the server (the client registers plain schemas).
-fn register_with_refs(
-    server: &RegistryServer,
-    subject: &str,
-    schema: &str,
-    refs: &[(&str, &str, i32)],
-) -> u32 {
-    let references: Vec<_> = refs
-        .iter()
-        .map(|(name, subject, version)| json!({"name": name, "subject": subject, "version": version}))
-        .collect();
-    let answer = server.call(
-        "POST",
-        &format!("/subjects/{subject}/versions"),
-        Some(json!({"schema": schema, "references": references})),
-    );
-    answer["id"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("register: {answer}")) as u32
-}
-
 #[test]
 fn a_registered_schema_is_fetched_by_its_id() {
     let server = RegistryServer::start(&[]);
@@ -121,16 +100,16 @@ fn references_resolve_dependencies_first_and_once() {
     let server = RegistryServer::start(&[]);
     let registry = client(&server.url);
     registry.register("currency", CURRENCY, "AVRO").unwrap();
-    register_with_refs(
-        &server,
+    server.register(
         "money",
         MONEY,
+        None,
         &[("com.acme.Currency", "currency", 1)],
     );
-    let id = register_with_refs(
-        &server,
+    let id = server.register(
         "priced-value",
         PRICED,
+        None,
         &[
             ("com.acme.Money", "money", 1),
             ("com.acme.Currency", "currency", 1),

@@ -10,37 +10,15 @@ use crate::harness::{broker, evops, topic, RegistryServer};
 
 const DEMO_SCHEMAS: &str = "tests/data/schemas/demo";
 
-/// A python with confluent-kafka and fastavro.
-fn python() -> std::path::PathBuf {
-    crate::harness::cached("EVOPS_TEST_PYTHON", "py/bin/python")
-}
-
 /// Produce values (JSON lines) as Avro with the real serializer; returns how many.
 fn produce_avro(topic: &str, schema: &str, extra: &[&str], values: &[Value]) -> usize {
     let input: String = values.iter().map(|v| format!("{v}\n")).collect();
-    let mut child = Command::new(python())
-        .arg("tests/vectors/avro_produce.py")
+    let mut cmd = Command::new(crate::harness::python());
+    cmd.arg("tests/vectors/avro_produce.py")
         .args([broker().as_str(), topic, schema])
-        .args(extra)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run avro_produce.py");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "avro_produce.py: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+        .args(extra);
+    let out = crate::harness::pipe_through(cmd, input.as_bytes(), "avro_produce.py");
+    String::from_utf8_lossy(&out).trim().parse().unwrap()
 }
 
 fn report(out: &crate::harness::Output) -> Value {
