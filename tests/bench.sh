@@ -20,7 +20,7 @@ source tests/broker.sh
 
 records="${1:-1000000}"
 runs="${BENCH_RUNS:-5}"
-ensure_packages build-essential pkg-config cmake libssl-dev libsasl2-dev zlib1g-dev libzstd-dev kcat jq python3 bc
+ensure_packages build-essential pkg-config cmake libssl-dev libsasl2-dev zlib1g-dev libzstd-dev kcat jq python3 bc time
 ensure_nisshi
 
 # The librdkafka that evops bundles, as a shared library for kcat.
@@ -70,6 +70,13 @@ kcat_ -P -b "$BROKER" -t "$topic" -K $'\t' -X partitioner=murmur2_random -X ling
 small=10000
 create_topic "$topic-small" 6
 head -n "$small" "$data" | kcat_ -P -b "$BROKER" -t "$topic-small" -K $'\t' -X partitioner=murmur2_random
+# Ten times the records, for the memory figures (a tail of any length stays bounded).
+mem_records=$((records * 10))
+create_topic "$topic-mem" 6
+say "producing $mem_records records for the memory figures"
+for _ in $(seq 1 10); do
+  kcat_ -P -b "$BROKER" -t "$topic-mem" -K $'\t' -X partitioner=murmur2_random -X linger.ms=50 -X batch.num.messages=10000 -l "$data"
+done
 rm -f "$data"
 
 count=$("$evops" -b "$BROKER" tail "$topic" -o beginning -e -f raw | wc -l)
@@ -105,6 +112,18 @@ done
 stats_types=$("$evops" -b "$BROKER" stats "$topic" --since 1d --by type -f json | python3 -c 'import json, sys; print(sum(json.loads(l)["total"] for l in sys.stdin))')
 stats_topic=$("$evops" -b "$BROKER" stats "$topic" --since 1d --by topic -f json | python3 -c 'import json, sys; r = json.loads(sys.stdin.readline()); print(r["total"] if r["counted"] == "offsets" else "read: " + r["counted"])')
 [ "$stats_types" -eq "$records" ] && [ "$stats_topic" = "$records" ] || { echo "stats counted $stats_types by type and $stats_topic by topic of $records" >&2; exit 2; }
+
+# Peak resident memory (GNU time's maximum RSS) of whole reads to /dev/null: a tail of ten times
+# the records in each output format, the time-ordered merge with its default buffer, and kcat.
+say "measuring peak memory"
+rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1; }
+mem_rows=$(cat <<MEM
+$(rss "$evops" -b "$BROKER" tail "$topic-mem" -o beginning -e -f raw -q)	$mem_records	evops tail -e -f raw
+$(rss "$evops" -b "$BROKER" tail "$topic-mem" -o beginning -e -f json -q)	$mem_records	evops tail -e -f json
+$(rss env LD_LIBRARY_PATH="$lib_dir/src" kcat -C -b "$BROKER" -t "$topic-mem" -o beginning -e -q -f '%s\n')	$mem_records	kcat -C -e -f '%s\n'
+$(rss "$evops" -b "$BROKER" tail "$topic" -o beginning -e --ordered -f raw -q)	$records	evops tail -e --ordered (default --merge-buffer)
+MEM
+)
 
 # Replays into fresh 6-partition topics: evops (provenance headers, idempotent producer; with the
 # default checkpoint in the state directory, and with --checkpoint FILE), the kcat pipe (which
@@ -176,4 +195,6 @@ for label, n, peer, desc in rows:
     ratio = "%.2fx" % (med[peer] / m) if peer in med else "-"
     print("%-62s %8.2f %6.2f-%-6.2f %10.0f %8s" % (desc[:62], m, xs[0], xs[-1], int(n) / m, ratio))
 '
+printf '\n%-62s %10s %12s\n' "peak memory of a whole read to /dev/null" "records" "max RSS MiB"
+printf '%s\n' "$mem_rows" | while IFS=$'\t' read -r kib n desc; do printf '%-62s %10s %12.1f\n' "$desc" "$n" "$(echo "$kib / 1024" | bc -l)"; done
 echo "($records records of ~300 bytes keyed by 50,000 user ids, 6 partitions, nisshi $nisshi_version on 127.0.0.1, librdkafka $version for all; median and range of $runs interleaved rounds; ratio: the peer's median over this command's; $(nproc) cores, $(date -u +%Y-%m-%d))"

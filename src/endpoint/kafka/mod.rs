@@ -201,8 +201,14 @@ impl Connection {
 /// Consumer settings that differ from librdkafka's defaults. When the output is slower than the
 /// network (`-f json` into a file), librdkafka's fetch queue fills and, by default, fetching then
 /// pauses for a whole second (`fetch.queue.backoff.ms=1000`): a read would stall in steps. A
-/// short backoff keeps the queue topped up.
-pub(crate) const CONSUMER_DEFAULTS: &[(&str, &str)] = &[("fetch.queue.backoff.ms", "10")];
+/// short backoff keeps the queue topped up. That queue holds up to 64 MiB by default, which is
+/// most of a reader's memory when its output is the slower side; 8 MiB (about 27 ms of records
+/// at a million 300-byte records a second, refilled every 10 ms) keeps a tail of any length under
+/// 64 MiB resident (measured: README, Benchmarks). `-X` overrides both.
+pub(crate) const CONSUMER_DEFAULTS: &[(&str, &str)] = &[
+    ("fetch.queue.backoff.ms", "10"),
+    ("queued.max.messages.kbytes", "8192"),
+];
 
 /// A client configuration error, with secret values kept out of the message.
 pub(crate) fn config_error(e: KafkaError) -> anyhow::Error {
