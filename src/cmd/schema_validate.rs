@@ -20,7 +20,7 @@ use crate::filter::envelope::Envelope;
 use crate::pipeline::Ended;
 use crate::position::Start;
 use crate::print::{self, table};
-use crate::record::Record;
+use crate::record::{Origin, Record};
 use crate::schema::avro;
 use crate::schema::catalog::{Body, Catalog, Schema, Select};
 use crate::schema::lint::{LintConfig, Linter, Loc};
@@ -156,12 +156,15 @@ impl<'a> Validator<'a> {
             let names = shared.read().expect("source names");
             let name = |i: u32| names.get(i as usize).map_or("?", |n| &**n);
             match loc {
-                Loc::Line { file, line } => place(name(file), SampleSource::LINE, line as i64),
+                Loc::Line { file, line } => Origin::SampleLine.name(name(file), 0, line as i64),
+                Loc::Element { file, index } => {
+                    Origin::SampleElement.name(name(file), 0, index as i64)
+                }
                 Loc::Record {
                     source,
                     partition,
                     offset,
-                } => place(name(source), partition, offset),
+                } => Origin::Partition.name(name(source), partition, offset),
             }
         };
         Validator {
@@ -238,7 +241,7 @@ impl<'a> Validator<'a> {
             return;
         }
         let s = Shown {
-            location: location(r),
+            location: r.location(),
             schema: match gi {
                 Some(g) => self.groups[g].0.clone(),
                 None => v.rule.to_string(),
@@ -547,8 +550,8 @@ impl<'a> Validator<'a> {
             return Ok(());
         };
         self.checked += 1;
-        let sample = r.partition < 0;
-        let topic = (!sample).then_some(&*r.topic);
+        // A sample event's "topic" is its file: no topic names its schema.
+        let topic = (r.origin == Origin::Partition).then_some(&*r.topic);
         let mut vs = std::mem::take(&mut self.scratch);
         vs.clear();
         let (verdict, value) = self.judge(bytes, topic, &mut vs)?;
@@ -582,17 +585,20 @@ impl<'a> Validator<'a> {
         if self.linter.is_some() {
             let source = self.source_index(&r.topic);
             let linter = self.linter.as_mut().expect("checked");
-            let loc = if r.partition == SampleSource::LINE {
-                Loc::Line {
+            let loc = match r.origin {
+                Origin::SampleLine => Loc::Line {
                     file: source,
                     line: r.offset as u64,
-                }
-            } else {
-                Loc::Record {
+                },
+                Origin::SampleElement => Loc::Element {
+                    file: source,
+                    index: r.offset as u64,
+                },
+                Origin::Partition => Loc::Record {
                     source,
                     partition: r.partition,
                     offset: r.offset,
-                }
+                },
             };
             self.linted += 1;
             linter.check(value.as_ref(), bytes.len(), loc, &mut vs);
@@ -684,20 +690,6 @@ fn check_value(body: &Body, v: &Value, vs: &mut Vec<Violation>) {
                 js.check(v, vs, PER_EVENT);
             }
         }
-    }
-}
-
-/// `topic/partition@offset`, `file:line` for a sample line, `file#/i` for an array element.
-pub fn location(r: &Record) -> String {
-    place(&r.topic, r.partition, r.offset)
-}
-
-/// [`location`] of a record known by its source's name, partition and offset.
-fn place(name: &str, partition: i32, offset: i64) -> String {
-    match partition {
-        SampleSource::LINE => format!("{name}:{offset}"),
-        SampleSource::ELEMENT => format!("{name}#/{offset}"),
-        _ => format!("{name}/{partition}@{offset}"),
     }
 }
 

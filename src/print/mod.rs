@@ -524,6 +524,7 @@ mod tests {
             topic: Arc::from("articles"),
             partition: 1,
             offset: 5,
+            origin: crate::record::Origin::Partition,
             timestamp: Timestamp::Create(0),
             key: Some(b"a-1".to_vec()),
             value: Some(value.to_vec()),

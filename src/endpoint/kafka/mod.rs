@@ -233,6 +233,7 @@ pub(crate) fn record_from<M: rdkafka::message::Message>(
         topic,
         partition,
         offset,
+        origin: crate::record::Origin::Partition,
         timestamp: match msg.timestamp() {
             rdkafka::Timestamp::NotAvailable => Timestamp::None,
             rdkafka::Timestamp::CreateTime(ms) => Timestamp::Create(ms),

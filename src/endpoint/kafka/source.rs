@@ -467,6 +467,7 @@ fn read_message(
         topic: topics[ti].clone(),
         partition: 0,
         offset: 0,
+        origin: crate::record::Origin::Partition,
         timestamp: Timestamp::None,
         key: None,
         value: None,

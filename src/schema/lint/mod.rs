@@ -86,7 +86,8 @@ impl Default for LintConfig {
     }
 }
 
-/// Where an event is: a record of a source (by index) or a line of a file (by index).
+/// Where an event is: a record of a source, a line of a file, or an element of a file's JSON
+/// array (sources and files by index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Loc {
     Record {
@@ -98,10 +99,14 @@ pub enum Loc {
         file: u32,
         line: u64,
     },
+    Element {
+        file: u32,
+        index: u64,
+    },
 }
 
-/// `source/partition@offset` or `file:line`, with indexes for names; callers that know the
-/// names give [`Linter::with_names`] a closure.
+/// `source/partition@offset`, `file:line` or `file#/index`, with indexes for names; callers
+/// that know the names give [`Linter::with_names`] a closure.
 impl std::fmt::Display for Loc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -111,6 +116,7 @@ impl std::fmt::Display for Loc {
                 offset,
             } => write!(f, "{source}/{partition}@{offset}"),
             Loc::Line { file, line } => write!(f, "{file}:{line}"),
+            Loc::Element { file, index } => write!(f, "{file}#/{index}"),
         }
     }
 }
@@ -913,6 +919,7 @@ mod tests {
                 ["users", "orders"][source as usize]
             ),
             Loc::Line { file, line } => format!("file{file}:{line}"),
+            Loc::Element { file, index } => format!("file{file}#/{index}"),
         });
         let users_2_17 = Loc::Record {
             source: 0,
