@@ -261,7 +261,7 @@ impl ValidateArgs {
         if let Some(junit) = &self.junit {
             refuse_report_over_schemas(junit, &self.schemas)?;
         }
-        let catalog = cmd::schema_validate::read_catalog(&self.schemas)?;
+        let catalog = crate::endpoint::file::read_catalog(&self.schemas)?;
         let registry = ctx.registry(&self.registry)?;
         let proto = super::protobuf::contract(&self.proto)?;
         let select = match self.schema_for {
@@ -285,9 +285,7 @@ impl ValidateArgs {
         let max = self.read.max;
         let mut read = self.read.read(sources, kafka);
         read.now_ms = now_ms;
-        Ok(cmd::schema_validate::Config {
-            read,
-            samples,
+        let settings = cmd::schema_validate::Settings {
             catalog,
             proto,
             registry,
@@ -306,6 +304,11 @@ impl ValidateArgs {
             },
             lint,
             show: self.show,
+        };
+        Ok(cmd::schema_validate::Config {
+            read,
+            samples,
+            settings,
             output: match self.format {
                 ReportFormat::Table => cmd::schema_validate::Output::Table,
                 ReportFormat::Json => cmd::schema_validate::Output::Json,

@@ -3,7 +3,7 @@
 //! files is the capture printer's job (`print`), on a file instead of stdout. Also sample
 //! events, what a CI job keeps in its repository: NDJSON files (an event per line), JSON files
 //! (one event, or an array of them) and directories of both, read as records whose value is
-//! the event.
+//! the event; and the `--schema` files of `schema-validate`, read into a catalog.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -451,6 +451,48 @@ pub fn files_under(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) -> anyhow:
         }
     }
     Ok(())
+}
+
+/// Read `--schema` files and directories (recursively: `*.avsc`, `*.json`) into a catalog. A
+/// schema is named by its file name without the extension; an unreadable or invalid schema is
+/// an error (exit 2), never a smaller catalog.
+pub fn read_catalog(paths: &[PathBuf]) -> anyhow::Result<crate::schema::catalog::Catalog> {
+    let mut docs = Vec::new();
+    for p in paths {
+        let mut files = Vec::new();
+        if p.is_dir() {
+            files_under(p, &["avsc", "json"], &mut files)
+                .map_err(|e| anyhow::anyhow!("--schema: {e:#}"))?;
+            if files.is_empty() {
+                anyhow::bail!("--schema {}: no .avsc or .json files in it", p.display());
+            }
+        } else if p.is_file() {
+            files.push(p.clone());
+        } else {
+            anyhow::bail!("--schema {}: no such file or directory", p.display());
+        }
+        for f in files {
+            let text =
+                read_small(&f).map_err(|e| anyhow::anyhow!("--schema {}: {e}", f.display()))?;
+            let file_name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let name = file_name
+                .strip_suffix(".avsc")
+                .or_else(|| file_name.strip_suffix(".schema.json"))
+                .or_else(|| file_name.strip_suffix(".json"))
+                .unwrap_or(&file_name)
+                .to_string();
+            docs.push(crate::schema::catalog::Doc {
+                name,
+                origin: f.display().to_string(),
+                text,
+                avro_hint: file_name.ends_with(".avsc"),
+            });
+        }
+    }
+    crate::schema::catalog::Catalog::build(docs).map_err(|e| anyhow::anyhow!("--schema: {e}"))
 }
 
 impl Source for SampleSource {

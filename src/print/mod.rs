@@ -15,6 +15,7 @@ pub mod shared;
 pub mod stats;
 pub mod table;
 pub mod template;
+pub mod validation;
 
 use crate::endpoint::Tally;
 use std::io::Write;
