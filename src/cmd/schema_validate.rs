@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::endpoint::file::SampleSource;
-use crate::endpoint::{Chain, Discard, Source, SourceSpec};
+use crate::endpoint::{Chain, Source, SourceSpec};
 use crate::exit::Exit;
 use crate::pipeline::Ended;
 use crate::position::Start;
@@ -58,17 +58,13 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     let (mut report, bar) = super::report(source.progress().is_some(), cfg.terminal, cfg.quiet);
     let mut validate = Validate::new(&cfg.settings);
     // A registry failure stops the read at once (exit 2).
-    let ended = crate::pipeline::run(
+    let ended = super::look(
         &mut source,
-        &mut [&mut validate],
-        &mut Discard,
+        &mut validate,
         &mut report,
         cfg.max,
-        bar.as_ref().map(|b| b as &dyn crate::pipeline::Progress),
+        bar.as_ref(),
     )?;
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
     let summary = validate.summary(report.bad);
     write(&cfg, &summary)?;
     let interrupted = ended == Ended::Interrupted;

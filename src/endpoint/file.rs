@@ -623,6 +623,12 @@ mod tests {
         )
     }
 
+    /// The source is at its end, and says it read all `len` bytes.
+    fn ends_having_read(s: &mut CaptureSource, len: usize) {
+        assert!(matches!(s.poll(Duration::ZERO).unwrap(), Poll::End));
+        assert_eq!(s.progress().unwrap().done, len as u64);
+    }
+
     #[test]
     fn bad_lines_are_reported_and_skipped() {
         let text = "{\"topic\":\"t\",\"partition\":0,\"offset\":0}\n\nnot json\r\n{\"topic\":\"t\",\"partition\":0,\"offset\":1}";
@@ -634,8 +640,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(s.poll(t).unwrap(), Poll::Record(r) if r.offset == 1));
-        assert!(matches!(s.poll(t).unwrap(), Poll::End));
-        assert_eq!(s.progress().unwrap().done, text.len() as u64);
+        ends_having_read(&mut s, text.len());
     }
 
     #[test]
@@ -727,8 +732,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(s.poll(t).unwrap(), Poll::Record(r) if r.offset == 2));
-        assert!(matches!(s.poll(t).unwrap(), Poll::End));
-        assert_eq!(s.progress().unwrap().done, text.len() as u64);
+        ends_having_read(&mut s, text.len());
     }
 
     #[test]

@@ -58,26 +58,19 @@ impl Plan {
             }
             Step::Array { item, width } => {
                 let mut out = Vec::new();
-                loop {
-                    let n = c.block(*width, "an array")?;
-                    if n == 0 {
-                        break;
-                    }
+                c.blocks(*width, "an array", |c, n| {
                     out.reserve(n);
                     for _ in 0..n {
                         let i = out.len();
                         out.push(self.exec(*item, c).map_err(|e| e.at_index(i))?);
                     }
-                }
+                    Ok(())
+                })?;
                 Value::Array(out)
             }
             Step::Map { value, width } => {
                 let mut out = Map::new();
-                loop {
-                    let n = c.block(*width, "a map")?;
-                    if n == 0 {
-                        break;
-                    }
+                c.blocks(*width, "a map", |c, n| {
                     if out.is_empty() {
                         // Most maps come in one block: size the table once.
                         out = Map::with_capacity(n);
@@ -87,7 +80,8 @@ impl Plan {
                         let v = self.exec(*value, c).map_err(|e| e.at_key(k))?;
                         out.insert(k.to_owned(), v);
                     }
-                }
+                    Ok(())
+                })?;
                 Value::Object(out)
             }
             Step::Union(branches) => {
@@ -446,6 +440,21 @@ impl<'a> Cursor<'a> {
                     branches.len()
                 ))
             })
+    }
+
+    /// Read an array's or map's blocks to the end, giving `each` every block's item count.
+    pub(super) fn blocks(
+        &mut self,
+        width: usize,
+        what: &str,
+        mut each: impl FnMut(&mut Self, usize) -> DResult<()>,
+    ) -> DResult<()> {
+        loop {
+            match self.block(width, what)? {
+                0 => return Ok(()),
+                n => each(self, n)?,
+            }
+        }
     }
 
     /// The next block's item count (0 at the end), skipping the byte size that a negative count

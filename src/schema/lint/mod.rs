@@ -23,11 +23,12 @@
 mod command;
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
 use serde_json::Value;
 
 use super::{push_pointer, short, Violation};
+use crate::fingerprint::FingerprintMap;
 use crate::position::format_millis;
 use command::command_type;
 
@@ -153,25 +154,6 @@ impl DotPath {
     }
 }
 
-/// A hasher for keys that already are 64-bit hashes.
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only u64 keys are hashed; this is a fallback that is never hit.
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
 type Namer = Box<dyn Fn(Loc) -> String + Send + Sync>;
 
 /// Lints events one at a time, remembering ids across the whole read.
@@ -186,7 +168,7 @@ pub struct Linter {
     house: Paths,
     /// For CloudEvents, when [`LintConfig::cloudevents`].
     cloud: Option<Paths>,
-    seen: HashMap<u64, Loc, BuildHasherDefault<PassThrough>>,
+    seen: FingerprintMap<Loc>,
     name: Namer,
 }
 
@@ -381,7 +363,7 @@ impl Linter {
 /// The duplicate rule: the event's identity (the values at `id_paths`, together) seen before.
 fn check_id(
     id_paths: &[DotPath],
-    seen: &mut HashMap<u64, Loc, BuildHasherDefault<PassThrough>>,
+    seen: &mut FingerprintMap<Loc>,
     name: &Namer,
     value: &Value,
     loc: Loc,
