@@ -119,7 +119,7 @@ fn run_watched(
                 if let Some(e) = flow.drain(source, sink, report, max)? {
                     return Ok(e);
                 }
-                ended = flow.ended(report, max);
+                ended = Flow::ended(report, max);
                 match sink.idle() {
                     Err(e) if is_broken_pipe(&e) => return Ok(Ended::BrokenPipe),
                     other => other?,
@@ -144,7 +144,7 @@ fn run_watched(
                         return Ok(e);
                     }
                 }
-                ended = flow.ended(report, max);
+                ended = Flow::ended(report, max);
                 if report.read % 1024 != 0 {
                     continue;
                 }
@@ -269,7 +269,7 @@ impl Flow {
         Ok(None)
     }
 
-    fn ended(&self, report: &Report, max: Option<u64>) -> Ended {
+    fn ended(report: &Report, max: Option<u64>) -> Ended {
         if max.is_some_and(|m| report.written >= m) {
             Ended::Max
         } else {

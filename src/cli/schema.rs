@@ -430,13 +430,13 @@ impl ValidateArgs {
             l.type_path = t;
         }
         if !self.required.is_empty() {
-            l.required = self.required.clone();
+            l.required.clone_from(&self.required);
         }
         if !self.id_fields.is_empty() {
-            l.id_paths = self.id_fields.clone();
+            l.id_paths.clone_from(&self.id_fields);
         }
         if !self.time_fields.is_empty() {
-            l.time_paths = self.time_fields.clone();
+            l.time_paths.clone_from(&self.time_fields);
         }
         if let Start::Time(t) = self.oldest {
             l.oldest_ms = t;

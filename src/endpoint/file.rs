@@ -346,7 +346,7 @@ impl SampleSource {
         Ok(SampleSource {
             files,
             next_file: 0,
-            pending: Default::default(),
+            pending: std::collections::VecDeque::default(),
             lines: None,
             done_bytes: 0,
             total_bytes,

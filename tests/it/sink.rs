@@ -19,7 +19,7 @@ fn conn(b: &str) -> Connection {
         properties: vec![],
         timeout: Duration::from_secs(10),
         verbose: false,
-        notify: Default::default(),
+        notify: evops::endpoint::Notify::default(),
     })
     .unwrap()
 }

@@ -97,13 +97,13 @@ impl Connection {
             return Ok(Connection {
                 settings,
                 embedded: Some(emb),
-                meta: Default::default(),
+                meta: std::sync::OnceLock::default(),
             });
         }
         Ok(Connection {
             settings,
             embedded: None,
-            meta: Default::default(),
+            meta: std::sync::OnceLock::default(),
         })
     }
 

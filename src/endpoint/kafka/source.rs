@@ -201,7 +201,7 @@ impl KafkaSource {
             skipped: 0,
             last_topic: 0,
             warned: HashSet::new(),
-            outage: Default::default(),
+            outage: super::outage::Watch::default(),
             ends_checked: std::time::Instant::now(),
             idle_since: None,
             brokers: conn.settings.brokers.clone(),

@@ -2,6 +2,7 @@
 //! the other accepts, by a structural reading of both; what that reading cannot decide is
 //! said instead of guessed.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
 
@@ -315,7 +316,11 @@ impl<'a> JsCheck<'a> {
         if let Some((s, sx)) = sup_lo {
             let narrower = match sub_lo {
                 None => true,
-                Some((b, bx)) => s > b || (s == b && sx && !bx),
+                Some((b, bx)) => match s.partial_cmp(&b) {
+                    Some(Ordering::Greater) => true,
+                    Some(Ordering::Equal) => sx && !bx,
+                    _ => false,
+                },
             };
             if narrower {
                 let what =
@@ -327,7 +332,11 @@ impl<'a> JsCheck<'a> {
         if let Some((s, sx)) = sup_hi {
             let narrower = match sub_hi {
                 None => true,
-                Some((b, bx)) => s < b || (s == b && sx && !bx),
+                Some((b, bx)) => match s.partial_cmp(&b) {
+                    Some(Ordering::Less) => true,
+                    Some(Ordering::Equal) => sx && !bx,
+                    _ => false,
+                },
             };
             if narrower {
                 let what =
@@ -707,13 +716,16 @@ fn validate(schema: &Value, v: &Value, root: &Value, depth: usize) -> Result<boo
         }
         Value::Number(n) => {
             let f = n.as_f64().unwrap_or(0.0);
+            // An exclusive bound refuses the bound itself.
             if let Some((lo, x)) = lower(m) {
-                if f < lo || (x && f == lo) {
+                let below = if x { f <= lo } else { f < lo };
+                if below {
                     return Ok(false);
                 }
             }
             if let Some((hi, x)) = upper(m) {
-                if f > hi || (x && f == hi) {
+                let above = if x { f >= hi } else { f > hi };
+                if above {
                     return Ok(false);
                 }
             }
@@ -730,9 +742,8 @@ fn validate(schema: &Value, v: &Value, root: &Value, depth: usize) -> Result<boo
                 .and_then(Value::as_object)
                 .unwrap_or(&empty);
             for (k, x) in o {
-                let s = match (props.get(k), m.get("additionalProperties")) {
-                    (Some(s), _) | (None, Some(s)) => s,
-                    (None, None) => continue,
+                let Some(s) = props.get(k).or_else(|| m.get("additionalProperties")) else {
+                    continue;
                 };
                 if !validate(s, x, root, depth + 1)? {
                     return Ok(false);
