@@ -1,10 +1,11 @@
-//! The JSON projector and leaf reader against a full parse. Input: lines of dotted paths, a
+//! The JSON projector and both leaf readers (values and spans) against a full parse. Input: lines of dotted paths, a
 //! blank line, then the JSON document. Both readers must accept exactly what serde_json does,
 //! the projection must equal the full document pruned to the paths, and each leaf slot must
 //! hold what walking the full document along its path meets.
 #![no_main]
 
 use evops::codec::project::{self, Trie};
+use evops::codec::scan;
 use evops::codec::slots::{self, Plan, Reach};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
@@ -22,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
     let full = serde_json::from_slice::<Value>(doc);
     check_projection(doc, &paths, full.as_ref().ok());
     check_slots(doc, &paths, full.as_ref().ok());
+    check_spans(doc, &paths, full.as_ref().ok());
 });
 
 fn check_projection(doc: &[u8], paths: &[Vec<String>], full: Option<&Value>) {
@@ -98,4 +100,29 @@ fn reach(mut v: &Value, path: &[String]) -> Reach<Value> {
         };
     }
     Reach::Leaf(v.clone())
+}
+
+/// The span walker: the same verdict, and each slot's span parses to what the path meets.
+fn check_spans(doc: &[u8], paths: &[Vec<String>], full: Option<&Value>) {
+    let (plan, answers) = Plan::new(paths);
+    let mut out = Vec::new();
+    let got = scan::fill(doc, &plan, &mut out);
+    assert_eq!(
+        got.is_ok(),
+        full.is_some(),
+        "the span reader accepts what a parse does"
+    );
+    let Some(full) = full else { return };
+    let text = std::str::from_utf8(doc).expect("accepted, so UTF-8");
+    let parse = |r: &std::ops::Range<usize>| {
+        serde_json::from_str::<Value>(&text[r.clone()]).expect("a span is one JSON value")
+    };
+    for (p, &(slot, used)) in paths.iter().zip(&answers) {
+        let got = match &out[slot] {
+            Reach::Null => Reach::Null,
+            Reach::Leaf(r) => Reach::Leaf(parse(r)),
+            Reach::Stuck(n, r) => Reach::Stuck(*n, parse(r)),
+        };
+        assert_eq!(got, reach(full, &p[..used]), "path {p:?}");
+    }
 }

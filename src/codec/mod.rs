@@ -11,6 +11,7 @@ pub mod capture;
 pub mod depth;
 pub mod project;
 pub mod protobuf;
+pub mod scan;
 pub mod slots;
 
 use std::sync::Arc;

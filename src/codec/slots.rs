@@ -31,11 +31,11 @@ pub struct Plan {
 }
 
 #[derive(Debug, Default)]
-struct Node {
-    slot: Option<usize>,
-    children: Vec<(Box<str>, Node)>,
+pub(crate) struct Node {
+    pub(crate) slot: Option<usize>,
+    pub(crate) children: Vec<(Box<str>, Node)>,
     /// Every slot at or under this node.
-    under: Vec<usize>,
+    pub(crate) under: Vec<usize>,
 }
 
 impl Node {
@@ -103,6 +103,11 @@ impl Plan {
 
     pub fn slots(&self) -> usize {
         self.count
+    }
+
+    /// The tree's root, for the other walker of a plan ([`super::scan`]).
+    pub(crate) fn root(&self) -> &Node {
+        &self.root
     }
 }
 

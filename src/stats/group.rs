@@ -2,12 +2,16 @@
 //! envelope), a header's value, its key, partition or topic, or the first output of a jq
 //! expression over the record's JSON view. Several `--by` make one combined group. Pure.
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 use serde_json::Value;
 
 use crate::codec::project::{project, Trie};
-use crate::codec::slots::{fill, Plan, Reach};
+use crate::codec::scan;
+use crate::codec::slots::{Plan, Reach};
 use crate::expr::{Expr, Viewer};
-use crate::filter::envelope::{is_cloud, Envelope};
+use crate::filter::envelope::Envelope;
 use crate::record::Record;
 
 /// The group of a record that has no value for a `--by`: no type, no such header, no key.
@@ -218,7 +222,7 @@ fn field(
     out.clear();
     match kind {
         Kind::Type => match types {
-            Some(types) => out.push_str(types.read(f.value).unwrap_or(NONE)),
+            Some(types) => out.push_str(types.read(f.value).as_deref().unwrap_or(NONE)),
             None => out.push_str(&event_type(envelope, trie, f.value)),
         },
         Kind::Key => match f.key {
@@ -234,16 +238,16 @@ fn field(
 }
 
 /// The event type read leaf by leaf: `specversion` and the envelope's type paths (plain and
-/// CloudEvents) planned once, so that a record costs one pass over its value and no
-/// allocation but the type's own text (the filter's envelope reader also plans the id paths
-/// and builds each path anew per record, which `stats` does not need).
+/// CloudEvents) planned once, so that a record costs one validating pass over its value and no
+/// allocation (the spans walker of [`crate::codec::scan`]; the filter's envelope reader also
+/// plans the id paths, which `stats` does not need).
 struct TypeReader {
     plan: Plan,
     /// `specversion`, its slot and how many of its names the slot covers.
     spec: (Vec<String>, (usize, usize)),
     plain: Vec<(Vec<String>, (usize, usize))>,
     cloud: Vec<(Vec<String>, (usize, usize))>,
-    leaves: Vec<Reach<Value>>,
+    spans: Vec<Reach<Range<usize>>>,
 }
 
 impl TypeReader {
@@ -275,26 +279,40 @@ impl TypeReader {
                 .into_iter()
                 .zip(cloud_answers.iter().copied())
                 .collect(),
-            leaves: Vec::new(),
+            spans: Vec::new(),
         })
     }
 
     /// The event type of a value; `None` when it has none or is not JSON.
-    fn read(&mut self, value: Option<&[u8]>) -> Option<&str> {
-        fill(value?, &self.plan, &mut self.leaves).ok()?;
-        let cloud = is_cloud(self.at(&self.spec.0, self.spec.1));
+    fn read<'v>(&mut self, value: Option<&'v [u8]>) -> Option<Cow<'v, str>> {
+        let text = scan::fill(value?, &self.plan, &mut self.spans).ok()?;
+        // A CloudEvent says `specversion` as a string (what `is_cloud` asks of a value).
+        let cloud = self.at(text, &self.spec.0, self.spec.1).is_some();
         let paths = if cloud { &self.cloud } else { &self.plain };
         paths
             .iter()
-            .find_map(|(names, answer)| self.at(names, *answer)?.as_str())
+            .find_map(|(names, answer)| self.at(text, names, *answer))
     }
 
-    /// The value at a path: its slot's leaf, walked down the names the slot does not cover.
-    fn at(&self, names: &[String], (slot, used): (usize, usize)) -> Option<&Value> {
-        match self.leaves.get(slot)? {
-            Reach::Leaf(v) => names[used..].iter().try_fold(v, |v, name| v.get(name)),
-            _ => None,
+    /// The value at a path, as text when it is a string: its slot's span, or when the slot
+    /// covers a prefix of the path (a custom `--type-path` beside a longer one), walked down the
+    /// rest of the names in the parsed span.
+    fn at<'v>(
+        &self,
+        text: &'v str,
+        names: &[String],
+        (slot, used): (usize, usize),
+    ) -> Option<Cow<'v, str>> {
+        let Reach::Leaf(span) = self.spans.get(slot)? else {
+            return None;
+        };
+        let leaf = &text[span.clone()];
+        if used == names.len() {
+            return scan::string(leaf);
         }
+        let v: Value = serde_json::from_str(leaf).ok()?;
+        let v = names[used..].iter().try_fold(&v, |v, name| v.get(name))?;
+        v.as_str().map(|s| Cow::Owned(s.to_string()))
     }
 }
 
@@ -418,6 +436,12 @@ mod tests {
             r"[1,2]",
             "not json",
             "",
+            r#"{"data":{"type":"caf\u00e9 \"q\""}}"#,
+            r#"{"specversion":"1.0","type":"c\/d"}"#,
+            r#"{"data":{"type":"a"},"meta":{"n":1e400}}"#,
+            r#"{"data":{"type":"a"},"meta":"tab	here"}"#,
+            r#"{"meta":{"kind":"k"},"data":{"type":"a"}}"#,
+            r#"{"meta":{"kind":{"x":1}}}"#,
         ];
         let custom = Envelope {
             type_paths: Some(vec![

@@ -7,7 +7,7 @@
 pub mod group;
 pub mod handoff;
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 /// Bucket sizes a default may take: a range is cut into about [`TARGET_BUCKETS`] of the
 /// smallest of these that is not shorter than range / TARGET_BUCKETS.
@@ -123,7 +123,8 @@ pub struct Counts {
     pub grid: Grid,
     /// An explicit baseline; `None`: the buckets before the compared ones.
     pub baseline: Option<Window>,
-    pub groups: BTreeMap<Vec<String>, Tally>,
+    /// Hashed: a `--by key` over a busy topic has many groups, each looked up per record.
+    pub groups: HashMap<Vec<String>, Tally>,
     /// The earliest record counted: a range that starts before the data (a younger topic)
     /// has its default baseline start there, not at an empty past.
     pub first_ms: Option<i64>,
@@ -136,7 +137,7 @@ impl Counts {
         Counts {
             grid,
             baseline,
-            groups: BTreeMap::new(),
+            groups: HashMap::new(),
             first_ms: None,
             untimed: 0,
         }
@@ -197,12 +198,14 @@ impl Counts {
     }
 
     fn tally(&mut self, group: &[String]) -> &mut Tally {
+        // Looked up by the borrowed group: only a new group allocates its key.
         if !self.groups.contains_key(group) {
+            let len = self.grid.len;
             self.groups.insert(
                 group.to_vec(),
                 Tally {
-                    buckets: vec![0; self.grid.len],
-                    bytes: vec![0; self.grid.len],
+                    buckets: vec![0; len],
+                    bytes: vec![0; len],
                     baseline: 0,
                 },
             );
@@ -301,14 +304,18 @@ pub fn assess(counts: &Counts, rules: &Rules) -> Assessment {
         to_ms: grid.end_ms(),
     };
     let baseline = counts.baseline.unwrap_or(Window {
+        // Data younger than the compared buckets leaves an empty baseline, not one that ends
+        // before it starts.
         from_ms: counts
             .first_ms
-            .map_or(grid.start_ms, |f| f.max(grid.start_ms)),
+            .map_or(grid.start_ms, |f| f.max(grid.start_ms))
+            .min(current.from_ms),
         to_ms: current.from_ms,
     });
-    let rows = counts
-        .groups
-        .iter()
+    let mut groups: Vec<_> = counts.groups.iter().collect();
+    groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let rows = groups
+        .into_iter()
         .map(|(group, t)| {
             let base = match counts.baseline {
                 Some(_) => t.baseline,
@@ -568,6 +575,30 @@ mod tests {
         assert_eq!(a.baseline.to_ms, END - H);
         assert_eq!(flag_of(&a, "x"), None);
         assert!((a.rows[0].change_pct.unwrap()).abs() < 1e-9);
+    }
+
+    /// Regression: data that all falls in the compared bucket gave a baseline window that ended
+    /// before it started (`from` the first record, `to` the compared bucket's start).
+    #[test]
+    fn data_younger_than_the_compared_buckets_has_an_empty_baseline() {
+        let mut c = Counts::new(Grid::ending_at(END, 6 * H, H), None);
+        c.add(&g("x"), Some(END - H / 2), 10, 1);
+        let a = assess(&c, &Rules::default());
+        assert_eq!(a.baseline.from_ms, a.baseline.to_ms);
+        assert_eq!(a.baseline.to_ms, END - H);
+        // Nothing before it to compare with: no flag, as with a single bucket.
+        assert_eq!(a.rows[0].flag, None);
+    }
+
+    #[test]
+    fn groups_come_out_in_order() {
+        let mut c = Counts::new(Grid::ending_at(END, 2 * H, H), None);
+        for name in ["b", "c", "a"] {
+            c.add(&g(name), Some(END - 1), 1, 1);
+        }
+        let a = assess(&c, &Rules::default());
+        let names: Vec<&str> = a.rows.iter().map(|r| r.group[0].as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
     }
 
     #[test]

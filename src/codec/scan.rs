@@ -1,0 +1,459 @@
+//! The fast walker of a [`Plan`]: one validating pass over a JSON document that answers each
+//! slot with the *span* of what its path meets (the leaf's JSON text, never a built value), so
+//! that reading an event type costs no allocation. It accepts exactly what `serde_json` accepts
+//! (and so what [`super::slots::fill`] accepts): the same whitespace, number grammar and range,
+//! string escapes and surrogates, nesting limit and trailing text; the rare forms whose checks
+//! are subtle (escapes, exponents, huge integers) are handed to `serde_json` itself. The
+//! `json_project` fuzz target holds both walkers to a full parse. Pure.
+
+use std::ops::Range;
+
+use super::slots::{Node, Plan, Reach};
+
+/// Containers nested deeper than this are an error, as in `serde_json` (its recursion limit).
+const MAX_DEPTH: usize = 128;
+
+/// The document is not JSON (or not UTF-8). Callers that show why re-read it with `serde_json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Invalid;
+
+/// Walk `bytes` (one JSON document) and fill one [`Reach`] per slot with the span of the value
+/// met, as [`super::slots::fill`] would with the values themselves; the document as text, which
+/// the spans index.
+pub fn fill<'a>(
+    bytes: &'a [u8],
+    plan: &Plan,
+    out: &mut Vec<Reach<Range<usize>>>,
+) -> Result<&'a str, Invalid> {
+    out.clear();
+    out.resize(plan.slots(), Reach::Null);
+    let text = std::str::from_utf8(bytes).map_err(|_| Invalid)?;
+    let mut s = Scan {
+        b: bytes,
+        text,
+        i: 0,
+        depth: 0,
+    };
+    s.ws();
+    s.at(plan.root(), 0, out)?;
+    s.ws();
+    if s.i == s.b.len() {
+        Ok(text)
+    } else {
+        Err(Invalid)
+    }
+}
+
+/// The text of a string span (quotes included): borrowed when it has no escapes.
+pub fn string(text: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('\\') {
+        serde_json::from_str::<String>(text).ok().map(Into::into)
+    } else {
+        Some(inner.into())
+    }
+}
+
+struct Scan<'a> {
+    b: &'a [u8],
+    text: &'a str,
+    i: usize,
+    depth: usize,
+}
+
+type Out = Vec<Reach<Range<usize>>>;
+
+impl Scan<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    /// The value here, for the plan node `node` reached after `names` member names.
+    fn at(&mut self, node: &Node, names: usize, out: &mut Out) -> Result<(), Invalid> {
+        let start = self.i;
+        if let Some(slot) = node.slot {
+            self.value()?;
+            out[slot] = Reach::Leaf(start..self.i);
+            return Ok(());
+        }
+        let all = |out: &mut Out, r: Reach<Range<usize>>| {
+            for &s in &node.under {
+                out[s] = r.clone();
+            }
+        };
+        match self.peek() {
+            Some(b'{') => {
+                // Members not present give null; the last of repeated members counts.
+                all(out, Reach::Null);
+                self.object(
+                    |s, key| match node.children.iter().find(|(n, _)| **n == *key) {
+                        Some((_, child)) => s.at(child, names + 1, out),
+                        None => s.value(),
+                    },
+                )
+            }
+            Some(b'n') => {
+                self.value()?;
+                all(out, Reach::Null);
+                Ok(())
+            }
+            _ => {
+                self.value()?;
+                all(out, Reach::Stuck(names, start..self.i));
+                Ok(())
+            }
+        }
+    }
+
+    /// Skip one value, checking it.
+    fn value(&mut self) -> Result<(), Invalid> {
+        match self.peek().ok_or(Invalid)? {
+            b'{' => self.object(|s, _| s.value()),
+            b'[' => self.array(),
+            b'"' => self.string().map(|_| ()),
+            b'n' => self.word(b"null"),
+            b't' => self.word(b"true"),
+            b'f' => self.word(b"false"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => Err(Invalid),
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), Invalid> {
+        self.depth += 1;
+        self.i += 1;
+        if self.depth >= MAX_DEPTH {
+            return Err(Invalid);
+        }
+        self.ws();
+        Ok(())
+    }
+
+    /// An object, calling `member` with the scanner at each member's value.
+    fn object(
+        &mut self,
+        mut member: impl FnMut(&mut Self, &str) -> Result<(), Invalid>,
+    ) -> Result<(), Invalid> {
+        self.enter()?;
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            if self.peek() != Some(b'"') {
+                return Err(Invalid);
+            }
+            let (span, escaped) = self.string()?;
+            let key = if escaped {
+                string(&self.text[span]).ok_or(Invalid)?
+            } else {
+                self.text[span.start + 1..span.end - 1].into()
+            };
+            self.ws();
+            if self.peek() != Some(b':') {
+                return Err(Invalid);
+            }
+            self.i += 1;
+            self.ws();
+            member(self, &key)?;
+            if self.close(b'}')? {
+                return Ok(());
+            }
+        }
+    }
+
+    fn array(&mut self) -> Result<(), Invalid> {
+        self.enter()?;
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            self.value()?;
+            if self.close(b']')? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// After a member or element: `true` at the container's end, `false` after a comma.
+    fn close(&mut self, end: u8) -> Result<bool, Invalid> {
+        self.ws();
+        match self.peek() {
+            Some(b',') => {
+                self.i += 1;
+                self.ws();
+                Ok(false)
+            }
+            Some(b) if b == end => {
+                self.i += 1;
+                self.depth -= 1;
+                Ok(true)
+            }
+            _ => Err(Invalid),
+        }
+    }
+
+    fn word(&mut self, w: &[u8]) -> Result<(), Invalid> {
+        if self.b[self.i..].starts_with(w) {
+            self.i += w.len();
+            Ok(())
+        } else {
+            Err(Invalid)
+        }
+    }
+
+    /// A string's span, quotes included, and whether it has escapes (checked by `serde_json`:
+    /// surrogate pairs).
+    fn string(&mut self) -> Result<(Range<usize>, bool), Invalid> {
+        let start = self.i;
+        self.i += 1;
+        let mut escaped = false;
+        loop {
+            self.i = special(self.b, self.i);
+            match self.peek() {
+                Some(b'"') => break,
+                Some(b'\\') => {
+                    escaped = true;
+                    // The escaped byte may be a quote; what it may be is serde_json's to say.
+                    self.i += 2;
+                }
+                _ => return Err(Invalid),
+            }
+        }
+        self.i += 1;
+        if escaped && serde_json::from_str::<String>(&self.text[start..self.i]).is_err() {
+            return Err(Invalid);
+        }
+        Ok((start..self.i, escaped))
+    }
+
+    /// A number by JSON's grammar; those that could be out of `f64`'s range (an exponent, 300
+    /// digits or more) are checked by `serde_json`, which refuses them.
+    fn number(&mut self) -> Result<(), Invalid> {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        let int = self.i;
+        match self.peek() {
+            Some(b'0') => self.i += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(Invalid),
+        }
+        let long = self.i - int >= 300;
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            self.some_digits()?;
+        }
+        let exponent = matches!(self.peek(), Some(b'e' | b'E'));
+        if exponent {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            self.some_digits()?;
+        }
+        if (long || exponent)
+            && serde_json::from_str::<serde_json::Value>(&self.text[start..self.i]).is_err()
+        {
+            return Err(Invalid);
+        }
+        Ok(())
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    fn some_digits(&mut self) -> Result<(), Invalid> {
+        let start = self.i;
+        self.digits();
+        if self.i == start {
+            Err(Invalid)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The index of the first byte from `i` that ends a plain run of string text: a quote, a
+/// backslash or a control character (or the end). Eight bytes at a time: strings are most of an
+/// event's bytes.
+fn special(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let quote = x ^ (ONES * u64::from(b'"'));
+        let slash = x ^ (ONES * u64::from(b'\\'));
+        // The classic "has a zero byte" test, exact for the lowest flagged byte (borrows only
+        // run upward), which is the one taken.
+        let hits = (quote.wrapping_sub(ONES) & !quote)
+            | (slash.wrapping_sub(ONES) & !slash)
+            | (x.wrapping_sub(ONES * 0x20) & !x);
+        let hits = hits & HIGH;
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn paths(list: &[&str]) -> Vec<Vec<String>> {
+        list.iter()
+            .map(|p| p.split('.').map(str::to_string).collect())
+            .collect()
+    }
+
+    /// The verdict of a full parse, and in every slot the value the other walker finds.
+    fn agree(doc: &[u8], list: &[&str]) {
+        let (plan, _) = Plan::new(&paths(list));
+        let mut spans = Vec::new();
+        let mut values: Vec<Reach<Value>> = Vec::new();
+        let fast = fill(doc, &plan, &mut spans);
+        let full = serde_json::from_slice::<Value>(doc);
+        assert_eq!(
+            fast.is_ok(),
+            full.is_ok(),
+            "{}",
+            String::from_utf8_lossy(doc)
+        );
+        if fast.is_err() {
+            return;
+        }
+        super::super::slots::fill(doc, &plan, &mut values).unwrap();
+        let text = std::str::from_utf8(doc).unwrap();
+        let parse = |r: &Range<usize>| serde_json::from_str::<Value>(&text[r.clone()]).unwrap();
+        let spans: Vec<Reach<Value>> = spans
+            .iter()
+            .map(|r| match r {
+                Reach::Null => Reach::Null,
+                Reach::Leaf(r) => Reach::Leaf(parse(r)),
+                Reach::Stuck(n, r) => Reach::Stuck(*n, parse(r)),
+            })
+            .collect();
+        assert_eq!(spans, values, "{}", String::from_utf8_lossy(doc));
+    }
+
+    #[test]
+    fn spans_answer_what_values_answer() {
+        let list = ["data.type", "data.n.k", "specversion", "meta", "a.b.c"];
+        for doc in [
+            r#"{"data":{"type":"x","n":null,"s":"text","a":[1]},"meta":{"host":"h"}}"#,
+            r#"{"data":{"type":"x"},"data":5}"#,
+            r#" {"specversion" : "1.0" , "data" : {"n":{"k":[1,{"a":2}]}}} "#,
+            r#"{"data":{"type":"caf\u00e9 \"q\" \ud83d\ude00"},"a":{"b":false}}"#,
+            r#"{"d\u0061ta":{"type":"escaped key"}}"#,
+            r#"{"a":{"b":{"c":-0.5e-3}},"x":[true,null,1E+2,0,-0,12.75]}"#,
+            "[1,2]",
+            "null",
+            "\"text\"",
+            "  42  ",
+        ] {
+            agree(doc.as_bytes(), &list);
+        }
+    }
+
+    #[test]
+    fn refuses_what_serde_json_refuses() {
+        let list = ["data.type", "meta"];
+        for doc in [
+            "",
+            " ",
+            "{",
+            "{\"data\":}",
+            "{\"a\":1,}",
+            "[1,]",
+            "[1 2]",
+            "{\"a\" 1}",
+            "{a:1}",
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "1e",
+            "1e+",
+            "1e400",
+            "-1.8e308",
+            "{\"a\":1} x",
+            "{\"a\":\"tab\there\"}",
+            "{\"a\":\"\\x\"}",
+            "{\"a\":\"\\ud800\"}",
+            "{\"a\":\"\\udc00\"}",
+            "{\"a\":\"\\u12\"}",
+            "{\"a\":\"unterminated}",
+            "nul",
+            "tru",
+            "[falsy]",
+            "\u{feff}{}",
+        ] {
+            agree(doc.as_bytes(), &list);
+            let (plan, _) = Plan::new(&paths(&list));
+            assert_eq!(
+                fill(doc.as_bytes(), &plan, &mut Vec::new()),
+                Err(Invalid),
+                "{doc}"
+            );
+        }
+        // Accepted at the edges of the rules above.
+        for doc in ["0e400", "1e-400", "1.5e308", "{\"a\":\"\\ud83d\\ude00\"}"] {
+            agree(doc.as_bytes(), &list);
+        }
+        let nines = "9".repeat(309);
+        agree(nines.as_bytes(), &list);
+        agree(format!("{}.5", &nines[1..]).as_bytes(), &list);
+        agree(b"{\"data\":{\"type\":\"\x82\"}}", &list);
+    }
+
+    /// The nesting limit is serde_json's, whether the deep part is on a path or skipped.
+    #[test]
+    fn nesting_is_limited_as_in_serde_json() {
+        for n in [126, 127, 128, 129] {
+            let arrays = format!("{{\"x\":{}{}}}", "[".repeat(n - 1), "]".repeat(n - 1));
+            let objects = format!("{}1{}", "{\"data\":".repeat(n), "}".repeat(n));
+            agree(arrays.as_bytes(), &["data.type"]);
+            agree(objects.as_bytes(), &["data.type"]);
+            agree(objects.as_bytes(), &["data.data.data.data"]);
+        }
+    }
+
+    #[test]
+    fn string_spans_read_as_text() {
+        assert_eq!(string(r#""plain""#).as_deref(), Some("plain"));
+        assert_eq!(string(r#""a\"b""#).as_deref(), Some("a\"b"));
+        assert_eq!(string("7"), None);
+        // Every byte boundary of the eight-byte scan.
+        for n in 0..20 {
+            let s = format!("\"{}\"", "é".repeat(n));
+            agree(
+                format!("{{\"data\":{{\"type\":{s}}}}}").as_bytes(),
+                &["data.type"],
+            );
+            let ctl = format!("{{\"data\":{{\"type\":\"{}\u{1}\"}}}}", "a".repeat(n));
+            agree(ctl.as_bytes(), &["data.type"]);
+        }
+    }
+}
