@@ -312,35 +312,14 @@ impl<'a> JsCheck<'a> {
     }
 
     fn numbers(&mut self, sup: &Map<String, Value>, sub: &Map<String, Value>, path: &str) {
-        let (sub_lo, sup_lo) = (lower(sub), lower(sup));
-        if let Some((s, sx)) = sup_lo {
-            let narrower = match sub_lo {
-                None => true,
-                Some((b, bx)) => match s.partial_cmp(&b) {
-                    Some(Ordering::Greater) => true,
-                    Some(Ordering::Equal) => sx && !bx,
-                    _ => false,
-                },
-            };
-            if narrower {
-                let what =
-                    self.bound_change("minimum", sub_lo.map(show_bound), sup_lo.map(show_bound));
-                self.issue(path, what);
-            }
-        }
-        let (sub_hi, sup_hi) = (upper(sub), upper(sup));
-        if let Some((s, sx)) = sup_hi {
-            let narrower = match sub_hi {
-                None => true,
-                Some((b, bx)) => match s.partial_cmp(&b) {
-                    Some(Ordering::Less) => true,
-                    Some(Ordering::Equal) => sx && !bx,
-                    _ => false,
-                },
-            };
-            if narrower {
-                let what =
-                    self.bound_change("maximum", sub_hi.map(show_bound), sup_hi.map(show_bound));
+        // A lower bound narrows when it rises, an upper bound when it falls.
+        for (key, bound, tighter) in [
+            ("minimum", lower as Bound, Ordering::Greater),
+            ("maximum", upper, Ordering::Less),
+        ] {
+            let (sub_b, sup_b) = (bound(sub), bound(sup));
+            if narrower(sup_b, sub_b, tighter) {
+                let what = self.bound_change(key, sub_b.map(show_bound), sup_b.map(show_bound));
                 self.issue(path, what);
             }
         }
@@ -592,6 +571,25 @@ fn uint(m: &Map<String, Value>, k: &str) -> Option<u64> {
 }
 
 /// The lower bound and whether it is exclusive (draft 4's boolean exclusiveMinimum too).
+/// A numeric bound of a schema: its value, and whether it is exclusive.
+type Bound = fn(&Map<String, Value>) -> Option<(f64, bool)>;
+
+/// Whether bound `sup` accepts less than bound `sub` on its side (`tighter`: `Greater` for a
+/// lower bound, `Less` for an upper one): it is tighter, or equal and exclusive where `sub` is
+/// not. No bound at all accepts everything.
+fn narrower(sup: Option<(f64, bool)>, sub: Option<(f64, bool)>, tighter: Ordering) -> bool {
+    let Some((s, sx)) = sup else {
+        return false;
+    };
+    let Some((b, bx)) = sub else {
+        return true;
+    };
+    match s.partial_cmp(&b) {
+        Some(Ordering::Equal) => sx && !bx,
+        o => o == Some(tighter),
+    }
+}
+
 fn lower(m: &Map<String, Value>) -> Option<(f64, bool)> {
     bound(m, "minimum", "exclusiveMinimum", |a, b| a > b)
 }
