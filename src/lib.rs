@@ -22,6 +22,7 @@ pub mod error;
 pub mod exit;
 pub mod expr;
 pub mod filter;
+pub mod fingerprint;
 pub mod interrupt;
 pub mod partition;
 pub mod pipeline;

@@ -42,6 +42,13 @@ pub trait Stage {
     fn flush(&mut self, cx: &mut Cx, end: bool, out: &mut Vec<Record>) {
         let _ = (cx, end, out);
     }
+
+    /// An error that ends the run (exit 2), where a bad record would only be counted: a schema
+    /// registry that went away. The loop asks after each record the stage took and after each
+    /// flush, and ends with the error at once.
+    fn take_error(&mut self) -> Option<anyhow::Error> {
+        None
+    }
 }
 
 /// Where the loop shows how far a bounded read has come (the printer's progress bar): told
@@ -108,11 +115,11 @@ fn run_watched(
         match source.poll(POLL)? {
             Poll::End => break,
             Poll::Idle => {
-                flow.flush(source, stages, 0, false, report);
+                flow.flush(source, stages, 0, false, report)?;
                 if let Some(e) = flow.drain(source, sink, report, max)? {
                     return Ok(e);
                 }
-                ended = flow.ended(report, max);
+                ended = Flow::ended(report, max);
                 match sink.idle() {
                     Err(e) if is_broken_pipe(&e) => return Ok(Ended::BrokenPipe),
                     other => other?,
@@ -132,12 +139,12 @@ fn run_watched(
                     source.recycle(r);
                 } else {
                     flow.here.push(r);
-                    flow.through(source, stages, 0, report);
+                    flow.through(source, stages, 0, report)?;
                     if let Some(e) = flow.drain(source, sink, report, max)? {
                         return Ok(e);
                     }
                 }
-                ended = flow.ended(report, max);
+                ended = Flow::ended(report, max);
                 if report.read % 1024 != 0 {
                     continue;
                 }
@@ -149,7 +156,7 @@ fn run_watched(
     }
     if matches!(ended, Ended::Exhausted | Ended::Interrupted) {
         // What stages still hold goes out: a reservoir's sample, a merge's buffer.
-        flow.flush(source, stages, 0, true, report);
+        flow.flush(source, stages, 0, true, report)?;
         if let Some(e) = flow.drain(source, sink, report, max)? {
             return Ok(e);
         }
@@ -181,7 +188,7 @@ impl Flow {
         stages: &mut [&mut dyn Stage],
         from: usize,
         report: &mut Report,
-    ) {
+    ) -> anyhow::Result<()> {
         for stage in stages.iter_mut().skip(from) {
             self.next.clear();
             let mut dropped = Vec::new();
@@ -198,8 +205,12 @@ impl Flow {
             for d in dropped {
                 source.recycle(d);
             }
+            if let Some(e) = stage.take_error() {
+                return Err(e);
+            }
             std::mem::swap(&mut self.here, &mut self.next);
         }
+        Ok(())
     }
 
     /// Flush stages `from..` in order, each one's output going through the stages after it.
@@ -210,7 +221,7 @@ impl Flow {
         from: usize,
         end: bool,
         report: &mut Report,
-    ) {
+    ) -> anyhow::Result<()> {
         for i in from..stages.len() {
             let mut held = Vec::new();
             {
@@ -220,15 +231,19 @@ impl Flow {
                 };
                 stages[i].flush(&mut cx, end, &mut held);
             }
+            if let Some(e) = stages[i].take_error() {
+                return Err(e);
+            }
             if held.is_empty() {
                 continue;
             }
             let mut kept = std::mem::take(&mut self.here);
             self.here = held;
-            self.through(source, stages, i + 1, report);
+            self.through(source, stages, i + 1, report)?;
             kept.append(&mut self.here);
             self.here = kept;
         }
+        Ok(())
     }
 
     /// Write what came out of the stages; `Some` when the run must end now.
@@ -254,7 +269,7 @@ impl Flow {
         Ok(None)
     }
 
-    fn ended(&self, report: &Report, max: Option<u64>) -> Ended {
+    fn ended(report: &Report, max: Option<u64>) -> Ended {
         if max.is_some_and(|m| report.written >= m) {
             Ended::Max
         } else {
@@ -269,4 +284,70 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::endpoint::Discard;
+    use crate::record::{Origin, Timestamp};
+
+    /// Records at offsets 0, 1, 2, … without end.
+    struct Counting(i64);
+    impl Source for Counting {
+        fn poll(&mut self, _: Duration) -> anyhow::Result<Poll> {
+            self.0 += 1;
+            Ok(Poll::Record(Record {
+                topic: Arc::from("t"),
+                partition: 0,
+                offset: self.0 - 1,
+                origin: Origin::Partition,
+                timestamp: Timestamp::None,
+                key: None,
+                value: None,
+                headers: Vec::new(),
+            }))
+        }
+    }
+
+    /// Fails on the record at offset 3, and counts what it was given.
+    #[derive(Default)]
+    struct FailsAtThree {
+        seen: u64,
+        error: Option<anyhow::Error>,
+    }
+    impl Stage for FailsAtThree {
+        fn push(&mut self, r: Record, _: &mut Cx, out: &mut Vec<Record>) -> Option<Record> {
+            self.seen += 1;
+            if r.offset == 3 {
+                self.error = Some(anyhow::anyhow!("the registry went away"));
+            }
+            out.push(r);
+            None
+        }
+        fn take_error(&mut self) -> Option<anyhow::Error> {
+            self.error.take()
+        }
+    }
+
+    #[test]
+    fn a_stage_error_ends_the_run_at_once() {
+        let mut stage = FailsAtThree::default();
+        let mut report = Report::new(true);
+        let got = run(
+            &mut Counting(0),
+            &mut [&mut stage],
+            &mut Discard,
+            &mut report,
+            // Bounded, so that an ignored error fails the test rather than hanging it.
+            Some(100),
+            None,
+        );
+        let e = got.expect_err("the stage's error");
+        assert_eq!(e.to_string(), "the registry went away");
+        assert_eq!(stage.seen, 4);
+        assert_eq!(report.written, 3);
+    }
 }

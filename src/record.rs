@@ -42,6 +42,32 @@ pub struct Header {
     pub value: Option<Vec<u8>>,
 }
 
+/// What a record's `topic`, `partition` and `offset` name: a place in a Kafka topic, or one in
+/// a file of sample events (what `schema-validate` reads from a CI job's repository).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Origin {
+    /// A partition of a topic, read live or from a capture file: `topic/partition@offset`.
+    #[default]
+    Partition,
+    /// A line of a sample events file (a whole JSON file is line 1): `topic` is the file,
+    /// `offset` the 1-based line, `partition` 0; named `file:line`.
+    SampleLine,
+    /// An element of a sample file's top-level JSON array: `topic` is the file, `offset` the
+    /// element's index, `partition` 0; named `file#/index`.
+    SampleElement,
+}
+
+impl Origin {
+    /// How evops names a place of this kind in messages, given its source's name.
+    pub fn name(self, source: &str, partition: i32, offset: i64) -> String {
+        match self {
+            Origin::Partition => format!("{source}/{partition}@{offset}"),
+            Origin::SampleLine => format!("{source}:{offset}"),
+            Origin::SampleElement => format!("{source}#/{offset}"),
+        }
+    }
+}
+
 /// One Kafka record with where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record {
@@ -49,6 +75,8 @@ pub struct Record {
     pub topic: Arc<str>,
     pub partition: i32,
     pub offset: i64,
+    /// What `topic`, `partition` and `offset` name.
+    pub origin: Origin,
     pub timestamp: Timestamp,
     pub key: Option<Vec<u8>>,
     pub value: Option<Vec<u8>>,
@@ -57,8 +85,35 @@ pub struct Record {
 }
 
 impl Record {
-    /// `topic/partition@offset`, the way evops names a record in messages.
+    /// `topic/partition@offset` (`file:line`, `file#/index` for a sample event), the way evops
+    /// names a record in messages.
     pub fn location(&self) -> String {
-        format!("{}/{}@{}", self.topic, self.partition, self.offset)
+        self.origin.name(&self.topic, self.partition, self.offset)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_events_are_named_by_file_line_or_element() {
+        let mut r = Record {
+            topic: Arc::from("events/a.json"),
+            partition: 0,
+            offset: 3,
+            origin: Origin::SampleElement,
+            timestamp: Timestamp::None,
+            key: None,
+            value: None,
+            headers: Vec::new(),
+        };
+        assert_eq!(r.location(), "events/a.json#/3");
+        r.origin = Origin::SampleLine;
+        assert_eq!(r.location(), "events/a.json:3");
+        r.origin = Origin::Partition;
+        r.topic = Arc::from("users");
+        r.partition = 2;
+        assert_eq!(r.location(), "users/2@3");
     }
 }

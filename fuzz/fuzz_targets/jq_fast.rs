@@ -48,6 +48,7 @@ fn check(fast: &Fast, jq: &Expr, code: &str, value: Option<&[u8]>) {
         topic: Arc::from("orders"),
         partition: 2,
         offset: 41,
+        origin: evops::record::Origin::Partition,
         timestamp: Timestamp::Create(1_700_000_000_000),
         key: Some(b"k".to_vec()),
         value: value.map(<[u8]>::to_vec),

@@ -174,6 +174,9 @@ impl AuditArgs {
 
 /// Keys typed one per line on stdin (a terminal is refused: nobody is typing there by design).
 fn read_lines_from_stdin() -> anyhow::Result<Vec<String>> {
+    // A key is at most 1 MiB: a line without an end (`< /dev/zero`) is an error, not a
+    // process that grows until it is killed.
+    const MAX_KEY: u64 = 1 << 20;
     use std::io::{BufRead, IsTerminal, Read};
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
@@ -182,9 +185,6 @@ fn read_lines_from_stdin() -> anyhow::Result<Vec<String>> {
         )
         .into());
     }
-    // A key is at most 1 MiB: a line without an end (`< /dev/zero`) is an error, not a
-    // process that grows until it is killed.
-    const MAX_KEY: u64 = 1 << 20;
     let mut keys = Vec::new();
     let mut input = stdin.lock();
     let mut line = Vec::new();

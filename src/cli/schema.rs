@@ -261,7 +261,7 @@ impl ValidateArgs {
         if let Some(junit) = &self.junit {
             refuse_report_over_schemas(junit, &self.schemas)?;
         }
-        let catalog = cmd::schema_validate::read_catalog(&self.schemas)?;
+        let catalog = crate::endpoint::file::read_catalog(&self.schemas)?;
         let registry = ctx.registry(&self.registry)?;
         let proto = super::protobuf::contract(&self.proto)?;
         let select = match self.schema_for {
@@ -285,9 +285,7 @@ impl ValidateArgs {
         let max = self.read.max;
         let mut read = self.read.read(sources, kafka);
         read.now_ms = now_ms;
-        Ok(cmd::schema_validate::Config {
-            read,
-            samples,
+        let settings = cmd::schema_validate::Settings {
             catalog,
             proto,
             registry,
@@ -306,6 +304,11 @@ impl ValidateArgs {
             },
             lint,
             show: self.show,
+        };
+        Ok(cmd::schema_validate::Config {
+            read,
+            samples,
+            settings,
             output: match self.format {
                 ReportFormat::Table => cmd::schema_validate::Output::Table,
                 ReportFormat::Json => cmd::schema_validate::Output::Json,
@@ -427,13 +430,13 @@ impl ValidateArgs {
             l.type_path = t;
         }
         if !self.required.is_empty() {
-            l.required = self.required.clone();
+            l.required.clone_from(&self.required);
         }
         if !self.id_fields.is_empty() {
-            l.id_paths = self.id_fields.clone();
+            l.id_paths.clone_from(&self.id_fields);
         }
         if !self.time_fields.is_empty() {
-            l.time_paths = self.time_fields.clone();
+            l.time_paths.clone_from(&self.time_fields);
         }
         if let Start::Time(t) = self.oldest {
             l.oldest_ms = t;

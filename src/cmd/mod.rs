@@ -59,6 +59,27 @@ pub fn report(
     (report, bar)
 }
 
+/// Run every record through one stage that only looks at it (the partition audit, the schema
+/// validator) and keep nothing: the loop counts what the stage saw as written, so `--max` is
+/// how many it looks at.
+pub fn look(
+    source: &mut dyn crate::endpoint::Source,
+    stage: &mut dyn crate::pipeline::Stage,
+    report: &mut Report,
+    max: Option<u64>,
+    bar: Option<&crate::print::progress::ProgressBar>,
+) -> anyhow::Result<Ended> {
+    let bar = bar.map(|b| b as &dyn crate::pipeline::Progress);
+    crate::pipeline::run(
+        source,
+        &mut [stage],
+        &mut crate::endpoint::Discard,
+        report,
+        max,
+        bar,
+    )
+}
+
 /// The exit status of a pipeline run, after saying what people need to know on stderr.
 pub fn conclude(name: &str, ended: Ended, report: &Report, term: Terminal) -> Exit {
     if ended == Ended::BrokenPipe {

@@ -9,7 +9,7 @@ use std::io::Write;
 use serde_json::{json, Value};
 
 use crate::codec;
-use crate::endpoint::{Discard, Source};
+use crate::endpoint::Source;
 use crate::exit::Exit;
 use crate::partition::audit::{hash_label, hash_users, Auditor, Seen};
 use crate::partition::Partitioner;
@@ -43,14 +43,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     let (mut report, bar) = super::report(source.progress().is_some(), cfg.terminal, cfg.quiet);
     let auditor = Auditor::new(cfg.expect, cfg.max_keys);
     let mut audit = Audit::new(auditor, counts, cfg.partitions);
-    let ended = crate::pipeline::run(
-        &mut source,
-        &mut [&mut audit],
-        &mut Discard,
-        &mut report,
-        cfg.max,
-        bar.as_ref().map(|b| b as &dyn crate::pipeline::Progress),
-    )?;
+    let ended = super::look(&mut source, &mut audit, &mut report, cfg.max, bar.as_ref())?;
     let a = &audit.auditor;
     let mut out = std::io::stdout().lock();
     if cfg.json {

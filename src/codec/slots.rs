@@ -38,6 +38,18 @@ pub(crate) struct Node {
     pub(crate) under: Vec<usize>,
 }
 
+impl Node {
+    /// Fill in `under` here and below; the slots at or under this node.
+    fn fill_under(&mut self) -> Vec<usize> {
+        let mut all: Vec<usize> = self.slot.into_iter().collect();
+        for (_, c) in &mut self.children {
+            all.extend(c.fill_under());
+        }
+        self.under.clone_from(&all);
+        all
+    }
+}
+
 impl Plan {
     /// A plan for these paths; for each, the slot that answers it and how many of its names the
     /// slot covers (fewer than all when a shorter prefix is also asked for: the rest is walked
@@ -67,15 +79,7 @@ impl Plan {
                 plan.count += 1;
             }
         }
-        fn under(n: &mut Node) -> Vec<usize> {
-            let mut all: Vec<usize> = n.slot.into_iter().collect();
-            for (_, c) in &mut n.children {
-                all.extend(under(c));
-            }
-            n.under = all.clone();
-            all
-        }
-        under(&mut plan.root);
+        plan.root.fill_under();
         let answers = paths
             .iter()
             .map(|p| {

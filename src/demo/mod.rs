@@ -607,6 +607,7 @@ fn place(mut evs: Vec<Ev>, rng: &mut Rng) -> Vec<Record> {
                 topic: topics[ti].clone(),
                 partition,
                 offset,
+                origin: crate::record::Origin::Partition,
                 timestamp: Timestamp::Create(e.ts),
                 key: e.key.map(String::into_bytes),
                 value: e.value,
@@ -695,6 +696,7 @@ impl Trickle {
                 .partition(Some(key.as_bytes()), n)
                 .unwrap_or(0),
             offset: -1,
+            origin: crate::record::Origin::Partition,
             timestamp: Timestamp::Create(now_ms),
             key: Some(key.into_bytes()),
             value: bytes(&value),

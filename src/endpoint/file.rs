@@ -3,7 +3,7 @@
 //! files is the capture printer's job (`print`), on a file instead of stdout. Also sample
 //! events, what a CI job keeps in its repository: NDJSON files (an event per line), JSON files
 //! (one event, or an array of them) and directories of both, read as records whose value is
-//! the event.
+//! the event; and the `--schema` files of `schema-validate`, read into a catalog.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -17,7 +17,7 @@ use anyhow::Context;
 use super::{Poll, Progress, Source};
 use crate::codec::capture;
 use crate::position::{Start, Stop};
-use crate::record::Record;
+use crate::record::{Origin, Record};
 
 /// The most a file read whole as text may hold (a schema, the config file, a checkpoint).
 pub const SMALL_FILE: u64 = 64 << 20;
@@ -308,9 +308,8 @@ pub fn sniff(path: &Path) -> anyhow::Result<FileKind> {
 }
 
 /// Sample events from files and directories, as records: the topic is the file's path, the
-/// partition [`SampleSource::LINE`] (the offset is the 1-based line) or
-/// [`SampleSource::ELEMENT`] (the offset is the index in a top-level JSON array), no key, no
-/// timestamp. Directories are read recursively, in name order, taking `*.json`, `*.ndjson` and
+/// origin [`Origin::SampleLine`] (the offset is the 1-based line) or [`Origin::SampleElement`]
+/// (the offset is the index in a top-level JSON array), partition 0, no key, no timestamp. Directories are read recursively, in name order, taking `*.json`, `*.ndjson` and
 /// `*.jsonl` files.
 pub struct SampleSource {
     files: Vec<PathBuf>,
@@ -324,11 +323,6 @@ pub struct SampleSource {
 }
 
 impl SampleSource {
-    /// The partition of a record from an NDJSON line or a whole JSON file (offset: line).
-    pub const LINE: i32 = -1;
-    /// The partition of a record from an element of a JSON array (offset: index).
-    pub const ELEMENT: i32 = -2;
-
     pub fn open(paths: &[PathBuf]) -> anyhow::Result<SampleSource> {
         let mut files = Vec::new();
         for p in paths {
@@ -352,7 +346,7 @@ impl SampleSource {
         Ok(SampleSource {
             files,
             next_file: 0,
-            pending: Default::default(),
+            pending: std::collections::VecDeque::default(),
             lines: None,
             done_bytes: 0,
             total_bytes,
@@ -377,7 +371,8 @@ impl SampleSource {
         self.done_bytes += bytes.len() as u64;
         if bytes.iter().find(|c| !c.is_ascii_whitespace()) != Some(&b'[') {
             // One event: its bytes as they are, so that sizes and the verdict are the file's own.
-            self.pending.push_back(event(&name, Self::LINE, 1, bytes));
+            self.pending
+                .push_back(event(&name, Origin::SampleLine, 1, bytes));
             return Ok(None);
         }
         match serde_json::from_slice::<Vec<&serde_json::value::RawValue>>(&bytes) {
@@ -385,7 +380,7 @@ impl SampleSource {
                 for (i, item) in items.iter().enumerate() {
                     let value = item.get().as_bytes().to_vec();
                     self.pending
-                        .push_back(event(&name, Self::ELEMENT, i as i64, value));
+                        .push_back(event(&name, Origin::SampleElement, i as i64, value));
                 }
                 Ok(None)
             }
@@ -407,7 +402,12 @@ impl SampleSource {
         {
             Some(body) => {
                 let body = body.to_vec();
-                Ok(Some(event(name, Self::LINE, lines.number as i64, body)))
+                Ok(Some(event(
+                    name,
+                    Origin::SampleLine,
+                    lines.number as i64,
+                    body,
+                )))
             }
             None => {
                 self.done_bytes += lines.bytes;
@@ -419,11 +419,12 @@ impl SampleSource {
 }
 
 /// A sample event as a record of its file (see [`SampleSource`]).
-fn event(name: &Arc<str>, partition: i32, offset: i64, value: Vec<u8>) -> crate::record::Record {
-    crate::record::Record {
+fn event(name: &Arc<str>, origin: Origin, offset: i64, value: Vec<u8>) -> Record {
+    Record {
         topic: name.clone(),
-        partition,
+        partition: 0,
         offset,
+        origin,
         timestamp: crate::record::Timestamp::None,
         key: None,
         value: Some(value),
@@ -450,6 +451,48 @@ pub fn files_under(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) -> anyhow:
         }
     }
     Ok(())
+}
+
+/// Read `--schema` files and directories (recursively: `*.avsc`, `*.json`) into a catalog. A
+/// schema is named by its file name without the extension; an unreadable or invalid schema is
+/// an error (exit 2), never a smaller catalog.
+pub fn read_catalog(paths: &[PathBuf]) -> anyhow::Result<crate::schema::catalog::Catalog> {
+    let mut docs = Vec::new();
+    for p in paths {
+        let mut files = Vec::new();
+        if p.is_dir() {
+            files_under(p, &["avsc", "json"], &mut files)
+                .map_err(|e| anyhow::anyhow!("--schema: {e:#}"))?;
+            if files.is_empty() {
+                anyhow::bail!("--schema {}: no .avsc or .json files in it", p.display());
+            }
+        } else if p.is_file() {
+            files.push(p.clone());
+        } else {
+            anyhow::bail!("--schema {}: no such file or directory", p.display());
+        }
+        for f in files {
+            let text =
+                read_small(&f).map_err(|e| anyhow::anyhow!("--schema {}: {e}", f.display()))?;
+            let file_name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let name = file_name
+                .strip_suffix(".avsc")
+                .or_else(|| file_name.strip_suffix(".schema.json"))
+                .or_else(|| file_name.strip_suffix(".json"))
+                .unwrap_or(&file_name)
+                .to_string();
+            docs.push(crate::schema::catalog::Doc {
+                name,
+                origin: f.display().to_string(),
+                text,
+                avro_hint: file_name.ends_with(".avsc"),
+            });
+        }
+    }
+    crate::schema::catalog::Catalog::build(docs).map_err(|e| anyhow::anyhow!("--schema: {e}"))
 }
 
 impl Source for SampleSource {
@@ -580,6 +623,12 @@ mod tests {
         )
     }
 
+    /// The source is at its end, and says it read all `len` bytes.
+    fn ends_having_read(s: &mut CaptureSource, len: usize) {
+        assert!(matches!(s.poll(Duration::ZERO).unwrap(), Poll::End));
+        assert_eq!(s.progress().unwrap().done, len as u64);
+    }
+
     #[test]
     fn bad_lines_are_reported_and_skipped() {
         let text = "{\"topic\":\"t\",\"partition\":0,\"offset\":0}\n\nnot json\r\n{\"topic\":\"t\",\"partition\":0,\"offset\":1}";
@@ -591,8 +640,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(s.poll(t).unwrap(), Poll::Record(r) if r.offset == 1));
-        assert!(matches!(s.poll(t).unwrap(), Poll::End));
-        assert_eq!(s.progress().unwrap().done, text.len() as u64);
+        ends_having_read(&mut s, text.len());
     }
 
     #[test]
@@ -610,18 +658,18 @@ mod tests {
             match s.poll(Duration::ZERO).unwrap() {
                 Poll::Record(r) => got.push((
                     r.topic.rsplit('/').next().unwrap().to_string(),
-                    r.partition,
+                    Some(r.origin),
                     r.offset,
                     String::from_utf8(r.value.unwrap()).unwrap(),
                 )),
-                Poll::Bad { location, .. } => got.push((location, 0, 0, "bad".into())),
+                Poll::Bad { location, .. } => got.push((location, None, 0, "bad".into())),
                 Poll::End => break,
                 Poll::Idle => unreachable!(),
             }
         }
         let name = |f: &str| d.join(f).display().to_string();
-        let line = SampleSource::LINE;
-        let element = SampleSource::ELEMENT;
+        let line = Some(Origin::SampleLine);
+        let element = Some(Origin::SampleElement);
         assert_eq!(
             got,
             [
@@ -630,7 +678,7 @@ mod tests {
                 ("b.json".into(), element, 0, "{\"n\":3}".into()),
                 ("b.json".into(), element, 1, "{\"n\": 4}".into()),
                 ("c.json".into(), line, 1, "{\n  \"n\": 5\n}\n".into()),
-                (name("d.json"), 0, 0, "bad".into()),
+                (name("d.json"), None, 0, "bad".into()),
             ]
         );
         let p = s.progress().unwrap();
@@ -684,8 +732,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(s.poll(t).unwrap(), Poll::Record(r) if r.offset == 2));
-        assert!(matches!(s.poll(t).unwrap(), Poll::End));
-        assert_eq!(s.progress().unwrap().done, text.len() as u64);
+        ends_having_read(&mut s, text.len());
     }
 
     #[test]

@@ -193,6 +193,7 @@ mod tests {
             topic: "t".into(),
             partition: 0,
             offset,
+            origin: crate::record::Origin::Partition,
             timestamp: crate::record::Timestamp::None,
             key: None,
             value: Some(b"v".to_vec()),

@@ -533,12 +533,6 @@ impl Registry {
                 url: self.url.clone(),
             });
         }
-        #[derive(Deserialize)]
-        struct ErrorBody {
-            error_code: u32,
-            #[serde(default)]
-            message: String,
-        }
         let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
             Ok(e) => (e.error_code, e.message),
             Err(_) => (u32::from(status), snippet(&text)),
@@ -628,6 +622,14 @@ impl SchemaBody {
 
 /// The body of register and compatibility requests; the type is left out for Avro, as
 /// Confluent's own clients do.
+/// The body of a registry's error answer.
+#[derive(Deserialize)]
+struct ErrorBody {
+    error_code: u32,
+    #[serde(default)]
+    message: String,
+}
+
 fn request_body(schema: &str, schema_type: &str) -> serde_json::Value {
     let mut body = serde_json::json!({ "schema": schema });
     let schema_type = schema_type.to_ascii_uppercase();
@@ -741,7 +743,7 @@ impl AvroLookup {
         AvroLookup {
             registry,
             bare,
-            by_id: Default::default(),
+            by_id: Mutex::default(),
         }
     }
 }
@@ -828,7 +830,7 @@ impl ProtobufLookup {
     pub fn new(registry: Registry) -> ProtobufLookup {
         ProtobufLookup {
             registry,
-            by_id: Default::default(),
+            by_id: Mutex::default(),
         }
     }
 }
@@ -917,10 +919,10 @@ mod tests {
 
     #[test]
     fn the_client_names_its_url_without_credentials() {
+        fn send_sync<T: Send + Sync>() {}
         let c = RegistryConfig::parse("http://u:hunter2@h:1/p", None, T).unwrap();
         let r = Registry::new(c);
         assert_eq!(r.url(), "http://h:1/p");
-        fn send_sync<T: Send + Sync>() {}
         send_sync::<Registry>();
     }
 

@@ -282,6 +282,7 @@ mod tests {
             topic: Arc::from("orders"),
             partition: 2,
             offset: 41,
+            origin: crate::record::Origin::Partition,
             timestamp: Timestamp::Create(1_700_000_000_000),
             key: Some(b"k".to_vec()),
             value: value.map(<[u8]>::to_vec),

@@ -104,8 +104,8 @@ impl Expr {
         let program = File { code, path: () };
         let span = |part: &str| jaq_core::load::span(code, part);
         let modules = loader.load(&arena, program).map_err(|errs| {
-            let (_, e) = errs.into_iter().next().expect("an error");
             use jaq_core::load::Error as L;
+            let (_, e) = errs.into_iter().next().expect("an error");
             match e {
                 L::Lex(list) => {
                     let (expect, got) = list.into_iter().next().expect("an error");
@@ -390,6 +390,7 @@ mod tests {
             topic: Arc::from("orders"),
             partition: 2,
             offset: 41,
+            origin: crate::record::Origin::Partition,
             timestamp: Timestamp::Create(1_700_000_000_000),
             key: key.map(<[u8]>::to_vec),
             value: value.map(<[u8]>::to_vec),

@@ -260,6 +260,7 @@ mod tests {
             topic: Arc::from("articles"),
             partition: (i % 3) as i32,
             offset: i,
+            origin: crate::record::Origin::Partition,
             timestamp: Timestamp::Create(1_700_000_000_000 + i),
             key: key.map(|k| k.as_bytes().to_vec()),
             value: value.map(|v| v.as_bytes().to_vec()),

@@ -11,28 +11,11 @@
 //! says how many were not tracked. Everything else is fixed-size counters.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
+
+use crate::fingerprint::{Fingerprint, FingerprintMap};
 
 use super::{crc32, fnv1a, kafkajs, murmur2, Hash, Partitioner, PARTITIONERS};
-
-/// Keys of the key map are already well-mixed 64-bit fingerprints: hashing them again (SipHash)
-/// would only cost time. One multiply spreads them over the table.
-#[derive(Default)]
-struct Fingerprint(u64);
-
-impl Hasher for Fingerprint {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
 
 /// The partition each of [`HASHES`] gives a key, and its murmur2/crc32 fingerprint.
 fn partitions(key: &[u8], n: i32) -> ([i32; 6], u64) {
@@ -136,7 +119,7 @@ pub const EXAMPLES: usize = 10;
 pub struct Auditor {
     expect: Option<&'static Partitioner>,
     max_keys: usize,
-    keys: HashMap<u64, KeyState, BuildHasherDefault<Fingerprint>>,
+    keys: FingerprintMap<KeyState>,
     /// First placements of tracked keys, by `KeyState::first`.
     firsts: Vec<Seen>,
     pub records: u64,
@@ -190,7 +173,7 @@ impl Auditor {
         let m = murmur2::murmur2(key) as u32;
         let c = crc32::crc32(key);
         if self.salt.0 != topic || self.salt.0.is_empty() {
-            let mut salt = Fingerprint(0);
+            let mut salt = Fingerprint::default();
             salt.write(topic.as_bytes());
             self.salt = (topic.to_string(), salt.finish().rotate_left(17));
         }

@@ -15,6 +15,7 @@ pub mod shared;
 pub mod stats;
 pub mod table;
 pub mod template;
+pub mod validation;
 
 use crate::endpoint::Tally;
 use std::io::Write;
@@ -524,6 +525,7 @@ mod tests {
             topic: Arc::from("articles"),
             partition: 1,
             offset: 5,
+            origin: crate::record::Origin::Partition,
             timestamp: Timestamp::Create(0),
             key: Some(b"a-1".to_vec()),
             value: Some(value.to_vec()),

@@ -99,45 +99,6 @@ impl Checkpoint {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn saves_and_loads_atomically() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("r.checkpoint");
-        assert_eq!(Checkpoint::load(&path).unwrap(), None);
-        let c = Checkpoint {
-            version: 1,
-            replay_id: "abc".into(),
-            target: "copy".into(),
-            scan_from: vec![(0, 10), (1, 12)],
-            from_ms: Some(5),
-            until_ms: None,
-            parts: vec![Part {
-                topic: "orders".into(),
-                partition: 0,
-                start: 3,
-                end: 100,
-                done_below: 40,
-            }],
-            complete: false,
-            written: 37,
-        };
-        c.save(&path).unwrap();
-        assert_eq!(Checkpoint::load(&path).unwrap(), Some(c.clone()));
-        assert_eq!(c.remaining(), 60);
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            1,
-            "no temporary left"
-        );
-        std::fs::write(&path, "{").unwrap();
-        assert!(Checkpoint::load(&path).is_err());
-    }
-}
-
 /// A running replay's hold on its checkpoint (`FILE.lock`, holding the process id): a second
 /// run of the same replay at the same time would copy the same records too, so it is refused.
 /// A lock whose process is gone (killed) is taken over. Released when dropped.
@@ -195,8 +156,42 @@ impl Drop for Lock {
 }
 
 #[cfg(test)]
-mod lock_tests {
+mod tests {
     use super::*;
+
+    #[test]
+    fn saves_and_loads_atomically() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.checkpoint");
+        assert_eq!(Checkpoint::load(&path).unwrap(), None);
+        let c = Checkpoint {
+            version: 1,
+            replay_id: "abc".into(),
+            target: "copy".into(),
+            scan_from: vec![(0, 10), (1, 12)],
+            from_ms: Some(5),
+            until_ms: None,
+            parts: vec![Part {
+                topic: "orders".into(),
+                partition: 0,
+                start: 3,
+                end: 100,
+                done_below: 40,
+            }],
+            complete: false,
+            written: 37,
+        };
+        c.save(&path).unwrap();
+        assert_eq!(Checkpoint::load(&path).unwrap(), Some(c.clone()));
+        assert_eq!(c.remaining(), 60);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary left"
+        );
+        std::fs::write(&path, "{").unwrap();
+        assert!(Checkpoint::load(&path).is_err());
+    }
 
     #[test]
     fn a_second_run_is_refused_and_a_stale_lock_taken_over() {

@@ -201,6 +201,7 @@ mod tests {
             topic: Arc::from("orders.v1"),
             partition: 3,
             offset,
+            origin: crate::record::Origin::Partition,
             timestamp: Timestamp::Create(5),
             key: Some(b"k".to_vec()),
             value: None,

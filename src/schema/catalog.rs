@@ -287,16 +287,20 @@ mod tests {
         }
     }
 
+    /// A catalog of schema files (name, text, whether it is a `.avsc`), which must build.
+    fn catalog(docs: &[(&str, &str, bool)]) -> Catalog {
+        Catalog::build(docs.iter().map(|&(n, t, a)| doc(n, t, a)).collect()).unwrap()
+    }
+
     const USER_AVRO: &str = r#"{"type":"record","name":"User","namespace":"acme","fields":[{"name":"id","type":"string"}]}"#;
     const USER_JSON: &str = r#"{"type":"object","required":["id"]}"#;
 
     #[test]
     fn types_find_files_first_then_record_names() {
-        let c = Catalog::build(vec![
-            doc("user_registered", USER_AVRO, true),
-            doc("User", USER_JSON, false),
-        ])
-        .unwrap();
+        let c = catalog(&[
+            ("user_registered", USER_AVRO, true),
+            ("User", USER_JSON, false),
+        ]);
         // The file named User wins over the Avro record named User, whatever the order.
         assert_eq!(c.by_type("User").unwrap().name, "User");
         assert_eq!(c.by_type("acme.User").unwrap().name, "user_registered");
@@ -305,28 +309,26 @@ mod tests {
             "user_registered"
         );
         assert!(c.by_type("nobody").is_none());
-        let c = Catalog::build(vec![
-            doc("User", USER_JSON, false),
-            doc("user_registered", USER_AVRO, true),
-        ])
-        .unwrap();
+        let c = catalog(&[
+            ("User", USER_JSON, false),
+            ("user_registered", USER_AVRO, true),
+        ]);
         assert_eq!(c.by_type("User").unwrap().name, "User");
     }
 
     #[test]
     fn two_records_with_one_name_are_found_by_file_only() {
-        let c = Catalog::build(vec![doc("a", USER_AVRO, true), doc("b", USER_AVRO, true)]).unwrap();
+        let c = catalog(&[("a", USER_AVRO, true), ("b", USER_AVRO, true)]);
         assert!(c.by_type("acme.User").is_none());
         assert_eq!(c.by_type("b").unwrap().name, "b");
     }
 
     #[test]
     fn selection_rules_and_what_they_say_when_nothing_fits() {
-        let c = Catalog::build(vec![
-            doc("orders-value", USER_JSON, false),
-            doc("user_registered", USER_AVRO, true),
-        ])
-        .unwrap();
+        let c = catalog(&[
+            ("orders-value", USER_JSON, false),
+            ("user_registered", USER_AVRO, true),
+        ]);
         assert_eq!(
             c.select(Select::Topic, Some("orders"), None).unwrap().name,
             "orders-value"

@@ -638,7 +638,7 @@ mod tests {
     /// second of a ~300-byte envelope event, parsing its bytes included, with `format` as an
     /// annotation (the default) and as an assertion.
     #[test]
-    #[ignore]
+    #[ignore = "a manual speed check: run it in release, by name"]
     fn json_schema_speed() {
         let doc = json!({
             "$schema": "http://json-schema.org/draft-07/schema#",

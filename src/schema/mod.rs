@@ -1,16 +1,20 @@
 //! Schemas and what events owe them, pure (no I/O): Avro schemas ([`avro`], through
 //! apache-avro, with Confluent framing), JSON Schema drafts 7 and 2020-12 ([`json_schema`]),
-//! the event lint rules ([`lint`]) and schema compatibility ([`compat`]). Every check reports
+//! Protobuf ([`protobuf`]), the catalog of `--schema` files ([`catalog`]), checking one event
+//! against any of them ([`check`]), the event lint rules ([`lint`]), schema compatibility
+//! ([`compat`]) and what a validation run found ([`summary`]). Every check reports
 //! [`Violation`]s that say where (a JSON pointer into the event) and why, so that a printer can
 //! show them the same way whatever found them. Reading schema files and asking a registry are
-//! the callers' business (`cmd::schema_validate`, `endpoint::registry`).
+//! the callers' business (`endpoint::file::read_catalog`, `endpoint::registry`).
 
 pub mod avro;
 pub mod catalog;
+pub mod check;
 pub mod compat;
 pub mod json_schema;
 pub mod lint;
 pub mod protobuf;
+pub mod summary;
 
 /// One way an event breaks its contract: where, why, and which rule says so.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -169,6 +169,7 @@ mod tests {
             topic: Arc::from(topic),
             partition: p,
             offset: off,
+            origin: crate::record::Origin::Partition,
             timestamp: Timestamp::Create(ts),
             key: None,
             value: None,

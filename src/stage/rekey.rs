@@ -51,7 +51,7 @@ impl Rekey {
             key_format,
             partitioner,
             target_partitions,
-            dead: Default::default(),
+            dead: std::sync::Arc::default(),
             keys: HashSet::new(),
             moved: HashSet::new(),
             split: Vec::new(),

@@ -290,6 +290,7 @@ mod tests {
             topic: Arc::from("t"),
             partition: 0,
             offset,
+            origin: crate::record::Origin::Partition,
             timestamp,
             key: key.map(<[u8]>::to_vec),
             value: value.map(<[u8]>::to_vec),

@@ -338,6 +338,7 @@ mod tests {
             topic: Arc::from("views"),
             partition: 4,
             offset: 7,
+            origin: crate::record::Origin::Partition,
             timestamp: Timestamp::Create(1),
             key: Some(b"a-1".to_vec()),
             value: Some(value.as_bytes().to_vec()),

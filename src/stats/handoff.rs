@@ -91,6 +91,7 @@ mod tests {
             topic: Arc::from("t"),
             partition: 3,
             offset: 0,
+            origin: crate::record::Origin::Partition,
             timestamp: ts,
             key: key.map(|k| k.as_bytes().to_vec()),
             value: value.map(|v| v.as_bytes().to_vec()),

@@ -108,7 +108,7 @@ impl Orders {
         &self.recs[i]
     }
 
-    fn all_ids(&self) -> BTreeSet<String> {
+    fn all_ids() -> BTreeSet<String> {
         (0..N).map(|i| format!("o-{i}")).collect()
     }
 
@@ -164,7 +164,7 @@ fn count_keeps_exactly_n_records_chosen_by_the_seed() {
     assert_ne!(ids(&b), ids(&a));
 
     let everything = o.sample(&["--count", "5000", "--seed", "7"]);
-    assert_eq!(of_the_topic(&o, &everything), o.all_ids());
+    assert_eq!(of_the_topic(&o, &everything), Orders::all_ids());
 }
 
 /// `--rate 0.2` keeps each record with probability 0.2: the count is Binomial(3000, 0.2)
@@ -180,7 +180,7 @@ fn rate_keeps_about_that_fraction_the_same_way_for_a_seed() {
     assert_eq!(ids(&o.sample(&["--rate", "0.2", "--seed", "3"])), ids(&a));
     assert_ne!(ids(&o.sample(&["--rate", "0.2", "--seed", "4"])), ids(&a));
     let all = o.sample(&["--rate", "1", "--seed", "3"]);
-    assert_eq!(of_the_topic(&o, &all), o.all_ids());
+    assert_eq!(of_the_topic(&o, &all), Orders::all_ids());
 }
 
 /// `--rate R --by-key` keeps whole keys, exactly those for which the documented

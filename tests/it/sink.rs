@@ -19,7 +19,7 @@ fn conn(b: &str) -> Connection {
         properties: vec![],
         timeout: Duration::from_secs(10),
         verbose: false,
-        notify: Default::default(),
+        notify: evops::endpoint::Notify::default(),
     })
     .unwrap()
 }
@@ -58,6 +58,7 @@ fn topic_to_capture_to_topic_is_byte_for_byte() {
             topic: Arc::from(src.as_str()),
             partition: (i % 3) as i32,
             offset: -1,
+            origin: evops::record::Origin::Partition,
             timestamp: Timestamp::Create(ts + i),
             key: match i % 4 {
                 0 => None,
@@ -168,6 +169,7 @@ fn keyed_placement_is_java_compatible_murmur2() {
             topic: Arc::from("x"),
             partition: 0,
             offset: 0,
+            origin: evops::record::Origin::Partition,
             timestamp: Timestamp::Create(now_ms()),
             key: Some(k.as_bytes().to_vec()),
             value: Some(b"v".to_vec()),

@@ -193,7 +193,7 @@ impl<'a> Msg<'a> {
         match kind {
             rd::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_CREATE_TIME => Ts::Create(ms),
             rd::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME => Ts::LogAppend(ms),
-            _ => Ts::None,
+            rd::rd_kafka_timestamp_type_t::RD_KAFKA_TIMESTAMP_NOT_AVAILABLE => Ts::None,
         }
     }
 

@@ -418,7 +418,7 @@ mod tests {
             ],
             timeout: std::time::Duration::from_secs(1),
             verbose: false,
-            notify: Default::default(),
+            notify: crate::endpoint::Notify::default(),
         });
         assert_eq!(s.protocol, "SASL_SSL");
         assert_eq!(s.mechanism.as_deref(), Some("SCRAM-SHA-256"));

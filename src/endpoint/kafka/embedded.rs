@@ -63,7 +63,7 @@ impl Embedded {
                 notify: settings.notify.clone(),
             },
             embedded: None,
-            meta: Default::default(),
+            meta: std::sync::OnceLock::default(),
         };
         let mut sink = ProducerSink::open(
             &conn,

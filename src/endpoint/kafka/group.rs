@@ -242,10 +242,10 @@ impl GroupSource {
         let ctx = GroupCtx {
             inner: Ctx::new(&conn.settings),
             hooks,
-            next: Default::default(),
-            resumed: Default::default(),
-            failed: Default::default(),
-            ends: Default::default(),
+            next: std::sync::Mutex::default(),
+            resumed: std::sync::Mutex::default(),
+            failed: std::sync::Mutex::default(),
+            ends: std::sync::Mutex::default(),
             txn,
         };
         let consumer: BaseConsumer<GroupCtx> =
@@ -404,9 +404,8 @@ impl GroupSource {
         for (t, p) in &self.all_partitions {
             all.add_partition(t, *p);
         }
-        let committed = match self.consumer.committed_offsets(all, self.timeout) {
-            Ok(c) => c,
-            Err(_) => return false,
+        let Ok(committed) = self.consumer.committed_offsets(all, self.timeout) else {
+            return false;
         };
         let assignment = self.consumer.assignment().unwrap_or_default();
         let positions = self.consumer.position().unwrap_or_default();

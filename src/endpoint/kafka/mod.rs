@@ -97,13 +97,13 @@ impl Connection {
             return Ok(Connection {
                 settings,
                 embedded: Some(emb),
-                meta: Default::default(),
+                meta: std::sync::OnceLock::default(),
             });
         }
         Ok(Connection {
             settings,
             embedded: None,
-            meta: Default::default(),
+            meta: std::sync::OnceLock::default(),
         })
     }
 
@@ -239,6 +239,7 @@ pub(crate) fn record_from<M: rdkafka::message::Message>(
         topic,
         partition,
         offset,
+        origin: crate::record::Origin::Partition,
         timestamp: match msg.timestamp() {
             rdkafka::Timestamp::NotAvailable => Timestamp::None,
             rdkafka::Timestamp::CreateTime(ms) => Timestamp::Create(ms),

@@ -284,7 +284,7 @@ impl ProducerSink {
         }
         let ctx = DeliveryCtx {
             inner: Ctx::new(&conn.settings),
-            delivered: Default::default(),
+            delivered: std::sync::atomic::AtomicU64::default(),
             failures: Mutex::new(Vec::new()),
             landed: Mutex::new(None),
         };

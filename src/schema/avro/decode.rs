@@ -58,26 +58,19 @@ impl Plan {
             }
             Step::Array { item, width } => {
                 let mut out = Vec::new();
-                loop {
-                    let n = c.block(*width, "an array")?;
-                    if n == 0 {
-                        break;
-                    }
+                c.blocks(*width, "an array", |c, n| {
                     out.reserve(n);
                     for _ in 0..n {
                         let i = out.len();
                         out.push(self.exec(*item, c).map_err(|e| e.at_index(i))?);
                     }
-                }
+                    Ok(())
+                })?;
                 Value::Array(out)
             }
             Step::Map { value, width } => {
                 let mut out = Map::new();
-                loop {
-                    let n = c.block(*width, "a map")?;
-                    if n == 0 {
-                        break;
-                    }
+                c.blocks(*width, "a map", |c, n| {
                     if out.is_empty() {
                         // Most maps come in one block: size the table once.
                         out = Map::with_capacity(n);
@@ -87,7 +80,8 @@ impl Plan {
                         let v = self.exec(*value, c).map_err(|e| e.at_key(k))?;
                         out.insert(k.to_owned(), v);
                     }
-                }
+                    Ok(())
+                })?;
                 Value::Object(out)
             }
             Step::Union(branches) => {
@@ -197,11 +191,11 @@ impl Tree {
             Node::Fixed(f) => {
                 c.take(f.size, "a fixed")?;
             }
-            Node::Array(item) => self.skip_blocks(c, "an array", self.min_width[*item], |c| {
-                self.skip(*item, c)
-            })?,
+            Node::Array(item) => {
+                c.skip_blocks("an array", self.min_width[*item], |c| self.skip(*item, c))?;
+            }
             Node::Map(val) => {
-                self.skip_blocks(c, "a map", self.min_width[*val].saturating_add(1), |c| {
+                c.skip_blocks("a map", self.min_width[*val].saturating_add(1), |c| {
                     c.bytes("a map key")?;
                     self.skip(*val, c)
                 })?;
@@ -220,34 +214,6 @@ impl Tree {
         }
         Ok(())
     }
-
-    pub(super) fn skip_blocks(
-        &self,
-        c: &mut Cursor,
-        what: &'static str,
-        width: usize,
-        mut item: impl FnMut(&mut Cursor) -> DResult<()>,
-    ) -> DResult<()> {
-        loop {
-            let count = c.varint(what)?;
-            if count == 0 {
-                return Ok(());
-            }
-            if count < 0 {
-                // A negative count is followed by the block's size in bytes: skip it whole.
-                let size = c.varint(what)?;
-                let size = usize::try_from(size).map_err(|_| {
-                    DecodeError::new(format!("negative block size {size} in {what}"))
-                })?;
-                c.take(size, what)?;
-                continue;
-            }
-            c.check_block(count as u64, width, what)?;
-            for _ in 0..count {
-                item(c)?;
-            }
-        }
-    }
 }
 
 /// A decoding failure on its way out: the reason, and the pointer tokens gathered while
@@ -261,6 +227,9 @@ pub(super) struct DecodeError {
 pub(super) type DResult<T> = Result<T, Box<DecodeError>>;
 
 impl DecodeError {
+    // Boxed on purpose: an Err the size of one pointer keeps every DResult on the decoder's
+    // hot path small.
+    #[allow(clippy::unnecessary_box_returns)]
     pub(super) fn new(reason: String) -> Box<DecodeError> {
         Box::new(DecodeError {
             reason,
@@ -446,6 +415,50 @@ impl<'a> Cursor<'a> {
                     branches.len()
                 ))
             })
+    }
+
+    /// Skip an array's or map's blocks to the end: a block that says its size in bytes is
+    /// skipped whole, the others item by item through `item`.
+    pub(super) fn skip_blocks(
+        &mut self,
+        what: &'static str,
+        width: usize,
+        mut item: impl FnMut(&mut Cursor) -> DResult<()>,
+    ) -> DResult<()> {
+        loop {
+            let count = self.varint(what)?;
+            if count == 0 {
+                return Ok(());
+            }
+            if count < 0 {
+                // A negative count is followed by the block's size in bytes: skip it whole.
+                let size = self.varint(what)?;
+                let size = usize::try_from(size).map_err(|_| {
+                    DecodeError::new(format!("negative block size {size} in {what}"))
+                })?;
+                self.take(size, what)?;
+                continue;
+            }
+            self.check_block(count as u64, width, what)?;
+            for _ in 0..count {
+                item(self)?;
+            }
+        }
+    }
+
+    /// Read an array's or map's blocks to the end, giving `each` every block's item count.
+    pub(super) fn blocks(
+        &mut self,
+        width: usize,
+        what: &str,
+        mut each: impl FnMut(&mut Self, usize) -> DResult<()>,
+    ) -> DResult<()> {
+        loop {
+            match self.block(width, what)? {
+                0 => return Ok(()),
+                n => each(self, n)?,
+            }
+        }
     }
 
     /// The next block's item count (0 at the end), skipping the byte size that a negative count

@@ -1081,7 +1081,7 @@ pub(crate) fn bench_event() -> Value {
 
 /// Run with `cargo test --release --lib -- --ignored avro_speed --nocapture`.
 #[test]
-#[ignore]
+#[ignore = "a manual speed check: run it in release, by name"]
 fn avro_speed() {
     let s = schema(BENCH_SCHEMA);
     let datum = s.encode_json(&bench_event()).unwrap();

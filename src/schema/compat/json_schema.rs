@@ -2,6 +2,7 @@
 //! the other accepts, by a structural reading of both; what that reading cannot decide is
 //! said instead of guessed.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
 
@@ -311,27 +312,14 @@ impl<'a> JsCheck<'a> {
     }
 
     fn numbers(&mut self, sup: &Map<String, Value>, sub: &Map<String, Value>, path: &str) {
-        let (sub_lo, sup_lo) = (lower(sub), lower(sup));
-        if let Some((s, sx)) = sup_lo {
-            let narrower = match sub_lo {
-                None => true,
-                Some((b, bx)) => s > b || (s == b && sx && !bx),
-            };
-            if narrower {
-                let what =
-                    self.bound_change("minimum", sub_lo.map(show_bound), sup_lo.map(show_bound));
-                self.issue(path, what);
-            }
-        }
-        let (sub_hi, sup_hi) = (upper(sub), upper(sup));
-        if let Some((s, sx)) = sup_hi {
-            let narrower = match sub_hi {
-                None => true,
-                Some((b, bx)) => s < b || (s == b && sx && !bx),
-            };
-            if narrower {
-                let what =
-                    self.bound_change("maximum", sub_hi.map(show_bound), sup_hi.map(show_bound));
+        // A lower bound narrows when it rises, an upper bound when it falls.
+        for (key, bound, tighter) in [
+            ("minimum", lower as Bound, Ordering::Greater),
+            ("maximum", upper, Ordering::Less),
+        ] {
+            let (sub_b, sup_b) = (bound(sub), bound(sup));
+            if narrower(sup_b, sub_b, tighter) {
+                let what = self.bound_change(key, sub_b.map(show_bound), sup_b.map(show_bound));
                 self.issue(path, what);
             }
         }
@@ -583,6 +571,25 @@ fn uint(m: &Map<String, Value>, k: &str) -> Option<u64> {
 }
 
 /// The lower bound and whether it is exclusive (draft 4's boolean exclusiveMinimum too).
+/// A numeric bound of a schema: its value, and whether it is exclusive.
+type Bound = fn(&Map<String, Value>) -> Option<(f64, bool)>;
+
+/// Whether bound `sup` accepts less than bound `sub` on its side (`tighter`: `Greater` for a
+/// lower bound, `Less` for an upper one): it is tighter, or equal and exclusive where `sub` is
+/// not. No bound at all accepts everything.
+fn narrower(sup: Option<(f64, bool)>, sub: Option<(f64, bool)>, tighter: Ordering) -> bool {
+    let Some((s, sx)) = sup else {
+        return false;
+    };
+    let Some((b, bx)) = sub else {
+        return true;
+    };
+    match s.partial_cmp(&b) {
+        Some(Ordering::Equal) => sx && !bx,
+        o => o == Some(tighter),
+    }
+}
+
 fn lower(m: &Map<String, Value>) -> Option<(f64, bool)> {
     bound(m, "minimum", "exclusiveMinimum", |a, b| a > b)
 }
@@ -707,13 +714,16 @@ fn validate(schema: &Value, v: &Value, root: &Value, depth: usize) -> Result<boo
         }
         Value::Number(n) => {
             let f = n.as_f64().unwrap_or(0.0);
+            // An exclusive bound refuses the bound itself.
             if let Some((lo, x)) = lower(m) {
-                if f < lo || (x && f == lo) {
+                let below = if x { f <= lo } else { f < lo };
+                if below {
                     return Ok(false);
                 }
             }
             if let Some((hi, x)) = upper(m) {
-                if f > hi || (x && f == hi) {
+                let above = if x { f >= hi } else { f > hi };
+                if above {
                     return Ok(false);
                 }
             }
@@ -730,9 +740,8 @@ fn validate(schema: &Value, v: &Value, root: &Value, depth: usize) -> Result<boo
                 .and_then(Value::as_object)
                 .unwrap_or(&empty);
             for (k, x) in o {
-                let s = match (props.get(k), m.get("additionalProperties")) {
-                    (Some(s), _) | (None, Some(s)) => s,
-                    (None, None) => continue,
+                let Some(s) = props.get(k).or_else(|| m.get("additionalProperties")) else {
+                    continue;
                 };
                 if !validate(s, x, root, depth + 1)? {
                     return Ok(false);

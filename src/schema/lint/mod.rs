@@ -23,11 +23,12 @@
 mod command;
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
 use serde_json::Value;
 
 use super::{push_pointer, short, Violation};
+use crate::fingerprint::FingerprintMap;
 use crate::position::format_millis;
 use command::command_type;
 
@@ -86,7 +87,8 @@ impl Default for LintConfig {
     }
 }
 
-/// Where an event is: a record of a source (by index) or a line of a file (by index).
+/// Where an event is: a record of a source, a line of a file, or an element of a file's JSON
+/// array (sources and files by index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Loc {
     Record {
@@ -98,10 +100,14 @@ pub enum Loc {
         file: u32,
         line: u64,
     },
+    Element {
+        file: u32,
+        index: u64,
+    },
 }
 
-/// `source/partition@offset` or `file:line`, with indexes for names; callers that know the
-/// names give [`Linter::with_names`] a closure.
+/// `source/partition@offset`, `file:line` or `file#/index`, with indexes for names; callers
+/// that know the names give [`Linter::with_names`] a closure.
 impl std::fmt::Display for Loc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -111,6 +117,7 @@ impl std::fmt::Display for Loc {
                 offset,
             } => write!(f, "{source}/{partition}@{offset}"),
             Loc::Line { file, line } => write!(f, "{file}:{line}"),
+            Loc::Element { file, index } => write!(f, "{file}#/{index}"),
         }
     }
 }
@@ -147,25 +154,6 @@ impl DotPath {
     }
 }
 
-/// A hasher for keys that already are 64-bit hashes.
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only u64 keys are hashed; this is a fallback that is never hit.
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
 type Namer = Box<dyn Fn(Loc) -> String + Send + Sync>;
 
 /// Lints events one at a time, remembering ids across the whole read.
@@ -180,7 +168,7 @@ pub struct Linter {
     house: Paths,
     /// For CloudEvents, when [`LintConfig::cloudevents`].
     cloud: Option<Paths>,
-    seen: HashMap<u64, Loc, BuildHasherDefault<PassThrough>>,
+    seen: FingerprintMap<Loc>,
     name: Namer,
 }
 
@@ -375,7 +363,7 @@ impl Linter {
 /// The duplicate rule: the event's identity (the values at `id_paths`, together) seen before.
 fn check_id(
     id_paths: &[DotPath],
-    seen: &mut HashMap<u64, Loc, BuildHasherDefault<PassThrough>>,
+    seen: &mut FingerprintMap<Loc>,
     name: &Namer,
     value: &Value,
     loc: Loc,
@@ -913,6 +901,7 @@ mod tests {
                 ["users", "orders"][source as usize]
             ),
             Loc::Line { file, line } => format!("file{file}:{line}"),
+            Loc::Element { file, index } => format!("file{file}#/{index}"),
         });
         let users_2_17 = Loc::Record {
             source: 0,

@@ -1,0 +1,28 @@
+//! Hash maps keyed by 64-bit fingerprints (a key's murmur2/crc32 pair in the partition audit,
+//! an event id's hash in the duplicate-id lint): the keys are already well mixed, so hashing
+//! them again (SipHash) would only cost time. One multiply spreads them over the table.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The hasher of [`FingerprintMap`]: a `u64` key times the golden ratio.
+#[derive(Default)]
+pub struct Fingerprint(u64);
+
+impl Hasher for Fingerprint {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed; FNV-1a keeps anything else correct all the same.
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// A map from fingerprints to `V`.
+pub type FingerprintMap<V> = HashMap<u64, V, BuildHasherDefault<Fingerprint>>;
