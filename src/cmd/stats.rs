@@ -289,18 +289,13 @@ impl Held {
 
     /// The range the records span, bucketed.
     fn counts(&self, cfg: &Config) -> Counts {
-        let first = self
+        let (first, last) = self
             .seen
             .iter()
-            .map(|s| s.1)
-            .min()
-            .unwrap_or(cfg.read.now_ms);
-        let last = self
-            .seen
-            .iter()
-            .map(|s| s.1)
-            .max()
-            .unwrap_or(cfg.read.now_ms);
+            .fold(None, |span: Option<(i64, i64)>, s| {
+                Some(span.map_or((s.1, s.1), |(lo, hi)| (lo.min(s.1), hi.max(s.1))))
+            })
+            .unwrap_or((cfg.read.now_ms, cfg.read.now_ms));
         let grid = grid(cfg, first, last + 1);
         let base = cfg.baseline.map(|b| Window {
             from_ms: b.from_ms.unwrap_or(grid.start_ms),

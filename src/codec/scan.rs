@@ -125,14 +125,20 @@ impl Scan<'_> {
         }
     }
 
-    fn enter(&mut self) -> Result<(), Invalid> {
+    /// Step into a container ending with `end`: `true` when it is empty (and already left).
+    fn enter(&mut self, end: u8) -> Result<bool, Invalid> {
         self.depth += 1;
         self.i += 1;
         if self.depth >= MAX_DEPTH {
             return Err(Invalid);
         }
         self.ws();
-        Ok(())
+        if self.peek() == Some(end) {
+            self.i += 1;
+            self.depth -= 1;
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     /// An object, calling `member` with the scanner at each member's value.
@@ -140,10 +146,7 @@ impl Scan<'_> {
         &mut self,
         mut member: impl FnMut(&mut Self, &str) -> Result<(), Invalid>,
     ) -> Result<(), Invalid> {
-        self.enter()?;
-        if self.peek() == Some(b'}') {
-            self.i += 1;
-            self.depth -= 1;
+        if self.enter(b'}')? {
             return Ok(());
         }
         loop {
@@ -170,10 +173,7 @@ impl Scan<'_> {
     }
 
     fn array(&mut self) -> Result<(), Invalid> {
-        self.enter()?;
-        if self.peek() == Some(b']') {
-            self.i += 1;
-            self.depth -= 1;
+        if self.enter(b']')? {
             return Ok(());
         }
         loop {
@@ -319,14 +319,9 @@ fn special(b: &[u8], mut i: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use super::super::slots::tests::paths;
     use super::*;
     use serde_json::Value;
-
-    fn paths(list: &[&str]) -> Vec<Vec<String>> {
-        list.iter()
-            .map(|p| p.split('.').map(str::to_string).collect())
-            .collect()
-    }
 
     /// The verdict of a full parse, and in every slot the value the other walker finds.
     fn agree(doc: &[u8], list: &[&str]) {

@@ -249,11 +249,12 @@ impl<'p> Visitor<'_> for Child<'p> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use serde_json::{json, Value};
 
-    fn paths(list: &[&str]) -> Vec<Vec<String>> {
+    /// Dotted paths as member names.
+    pub(in crate::codec) fn paths(list: &[&str]) -> Vec<Vec<String>> {
         list.iter()
             .map(|p| p.split('.').map(str::to_string).collect())
             .collect()
