@@ -6,7 +6,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use crate::demo::{Trickle, TOPICS};
-use crate::endpoint::kafka::sink::{Placement, ProducerSink, Target};
+use crate::endpoint::kafka::sink::{ProducerSink, Target};
 use crate::endpoint::kafka::{Connection, Settings};
 use crate::endpoint::Sink;
 use crate::exit::Exit;
@@ -47,13 +47,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
             cfg.rate
         );
     }
-    let mut sink = ProducerSink::open(
-        &conn,
-        Target {
-            topic: None,
-            placement: Placement::Keep,
-        },
-    )?;
+    let mut sink = ProducerSink::open(&conn, Target::AS_RECORDED)?;
     let mut report = Report::new(cfg.quiet);
     let mut trickle = Trickle::new(crate::endpoint::kafka::embedded::DEMO_SEED);
     let started = Instant::now();

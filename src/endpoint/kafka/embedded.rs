@@ -6,7 +6,7 @@
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::DefaultProducerContext;
 
-use super::sink::{Placement, ProducerSink, Target};
+use super::sink::{ProducerSink, Target};
 use super::{Connection, Settings};
 use crate::demo;
 use crate::endpoint::Sink;
@@ -65,13 +65,7 @@ impl Embedded {
             embedded: None,
             meta: std::sync::OnceLock::default(),
         };
-        let mut sink = ProducerSink::open(
-            &conn,
-            Target {
-                topic: None,
-                placement: Placement::Keep,
-            },
-        )?;
+        let mut sink = ProducerSink::open(&conn, Target::AS_RECORDED)?;
         let mut report = Report::new(true);
         for r in records {
             sink.write(r, &mut report)?;

@@ -43,6 +43,14 @@ pub struct Target {
     pub placement: Placement,
 }
 
+impl Target {
+    /// Every record to the topic and partition it names (the demo's seeding and trickle).
+    pub const AS_RECORDED: Target = Target {
+        topic: None,
+        placement: Placement::Keep,
+    };
+}
+
 /// Where a record came from (topic, partition, offset) and its timestamp as the source had it,
 /// carried through delivery reports: a dead letter keeps them, so that retrying it is faithful.
 type SourceAt = (Arc<str>, i32, i64, crate::record::Timestamp);
