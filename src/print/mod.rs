@@ -416,25 +416,22 @@ pub fn json_document(
 /// Everything of a JSON line up to and including `"value":`: `topic`, `partition`, `offset`,
 /// `timestamp`, `timestamp_type`, `key`, `headers`, then the value (documented in the README).
 fn write_json_head(r: &Record, out: &mut Vec<u8>, key: impl FnOnce(&mut Vec<u8>)) {
-    use std::io::Write as _;
+    // Numbers through itoa: the formatting machinery cost more than the rest of the head.
+    let mut n = itoa::Buffer::new();
     out.extend_from_slice(b"{\"topic\":");
     serde_json::to_writer(&mut *out, &*r.topic).expect("JSON serializes");
-    let _ = write!(
-        out,
-        ",\"partition\":{},\"offset\":{},\"timestamp\":",
-        r.partition, r.offset
-    );
+    out.extend_from_slice(b",\"partition\":");
+    out.extend_from_slice(n.format(r.partition).as_bytes());
+    out.extend_from_slice(b",\"offset\":");
+    out.extend_from_slice(n.format(r.offset).as_bytes());
+    out.extend_from_slice(b",\"timestamp\":");
     match r.timestamp.millis() {
-        Some(ms) => {
-            let _ = write!(out, "{ms}");
-        }
+        Some(ms) => out.extend_from_slice(n.format(ms).as_bytes()),
         None => out.extend_from_slice(b"null"),
     }
-    let _ = write!(
-        out,
-        ",\"timestamp_type\":\"{}\",\"key\":",
-        r.timestamp.kind()
-    );
+    out.extend_from_slice(b",\"timestamp_type\":\"");
+    out.extend_from_slice(r.timestamp.kind().as_bytes());
+    out.extend_from_slice(b"\",\"key\":");
     key(out);
     out.extend_from_slice(b",\"headers\":");
     if r.headers.is_empty() {
@@ -589,6 +586,40 @@ mod tests {
             out,
             "{\"topic\":\"articles\",\"partition\":1,\"offset\":5,\"timestamp\":0,\"timestamp_type\":\"create\",\"key\":\"a-1\",\"headers\":{\"h\":[\"1\",null,\"3\"]},\"value\":{\"data\":{\"id\":\"a-1\"}}}\n"
         );
+    }
+
+    /// The head's numbers and timestamp kinds, written without the formatting machinery.
+    #[test]
+    fn json_line_heads_for_every_timestamp_kind() {
+        for (ts, want) in [
+            (
+                Timestamp::None,
+                r#""timestamp":null,"timestamp_type":"none""#,
+            ),
+            (
+                Timestamp::LogAppend(-5),
+                r#""timestamp":-5,"timestamp_type":"log_append""#,
+            ),
+            (
+                Timestamp::Create(i64::MAX),
+                r#""timestamp":9223372036854775807,"timestamp_type":"create""#,
+            ),
+        ] {
+            let r = Record {
+                partition: -1,
+                offset: i64::MIN,
+                timestamp: ts,
+                ..rec(b"{}")
+            };
+            let mut line = Vec::new();
+            json_line(&r, &Codecs::default(), &mut line).unwrap();
+            let line = String::from_utf8(line).unwrap();
+            assert!(
+                line.contains(r#""partition":-1,"offset":-9223372036854775808,"#),
+                "{line}"
+            );
+            assert!(line.contains(want), "{line}");
+        }
     }
 
     #[test]
