@@ -42,6 +42,12 @@ pub trait Stage {
     fn flush(&mut self, cx: &mut Cx, end: bool, out: &mut Vec<Record>) {
         let _ = (cx, end, out);
     }
+
+    /// A record this stage passed on was written: take back what the stage made of it (the
+    /// replay's provenance headers), before the source reuses the rest of its buffers.
+    fn reclaim(&mut self, record: &mut Record) {
+        let _ = record;
+    }
 }
 
 /// Where the loop shows how far a bounded read has come (the printer's progress bar): told
@@ -109,7 +115,7 @@ fn run_watched(
             Poll::End => break,
             Poll::Idle => {
                 flow.flush(source, stages, 0, false, report);
-                if let Some(e) = flow.drain(source, sink, report, max)? {
+                if let Some(e) = flow.drain(source, stages, sink, report, max)? {
                     return Ok(e);
                 }
                 ended = flow.ended(report, max);
@@ -133,7 +139,7 @@ fn run_watched(
                 } else {
                     flow.here.push(r);
                     flow.through(source, stages, 0, report);
-                    if let Some(e) = flow.drain(source, sink, report, max)? {
+                    if let Some(e) = flow.drain(source, stages, sink, report, max)? {
                         return Ok(e);
                     }
                 }
@@ -150,7 +156,7 @@ fn run_watched(
     if matches!(ended, Ended::Exhausted | Ended::Interrupted) {
         // What stages still hold goes out: a reservoir's sample, a merge's buffer.
         flow.flush(source, stages, 0, true, report);
-        if let Some(e) = flow.drain(source, sink, report, max)? {
+        if let Some(e) = flow.drain(source, stages, sink, report, max)? {
             return Ok(e);
         }
     }
@@ -235,11 +241,12 @@ impl Flow {
     fn drain(
         &mut self,
         source: &mut dyn Source,
+        stages: &mut [&mut dyn Stage],
         sink: &mut dyn Sink,
         report: &mut Report,
         max: Option<u64>,
     ) -> anyhow::Result<Option<Ended>> {
-        for r in self.here.drain(..) {
+        for mut r in self.here.drain(..) {
             if max.is_some_and(|m| report.written >= m) {
                 // Past --max: the rest is not shown.
                 continue;
@@ -248,6 +255,9 @@ impl Flow {
                 Ok(()) => report.written += 1,
                 Err(e) if is_broken_pipe(&e) => return Ok(Some(Ended::BrokenPipe)),
                 Err(e) => return Err(e),
+            }
+            for stage in stages.iter_mut() {
+                stage.reclaim(&mut r);
             }
             source.recycle(r);
         }
