@@ -102,6 +102,7 @@ fn run_watched(
     let mut flow = Flow {
         here: Vec::with_capacity(16),
         next: Vec::with_capacity(16),
+        dropped: Vec::with_capacity(16),
     };
     while ended == Ended::Exhausted {
         watch.note(report.read, report.written, report.bad);
@@ -177,6 +178,9 @@ struct Flow {
     /// Records that reached the current stage (after the last stage: the sink).
     here: Vec<Record>,
     next: Vec<Record>,
+    /// Records a stage dropped, on their way back to the source (kept: a filter drops most
+    /// records, and a vector made per record cost an allocation each).
+    dropped: Vec<Record>,
 }
 
 impl Flow {
@@ -190,7 +194,6 @@ impl Flow {
     ) {
         for stage in stages.iter_mut().skip(from) {
             self.next.clear();
-            let mut dropped = Vec::new();
             for r in self.here.drain(..) {
                 let mut cx = Cx {
                     source: &*source,
@@ -198,10 +201,10 @@ impl Flow {
                 };
                 if let Some(d) = stage.push(r, &mut cx, &mut self.next) {
                     report.skipped += 1;
-                    dropped.push(d);
+                    self.dropped.push(d);
                 }
             }
-            for d in dropped {
+            for d in self.dropped.drain(..) {
                 source.recycle(d);
             }
             std::mem::swap(&mut self.here, &mut self.next);
