@@ -49,6 +49,11 @@ pub trait Stage {
     fn take_error(&mut self) -> Option<anyhow::Error> {
         None
     }
+    /// A record this stage passed on was written: take back what the stage made of it (the
+    /// replay's provenance headers), before the source reuses the rest of its buffers.
+    fn reclaim(&mut self, record: &mut Record) {
+        let _ = record;
+    }
 }
 
 /// Where the loop shows how far a bounded read has come (the printer's progress bar): told
@@ -103,6 +108,7 @@ fn run_watched(
     let mut flow = Flow {
         here: Vec::with_capacity(16),
         next: Vec::with_capacity(16),
+        dropped: Vec::with_capacity(16),
     };
     while ended == Ended::Exhausted {
         watch.note(report.read, report.written, report.bad);
@@ -116,7 +122,7 @@ fn run_watched(
             Poll::End => break,
             Poll::Idle => {
                 flow.flush(source, stages, 0, false, report)?;
-                if let Some(e) = flow.drain(source, sink, report, max)? {
+                if let Some(e) = flow.drain(source, stages, sink, report, max)? {
                     return Ok(e);
                 }
                 ended = Flow::ended(report, max);
@@ -140,7 +146,7 @@ fn run_watched(
                 } else {
                     flow.here.push(r);
                     flow.through(source, stages, 0, report)?;
-                    if let Some(e) = flow.drain(source, sink, report, max)? {
+                    if let Some(e) = flow.drain(source, stages, sink, report, max)? {
                         return Ok(e);
                     }
                 }
@@ -157,7 +163,7 @@ fn run_watched(
     if matches!(ended, Ended::Exhausted | Ended::Interrupted) {
         // What stages still hold goes out: a reservoir's sample, a merge's buffer.
         flow.flush(source, stages, 0, true, report)?;
-        if let Some(e) = flow.drain(source, sink, report, max)? {
+        if let Some(e) = flow.drain(source, stages, sink, report, max)? {
             return Ok(e);
         }
     }
@@ -178,6 +184,9 @@ struct Flow {
     /// Records that reached the current stage (after the last stage: the sink).
     here: Vec<Record>,
     next: Vec<Record>,
+    /// Records a stage dropped, on their way back to the source (kept: a filter drops most
+    /// records, and a vector made per record cost an allocation each).
+    dropped: Vec<Record>,
 }
 
 impl Flow {
@@ -191,7 +200,6 @@ impl Flow {
     ) -> anyhow::Result<()> {
         for stage in stages.iter_mut().skip(from) {
             self.next.clear();
-            let mut dropped = Vec::new();
             for r in self.here.drain(..) {
                 let mut cx = Cx {
                     source: &*source,
@@ -199,10 +207,10 @@ impl Flow {
                 };
                 if let Some(d) = stage.push(r, &mut cx, &mut self.next) {
                     report.skipped += 1;
-                    dropped.push(d);
+                    self.dropped.push(d);
                 }
             }
-            for d in dropped {
+            for d in self.dropped.drain(..) {
                 source.recycle(d);
             }
             if let Some(e) = stage.take_error() {
@@ -250,11 +258,12 @@ impl Flow {
     fn drain(
         &mut self,
         source: &mut dyn Source,
+        stages: &mut [&mut dyn Stage],
         sink: &mut dyn Sink,
         report: &mut Report,
         max: Option<u64>,
     ) -> anyhow::Result<Option<Ended>> {
-        for r in self.here.drain(..) {
+        for mut r in self.here.drain(..) {
             if max.is_some_and(|m| report.written >= m) {
                 // Past --max: the rest is not shown.
                 continue;
@@ -263,6 +272,9 @@ impl Flow {
                 Ok(()) => report.written += 1,
                 Err(e) if is_broken_pipe(&e) => return Ok(Some(Ended::BrokenPipe)),
                 Err(e) => return Err(e),
+            }
+            for stage in stages.iter_mut() {
+                stage.reclaim(&mut r);
             }
             source.recycle(r);
         }

@@ -443,11 +443,7 @@ impl Stages {
                 looped: 0,
             },
             before: cfg.before.take(),
-            stamp: Stamp {
-                id: id.to_string(),
-                provenance: cfg.provenance,
-                timestamp_now: cfg.timestamp_now,
-            },
+            stamp: Stamp::new(id.to_string(), cfg.provenance, cfg.timestamp_now),
             throttle: cfg.rate.map(Throttle::new),
         }
     }

@@ -157,75 +157,108 @@ pub struct Counts {
 pub type Stats = BTreeMap<(String, String, i32), u64>;
 
 /// The envelope's paths read leaf by leaf (no glob in any path): what `--type`, `--id` and
-/// `stats --by type` read of a value, without building a tree.
+/// `--stats` read of a value, without building a tree. Planned once: a record costs one pass
+/// over its value and the leaves' own values (the id paths are not even walked when no `--id`
+/// asks for them).
 pub struct EnvelopeSlots {
     plan: crate::codec::slots::Plan,
-    /// Each path the envelope may ask for, with its answer (slot, names covered).
-    paths: Vec<(envelope::Path, (usize, usize))>,
+    /// `specversion`: whether the event is a CloudEvent.
+    spec: Answer,
+    /// The type paths: plain, then CloudEvents.
+    types: [Vec<Answer>; 2],
+    /// The id paths (none unless asked for): plain, then CloudEvents.
+    ids: [Vec<Answer>; 2],
     leaves: Vec<crate::codec::slots::Reach<Value>>,
 }
 
+/// Where a path's value is found: its slot's leaf, walked down the names the slot does not
+/// cover (a shorter path asked for too covers a longer one).
+struct Answer {
+    names: Vec<String>,
+    slot: usize,
+    used: usize,
+}
+
 impl EnvelopeSlots {
-    /// The plan for an envelope's paths; `None` when a path has a `*` glob.
-    pub fn new(envelope: &Envelope) -> Option<EnvelopeSlots> {
+    /// The plan for an envelope's type paths, and its id paths when `ids`; `None` when a path
+    /// has a `*` glob.
+    pub fn new(envelope: &Envelope, ids: bool) -> Option<EnvelopeSlots> {
         if envelope.has_globs() {
             return None;
         }
-        let paths = envelope.all_paths();
-        let names: Vec<Vec<String>> = paths.iter().map(|p| p.0.clone()).collect();
+        let id_paths = |cloud| {
+            if ids {
+                envelope.id_paths(cloud)
+            } else {
+                Vec::new()
+            }
+        };
+        let groups = [
+            vec![envelope::Path(vec!["specversion".into()])],
+            envelope.type_paths(false),
+            envelope.type_paths(true),
+            id_paths(false),
+            id_paths(true),
+        ];
+        let names: Vec<Vec<String>> = groups.iter().flatten().map(|p| p.0.clone()).collect();
         let (plan, answers) = crate::codec::slots::Plan::new(&names);
+        let mut answers = names
+            .into_iter()
+            .zip(answers)
+            .map(|(names, (slot, used))| Answer { names, slot, used });
+        let mut take = |n: usize| answers.by_ref().take(n).collect::<Vec<_>>();
+        let [spec, plain_types, cloud_types, plain_ids, cloud_ids] = groups.map(|g| take(g.len()));
         Some(EnvelopeSlots {
             plan,
-            paths: paths.into_iter().zip(answers).collect(),
+            spec: spec.into_iter().next().expect("specversion is planned"),
+            types: [plain_types, cloud_types],
+            ids: [plain_ids, cloud_ids],
             leaves: Vec::new(),
         })
     }
 
-    /// The event type of a value; `None` when it has none or is not JSON.
-    pub fn event_type(&mut self, envelope: &Envelope, value: Option<&[u8]>) -> Option<&str> {
-        self.read(value).ok()?;
-        let this = &*self;
-        let cloud = this.cloud();
-        envelope.event_type_at(cloud, &mut |p| this.at(p))
-    }
-
-    /// Read a value; `Err` when it is not JSON (a missing value or a non-object reads as
-    /// nothing found, as the tree walk does).
+    /// Read a value; `Err` when it is not JSON (then, as for a missing value or a non-object,
+    /// nothing is found, as the tree walk finds nothing).
     pub(crate) fn read(&mut self, value: Option<&[u8]>) -> Result<(), ()> {
         self.leaves.clear();
         let Some(b) = value else {
             return Ok(());
         };
-        crate::codec::slots::fill(b, &self.plan, &mut self.leaves).map_err(|_| ())
+        crate::codec::slots::fill(b, &self.plan, &mut self.leaves).map_err(|_| {
+            // A partial read answers nothing.
+            self.leaves.clear();
+        })
     }
 
-    /// The values at a path: one when the path ends in a value, none otherwise.
-    pub(crate) fn at(&self, p: &envelope::Path) -> Vec<&Value> {
-        let Some((_, (slot, used))) = self.paths.iter().find(|(q, _)| q == p) else {
-            return Vec::new();
-        };
-        match self.leaves.get(*slot) {
-            Some(crate::codec::slots::Reach::Leaf(v)) => {
-                // A shorter requested path covers this one: walk the rest in its value.
-                let mut v = v;
-                for name in &p.0[*used..] {
-                    match v.get(name) {
-                        Some(x) => v = x,
-                        None => return Vec::new(),
-                    }
-                }
-                vec![v]
+    /// The value a path met in the last read, when it ended in one.
+    fn leaf(&self, a: &Answer) -> Option<&Value> {
+        match self.leaves.get(a.slot)? {
+            crate::codec::slots::Reach::Leaf(v) => {
+                a.names[a.used..].iter().try_fold(v, |v, name| v.get(name))
             }
-            _ => Vec::new(),
+            _ => None,
         }
     }
 
-    pub(crate) fn cloud(&self) -> bool {
-        envelope::is_cloud(
-            self.at(&envelope::Path(vec!["specversion".into()]))
-                .first()
-                .copied(),
-        )
+    /// Which paths the last read value is answered by: plain (0) or CloudEvents (1).
+    fn kind(&self) -> usize {
+        usize::from(envelope::is_cloud(self.leaf(&self.spec)))
+    }
+
+    /// The event type of the last read value (the first string at a type path).
+    pub fn event_type(&self) -> Option<&str> {
+        self.types[self.kind()]
+            .iter()
+            .find_map(|a| self.leaf(a)?.as_str())
+    }
+
+    /// Whether an id field of the last read value equals one of `ids` (see
+    /// [`envelope::same`]); always false unless the plan has the id paths.
+    pub fn has_id(&self, ids: &[String]) -> bool {
+        self.ids[self.kind()]
+            .iter()
+            .filter_map(|a| self.leaf(a))
+            .any(|f| ids.iter().any(|id| envelope::same(f, id)))
     }
 }
 
@@ -400,6 +433,52 @@ mod tests {
         });
         // Value id 1234 (one value in eleven), or key "1234" (one key in five) on the others.
         assert_eq!(n.len(), corpus().len() / 11 + corpus().len() * 10 / 11 / 5);
+    }
+
+    /// `--type` and `--id` read leaf by leaf find what the tree walk finds, for every envelope
+    /// kind (house, CloudEvents, configured paths where one covers another) and every value;
+    /// a plan without the id paths finds no id.
+    #[test]
+    fn the_leaf_reader_agrees_with_the_tree_walk() {
+        let values = [
+            r#"{"data":{"type":"a","id":"x","attributes":{"id":7}},"meta":{"kind":"k"}}"#,
+            r#"{"specversion":"1.0","type":"c","id":"e-1","data":{"type":"inner","id":"x"}}"#,
+            r#"{"type":"c","id":"e-1","data":{"type":"inner"},"specversion":"1.0"}"#,
+            r#"{"specversion":1,"type":"c","data":{"type":"plain","id":1234}}"#,
+            r#"{"data":{"type":7,"attributes":{"id":"x"}}}"#,
+            r#"{"data":null,"meta":"k"}"#,
+            r#"{"data":"text"}"#,
+            r#"{"data":{"type":"a"}} trailing"#,
+            r"[1,2]",
+            "not json",
+            "",
+        ];
+        let ids = ["x".to_string(), "7".into(), "e-1".into(), "1234".into()];
+        let configured = Envelope {
+            type_paths: Some(vec![
+                envelope::Path::parse("meta.kind").unwrap(),
+                envelope::Path::parse("meta").unwrap(),
+            ]),
+            id_paths: Some(vec![envelope::Path::parse("data.attributes.id").unwrap()]),
+            mentions: false,
+        };
+        let house = Spec::default().envelope();
+        for env in [house, configured] {
+            let mut slots = EnvelopeSlots::new(&env, true).unwrap();
+            let mut types_only = EnvelopeSlots::new(&env, false).unwrap();
+            for v in values {
+                let tree = serde_json::from_str(v).unwrap_or(Value::Null);
+                let _ = slots.read(Some(v.as_bytes()));
+                let _ = types_only.read(Some(v.as_bytes()));
+                assert_eq!(slots.event_type(), env.event_type(&tree), "{v}");
+                assert_eq!(types_only.event_type(), env.event_type(&tree), "{v}");
+                for id in &ids {
+                    let want = env.has_id(&tree, std::slice::from_ref(id));
+                    assert_eq!(slots.has_id(std::slice::from_ref(id)), want, "{v} {id}");
+                }
+                assert!(!types_only.has_id(&ids));
+            }
+        }
     }
 
     #[test]

@@ -392,8 +392,15 @@ pub fn json_document(
         }
         d
     };
-    let key = decode(codecs.key, "key", r.key.as_deref());
-    write_json_head(r, &key.value, out);
+    write_json_head(r, out, |out| {
+        match plain_text(codecs.key, r.key.as_deref()) {
+            Some(text) => serde_json::to_writer(&mut *out, text).expect("JSON serializes"),
+            None => {
+                let key = decode(codecs.key, "key", r.key.as_deref());
+                serde_json::to_writer(&mut *out, &key.value).expect("JSON serializes");
+            }
+        }
+    });
     match raw_json(codecs.value, r.value.as_deref(), multiline) {
         // The common case, a JSON object on one line, goes through verbatim: it was
         // validated, so the line stays valid JSON, and no tree is built.
@@ -409,27 +416,24 @@ pub fn json_document(
 
 /// Everything of a JSON line up to and including `"value":`: `topic`, `partition`, `offset`,
 /// `timestamp`, `timestamp_type`, `key`, `headers`, then the value (documented in the README).
-fn write_json_head(r: &Record, key: &Value, out: &mut Vec<u8>) {
-    use std::io::Write as _;
+fn write_json_head(r: &Record, out: &mut Vec<u8>, key: impl FnOnce(&mut Vec<u8>)) {
+    // Numbers through itoa: the formatting machinery cost more than the rest of the head.
+    let mut n = itoa::Buffer::new();
     out.extend_from_slice(b"{\"topic\":");
     serde_json::to_writer(&mut *out, &*r.topic).expect("JSON serializes");
-    let _ = write!(
-        out,
-        ",\"partition\":{},\"offset\":{},\"timestamp\":",
-        r.partition, r.offset
-    );
+    out.extend_from_slice(b",\"partition\":");
+    out.extend_from_slice(n.format(r.partition).as_bytes());
+    out.extend_from_slice(b",\"offset\":");
+    out.extend_from_slice(n.format(r.offset).as_bytes());
+    out.extend_from_slice(b",\"timestamp\":");
     match r.timestamp.millis() {
-        Some(ms) => {
-            let _ = write!(out, "{ms}");
-        }
+        Some(ms) => out.extend_from_slice(n.format(ms).as_bytes()),
         None => out.extend_from_slice(b"null"),
     }
-    let _ = write!(
-        out,
-        ",\"timestamp_type\":\"{}\",\"key\":",
-        r.timestamp.kind()
-    );
-    serde_json::to_writer(&mut *out, key).expect("JSON serializes");
+    out.extend_from_slice(b",\"timestamp_type\":\"");
+    out.extend_from_slice(r.timestamp.kind().as_bytes());
+    out.extend_from_slice(b"\",\"key\":");
+    key(out);
     out.extend_from_slice(b",\"headers\":");
     if r.headers.is_empty() {
         out.extend_from_slice(b"{}");
@@ -437,6 +441,22 @@ fn write_json_head(r: &Record, key: &Value, out: &mut Vec<u8>) {
         serde_json::to_writer(&mut *out, &headers_object(r)).expect("JSON serializes");
     }
     out.extend_from_slice(b",\"value\":");
+}
+
+/// The bytes as the text they decode to, when decoding gives text without a doubt: UTF-8 in
+/// the `string` format, or in `auto` when they do not start as a JSON object or array would
+/// (keys mostly). Then the JSON line writes them as a string with no value built.
+fn plain_text(format: Encoding, bytes: Option<&[u8]>) -> Option<&str> {
+    let b = bytes?;
+    let text = match format {
+        Encoding::String => true,
+        Encoding::Auto => !matches!(
+            b.iter().find(|c| !c.is_ascii_whitespace()),
+            Some(b'{' | b'[')
+        ),
+        _ => false,
+    };
+    text.then(|| std::str::from_utf8(b).ok()).flatten()
 }
 
 /// The value bytes themselves when they can stand in a JSON line as they are: an object or
@@ -570,6 +590,40 @@ mod tests {
         );
     }
 
+    /// The head's numbers and timestamp kinds, written without the formatting machinery.
+    #[test]
+    fn json_line_heads_for_every_timestamp_kind() {
+        for (ts, want) in [
+            (
+                Timestamp::None,
+                r#""timestamp":null,"timestamp_type":"none""#,
+            ),
+            (
+                Timestamp::LogAppend(-5),
+                r#""timestamp":-5,"timestamp_type":"log_append""#,
+            ),
+            (
+                Timestamp::Create(i64::MAX),
+                r#""timestamp":9223372036854775807,"timestamp_type":"create""#,
+            ),
+        ] {
+            let r = Record {
+                partition: -1,
+                offset: i64::MIN,
+                timestamp: ts,
+                ..rec(b"{}")
+            };
+            let mut line = Vec::new();
+            json_line(&r, &Codecs::default(), &mut line).unwrap();
+            let line = String::from_utf8(line).unwrap();
+            assert!(
+                line.contains(r#""partition":-1,"offset":-9223372036854775808,"#),
+                "{line}"
+            );
+            assert!(line.contains(want), "{line}");
+        }
+    }
+
     #[test]
     fn raw_escapes_only_on_a_terminal() {
         let r = rec(b"x\x1b[31my");
@@ -624,5 +678,46 @@ mod tests {
         assert!(String::from_utf8(p.into_inner())
             .unwrap()
             .contains("\"value\":\"not json\""));
+    }
+
+    /// A key written straight as text is the key the decoder would show, in every key format
+    /// and for every kind of key bytes; a key that does not decode as asked is still reported.
+    #[test]
+    fn keys_written_as_text_are_the_decoded_keys() {
+        let keys: [Option<&[u8]>; 9] = [
+            Some(b"u-1"),
+            Some(b""),
+            Some(b"  {\"id\":1}"),
+            Some(b"[1,2"),
+            Some(b"quote \" and \\ and \x01 and \xc3\xa9"),
+            Some(b"\xff\xfe"),
+            Some(b"null"),
+            Some(b"\x00\x00\x00\x07"),
+            None,
+        ];
+        for format in [
+            Encoding::Auto,
+            Encoding::String,
+            Encoding::Json,
+            Encoding::Int32,
+        ] {
+            let codecs = Codecs::new(format, Encoding::Auto);
+            for key in keys {
+                let r = Record {
+                    key: key.map(<[u8]>::to_vec),
+                    ..rec(b"{}")
+                };
+                let mut line = Vec::new();
+                let problem = json_line(&r, &codecs, &mut line).err();
+                let (want, want_problem) = codecs.decode_or_auto(format, key);
+                let line: Value = serde_json::from_slice(&line).unwrap();
+                assert_eq!(line["key"], want.value, "{format:?} {key:?}");
+                assert_eq!(
+                    problem.is_some(),
+                    want_problem.is_some(),
+                    "{format:?} {key:?}"
+                );
+            }
+        }
     }
 }

@@ -220,15 +220,62 @@ mod tests {
         assert_eq!(parse_source(b"nonsense"), None);
     }
 
+    /// A stamp reuses the provenance headers of written records: every record still gets its
+    /// own source (a shorter one after a longer one too) and the replay id, once each, after
+    /// the headers it came with; headers that are not its own are never taken back.
+    #[test]
+    fn reused_provenance_headers_are_written_anew() {
+        let mut stamp = Stamp::new("r1".into(), true, false);
+        let src = crate::endpoint::Chain::new(vec![]);
+        let mut report = crate::print::report::Report::new(true);
+        let mut out = Vec::new();
+        let app = Header {
+            key: "h".into(),
+            value: Some(b"v".to_vec()),
+        };
+        let stale = Header {
+            key: SOURCE_HEADER.into(),
+            value: Some(b"old/0/0".to_vec()),
+        };
+        for (offset, headers) in [
+            (123_456, vec![]),
+            (5, vec![app.clone()]),
+            (77, vec![stale, app.clone()]),
+        ] {
+            let r = rec(offset, headers);
+            let want_source = source_of(&r).into_bytes();
+            let mut cx = Cx {
+                source: &src,
+                report: &mut report,
+            };
+            stamp.push(r, &mut cx, &mut out);
+            let mut copy = out.pop().unwrap();
+            let n = copy.headers.len();
+            assert_eq!(copy.headers[n - 2].key, SOURCE_HEADER);
+            assert_eq!(copy.headers[n - 2].value.as_deref(), Some(&want_source[..]));
+            assert_eq!(copy.headers[n - 1].key, ID_HEADER);
+            assert_eq!(copy.headers[n - 1].value.as_deref(), Some(&b"r1"[..]));
+            let others: Vec<_> = copy.headers[..n - 2].to_vec();
+            assert_eq!(
+                others,
+                if offset == 123_456 {
+                    vec![]
+                } else {
+                    vec![app.clone()]
+                }
+            );
+            stamp.reclaim(&mut copy);
+            assert_eq!(copy.headers, others, "only its own two are taken back");
+            stamp.reclaim(&mut copy);
+            assert_eq!(copy.headers, others);
+        }
+    }
+
     #[test]
     fn the_guard_skips_done_records_and_its_own_output() {
         let id = "r1".to_string();
         let mut done = Done::default();
-        let mut stamp = Stamp {
-            id: id.clone(),
-            provenance: true,
-            timestamp_now: false,
-        };
+        let mut stamp = Stamp::new(id.clone(), true, false);
         let src = crate::endpoint::Chain::new(vec![]);
         let mut report = crate::print::report::Report::new(true);
         let mut out = Vec::new();

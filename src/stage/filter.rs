@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::codec::project::{project, Trie};
 use crate::codec::{Codecs, Encoding};
 use crate::expr::Viewer;
-use crate::filter::envelope::{self, Envelope};
+use crate::filter::envelope::Envelope;
 use crate::filter::{Counts, EnvelopeSlots, Spec, Stats};
 use crate::pipeline::{Cx, Stage};
 use crate::record::Record;
@@ -39,19 +39,44 @@ pub struct Filter {
     pub stats: Option<Stats>,
 }
 
-/// The `--type`, `--id` and `--stats` work of the envelope, reading the value's fields through
-/// `at` (leaf by leaf, or from a projected tree): `None` when the record is out, else its event
-/// type when `stats` wants it.
-fn envelope_verdict<'v>(
+/// The envelope's fields of one value, however they were read: leaf by leaf, or from a
+/// projected tree.
+trait EventFields {
+    fn event_type(&self) -> Option<&str>;
+    fn has_id(&self, ids: &[String]) -> bool;
+}
+
+impl EventFields for EnvelopeSlots {
+    fn event_type(&self) -> Option<&str> {
+        EnvelopeSlots::event_type(self)
+    }
+    fn has_id(&self, ids: &[String]) -> bool {
+        EnvelopeSlots::has_id(self, ids)
+    }
+}
+
+/// A projected value, read through the envelope's paths (those with globs).
+struct Tree<'a>(&'a Envelope, &'a Value);
+
+impl EventFields for Tree<'_> {
+    fn event_type(&self) -> Option<&str> {
+        self.0.event_type(self.1)
+    }
+    fn has_id(&self, ids: &[String]) -> bool {
+        self.0.has_id(self.1, ids)
+    }
+}
+
+/// The `--type`, `--id` and `--stats` work of the envelope: `None` when the record is out,
+/// else its event type when `stats` wants it.
+fn envelope_verdict(
     s: &Spec,
-    env: &Envelope,
     stats: bool,
     r: &Record,
-    cloud: bool,
-    at: &mut dyn FnMut(&envelope::Path) -> Vec<&'v Value>,
+    fields: &dyn EventFields,
 ) -> Option<Option<String>> {
     if !s.types.is_empty() {
-        let t = env.event_type_at(cloud, at);
+        let t = fields.event_type();
         if !t.is_some_and(|t| s.types.iter().any(|x| x == t)) {
             return None;
         }
@@ -61,15 +86,11 @@ fn envelope_verdict<'v>(
             && r.key
                 .as_deref()
                 .is_some_and(|k| s.ids.iter().any(|i| i.as_bytes() == k));
-        if !by_key && !env.has_id_at(cloud, at, &s.ids) {
+        if !by_key && !fields.has_id(&s.ids) {
             return None;
         }
     }
-    Some(stats.then(|| {
-        env.event_type_at(cloud, at)
-            .unwrap_or("(no type)")
-            .to_string()
-    }))
+    Some(stats.then(|| fields.event_type().unwrap_or("(no type)").to_string()))
 }
 
 /// What the native shortcuts make of a record.
@@ -91,7 +112,9 @@ impl Filter {
             let f = crate::expr::fast::Fast::compile(spec.expr.as_ref()?.text())?;
             Some((f, need.without("value"), Vec::new()))
         });
-        let envelope_slots = needs_value.then(|| EnvelopeSlots::new(&envelope)).flatten();
+        let envelope_slots = needs_value
+            .then(|| EnvelopeSlots::new(&envelope, !spec.ids.is_empty()))
+            .flatten();
         Filter {
             fast,
             envelope_slots,
@@ -141,16 +164,10 @@ impl Filter {
                     return Verdict::Unjudged("value is not JSON".into())
                 }
                 Err(()) if too_deep(r) => return too_deep_verdict(),
-                read => {
-                    let ok = read.is_ok();
-                    let slots = &*slots;
-                    let cloud = ok && slots.cloud();
-                    let mut at = |p: &envelope::Path| if ok { slots.at(p) } else { Vec::new() };
-                    match envelope_verdict(s, &self.envelope, stats, r, cloud, &mut at) {
-                        Some(t) => event_type = t,
-                        None => return Verdict::Out,
-                    }
-                }
+                _ => match envelope_verdict(s, stats, r, &*slots) {
+                    Some(t) => event_type = t,
+                    None => return Verdict::Out,
+                },
             }
         } else if let Some(need) = &self.envelope_needs {
             let value: Value = match (self.viewer.codecs.value, r.value.as_deref()) {
@@ -165,9 +182,7 @@ impl Filter {
                 },
                 (_, Some(_)) => Value::Null,
             };
-            let cloud = envelope::is_cloud(value.get("specversion"));
-            let mut at = |p: &envelope::Path| envelope::walk_path(p, &value);
-            match envelope_verdict(s, &self.envelope, stats, r, cloud, &mut at) {
+            match envelope_verdict(s, stats, r, &Tree(&self.envelope, &value)) {
                 Some(t) => event_type = t,
                 None => return Verdict::Out,
             }

@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::pipeline::{Cx, Stage};
 use crate::record::{Header, Record, Timestamp};
-#[allow(unused_imports)]
-use crate::replay::{source_of, written_by, Done, Rate, ID_HEADER, SOURCE_HEADER};
+use crate::replay::{written_by, Done, Rate, ID_HEADER, SOURCE_HEADER};
 
 /// Skips records whose copy is already in the target, and records this replay wrote itself
 /// (the loop guard).
@@ -47,29 +46,73 @@ pub struct Stamp {
     pub id: String,
     pub provenance: bool,
     pub timestamp_now: bool,
+    /// The provenance headers of records already written, taken back to be written again: a
+    /// record costs no allocation for its provenance once the first few went through.
+    spare: Vec<Header>,
+}
+
+/// How many spare headers a stamp keeps at most (a held record keeps its own).
+const SPARE: usize = 64;
+
+impl Stamp {
+    pub fn new(id: String, provenance: bool, timestamp_now: bool) -> Stamp {
+        Stamp {
+            id,
+            provenance,
+            timestamp_now,
+            spare: Vec::new(),
+        }
+    }
+
+    /// A header named `key` (a spare one when there is one), its value emptied.
+    fn header(&mut self, key: &str) -> Header {
+        let mut h = match self.spare.iter().rposition(|h| h.key == key) {
+            Some(i) => self.spare.swap_remove(i),
+            None => Header {
+                key: key.into(),
+                value: None,
+            },
+        };
+        h.value.get_or_insert_with(Vec::new).clear();
+        h
+    }
 }
 
 impl Stage for Stamp {
     fn push(&mut self, mut record: Record, _cx: &mut Cx, out: &mut Vec<Record>) -> Option<Record> {
         if self.provenance {
-            let source = source_of(&record);
+            use std::io::Write as _;
             record
                 .headers
                 .retain(|h| h.key != SOURCE_HEADER && h.key != ID_HEADER);
-            record.headers.push(Header {
-                key: SOURCE_HEADER.into(),
-                value: Some(source.into_bytes()),
-            });
-            record.headers.push(Header {
-                key: ID_HEADER.into(),
-                value: Some(self.id.clone().into_bytes()),
-            });
+            // `source_of`, written into a reused buffer.
+            let mut source = self.header(SOURCE_HEADER);
+            let v = source.value.get_or_insert_with(Vec::new);
+            let _ = write!(v, "{}/{}/{}", record.topic, record.partition, record.offset);
+            record.headers.push(source);
+            let mut id = self.header(ID_HEADER);
+            id.value
+                .get_or_insert_with(Vec::new)
+                .extend_from_slice(self.id.as_bytes());
+            record.headers.push(id);
         }
         if self.timestamp_now {
             record.timestamp = Timestamp::None;
         }
         out.push(record);
         None
+    }
+
+    /// The two provenance headers `push` put last go back to the spares.
+    fn reclaim(&mut self, record: &mut Record) {
+        let n = record.headers.len();
+        let ours = self.provenance
+            && n >= 2
+            && record.headers[n - 2].key == SOURCE_HEADER
+            && record.headers[n - 1].key == ID_HEADER;
+        if ours && self.spare.len() < SPARE {
+            self.spare.extend(record.headers.drain(n - 2..));
+        }
     }
 }
 

@@ -484,17 +484,28 @@ fn read_message(
         Ts::LogAppend(ms) => Timestamp::LogAppend(ms),
     };
     fill(&mut r.key, m.key());
-    r.headers.clear();
     if keys_only {
+        r.headers.clear();
         r.value = None;
     } else {
         fill(&mut r.value, m.payload());
+        // Into the spare record's headers where it has them, as its key and value are.
+        let mut n = 0;
         m.for_each_header(|k, v| {
-            r.headers.push(Header {
-                key: k.to_string(),
-                value: v.map(<[u8]>::to_vec),
-            });
+            match r.headers.get_mut(n) {
+                Some(h) => {
+                    h.key.clear();
+                    h.key.push_str(k);
+                    fill(&mut h.value, v);
+                }
+                None => r.headers.push(Header {
+                    key: k.to_string(),
+                    value: v.map(<[u8]>::to_vec),
+                }),
+            }
+            n += 1;
         });
+        r.headers.truncate(n);
     }
     Got::Record(ti, r)
 }
