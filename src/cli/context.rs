@@ -114,7 +114,14 @@ impl Context {
     /// `--value-format avro`, the schemas to decode with (the registry for framed payloads,
     /// `--schema` for bare datums); and the Protobuf codecs.
     pub fn codecs(&self, o: &OutputArgs) -> anyhow::Result<Codecs> {
-        let codecs = self.protobuf(Codecs::new(o.key_format, o.value_format), o)?;
+        let mut codecs = self.protobuf(Codecs::new(o.key_format, o.value_format), o)?;
+        if o.registry.registry.is_none() && self.embedded() {
+            codecs = codecs.with_auto_protobuf(crate::codec::protobuf::ProtobufCodec {
+                registry: Some(Arc::new(crate::demo::payments::Registry::new())),
+                bare: None,
+                json: o.proto.config().json,
+            });
+        }
         if o.key_format != Encoding::Avro && o.value_format != Encoding::Avro {
             return Ok(codecs);
         }
@@ -144,9 +151,21 @@ impl Context {
         if !key && !value {
             return Ok(codecs);
         }
-        let registry = self.registry(&o.registry)?;
+        let registry = match self.registry(&o.registry)? {
+            Some(r) => Some(crate::cmd::protobuf::registry_files(r)),
+            None if self.embedded() => Some(Arc::new(crate::demo::payments::Registry::new()) as _),
+            None => None,
+        };
         let (k, v) = crate::cmd::protobuf::codecs(&o.proto.config(), registry, key, value)?;
         Ok(codecs.with_protobuf(k, v))
+    }
+
+    /// Whether the brokers are the embedded demo cluster, whose built-in registry holds the
+    /// schema of its Protobuf topic (a config file that cannot be read names no brokers here:
+    /// reading it again is what reports it).
+    fn embedded(&self) -> bool {
+        let profile = || self.profile().ok().flatten().and_then(|p| p.brokers);
+        self.global.brokers.clone().or_else(profile).as_deref() == Some("embedded")
     }
 
     /// How records are shown: the style asked (or the terminal's default), colour, codecs.

@@ -30,16 +30,20 @@ impl ProtoConfig {
     }
 }
 
-/// The key and value codecs (`None` for a side that is not `protobuf`).
+/// The registry's schemas of framed payloads, asked for once per id.
+pub fn registry_files(registry: Registry) -> Arc<dyn Files> {
+    Arc::new(ProtobufLookup::new(registry))
+}
+
+/// The key and value codecs (`None` for a side that is not `protobuf`); `registry` holds the
+/// schemas of framed payloads.
 pub fn codecs(
     cfg: &ProtoConfig,
-    registry: Option<Registry>,
+    registry: Option<Arc<dyn Files>>,
     key: bool,
     value: bool,
 ) -> anyhow::Result<(Option<ProtobufCodec>, Option<ProtobufCodec>)> {
     let pool = local_pool(cfg)?;
-    let registry: Option<Arc<dyn Files>> =
-        registry.map(|r| Arc::new(ProtobufLookup::new(r)) as Arc<dyn Files>);
     let side = |wanted: bool, ty: &Option<String>, flag: &str| -> anyhow::Result<_> {
         if !wanted {
             return Ok(None);

@@ -30,6 +30,9 @@ pub struct Codecs {
     /// The Protobuf codecs of keys and of values (`None` for a side that is not Protobuf).
     protobuf_key: Option<protobuf::ProtobufCodec>,
     protobuf_value: Option<protobuf::ProtobufCodec>,
+    /// What `auto` reads Confluent-framed Protobuf with, when the run has a registry of its
+    /// own (the embedded cluster's built-in one): the demo's `payments` need no flag.
+    auto_protobuf: Option<protobuf::ProtobufCodec>,
 }
 
 impl std::fmt::Debug for Codecs {
@@ -40,6 +43,7 @@ impl std::fmt::Debug for Codecs {
             .field("avro", &self.avro.is_some())
             .field("protobuf_key", &self.protobuf_key)
             .field("protobuf_value", &self.protobuf_value)
+            .field("auto_protobuf", &self.auto_protobuf)
             .finish()
     }
 }
@@ -53,6 +57,7 @@ impl Codecs {
             avro: None,
             protobuf_key: None,
             protobuf_value: None,
+            auto_protobuf: None,
         }
     }
 
@@ -70,6 +75,13 @@ impl Codecs {
     ) -> Codecs {
         self.protobuf_key = key;
         self.protobuf_value = value;
+        self
+    }
+
+    /// The same, with `auto` decoding Confluent-framed Protobuf payloads (first byte 0) with
+    /// this codec; a payload it cannot read is shown as `auto` shows bytes.
+    pub fn with_auto_protobuf(mut self, codec: protobuf::ProtobufCodec) -> Codecs {
+        self.auto_protobuf = Some(codec);
         self
     }
 
@@ -100,6 +112,15 @@ impl Codecs {
                 let value = codec.ok_or_else(protobuf::no_schemas)?.decode(b)?;
                 depth::check_value(&value)?;
                 Ok(Decoded { value, json: true })
+            }
+            (Encoding::Auto, Some(b)) if b.first() == Some(&0) => {
+                let framed = (self.auto_protobuf.as_ref())
+                    .and_then(|codec| codec.decode(b).ok())
+                    .filter(|value| depth::check_value(value).is_ok());
+                match framed {
+                    Some(value) => Ok(Decoded { value, json: true }),
+                    None => decode(format, bytes),
+                }
             }
             _ => decode(format, bytes),
         }
