@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::print::{self, OutputFormat};
 
 use super::common::OutputArgs;
+use super::protobuf::ProtoArgs;
 use super::schema::RegistryArgs;
 use super::{ColorWhen, Global};
 
@@ -114,14 +115,7 @@ impl Context {
     /// `--value-format avro`, the schemas to decode with (the registry for framed payloads,
     /// `--schema` for bare datums); and the Protobuf codecs.
     pub fn codecs(&self, o: &OutputArgs) -> anyhow::Result<Codecs> {
-        let mut codecs = self.protobuf(Codecs::new(o.key_format, o.value_format), o)?;
-        if o.registry.registry.is_none() && self.embedded() {
-            codecs = codecs.with_auto_protobuf(crate::codec::protobuf::ProtobufCodec {
-                registry: Some(Arc::new(crate::demo::payments::Registry::new())),
-                bare: None,
-                json: o.proto.config().json,
-            });
-        }
+        let codecs = self.protobuf_codecs(o.key_format, o.value_format, &o.registry, &o.proto)?;
         if o.key_format != Encoding::Avro && o.value_format != Encoding::Avro {
             return Ok(codecs);
         }
@@ -144,19 +138,35 @@ impl Context {
         Ok(codecs.with_avro(Arc::new(AvroLookup::new(registry, bare))))
     }
 
-    /// With `--key-format protobuf` or `--value-format protobuf`: the codecs of those sides,
-    /// built once (the local schemas compiled, the registry client for framed payloads).
-    fn protobuf(&self, codecs: Codecs, o: &OutputArgs) -> anyhow::Result<Codecs> {
-        let (key, value) = (o.key_format.is_protobuf(), o.value_format.is_protobuf());
+    /// Codecs of keys and values in these formats, with the Protobuf codecs of the sides that
+    /// are `protobuf` (the local schemas compiled, the registry client for framed payloads). On
+    /// the embedded cluster with no `--registry`, its built-in registry serves, and `auto`
+    /// reads its framed Protobuf too.
+    pub fn protobuf_codecs(
+        &self,
+        key_format: Encoding,
+        value_format: Encoding,
+        registry: &RegistryArgs,
+        proto: &ProtoArgs,
+    ) -> anyhow::Result<Codecs> {
+        let mut codecs = Codecs::new(key_format, value_format);
+        if registry.registry.is_none() && self.embedded() {
+            codecs = codecs.with_auto_protobuf(crate::codec::protobuf::ProtobufCodec {
+                registry: Some(Arc::new(crate::demo::payments::Registry::new())),
+                bare: None,
+                json: proto.config().json,
+            });
+        }
+        let (key, value) = (key_format.is_protobuf(), value_format.is_protobuf());
         if !key && !value {
             return Ok(codecs);
         }
-        let registry = match self.registry(&o.registry)? {
+        let registry = match self.registry(registry)? {
             Some(r) => Some(crate::cmd::protobuf::registry_files(r)),
             None if self.embedded() => Some(Arc::new(crate::demo::payments::Registry::new()) as _),
             None => None,
         };
-        let (k, v) = crate::cmd::protobuf::codecs(&o.proto.config(), registry, key, value)?;
+        let (k, v) = crate::cmd::protobuf::codecs(&proto.config(), registry, key, value)?;
         Ok(codecs.with_protobuf(k, v))
     }
 
@@ -182,7 +192,7 @@ impl Context {
         }
         if codecs.missing_protobuf() {
             return Err(Error::Usage(
-                "protobuf decoding is not available here: tail, filter, trace, sample, replay and schema-validate read protobuf".into(),
+                "protobuf decoding is not available here: tail, filter, trace, sample, replay, rekey (values) and schema-validate read protobuf".into(),
             )
             .into());
         }

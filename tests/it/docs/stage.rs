@@ -29,6 +29,7 @@ const TOPICS: &[(&str, i32)] = &[
     ("users-v2", 3),
     ("payments-pb", 2),
     ("payments-pb-bare", 2),
+    ("payments-by-order", 4),
 ];
 
 /// What a subject in the registry holds.
@@ -65,6 +66,11 @@ impl Stage {
             &Subject::Protobuf(PAYMENT_PROTO),
         );
         seed_protobuf(&broker.addr, id);
+        register(
+            &registry,
+            "payments-by-order-key",
+            &Subject::Protobuf(ORDER_KEY_PROTO),
+        );
         let stage = Stage {
             broker,
             registry,
@@ -221,6 +227,10 @@ message Payment {
   string status = 3;
 }
 "#;
+
+/// The key of `payments-by-order` (rekey's `--key-format protobuf` example): one field.
+const ORDER_KEY_PROTO: &str =
+    "syntax = \"proto3\";\npackage shop;\n\nmessage OrderKey {\n  string order_id = 1;\n}\n";
 
 /// Payments of the last 20 minutes as Protobuf `shop.Payment`: Confluent-framed with schema
 /// `id` in `payments-pb`, bare in `payments-pb-bare`; every fourth one refunded.
