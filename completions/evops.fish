@@ -390,6 +390,15 @@ complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_s
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l max-keys -d 'Track at most this many distinct keys for splits (memory: roughly 65 bytes each)' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l output -d 'Output: table or json (one object)' -r -f -a "table\t''
 json\t''"
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l key-format -d 'How keys are shown (they are hashed as the bytes they are): auto | string | json | int32 | int64 | hex | base64 | avro | protobuf. [default: text, or {"base64": ...} when not UTF-8]' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l proto-file -d 'A .proto file whose message types bare (unframed) Protobuf payloads use (repeatable); compiled in process, no protoc needed' -r -F
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l proto-import-path -d 'Where the .proto files\' imports are found (repeatable; each file\'s own directory is searched too; the well-known google/protobuf/*.proto types are built in)' -r -F
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l protoset -d 'A compiled FileDescriptorSet (protoc --include_imports --descriptor_set_out, buf build -o) instead of or beside --proto-file' -r -F
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l proto-type -l value-proto-type -d 'The message type of bare Protobuf values (and keys, unless --key-proto-type): a full name (shop.Payment) or an unambiguous short one' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l key-proto-type -d 'The message type of bare Protobuf keys, when it is not --proto-type\'s' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l until -d 'Where to stop (exclusive): the --from forms, plus now and end' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
@@ -403,6 +412,7 @@ complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_s
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l proto-field-names -d 'Write Protobuf fields under their .proto names (payment_id) instead of the JSON mapping\'s lowerCamelCase (paymentId)'
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s q -l quiet -d 'Print nothing on stderr but errors'

@@ -115,12 +115,30 @@ impl Context {
     /// `--value-format avro`, the schemas to decode with (the registry for framed payloads,
     /// `--schema` for bare datums); and the Protobuf codecs.
     pub fn codecs(&self, o: &OutputArgs) -> anyhow::Result<Codecs> {
-        let codecs = self.protobuf_codecs(o.key_format, o.value_format, &o.registry, &o.proto)?;
-        if o.key_format != Encoding::Avro && o.value_format != Encoding::Avro {
+        self.schema_codecs(
+            (o.key_format, o.value_format),
+            &o.registry,
+            &o.proto,
+            o.avro_schema.as_deref(),
+        )
+    }
+
+    /// Codecs of keys and values in these formats, with the schemas of those that need them:
+    /// Protobuf's (see [`Self::protobuf_codecs`]) and Avro's (the registry for framed
+    /// payloads, `avro_schema` for bare datums).
+    pub fn schema_codecs(
+        &self,
+        (key_format, value_format): (Encoding, Encoding),
+        registry: &RegistryArgs,
+        proto: &ProtoArgs,
+        avro_schema: Option<&std::path::Path>,
+    ) -> anyhow::Result<Codecs> {
+        let codecs = self.protobuf_codecs(key_format, value_format, registry, proto)?;
+        if key_format != Encoding::Avro && value_format != Encoding::Avro {
             return Ok(codecs);
         }
-        let registry = self.registry(&o.registry)?;
-        let bare = match &o.avro_schema {
+        let registry = self.registry(registry)?;
+        let bare = match avro_schema {
             None => None,
             Some(p) => {
                 let text = crate::endpoint::file::read_small(p)
@@ -184,18 +202,7 @@ impl Context {
         style: Option<OutputFormat>,
         codecs: Codecs,
     ) -> anyhow::Result<print::Options> {
-        if codecs.missing_schemas() {
-            return Err(Error::Usage(
-                "avro decoding needs a schema: give --schema FILE (bare datums) or --registry URL (Confluent-framed payloads)".into(),
-            )
-            .into());
-        }
-        if codecs.missing_protobuf() {
-            return Err(Error::Usage(
-                "protobuf decoding is not available here: tail, filter, trace, sample, replay, rekey (values) and schema-validate read protobuf".into(),
-            )
-            .into());
-        }
+        Self::usable(&codecs)?;
         let stdout = self.term.stdout;
         let color = match self.global.color {
             ColorWhen::Always => true,
@@ -212,5 +219,22 @@ impl Context {
             color,
             terminal: stdout,
         })
+    }
+
+    /// Refuse codecs that lack the schemas their formats need, before anything is read.
+    pub fn usable(codecs: &Codecs) -> anyhow::Result<()> {
+        if codecs.missing_schemas() {
+            return Err(Error::Usage(
+                "avro decoding needs a schema: give --schema FILE (bare datums) or --registry URL (Confluent-framed payloads)".into(),
+            )
+            .into());
+        }
+        if codecs.missing_protobuf() {
+            return Err(Error::Usage(
+                "protobuf decoding is not available here: tail, filter, trace, sample, replay, rekey (values), partition audit (keys) and schema-validate read protobuf".into(),
+            )
+            .into());
+        }
+        Ok(())
     }
 }
