@@ -158,7 +158,7 @@ fn payloads_of_the_real_serializer_read_as_message_to_json_writes_them() {
     let t = topic("pb-real", 1);
     let lines = std::fs::read_to_string("tests/data/protobuf/payments.ndjson").unwrap();
     let expected = produce(&t, Some(&server.url), &lines);
-    assert_eq!(expected.len(), 6);
+    assert_eq!(expected.len(), 7);
     let (got, out) = values(
         &t,
         &["--value-format", "protobuf", "--registry", &server.url],
@@ -400,7 +400,7 @@ fn registry_framed_topics_are_validated_by_their_writer_schema() {
     let r = report(&out);
     assert_eq!(
         (r["checked"].as_u64(), r["valid"].as_u64()),
-        (Some(6), Some(6)),
+        (Some(7), Some(7)),
         "{r}"
     );
     assert_eq!(r["schemas"][0]["kind"], "protobuf");
@@ -443,7 +443,7 @@ fn registry_framed_topics_are_validated_by_their_writer_schema() {
             r["invalid"].as_u64(),
             r["unreadable"].as_u64()
         ),
-        (Some(8), Some(6), Some(1), Some(1)),
+        (Some(9), Some(7), Some(1), Some(1)),
         "{r}"
     );
     let reasons: Vec<&str> = r["violations"]
