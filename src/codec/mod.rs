@@ -126,6 +126,31 @@ impl Codecs {
         }
     }
 
+    /// Write a value's JSON text straight into `out`, for the format that makes its JSON as
+    /// text (Protobuf, and `auto`'s framed Protobuf): no tree is built. `false` when the format
+    /// does not, or the bytes do not decode or nest too deeply (nothing is written then, and
+    /// [`Self::decode_or_auto`] says why).
+    pub fn write_json(&self, format: Encoding, bytes: Option<&[u8]>, out: &mut Vec<u8>) -> bool {
+        let codec = match (format, bytes) {
+            (Encoding::Protobuf(Side::Key), Some(_)) => self.protobuf_key.as_ref(),
+            (Encoding::Protobuf(Side::Value), Some(_)) => self.protobuf_value.as_ref(),
+            (Encoding::Auto, Some([0, ..])) => self.auto_protobuf.as_ref(),
+            _ => None,
+        };
+        let (Some(codec), Some(b)) = (codec, bytes) else {
+            return false;
+        };
+        let start = out.len();
+        if codec.write(b, out).is_err() {
+            return false;
+        }
+        if depth::check(&out[start..]).is_err() {
+            out.truncate(start);
+            return false;
+        }
+        true
+    }
+
     /// Decode as asked, falling back to `auto` (see [`decode_or_auto`]).
     pub fn decode_or_auto(
         &self,

@@ -75,6 +75,16 @@ impl ProtobufCodec {
         let (desc, message) = self.message(b)?;
         json::to_json(&desc, message, self.json).map_err(|e| DecodeError(e.0))
     }
+
+    /// Decode a payload and append its JSON text to `out` (nothing is appended on an error).
+    pub fn write(&self, b: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
+        let (desc, message) = self.message(b)?;
+        let start = out.len();
+        json::write_json(&desc, message, self.json, out).map_err(|e| {
+            out.truncate(start);
+            DecodeError(e.0)
+        })
+    }
 }
 
 /// How a new key is written as a Confluent-framed Protobuf message (rekey's
