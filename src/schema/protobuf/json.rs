@@ -168,21 +168,34 @@ fn locate(desc: &MessageDescriptor, event: &Value, pointer: &str) -> String {
 
 /// What a payload owes a message type: it decodes, and has every proto2 `required` field.
 pub fn validate_bytes(desc: &MessageDescriptor, bytes: &[u8]) -> Vec<Violation> {
+    if quickly_valid(desc, bytes) {
+        return Vec::new();
+    }
     match decode(desc, bytes) {
         Ok(msg) => required(&msg),
         Err(e) => vec![Violation::schema("", e.0)],
     }
 }
 
+/// Whether a payload is a valid `desc` message, known without decoding it: its wire format
+/// walks valid ([`super::wire`]) and its schemas are proto3, which has no `required` field.
+/// `false`: decode it to know.
+pub fn quickly_valid(desc: &MessageDescriptor, bytes: &[u8]) -> bool {
+    proto3_only(desc) && super::wire::walk(desc, bytes) == super::wire::Walk::Valid
+}
+
+/// Whether every file of the type's pool is proto3.
+fn proto3_only(desc: &MessageDescriptor) -> bool {
+    desc.parent_pool()
+        .files()
+        .all(|f| f.syntax() == prost_reflect::Syntax::Proto3)
+}
+
 /// The proto2 `required` fields a decoded message lacks, anywhere in it.
 pub fn required(msg: &DynamicMessage) -> Vec<Violation> {
     // Only proto2 declares required fields: a pool of proto3 files has none to look for (the
     // walk is a fifth of a validation's time otherwise).
-    let pool = msg.descriptor().parent_pool().clone();
-    if pool
-        .files()
-        .all(|f| f.syntax() == prost_reflect::Syntax::Proto3)
-    {
+    if proto3_only(&msg.descriptor()) {
         return Vec::new();
     }
     missing_required(msg, "")
