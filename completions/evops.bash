@@ -737,7 +737,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__partition__subcmd__audit)
-            opts="-o -p -e -b -X -v -q -h -V --expect --partitions --max-keys --output --since --from --until --partition --exit --max --group --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-o -p -e -b -X -v -q -h -V --expect --partitions --max-keys --output --key-format --registry --registry-auth --registry-ca --proto-file --proto-import-path --protoset --value-proto-type --proto-type --key-proto-type --proto-field-names --since --from --until --partition --exit --max --group --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -757,6 +757,46 @@ _evops() {
                     ;;
                 --output)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --key-format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-import-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protoset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --value-proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --from)
@@ -869,7 +909,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__rekey)
-            opts="-y -o -p -e -w -f -b -X -v -q -h -V --key --key-template --key-format --partitioner --create-topic --partitions --to --timestamp --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --yes --allow-loop --dry-run --since --from --until --partition --exit --max --group --where --header --grep --grep-key --type --id --type-path --id-path --format --value-format --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-y -o -p -e -w -f -b -X -v -q -h -V --key --key-template --key-format --key-subject --partitioner --create-topic --partitions --to --timestamp --no-provenance --rate --checkpoint --no-checkpoint --dead-letter --replay-id --yes --allow-loop --dry-run --since --from --until --partition --exit --max --group --where --header --grep --grep-key --type --id --type-path --id-path --format --value-format --registry --registry-auth --registry-ca --proto-file --proto-import-path --protoset --value-proto-type --proto-type --key-proto-type --proto-field-names --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -884,6 +924,10 @@ _evops() {
                     return 0
                     ;;
                 --key-format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-subject)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -996,6 +1040,42 @@ _evops() {
                     return 0
                     ;;
                 --value-format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-import-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --protoset)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --value-proto-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-proto-type)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

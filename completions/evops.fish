@@ -296,7 +296,8 @@ complete -c evops -n "__fish_evops_using_subcommand replay" -s h -l help -d 'Pri
 complete -c evops -n "__fish_evops_using_subcommand replay" -s V -l version -d 'Print version'
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l key -d 'The new key: a jq expression over the record, e.g. .value.data.attributes.email' -r
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l key-template -d 'The new key from a template, e.g. \'{value.meta.tenant}:{key}\'' -r
-complete -c evops -n "__fish_evops_using_subcommand rekey" -l key-format -d 'How the new key is written: string | json | int32 | int64 (big-endian, as Java\'s serializers). Source keys are read as `auto`' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l key-format -d 'How the new key is written: string | json | int32 | int64 (big-endian, as Java\'s serializers) | protobuf (Confluent-framed, the schema of --key-subject). Source keys are read as `auto`' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l key-subject -d 'With --key-format protobuf: the registry subject whose latest schema the new keys are written in (its first message type, or --key-proto-type). [default: <--to>-key]' -r
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l partitioner -d 'The partitioner that places the new keys (`evops partition --list`)' -r
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l partitions -d 'With --create-topic: how many partitions' -r
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l to -d 'The topic to write to' -r
@@ -320,7 +321,15 @@ complete -c evops -n "__fish_evops_using_subcommand rekey" -l id -d 'Only events
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l type-path -d 'Where the event type is, as a dot path (repeatable), instead of the envelope\'s' -r
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l id-path -d 'Where event ids are, as dot paths with * globs, e.g. data.attributes.*_id (repeatable)' -r
 complete -c evops -n "__fish_evops_using_subcommand rekey" -s f -l format -d 'How a dry run shows its examples: pretty | json | capture | raw | a template' -r
-complete -c evops -n "__fish_evops_using_subcommand rekey" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l value-format -d 'How to read values: auto | string | json | int32 | int64 | hex | base64 | protobuf' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l proto-file -d 'A .proto file whose message types bare (unframed) Protobuf payloads use (repeatable); compiled in process, no protoc needed' -r -F
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l proto-import-path -d 'Where the .proto files\' imports are found (repeatable; each file\'s own directory is searched too; the well-known google/protobuf/*.proto types are built in)' -r -F
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l protoset -d 'A compiled FileDescriptorSet (protoc --include_imports --descriptor_set_out, buf build -o) instead of or beside --proto-file' -r -F
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l proto-type -l value-proto-type -d 'The message type of bare Protobuf values (and keys, unless --key-proto-type): a full name (shop.Payment) or an unambiguous short one' -r
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l key-proto-type -d 'The message type of bare Protobuf keys, when it is not --proto-type\'s' -r
 complete -c evops -n "__fish_evops_using_subcommand rekey" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand rekey" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l profile -d 'A profile from the config file (brokers, librdkafka properties, schema registry)' -r
@@ -336,6 +345,7 @@ complete -c evops -n "__fish_evops_using_subcommand rekey" -s y -l yes -d 'Do no
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l allow-loop -d 'Allow the target topic to be one of the sources (never while following with -F; a file that is read is never written)'
 complete -c evops -n "__fish_evops_using_subcommand rekey" -l dry-run -d 'Decide everything, refusals included, and write nothing: say what would be written'
 complete -c evops -n "__fish_evops_using_subcommand rekey" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
+complete -c evops -n "__fish_evops_using_subcommand rekey" -l proto-field-names -d 'Write Protobuf fields under their .proto names (payment_id) instead of the JSON mapping\'s lowerCamelCase (paymentId)'
 complete -c evops -n "__fish_evops_using_subcommand rekey" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand rekey" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand rekey" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -380,6 +390,15 @@ complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_s
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l max-keys -d 'Track at most this many distinct keys for splits (memory: roughly 65 bytes each)' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l output -d 'Output: table or json (one object)' -r -f -a "table\t''
 json\t''"
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l key-format -d 'How keys are shown (they are hashed as the bytes they are): auto | string | json | int32 | int64 | hex | base64 | avro | protobuf. [default: text, or {"base64": ...} when not UTF-8]' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l registry -d 'A Confluent-compatible schema registry (https://user:pass@host:8081 works too). [default: the profile\'s schema_registry]' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l registry-auth -d 'Basic auth for the registry, USER:PASSWORD' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l registry-ca -d 'Check an https:// registry\'s certificate against this CA (a PEM file) instead of the system\'s. [default: the profile\'s schema_registry_ca]' -r -F
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l proto-file -d 'A .proto file whose message types bare (unframed) Protobuf payloads use (repeatable); compiled in process, no protoc needed' -r -F
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l proto-import-path -d 'Where the .proto files\' imports are found (repeatable; each file\'s own directory is searched too; the well-known google/protobuf/*.proto types are built in)' -r -F
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l protoset -d 'A compiled FileDescriptorSet (protoc --include_imports --descriptor_set_out, buf build -o) instead of or beside --proto-file' -r -F
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l proto-type -l value-proto-type -d 'The message type of bare Protobuf values (and keys, unless --key-proto-type): a full name (shop.Payment) or an unambiguous short one' -r
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l key-proto-type -d 'The message type of bare Protobuf keys, when it is not --proto-type\'s' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l until -d 'Where to stop (exclusive): the --from forms, plus now and end' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r
@@ -393,6 +412,7 @@ complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_s
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l color -d 'When to colour output' -r -f -a "auto\t'On a terminal, unless NO_COLOR is set'
 always\t''
 never\t''"
+complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -l proto-field-names -d 'Write Protobuf fields under their .proto names (payment_id) instead of the JSON mapping\'s lowerCamelCase (paymentId)'
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s e -l exit -d 'Stop at the end offsets taken when the read started (like kcat -e). What every subcommand but tail does anyway unless -F'
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s v -l verbose -d 'Show librdkafka\'s logs and other details on stderr (secrets are never shown)'
 complete -c evops -n "__fish_evops_using_subcommand partition; and __fish_seen_subcommand_from audit" -s q -l quiet -d 'Print nothing on stderr but errors'

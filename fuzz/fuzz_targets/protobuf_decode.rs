@@ -2,13 +2,13 @@
 //! framing with its message-index path round-trips; any payload, framed (through a registry
 //! holding the test schema under id 1, every other id unknown) or bare, decodes or is refused
 //! with a reason; a decoded view parses back (proto3 JSON mapping) to a message that encodes
-//! and decodes to the same view.
+//! and decodes to the same view; a payload the validation shortcut walks valid decodes.
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
 
 use evops::codec::protobuf::{Files, JsonOptions, ProtobufCodec};
-use evops::schema::protobuf::{framing, pool, FileDescriptor};
+use evops::schema::protobuf::{framing, pool, wire, FileDescriptor};
 use libfuzzer_sys::fuzz_target;
 use prost::Message;
 use prost_reflect::DynamicMessage;
@@ -60,8 +60,16 @@ fuzz_target!(|data: &[u8]| {
     let Ok((desc, message)) = c.message(data) else {
         return;
     };
+    // The validation shortcut never calls valid what a full decode refuses.
+    if wire::walk(&desc, message) == wire::Walk::Valid {
+        assert!(
+            DynamicMessage::decode(desc.clone(), message).is_ok(),
+            "walked valid: {message:?}"
+        );
+    }
     let Ok(view) = c.decode(data) else { return };
-    let parsed = DynamicMessage::deserialize(desc.clone(), &view).expect("a decoded view parses back");
+    let parsed =
+        DynamicMessage::deserialize(desc.clone(), &view).expect("a decoded view parses back");
     let bytes = parsed.encode_to_vec();
     let again = evops::schema::protobuf::json::to_json(&desc, &bytes, JsonOptions::default())
         .expect("re-encoded message decodes");

@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::print::{self, OutputFormat};
 
 use super::common::OutputArgs;
+use super::protobuf::ProtoArgs;
 use super::schema::RegistryArgs;
 use super::{ColorWhen, Global};
 
@@ -114,12 +115,30 @@ impl Context {
     /// `--value-format avro`, the schemas to decode with (the registry for framed payloads,
     /// `--schema` for bare datums); and the Protobuf codecs.
     pub fn codecs(&self, o: &OutputArgs) -> anyhow::Result<Codecs> {
-        let codecs = self.protobuf(Codecs::new(o.key_format, o.value_format), o)?;
-        if o.key_format != Encoding::Avro && o.value_format != Encoding::Avro {
+        self.schema_codecs(
+            (o.key_format, o.value_format),
+            &o.registry,
+            &o.proto,
+            o.avro_schema.as_deref(),
+        )
+    }
+
+    /// Codecs of keys and values in these formats, with the schemas of those that need them:
+    /// Protobuf's (see [`Self::protobuf_codecs`]) and Avro's (the registry for framed
+    /// payloads, `avro_schema` for bare datums).
+    pub fn schema_codecs(
+        &self,
+        (key_format, value_format): (Encoding, Encoding),
+        registry: &RegistryArgs,
+        proto: &ProtoArgs,
+        avro_schema: Option<&std::path::Path>,
+    ) -> anyhow::Result<Codecs> {
+        let codecs = self.protobuf_codecs(key_format, value_format, registry, proto)?;
+        if key_format != Encoding::Avro && value_format != Encoding::Avro {
             return Ok(codecs);
         }
-        let registry = self.registry(&o.registry)?;
-        let bare = match &o.avro_schema {
+        let registry = self.registry(registry)?;
+        let bare = match avro_schema {
             None => None,
             Some(p) => {
                 let text = crate::endpoint::file::read_small(p)
@@ -137,16 +156,44 @@ impl Context {
         Ok(codecs.with_avro(Arc::new(AvroLookup::new(registry, bare))))
     }
 
-    /// With `--key-format protobuf` or `--value-format protobuf`: the codecs of those sides,
-    /// built once (the local schemas compiled, the registry client for framed payloads).
-    fn protobuf(&self, codecs: Codecs, o: &OutputArgs) -> anyhow::Result<Codecs> {
-        let (key, value) = (o.key_format.is_protobuf(), o.value_format.is_protobuf());
+    /// Codecs of keys and values in these formats, with the Protobuf codecs of the sides that
+    /// are `protobuf` (the local schemas compiled, the registry client for framed payloads). On
+    /// the embedded cluster with no `--registry`, its built-in registry serves, and `auto`
+    /// reads its framed Protobuf too.
+    pub fn protobuf_codecs(
+        &self,
+        key_format: Encoding,
+        value_format: Encoding,
+        registry: &RegistryArgs,
+        proto: &ProtoArgs,
+    ) -> anyhow::Result<Codecs> {
+        let mut codecs = Codecs::new(key_format, value_format);
+        if registry.registry.is_none() && self.embedded() {
+            codecs = codecs.with_auto_protobuf(crate::codec::protobuf::ProtobufCodec {
+                registry: Some(Arc::new(crate::demo::payments::Registry::new())),
+                bare: None,
+                json: proto.config().json,
+            });
+        }
+        let (key, value) = (key_format.is_protobuf(), value_format.is_protobuf());
         if !key && !value {
             return Ok(codecs);
         }
-        let registry = self.registry(&o.registry)?;
-        let (k, v) = crate::cmd::protobuf::codecs(&o.proto.config(), registry, key, value)?;
+        let registry = match self.registry(registry)? {
+            Some(r) => Some(crate::cmd::protobuf::registry_files(r)),
+            None if self.embedded() => Some(Arc::new(crate::demo::payments::Registry::new()) as _),
+            None => None,
+        };
+        let (k, v) = crate::cmd::protobuf::codecs(&proto.config(), registry, key, value)?;
         Ok(codecs.with_protobuf(k, v))
+    }
+
+    /// Whether the brokers are the embedded demo cluster, whose built-in registry holds the
+    /// schema of its Protobuf topic (a config file that cannot be read names no brokers here:
+    /// reading it again is what reports it).
+    fn embedded(&self) -> bool {
+        let profile = || self.profile().ok().flatten().and_then(|p| p.brokers);
+        self.global.brokers.clone().or_else(profile).as_deref() == Some("embedded")
     }
 
     /// How records are shown: the style asked (or the terminal's default), colour, codecs.
@@ -155,18 +202,7 @@ impl Context {
         style: Option<OutputFormat>,
         codecs: Codecs,
     ) -> anyhow::Result<print::Options> {
-        if codecs.missing_schemas() {
-            return Err(Error::Usage(
-                "avro decoding needs a schema: give --schema FILE (bare datums) or --registry URL (Confluent-framed payloads)".into(),
-            )
-            .into());
-        }
-        if codecs.missing_protobuf() {
-            return Err(Error::Usage(
-                "protobuf decoding is not available here: tail, filter, trace, sample, replay and schema-validate read protobuf".into(),
-            )
-            .into());
-        }
+        Self::usable(&codecs)?;
         let stdout = self.term.stdout;
         let color = match self.global.color {
             ColorWhen::Always => true,
@@ -183,5 +219,22 @@ impl Context {
             color,
             terminal: stdout,
         })
+    }
+
+    /// Refuse codecs that lack the schemas their formats need, before anything is read.
+    pub fn usable(codecs: &Codecs) -> anyhow::Result<()> {
+        if codecs.missing_schemas() {
+            return Err(Error::Usage(
+                "avro decoding needs a schema: give --schema FILE (bare datums) or --registry URL (Confluent-framed payloads)".into(),
+            )
+            .into());
+        }
+        if codecs.missing_protobuf() {
+            return Err(Error::Usage(
+                "protobuf decoding is not available here: tail, filter, trace, sample, replay, rekey (values), partition audit (keys) and schema-validate read protobuf".into(),
+            )
+            .into());
+        }
+        Ok(())
     }
 }

@@ -69,6 +69,7 @@ Examples:
   evops -b embedded partition audit articles
   evops partition audit orders --expect java --from 3h
   evops partition audit ./orders.ndjson --partitions 12 --output json
+  evops partition audit payments-pb-keyed --key-format protobuf --registry http://registry:8081
 
 Exit codes: 0 clean, 1 a key on more than one partition or an --expect mismatch, 2 error.";
 
@@ -98,6 +99,16 @@ pub struct AuditArgs {
     /// Output: table or json (one object).
     #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
     pub output: String,
+
+    /// How keys are shown (they are hashed as the bytes they are): auto | string | json | int32 | int64 | hex | base64 | avro | protobuf. [default: text, or {"base64": ...} when not UTF-8]
+    #[arg(long, value_name = "FORMAT", value_parser = values::key_codec_format)]
+    pub key_format: Option<crate::codec::Encoding>,
+
+    #[command(flatten)]
+    pub registry: super::schema::RegistryArgs,
+
+    #[command(flatten)]
+    pub proto: super::protobuf::ProtoArgs,
 
     /// The shared range options; an audit starts at the beginning and stops at the end offsets
     /// taken when it starts, and never joins a consumer group.
@@ -156,11 +167,24 @@ impl AuditArgs {
         if self.partition_count.is_some_and(|n| n <= 0) {
             return Err(Error::Usage("--partitions must be at least 1".into()).into());
         }
+        let keys = self
+            .key_format
+            .map(|k| {
+                let codecs = ctx.schema_codecs(
+                    (k, crate::codec::Encoding::Auto),
+                    &self.registry,
+                    &self.proto,
+                    None,
+                )?;
+                Context::usable(&codecs).map(|()| codecs)
+            })
+            .transpose()?;
         let max = self.read.max;
         let mut read = self.read.read(sources, ctx.kafka()?);
         read.keys_only = true;
         Ok(cmd::partition_audit::Config {
             read,
+            keys,
             max,
             expect: self.expect,
             partitions: self.partition_count,

@@ -29,7 +29,8 @@ pub const REKEY_EXAMPLES: &str = "\
 Examples:
   evops rekey users --to users-by-email --key .value.data.attributes.email --create-topic --partitions 24
   evops rekey orders --to orders-by-customer --key .value.data.attributes.customer_id --key-format int64
-  evops rekey orders --to orders-by-tenant --key-template '{value.meta.tenant}:{key}' --checkpoint rk.ckpt";
+  evops rekey orders --to orders-by-tenant --key-template '{value.meta.tenant}:{key}' --checkpoint rk.ckpt
+  evops --profile prod rekey payments-pb --to payments-by-order --value-format protobuf --key .value.data.attributes.order_id --key-format protobuf";
 
 /// Where the target partition comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -134,9 +135,13 @@ pub struct RekeyArgs {
     #[arg(long, value_name = "TEMPLATE", value_parser = values::style)]
     pub key_template: Option<crate::print::OutputFormat>,
 
-    /// How the new key is written: string | json | int32 | int64 (big-endian, as Java's serializers). Source keys are read as `auto`.
+    /// How the new key is written: string | json | int32 | int64 (big-endian, as Java's serializers) | protobuf (Confluent-framed, the schema of --key-subject). Source keys are read as `auto`.
     #[arg(long, value_name = "FORMAT", default_value = "string", value_parser = new_key_format)]
     pub key_format: crate::codec::Encoding,
+
+    /// With --key-format protobuf: the registry subject whose latest schema the new keys are written in (its first message type, or --key-proto-type). [default: <--to>-key]
+    #[arg(long, value_name = "SUBJECT")]
+    pub key_subject: Option<String>,
 
     /// The partitioner that places the new keys (`evops partition --list`).
     #[arg(long, value_name = "NAME", default_value = "java", value_parser = values::partitioner)]
@@ -163,9 +168,15 @@ pub struct RekeyArgs {
     #[arg(short = 'f', long = "format", value_name = "FORMAT", value_parser = values::style)]
     pub format: Option<crate::print::OutputFormat>,
 
-    /// How to read values: auto | string | json | int32 | int64 | hex | base64.
+    /// How to read values: auto | string | json | int32 | int64 | hex | base64 | protobuf.
     #[arg(long, value_name = "FORMAT", default_value = "auto", value_parser = values::codec_format)]
     pub value_format: crate::codec::Encoding,
+
+    #[command(flatten)]
+    pub registry: super::schema::RegistryArgs,
+
+    #[command(flatten)]
+    pub proto: super::protobuf::ProtoArgs,
 }
 
 impl ReplayArgs {
@@ -221,7 +232,12 @@ impl ReplayArgs {
 impl RekeyArgs {
     pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::rekey::Config> {
         let (sources, expr) = split_expression(&self.args, self.after.as_ref());
-        let view = crate::codec::Codecs::new(crate::codec::Encoding::Auto, self.value_format);
+        let view = ctx.protobuf_codecs(
+            crate::codec::Encoding::Auto,
+            self.value_format,
+            &self.registry,
+            &self.proto,
+        )?;
         let output = ctx.output(self.format.clone(), view.clone())?;
         let spec = self.cond.spec(expr.as_deref())?;
         let key_source = match (&self.key, &self.key_template) {
@@ -238,11 +254,12 @@ impl RekeyArgs {
             )
             .into()),
         };
+        let key_format = self.new_key(ctx)?;
         let placed = format!(
             "rekey/{}/{:?}/{:?}/{}",
             self.key.clone().unwrap_or_default(),
             self.key_template,
-            self.key_format,
+            key_format,
             self.partitioner.name
         );
         let identity = identity(&sources, &self.read, &spec, &self.replay.to, &placed);
@@ -264,9 +281,36 @@ impl RekeyArgs {
             replay: replay.config(ctx, self.replay)?,
             key: key_source,
             view,
-            key_format: self.key_format,
+            key_format,
             partitioner: self.partitioner,
         })
+    }
+
+    /// How the new keys are written; a Protobuf key takes its schema from the registry.
+    fn new_key(&self, ctx: &Context) -> anyhow::Result<crate::stage::rekey::NewKey> {
+        use crate::stage::rekey::NewKey;
+        if !self.key_format.is_protobuf() {
+            if self.key_subject.is_some() {
+                return Err(
+                    Error::Usage("--key-subject needs --key-format protobuf".into()).into(),
+                );
+            }
+            return Ok(NewKey::Plain(self.key_format));
+        }
+        let Some(registry) = ctx.registry(&self.registry)? else {
+            return Err(Error::Usage(
+                "--key-format protobuf writes Confluent-framed keys: it needs --registry URL (or the profile's), where the key schema is".into(),
+            )
+            .into());
+        };
+        let subject =
+            (self.key_subject.clone()).unwrap_or_else(|| format!("{}-key", self.replay.to));
+        let writer = crate::cmd::protobuf::key_writer(
+            &registry,
+            &subject,
+            self.proto.key_proto_type.as_deref(),
+        )?;
+        Ok(NewKey::Protobuf(writer))
     }
 }
 
@@ -366,9 +410,15 @@ impl Replay {
 fn new_key_format(s: &str) -> Result<crate::codec::Encoding, String> {
     use crate::codec::Encoding;
     match Encoding::parse(s) {
-        Some(f @ (Encoding::String | Encoding::Json | Encoding::Int32 | Encoding::Int64)) => Ok(f),
+        Some(
+            f @ (Encoding::String
+            | Encoding::Json
+            | Encoding::Int32
+            | Encoding::Int64
+            | Encoding::Protobuf(_)),
+        ) => Ok(f.for_keys()),
         _ => Err(format!(
-            "'{s}' is not a key format for rekey; accepted: string, json, int32, int64"
+            "'{s}' is not a key format for rekey; accepted: string, json, int32, int64, protobuf"
         )),
     }
 }

@@ -26,6 +26,8 @@ pub struct Config {
     pub read: Read,
     /// `--max`: audit at most this many records.
     pub max: Option<u64>,
+    /// How keys are shown (`--key-format`); `None`: as the capture format writes bytes.
+    pub keys: Option<codec::Codecs>,
     pub expect: Option<&'static Partitioner>,
     /// The partition count of capture-file topics (the file does not say; `cli/` requires it,
     /// at least 1, when files are read, and checks the range).
@@ -46,11 +48,12 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     let ended = super::look(&mut source, &mut audit, &mut report, cfg.max, bar.as_ref())?;
     let a = &audit.auditor;
     let mut out = std::io::stdout().lock();
+    let keys = Keys(cfg.keys.as_ref());
     if cfg.json {
-        serde_json::to_writer(&mut out, &json_report(a, &audit.counts, cfg.expect))?;
+        serde_json::to_writer(&mut out, &json_report(a, &audit.counts, cfg.expect, keys))?;
         out.write_all(b"\n")?;
     } else {
-        write!(out, "{}", text_report(a, &audit.counts, cfg.expect))?;
+        write!(out, "{}", text_report(a, &audit.counts, cfg.expect, keys))?;
     }
     out.flush()?;
     drop(out);
@@ -77,14 +80,33 @@ fn placement_text(p: &Seen) -> String {
     }
 }
 
-fn key_text(k: &[u8]) -> String {
-    match codec::bytes_value(k) {
-        Value::String(s) => crate::print::escape::for_terminal(&s).into_owned(),
-        other => other.to_string(),
+/// How the report shows keys: decoded in `--key-format` (a key that does not decode so is shown
+/// as `auto` shows it), or as the capture format writes bytes.
+#[derive(Clone, Copy)]
+struct Keys<'a>(Option<&'a codec::Codecs>);
+
+impl Keys<'_> {
+    fn value(self, k: &[u8]) -> Value {
+        match self.0 {
+            Some(codecs) => codecs.key(Some(k)).0.value,
+            None => codec::bytes_value(k),
+        }
+    }
+
+    fn text(self, k: &[u8]) -> String {
+        match self.value(k) {
+            Value::String(s) => crate::print::escape::for_terminal(&s).into_owned(),
+            other => other.to_string(),
+        }
     }
 }
 
-fn text_report(a: &Auditor, counts: &HashMap<String, i32>, expect: Option<&Partitioner>) -> String {
+fn text_report(
+    a: &Auditor,
+    counts: &HashMap<String, i32>,
+    expect: Option<&Partitioner>,
+    keys: Keys,
+) -> String {
     let mut s = String::new();
     let mut topics: Vec<_> = counts
         .iter()
@@ -120,7 +142,7 @@ fn text_report(a: &Auditor, counts: &HashMap<String, i32>, expect: Option<&Parti
         s.push_str(&format!(
             "  {}/{}: {}\n",
             sp.topic,
-            key_text(&sp.key),
+            keys.text(&sp.key),
             places.join(", ")
         ));
     }
@@ -183,7 +205,7 @@ fn text_report(a: &Auditor, counts: &HashMap<String, i32>, expect: Option<&Parti
             s.push_str(&format!(
                 "  {}/{}: at {}, expected {}\n",
                 m.topic,
-                key_text(&m.key),
+                keys.text(&m.key),
                 placement_text(&m.at),
                 m.expected
             ));
@@ -192,7 +214,12 @@ fn text_report(a: &Auditor, counts: &HashMap<String, i32>, expect: Option<&Parti
     s
 }
 
-fn json_report(a: &Auditor, counts: &HashMap<String, i32>, expect: Option<&Partitioner>) -> Value {
+fn json_report(
+    a: &Auditor,
+    counts: &HashMap<String, i32>,
+    expect: Option<&Partitioner>,
+    keys: Keys,
+) -> Value {
     let place =
         |p: &Seen| json!({"partition": p.partition, "offset": p.offset, "timestamp": p.timestamp});
     json!({
@@ -203,7 +230,7 @@ fn json_report(a: &Auditor, counts: &HashMap<String, i32>, expect: Option<&Parti
         "distinct_keys": a.distinct_keys(),
         "untracked": a.untracked,
         "split_keys": a.split_keys,
-        "split_examples": a.splits.iter().map(|s| json!({"topic": s.topic, "key": codec::bytes_value(&s.key), "placements": s.placements.iter().map(place).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        "split_examples": a.splits.iter().map(|s| json!({"topic": s.topic, "key": keys.value(&s.key), "placements": s.placements.iter().map(place).collect::<Vec<_>>()})).collect::<Vec<_>>(),
         "explained": a.explained().into_iter().map(|(h, c)| json!({"hash": hash_label(h), "partitioners": hash_users(h), "records": c})).collect::<Vec<_>>(),
         "unexplained": a.unexplained(),
         "inferred": a.inferred().into_iter().map(|(h, c)| json!({"hash": hash_label(h), "partitioners": hash_users(h), "records": c})).collect::<Vec<_>>(),
@@ -211,7 +238,7 @@ fn json_report(a: &Auditor, counts: &HashMap<String, i32>, expect: Option<&Parti
         "expect": expect.map(|p| json!({
             "partitioner": p.name,
             "mismatches": a.mismatches,
-            "examples": a.mismatch_examples.iter().map(|m| json!({"topic": m.topic, "key": codec::bytes_value(&m.key), "at": place(&m.at), "expected": m.expected})).collect::<Vec<_>>(),
+            "examples": a.mismatch_examples.iter().map(|m| json!({"topic": m.topic, "key": keys.value(&m.key), "at": place(&m.at), "expected": m.expected})).collect::<Vec<_>>(),
         })),
     })
 }

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::codec::protobuf::{Files, JsonOptions, ProtobufCodec};
+use crate::codec::protobuf::{Files, JsonOptions, KeyWriter, ProtobufCodec};
 use crate::endpoint::registry::{ProtobufLookup, Registry};
 use crate::schema::protobuf::{self, DescriptorPool};
 
@@ -30,16 +30,20 @@ impl ProtoConfig {
     }
 }
 
-/// The key and value codecs (`None` for a side that is not `protobuf`).
+/// The registry's schemas of framed payloads, asked for once per id.
+pub fn registry_files(registry: Registry) -> Arc<dyn Files> {
+    Arc::new(ProtobufLookup::new(registry))
+}
+
+/// The key and value codecs (`None` for a side that is not `protobuf`); `registry` holds the
+/// schemas of framed payloads.
 pub fn codecs(
     cfg: &ProtoConfig,
-    registry: Option<Registry>,
+    registry: Option<Arc<dyn Files>>,
     key: bool,
     value: bool,
 ) -> anyhow::Result<(Option<ProtobufCodec>, Option<ProtobufCodec>)> {
     let pool = local_pool(cfg)?;
-    let registry: Option<Arc<dyn Files>> =
-        registry.map(|r| Arc::new(ProtobufLookup::new(r)) as Arc<dyn Files>);
     let side = |wanted: bool, ty: &Option<String>, flag: &str| -> anyhow::Result<_> {
         if !wanted {
             return Ok(None);
@@ -99,4 +103,29 @@ pub fn local_pool(cfg: &ProtoConfig) -> anyhow::Result<Option<DescriptorPool>> {
         });
     }
     Ok(pool)
+}
+
+/// How rekey writes Protobuf keys: the latest schema of `subject` (its references resolved),
+/// and in it the message type `type_name` (full or unambiguous short name), or its first one.
+pub fn key_writer(
+    registry: &Registry,
+    subject: &str,
+    type_name: Option<&str>,
+) -> anyhow::Result<KeyWriter> {
+    let reg = registry
+        .latest(subject)
+        .map_err(|e| anyhow::anyhow!("the key schema: {e} (register the key schema first)"))?;
+    let file = crate::endpoint::registry::compile_protobuf(registry, &reg)
+        .map_err(|e| anyhow::anyhow!("the key schema (subject '{subject}', id {}): {e}", reg.id))?;
+    let message = match type_name {
+        Some(name) => protobuf::message(file.parent_pool(), name)
+            .map_err(|e| anyhow::anyhow!("--key-proto-type: {e}"))?,
+        None => file.messages().next().ok_or_else(|| {
+            anyhow::anyhow!("the key schema (subject '{subject}') defines no message type")
+        })?,
+    };
+    Ok(KeyWriter {
+        id: reg.id,
+        message,
+    })
 }

@@ -4,10 +4,9 @@
 //! rates, dead letters, the summary — is the replay's (see [`super::replay`]); the key stage
 //! and its checks are [`crate::stage::rekey`].
 
-use crate::codec::Encoding;
 use crate::exit::Exit;
 use crate::partition::Partitioner;
-use crate::stage::rekey::{KeySource, Rekey};
+use crate::stage::rekey::{KeySource, NewKey, Rekey};
 
 /// A replay and how to make its new keys.
 pub struct Config {
@@ -16,8 +15,8 @@ pub struct Config {
     pub key: KeySource,
     /// How keys and values are read for the key expression.
     pub view: crate::codec::Codecs,
-    /// How the new key is written: string, json, int32 or int64.
-    pub key_format: Encoding,
+    /// How the new key is written: string, json, int32, int64, or framed Protobuf.
+    pub key_format: NewKey,
     pub partitioner: &'static Partitioner,
 }
 

@@ -31,6 +31,9 @@ pub struct Codecs {
     /// The Protobuf codecs of keys and of values (`None` for a side that is not Protobuf).
     protobuf_key: Option<protobuf::ProtobufCodec>,
     protobuf_value: Option<protobuf::ProtobufCodec>,
+    /// What `auto` reads Confluent-framed Protobuf with, when the run has a registry of its
+    /// own (the embedded cluster's built-in one): the demo's `payments` need no flag.
+    auto_protobuf: Option<protobuf::ProtobufCodec>,
 }
 
 impl std::fmt::Debug for Codecs {
@@ -41,6 +44,7 @@ impl std::fmt::Debug for Codecs {
             .field("avro", &self.avro.is_some())
             .field("protobuf_key", &self.protobuf_key)
             .field("protobuf_value", &self.protobuf_value)
+            .field("auto_protobuf", &self.auto_protobuf)
             .finish()
     }
 }
@@ -54,6 +58,7 @@ impl Codecs {
             avro: None,
             protobuf_key: None,
             protobuf_value: None,
+            auto_protobuf: None,
         }
     }
 
@@ -71,6 +76,13 @@ impl Codecs {
     ) -> Codecs {
         self.protobuf_key = key;
         self.protobuf_value = value;
+        self
+    }
+
+    /// The same, with `auto` decoding Confluent-framed Protobuf payloads (first byte 0) with
+    /// this codec; a payload it cannot read is shown as `auto` shows bytes.
+    pub fn with_auto_protobuf(mut self, codec: protobuf::ProtobufCodec) -> Codecs {
+        self.auto_protobuf = Some(codec);
         self
     }
 
@@ -102,8 +114,42 @@ impl Codecs {
                 depth::check_value(&value)?;
                 Ok(Decoded { value, json: true })
             }
+            (Encoding::Auto, Some(b)) if b.first() == Some(&0) => {
+                let framed = (self.auto_protobuf.as_ref())
+                    .and_then(|codec| codec.decode(b).ok())
+                    .filter(|value| depth::check_value(value).is_ok());
+                match framed {
+                    Some(value) => Ok(Decoded { value, json: true }),
+                    None => decode(format, bytes),
+                }
+            }
             _ => decode(format, bytes),
         }
+    }
+
+    /// Write a value's JSON text straight into `out`, for the format that makes its JSON as
+    /// text (Protobuf, and `auto`'s framed Protobuf): no tree is built. `false` when the format
+    /// does not, or the bytes do not decode or nest too deeply (nothing is written then, and
+    /// [`Self::decode_or_auto`] says why).
+    pub fn write_json(&self, format: Encoding, bytes: Option<&[u8]>, out: &mut Vec<u8>) -> bool {
+        let codec = match (format, bytes) {
+            (Encoding::Protobuf(Side::Key), Some(_)) => self.protobuf_key.as_ref(),
+            (Encoding::Protobuf(Side::Value), Some(_)) => self.protobuf_value.as_ref(),
+            (Encoding::Auto, Some([0, ..])) => self.auto_protobuf.as_ref(),
+            _ => None,
+        };
+        let (Some(codec), Some(b)) = (codec, bytes) else {
+            return false;
+        };
+        let start = out.len();
+        if codec.write(b, out).is_err() {
+            return false;
+        }
+        if depth::check(&out[start..]).is_err() {
+            out.truncate(start);
+            return false;
+        }
+        true
     }
 
     /// Decode as asked, falling back to `auto` (see [`decode_or_auto`]).

@@ -75,6 +75,72 @@ impl ProtobufCodec {
         let (desc, message) = self.message(b)?;
         json::to_json(&desc, message, self.json).map_err(|e| DecodeError(e.0))
     }
+
+    /// Decode a payload and append its JSON text to `out` (nothing is appended on an error).
+    pub fn write(&self, b: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
+        let (desc, message) = self.message(b)?;
+        let start = out.len();
+        json::write_json(&desc, message, self.json, out).map_err(|e| {
+            out.truncate(start);
+            DecodeError(e.0)
+        })
+    }
+}
+
+/// How a new key is written as a Confluent-framed Protobuf message (rekey's
+/// `--key-format protobuf`): the registry schema's id and the key's message type, whose index
+/// path goes in the frame.
+#[derive(Clone)]
+pub struct KeyWriter {
+    pub id: u32,
+    pub message: MessageDescriptor,
+}
+
+impl std::fmt::Debug for KeyWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "KeyWriter({} of schema id {})",
+            self.message.full_name(),
+            self.id
+        )
+    }
+}
+
+impl KeyWriter {
+    /// The key from its JSON view: an object in the proto3 JSON mapping (no unknown fields), or
+    /// a scalar for a key message of one field (`{"paymentId": v}` for a `PaymentKey` with only
+    /// `payment_id`), as Confluent's serializers frame it.
+    pub fn encode(&self, v: &Value) -> Result<Vec<u8>, DecodeError> {
+        use prost::Message;
+        let name = self.message.full_name();
+        let wrapped;
+        let json = if v.is_object() {
+            v
+        } else {
+            let mut fields = self.message.fields();
+            let (Some(only), None) = (fields.next(), fields.next()) else {
+                return Err(DecodeError(format!(
+                    "{v} is not an object, and {name} has {} fields: give the key as an object",
+                    self.message.fields().len()
+                )));
+            };
+            wrapped = serde_json::json!({ only.json_name(): v });
+            &wrapped
+        };
+        let opts = prost_reflect::DeserializeOptions::new().deny_unknown_fields(true);
+        let msg = prost_reflect::DynamicMessage::deserialize_with_options(
+            self.message.clone(),
+            json,
+            &opts,
+        )
+        .map_err(|e| DecodeError(format!("{v} is not a {name}: {e}")))?;
+        Ok(framing::frame(
+            self.id,
+            &framing::path_of(&self.message),
+            &msg.encode_to_vec(),
+        ))
+    }
 }
 
 /// Why Protobuf bytes were not read: no codec was built for their side.
@@ -168,6 +234,46 @@ mod tests {
             .decode(&framing::frame(7, &[0], b""))
             .unwrap_err();
         assert!(e.0.contains("--registry"), "{e}");
+    }
+
+    #[test]
+    fn keys_are_written_framed_from_objects_and_scalars_and_read_back() {
+        let file = from_sources(
+            "k.proto",
+            &[(
+                "k.proto".into(),
+                "syntax = \"proto3\"; package k; message Two { string a = 1; int64 b = 2; } message Outer { message One { string user_id = 1; } }".into(),
+            )],
+        )
+        .unwrap();
+        let pool = file.parent_pool();
+        let one = KeyWriter {
+            id: 7,
+            message: pool.get_message_by_name("k.Outer.One").unwrap(),
+        };
+        let bytes = one.encode(&json!("u-1")).unwrap();
+        assert_eq!(&bytes[..8], &[0, 0, 0, 0, 7, 4, 2, 0], "path [1, 0]");
+        let read = ProtobufCodec {
+            registry: Some(Arc::new(One(file.clone()))),
+            bare: None,
+            json: JsonOptions::default(),
+        };
+        assert_eq!(read.decode(&bytes).unwrap(), json!({"userId": "u-1"}));
+        assert_eq!(one.encode(&json!({"userId": "u-1"})).unwrap(), bytes);
+        let two = KeyWriter {
+            id: 7,
+            message: pool.get_message_by_name("k.Two").unwrap(),
+        };
+        let bytes = two.encode(&json!({"a": "x", "b": 5})).unwrap();
+        assert_eq!(read.decode(&bytes).unwrap(), json!({"a": "x", "b": "5"}));
+        for (bad, want) in [
+            (json!("x"), "has 2 fields"),
+            (json!({"c": 1}), "is not a k.Two"),
+            (json!({"b": "many"}), "is not a k.Two"),
+        ] {
+            let e = two.encode(&bad).unwrap_err();
+            assert!(e.0.contains(want), "{bad}: {e}");
+        }
     }
 
     #[test]

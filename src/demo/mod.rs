@@ -14,6 +14,11 @@
 //! publishes `article_read` (a reader reached the end of an article) beside `article_viewed`
 //! until [`DEPLOY_AGO_MS`] before now, then quietly stops, while the topic's total barely
 //! moves; `evops stats views --since 24h` flags it.
+//!
+//! One topic is Protobuf ([`payments`]): registry-framed payments, whose schema the embedded
+//! cluster's built-in registry holds.
+
+pub mod payments;
 
 use std::sync::Arc;
 
@@ -55,6 +60,10 @@ pub const TOPICS: &[Topic] = &[
     Topic {
         name: "views",
         partitions: 6,
+    },
+    Topic {
+        name: "payments",
+        partitions: 3,
     },
 ];
 
@@ -142,8 +151,43 @@ struct Ev {
     key: Option<String>,
     value: Option<Vec<u8>>,
     ts: i64,
-    /// The Node.js gateway (librdkafka CRC-32) rather than the Kotlin API (murmur2).
-    node: bool,
+    producer: Producer,
+}
+
+/// Who wrote an event: it says which partitioner placed it and which headers it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Producer {
+    /// The Kotlin API: JSON, the Java client's murmur2.
+    Kotlin,
+    /// The Node.js gateway: JSON, librdkafka's CRC-32.
+    Node,
+    /// The payments service (Kotlin too): Protobuf through the registry.
+    Payments,
+}
+
+impl Producer {
+    /// The `producer` header.
+    fn name(self) -> &'static str {
+        match self {
+            Producer::Kotlin => "kotlin-api",
+            Producer::Node => "node-gateway",
+            Producer::Payments => "payments-service",
+        }
+    }
+
+    fn content_type(self) -> &'static [u8] {
+        match self {
+            Producer::Payments => b"application/x-protobuf",
+            Producer::Kotlin | Producer::Node => b"application/json",
+        }
+    }
+
+    fn partitioner(self) -> &'static partition::Partitioner {
+        match self {
+            Producer::Node => partition::librdkafka(),
+            Producer::Kotlin | Producer::Payments => partition::java(),
+        }
+    }
 }
 
 impl Ev {
@@ -154,8 +198,14 @@ impl Ev {
             key: Some(key.into()),
             value,
             ts,
-            node: false,
+            producer: Producer::Kotlin,
         }
+    }
+
+    /// A fact in the envelope, by the Kotlin services: `what` is its id, type and attributes.
+    fn fact(topic: &'static str, key: &str, what: (&str, &str, Value), ts: i64, host: &str) -> Ev {
+        let (id, kind, attrs) = what;
+        Ev::kotlin(topic, key, bytes(&envelope(id, kind, attrs, ts, host)), ts)
     }
 }
 
@@ -186,6 +236,7 @@ pub fn seed_records(now_ms: i64, seed: u64) -> Vec<Record> {
     planted_story(&mut evs, start);
     planted_violations(&mut evs, start, now_ms);
     planted_deploy(&mut evs, start, now_ms, seed);
+    payments::seed(&mut evs, start, seed);
 
     place(evs, &mut rng)
 }
@@ -214,11 +265,12 @@ fn seed_users(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
             "car": {"make": make, "model": model, "year": 1965 + rng.below(58)},
         });
         let h = host(rng);
-        evs.push(Ev::kotlin(
+        evs.push(Ev::fact(
             "users",
-            id.clone(),
-            bytes(&envelope(&id, "user_registered", attrs, ts, h)),
+            &id,
+            (&id, "user_registered", attrs),
             ts,
+            h,
         ));
     }
     for n in 0..40 {
@@ -233,11 +285,12 @@ fn seed_users(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
         };
         let attrs = json!({"user_id": id, "bio": bio, "location": rng.pick(COUNTRIES)});
         let h = host(rng);
-        evs.push(Ev::kotlin(
+        evs.push(Ev::fact(
             "users",
-            id.clone(),
-            bytes(&envelope(&id, "user_profile_updated", attrs, ts, h)),
+            &id,
+            (&id, "user_profile_updated", attrs),
             ts,
+            h,
         ));
     }
 }
@@ -249,11 +302,12 @@ fn seed_tribes(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
         let ts = start + 60_000 * (i as i64 + 1);
         let attrs = json!({"name": name, "owner_id": format!("u-{}", 1000 + i), "user_id": format!("u-{}", 1000 + i)});
         let h = host(rng);
-        evs.push(Ev::kotlin(
+        evs.push(Ev::fact(
             "tribes",
-            id.clone(),
-            bytes(&envelope(&id, "tribe_created", attrs, ts, h)),
+            &id,
+            (&id, "tribe_created", attrs),
             ts,
+            h,
         ));
     }
     for _ in 0..110 {
@@ -265,19 +319,9 @@ fn seed_tribes(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
             "tribe_left"
         };
         let ts = span(rng, start);
+        let attrs = json!({"tribe_id": id, "user_id": user});
         let h = host(rng);
-        evs.push(Ev::kotlin(
-            "tribes",
-            id.clone(),
-            bytes(&envelope(
-                &id,
-                kind,
-                json!({"tribe_id": id, "user_id": user}),
-                ts,
-                h,
-            )),
-            ts,
-        ));
+        evs.push(Ev::fact("tribes", &id, (&id, kind, attrs), ts, h));
     }
 }
 
@@ -303,13 +347,11 @@ fn seed_articles(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
                 json!({"user_id": user, "reason": "author request"}),
             ),
         };
-        evs.push(Ev {
-            topic: "articles",
-            key: Some(article.clone()),
-            value: bytes(&envelope(&article, kind, attrs, ts, h)),
-            ts,
-            node,
-        });
+        let mut ev = Ev::fact("articles", &article, (&article, kind, attrs), ts, h);
+        if node {
+            ev.producer = Producer::Node;
+        }
+        evs.push(ev);
     }
 }
 
@@ -327,12 +369,7 @@ fn seed_comments(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
         };
         let attrs = json!({"user_id": user, "article_id": article, "body": rng.pick(BODIES)});
         let h = host(rng);
-        evs.push(Ev::kotlin(
-            "comments",
-            article,
-            bytes(&envelope(&id, kind, attrs, ts, h)),
-            ts,
-        ));
+        evs.push(Ev::fact("comments", &article, (&id, kind, attrs), ts, h));
     }
 }
 
@@ -343,18 +380,14 @@ fn seed_bumps(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
         let id = format!("b-{}", 9000 + n);
         let user = format!("u-{}", 1000 + rng.below(160));
         let ts = span(rng, start);
+        let attrs = json!({"user_id": user, "article_id": article});
         let h = host(rng);
-        evs.push(Ev::kotlin(
+        evs.push(Ev::fact(
             "bumps",
-            article.clone(),
-            bytes(&envelope(
-                &id,
-                "article_bumped",
-                json!({"user_id": user, "article_id": article}),
-                ts,
-                h,
-            )),
+            &article,
+            (&id, "article_bumped", attrs),
             ts,
+            h,
         ));
     }
 }
@@ -372,11 +405,12 @@ fn seed_views(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
         let ts = span(rng, start);
         let attrs = json!({"user_id": user, "article_id": article, "duration_ms": 500 + rng.below(120_000), "referrer": rng.pick(&["search", "feed", "tribe", "direct"])});
         let h = host(rng);
-        evs.push(Ev::kotlin(
+        evs.push(Ev::fact(
             "views",
-            article,
-            bytes(&envelope(&id, "article_viewed", attrs, ts, h)),
+            &article,
+            (&id, "article_viewed", attrs),
             ts,
+            h,
         ));
     }
 }
@@ -393,17 +427,13 @@ fn planted_deploy(evs: &mut Vec<Ev>, start: i64, now_ms: i64, seed: u64) {
         let attrs =
             json!({"user_id": user, "article_id": article, "read_ms": 30_000 + rng.below(600_000)});
         let h = *rng.pick(KOTLIN_HOSTS);
-        evs.push(Ev::kotlin(
+        let id = format!("r-{}", 40000 + n);
+        evs.push(Ev::fact(
             "views",
-            article,
-            bytes(&envelope(
-                &format!("r-{}", 40000 + n),
-                "article_read",
-                attrs,
-                ts,
-                h,
-            )),
+            &article,
+            (&id, "article_read", attrs),
             ts,
+            h,
         ));
     }
 }
@@ -414,13 +444,7 @@ fn planted_story(evs: &mut Vec<Ev>, start: i64) {
     let h = KOTLIN_HOSTS[0];
     let t = |min: i64| start + min * 60_000;
     let mut add = |topic: &'static str, key: &str, id: &str, kind: &str, attrs: Value, ts: i64| {
-        evs.push(Ev {
-            topic,
-            key: Some(key.to_string()),
-            value: bytes(&envelope(id, kind, attrs, ts, h)),
-            ts,
-            node: false,
-        });
+        evs.push(Ev::fact(topic, key, (id, kind, attrs), ts, h));
     };
     add(
         "users",
@@ -592,17 +616,11 @@ fn place(mut evs: Vec<Ev>, rng: &mut Rng) -> Vec<Record> {
                 .position(|t| t.name == e.topic)
                 .expect("demo topic");
             let n = TOPICS[ti].partitions;
-            let partitioner = if e.node {
-                partition::librdkafka()
-            } else {
-                partition::java()
-            };
-            let partition = partitioner
+            let partition = (e.producer.partitioner())
                 .partition(e.key.as_deref().map(str::as_bytes), n)
                 .unwrap_or(0);
             let offset = next_offset[ti][partition as usize];
             next_offset[ti][partition as usize] += 1;
-            let producer = if e.node { "node-gateway" } else { "kotlin-api" };
             Record {
                 topic: topics[ti].clone(),
                 partition,
@@ -612,22 +630,20 @@ fn place(mut evs: Vec<Ev>, rng: &mut Rng) -> Vec<Record> {
                 key: e.key.map(String::into_bytes),
                 value: e.value,
                 headers: vec![
-                    Header {
-                        key: "content-type".into(),
-                        value: Some(b"application/json".to_vec()),
-                    },
-                    Header {
-                        key: "producer".into(),
-                        value: Some(producer.as_bytes().to_vec()),
-                    },
-                    Header {
-                        key: "trace-id".into(),
-                        value: Some(format!("{:016x}", rng.next_u64()).into_bytes()),
-                    },
+                    header("content-type", e.producer.content_type()),
+                    header("producer", e.producer.name().as_bytes()),
+                    header("trace-id", format!("{:016x}", rng.next_u64()).as_bytes()),
                 ],
             }
         })
         .collect()
+}
+
+fn header(key: &str, value: &[u8]) -> Header {
+    Header {
+        key: key.into(),
+        value: Some(value.to_vec()),
+    }
 }
 
 /// The live trickle of `evops demo`: one plausible event at a time.
@@ -701,14 +717,8 @@ impl Trickle {
             key: Some(key.into_bytes()),
             value: bytes(&value),
             headers: vec![
-                Header {
-                    key: "content-type".into(),
-                    value: Some(b"application/json".to_vec()),
-                },
-                Header {
-                    key: "producer".into(),
-                    value: Some(b"kotlin-api".to_vec()),
-                },
+                header("content-type", Producer::Kotlin.content_type()),
+                header("producer", Producer::Kotlin.name().as_bytes()),
             ],
         }
     }
@@ -767,7 +777,7 @@ mod tests {
     }
 
     #[test]
-    fn planted_user_story_spans_topics() {
+    fn planted_user_story_spans_the_json_topics() {
         let recs = seed_records(NOW, 1);
         let topics: std::collections::BTreeSet<&str> = recs
             .iter()
@@ -778,7 +788,9 @@ mod tests {
             })
             .map(|r| &*r.topic)
             .collect();
-        assert_eq!(topics.len(), TOPICS.len());
+        // Every topic but the Protobuf one, whose payments are keyed and found by payment id.
+        assert_eq!(topics.len(), TOPICS.len() - 1);
+        assert!(!topics.contains("payments"));
     }
 
     #[test]

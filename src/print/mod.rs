@@ -405,6 +405,8 @@ pub fn json_document(
         // The common case, a JSON object on one line, goes through verbatim: it was
         // validated, so the line stays valid JSON, and no tree is built.
         Some(raw) => out.extend_from_slice(raw),
+        // Protobuf makes its JSON as text: written straight in, no tree either.
+        None if codecs.write_json(codecs.value, r.value.as_deref(), out) => {}
         None => {
             let value = decode(codecs.value, "value", r.value.as_deref());
             serde_json::to_writer(&mut *out, &value.value).expect("JSON serializes");

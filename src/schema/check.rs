@@ -21,6 +21,9 @@ pub fn protobuf_value(
     json: bool,
 ) -> Option<Value> {
     let opts = protobuf::json::JsonOptions::default();
+    if !json && protobuf::json::quickly_valid(m, b) {
+        return Some(Value::Null);
+    }
     let msg = match protobuf::json::decode(m, b) {
         Ok(msg) => msg,
         Err(e) => {

@@ -1,6 +1,6 @@
 //! The re-keying stage of `evops rekey`: a new key for every record from a jq expression over
-//! its view (or a template), written as a string, JSON, or a big-endian int32/int64 as Java's
-//! serializers do. A record whose key expression fails keeps nothing of a guess: it goes to the
+//! its view (or a template), written as a string, JSON, a big-endian int32/int64 as Java's
+//! serializers do, or a Confluent-framed Protobuf message of a registry schema. A record whose key expression fails keeps nothing of a guess: it goes to the
 //! dead-letter file, reported and counted. The stage also counts the keys whose partition
 //! changes, and checks from the delivery reports that every key landed on one partition only.
 
@@ -14,6 +14,15 @@ use crate::partition::Partitioner;
 use crate::pipeline::{Cx, Stage};
 use crate::record::Record;
 
+/// How the new key is written.
+#[derive(Debug, Clone)]
+pub enum NewKey {
+    /// string, json, int32 or int64.
+    Plain(Encoding),
+    /// A Confluent-framed Protobuf message.
+    Protobuf(crate::codec::protobuf::KeyWriter),
+}
+
 /// How the new key is made.
 pub enum KeySource {
     Expr(Expr),
@@ -24,7 +33,7 @@ pub enum KeySource {
 pub struct Rekey {
     source: KeySource,
     viewer: Viewer,
-    key_format: Encoding,
+    key_format: NewKey,
     partitioner: &'static Partitioner,
     target_partitions: i32,
     /// Shared with the replay's dead-letter file, which takes them before any save.
@@ -37,11 +46,11 @@ pub struct Rekey {
 }
 
 impl Rekey {
-    /// `key_format` is the format the new key is written in: string, json, int32 or int64.
+    /// `key_format` is how the new key is written.
     pub fn new(
         source: KeySource,
         view: crate::codec::Codecs,
-        key_format: Encoding,
+        key_format: NewKey,
         partitioner: &'static Partitioner,
         target_partitions: i32,
     ) -> Rekey {
@@ -78,8 +87,22 @@ impl Rekey {
                 Val::from(line)
             }
         };
-        encode_key(&v, self.key_format)
+        match &self.key_format {
+            NewKey::Plain(format) => encode_key(&v, *format),
+            NewKey::Protobuf(writer) => protobuf_key(&v, writer),
+        }
     }
+}
+
+/// A jq value (the key message in the proto3 JSON mapping, or the value of its one field) as a
+/// framed Protobuf key.
+fn protobuf_key(v: &Val, writer: &crate::codec::protobuf::KeyWriter) -> Result<Vec<u8>, String> {
+    if matches!(v, Val::Null) {
+        return Err("the key expression gave null (a record needs a key to be re-keyed)".into());
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&v.to_string()).map_err(|e| format!("{v} is not JSON: {e}"))?;
+    writer.encode(&json).map_err(|e| e.0)
 }
 
 /// A jq value as key bytes in a format.

@@ -140,3 +140,80 @@ fn key_lookups_infer_the_partitioner() {
     );
     assert_eq!(articles.json_lines().len(), 2, "{}", articles.text());
 }
+
+/// The demo's Protobuf topic decodes with no flag: its payments are Confluent-framed, and the
+/// embedded cluster's built-in registry holds their schema. Without that registry (`auto` on a
+/// real cluster) the same bytes would show as base64.
+#[test]
+fn embedded_payments_are_decoded_protobuf_with_no_flag() {
+    let out = evops(&[
+        "-b",
+        "embedded",
+        "tail",
+        "payments",
+        "-o",
+        "beginning",
+        "-e",
+        "-f",
+        "json",
+    ])
+    .run();
+    out.code(0);
+    let recs = out.json_lines();
+    assert_eq!(recs.len() as u64, evops::demo::payments::SEEDED);
+    for r in &recs {
+        let v = &r["value"];
+        assert_eq!(v["paymentId"], r["key"], "{r}");
+        assert_eq!(r["headers"]["content-type"], "application/x-protobuf");
+        // The proto3 JSON mapping: int64 as a string, enums by name, timestamps as RFC 3339.
+        assert!(
+            v["amount"]["minorUnits"]
+                .as_str()
+                .unwrap()
+                .parse::<i64>()
+                .is_ok(),
+            "{r}"
+        );
+        assert!(
+            ["AUTHORIZED", "CAPTURED", "REFUNDED", "DECLINED"]
+                .contains(&v["status"].as_str().unwrap()),
+            "{r}"
+        );
+        assert!(v["createdAt"].as_str().unwrap().ends_with('Z'), "{r}");
+    }
+    // The same records, read as what they are without a registry: bytes starting with 0.
+    let raw = evops(&[
+        "-b",
+        "embedded",
+        "tail",
+        "payments",
+        "-o",
+        "beginning",
+        "-e",
+        "--max",
+        "1",
+        "-f",
+        "{value}",
+        "--value-format",
+        "hex",
+    ])
+    .run();
+    raw.code(0);
+    assert!(raw.text().starts_with("0000000001"), "{}", raw.text());
+    // Asked for explicitly, protobuf uses the same built-in registry, and filters see the JSON.
+    let refunded = evops(&[
+        "-b",
+        "embedded",
+        "filter",
+        "payments",
+        ".value.status == \"REFUNDED\"",
+        "--value-format",
+        "protobuf",
+        "-f",
+        "json",
+    ])
+    .run();
+    refunded.code(0);
+    let n = refunded.json_lines().len();
+    assert!(n > 0 && n < recs.len(), "{n}");
+}

@@ -469,3 +469,100 @@ fn hex_keys_with_non_ascii_characters_are_usage_errors() {
     out.code(2);
     assert!(out.stderr.contains("'aé1' is not hex"), "{}", out.stderr);
 }
+
+/// `--key-format protobuf`: keys are hashed as the framed bytes they are (the split found is
+/// the same with or without it), and the report shows a Confluent-framed key as its JSON,
+/// decoded through the registry, where the default shows the raw bytes.
+#[test]
+fn audit_shows_protobuf_keys_decoded_and_hashes_their_bytes() {
+    use prost::Message;
+    let b = crate::harness::broker();
+    let server = crate::harness::RegistryServer::start(&[]);
+    let key_proto = std::fs::read_to_string("tests/data/protobuf/shop/payment_key.proto").unwrap();
+    let id = server.register("pb-keys-key", &key_proto, Some("PROTOBUF"), &[]);
+    let file = evops::schema::protobuf::pool::from_sources(
+        "k.proto",
+        &[("k.proto".into(), key_proto.clone())],
+    )
+    .unwrap();
+    let key_type = file.messages().next().unwrap();
+    let key = |p: &str| {
+        let msg = prost_reflect::DynamicMessage::deserialize(
+            key_type.clone(),
+            serde_json::json!({"paymentId": p}),
+        )
+        .unwrap();
+        evops::schema::protobuf::framing::frame(id, &[0], &msg.encode_to_vec())
+    };
+    let t = crate::harness::topic("audit-pb", 3);
+    let mut recs: Vec<crate::harness::Rec> = (0..30)
+        .map(|i| {
+            let k = key(&format!("p-{}", i % 10));
+            crate::harness::Rec {
+                partition: evops::partition::java().partition(Some(&k), 3).unwrap(),
+                key: Some(k),
+                value: Some(b"{}".to_vec()),
+                headers: vec![],
+                timestamp: crate::harness::now_ms(),
+            }
+        })
+        .collect();
+    // One key also written on a partition murmur2 of its framed bytes does not give.
+    let mut stray = recs[3].clone();
+    stray.partition = (stray.partition + 1) % 3;
+    recs.push(stray);
+    crate::harness::produce(&b, &t, &recs);
+    let audit = |extra: &[&str]| {
+        let mut args = vec!["-b", &b, "partition", "audit", &t, "--output", "json"];
+        args.extend_from_slice(extra);
+        let out = evops(&args).run();
+        out.code(1);
+        serde_json::from_str::<Value>(out.text().trim()).unwrap()
+    };
+    let decoded = audit(&["--key-format", "protobuf", "--registry", &server.url]);
+    assert_eq!(decoded["split_keys"], 1, "{decoded}");
+    assert_eq!(
+        decoded["split_examples"][0]["key"],
+        serde_json::json!({"paymentId": "p-3"})
+    );
+    let raw = audit(&[]);
+    assert_eq!(raw["split_keys"], 1, "{raw}");
+    let shown = raw["split_examples"][0]["key"].as_str().unwrap();
+    assert!(shown.starts_with('\0') && shown.ends_with("p-3"), "{raw}");
+    // The table shows the decoded key too.
+    let table = evops(&[
+        "-b",
+        &b,
+        "partition",
+        "audit",
+        &t,
+        "--key-format",
+        "protobuf",
+        "--registry",
+        &server.url,
+    ])
+    .run();
+    table.code(1);
+    assert!(
+        table.text().contains(r#"{"paymentId":"p-3"}"#),
+        "{}",
+        table.text()
+    );
+    // Without the registry, protobuf keys cannot be shown: refused before reading.
+    let refused = evops(&[
+        "-b",
+        &b,
+        "partition",
+        "audit",
+        &t,
+        "--key-format",
+        "protobuf",
+    ])
+    .run();
+    refused.code(2);
+    assert!(
+        refused.stderr.contains("--registry URL"),
+        "{}",
+        refused.stderr
+    );
+}

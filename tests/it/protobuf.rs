@@ -109,7 +109,7 @@ fn the_test_schema_compiles_from_the_registry_with_its_import_as_a_reference() {
 
 /// Produce lines ({"type", "json"} or {"__raw_hex__"}) with the real serializer; returns
 /// what MessageToJson says of each (null for raw bytes).
-fn produce(topic: &str, registry: Option<&str>, lines: &str) -> Vec<Value> {
+pub(crate) fn produce(topic: &str, registry: Option<&str>, lines: &str) -> Vec<Value> {
     let mut cmd = Command::new(crate::harness::python());
     cmd.arg("tests/vectors/protobuf_produce.py").args([
         broker().as_str(),
@@ -158,7 +158,7 @@ fn payloads_of_the_real_serializer_read_as_message_to_json_writes_them() {
     let t = topic("pb-real", 1);
     let lines = std::fs::read_to_string("tests/data/protobuf/payments.ndjson").unwrap();
     let expected = produce(&t, Some(&server.url), &lines);
-    assert_eq!(expected.len(), 6);
+    assert_eq!(expected.len(), 7);
     let (got, out) = values(
         &t,
         &["--value-format", "protobuf", "--registry", &server.url],
@@ -400,7 +400,7 @@ fn registry_framed_topics_are_validated_by_their_writer_schema() {
     let r = report(&out);
     assert_eq!(
         (r["checked"].as_u64(), r["valid"].as_u64()),
-        (Some(6), Some(6)),
+        (Some(7), Some(7)),
         "{r}"
     );
     assert_eq!(r["schemas"][0]["kind"], "protobuf");
@@ -443,7 +443,7 @@ fn registry_framed_topics_are_validated_by_their_writer_schema() {
             r["invalid"].as_u64(),
             r["unreadable"].as_u64()
         ),
-        (Some(8), Some(6), Some(1), Some(1)),
+        (Some(9), Some(7), Some(1), Some(1)),
         "{r}"
     );
     let reasons: Vec<&str> = r["violations"]
@@ -557,10 +557,10 @@ fn commands_that_do_not_decode_protobuf_yet_refuse_it_up_front() {
         "protobuf",
     ])
     .run();
+    // rekey decodes Protobuf values now (tests/it/rekey.rs): without schemas it says what it needs.
     out.code(2);
     assert!(
-        out.stderr
-            .contains("protobuf decoding is not available here"),
+        out.stderr.contains("needs --registry URL"),
         "{}",
         out.stderr
     );

@@ -2,7 +2,9 @@
 //! canonical proto3 JSON mapping (prost-reflect's serde support): 64-bit integers as strings,
 //! enums by name, bytes as base64, well-known types in their special forms, fields with their
 //! default value left out, names in lowerCamelCase (or, as an option, as the .proto spells
-//! them), as protobuf's own `json_format.MessageToJson` writes them.
+//! them), as protobuf's own `json_format.MessageToJson` writes them; 32-bit floats too, with
+//! its digits ([`float_digits`]). Messages are written as JSON text, the one form every reader
+//! needs (a line, a jq view); a JSON tree is read back from that text when one is wanted.
 
 use prost_reflect::{
     DeserializeOptions, DynamicMessage, MessageDescriptor, ReflectMessage, SerializeOptions,
@@ -25,7 +27,7 @@ impl JsonOptions {
     }
 }
 
-/// Decode a message of type `desc` and write it as JSON.
+/// Decode a message of type `desc` and give it as a JSON tree.
 pub fn to_json(
     desc: &MessageDescriptor,
     bytes: &[u8],
@@ -35,15 +37,71 @@ pub fn to_json(
     message_json(&msg, opts)
 }
 
-/// A decoded message as JSON.
+/// Decode a message of type `desc` and append its JSON text to `out`.
+pub fn write_json(
+    desc: &MessageDescriptor,
+    bytes: &[u8],
+    opts: JsonOptions,
+    out: &mut Vec<u8>,
+) -> Result<(), ProtoError> {
+    let msg = decode(desc, bytes)?;
+    write_message(&msg, opts, out)
+}
+
+/// A decoded message as a JSON tree (read back from its text, which has the float digits
+/// right: a tree built directly would widen a 32-bit float to 64 bits on the way).
 pub fn message_json(msg: &DynamicMessage, opts: JsonOptions) -> Result<Value, ProtoError> {
-    msg.serialize_with_options(serde_json::value::Serializer, &opts.serialize())
+    let mut text = Vec::new();
+    write_message(msg, opts, &mut text)?;
+    serde_json::from_slice(&text).map_err(|e| {
+        ProtoError(format!(
+            "cannot read {} back as JSON: {e}",
+            msg.descriptor().full_name()
+        ))
+    })
+}
+
+/// A decoded message's JSON text, appended to `out`.
+pub fn write_message(
+    msg: &DynamicMessage,
+    opts: JsonOptions,
+    out: &mut Vec<u8>,
+) -> Result<(), ProtoError> {
+    let mut ser = serde_json::Serializer::with_formatter(out, FloatDigits);
+    msg.serialize_with_options(&mut ser, &opts.serialize())
         .map_err(|e| {
             ProtoError(format!(
                 "cannot write {} as JSON: {e}",
                 msg.descriptor().full_name()
             ))
         })
+}
+
+/// serde_json's compact output, with 32-bit floats written as [`float_digits`] gives them.
+struct FloatDigits;
+
+impl serde_json::ser::Formatter for FloatDigits {
+    fn write_f32<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        value: f32,
+    ) -> std::io::Result<()> {
+        serde_json::ser::CompactFormatter.write_f64(writer, float_digits(value))
+    }
+}
+
+/// A 32-bit float as `json_format.MessageToJson` writes it (protobuf's `ToShortestFloat`): the
+/// fewest significant digits, six at least, that read back as the same 32-bit float (0.1 for
+/// 0.1f, where its 64-bit value is 0.10000000149011612).
+pub fn float_digits(value: f32) -> f64 {
+    let wide = f64::from(value);
+    if !value.is_finite() {
+        return wide;
+    }
+    (6..=9)
+        .filter_map(|digits| format!("{wide:.*e}", digits - 1).parse::<f64>().ok())
+        .find(|rounded| *rounded as f32 == value)
+        .unwrap_or(wide)
 }
 
 /// Decode a message of type `desc`.
@@ -110,21 +168,34 @@ fn locate(desc: &MessageDescriptor, event: &Value, pointer: &str) -> String {
 
 /// What a payload owes a message type: it decodes, and has every proto2 `required` field.
 pub fn validate_bytes(desc: &MessageDescriptor, bytes: &[u8]) -> Vec<Violation> {
+    if quickly_valid(desc, bytes) {
+        return Vec::new();
+    }
     match decode(desc, bytes) {
         Ok(msg) => required(&msg),
         Err(e) => vec![Violation::schema("", e.0)],
     }
 }
 
+/// Whether a payload is a valid `desc` message, known without decoding it: its wire format
+/// walks valid ([`super::wire`]) and its schemas are proto3, which has no `required` field.
+/// `false`: decode it to know.
+pub fn quickly_valid(desc: &MessageDescriptor, bytes: &[u8]) -> bool {
+    proto3_only(desc) && super::wire::walk(desc, bytes) == super::wire::Walk::Valid
+}
+
+/// Whether every file of the type's pool is proto3.
+fn proto3_only(desc: &MessageDescriptor) -> bool {
+    desc.parent_pool()
+        .files()
+        .all(|f| f.syntax() == prost_reflect::Syntax::Proto3)
+}
+
 /// The proto2 `required` fields a decoded message lacks, anywhere in it.
 pub fn required(msg: &DynamicMessage) -> Vec<Violation> {
     // Only proto2 declares required fields: a pool of proto3 files has none to look for (the
     // walk is a fifth of a validation's time otherwise).
-    let pool = msg.descriptor().parent_pool().clone();
-    if pool
-        .files()
-        .all(|f| f.syntax() == prost_reflect::Syntax::Proto3)
-    {
+    if proto3_only(&msg.descriptor()) {
         return Vec::new();
     }
     missing_required(msg, "")
@@ -233,6 +304,36 @@ mod tests {
         assert_eq!(proto["amount_cents"], "9007199254740993");
         // Defaults are left out, as MessageToJson leaves them out.
         assert_eq!(to_json(&d, &[], JsonOptions::default()).unwrap(), json!({}));
+    }
+
+    #[test]
+    fn floats_have_message_to_json_digits() {
+        for (f, want) in [
+            (0.1f32, 0.1f64),
+            (0.019, 0.019),
+            (1.1, 1.1),
+            (-1.5, -1.5),
+            (0.0, 0.0),
+            (16_777_217.0, 16_777_216.0),
+            (f32::MAX, 3.402_823_5e38),
+            // Six digits at least, as protobuf's ToShortestFloat starts: not ryu's "1e-45".
+            (f32::from_bits(1), 1.4013e-45),
+            (1e20, 1e20),
+        ] {
+            assert_eq!(float_digits(f), want, "{f:e}");
+        }
+        let d = desc(
+            "syntax = \"proto3\"; message F { float f = 1; repeated float r = 2; }",
+            "F",
+        );
+        let bytes = encode(&d, &json!({"f": 0.1, "r": [0.3, "Infinity"]}));
+        let mut text = Vec::new();
+        write_json(&d, &bytes, JsonOptions::default(), &mut text).unwrap();
+        assert_eq!(text, br#"{"f":0.1,"r":[0.3,"Infinity"]}"#);
+        assert_eq!(
+            to_json(&d, &bytes, JsonOptions::default()).unwrap(),
+            json!({"f": 0.1, "r": [0.3, "Infinity"]})
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod compat;
 pub mod framing;
 pub mod json;
 pub mod pool;
+pub mod wire;
 
 pub use prost_reflect::{DescriptorPool, FileDescriptor, MessageDescriptor};
 

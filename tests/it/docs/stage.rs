@@ -29,6 +29,8 @@ const TOPICS: &[(&str, i32)] = &[
     ("users-v2", 3),
     ("payments-pb", 2),
     ("payments-pb-bare", 2),
+    ("payments-by-order", 4),
+    ("payments-pb-keyed", 2),
 ];
 
 /// What a subject in the registry holds.
@@ -65,6 +67,12 @@ impl Stage {
             &Subject::Protobuf(PAYMENT_PROTO),
         );
         seed_protobuf(&broker.addr, id);
+        let key_id = register(
+            &registry,
+            "payments-by-order-key",
+            &Subject::Protobuf(ORDER_KEY_PROTO),
+        );
+        seed_protobuf_keys(&broker.addr, key_id);
         let stage = Stage {
             broker,
             registry,
@@ -222,6 +230,10 @@ message Payment {
 }
 "#;
 
+/// The key of `payments-by-order` (rekey's `--key-format protobuf` example): one field.
+const ORDER_KEY_PROTO: &str =
+    "syntax = \"proto3\";\npackage shop;\n\nmessage OrderKey {\n  string order_id = 1;\n}\n";
+
 /// Payments of the last 20 minutes as Protobuf `shop.Payment`: Confluent-framed with schema
 /// `id` in `payments-pb`, bare in `payments-pb-bare`; every fourth one refunded.
 fn seed_protobuf(addr: &str, id: u32) {
@@ -261,6 +273,31 @@ fn seed_protobuf(addr: &str, id: u32) {
     let props = [("partitioner", "murmur2_random")];
     produce_with(addr, "payments-pb", &framed, &props);
     produce_with(addr, "payments-pb-bare", &bare, &props);
+}
+
+/// `payments-pb-keyed`: records keyed by Confluent-framed `shop.OrderKey` messages of schema
+/// `id`, placed by the Java partitioner on the framed bytes (partition audit's
+/// `--key-format protobuf` example: clean).
+fn seed_protobuf_keys(addr: &str, id: u32) {
+    use prost::Message;
+    let file = evops::schema::protobuf::pool::from_sources(
+        "key.proto",
+        &[("key.proto".into(), ORDER_KEY_PROTO.into())],
+    )
+    .unwrap();
+    let key_type = file.messages().next().unwrap();
+    let recs: Vec<Rec> = (0..20)
+        .map(|i| {
+            let order = json!({"orderId": format!("o-{}", 900 + i % 7)});
+            let msg = prost_reflect::DynamicMessage::deserialize(key_type.clone(), order).unwrap();
+            let key = evops::schema::protobuf::framing::frame(id, &[0], &msg.encode_to_vec());
+            let mut rec = event(&format!("o-{}", 900 + i), i, Value::Null, "kotlin-api");
+            rec.partition = evops::partition::java().partition(Some(&key), 2).unwrap();
+            rec.key = Some(key);
+            rec
+        })
+        .collect();
+    produce_with(addr, "payments-pb-keyed", &recs, &[]);
 }
 
 fn register(registry: &RegistryServer, subject: &str, schema: &Subject) -> u32 {
