@@ -156,10 +156,11 @@ pub struct Counts {
 /// Matches per topic, event type and partition (`--stats`).
 pub type Stats = BTreeMap<(String, String, i32), u64>;
 
-/// The envelope's paths read leaf by leaf (no glob in any path): what `--type`, `--id` and
-/// `--stats` read of a value, without building a tree. Planned once: a record costs one pass
-/// over its value and the leaves' own values (the id paths are not even walked when no `--id`
-/// asks for them).
+/// The envelope's paths read leaf by leaf (no glob in any path): what `--type`, `--id`,
+/// `--stats` and `stats --by type` read of a value, without building a tree. Planned once; a
+/// record costs one validating pass over its value ([`crate::codec::scan`]'s spans) and no
+/// allocation: the type is copied into a kept buffer, and the id fields (walked only when an
+/// `--id` asks for them) are parsed on their own.
 pub struct EnvelopeSlots {
     plan: crate::codec::slots::Plan,
     /// `specversion`: whether the event is a CloudEvent.
@@ -168,7 +169,12 @@ pub struct EnvelopeSlots {
     types: [Vec<Answer>; 2],
     /// The id paths (none unless asked for): plain, then CloudEvents.
     ids: [Vec<Answer>; 2],
-    leaves: Vec<crate::codec::slots::Reach<Value>>,
+    spans: Vec<crate::codec::slots::Reach<std::ops::Range<usize>>>,
+    /// The last read value's event type, when it has one (`typed`), in a buffer kept.
+    ty: String,
+    typed: bool,
+    /// The last read value's id fields.
+    id_values: Vec<Value>,
 }
 
 /// Where a path's value is found: its slot's leaf, walked down the names the slot does not
@@ -213,51 +219,79 @@ impl EnvelopeSlots {
             spec: spec.into_iter().next().expect("specversion is planned"),
             types: [plain_types, cloud_types],
             ids: [plain_ids, cloud_ids],
-            leaves: Vec::new(),
+            spans: Vec::new(),
+            ty: String::new(),
+            typed: false,
+            id_values: Vec::new(),
         })
     }
 
     /// Read a value; `Err` when it is not JSON (then, as for a missing value or a non-object,
     /// nothing is found, as the tree walk finds nothing).
     pub(crate) fn read(&mut self, value: Option<&[u8]>) -> Result<(), ()> {
-        self.leaves.clear();
+        self.typed = false;
+        self.id_values.clear();
         let Some(b) = value else {
             return Ok(());
         };
-        crate::codec::slots::fill(b, &self.plan, &mut self.leaves).map_err(|_| {
-            // A partial read answers nothing.
-            self.leaves.clear();
-        })
+        let text = crate::codec::scan::fill(b, &self.plan, &mut self.spans).map_err(|_| ())?;
+        // A CloudEvent says `specversion` as a string (what `envelope::is_cloud` asks).
+        let kind = usize::from(self.string_at(text, &self.spec).is_some());
+        if let Some(t) = self.types[kind]
+            .iter()
+            .find_map(|a| self.string_at(text, a))
+        {
+            self.ty.clear();
+            self.ty.push_str(&t);
+            self.typed = true;
+        }
+        for a in &self.ids[kind] {
+            if let Some(v) = self.value_at(text, a) {
+                self.id_values.push(v);
+            }
+        }
+        Ok(())
     }
 
-    /// The value a path met in the last read, when it ended in one.
-    fn leaf(&self, a: &Answer) -> Option<&Value> {
-        match self.leaves.get(a.slot)? {
-            crate::codec::slots::Reach::Leaf(v) => {
-                a.names[a.used..].iter().try_fold(v, |v, name| v.get(name))
-            }
+    /// The JSON text a path's slot ended at in `text` (the value being read).
+    fn leaf<'t>(&self, text: &'t str, a: &Answer) -> Option<&'t str> {
+        match self.spans.get(a.slot)? {
+            crate::codec::slots::Reach::Leaf(r) => text.get(r.clone()),
             _ => None,
         }
     }
 
-    /// Which paths the last read value is answered by: plain (0) or CloudEvents (1).
-    fn kind(&self) -> usize {
-        usize::from(envelope::is_cloud(self.leaf(&self.spec)))
+    /// The value at a path, parsed.
+    fn value_at(&self, text: &str, a: &Answer) -> Option<Value> {
+        let v: Value = serde_json::from_str(self.leaf(text, a)?).ok()?;
+        a.names[a.used..]
+            .iter()
+            .try_fold(&v, |v, name| v.get(name))
+            .cloned()
+    }
+
+    /// The string at a path, when a string is there: borrowed from `text` when it has no
+    /// escapes and the path ends at its slot (the usual case).
+    fn string_at<'t>(&self, text: &'t str, a: &Answer) -> Option<std::borrow::Cow<'t, str>> {
+        if a.used == a.names.len() {
+            return crate::codec::scan::string(self.leaf(text, a)?);
+        }
+        match self.value_at(text, a)? {
+            Value::String(s) => Some(s.into()),
+            _ => None,
+        }
     }
 
     /// The event type of the last read value (the first string at a type path).
     pub fn event_type(&self) -> Option<&str> {
-        self.types[self.kind()]
-            .iter()
-            .find_map(|a| self.leaf(a)?.as_str())
+        self.typed.then_some(self.ty.as_str())
     }
 
     /// Whether an id field of the last read value equals one of `ids` (see
     /// [`envelope::same`]); always false unless the plan has the id paths.
     pub fn has_id(&self, ids: &[String]) -> bool {
-        self.ids[self.kind()]
+        self.id_values
             .iter()
-            .filter_map(|a| self.leaf(a))
             .any(|f| ids.iter().any(|id| envelope::same(f, id)))
     }
 }

@@ -2,16 +2,10 @@
 //! envelope), a header's value, its key, partition or topic, or the first output of a jq
 //! expression over the record's JSON view. Several `--by` make one combined group. Pure.
 
-use std::borrow::Cow;
-use std::ops::Range;
-
-use serde_json::Value;
-
 use crate::codec::project::{project, Trie};
-use crate::codec::scan;
-use crate::codec::slots::{Plan, Reach};
 use crate::expr::{Expr, Viewer};
 use crate::filter::envelope::Envelope;
+use crate::filter::EnvelopeSlots;
 use crate::record::Record;
 
 /// The group of a record that has no value for a `--by`: no type, no such header, no key.
@@ -93,7 +87,7 @@ pub struct Grouper {
     bys: Vec<By>,
     envelope: Envelope,
     /// The event type read leaf by leaf when it can be (no glob), else from a projected tree.
-    types: Option<TypeReader>,
+    types: Option<EnvelopeSlots>,
     trie: Trie,
     viewer: Viewer,
     /// One text per `--by`, overwritten record after record (no allocation once warm).
@@ -104,7 +98,7 @@ impl Grouper {
     pub fn new(bys: Vec<By>, envelope: Envelope, codecs: crate::codec::Codecs) -> Grouper {
         let trie = envelope.trie();
         Grouper {
-            types: TypeReader::new(&envelope),
+            types: EnvelopeSlots::new(&envelope, false),
             out: vec![String::new(); bys.len()],
             bys,
             envelope,
@@ -124,7 +118,7 @@ impl Grouper {
         Some(FieldGrouper {
             out: vec![String::new(); self.bys.len()],
             kinds: kinds?,
-            types: TypeReader::new(&self.envelope),
+            types: EnvelopeSlots::new(&self.envelope, false),
             envelope: self.envelope.clone(),
             trie: self.envelope.trie(),
         })
@@ -189,7 +183,7 @@ impl Kind {
 pub struct FieldGrouper {
     kinds: Vec<Kind>,
     envelope: Envelope,
-    types: Option<TypeReader>,
+    types: Option<EnvelopeSlots>,
     trie: Trie,
     out: Vec<String>,
 }
@@ -214,7 +208,7 @@ impl FieldGrouper {
 fn field(
     kind: Kind,
     f: Fields,
-    types: Option<&mut TypeReader>,
+    types: Option<&mut EnvelopeSlots>,
     envelope: &Envelope,
     trie: &Trie,
     out: &mut String,
@@ -222,7 +216,11 @@ fn field(
     out.clear();
     match kind {
         Kind::Type => match types {
-            Some(types) => out.push_str(types.read(f.value).as_deref().unwrap_or(NONE)),
+            Some(types) => {
+                // A value that is not JSON has no type, as a missing one.
+                let _ = types.read(f.value);
+                out.push_str(types.event_type().unwrap_or(NONE));
+            }
             None => out.push_str(&event_type(envelope, trie, f.value)),
         },
         Kind::Key => match f.key {
@@ -234,85 +232,6 @@ fn field(
             let _ = write!(out, "{}", f.partition);
         }
         Kind::Topic => out.push_str(f.topic),
-    }
-}
-
-/// The event type read leaf by leaf: `specversion` and the envelope's type paths (plain and
-/// CloudEvents) planned once, so that a record costs one validating pass over its value and no
-/// allocation (the spans walker of [`crate::codec::scan`]; the filter's envelope reader also
-/// plans the id paths, which `stats` does not need).
-struct TypeReader {
-    plan: Plan,
-    /// `specversion`, its slot and how many of its names the slot covers.
-    spec: (Vec<String>, (usize, usize)),
-    plain: Vec<(Vec<String>, (usize, usize))>,
-    cloud: Vec<(Vec<String>, (usize, usize))>,
-    spans: Vec<Reach<Range<usize>>>,
-}
-
-impl TypeReader {
-    /// `None` when a type path has a `*` glob (the projected tree reads those).
-    fn new(envelope: &Envelope) -> Option<TypeReader> {
-        if envelope.has_globs() {
-            return None;
-        }
-        let plain: Vec<Vec<String>> = envelope
-            .type_paths(false)
-            .into_iter()
-            .map(|p| p.0)
-            .collect();
-        let cloud: Vec<Vec<String>> = envelope.type_paths(true).into_iter().map(|p| p.0).collect();
-        let spec = vec!["specversion".to_string()];
-        let mut names = vec![spec.clone()];
-        names.extend(plain.iter().cloned());
-        names.extend(cloud.iter().cloned());
-        let (plan, answers) = Plan::new(&names);
-        let (plain_answers, cloud_answers) = answers[1..].split_at(plain.len());
-        Some(TypeReader {
-            plan,
-            spec: (spec, answers[0]),
-            plain: plain
-                .into_iter()
-                .zip(plain_answers.iter().copied())
-                .collect(),
-            cloud: cloud
-                .into_iter()
-                .zip(cloud_answers.iter().copied())
-                .collect(),
-            spans: Vec::new(),
-        })
-    }
-
-    /// The event type of a value; `None` when it has none or is not JSON.
-    fn read<'v>(&mut self, value: Option<&'v [u8]>) -> Option<Cow<'v, str>> {
-        let text = scan::fill(value?, &self.plan, &mut self.spans).ok()?;
-        // A CloudEvent says `specversion` as a string (what `is_cloud` asks of a value).
-        let cloud = self.at(text, &self.spec.0, self.spec.1).is_some();
-        let paths = if cloud { &self.cloud } else { &self.plain };
-        paths
-            .iter()
-            .find_map(|(names, answer)| self.at(text, names, *answer))
-    }
-
-    /// The value at a path, as text when it is a string: its slot's span, or when the slot
-    /// covers a prefix of the path (a custom `--type-path` beside a longer one), walked down the
-    /// rest of the names in the parsed span.
-    fn at<'v>(
-        &self,
-        text: &'v str,
-        names: &[String],
-        (slot, used): (usize, usize),
-    ) -> Option<Cow<'v, str>> {
-        let Reach::Leaf(span) = self.spans.get(slot)? else {
-            return None;
-        };
-        let leaf = &text[span.clone()];
-        if used == names.len() {
-            return scan::string(leaf);
-        }
-        let v: Value = serde_json::from_str(leaf).ok()?;
-        let v = names[used..].iter().try_fold(&v, |v, name| v.get(name))?;
-        v.as_str().map(|s| Cow::Owned(s.to_string()))
     }
 }
 

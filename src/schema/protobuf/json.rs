@@ -100,7 +100,8 @@ pub fn float_digits(value: f32) -> f64 {
     }
     (6..=9)
         .filter_map(|digits| format!("{wide:.*e}", digits - 1).parse::<f64>().ok())
-        .find(|rounded| *rounded as f32 == value)
+        // Exactly equal, on purpose: the digits must read back as this very float.
+        .find(|rounded| (*rounded as f32).to_bits() == value.to_bits())
         .unwrap_or(wide)
 }
 
@@ -320,7 +321,8 @@ mod tests {
             (f32::from_bits(1), 1.4013e-45),
             (1e20, 1e20),
         ] {
-            assert_eq!(float_digits(f), want, "{f:e}");
+            // The very digits protobuf prints, so exactly equal.
+            assert_eq!(float_digits(f).to_bits(), want.to_bits(), "{f:e}");
         }
         let d = desc(
             "syntax = \"proto3\"; message F { float f = 1; repeated float r = 2; }",
