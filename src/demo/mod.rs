@@ -251,6 +251,18 @@ fn host(rng: &mut Rng) -> &'static str {
     rng.pick::<&str>(KOTLIN_HOSTS)
 }
 
+/// A fact by one of the Kotlin services' hosts, drawn after everything else the event draws.
+fn kotlin_fact(
+    rng: &mut Rng,
+    topic: &'static str,
+    key: &str,
+    what: (&str, &str, Value),
+    ts: i64,
+) -> Ev {
+    let h = host(rng);
+    Ev::fact(topic, key, what, ts, h)
+}
+
 /// Users: registrations, and profile updates with strings that mean null.
 fn seed_users(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
     for i in 0..160 {
@@ -264,13 +276,12 @@ fn seed_users(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
             "country": rng.pick(COUNTRIES),
             "car": {"make": make, "model": model, "year": 1965 + rng.below(58)},
         });
-        let h = host(rng);
-        evs.push(Ev::fact(
+        evs.push(kotlin_fact(
+            rng,
             "users",
             &id,
             (&id, "user_registered", attrs),
             ts,
-            h,
         ));
     }
     for n in 0..40 {
@@ -284,13 +295,12 @@ fn seed_users(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
             _ => json!("Petrolhead since forever."),
         };
         let attrs = json!({"user_id": id, "bio": bio, "location": rng.pick(COUNTRIES)});
-        let h = host(rng);
-        evs.push(Ev::fact(
+        evs.push(kotlin_fact(
+            rng,
             "users",
             &id,
             (&id, "user_profile_updated", attrs),
             ts,
-            h,
         ));
     }
 }
@@ -301,13 +311,12 @@ fn seed_tribes(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
         let id = format!("t-{:02}", i + 1);
         let ts = start + 60_000 * (i as i64 + 1);
         let attrs = json!({"name": name, "owner_id": format!("u-{}", 1000 + i), "user_id": format!("u-{}", 1000 + i)});
-        let h = host(rng);
-        evs.push(Ev::fact(
+        evs.push(kotlin_fact(
+            rng,
             "tribes",
             &id,
             (&id, "tribe_created", attrs),
             ts,
-            h,
         ));
     }
     for _ in 0..110 {
@@ -320,8 +329,7 @@ fn seed_tribes(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
         };
         let ts = span(rng, start);
         let attrs = json!({"tribe_id": id, "user_id": user});
-        let h = host(rng);
-        evs.push(Ev::fact("tribes", &id, (&id, kind, attrs), ts, h));
+        evs.push(kotlin_fact(rng, "tribes", &id, (&id, kind, attrs), ts));
     }
 }
 
@@ -368,8 +376,13 @@ fn seed_comments(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
             "comment_edited"
         };
         let attrs = json!({"user_id": user, "article_id": article, "body": rng.pick(BODIES)});
-        let h = host(rng);
-        evs.push(Ev::fact("comments", &article, (&id, kind, attrs), ts, h));
+        evs.push(kotlin_fact(
+            rng,
+            "comments",
+            &article,
+            (&id, kind, attrs),
+            ts,
+        ));
     }
 }
 
@@ -381,13 +394,12 @@ fn seed_bumps(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
         let user = format!("u-{}", 1000 + rng.below(160));
         let ts = span(rng, start);
         let attrs = json!({"user_id": user, "article_id": article});
-        let h = host(rng);
-        evs.push(Ev::fact(
+        evs.push(kotlin_fact(
+            rng,
             "bumps",
             &article,
             (&id, "article_bumped", attrs),
             ts,
-            h,
         ));
     }
 }
@@ -404,13 +416,12 @@ fn seed_views(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
         };
         let ts = span(rng, start);
         let attrs = json!({"user_id": user, "article_id": article, "duration_ms": 500 + rng.below(120_000), "referrer": rng.pick(&["search", "feed", "tribe", "direct"])});
-        let h = host(rng);
-        evs.push(Ev::fact(
+        evs.push(kotlin_fact(
+            rng,
             "views",
             &article,
             (&id, "article_viewed", attrs),
             ts,
-            h,
         ));
     }
 }
