@@ -48,12 +48,17 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     let ended = super::look(&mut source, &mut audit, &mut report, cfg.max, bar.as_ref())?;
     let a = &audit.auditor;
     let mut out = std::io::stdout().lock();
-    let keys = Keys(cfg.keys.as_ref());
+    let findings = Findings {
+        auditor: a,
+        counts: &audit.counts,
+        expect: cfg.expect,
+        keys: Keys(cfg.keys.as_ref()),
+    };
     if cfg.json {
-        serde_json::to_writer(&mut out, &json_report(a, &audit.counts, cfg.expect, keys))?;
+        serde_json::to_writer(&mut out, &findings.json())?;
         out.write_all(b"\n")?;
     } else {
-        write!(out, "{}", text_report(a, &audit.counts, cfg.expect, keys))?;
+        write!(out, "{}", findings.text())?;
     }
     out.flush()?;
     drop(out);
@@ -101,144 +106,150 @@ impl Keys<'_> {
     }
 }
 
-fn text_report(
-    a: &Auditor,
-    counts: &HashMap<String, i32>,
-    expect: Option<&Partitioner>,
-    keys: Keys,
-) -> String {
-    let mut s = String::new();
-    let mut topics: Vec<_> = counts
-        .iter()
-        .map(|(t, n)| format!("{t} ({n} partitions)"))
-        .collect();
-    topics.sort();
-    s.push_str(&format!(
-        "{}: {} records, {} keyed, {} with a null key, {} distinct keys{}\n",
-        if topics.is_empty() {
-            "capture".to_string()
-        } else {
-            topics.join(", ")
-        },
-        a.records,
-        a.keyed,
-        a.null_keys,
-        a.distinct_keys(),
-        if a.untracked > 0 {
-            format!(
-                " ({} records of keys beyond --max-keys not tracked for splits)",
-                a.untracked
-            )
-        } else {
-            String::new()
-        }
-    ));
-    s.push_str(&format!(
-        "\nkeys on more than one partition: {}\n",
-        a.split_keys
-    ));
-    for sp in &a.splits {
-        let places: Vec<String> = sp.placements.iter().map(placement_text).collect();
-        s.push_str(&format!(
-            "  {}/{}: {}\n",
-            sp.topic,
-            keys.text(&sp.key),
-            places.join(", ")
-        ));
-    }
-    let rows: Vec<Vec<String>> = a
-        .explained()
-        .into_iter()
-        .map(|(h, c)| {
-            vec![
-                hash_label(h).to_string(),
-                format!("{:.1}%", pct(c, a.keyed)),
-                hash_users(h).join(", "),
-            ]
-        })
-        .collect();
-    s.push_str(&format!(
-        "\nshare of keyed records each partitioner explains:\n{}\n",
-        table::render(&["hash", "explains", "partitioners"], &rows, Some(70))
-    ));
-    if a.unexplained() > 0 {
-        s.push_str(&format!("{} keyed records ({:.1}%) fit no known partitioner (custom partitioner, or explicit partitions)\n", a.unexplained(), pct(a.unexplained(), a.keyed)));
-    }
-    let inferred = a.inferred();
-    let parts: Vec<String> = inferred
-        .iter()
-        .map(|(h, c)| format!("{:.0}% {}", pct(*c, a.keyed), hash_label(*h)))
-        .collect();
-    s.push_str(&format!(
-        "\ninferred producer partitioner{}: {}{}\n",
-        if inferred.len() == 1 { "" } else { "s" },
-        if parts.is_empty() {
-            "none".to_string()
-        } else {
-            parts.join(", ")
-        },
-        if inferred.len() > 1 {
-            ": producers disagree"
-        } else {
-            ""
-        }
-    ));
-    if a.grown > 0 {
-        let mut gc: Vec<_> = a.grown_counts.iter().collect();
-        gc.sort();
-        let fits: Vec<String> = gc
-            .iter()
-            .map(|(m, c)| format!("{c} fit {m} partitions"))
-            .collect();
-        s.push_str(&format!(
-            "records that fit a smaller partition count (the topic was grown?): {} ({})\n",
-            a.grown,
-            fits.join(", ")
-        ));
-    }
-    if let Some(p) = expect {
-        s.push_str(&format!(
-            "\non the wrong partition for --expect {}: {}\n",
-            p.name, a.mismatches
-        ));
-        for m in &a.mismatch_examples {
-            s.push_str(&format!(
-                "  {}/{}: at {}, expected {}\n",
-                m.topic,
-                keys.text(&m.key),
-                placement_text(&m.at),
-                m.expected
-            ));
-        }
-    }
-    s
+/// What the audit found, with what the report needs to show it.
+#[derive(Clone, Copy)]
+struct Findings<'a> {
+    auditor: &'a Auditor,
+    /// The partition count of each topic read.
+    counts: &'a HashMap<String, i32>,
+    expect: Option<&'a Partitioner>,
+    keys: Keys<'a>,
 }
 
-fn json_report(
-    a: &Auditor,
-    counts: &HashMap<String, i32>,
-    expect: Option<&Partitioner>,
-    keys: Keys,
-) -> Value {
-    let place =
-        |p: &Seen| json!({"partition": p.partition, "offset": p.offset, "timestamp": p.timestamp});
-    json!({
-        "topics": counts,
-        "records": a.records,
-        "keyed": a.keyed,
-        "null_keys": a.null_keys,
-        "distinct_keys": a.distinct_keys(),
-        "untracked": a.untracked,
-        "split_keys": a.split_keys,
-        "split_examples": a.splits.iter().map(|s| json!({"topic": s.topic, "key": keys.value(&s.key), "placements": s.placements.iter().map(place).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-        "explained": a.explained().into_iter().map(|(h, c)| json!({"hash": hash_label(h), "partitioners": hash_users(h), "records": c})).collect::<Vec<_>>(),
-        "unexplained": a.unexplained(),
-        "inferred": a.inferred().into_iter().map(|(h, c)| json!({"hash": hash_label(h), "partitioners": hash_users(h), "records": c})).collect::<Vec<_>>(),
-        "grown": a.grown,
-        "expect": expect.map(|p| json!({
-            "partitioner": p.name,
-            "mismatches": a.mismatches,
-            "examples": a.mismatch_examples.iter().map(|m| json!({"topic": m.topic, "key": keys.value(&m.key), "at": place(&m.at), "expected": m.expected})).collect::<Vec<_>>(),
-        })),
-    })
+impl Findings<'_> {
+    fn text(self) -> String {
+        let a = self.auditor;
+        let mut s = String::new();
+        let mut topics: Vec<_> = self
+            .counts
+            .iter()
+            .map(|(t, n)| format!("{t} ({n} partitions)"))
+            .collect();
+        topics.sort();
+        s.push_str(&format!(
+            "{}: {} records, {} keyed, {} with a null key, {} distinct keys{}\n",
+            if topics.is_empty() {
+                "capture".to_string()
+            } else {
+                topics.join(", ")
+            },
+            a.records,
+            a.keyed,
+            a.null_keys,
+            a.distinct_keys(),
+            if a.untracked > 0 {
+                format!(
+                    " ({} records of keys beyond --max-keys not tracked for splits)",
+                    a.untracked
+                )
+            } else {
+                String::new()
+            }
+        ));
+        s.push_str(&format!(
+            "\nkeys on more than one partition: {}\n",
+            a.split_keys
+        ));
+        for sp in &a.splits {
+            let places: Vec<String> = sp.placements.iter().map(placement_text).collect();
+            s.push_str(&format!(
+                "  {}/{}: {}\n",
+                sp.topic,
+                self.keys.text(&sp.key),
+                places.join(", ")
+            ));
+        }
+        let rows: Vec<Vec<String>> = a
+            .explained()
+            .into_iter()
+            .map(|(h, c)| {
+                vec![
+                    hash_label(h).to_string(),
+                    format!("{:.1}%", pct(c, a.keyed)),
+                    hash_users(h).join(", "),
+                ]
+            })
+            .collect();
+        s.push_str(&format!(
+            "\nshare of keyed records each partitioner explains:\n{}\n",
+            table::render(&["hash", "explains", "partitioners"], &rows, Some(70))
+        ));
+        if a.unexplained() > 0 {
+            s.push_str(&format!("{} keyed records ({:.1}%) fit no known partitioner (custom partitioner, or explicit partitions)\n", a.unexplained(), pct(a.unexplained(), a.keyed)));
+        }
+        let inferred = a.inferred();
+        let parts: Vec<String> = inferred
+            .iter()
+            .map(|(h, c)| format!("{:.0}% {}", pct(*c, a.keyed), hash_label(*h)))
+            .collect();
+        s.push_str(&format!(
+            "\ninferred producer partitioner{}: {}{}\n",
+            if inferred.len() == 1 { "" } else { "s" },
+            if parts.is_empty() {
+                "none".to_string()
+            } else {
+                parts.join(", ")
+            },
+            if inferred.len() > 1 {
+                ": producers disagree"
+            } else {
+                ""
+            }
+        ));
+        if a.grown > 0 {
+            let mut gc: Vec<_> = a.grown_counts.iter().collect();
+            gc.sort();
+            let fits: Vec<String> = gc
+                .iter()
+                .map(|(m, c)| format!("{c} fit {m} partitions"))
+                .collect();
+            s.push_str(&format!(
+                "records that fit a smaller partition count (the topic was grown?): {} ({})\n",
+                a.grown,
+                fits.join(", ")
+            ));
+        }
+        if let Some(p) = self.expect {
+            s.push_str(&format!(
+                "\non the wrong partition for --self.expect {}: {}\n",
+                p.name, a.mismatches
+            ));
+            for m in &a.mismatch_examples {
+                s.push_str(&format!(
+                    "  {}/{}: at {}, expected {}\n",
+                    m.topic,
+                    self.keys.text(&m.key),
+                    placement_text(&m.at),
+                    m.expected
+                ));
+            }
+        }
+        s
+    }
+
+    fn json(self) -> Value {
+        let a = self.auditor;
+        let place = |p: &Seen| json!({"partition": p.partition, "offset": p.offset, "timestamp": p.timestamp});
+        let share =
+            |(h, c)| json!({"hash": hash_label(h), "partitioners": hash_users(h), "records": c});
+        json!({
+            "topics": self.counts,
+            "records": a.records,
+            "keyed": a.keyed,
+            "null_keys": a.null_keys,
+            "distinct_keys": a.distinct_keys(),
+            "untracked": a.untracked,
+            "split_keys": a.split_keys,
+            "split_examples": a.splits.iter().map(|s| json!({"topic": s.topic, "key": self.keys.value(&s.key), "placements": s.placements.iter().map(place).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+            "explained": a.explained().into_iter().map(share).collect::<Vec<_>>(),
+            "unexplained": a.unexplained(),
+            "inferred": a.inferred().into_iter().map(share).collect::<Vec<_>>(),
+            "grown": a.grown,
+            "expect": self.expect.map(|p| json!({
+                "partitioner": p.name,
+                "mismatches": a.mismatches,
+                "examples": a.mismatch_examples.iter().map(|m| json!({"topic": m.topic, "key": self.keys.value(&m.key), "at": place(&m.at), "expected": m.expected})).collect::<Vec<_>>(),
+            })),
+        })
+    }
 }
