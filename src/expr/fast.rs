@@ -273,22 +273,8 @@ fn eval<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::expr::tests::rec;
     use crate::expr::{needs, Expr, Viewer};
-    use crate::record::{Record, Timestamp};
-    use std::sync::Arc;
-
-    fn rec(value: Option<&[u8]>) -> Record {
-        Record {
-            topic: Arc::from("orders"),
-            partition: 2,
-            offset: 41,
-            origin: crate::record::Origin::Partition,
-            timestamp: Timestamp::Create(1_700_000_000_000),
-            key: Some(b"k".to_vec()),
-            value: value.map(<[u8]>::to_vec),
-            headers: vec![],
-        }
-    }
 
     /// The direct evaluator and jaq agree, errors and their messages included, on records of
     /// every shape, through both the full and the projected view.
@@ -348,7 +334,7 @@ mod tests {
             };
             let need = needs::of_predicate(code).unwrap();
             for v in values {
-                let r = rec(*v);
+                let r = rec(Some(b"k"), *v);
                 let (full, _) = viewer.view(&r);
                 let (part, _) = viewer.view_projected(&r, &need);
                 let want = jq.matches(full.clone());

@@ -385,7 +385,8 @@ mod tests {
     }
     use std::sync::Arc;
 
-    fn rec(key: Option<&[u8]>, value: Option<&[u8]>) -> Record {
+    /// A record on orders/2@41 with one header; `fast`'s tests read it too.
+    pub(super) fn rec(key: Option<&[u8]>, value: Option<&[u8]>) -> Record {
         Record {
             topic: Arc::from("orders"),
             partition: 2,
