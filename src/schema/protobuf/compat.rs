@@ -298,38 +298,26 @@ mod tests {
 
     #[test]
     fn a_reused_field_number_with_another_type_is_incompatible() {
-        let r = check(
-            V1,
-            "message A { string id = 1; string n = 2; B b = 3; } message B { string s = 1; }",
-            Mode::Backward,
-        );
-        assert_eq!(
-            r,
-            ["/p.A/2 (n): type changed from int32 to string in the new schema"]
-        );
-        let r = check(
-            V1,
-            "message A { string id = 1; sint32 n = 2; B b = 3; } message B { string s = 1; }",
-            Mode::Backward,
-        );
-        assert_eq!(
-            r,
-            ["/p.A/2 (n): type changed from int32 to sint32 in the new schema"]
-        );
-        let r = check(
-            V1,
-            "message A { string id = 1; int32 n = 2; string b = 3; } message B { string s = 1; }",
-            Mode::Backward,
-        );
-        assert_eq!(
-            r,
-            ["/p.A/3 (b): type changed from p.B to string in the new schema"]
-        );
-        let r = check(V1, "message A { string id = 1; int32 n = 2; C b = 3; } message B { string s = 1; } message C {}", Mode::Backward);
-        assert_eq!(
-            r,
-            ["/p.A/3 (b): type changed from message p.B to message p.C in the new schema"]
-        );
+        for (new, want) in [
+            (
+                "message A { string id = 1; string n = 2; B b = 3; } message B { string s = 1; }",
+                "/p.A/2 (n): type changed from int32 to string in the new schema",
+            ),
+            (
+                "message A { string id = 1; sint32 n = 2; B b = 3; } message B { string s = 1; }",
+                "/p.A/2 (n): type changed from int32 to sint32 in the new schema",
+            ),
+            (
+                "message A { string id = 1; int32 n = 2; string b = 3; } message B { string s = 1; }",
+                "/p.A/3 (b): type changed from p.B to string in the new schema",
+            ),
+            (
+                "message A { string id = 1; int32 n = 2; C b = 3; } message B { string s = 1; } message C {}",
+                "/p.A/3 (b): type changed from message p.B to message p.C in the new schema",
+            ),
+        ] {
+            assert_eq!(check(V1, new, Mode::Backward), [want], "{new}");
+        }
     }
 
     #[test]
@@ -381,45 +369,37 @@ mod tests {
     #[test]
     fn oneof_moves() {
         let base = "message A { string x = 1; string y = 2; oneof o { string z = 3; } }";
-        let r = check(
-            base,
-            "message A { oneof n { string x = 1; string y = 2; } oneof o { string z = 3; } }",
-            Mode::Backward,
-        );
-        assert_eq!(
-            r,
-            ["/p.A: fields x, y moved into new oneof 'n' in the new schema"]
-        );
-        let r = check(
-            base,
-            "message A { string y = 2; oneof o { string z = 3; string x = 1; } }",
-            Mode::Backward,
-        );
-        assert_eq!(
-            r,
-            ["/p.A: field(s) x moved into existing oneof 'o' in the new schema"]
-        );
-        let one = check(
-            base,
-            "message A { string y = 2; oneof n { string x = 1; } oneof o { string z = 3; } }",
-            Mode::Backward,
-        );
-        assert!(one.is_empty(), "{one:?}");
-        let r = check(
-            base,
-            "message A { string x = 1; string y = 2; string z = 3; }",
-            Mode::Backward,
-        );
-        assert_eq!(r, ["/p.A/3 (z): moved out of oneof 'o' in the new schema"]);
-        let opt = check(
-            base,
-            "message A { optional string x = 1; string y = 2; oneof o { string z = 3; } }",
-            Mode::Full,
-        );
-        assert!(
-            opt.is_empty(),
-            "a proto3 optional is not a oneof move: {opt:?}"
-        );
+        let cases: [(&str, Mode, &[&str]); 5] = [
+            (
+                "message A { oneof n { string x = 1; string y = 2; } oneof o { string z = 3; } }",
+                Mode::Backward,
+                &["/p.A: fields x, y moved into new oneof 'n' in the new schema"],
+            ),
+            (
+                "message A { string y = 2; oneof o { string z = 3; string x = 1; } }",
+                Mode::Backward,
+                &["/p.A: field(s) x moved into existing oneof 'o' in the new schema"],
+            ),
+            (
+                "message A { string y = 2; oneof n { string x = 1; } oneof o { string z = 3; } }",
+                Mode::Backward,
+                &[],
+            ),
+            (
+                "message A { string x = 1; string y = 2; string z = 3; }",
+                Mode::Backward,
+                &["/p.A/3 (z): moved out of oneof 'o' in the new schema"],
+            ),
+            // A proto3 optional is not a oneof move.
+            (
+                "message A { optional string x = 1; string y = 2; oneof o { string z = 3; } }",
+                Mode::Full,
+                &[],
+            ),
+        ];
+        for (new, mode, want) in cases {
+            assert_eq!(check(base, new, mode), want, "{new}");
+        }
     }
 
     #[test]

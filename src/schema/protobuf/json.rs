@@ -261,29 +261,12 @@ impl serde::Serialize for MapKeyText<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::protobuf::pool::from_sources;
+    use crate::schema::protobuf::fixtures::{desc, SHOP};
     use serde_json::json;
 
-    const SHOP: &str = r#"syntax = "proto3"; package shop;
-        import "google/protobuf/timestamp.proto";
-        enum Status { STATUS_UNKNOWN = 0; PAID = 1; }
-        message Payment {
-          string payment_id = 1; int64 amount_cents = 2; Status status = 3; bytes raw = 4;
-          google.protobuf.Timestamp at = 5; map<string, int32> tags = 6; repeated uint64 ids = 7;
-          oneof method { string card = 8; string iban = 9; }
-          double ratio = 10;
-        }"#;
     const LEGACY: &str = r#"syntax = "proto2"; package old;
         message Item { required string sku = 1; optional int32 qty = 2; }
         message Order { required string id = 1; repeated Item items = 2; }"#;
-
-    fn desc(src: &str, name: &str) -> MessageDescriptor {
-        from_sources("f.proto", &[("f.proto".into(), src.into())])
-            .unwrap()
-            .parent_pool()
-            .get_message_by_name(name)
-            .unwrap()
-    }
 
     fn encode(desc: &MessageDescriptor, v: &Value) -> Vec<u8> {
         use prost::Message;

@@ -5,6 +5,8 @@
 //! payloads to JSON and JSON events checked against a message type ([`json`]).
 
 pub mod compat;
+#[cfg(test)]
+mod fixtures;
 pub mod framing;
 pub mod json;
 pub mod pool;
@@ -108,22 +110,14 @@ mod tests {
         .unwrap()
         .parent_pool()
         .clone();
-        assert_eq!(
-            message(&pool, "shop.Payment").unwrap().full_name(),
-            "shop.Payment"
-        );
-        assert_eq!(
-            message(&pool, "Payment").unwrap().full_name(),
-            "shop.Payment"
-        );
-        assert_eq!(
-            message(&pool, ".shop.Payment").unwrap().full_name(),
-            "shop.Payment"
-        );
-        assert_eq!(
-            message(&pool, "Other.Line").unwrap().full_name(),
-            "shop.Other.Line"
-        );
+        for (name, full) in [
+            ("shop.Payment", "shop.Payment"),
+            ("Payment", "shop.Payment"),
+            (".shop.Payment", "shop.Payment"),
+            ("Other.Line", "shop.Other.Line"),
+        ] {
+            assert_eq!(message(&pool, name).unwrap().full_name(), full, "{name}");
+        }
         let e = message(&pool, "Line").unwrap_err().0;
         assert!(
             e.contains("ambiguous") && e.contains("shop.Payment.Line"),

@@ -146,28 +146,13 @@ fn varint(b: &mut &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::protobuf::pool::from_sources;
+    use crate::schema::protobuf::fixtures::{desc, SHOP};
     use prost::Message;
     use prost_reflect::DynamicMessage;
     use serde_json::json;
 
-    const SHOP: &str = r#"syntax = "proto3"; package shop;
-        import "google/protobuf/timestamp.proto"; import "google/protobuf/struct.proto";
-        enum Status { STATUS_UNKNOWN = 0; PAID = 1; }
-        message Payment {
-          string payment_id = 1; int64 amount_cents = 2; Status status = 3; bytes raw = 4;
-          google.protobuf.Timestamp at = 5; map<string, int32> tags = 6; repeated uint64 ids = 7;
-          oneof method { string card = 8; string iban = 9; }
-          double ratio = 10; repeated float weights = 11; sint32 delta = 12; fixed64 sum = 13;
-          repeated Payment children = 14; google.protobuf.Struct meta = 15; bool ok = 16;
-        }"#;
-
     fn payment() -> MessageDescriptor {
-        from_sources("f.proto", &[("f.proto".into(), SHOP.into())])
-            .unwrap()
-            .parent_pool()
-            .get_message_by_name("shop.Payment")
-            .unwrap()
+        desc(SHOP, "shop.Payment")
     }
 
     fn samples(d: &MessageDescriptor) -> Vec<Vec<u8>> {
