@@ -873,6 +873,7 @@ mod tests {
             js(json!({"type": "string"}), e2.clone(), Mode::Backward),
             vec!["/: the new schema restricts values to an enum or const, the old schema does not; the new schema rejects data the old schema accepts"]
         );
+        let of_type = |t: &str| json!({"type": t});
         issue_counts([
             (json!({"const": "A"}), e2, Mode::Backward, 0),
             // 1 and 1.0 are the same number.
@@ -893,23 +894,14 @@ mod tests {
             js(json!({"type": "string"}), json!({"type": ["string", "null"]}), Mode::Forward),
             vec!["/: type changed from string to [string, null] (null no longer accepted); the old schema rejects data the new schema accepts"]
         );
+        let (integer, number) = (of_type("integer"), of_type("number"));
         issue_counts([
-            (
-                json!({"type": "integer"}),
-                json!({"type": "number"}),
-                Mode::Backward,
-                0,
-            ),
-            (
-                json!({"type": "number"}),
-                json!({"type": "integer"}),
-                Mode::Backward,
-                1,
-            ),
+            (integer.clone(), number.clone(), Mode::Backward, 0),
+            (number, integer, Mode::Backward, 1),
             // null and boolean are finite: checked value by value.
             (
                 json!({"type": "boolean", "const": true}),
-                json!({"type": "boolean"}),
+                of_type("boolean"),
                 Mode::Backward,
                 0,
             ),
@@ -933,6 +925,8 @@ mod tests {
             js(json!({"type": "number", "minimum": 0}), json!({"type": "number", "exclusiveMinimum": 0}), Mode::Backward),
             vec!["/: minimum changed from 0 to 0 (exclusive); the new schema rejects data the old schema accepts"]
         );
+        let at_most = |n: u64| json!({"type": "number", "maximum": n});
+        let multiple_of = |n: u64| json!({"type": "integer", "multipleOf": n});
         issue_counts([
             (
                 json!({"type": "number", "minimum": 1, "maximum": 5}),
@@ -940,30 +934,10 @@ mod tests {
                 Mode::Backward,
                 0,
             ),
-            (
-                json!({"type": "number", "maximum": 5}),
-                json!({"type": "number", "maximum": 4}),
-                Mode::Forward,
-                0,
-            ),
-            (
-                json!({"type": "number", "maximum": 5}),
-                json!({"type": "number", "maximum": 4}),
-                Mode::Backward,
-                1,
-            ),
-            (
-                json!({"type": "integer", "multipleOf": 4}),
-                json!({"type": "integer", "multipleOf": 2}),
-                Mode::Backward,
-                0,
-            ),
-            (
-                json!({"type": "integer", "multipleOf": 3}),
-                json!({"type": "integer", "multipleOf": 2}),
-                Mode::Backward,
-                1,
-            ),
+            (at_most(5), at_most(4), Mode::Forward, 0),
+            (at_most(5), at_most(4), Mode::Backward, 1),
+            (multiple_of(4), multiple_of(2), Mode::Backward, 0),
+            (multiple_of(3), multiple_of(2), Mode::Backward, 1),
         ]);
         assert_eq!(
             js(json!({"type": "string"}), json!({"type": "string", "format": "email"}), Mode::Backward),
