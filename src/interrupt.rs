@@ -73,6 +73,20 @@ impl Watch {
         self.done.store(true, Ordering::Relaxed);
     }
 
+    /// Run `body` while a watch stands guard on a thread of its own; it stands down when the
+    /// body returns.
+    pub fn guarding<T>(rescue: Option<Rescue>, body: impl FnOnce(&Watch) -> T) -> T {
+        let watch = Watch::default();
+        std::thread::scope(|scope| {
+            let guard = scope.spawn(|| watch.guard(rescue));
+            let out = body(&watch);
+            watch.stand_down();
+            // Wake it now rather than at its next look: a short run ends without waiting.
+            guard.thread().unpark();
+            out
+        })
+    }
+
     /// Wait until the run stands down (unpark this thread to have it look at once). When a
     /// stop is asked and not heeded within `GRACE`, run `rescue`, print the counts and exit
     /// 130.

@@ -80,103 +80,85 @@ pub fn run(
     bar: Option<&dyn Progress>,
 ) -> anyhow::Result<Ended> {
     crate::interrupt::looping();
-    let watch = Watch::default();
     let rescue = sink.rescue();
-    std::thread::scope(|scope| {
-        let guard = scope.spawn(|| watch.guard(rescue));
-        let ended = run_watched(source, stages, sink, report, max, bar, &watch);
-        watch.stand_down();
-        // Wake it now rather than at its next look: a short run ends without waiting.
-        guard.thread().unpark();
-        ended
-    })
-}
-
-fn run_watched(
-    source: &mut dyn Source,
-    stages: &mut [&mut dyn Stage],
-    sink: &mut dyn Sink,
-    report: &mut Report,
-    max: Option<u64>,
-    bar: Option<&dyn Progress>,
-    watch: &Watch,
-) -> anyhow::Result<Ended> {
-    let mut ended = Ended::Exhausted;
-    if max == Some(0) {
-        ended = Ended::Max;
-    }
-    let mut flow = Flow {
-        here: Vec::with_capacity(16),
-        next: Vec::with_capacity(16),
-        dropped: Vec::with_capacity(16),
-    };
-    while ended == Ended::Exhausted {
-        watch.note(report.read, report.written, report.bad);
-        if crate::interrupt::interrupted() {
-            // Heeded: what follows (flushing stages and the sink) is the clean way out.
-            watch.stand_down();
-            ended = Ended::Interrupted;
-            break;
+    Watch::guarding(rescue, |watch| {
+        let mut ended = Ended::Exhausted;
+        if max == Some(0) {
+            ended = Ended::Max;
         }
-        match source.poll(POLL)? {
-            Poll::End => break,
-            Poll::Idle => {
-                flow.flush(source, stages, 0, false, report)?;
-                if let Some(e) = flow.drain(source, stages, sink, report, max)? {
-                    return Ok(e);
-                }
-                ended = Flow::ended(report, max);
-                match sink.idle() {
-                    Err(e) if is_broken_pipe(&e) => return Ok(Ended::BrokenPipe),
-                    other => other?,
-                }
+        let mut flow = Flow {
+            here: Vec::with_capacity(16),
+            next: Vec::with_capacity(16),
+            dropped: Vec::with_capacity(16),
+        };
+        while ended == Ended::Exhausted {
+            watch.note(report.read, report.written, report.bad);
+            if crate::interrupt::interrupted() {
+                // Heeded: what follows (flushing stages and the sink) is the clean way out.
+                watch.stand_down();
+                ended = Ended::Interrupted;
+                break;
             }
-            Poll::Bad { location, reason } => report.bad(&location, &reason),
-            Poll::Record(r) => {
-                report.read += 1;
-                watch.note(report.read, report.written, report.bad);
-                if stages.is_empty() {
-                    // The hot path of a plain tail: no stage, no vectors.
-                    match sink.write(&r, report) {
-                        Ok(()) => report.written += 1,
-                        Err(e) if is_broken_pipe(&e) => return Ok(Ended::BrokenPipe),
-                        Err(e) => return Err(e),
-                    }
-                    source.recycle(r);
-                } else {
-                    flow.here.push(r);
-                    flow.through(source, stages, 0, report)?;
+            match source.poll(POLL)? {
+                Poll::End => break,
+                Poll::Idle => {
+                    flow.flush(source, stages, 0, false, report)?;
                     if let Some(e) = flow.drain(source, stages, sink, report, max)? {
                         return Ok(e);
                     }
+                    ended = Flow::ended(report, max);
+                    match sink.idle() {
+                        Err(e) if is_broken_pipe(&e) => return Ok(Ended::BrokenPipe),
+                        other => other?,
+                    }
                 }
-                ended = Flow::ended(report, max);
-                if report.read % 1024 != 0 {
-                    continue;
+                Poll::Bad { location, reason } => report.bad(&location, &reason),
+                Poll::Record(r) => {
+                    report.read += 1;
+                    watch.note(report.read, report.written, report.bad);
+                    if stages.is_empty() {
+                        // The hot path of a plain tail: no stage, no vectors.
+                        match sink.write(&r, report) {
+                            Ok(()) => report.written += 1,
+                            Err(e) if is_broken_pipe(&e) => return Ok(Ended::BrokenPipe),
+                            Err(e) => return Err(e),
+                        }
+                        source.recycle(r);
+                    } else {
+                        flow.here.push(r);
+                        flow.through(source, stages, 0, report)?;
+                        if let Some(e) = flow.drain(source, stages, sink, report, max)? {
+                            return Ok(e);
+                        }
+                    }
+                    ended = Flow::ended(report, max);
+                    if report.read % 1024 != 0 {
+                        continue;
+                    }
                 }
             }
+            if let (Some(bar), Some(p)) = (bar, source.progress()) {
+                bar.show(p.done, p.total);
+            }
         }
-        if let (Some(bar), Some(p)) = (bar, source.progress()) {
-            bar.show(p.done, p.total);
+        if matches!(ended, Ended::Exhausted | Ended::Interrupted) {
+            // What stages still hold goes out: a reservoir's sample, a merge's buffer.
+            flow.flush(source, stages, 0, true, report)?;
+            if let Some(e) = flow.drain(source, stages, sink, report, max)? {
+                return Ok(e);
+            }
         }
-    }
-    if matches!(ended, Ended::Exhausted | Ended::Interrupted) {
-        // What stages still hold goes out: a reservoir's sample, a merge's buffer.
-        flow.flush(source, stages, 0, true, report)?;
-        if let Some(e) = flow.drain(source, stages, sink, report, max)? {
-            return Ok(e);
+        report.skipped += source.skipped();
+        match sink.finish(report) {
+            Err(e) if is_broken_pipe(&e) => return Ok(Ended::BrokenPipe),
+            other => other?,
         }
-    }
-    report.skipped += source.skipped();
-    match sink.finish(report) {
-        Err(e) if is_broken_pipe(&e) => return Ok(Ended::BrokenPipe),
-        other => other?,
-    }
-    source.commit()?;
-    if let Some(bar) = bar {
-        bar.finish();
-    }
-    Ok(ended)
+        source.commit()?;
+        if let Some(bar) = bar {
+            bar.finish();
+        }
+        Ok(ended)
+    })
 }
 
 /// Records on their way through the stages.
