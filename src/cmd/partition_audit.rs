@@ -211,7 +211,7 @@ impl Findings<'_> {
         }
         if let Some(p) = self.expect {
             s.push_str(&format!(
-                "\non the wrong partition for --self.expect {}: {}\n",
+                "\non the wrong partition for --expect {}: {}\n",
                 p.name, a.mismatches
             ));
             for m in &a.mismatch_examples {
