@@ -385,6 +385,28 @@ mod tests {
     }
     use std::sync::Arc;
 
+    /// Record values of every shape: envelopes, JSON that is not one, text, bytes that are not
+    /// UTF-8, numbers whose digits matter, and none. `fast`'s tests read them too.
+    pub(super) const PAYLOADS: &[Option<&[u8]>] = &[
+        Some(br#"{"data":{"id":"a-1","type":"order_paid","attributes":{"amount":120,"user_id":"u-1","tags":["x","y"]}},"meta":{"host":"h"}}"#),
+        Some(br#"{"data":{"id":"a-1","type":"order_paid","attributes":{"amount":120,"ratio":0.5,"tags":["x"],"ok":true}}}"#),
+        Some(br#"{"data":{"type":null}}"#),
+        Some(br#"{"data":{"type":null,"attributes":{"amount":"120"}}}"#),
+        Some(br#"{"data":"null"}"#),
+        Some(br#"{"data":[1]}"#),
+        Some(br#"[{"data":1}]"#),
+        Some(br"[1]"),
+        Some(b"null"),
+        Some(b"plain text"),
+        Some(b""),
+        Some(b"{broken"),
+        Some(&[0xff, 0xfe]),
+        Some(b"{\"n\":1.50,\"id\":123456789012345678901234567890,\n \"data\":{\"type\":\"order_paid\"}}"),
+        Some(b"{\"n\":1.50,\"id\":123456789012345678901234567890,\n \"data\":[1.0]}"),
+        Some(br#"{"data":{"attributes":{"tags":[1.0,2.50]}}}"#),
+        None,
+    ];
+
     /// A record on orders/2@41 with one header; `fast`'s tests read it too.
     pub(super) fn rec(key: Option<&[u8]>, value: Option<&[u8]>) -> Record {
         Record {
@@ -522,20 +544,6 @@ mod tests {
     /// as the full view, on records of every shape.
     #[test]
     fn projected_views_answer_as_the_full_view() {
-        let values: &[Option<&[u8]>] = &[
-            Some(br#"{"data":{"id":"a-1","type":"order_paid","attributes":{"amount":120,"user_id":"u-1","tags":["x","y"]}},"meta":{"host":"h"}}"#),
-            Some(br#"{"data":{"type":null}}"#),
-            Some(br#"{"data":"null"}"#),
-            Some(br#"[{"data":1}]"#),
-            Some(b"null"),
-            Some(b"plain text"),
-            Some(b""),
-            Some(b"{broken"),
-            Some(&[0xff, 0xfe]),
-            Some(b"{\"n\":1.50,\"id\":123456789012345678901234567890,\n \"data\":{\"type\":\"order_paid\"}}"),
-            Some(br#"{"data":{"attributes":{"tags":[1.0,2.50]}}}"#),
-            None,
-        ];
         let exprs = [
             r#".value.n | tostring == "1.50""#,
             ".value.id == 123456789012345678901234567891",
@@ -560,7 +568,7 @@ mod tests {
         for code in exprs {
             let e = Expr::compile(code).unwrap();
             let need = needs::of_predicate(code).unwrap_or_else(|| panic!("{code} not analysed"));
-            for v in values {
+            for v in PAYLOADS {
                 let r = rec(Some(b"k"), *v);
                 let (full, _) = viewer.view(&r);
                 let (part, _) = viewer.view_projected(&r, &need);
