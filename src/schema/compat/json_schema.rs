@@ -94,6 +94,9 @@ struct JsCheck<'a> {
     open: HashSet<(usize, usize)>,
 }
 
+/// The schema an absent `additionalProperties` or `items` stands for: anything goes.
+static TRUE: Value = Value::Bool(true);
+
 fn addr(v: &Value) -> usize {
     std::ptr::from_ref::<Value>(v) as usize
 }
@@ -346,7 +349,6 @@ impl<'a> JsCheck<'a> {
         path: &str,
         depth: usize,
     ) -> Result<(), String> {
-        static TRUE: Value = Value::Bool(true);
         let empty = Map::new();
         let sub_props = sub
             .get("properties")
@@ -408,7 +410,6 @@ impl<'a> JsCheck<'a> {
         path: &str,
         depth: usize,
     ) -> Result<(), String> {
-        static TRUE: Value = Value::Bool(true);
         let (s, p) = (sub.get("items"), sup.get("items"));
         if s.is_some_and(Value::is_array) || p.is_some_and(Value::is_array) {
             if s != p {
