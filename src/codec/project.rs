@@ -70,11 +70,55 @@ impl Trie {
         let i = match self.children.iter().position(|(n, _)| n == first) {
             Some(i) => i,
             None => {
-                self.children.push((first.to_string(), Trie::new()));
+                let start = self.covering(first);
+                self.children.push((first.to_string(), start));
                 self.children.len() - 1
             }
         };
         self.children[i].1.add(rest);
+        // A member takes its exact name's child alone (see `child`), so that child must also
+        // hold what every glob beside it keeps: `data.id` and `d*.type` both reach `data`.
+        if first.contains('*') {
+            for (name, t) in &mut self.children {
+                if !name.contains('*') && glob(first, name) {
+                    t.add(rest);
+                }
+            }
+        }
+    }
+
+    /// A new exact name's child: what the globs beside it that match the name already keep.
+    fn covering(&self, name: &str) -> Trie {
+        let mut t = Trie::new();
+        if name.contains('*') {
+            return t;
+        }
+        for (g, sub) in &self.children {
+            if g.contains('*') && glob(g, name) {
+                t.merge(sub);
+            }
+        }
+        t
+    }
+
+    /// Keep also what `other` keeps.
+    fn merge(&mut self, other: &Trie) {
+        if other.whole {
+            self.add::<&str>(&[]);
+        }
+        for (name, sub) in &other.children {
+            if self.whole {
+                return;
+            }
+            let i = match self.children.iter().position(|(n, _)| n == name) {
+                Some(i) => i,
+                None => {
+                    self.children.push((name.clone(), Trie::new()));
+                    self.children.len() - 1
+                }
+            };
+            self.children[i].1.merge(sub);
+        }
     }
 
     /// The child for a member name: an exact name first, then the first glob that matches.
@@ -388,6 +432,19 @@ mod tests {
             project(doc, &Trie::everything()).unwrap(),
             serde_json::from_slice::<Value>(doc).unwrap()
         );
+    }
+
+    /// Regression (sweep 4): `--type-path 'd*.type'` read no type at all, because the default id
+    /// path `data.id` made an exact `data` child that a member named `data` took alone.
+    #[test]
+    fn a_glob_beside_an_exact_name_keeps_its_paths_in_either_order() {
+        let doc = br#"{"data":{"id":"a-1","type":"x","n":1},"dx":{"type":"y","id":"b"}}"#;
+        let want = json!({"data":{"id":"a-1","type":"x"},"dx":{"type":"y"}});
+        for paths in [["data.id", "d*.type"], ["d*.type", "data.id"]] {
+            assert_eq!(project(doc, &trie(&paths)).unwrap(), want, "{paths:?}");
+        }
+        let whole = project(doc, &trie(&["data.id", "*"])).unwrap();
+        assert_eq!(whole, serde_json::from_slice::<Value>(doc).unwrap());
     }
 
     /// Regression (fuzz, json_project): invalid UTF-8 in a member the projection skips was
