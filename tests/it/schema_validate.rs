@@ -875,3 +875,37 @@ fn the_junit_report_never_overwrites_a_source() {
     assert!(out.stderr.contains("--junit"), "{}", out.stderr);
     assert_eq!(std::fs::read_to_string(&ev).unwrap(), "{\"a\":1}");
 }
+
+/// Regression (sweep 4): an event that is a JSON scalar (`3`, `null`, `true`) was "unreadable:
+/// its schema thing is a JSON Schema"; it is JSON, judged by the JSON Schema like any other.
+#[test]
+fn json_scalar_events_are_judged_by_a_json_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("thing.json");
+    std::fs::write(&schema, r#"{"type":"object","required":["data"]}"#).unwrap();
+    let events = dir.path().join("ev.ndjson");
+    std::fs::write(&events, "3\nnull\ntrue\n{\"data\":1}\n").unwrap();
+    let out = evops(&[
+        "schema-validate",
+        events.to_str().unwrap(),
+        "--schema",
+        schema.to_str().unwrap(),
+    ])
+    .run();
+    out.code(1);
+    let text = out.text();
+    for (line, value) in [(1, "3"), (2, "null"), (3, "true")] {
+        assert!(
+            text.contains(&format!(
+                "ev.ndjson:{line}  thing  /  {value} is not of type \"object\""
+            )),
+            "{text}"
+        );
+    }
+    assert!(!text.contains("unreadable"), "{text}\n{}", out.stderr);
+    assert!(
+        out.stderr.contains("4 checked: 1 valid, 3 invalid"),
+        "{}",
+        out.stderr
+    );
+}
