@@ -909,3 +909,30 @@ fn json_scalar_events_are_judged_by_a_json_schema() {
         out.stderr
     );
 }
+
+/// Regression (sweep 4): a FIFO of capture lines was sniffed (its lines consumed) and then read
+/// again from an empty pipe: "no events were read", exit 0, every record lost; a FIFO of sample
+/// events was "no such file or directory". Both are refused, naming the path, exit 2.
+#[test]
+fn a_pipe_given_as_a_file_is_refused_not_read_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("events.ndjson");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let fifo_s = fifo.to_str().unwrap();
+    let out = evops(&["schema-validate", fifo_s, "--lint"]).run();
+    out.code(2);
+    assert!(
+        out.stderr
+            .contains(&format!("{fifo_s}: not a regular file or directory")),
+        "{}",
+        out.stderr
+    );
+    let out = evops(&["schema-validate", "/dev/null", "--lint"]).run();
+    out.code(2);
+    assert!(
+        out.stderr.contains("/dev/null: not a regular file"),
+        "{}",
+        out.stderr
+    );
+}
