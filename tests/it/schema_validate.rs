@@ -936,3 +936,29 @@ fn a_pipe_given_as_a_file_is_refused_not_read_twice() {
         out.stderr
     );
 }
+
+/// Regression (sweep 4): a report that could not be written said only "evops: No space left on
+/// device"; it names what was written, as every other command does. A closed pipe is exit 0.
+#[test]
+fn the_report_on_a_full_disk_names_stdout_and_a_closed_pipe_is_quiet() {
+    use crate::harness::{closed_pipe, full_disk};
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("ev.ndjson");
+    let line = "{\"a\":1}\n".repeat(20_000);
+    std::fs::write(&events, line).unwrap();
+    let ev = events.to_str().unwrap();
+    for format in ["table", "json"] {
+        let args = ["schema-validate", ev, "--lint", "--format", format];
+        let out = evops(&args).stdout(full_disk()).run();
+        out.code(2);
+        assert!(
+            out.stderr
+                .contains("evops: writing to stdout: No space left on device"),
+            "{format}: {}",
+            out.stderr
+        );
+        let out = evops(&args).stdout(closed_pipe()).run();
+        assert_eq!(out.code, 0, "{format} | closed: {}", out.stderr);
+        assert!(!out.stderr.contains("evops: "), "{}", out.stderr);
+    }
+}
