@@ -347,6 +347,14 @@ impl ValidateArgs {
             if !file.exists() {
                 return Err(Error::Usage(format!("{s}: no such file or directory")).into());
             }
+            // A pipe or device would be read twice: its first line to sniff, then from the
+            // start again, which a pipe no longer has (capture lines were silently lost).
+            if !file.is_file() && !file.is_dir() {
+                return Err(Error::Usage(format!(
+                    "{s}: not a regular file or directory (capture lines from a pipe: give - and stdin)"
+                ))
+                .into());
+            }
             match sniff(&file)? {
                 FileKind::Capture => sources.push(SourceSpec::File(file)),
                 FileKind::Events => samples.push(file),

@@ -10,6 +10,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use anyhow::Context;
+
 use crate::endpoint::file::SampleSource;
 use crate::endpoint::{Chain, Source, SourceSpec};
 use crate::exit::Exit;
@@ -118,8 +120,9 @@ fn write(cfg: &Config, summary: &Summary) -> anyhow::Result<()> {
     };
     // A closed stdout (`| head`) is an io error the edge turns into exit 0.
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .context("writing to stdout")?;
     drop(out);
     if let Some(path) = &cfg.junit {
         std::fs::write(path, validation::junit(summary, cfg.allow_missing)).map_err(|e| {

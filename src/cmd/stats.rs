@@ -41,6 +41,17 @@ pub struct Baseline {
     pub to_ms: i64,
 }
 
+impl Baseline {
+    /// The window on a grid that starts at `start`. `before:T` with T before the range is an
+    /// empty window at T, not one that ends before it starts.
+    fn window(self, start: i64) -> Window {
+        Window {
+            from_ms: self.from_ms.unwrap_or(start.min(self.to_ms)),
+            to_ms: self.to_ms,
+        }
+    }
+}
+
 /// Everything `stats` needs, as plain values. `read.from` and `read.until` are the range:
 /// times give a known range; anything else (files read whole, offsets) holds every record's
 /// time until the end, when the range is what the records span.
@@ -113,10 +124,7 @@ fn count_range(
     end: i64,
 ) -> anyhow::Result<(Counts, Counted, Ended, u64)> {
     let grid = grid(cfg, start, end);
-    let base = cfg.baseline.map(|b| Window {
-        from_ms: b.from_ms.unwrap_or(grid.start_ms),
-        to_ms: b.to_ms,
-    });
+    let base = cfg.baseline.map(|b| b.window(grid.start_ms));
     if let Some(c) = by_offsets(cfg, by, offsets_apply, grid, base)? {
         return Ok((c, Counted::Offsets, Ended::Exhausted, 0));
     }
@@ -297,10 +305,7 @@ impl Held {
             })
             .unwrap_or((cfg.read.now_ms, cfg.read.now_ms));
         let grid = grid(cfg, first, last + 1);
-        let base = cfg.baseline.map(|b| Window {
-            from_ms: b.from_ms.unwrap_or(grid.start_ms),
-            to_ms: b.to_ms,
-        });
+        let base = cfg.baseline.map(|b| b.window(grid.start_ms));
         let mut counts = Counts::new(grid, base);
         for &(g, ts, bytes) in &self.seen {
             counts.add(&self.groups[g as usize], Some(ts), 1, bytes);

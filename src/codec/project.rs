@@ -70,11 +70,55 @@ impl Trie {
         let i = match self.children.iter().position(|(n, _)| n == first) {
             Some(i) => i,
             None => {
-                self.children.push((first.to_string(), Trie::new()));
+                let start = self.covering(first);
+                self.children.push((first.to_string(), start));
                 self.children.len() - 1
             }
         };
         self.children[i].1.add(rest);
+        // A member takes its exact name's child alone (see `child`), so that child must also
+        // hold what every glob beside it keeps: `data.id` and `d*.type` both reach `data`.
+        if first.contains('*') {
+            for (name, t) in &mut self.children {
+                if !name.contains('*') && glob(first, name) {
+                    t.add(rest);
+                }
+            }
+        }
+    }
+
+    /// A new exact name's child: what the globs beside it that match the name already keep.
+    fn covering(&self, name: &str) -> Trie {
+        let mut t = Trie::new();
+        if name.contains('*') {
+            return t;
+        }
+        for (g, sub) in &self.children {
+            if g.contains('*') && glob(g, name) {
+                t.merge(sub);
+            }
+        }
+        t
+    }
+
+    /// Keep also what `other` keeps.
+    fn merge(&mut self, other: &Trie) {
+        if other.whole {
+            self.add::<&str>(&[]);
+        }
+        for (name, sub) in &other.children {
+            if self.whole {
+                return;
+            }
+            let i = match self.children.iter().position(|(n, _)| n == name) {
+                Some(i) => i,
+                None => {
+                    self.children.push((name.clone(), Trie::new()));
+                    self.children.len() - 1
+                }
+            };
+            self.children[i].1.merge(sub);
+        }
     }
 
     /// The child for a member name: an exact name first, then the first glob that matches.
@@ -248,7 +292,7 @@ pub fn project(bytes: &[u8], trie: &Trie) -> Result<Value, serde_json::Error> {
 /// [`project`], building any [`Build`] type.
 pub fn project_as<T: Build>(bytes: &[u8], trie: &Trie) -> Result<T, serde_json::Error> {
     let mut de = serde_json::Deserializer::from_str(utf8(bytes)?);
-    let v = Keep(trie, std::marker::PhantomData).deserialize(&mut de)?;
+    let v = Keep(trie, 0, std::marker::PhantomData).deserialize(&mut de)?;
     de.end()?;
     Ok(v)
 }
@@ -261,15 +305,15 @@ pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, serde_json::Error> {
         .map_err(|e| <serde_json::Error as de::Error>::custom(format!("not UTF-8: {e}")))
 }
 
-/// A seed that keeps what a trie names.
-struct Keep<'t, T>(&'t Trie, std::marker::PhantomData<T>);
+/// A seed that keeps what a trie names, inside this many containers.
+struct Keep<'t, T>(&'t Trie, usize, std::marker::PhantomData<T>);
 
 impl<'de, T: Build> DeserializeSeed<'de> for Keep<'_, T> {
     type Value = T;
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
         if self.0.whole {
-            return whole(d);
+            return whole(d, self.1);
         }
         d.deserialize_any(self)
     }
@@ -287,7 +331,8 @@ impl<'de, T: Build> Visitor<'de> for Keep<'_, T> {
         while let Some(hit) = map.next_key_seed(Name(self.0))? {
             match hit {
                 Some((name, trie)) => {
-                    let v = map.next_value_seed(Keep::<T>(trie, std::marker::PhantomData))?;
+                    let v =
+                        map.next_value_seed(Keep::<T>(trie, self.1 + 1, std::marker::PhantomData))?;
                     // A repeated member: the last one counts, as in a full parse.
                     out.retain(|(n, _)| *n != name);
                     out.push((name, v));
@@ -304,7 +349,7 @@ impl<'de, T: Build> Visitor<'de> for Keep<'_, T> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
         let mut out = Vec::new();
         while let Some(raw) = seq.next_element::<&'de serde_json::value::RawValue>()? {
-            out.push(T::parse(raw.get()).map_err(de::Error::custom)?);
+            out.push(parse_at(raw.get(), self.1 + 1).map_err(de::Error::custom)?);
         }
         Ok(T::array(out))
     }
@@ -336,9 +381,25 @@ impl<'de, T: Build> Visitor<'de> for Keep<'_, T> {
 
 /// A kept value, whole: its exact text, parsed by the type's own parser (so that numbers read
 /// as they would in a full parse).
-pub(crate) fn whole<'de, D: de::Deserializer<'de>, T: Build>(d: D) -> Result<T, D::Error> {
+pub(crate) fn whole<'de, D: de::Deserializer<'de>, T: Build>(
+    d: D,
+    enclosing: usize,
+) -> Result<T, D::Error> {
     let raw: &'de serde_json::value::RawValue = de::Deserialize::deserialize(d)?;
-    T::parse(raw.get()).map_err(de::Error::custom)
+    parse_at(raw.get(), enclosing).map_err(de::Error::custom)
+}
+
+/// Containers nested this deep are refused by a full parse (`serde_json`'s recursion limit).
+const PARSE_DEPTH: usize = 128;
+
+/// A kept value's text, parsed on its own, within the nesting limit of the whole document: the
+/// `enclosing` containers around it count (read as a raw span, its own nesting is not counted
+/// by the outer parse, so a document a full parse refuses was accepted).
+pub(crate) fn parse_at<T: Build>(raw: &str, enclosing: usize) -> Result<T, String> {
+    let room = (PARSE_DEPTH - 1).saturating_sub(enclosing);
+    super::depth::check_within(raw.as_bytes(), room)
+        .map_err(|_| "recursion limit exceeded".to_string())?;
+    T::parse(raw)
 }
 
 /// A member name: the name and its trie when it is kept, `None` when it is skipped (without
@@ -388,6 +449,43 @@ mod tests {
             project(doc, &Trie::everything()).unwrap(),
             serde_json::from_slice::<Value>(doc).unwrap()
         );
+    }
+
+    /// Regression (sweep 4): a member kept whole (or an array element along a path) was parsed
+    /// from its own text, its nesting counted from zero: `filter --type` accepted a document
+    /// nested 128 deep that a full parse (and `stats`'s span walker) refuses.
+    #[test]
+    fn a_kept_member_is_nested_within_the_documents_limit() {
+        for n in 124..=128 {
+            let deep = format!("{}1{}", "[".repeat(n), "]".repeat(n));
+            let doc = format!(r#"{{"data":{{"type":"x","deep":{deep}}},"a":[{deep}]}}"#);
+            let full = serde_json::from_str::<Value>(&doc).is_ok();
+            for paths in [&["data"][..], &["data.type", "data"], &["a.b"], &["a"]] {
+                let got = project(doc.as_bytes(), &trie(paths)).is_ok();
+                assert_eq!(got, full, "{n} {paths:?}");
+                let names: Vec<Vec<String>> = paths
+                    .iter()
+                    .map(|p| p.split('.').map(str::to_string).collect())
+                    .collect();
+                let (plan, _) = super::super::slots::Plan::new(&names);
+                let got =
+                    super::super::slots::fill::<Value>(doc.as_bytes(), &plan, &mut Vec::new());
+                assert_eq!(got.is_ok(), full, "slots {n} {paths:?}");
+            }
+        }
+    }
+
+    /// Regression (sweep 4): `--type-path 'd*.type'` read no type at all, because the default id
+    /// path `data.id` made an exact `data` child that a member named `data` took alone.
+    #[test]
+    fn a_glob_beside_an_exact_name_keeps_its_paths_in_either_order() {
+        let doc = br#"{"data":{"id":"a-1","type":"x","n":1},"dx":{"type":"y","id":"b"}}"#;
+        let want = json!({"data":{"id":"a-1","type":"x"},"dx":{"type":"y"}});
+        for paths in [["data.id", "d*.type"], ["d*.type", "data.id"]] {
+            assert_eq!(project(doc, &trie(&paths)).unwrap(), want, "{paths:?}");
+        }
+        let whole = project(doc, &trie(&["data.id", "*"])).unwrap();
+        assert_eq!(whole, serde_json::from_slice::<Value>(doc).unwrap());
     }
 
     /// Regression (fuzz, json_project): invalid UTF-8 in a member the projection skips was

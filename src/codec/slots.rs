@@ -156,7 +156,7 @@ impl<'de, T: Build + Clone> DeserializeSeed<'de> for At<'_, '_, T> {
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         if let Some(slot) = self.node.slot {
-            self.out[slot] = Reach::Leaf(super::project::whole(d)?);
+            self.out[slot] = Reach::Leaf(super::project::whole(d, self.depth)?);
             return Ok(());
         }
         d.deserialize_any(self)
@@ -199,7 +199,10 @@ impl<'de, T: Build + Clone> Visitor<'de> for At<'_, '_, T> {
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
         let mut items = Vec::new();
         while let Some(raw) = seq.next_element::<&'de serde_json::value::RawValue>()? {
-            items.push(T::parse(raw.get()).map_err(serde::de::Error::custom)?);
+            items.push(
+                super::project::parse_at(raw.get(), self.depth + 1)
+                    .map_err(serde::de::Error::custom)?,
+            );
         }
         self.stuck(T::array(items))
     }

@@ -334,6 +334,8 @@ impl SampleSource {
                 }
             } else if p.is_file() {
                 files.push(p.clone());
+            } else if p.exists() {
+                anyhow::bail!("{}: not a regular file or directory", p.display());
             } else {
                 anyhow::bail!("{}: no such file or directory", p.display());
             }

@@ -347,7 +347,14 @@ impl<'a> Validate<'a> {
                         return Ok((Verdict::Checked(s), None));
                     }
                 },
-                Body::Json(_) => format!("its schema {} is a JSON Schema", s.name),
+                // A JSON scalar (`3`, `null`) does not look like JSON above, yet is an event a
+                // JSON Schema judges.
+                Body::Json(_) => match serde_json::from_slice::<Value>(b) {
+                    Ok(v) if crate::codec::depth::check(b).is_ok() => {
+                        return self.judge_json(v, topic, vs)
+                    }
+                    _ => format!("its schema {} is a JSON Schema", s.name),
+                },
                 Body::Protobuf(p) => match p.main_type() {
                     Ok(m) => {
                         let value = protobuf_value(&m, b, vs, true);

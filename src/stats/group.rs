@@ -310,10 +310,8 @@ mod tests {
                 type_paths: Some(vec![
                     crate::filter::envelope::Path::parse("d*.type").unwrap()
                 ]),
-                // Not data.id: an exact path shadows a glob beside it in a projection.
-                id_paths: Some(vec![
-                    crate::filter::envelope::Path::parse("meta.id").unwrap()
-                ]),
+                // The default id paths (data.id) beside the glob, which once shadowed it.
+                id_paths: None,
                 mentions: false,
             },
             crate::codec::Codecs::default(),

@@ -686,3 +686,41 @@ fn a_big_write_from_a_terminal_asks_first() {
         10_000
     );
 }
+
+/// Regression (sweep 4): a `--type-path` whose first name is a glob (`d*.type`) found no type,
+/// in `filter --type` and in `stats --by type` alike: the default id path `data.id` shadowed it.
+#[test]
+fn a_globbed_type_path_reads_the_type_beside_the_default_id_paths() {
+    let mut text = String::new();
+    for (i, kind) in ["a", "b", "a"].iter().enumerate() {
+        let value = json!({"data": {"id": i, "type": kind}}).to_string();
+        let line = json!({"topic": "c", "partition": 0, "offset": i, "timestamp": 1_700_000_000_000u64,
+                          "key": null, "value": value});
+        text.push_str(&format!("{line}\n"));
+    }
+    for path in ["d*.type", "*.type", "data.typ*"] {
+        let out = evops(&["filter", "-", "--type-path", path, "--type", "a"])
+            .stdin(text.clone())
+            .run();
+        out.code(0);
+        assert_eq!(out.lines().len(), 2, "{path}: {}", out.stderr);
+        let out = evops(&["stats", "-", "--type-path", path, "-f", "json"])
+            .stdin(text.clone())
+            .run();
+        let totals: Vec<(String, u64)> = out
+            .json_lines()
+            .iter()
+            .map(|r| {
+                (
+                    r["group"]["type"].as_str().unwrap().to_string(),
+                    r["total"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            totals,
+            [("a".to_string(), 2), ("b".to_string(), 1)],
+            "{path}"
+        );
+    }
+}

@@ -875,3 +875,90 @@ fn the_junit_report_never_overwrites_a_source() {
     assert!(out.stderr.contains("--junit"), "{}", out.stderr);
     assert_eq!(std::fs::read_to_string(&ev).unwrap(), "{\"a\":1}");
 }
+
+/// Regression (sweep 4): an event that is a JSON scalar (`3`, `null`, `true`) was "unreadable:
+/// its schema thing is a JSON Schema"; it is JSON, judged by the JSON Schema like any other.
+#[test]
+fn json_scalar_events_are_judged_by_a_json_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = dir.path().join("thing.json");
+    std::fs::write(&schema, r#"{"type":"object","required":["data"]}"#).unwrap();
+    let events = dir.path().join("ev.ndjson");
+    std::fs::write(&events, "3\nnull\ntrue\n{\"data\":1}\n").unwrap();
+    let out = evops(&[
+        "schema-validate",
+        events.to_str().unwrap(),
+        "--schema",
+        schema.to_str().unwrap(),
+    ])
+    .run();
+    out.code(1);
+    let text = out.text();
+    for (line, value) in [(1, "3"), (2, "null"), (3, "true")] {
+        assert!(
+            text.contains(&format!(
+                "ev.ndjson:{line}  thing  /  {value} is not of type \"object\""
+            )),
+            "{text}"
+        );
+    }
+    assert!(!text.contains("unreadable"), "{text}\n{}", out.stderr);
+    assert!(
+        out.stderr.contains("4 checked: 1 valid, 3 invalid"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Regression (sweep 4): a FIFO of capture lines was sniffed (its lines consumed) and then read
+/// again from an empty pipe: "no events were read", exit 0, every record lost; a FIFO of sample
+/// events was "no such file or directory". Both are refused, naming the path, exit 2.
+#[test]
+fn a_pipe_given_as_a_file_is_refused_not_read_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("events.ndjson");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let fifo_s = fifo.to_str().unwrap();
+    let out = evops(&["schema-validate", fifo_s, "--lint"]).run();
+    out.code(2);
+    assert!(
+        out.stderr
+            .contains(&format!("{fifo_s}: not a regular file or directory")),
+        "{}",
+        out.stderr
+    );
+    let out = evops(&["schema-validate", "/dev/null", "--lint"]).run();
+    out.code(2);
+    assert!(
+        out.stderr.contains("/dev/null: not a regular file"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Regression (sweep 4): a report that could not be written said only "evops: No space left on
+/// device"; it names what was written, as every other command does. A closed pipe is exit 0.
+#[test]
+fn the_report_on_a_full_disk_names_stdout_and_a_closed_pipe_is_quiet() {
+    use crate::harness::{closed_pipe, full_disk};
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("ev.ndjson");
+    let line = "{\"a\":1}\n".repeat(20_000);
+    std::fs::write(&events, line).unwrap();
+    let ev = events.to_str().unwrap();
+    for format in ["table", "json"] {
+        let args = ["schema-validate", ev, "--lint", "--format", format];
+        let out = evops(&args).stdout(full_disk()).run();
+        out.code(2);
+        assert!(
+            out.stderr
+                .contains("evops: writing to stdout: No space left on device"),
+            "{format}: {}",
+            out.stderr
+        );
+        let out = evops(&args).stdout(closed_pipe()).run();
+        assert_eq!(out.code, 0, "{format} | closed: {}", out.stderr);
+        assert!(!out.stderr.contains("evops: "), "{}", out.stderr);
+    }
+}

@@ -267,6 +267,29 @@ fn an_explicit_baseline_may_lie_before_the_range() {
     assert_eq!(out.json_lines()[0]["flag"], "new");
 }
 
+/// Regression (sweep 4): `--baseline before:T` with T before the range gave a baseline window
+/// that ended before it started (from the range's start to T); it is empty, at T.
+#[test]
+fn a_baseline_before_the_range_is_an_empty_window_not_an_inverted_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut lines = String::new();
+    for i in 0..6 {
+        let ts = END - EVERY + i * MIN;
+        lines.push_str(&(line(0, i, ts, "k", &event("a", "h"), "p") + "\n"));
+    }
+    let path = dir.path().join("b.ndjson");
+    std::fs::write(&path, lines).unwrap();
+    let before = format!("before:@{}", END - 100 * EVERY);
+    let out = stats(
+        path.to_str().unwrap(),
+        &["-f", "json", "--baseline", &before],
+    );
+    let r = &out.json_lines()[0];
+    let w = &r["baseline_window"];
+    assert_eq!(w["from"], w["to"], "{r}");
+    assert_eq!(r["baseline"], 0, "{r}");
+}
+
 #[test]
 fn without_a_time_range_a_file_is_bucketed_over_what_it_spans() {
     let dir = tempfile::tempdir().unwrap();
