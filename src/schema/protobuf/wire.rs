@@ -36,8 +36,9 @@ fn message(desc: &MessageDescriptor, mut b: &[u8], depth: u32) -> Option<()> {
         return None;
     }
     while !b.is_empty() {
-        let key = varint(&mut b)?;
-        let number = u32::try_from(key >> 3).ok().filter(|n| *n != 0)?;
+        // prost refuses a key beyond 32 bits and field number 0 (its decode_key).
+        let key = u32::try_from(varint(&mut b)?).ok()?;
+        let number = Some(key >> 3).filter(|n| *n != 0)?;
         let wire = (key & 7) as u8;
         let payload = field_bytes(&mut b, wire)?;
         let Some(field) = desc.get_field(number) else {
@@ -215,6 +216,11 @@ mod tests {
             &[0x10][..],
             &[0xff][..],
             &[0x0a, 0x01, 0xff][..],
+            // Regression (fuzz, protobuf_decode): a key beyond 32 bits, which prost refuses,
+            // walked valid as an unknown fixed32 field.
+            &[253, 246, 255, 249, 64, 253, 246, 255, 189][..],
+            // Field number 0.
+            &[0x00, 0x01][..],
         ] {
             assert_eq!(walk(&d, bad), Walk::Unsure, "{bad:?}");
         }
