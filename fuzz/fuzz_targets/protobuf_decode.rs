@@ -68,8 +68,14 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     let Ok(view) = c.decode(data) else { return };
-    let parsed =
-        DynamicMessage::deserialize(desc.clone(), &view).expect("a decoded view parses back");
+    let parsed = match DynamicMessage::deserialize(desc.clone(), &view) {
+        Ok(parsed) => parsed,
+        // A float at f32's edge prints with MessageToJson's digits (3.4028235e38 for f32::MAX,
+        // a hair above it as a decimal), which prost-reflect reads back as out of range, as
+        // protobuf's own Parse does: printed as the reference prints, not a decoding fault.
+        Err(e) if e.to_string().contains("float value out of range") => return,
+        Err(e) => panic!("a decoded view parses back: {e}"),
+    };
     let bytes = parsed.encode_to_vec();
     let again = evops::schema::protobuf::json::to_json(&desc, &bytes, JsonOptions::default())
         .expect("re-encoded message decodes");
