@@ -14,6 +14,11 @@ use super::DecodeError;
 /// The deepest nesting of arrays and objects a value may have.
 pub const MAX_DEPTH: usize = 100;
 
+/// Containers nested this deep are refused by `serde_json` (its recursion limit): the readers
+/// that must accept exactly what a full parse accepts ([`super::scan`], a kept member in
+/// [`super::project`]) hold to it.
+pub const SERDE_JSON_LIMIT: usize = 128;
+
 /// How deeply `bytes` nest (arrays and objects; brackets inside strings do not count), read
 /// without recursion. Invalid JSON gets a depth too: the parser will refuse it after.
 pub fn nesting(bytes: &[u8]) -> usize {

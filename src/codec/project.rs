@@ -389,14 +389,11 @@ pub(crate) fn whole<'de, D: de::Deserializer<'de>, T: Build>(
     parse_at(raw.get(), enclosing).map_err(de::Error::custom)
 }
 
-/// Containers nested this deep are refused by a full parse (`serde_json`'s recursion limit).
-const PARSE_DEPTH: usize = 128;
-
 /// A kept value's text, parsed on its own, within the nesting limit of the whole document: the
 /// `enclosing` containers around it count (read as a raw span, its own nesting is not counted
 /// by the outer parse, so a document a full parse refuses was accepted).
 pub(crate) fn parse_at<T: Build>(raw: &str, enclosing: usize) -> Result<T, String> {
-    let room = (PARSE_DEPTH - 1).saturating_sub(enclosing);
+    let room = (super::depth::SERDE_JSON_LIMIT - 1).saturating_sub(enclosing);
     super::depth::check_within(raw.as_bytes(), room)
         .map_err(|_| "recursion limit exceeded".to_string())?;
     T::parse(raw)

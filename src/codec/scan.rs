@@ -10,9 +10,6 @@ use std::ops::Range;
 
 use super::slots::{Node, Plan, Reach};
 
-/// Containers nested deeper than this are an error, as in `serde_json` (its recursion limit).
-const MAX_DEPTH: usize = 128;
-
 /// The document is not JSON (or not UTF-8). Callers that show why re-read it with `serde_json`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Invalid;
@@ -129,7 +126,7 @@ impl Scan<'_> {
     fn enter(&mut self, end: u8) -> Result<bool, Invalid> {
         self.depth += 1;
         self.i += 1;
-        if self.depth >= MAX_DEPTH {
+        if self.depth >= super::depth::SERDE_JSON_LIMIT {
             return Err(Invalid);
         }
         self.ws();
