@@ -85,10 +85,7 @@ impl<'a> Fields<'a> {
 /// Turns records into their groups, reusing its buffers.
 pub struct Grouper {
     bys: Vec<By>,
-    envelope: Envelope,
-    /// The event type read leaf by leaf when it can be (no glob), else from a projected tree.
-    types: Option<EnvelopeSlots>,
-    trie: Trie,
+    types: EventTypes,
     viewer: Viewer,
     /// One text per `--by`, overwritten record after record (no allocation once warm).
     out: Vec<String>,
@@ -96,13 +93,10 @@ pub struct Grouper {
 
 impl Grouper {
     pub fn new(bys: Vec<By>, envelope: Envelope, codecs: crate::codec::Codecs) -> Grouper {
-        let trie = envelope.trie();
         Grouper {
-            types: EnvelopeSlots::new(&envelope, false),
+            types: EventTypes::new(envelope),
             out: vec![String::new(); bys.len()],
             bys,
-            envelope,
-            trie,
             viewer: Viewer::new(codecs),
         }
     }
@@ -118,9 +112,7 @@ impl Grouper {
         Some(FieldGrouper {
             out: vec![String::new(); self.bys.len()],
             kinds: kinds?,
-            types: EnvelopeSlots::new(&self.envelope, false),
-            envelope: self.envelope.clone(),
-            trie: self.envelope.trie(),
+            types: EventTypes::new(self.types.envelope.clone()),
         })
     }
 
@@ -148,8 +140,7 @@ impl Grouper {
                 }
                 _ => {
                     let kind = Kind::of(by).expect("neither a header nor an expression");
-                    let types = self.types.as_mut();
-                    field(kind, Fields::of(r), types, &self.envelope, &self.trie, out);
+                    field(kind, Fields::of(r), &mut self.types, out);
                 }
             }
         }
@@ -182,47 +173,24 @@ impl Kind {
 /// can count on another thread.
 pub struct FieldGrouper {
     kinds: Vec<Kind>,
-    envelope: Envelope,
-    types: Option<EnvelopeSlots>,
-    trie: Trie,
+    types: EventTypes,
     out: Vec<String>,
 }
 
 impl FieldGrouper {
     pub fn group(&mut self, f: Fields) -> &[String] {
         for (kind, out) in self.kinds.iter().zip(self.out.iter_mut()) {
-            field(
-                *kind,
-                f,
-                self.types.as_mut(),
-                &self.envelope,
-                &self.trie,
-                out,
-            );
+            field(*kind, f, &mut self.types, out);
         }
         &self.out
     }
 }
 
 /// Write the text of one `--by` that reads only [`Fields`] into `out`.
-fn field(
-    kind: Kind,
-    f: Fields,
-    types: Option<&mut EnvelopeSlots>,
-    envelope: &Envelope,
-    trie: &Trie,
-    out: &mut String,
-) {
+fn field(kind: Kind, f: Fields, types: &mut EventTypes, out: &mut String) {
     out.clear();
     match kind {
-        Kind::Type => match types {
-            Some(types) => {
-                // A value that is not JSON has no type, as a missing one.
-                let _ = types.read(f.value);
-                out.push_str(types.event_type().unwrap_or(NONE));
-            }
-            None => out.push_str(&event_type(envelope, trie, f.value)),
-        },
+        Kind::Type => types.write(f.value, out),
         Kind::Key => match f.key {
             Some(k) => out.push_str(&String::from_utf8_lossy(k)),
             None => out.push_str(NONE),
@@ -235,14 +203,37 @@ fn field(
     }
 }
 
-/// The event type of a JSON value, or [`NONE`] (not JSON, no type field).
-fn event_type(envelope: &Envelope, trie: &Trie, value: Option<&[u8]>) -> String {
-    let Some(bytes) = value else {
-        return NONE.to_string();
-    };
-    match project(bytes, trie) {
-        Ok(v) => envelope.event_type(&v).unwrap_or(NONE).to_string(),
-        Err(_) => NONE.to_string(),
+/// The envelope's event type of values: read leaf by leaf when it can be (no glob in a type
+/// path), else from the projected tree.
+struct EventTypes {
+    envelope: Envelope,
+    slots: Option<EnvelopeSlots>,
+    trie: Trie,
+}
+
+impl EventTypes {
+    fn new(envelope: Envelope) -> EventTypes {
+        EventTypes {
+            slots: EnvelopeSlots::new(&envelope, false),
+            trie: envelope.trie(),
+            envelope,
+        }
+    }
+
+    /// Write the event type of a value, or [`NONE`] (not JSON, no type field), into `out`.
+    fn write(&mut self, value: Option<&[u8]>, out: &mut String) {
+        if let Some(slots) = self.slots.as_mut() {
+            // A value that is not JSON has no type, as a missing one.
+            let _ = slots.read(value);
+            out.push_str(slots.event_type().unwrap_or(NONE));
+            return;
+        }
+        let tree = value.and_then(|b| project(b, &self.trie).ok());
+        out.push_str(
+            tree.as_ref()
+                .and_then(|v| self.envelope.event_type(v))
+                .unwrap_or(NONE),
+        );
     }
 }
 
@@ -368,11 +359,15 @@ mod tests {
             id_paths: None,
             mentions: false,
         };
-        for envelope in [grouper(&["type"]).envelope, custom] {
+        for envelope in [grouper(&["type"]).types.envelope, custom] {
+            // The reference: the same envelope read from the projected tree only.
+            let mut tree = EventTypes::new(envelope.clone());
+            tree.slots = None;
             let mut g = Grouper::new(vec![By::Type], envelope, crate::codec::Codecs::default());
-            assert!(g.types.is_some());
+            assert!(g.types.slots.is_some());
             for v in values {
-                let want = event_type(&g.envelope, &g.trie, Some(v.as_bytes()));
+                let mut want = String::new();
+                tree.write(Some(v.as_bytes()), &mut want);
                 assert_eq!(g.group(&rec(v, None)).unwrap(), [want], "{v}");
             }
         }
