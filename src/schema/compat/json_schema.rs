@@ -94,6 +94,9 @@ struct JsCheck<'a> {
     open: HashSet<(usize, usize)>,
 }
 
+/// A schema object: its keywords and their values.
+type Keywords = Map<String, Value>;
+
 /// The schema an absent `additionalProperties` or `items` stands for: anything goes.
 static TRUE: Value = Value::Bool(true);
 
@@ -208,8 +211,8 @@ impl<'a> JsCheck<'a> {
         &mut self,
         sup: &Value,
         sub: &Value,
-        sup_m: &Map<String, Value>,
-        sub_m: &Map<String, Value>,
+        sup_m: &Keywords,
+        sub_m: &Keywords,
         path: &str,
         depth: usize,
     ) -> Result<(), String> {
@@ -277,19 +280,8 @@ impl<'a> JsCheck<'a> {
         Ok(())
     }
 
-    fn strings(&mut self, sup: &Map<String, Value>, sub: &Map<String, Value>, path: &str) {
-        let (sub_min, sup_min) = (uint(sub, "minLength"), uint(sup, "minLength"));
-        if sup_min.unwrap_or(0) > sub_min.unwrap_or(0) {
-            let what = self.bound_change("minLength", sub_min, sup_min);
-            self.issue(path, what);
-        }
-        let (sub_max, sup_max) = (uint(sub, "maxLength"), uint(sup, "maxLength"));
-        if let Some(m) = sup_max {
-            if sub_max.is_none_or(|s| s > m) {
-                let what = self.bound_change("maxLength", sub_max, sup_max);
-                self.issue(path, what);
-            }
-        }
+    fn strings(&mut self, sup: &Keywords, sub: &Keywords, path: &str) {
+        self.counts(sup, sub, "minLength", "maxLength", path);
         if let Some(f) = sup.get("format") {
             if sub.get("format") != Some(f) {
                 let what = format!("format {f} is required by the {} schema only", self.sup);
@@ -314,7 +306,7 @@ impl<'a> JsCheck<'a> {
         format!("{key} changed from {old} to {new}")
     }
 
-    fn numbers(&mut self, sup: &Map<String, Value>, sub: &Map<String, Value>, path: &str) {
+    fn numbers(&mut self, sup: &Keywords, sub: &Keywords, path: &str) {
         // A lower bound narrows when it rises, an upper bound when it falls.
         for (key, bound, tighter) in [
             ("minimum", lower as Bound, Ordering::Greater),
@@ -344,8 +336,8 @@ impl<'a> JsCheck<'a> {
 
     fn objects(
         &mut self,
-        sup: &Map<String, Value>,
-        sub: &Map<String, Value>,
+        sup: &Keywords,
+        sub: &Keywords,
         path: &str,
         depth: usize,
     ) -> Result<(), String> {
@@ -405,8 +397,8 @@ impl<'a> JsCheck<'a> {
 
     fn arrays(
         &mut self,
-        sup: &Map<String, Value>,
-        sub: &Map<String, Value>,
+        sup: &Keywords,
+        sub: &Keywords,
         path: &str,
         depth: usize,
     ) -> Result<(), String> {
@@ -436,14 +428,9 @@ impl<'a> JsCheck<'a> {
         Ok(())
     }
 
-    fn counts(
-        &mut self,
-        sup: &Map<String, Value>,
-        sub: &Map<String, Value>,
-        min: &str,
-        max: &str,
-        path: &str,
-    ) {
+    /// A count bound (`minLength`, `minItems`, ...) narrows when its minimum rises, or its
+    /// maximum falls or appears.
+    fn counts(&mut self, sup: &Keywords, sub: &Keywords, min: &str, max: &str, path: &str) {
         let (sub_min, sup_min) = (uint(sub, min), uint(sup, min));
         if sup_min.unwrap_or(0) > sub_min.unwrap_or(0) {
             let what = self.bound_change(min, sub_min, sup_min);
@@ -518,7 +505,7 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// The types a schema allows ("integer" where it says so; every type when it does not say).
-fn types(m: &Map<String, Value>) -> BTreeSet<&str> {
+fn types(m: &Keywords) -> BTreeSet<&str> {
     match m.get("type") {
         Some(Value::String(t)) => [t.as_str()].into_iter().collect(),
         Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
@@ -526,7 +513,7 @@ fn types(m: &Map<String, Value>) -> BTreeSet<&str> {
     }
 }
 
-fn type_list(m: &Map<String, Value>) -> String {
+fn type_list(m: &Keywords) -> String {
     match m.get("type") {
         Some(Value::String(t)) => t.clone(),
         Some(Value::Array(ts)) => {
@@ -543,7 +530,7 @@ fn accepts_type(types: &BTreeSet<&str>, t: &str) -> bool {
 
 /// The values a schema is limited to, when they are few: `enum`, `const`, or types that are
 /// only null and boolean.
-fn finite_values(m: &Map<String, Value>) -> Option<Vec<std::borrow::Cow<'_, Value>>> {
+fn finite_values(m: &Keywords) -> Option<Vec<std::borrow::Cow<'_, Value>>> {
     use std::borrow::Cow;
     if let Some(c) = m.get("const") {
         return Some(vec![Cow::Borrowed(c)]);
@@ -566,14 +553,14 @@ fn finite_values(m: &Map<String, Value>) -> Option<Vec<std::borrow::Cow<'_, Valu
     None
 }
 
-fn uint(m: &Map<String, Value>, k: &str) -> Option<u64> {
+fn uint(m: &Keywords, k: &str) -> Option<u64> {
     m.get(k)
         .and_then(|v| v.as_u64().or_else(|| v.as_f64().map(|f| f as u64)))
 }
 
 /// The lower bound and whether it is exclusive (draft 4's boolean exclusiveMinimum too).
 /// A numeric bound of a schema: its value, and whether it is exclusive.
-type Bound = fn(&Map<String, Value>) -> Option<(f64, bool)>;
+type Bound = fn(&Keywords) -> Option<(f64, bool)>;
 
 /// Whether bound `sup` accepts less than bound `sub` on its side (`tighter`: `Greater` for a
 /// lower bound, `Less` for an upper one): it is tighter, or equal and exclusive where `sub` is
@@ -591,16 +578,16 @@ fn narrower(sup: Option<(f64, bool)>, sub: Option<(f64, bool)>, tighter: Orderin
     }
 }
 
-fn lower(m: &Map<String, Value>) -> Option<(f64, bool)> {
+fn lower(m: &Keywords) -> Option<(f64, bool)> {
     bound(m, "minimum", "exclusiveMinimum", |a, b| a > b)
 }
 
-fn upper(m: &Map<String, Value>) -> Option<(f64, bool)> {
+fn upper(m: &Keywords) -> Option<(f64, bool)> {
     bound(m, "maximum", "exclusiveMaximum", |a, b| a < b)
 }
 
 fn bound(
-    m: &Map<String, Value>,
+    m: &Keywords,
     inclusive: &str,
     exclusive: &str,
     tighter: fn(f64, f64) -> bool,
