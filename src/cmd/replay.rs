@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::endpoint::guard::{Ask, Held, ASK_ABOVE};
+use crate::endpoint::kafka::group::{Committed, GroupHooks};
 use crate::endpoint::kafka::sink::{Placement, ProducerSink, Target};
 use crate::endpoint::kafka::source::Overrides;
 use crate::endpoint::kafka::Connection;
@@ -777,7 +778,7 @@ impl GroupResume {
     }
 }
 
-impl crate::endpoint::kafka::group::GroupHooks for GroupResume {
+impl GroupHooks for GroupResume {
     fn settle(&self) -> anyhow::Result<String> {
         if self.transactional {
             return Ok("null".into());
@@ -790,13 +791,13 @@ impl crate::endpoint::kafka::group::GroupHooks for GroupResume {
         Ok(serde_json::to_string(&ends)?)
     }
 
-    fn resume(
-        &self,
-        topic: &str,
-        partition: i32,
-        offset: Option<i64>,
-        metadata: &str,
-    ) -> anyhow::Result<()> {
+    fn resume(&self, at: Committed<'_>) -> anyhow::Result<()> {
+        let Committed {
+            topic,
+            partition,
+            offset,
+            metadata,
+        } = at;
         if self.transactional {
             // Copies and offsets were committed together: nothing after the offset is there.
             return Ok(());

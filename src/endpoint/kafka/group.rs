@@ -29,15 +29,17 @@ pub trait GroupHooks: Send + Sync {
     /// Make every record handed out so far safe (flush the producer) and return the commit
     /// metadata for that moment (where the target ends).
     fn settle(&self) -> anyhow::Result<String>;
-    /// A partition came to this member; the group had committed `offset` (with `metadata` from
-    /// [`GroupHooks::settle`]) for it, or nothing.
-    fn resume(
-        &self,
-        topic: &str,
-        partition: i32,
-        offset: Option<i64>,
-        metadata: &str,
-    ) -> anyhow::Result<()>;
+    /// A partition came to this member; `at` says where the group stands on it.
+    fn resume(&self, at: Committed<'_>) -> anyhow::Result<()>;
+}
+
+/// Where a group stands on one partition: it had committed `offset` (with `metadata` from
+/// [`GroupHooks::settle`]), or nothing.
+pub struct Committed<'a> {
+    pub topic: &'a str,
+    pub partition: i32,
+    pub offset: Option<i64>,
+    pub metadata: &'a str,
 }
 
 /// The consumer context of a group source: logs as usual; for a replay, commits safely before
@@ -338,31 +340,36 @@ impl GroupSource {
         } else {
             0
         };
-        if fixing && ctx.txn.is_some() {
-            // In a transaction the first commit goes with the first copies.
-            hooks.resume(topic, partition, offset, &metadata)?;
-        } else if fixing {
-            let metadata = hooks.settle()?;
+        // In a transaction the first commit goes with the first copies: only a member fixing
+        // the stop offset outside one commits here, before anything is copied.
+        let (offset, metadata) = if fixing && ctx.txn.is_none() {
+            let settled = hooks.settle()?;
             let at = offset.unwrap_or(first_offset);
             let mut tpl = rdkafka::TopicPartitionList::new();
             let mut e = tpl.add_partition(topic, partition);
             e.set_offset(Offset::Offset(at))
                 .map_err(|e| anyhow::anyhow!("{topic}/{partition}: {e}"))?;
-            e.set_metadata(replay_metadata(Some(high), &metadata));
+            e.set_metadata(replay_metadata(Some(high), &settled));
             self.consumer
                 .commit(&tpl, CommitMode::Sync)
                 .map_err(|e| anyhow::anyhow!("cannot commit the group's offsets: {e}"))?;
             // Never committed: no member copied anything (each commits before its first copy),
             // so the search starts at today's ends; committed without metadata: from the start.
             let from = if offset.is_none() {
-                &metadata
+                settled
             } else {
-                &committed_target
+                committed_target
             };
-            hooks.resume(topic, partition, Some(at), from)?;
+            (Some(at), from)
         } else {
-            hooks.resume(topic, partition, offset, &metadata)?;
-        }
+            (offset, metadata)
+        };
+        hooks.resume(Committed {
+            topic,
+            partition,
+            offset,
+            metadata: &metadata,
+        })?;
         if let Ok(mut r) = ctx.resumed.lock() {
             r.insert(key);
         }
