@@ -223,16 +223,22 @@ fn bytes(v: &Value) -> Option<Vec<u8>> {
 /// The seeded history: a few hundred events per topic over the `HISTORY_MS` before `now_ms`,
 /// each placed on its partition, in time order within each partition.
 pub fn seed_records(now_ms: i64, seed: u64) -> Vec<Record> {
-    let mut rng = Rng::new(seed);
     let start = now_ms - HISTORY_MS;
-    let mut evs: Vec<Ev> = Vec::new();
+    let mut s = Seeder {
+        evs: Vec::new(),
+        rng: Rng::new(seed),
+        start,
+    };
     // In this order: each draws from the one generator.
-    seed_users(&mut evs, &mut rng, start);
-    seed_tribes(&mut evs, &mut rng, start);
-    seed_articles(&mut evs, &mut rng, start);
-    seed_comments(&mut evs, &mut rng, start);
-    seed_bumps(&mut evs, &mut rng, start);
-    seed_views(&mut evs, &mut rng, start);
+    seed_users(&mut s);
+    seed_tribes(&mut s);
+    seed_articles(&mut s);
+    seed_comments(&mut s);
+    seed_bumps(&mut s);
+    seed_views(&mut s);
+    let Seeder {
+        mut evs, mut rng, ..
+    } = s;
     planted_story(&mut evs, start);
     planted_violations(&mut evs, start, now_ms);
     planted_deploy(&mut evs, start, now_ms, seed);
@@ -241,9 +247,14 @@ pub fn seed_records(now_ms: i64, seed: u64) -> Vec<Record> {
     place(evs, &mut rng)
 }
 
-/// A time in the seeded history (not in its last minute).
-fn span(rng: &mut Rng, start: i64) -> i64 {
-    start + rng.below(HISTORY_MS as u64 - 60_000) as i64
+/// One of the 160 seeded users.
+fn any_user(rng: &mut Rng) -> String {
+    format!("u-{}", 1000 + rng.below(160))
+}
+
+/// One of the 120 seeded articles.
+fn any_article(rng: &mut Rng) -> String {
+    format!("a-{}", 100 + rng.below(120))
 }
 
 /// One of the Kotlin services' hosts.
@@ -251,42 +262,53 @@ fn host(rng: &mut Rng) -> &'static str {
     rng.pick::<&str>(KOTLIN_HOSTS)
 }
 
-/// A fact by one of the Kotlin services' hosts, drawn after everything else the event draws.
-fn kotlin_fact(
-    rng: &mut Rng,
-    topic: &'static str,
-    key: &str,
-    what: (&str, &str, Value),
-    ts: i64,
-) -> Ev {
-    let h = host(rng);
-    Ev::fact(topic, key, what, ts, h)
+/// The seeded history as it grows: the events so far, the one generator they all draw from,
+/// and where the history starts.
+struct Seeder {
+    evs: Vec<Ev>,
+    rng: Rng,
+    start: i64,
+}
+
+impl Seeder {
+    /// A time in the seeded history (not in its last minute).
+    fn time(&mut self) -> i64 {
+        self.start + self.rng.below(HISTORY_MS as u64 - 60_000) as i64
+    }
+
+    /// Who did something to which article, and when: what an article event draws first.
+    fn user_on_article(&mut self) -> (String, String, i64) {
+        let article = any_article(&mut self.rng);
+        let user = any_user(&mut self.rng);
+        (article, user, self.time())
+    }
+
+    /// A fact by one of the Kotlin services' hosts, drawn after everything else the event
+    /// draws.
+    fn kotlin(&mut self, topic: &'static str, key: &str, what: (&str, &str, Value), ts: i64) {
+        let h = host(&mut self.rng);
+        self.evs.push(Ev::fact(topic, key, what, ts, h));
+    }
 }
 
 /// Users: registrations, and profile updates with strings that mean null.
-fn seed_users(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
+fn seed_users(s: &mut Seeder) {
     for i in 0..160 {
         let id = format!("u-{}", 1000 + i);
-        let (make, models) = rng.pick(MAKES);
-        let model = rng.pick(models);
-        let ts = span(rng, start);
+        let (make, models) = s.rng.pick(MAKES);
+        let model = s.rng.pick(models);
+        let ts = s.time();
         let attrs = json!({
             "user_id": id,
             "username": format!("driver{}", 1000 + i),
-            "country": rng.pick(COUNTRIES),
-            "car": {"make": make, "model": model, "year": 1965 + rng.below(58)},
+            "country": s.rng.pick(COUNTRIES),
+            "car": {"make": make, "model": model, "year": 1965 + s.rng.below(58)},
         });
-        evs.push(kotlin_fact(
-            rng,
-            "users",
-            &id,
-            (&id, "user_registered", attrs),
-            ts,
-        ));
+        s.kotlin("users", &id, (&id, "user_registered", attrs), ts);
     }
     for n in 0..40 {
-        let id = format!("u-{}", 1000 + rng.below(160));
-        let ts = span(rng, start);
+        let id = any_user(&mut s.rng);
+        let ts = s.time();
         // Planted: strings that mean null.
         let bio = match n % 10 {
             0 => json!("null"),
@@ -294,51 +316,38 @@ fn seed_users(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
             2 => json!(""),
             _ => json!("Petrolhead since forever."),
         };
-        let attrs = json!({"user_id": id, "bio": bio, "location": rng.pick(COUNTRIES)});
-        evs.push(kotlin_fact(
-            rng,
-            "users",
-            &id,
-            (&id, "user_profile_updated", attrs),
-            ts,
-        ));
+        let attrs = json!({"user_id": id, "bio": bio, "location": s.rng.pick(COUNTRIES)});
+        s.kotlin("users", &id, (&id, "user_profile_updated", attrs), ts);
     }
 }
 
 /// Tribes: created, then joined and left.
-fn seed_tribes(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
+fn seed_tribes(s: &mut Seeder) {
     for (i, name) in TRIBES.iter().enumerate() {
         let id = format!("t-{:02}", i + 1);
-        let ts = start + 60_000 * (i as i64 + 1);
+        let ts = s.start + 60_000 * (i as i64 + 1);
         let attrs = json!({"name": name, "owner_id": format!("u-{}", 1000 + i), "user_id": format!("u-{}", 1000 + i)});
-        evs.push(kotlin_fact(
-            rng,
-            "tribes",
-            &id,
-            (&id, "tribe_created", attrs),
-            ts,
-        ));
+        s.kotlin("tribes", &id, (&id, "tribe_created", attrs), ts);
     }
     for _ in 0..110 {
-        let id = format!("t-{:02}", 1 + rng.below(TRIBES.len() as u64));
-        let user = format!("u-{}", 1000 + rng.below(160));
-        let kind = if rng.chance(80) {
+        let id = format!("t-{:02}", 1 + s.rng.below(TRIBES.len() as u64));
+        let user = any_user(&mut s.rng);
+        let kind = if s.rng.chance(80) {
             "tribe_joined"
         } else {
             "tribe_left"
         };
-        let ts = span(rng, start);
+        let ts = s.time();
         let attrs = json!({"tribe_id": id, "user_id": user});
-        evs.push(kotlin_fact(rng, "tribes", &id, (&id, kind, attrs), ts));
+        s.kotlin("tribes", &id, (&id, kind, attrs), ts);
     }
 }
 
 /// Articles: 12% through the Node.js gateway, whose librdkafka client hashes keys with CRC-32.
-fn seed_articles(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
+fn seed_articles(s: &mut Seeder) {
     for n in 0..300 {
-        let article = format!("a-{}", 100 + rng.below(120));
-        let user = format!("u-{}", 1000 + rng.below(160));
-        let ts = span(rng, start);
+        let (article, user, ts) = s.user_on_article();
+        let rng = &mut s.rng;
         let node = rng.chance(12);
         let h = if node { NODE_HOST } else { host(rng) };
         let (kind, attrs) = match n % 5 {
@@ -359,70 +368,48 @@ fn seed_articles(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
         if node {
             ev.producer = Producer::Node;
         }
-        evs.push(ev);
+        s.evs.push(ev);
     }
 }
 
 /// Comments, keyed by article so that a thread stays ordered.
-fn seed_comments(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
+fn seed_comments(s: &mut Seeder) {
     for n in 0..300 {
-        let article = format!("a-{}", 100 + rng.below(120));
+        let (article, user, ts) = s.user_on_article();
         let id = format!("c-{}", 5000 + n);
-        let user = format!("u-{}", 1000 + rng.below(160));
-        let ts = span(rng, start);
-        let kind = if rng.chance(85) {
+        let kind = if s.rng.chance(85) {
             "comment_posted"
         } else {
             "comment_edited"
         };
-        let attrs = json!({"user_id": user, "article_id": article, "body": rng.pick(BODIES)});
-        evs.push(kotlin_fact(
-            rng,
-            "comments",
-            &article,
-            (&id, kind, attrs),
-            ts,
-        ));
+        let attrs = json!({"user_id": user, "article_id": article, "body": s.rng.pick(BODIES)});
+        s.kotlin("comments", &article, (&id, kind, attrs), ts);
     }
 }
 
 /// Bumps.
-fn seed_bumps(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
+fn seed_bumps(s: &mut Seeder) {
     for n in 0..200 {
-        let article = format!("a-{}", 100 + rng.below(120));
+        let (article, user, ts) = s.user_on_article();
         let id = format!("b-{}", 9000 + n);
-        let user = format!("u-{}", 1000 + rng.below(160));
-        let ts = span(rng, start);
         let attrs = json!({"user_id": user, "article_id": article});
-        evs.push(kotlin_fact(
-            rng,
-            "bumps",
-            &article,
-            (&id, "article_bumped", attrs),
-            ts,
-        ));
+        s.kotlin("bumps", &article, (&id, "article_bumped", attrs), ts);
     }
 }
 
 /// Views, some anonymous.
-fn seed_views(evs: &mut Vec<Ev>, rng: &mut Rng, start: i64) {
+fn seed_views(s: &mut Seeder) {
     for n in 0..400 {
-        let article = format!("a-{}", 100 + rng.below(120));
+        let article = any_article(&mut s.rng);
         let id = format!("v-{}", 20000 + n);
-        let user = if rng.chance(70) {
-            json!(format!("u-{}", 1000 + rng.below(160)))
+        let user = if s.rng.chance(70) {
+            json!(any_user(&mut s.rng))
         } else {
             Value::Null
         };
-        let ts = span(rng, start);
-        let attrs = json!({"user_id": user, "article_id": article, "duration_ms": 500 + rng.below(120_000), "referrer": rng.pick(&["search", "feed", "tribe", "direct"])});
-        evs.push(kotlin_fact(
-            rng,
-            "views",
-            &article,
-            (&id, "article_viewed", attrs),
-            ts,
-        ));
+        let ts = s.time();
+        let attrs = json!({"user_id": user, "article_id": article, "duration_ms": 500 + s.rng.below(120_000), "referrer": s.rng.pick(&["search", "feed", "tribe", "direct"])});
+        s.kotlin("views", &article, (&id, "article_viewed", attrs), ts);
     }
 }
 
@@ -432,8 +419,8 @@ fn planted_deploy(evs: &mut Vec<Ev>, start: i64, now_ms: i64, seed: u64) {
     let mut rng = Rng::new(seed ^ 0x6465_706c_6f79_2121);
     let deploy = now_ms - DEPLOY_AGO_MS;
     for n in 0..READS_BEFORE_DEPLOY {
-        let article = format!("a-{}", 100 + rng.below(120));
-        let user = format!("u-{}", 1000 + rng.below(160));
+        let article = any_article(&mut rng);
+        let user = any_user(&mut rng);
         let ts = start + rng.below((deploy - start) as u64) as i64;
         let attrs =
             json!({"user_id": user, "article_id": article, "read_ms": 30_000 + rng.below(600_000)});
@@ -675,8 +662,8 @@ impl Trickle {
     pub fn next_record(&mut self, now_ms: i64) -> Record {
         self.n += 1;
         let rng = &mut self.rng;
-        let article = format!("a-{}", 100 + rng.below(120));
-        let user = format!("u-{}", 1000 + rng.below(160));
+        let article = any_article(rng);
+        let user = any_user(rng);
         let h = *rng.pick(KOTLIN_HOSTS);
         let (topic, key, value) = match rng.below(4) {
             0 => (

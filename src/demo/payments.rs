@@ -6,7 +6,7 @@
 
 use serde_json::{json, Value};
 
-use super::{Ev, Producer, Rng, HISTORY_MS, KOTLIN_HOSTS};
+use super::{any_article, any_user, Ev, Producer, Rng, HISTORY_MS, KOTLIN_HOSTS};
 use crate::codec::protobuf::Files;
 use crate::schema::protobuf::{framing, pool, FileDescriptor, MessageDescriptor};
 
@@ -93,7 +93,7 @@ fn event(rng: &mut Rng, n: u64, ts: i64) -> Value {
     let (currency, fee) = *rng.pick(&[("EUR", 0.015), ("GBP", 0.019), ("USD", 0.029)]);
     let mut p = json!({
         "paymentId": format!("p-{}", 70_000 + n),
-        "userId": format!("u-{}", 1000 + rng.below(160)),
+        "userId": any_user(rng),
         "amount": {"minorUnits": (299 + 100 * rng.below(30)).to_string(), "currency": currency},
         "status": status,
         "createdAt": crate::position::format_millis(ts),
@@ -103,7 +103,7 @@ fn event(rng: &mut Rng, n: u64, ts: i64) -> Value {
     if rng.chance(60) {
         p["tribeId"] = json!(format!("t-{:02}", 1 + rng.below(8)));
     } else {
-        p["articleId"] = json!(format!("a-{}", 100 + rng.below(120)));
+        p["articleId"] = json!(any_article(rng));
     }
     p
 }
