@@ -168,6 +168,18 @@ impl Sink for Discard {
     }
 }
 
+/// The forms sources and sinks share: `-` is the standard stream (`std`), `file:NAME` a capture
+/// file whatever NAME looks like; any other name is read by the endpoint's own rules (`rest`).
+fn parse_name<T>(s: &str, std: T, file: fn(PathBuf) -> T, rest: impl FnOnce(&str) -> T) -> T {
+    if s == "-" {
+        std
+    } else if let Some(path) = s.strip_prefix("file:") {
+        file(path.into())
+    } else {
+        rest(s)
+    }
+}
+
 /// A source named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceSpec {
@@ -185,23 +197,19 @@ impl SourceSpec {
     /// a leading `^` makes a topic regex; anything with a `/` (topic names cannot have one) or
     /// naming an existing file is a capture file; everything else is a topic.
     pub fn parse(s: &str) -> SourceSpec {
-        if s == "-" {
-            return SourceSpec::Stdin;
-        }
-        if let Some(path) = s.strip_prefix("file:") {
-            return SourceSpec::File(path.into());
-        }
-        if let Some(topic) = s.strip_prefix("topic:") {
-            return SourceSpec::Topic(topic.to_string());
-        }
-        if s.starts_with('^') {
-            return SourceSpec::Topic(s.to_string());
-        }
-        if s.contains('/') || std::path::Path::new(s).is_file() {
-            SourceSpec::File(s.into())
-        } else {
-            SourceSpec::Topic(s.to_string())
-        }
+        parse_name(s, SourceSpec::Stdin, SourceSpec::File, |s| {
+            if let Some(topic) = s.strip_prefix("topic:") {
+                return SourceSpec::Topic(topic.to_string());
+            }
+            if s.starts_with('^') {
+                return SourceSpec::Topic(s.to_string());
+            }
+            if s.contains('/') || std::path::Path::new(s).is_file() {
+                SourceSpec::File(s.into())
+            } else {
+                SourceSpec::Topic(s.to_string())
+            }
+        })
     }
 
     /// Whether `s` is written in one of the forms that can only be a source (`-`, `file:`,
@@ -282,6 +290,7 @@ impl Source for Chain {
 
 #[cfg(test)]
 mod tests {
+    use super::write::SinkSpec;
     use super::*;
 
     #[test]
@@ -307,5 +316,24 @@ mod tests {
             SourceSpec::parse(f.to_str().unwrap()),
             SourceSpec::File(f.clone())
         );
+    }
+
+    #[test]
+    fn sink_specs() {
+        let topic = |t: &str| SinkSpec::Topic(t.into());
+        let file = |f: &str| SinkSpec::File(f.into());
+        for (arg, want) in [
+            ("-", SinkSpec::Stdout),
+            ("articles", topic("articles")),
+            ("file:x", file("x")),
+            ("file:-", file("-")),
+            ("out/a", file("out/a")),
+            ("a.ndjson", file("a.ndjson")),
+            ("a.jsonl", file("a.jsonl")),
+            // Only sources take `topic:`; a sink named so is refused as a topic name later.
+            ("topic:t", topic("topic:t")),
+        ] {
+            assert_eq!(SinkSpec::parse(arg), want, "{arg}");
+        }
     }
 }

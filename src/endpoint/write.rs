@@ -38,17 +38,13 @@ impl SinkSpec {
     /// Like a source: a path (with a `/`, `file:NAME`, or ending in .ndjson/.jsonl) is a capture
     /// file, anything else a topic; `-` is stdout.
     pub fn parse(s: &str) -> SinkSpec {
-        if s == "-" {
-            return SinkSpec::Stdout;
-        }
-        if let Some(path) = s.strip_prefix("file:") {
-            return SinkSpec::File(path.into());
-        }
-        if s.contains('/') || s.ends_with(".ndjson") || s.ends_with(".jsonl") {
-            SinkSpec::File(s.into())
-        } else {
-            SinkSpec::Topic(s.to_string())
-        }
+        super::parse_name(s, SinkSpec::Stdout, SinkSpec::File, |s| {
+            if s.contains('/') || s.ends_with(".ndjson") || s.ends_with(".jsonl") {
+                SinkSpec::File(s.into())
+            } else {
+                SinkSpec::Topic(s.to_string())
+            }
+        })
     }
 }
 
