@@ -1015,4 +1015,21 @@ mod tests {
         )
         .is_empty());
     }
+
+    #[test]
+    fn json_schema_nesting_is_compared_to_a_depth_of_64() {
+        let nested = |levels: usize| {
+            let mut v = json!({"type": "string"});
+            for _ in 0..levels {
+                v = json!({"type": "object", "properties": {"a": v}});
+            }
+            v
+        };
+        let deepest = nested(64);
+        assert!(js(deepest.clone(), deepest, Mode::Full).is_empty());
+        let deeper = nested(65);
+        let e = json_schema(&deeper, &deeper.clone(), Mode::Full).unwrap_err();
+        let path = "/properties/a".repeat(65);
+        assert_eq!(e, format!("{path}: schemas nested too deeply"));
+    }
 }
