@@ -18,12 +18,12 @@ pub fn json_schema(old: &Value, new: &Value, mode: Mode) -> Result<Vec<String>, 
     if mode.backward() {
         // New consumers read old data: the new schema must accept all the old one accepted.
         let mut c = JsCheck::new(old, new, "old", "new");
-        c.covers(new, old, "", 0)?;
+        c.covers(new, old, "")?;
         out.extend(c.out);
     }
     if mode.forward() {
         let mut c = JsCheck::new(new, old, "new", "old");
-        c.covers(old, new, "", 0)?;
+        c.covers(old, new, "")?;
         out.extend(c.out);
     }
     Ok(dedup(out))
@@ -90,7 +90,8 @@ struct JsCheck<'a> {
     sub: &'static str,
     sup: &'static str,
     out: Vec<String>,
-    /// (sup, sub) schema pairs under way, by address: recursive `$ref`s end here.
+    /// (sup, sub) schema pairs under way, by address: recursive `$ref`s end here, and their
+    /// number is how deep the comparison is.
     open: HashSet<(usize, usize)>,
 }
 
@@ -130,8 +131,9 @@ impl<'a> JsCheck<'a> {
         ));
     }
 
-    fn covers(&mut self, sup: &Value, sub: &Value, path: &str, depth: usize) -> Result<(), String> {
-        if depth > 64 {
+    fn covers(&mut self, sup: &Value, sub: &Value, path: &str) -> Result<(), String> {
+        // Every comparison under way holds its pair in `open`: their number is the depth.
+        if self.open.len() > 64 {
             return Err(format!("{}: schemas nested too deeply", path_or_root(path)));
         }
         let sup = resolve(sup, self.sup_root, path)?;
@@ -142,18 +144,12 @@ impl<'a> JsCheck<'a> {
         if !self.open.insert(key) {
             return Ok(());
         }
-        let r = self.covers_now(sup, sub, path, depth);
+        let r = self.covers_now(sup, sub, path);
         self.open.remove(&key);
         r
     }
 
-    fn covers_now(
-        &mut self,
-        sup: &Value,
-        sub: &Value,
-        path: &str,
-        depth: usize,
-    ) -> Result<(), String> {
+    fn covers_now(&mut self, sup: &Value, sub: &Value, path: &str) -> Result<(), String> {
         // Boolean schemas: true accepts everything, false nothing.
         if sub == &Value::Bool(false) || sup == &Value::Bool(true) {
             return Ok(());
@@ -188,7 +184,7 @@ impl<'a> JsCheck<'a> {
             .iter()
             .find(|k| differs(k) && sub_m.contains_key(**k));
         let before = self.out.len();
-        self.compare(sup, sub, sup_m, sub_m, path, depth)?;
+        self.compare(sup, sub, sup_m, sub_m, path)?;
         let found = self.out.len() > before;
         if let (true, Some(k)) = (found, sub_extra) {
             return Err(format!(
@@ -214,7 +210,6 @@ impl<'a> JsCheck<'a> {
         sup_m: &Keywords,
         sub_m: &Keywords,
         path: &str,
-        depth: usize,
     ) -> Result<(), String> {
         // A finite set of values (enum, const, or only null/boolean): try each.
         if let Some(values) = finite_values(sub_m) {
@@ -272,10 +267,10 @@ impl<'a> JsCheck<'a> {
             self.numbers(sup_m, sub_m, path);
         }
         if common("object") {
-            self.objects(sup_m, sub_m, path, depth)?;
+            self.objects(sup_m, sub_m, path)?;
         }
         if common("array") {
-            self.arrays(sup_m, sub_m, path, depth)?;
+            self.arrays(sup_m, sub_m, path)?;
         }
         Ok(())
     }
@@ -334,13 +329,7 @@ impl<'a> JsCheck<'a> {
         }
     }
 
-    fn objects(
-        &mut self,
-        sup: &Keywords,
-        sub: &Keywords,
-        path: &str,
-        depth: usize,
-    ) -> Result<(), String> {
+    fn objects(&mut self, sup: &Keywords, sub: &Keywords, path: &str) -> Result<(), String> {
         let empty = Map::new();
         let sub_props = sub
             .get("properties")
@@ -368,7 +357,7 @@ impl<'a> JsCheck<'a> {
                 self.issue(&ppath, what);
                 continue;
             }
-            self.covers(p, s, &ppath, depth + 1)?;
+            self.covers(p, s, &ppath)?;
         }
         if *sup_add == Value::Bool(false) && *sub_add != Value::Bool(false) {
             let what = format!(
@@ -381,7 +370,6 @@ impl<'a> JsCheck<'a> {
                 sup_add,
                 sub_add,
                 &push_pointer(path, "additionalProperties"),
-                depth + 1,
             )?;
         }
         let sub_req = strings(sub.get("required"));
@@ -395,13 +383,7 @@ impl<'a> JsCheck<'a> {
         Ok(())
     }
 
-    fn arrays(
-        &mut self,
-        sup: &Keywords,
-        sub: &Keywords,
-        path: &str,
-        depth: usize,
-    ) -> Result<(), String> {
+    fn arrays(&mut self, sup: &Keywords, sub: &Keywords, path: &str) -> Result<(), String> {
         let (s, p) = (sub.get("items"), sup.get("items"));
         if s.is_some_and(Value::is_array) || p.is_some_and(Value::is_array) {
             if s != p {
@@ -415,7 +397,6 @@ impl<'a> JsCheck<'a> {
                 p.unwrap_or(&TRUE),
                 s.unwrap_or(&TRUE),
                 &push_pointer(path, "items"),
-                depth + 1,
             )?;
         }
         self.counts(sup, sub, "minItems", "maxItems", path);
