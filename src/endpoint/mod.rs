@@ -294,20 +294,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn source_specs() {
+    fn source_and_sink_specs() {
         let topic = |t: &str| SourceSpec::Topic(t.into());
         let file = |f: &str| SourceSpec::File(f.into());
-        for (arg, want) in [
-            ("-", SourceSpec::Stdin),
-            ("articles", topic("articles")),
-            ("^art.*", topic("^art.*")),
-            ("./a.ndjson", file("./a.ndjson")),
-            ("file:x", file("x")),
-            ("missing.ndjson", topic("missing.ndjson")),
-            ("topic:true", topic("true")),
-            ("topic:a/b", topic("a/b")),
+        let to_topic = |t: &str| SinkSpec::Topic(t.into());
+        let to_file = |f: &str| SinkSpec::File(f.into());
+        // Each name, read as a source and as a sink.
+        for (arg, source, sink) in [
+            ("-", SourceSpec::Stdin, SinkSpec::Stdout),
+            ("articles", topic("articles"), to_topic("articles")),
+            ("^art.*", topic("^art.*"), to_topic("^art.*")),
+            ("./a.ndjson", file("./a.ndjson"), to_file("./a.ndjson")),
+            ("file:x", file("x"), to_file("x")),
+            ("file:-", file("-"), to_file("-")),
+            (
+                "missing.ndjson",
+                topic("missing.ndjson"),
+                to_file("missing.ndjson"),
+            ),
+            (
+                "missing.jsonl",
+                topic("missing.jsonl"),
+                to_file("missing.jsonl"),
+            ),
+            // Only sources take `topic:`; a sink named so is refused as a topic name later.
+            ("topic:true", topic("true"), to_topic("topic:true")),
+            ("topic:a/b", topic("a/b"), to_file("topic:a/b")),
         ] {
-            assert_eq!(SourceSpec::parse(arg), want, "{arg}");
+            assert_eq!(SourceSpec::parse(arg), source, "{arg}");
+            assert_eq!(SinkSpec::parse(arg), sink, "{arg}");
         }
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("plain");
@@ -316,24 +331,5 @@ mod tests {
             SourceSpec::parse(f.to_str().unwrap()),
             SourceSpec::File(f.clone())
         );
-    }
-
-    #[test]
-    fn sink_specs() {
-        let topic = |t: &str| SinkSpec::Topic(t.into());
-        let file = |f: &str| SinkSpec::File(f.into());
-        for (arg, want) in [
-            ("-", SinkSpec::Stdout),
-            ("articles", topic("articles")),
-            ("file:x", file("x")),
-            ("file:-", file("-")),
-            ("out/a", file("out/a")),
-            ("a.ndjson", file("a.ndjson")),
-            ("a.jsonl", file("a.jsonl")),
-            // Only sources take `topic:`; a sink named so is refused as a topic name later.
-            ("topic:t", topic("topic:t")),
-        ] {
-            assert_eq!(SinkSpec::parse(arg), want, "{arg}");
-        }
     }
 }
