@@ -627,7 +627,7 @@ set edit:completion:arg-completer[evops] = {|@words|
         &'evops;stats'= {
             cand --by 'What a group is: type (the envelope''s event type, as --type reads it), header:NAME, key, partition, topic, or a jq expression. Repeat to combine. --by topic and/or --by partition alone, with no filter, count offsets at the bucket boundaries and read no record. [default: type]'
             cand --every 'The bucket size (by record timestamp). [default: about 30 buckets over the range]'
-            cand --baseline 'What the newest buckets are compared with: FROM..TO (e.g. 26h..25h, or two times), or before:TIME (the range up to TIME, e.g. a deploy). [default: the buckets before the compared ones]'
+            cand --baseline 'What the newest buckets are compared with: FROM..TO (e.g. 26h..25h, or two times), or before:TIME (the range up to TIME, e.g. a deploy). A window ending in the future or starting before 1970 is refused. [default: the buckets before the compared ones]'
             cand --last 'How many of the newest buckets are compared with the baseline (a group with none in them, where the baseline had some, is ''stopped'')'
             cand --drop 'Flag ''dropped'' when the rate falls below this share of the baseline rate'
             cand --spike 'Flag ''spiked'' when the rate rises above this share of the baseline rate'

@@ -59,7 +59,7 @@ pub struct StatsArgs {
     #[arg(long, value_name = "DURATION", value_parser = values::duration)]
     pub every: Option<Duration>,
 
-    /// What the newest buckets are compared with: FROM..TO (e.g. 26h..25h, or two times), or before:TIME (the range up to TIME, e.g. a deploy). [default: the buckets before the compared ones]
+    /// What the newest buckets are compared with: FROM..TO (e.g. 26h..25h, or two times), or before:TIME (the range up to TIME, e.g. a deploy). A window ending in the future or starting before 1970 is refused. [default: the buckets before the compared ones]
     #[arg(long, value_name = "RANGE")]
     pub baseline: Option<String>,
 
@@ -142,23 +142,38 @@ pub fn baseline(s: &str, now_ms: i64) -> Result<Baseline, String> {
             )
         })
     };
-    if let Some(t) = s.strip_prefix("before:") {
-        return Ok(Baseline {
+    let b = if let Some(t) = s.strip_prefix("before:") {
+        Baseline {
             from_ms: None,
             to_ms: time(t)?,
-        });
+        }
+    } else {
+        let (from, to) = s.split_once("..").ok_or_else(|| {
+            format!("--baseline '{s}': write FROM..TO (e.g. 26h..25h) or before:TIME")
+        })?;
+        let (from_ms, to_ms) = (time(from)?, time(to)?);
+        if from_ms >= to_ms {
+            return Err(format!("--baseline '{s}': FROM must be before TO"));
+        }
+        Baseline {
+            from_ms: Some(from_ms),
+            to_ms,
+        }
+    };
+    // No record can lie there: rates spread over such a window would be near zero, and every
+    // group would look spiked.
+    if b.to_ms > now_ms {
+        return Err(format!(
+            "--baseline '{s}': it ends in the future ({}); a baseline is a past window, e.g. 26h..25h or before:TIME",
+            crate::position::format_millis(b.to_ms)
+        ));
     }
-    let (from, to) = s.split_once("..").ok_or_else(|| {
-        format!("--baseline '{s}': write FROM..TO (e.g. 26h..25h) or before:TIME")
-    })?;
-    let (from_ms, to_ms) = (time(from)?, time(to)?);
-    if from_ms >= to_ms {
-        return Err(format!("--baseline '{s}': FROM must be before TO"));
+    if b.from_ms.unwrap_or(b.to_ms) < 0 {
+        return Err(format!(
+            "--baseline '{s}': it starts before 1970-01-01, where no record can be; give a window the records fall in, e.g. 26h..25h"
+        ));
     }
-    Ok(Baseline {
-        from_ms: Some(from_ms),
-        to_ms,
-    })
+    Ok(b)
 }
 
 /// The default range of topics when no --since is given.
@@ -292,7 +307,26 @@ mod tests {
             })
         );
         assert!(baseline("25h..26h", NOW).is_err());
+        assert!(baseline("1h..0s", NOW).is_ok());
         assert!(baseline("yesterday", NOW).is_err());
+    }
+
+    #[test]
+    fn a_baseline_in_the_future_or_before_1970_is_refused_naming_the_flag() {
+        for b in [
+            "before:2100-01-01T00:00:00Z",
+            "1h..2100-01-01T00:00:00Z",
+            "99999999999h..0s",
+            "before:1960-01-01T00:00:00Z",
+            "@-5..@10",
+        ] {
+            let why = baseline(b, NOW).unwrap_err();
+            assert!(
+                why.starts_with(&format!("--baseline '{b}': it ")),
+                "{b}: {why}"
+            );
+        }
+        assert!(baseline("before:@0", NOW).is_ok());
     }
 
     #[test]

@@ -104,6 +104,9 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     if ended == Ended::Interrupted {
         return Ok(Exit::Interrupted);
     }
+    if !cfg.quiet {
+        tell_when_empty(&counts);
+    }
     if cfg.watch {
         return watch(&cfg, &mut st, &mut counts, &meta);
     }
@@ -112,6 +115,36 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     } else {
         Exit::Ok
     })
+}
+
+/// Say on stderr why nothing or nothing comparable was counted, where the rows alone would be
+/// silent: no record in the range (exit 0 still: no group was judged, so none is flagged), or
+/// an explicit baseline window that holds no record.
+fn tell_when_empty(counts: &Counts) {
+    let span = |from: i64, to: i64| {
+        let f = crate::position::format_millis;
+        format!("{} and {}", f(from), f(to))
+    };
+    let in_grid = counts
+        .groups
+        .values()
+        .any(|t| t.buckets.iter().any(|&n| n > 0));
+    let in_base = counts.groups.values().any(|t| t.baseline > 0);
+    let grid = counts.grid;
+    if !in_grid && !in_base {
+        let from = counts
+            .baseline
+            .map_or(grid.start_ms, |b| b.from_ms.min(grid.start_ms));
+        crate::say!(
+            "evops stats: no records between {}; try an earlier --since (e.g. --since 7d)",
+            span(from, grid.end_ms())
+        );
+    } else if let (Some(b), false) = (counts.baseline, in_base) {
+        crate::say!(
+            "evops stats: warning: no records in the --baseline window (between {}): nothing to compare the rates with",
+            span(b.from_ms, b.to_ms)
+        );
+    }
 }
 
 /// Count a known range: from offsets when they answer, else by reading its records.

@@ -732,3 +732,45 @@ fn broker_watch_counts_each_new_bucket_exactly() {
         sent.len()
     );
 }
+
+/// Regression (sweep 5): a range no record falls in printed nothing and exited 0 in silence;
+/// it says so on stderr (exit 0: no group was judged), and --quiet keeps it quiet.
+#[test]
+fn a_range_without_records_says_so_on_stderr_unless_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = capture(&dir, &[("a", [30, 30, 30, 30, 30, 30])]);
+    let out = evops(&["stats", &path, "--since", "1h", "-f", "json"]).run();
+    out.code(0);
+    assert!(out.text().is_empty(), "{}", out.text());
+    assert!(
+        out.stderr.contains("evops stats: no records between ")
+            && out.stderr.contains("try an earlier --since"),
+        "{}",
+        out.stderr
+    );
+    let quiet = evops(&["stats", &path, "--since", "1h", "-f", "json", "-q"]).run();
+    quiet.code(0);
+    assert_eq!(quiet.stderr, "");
+}
+
+/// Regression (sweep 5): `--baseline before:2100-...` or `99999999999h..0s` was taken, and the
+/// rates spread over decades; now a usage error naming --baseline. A past window holding no
+/// record is a warning.
+#[test]
+fn a_baseline_in_the_future_or_before_1970_is_refused_and_an_empty_one_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = capture(&dir, &[("a", [30, 30, 30, 30, 30, 30])]);
+    for b in ["before:2100-01-01T00:00:00Z", "99999999999h..0s"] {
+        let out = evops(&["stats", &path, "--baseline", b]).run();
+        out.code(2);
+        assert!(out.stderr.contains("--baseline"), "{b}: {}", out.stderr);
+    }
+    let out = evops(&["stats", &path, "--baseline", "2h..1h", "-f", "json"]).run();
+    // Its groups are judged new, as documented; the warning says why.
+    out.code(1);
+    assert!(
+        out.stderr.contains("no records in the --baseline window"),
+        "{}",
+        out.stderr
+    );
+}
