@@ -303,9 +303,24 @@ impl ReadArgs {
     }
 }
 
-/// The sources as typed, parsed.
-pub fn specs(sources: &[String]) -> Vec<SourceSpec> {
-    sources.iter().map(|s| SourceSpec::parse(s)).collect()
+/// The sources as typed, parsed; a name that names nothing is a usage error.
+pub fn specs(sources: &[String]) -> anyhow::Result<Vec<SourceSpec>> {
+    sources.iter().map(|s| named(s, "source")).collect()
+}
+
+/// Refuse `''`, `file:` and `topic:`: read on, an empty name fails later as a missing file
+/// with no name or an unknown topic `''` (sweep 5).
+pub fn named(s: &str, what: &str) -> anyhow::Result<SourceSpec> {
+    let empty = match s {
+        "" => Some("an empty name"),
+        "file:" => Some("file: needs a path (file:NAME)"),
+        "topic:" => Some("topic: needs a topic name (topic:NAME)"),
+        _ => None,
+    };
+    match empty {
+        Some(why) => Err(Error::Usage(format!("{what} '{s}': {why}")).into()),
+        None => Ok(SourceSpec::parse(s)),
+    }
 }
 
 /// One source that reads as an expression, and no expression: the source was forgotten.

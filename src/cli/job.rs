@@ -68,11 +68,17 @@ impl Job {
             )
             .into());
         }
-        let to = self.to.as_deref().map(cmd::SinkSpec::parse);
+        let to = match self.to.as_deref() {
+            Some(t) => {
+                common::named(t, "--to")?;
+                Some(cmd::SinkSpec::parse(t))
+            }
+            None => None,
+        };
         let output = ctx.output(output.format.clone(), codecs)?;
         let spec = filter.spec(output.codecs.key, self.expr.as_deref())?;
         let max = read.max;
-        let mut r = read.read(common::specs(&self.sources), ctx.kafka()?);
+        let mut r = read.read(common::specs(&self.sources)?, ctx.kafka()?);
         r.exit_at_end = self.exit_at_end;
         r.key_route = filter.key_route(output.codecs.key)?;
         r.infer_route = filter.key.partitioner.auto;

@@ -151,7 +151,7 @@ impl AuditArgs {
         let from = self.read.from.as_ref().map(|g| g.value);
         let until = self.read.until.as_ref().map(|g| g.value);
         crate::position::check_range(from, until).map_err(Error::Usage)?;
-        let sources = super::common::specs(&self.sources);
+        let sources = super::common::specs(&self.sources)?;
         if self.partition_count.is_none() {
             if let Some(why) = sources.iter().find_map(|s| match s {
                 SourceSpec::Topic(_) => None,

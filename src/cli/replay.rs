@@ -346,7 +346,7 @@ fn read(
 ) -> anyhow::Result<(cmd::Read, Option<u64>)> {
     common::refuse_lone_expression(&sources, None)?;
     let max = read.max;
-    let mut r = read.read(common::specs(&sources), ctx.kafka()?);
+    let mut r = read.read(common::specs(&sources)?, ctx.kafka()?);
     r.key_route = key_route;
     let topics = r.sources.iter().any(|s| matches!(s, SourceSpec::Topic(_)));
     if r.group.is_some() && !topics {

@@ -206,7 +206,7 @@ impl StatsArgs {
             .into());
         }
         let now_ms = crate::position::now_millis();
-        let sources: Vec<SourceSpec> = sources.iter().map(|s| SourceSpec::parse(s)).collect();
+        let sources = super::common::specs(&sources)?;
         let topics = sources.iter().any(|s| matches!(s, SourceSpec::Topic(_)));
         let from = match self.read.from.as_ref().map(|g| g.value) {
             None if topics => Some(Start::Time(now_ms - DEFAULT_SINCE_MS)),

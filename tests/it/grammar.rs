@@ -234,3 +234,32 @@ fn topic_prefix_and_double_dash_settle_what_is_what() {
         out.stderr
     );
 }
+
+/// Regression (sweep 5): an empty source or sink name (`''`, `file:`, `topic:`) was read on and
+/// failed later as "cannot open capture file : No such file", "no brokers given" or "topic ''
+/// does not exist"; every reading subcommand now refuses it as a usage error naming it.
+#[test]
+fn an_empty_endpoint_name_is_a_usage_error_naming_it() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["tail", ""], "source '': an empty name"),
+        (&["tail", "file:"], "source 'file:': file: needs a path"),
+        (
+            &["filter", "topic:", "--count"],
+            "source 'topic:': topic: needs a topic name",
+        ),
+        (&["stats", "file:"], "source 'file:'"),
+        (&["trace", "x", "--topics", "file:"], "source 'file:'"),
+        (&["partition", "audit", ""], "source ''"),
+        (&["replay", "", "--to", "x"], "source ''"),
+        (
+            &["filter", "-", "--to", "file:"],
+            "--to 'file:': file: needs a path",
+        ),
+        (&["filter", "-", "--to", ""], "--to '': an empty name"),
+    ];
+    for (args, want) in cases {
+        let out = evops(args).run();
+        out.code(2);
+        assert!(out.stderr.contains(want), "{args:?}: {}", out.stderr);
+    }
+}
