@@ -465,9 +465,8 @@ mod tests {
                     .map(|p| p.split('.').map(str::to_string).collect())
                     .collect();
                 let (plan, _) = super::super::slots::Plan::new(&names);
-                let got =
-                    super::super::slots::fill::<Value>(doc.as_bytes(), &plan, &mut Vec::new());
-                assert_eq!(got.is_ok(), full, "slots {n} {paths:?}");
+                let got = super::super::scan::fill(doc.as_bytes(), &plan, &mut Vec::new());
+                assert_eq!(got.is_ok(), full, "spans {n} {paths:?}");
             }
         }
     }

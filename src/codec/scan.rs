@@ -1,10 +1,10 @@
 //! The fast walker of a [`Plan`]: one validating pass over a JSON document that answers each
 //! slot with the *span* of what its path meets (the leaf's JSON text, never a built value), so
-//! that reading an event type costs no allocation. It accepts exactly what `serde_json` accepts
-//! (and so what [`super::slots::fill`] accepts): the same whitespace, number grammar and range,
-//! string escapes and surrogates, nesting limit and trailing text; the rare forms whose checks
-//! are subtle (escapes, exponents, huge integers) are handed to `serde_json` itself. The
-//! `json_project` fuzz target holds both walkers to a full parse. Pure.
+//! that reading an event type costs no allocation. It accepts exactly what `serde_json` accepts:
+//! the same whitespace, number grammar and range, string escapes and surrogates, nesting limit
+//! and trailing text; the rare forms whose checks are subtle (escapes, exponents, huge integers)
+//! are handed to `serde_json` itself. The `json_project` fuzz target holds it to a full parse.
+//! Pure.
 
 use std::ops::Range;
 
@@ -15,8 +15,7 @@ use super::slots::{Node, Plan, Reach};
 pub struct Invalid;
 
 /// Walk `bytes` (one JSON document) and fill one [`Reach`] per slot with the span of the value
-/// met, as [`super::slots::fill`] would with the values themselves; the document as text, which
-/// the spans index.
+/// met; the document as text, which the spans index.
 pub fn fill<'a>(
     bytes: &'a [u8],
     plan: &Plan,
@@ -324,11 +323,12 @@ mod tests {
     use super::*;
     use serde_json::Value;
 
-    /// The verdict of a full parse, and in every slot the value the other walker finds.
+    /// The verdict of a full parse, and in every slot what walking the parsed document along
+    /// the slot's path meets.
     fn agree(doc: &[u8], list: &[&str]) {
-        let (plan, _) = Plan::new(&paths(list));
+        let names = paths(list);
+        let (plan, answers) = Plan::new(&names);
         let mut spans = Vec::new();
-        let mut values: Vec<Reach<Value>> = Vec::new();
         let fast = fill(doc, &plan, &mut spans);
         let full = serde_json::from_slice::<Value>(doc);
         assert_eq!(
@@ -337,21 +337,33 @@ mod tests {
             "{}",
             String::from_utf8_lossy(doc)
         );
-        if fast.is_err() {
+        let (Ok(text), Ok(full)) = (fast, full) else {
             return;
-        }
-        super::super::slots::fill(doc, &plan, &mut values).unwrap();
-        let text = std::str::from_utf8(doc).unwrap();
+        };
         let parse = |r: &Range<usize>| serde_json::from_str::<Value>(&text[r.clone()]).unwrap();
-        let spans: Vec<Reach<Value>> = spans
-            .iter()
-            .map(|r| match r {
+        for (p, &(slot, used)) in names.iter().zip(&answers) {
+            let got = match &spans[slot] {
                 Reach::Null => Reach::Null,
                 Reach::Leaf(r) => Reach::Leaf(parse(r)),
                 Reach::Stuck(n, r) => Reach::Stuck(*n, parse(r)),
-            })
-            .collect();
-        assert_eq!(spans, values, "{}", String::from_utf8_lossy(doc));
+            };
+            assert_eq!(got, walk(&full, &p[..used]), "{p:?} in {text}");
+        }
+    }
+
+    /// What jq meets walking `path` from `v`.
+    fn walk(mut v: &Value, path: &[String]) -> Reach<Value> {
+        for (i, name) in path.iter().enumerate() {
+            v = match v {
+                Value::Null => return Reach::Null,
+                Value::Object(m) => match m.get(name) {
+                    Some(x) => x,
+                    None => return Reach::Null,
+                },
+                other => return Reach::Stuck(i, other.clone()),
+            };
+        }
+        Reach::Leaf(v.clone())
     }
 
     #[test]

@@ -1,15 +1,10 @@
-//! Leaf-only projection: for a fixed set of paths (exact member names), walk a JSON document
-//! once and record, for each path, what a jq path expression would meet: the value at its end,
-//! `null` (a member was missing or null on the way), or the first value on the way that is not
-//! an object (which jq cannot index). No object along the way is built; only the leaves are.
-//! This is what lets the direct evaluator of [`crate::expr::fast`] read `.value.data.type` at
-//! about the cost of validating the JSON. Pure.
-
-use std::fmt;
-
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
-
-use super::project::Build;
+//! Leaf-only projection, planned: for a fixed set of paths (exact member names), the tree of
+//! names that [`super::scan`] walks a JSON document along, once, to record for each path what a
+//! jq path expression would meet: the value at its end, `null` (a member was missing or null on
+//! the way), or the first value on the way that is not an object (which jq cannot index).
+//! Nothing along the way is built. This is what lets the direct evaluator of
+//! [`crate::expr::fast`] and the envelope shortcuts read `.value.data.type` at about the cost of
+//! validating the JSON. Pure.
 
 /// What a path met in one document.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,146 +106,6 @@ impl Plan {
     }
 }
 
-/// Walk `bytes` (one JSON document) and fill one [`Reach`] per slot. Invalid JSON is an error,
-/// as with a full parse.
-pub fn fill<T: Build + Clone>(
-    bytes: &[u8],
-    plan: &Plan,
-    out: &mut Vec<Reach<T>>,
-) -> Result<(), serde_json::Error> {
-    out.clear();
-    out.resize(plan.count, Reach::Null);
-    let mut de = serde_json::Deserializer::from_str(super::project::utf8(bytes)?);
-    At {
-        node: &plan.root,
-        depth: 0,
-        out,
-    }
-    .deserialize(&mut de)?;
-    de.end()
-}
-
-struct At<'p, 'o, T> {
-    node: &'p Node,
-    depth: usize,
-    out: &'o mut Vec<Reach<T>>,
-}
-
-impl<T: Clone> At<'_, '_, T> {
-    fn all(&mut self, r: Reach<T>) {
-        for &s in &self.node.under {
-            self.out[s] = r.clone();
-        }
-    }
-
-    /// A scalar or array where the paths wanted go deeper: every slot below gets it, stuck at
-    /// this depth. (Infallible; the visitor's methods return it as their result.)
-    fn stuck<E>(&mut self, value: T) -> Result<(), E> {
-        self.all(Reach::Stuck(self.depth, value));
-        Ok(())
-    }
-}
-
-impl<'de, T: Build + Clone> DeserializeSeed<'de> for At<'_, '_, T> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        if let Some(slot) = self.node.slot {
-            self.out[slot] = Reach::Leaf(super::project::whole(d, self.depth)?);
-            return Ok(());
-        }
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de, T: Build + Clone> Visitor<'de> for At<'_, '_, T> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
-        // Members not present give null.
-        self.all(Reach::Null);
-        while let Some(child) = map.next_key_seed(Child(self.node))? {
-            match child {
-                Some(node) => map.next_value_seed(At {
-                    node,
-                    depth: self.depth + 1,
-                    out: &mut *self.out,
-                })?,
-                None => {
-                    map.next_value::<super::project::Skipped>()?;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn visit_unit<E>(mut self) -> Result<(), E> {
-        self.all(Reach::Null);
-        Ok(())
-    }
-    fn visit_none<E>(mut self) -> Result<(), E> {
-        self.all(Reach::Null);
-        Ok(())
-    }
-    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
-        let mut items = Vec::new();
-        while let Some(raw) = seq.next_element::<&'de serde_json::value::RawValue>()? {
-            items.push(
-                super::project::parse_at(raw.get(), self.depth + 1)
-                    .map_err(serde::de::Error::custom)?,
-            );
-        }
-        self.stuck(T::array(items))
-    }
-    fn visit_bool<E>(mut self, b: bool) -> Result<(), E> {
-        self.stuck(T::boolean(b))
-    }
-    fn visit_i64<E>(mut self, n: i64) -> Result<(), E> {
-        self.stuck(T::int(n))
-    }
-    fn visit_u64<E>(mut self, n: u64) -> Result<(), E> {
-        self.stuck(T::uint(n))
-    }
-    fn visit_f64<E>(mut self, n: f64) -> Result<(), E> {
-        self.stuck(T::float(n))
-    }
-    fn visit_str<E>(mut self, s: &str) -> Result<(), E> {
-        self.stuck(T::string(s.to_string()))
-    }
-}
-
-/// A member name: the child node to descend into, or `None` to skip the member.
-struct Child<'p>(&'p Node);
-
-impl<'de, 'p> DeserializeSeed<'de> for Child<'p> {
-    type Value = Option<&'p Node>;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'p> Visitor<'_> for Child<'p> {
-    type Value = Option<&'p Node>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a member name")
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
-        Ok(self
-            .0
-            .children
-            .iter()
-            .find(|(n, _)| &**n == s)
-            .map(|(_, c)| c))
-    }
-}
-
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
@@ -263,11 +118,24 @@ pub(super) mod tests {
             .collect()
     }
 
+    /// What each path meets, as the span walker finds it, parsed.
     fn reach(doc: &str, list: &[&str]) -> Vec<Reach<Value>> {
         let (plan, answers) = Plan::new(&paths(list));
         let mut out = Vec::new();
-        fill(doc.as_bytes(), &plan, &mut out).unwrap();
-        answers.iter().map(|(s, _)| out[*s].clone()).collect()
+        let text = super::super::scan::fill(doc.as_bytes(), &plan, &mut out).unwrap();
+        let parse = |r: &std::ops::Range<usize>| serde_json::from_str(&text[r.clone()]).unwrap();
+        answers
+            .iter()
+            .map(|(s, _)| match &out[*s] {
+                Reach::Null => Reach::Null,
+                Reach::Leaf(r) => Reach::Leaf(parse(r)),
+                Reach::Stuck(n, r) => Reach::Stuck(*n, parse(r)),
+            })
+            .collect()
+    }
+
+    fn fill(doc: &[u8], plan: &Plan) -> Result<(), super::super::scan::Invalid> {
+        super::super::scan::fill(doc, plan, &mut Vec::new()).map(|_| ())
     }
 
     #[test]
@@ -315,17 +183,15 @@ pub(super) mod tests {
     #[test]
     fn invalid_utf8_in_a_skipped_member_is_an_error() {
         let (plan, _) = Plan::new(&paths(&["meta"]));
-        let mut out: Vec<Reach<Value>> = Vec::new();
         let doc = b"{\"data\":{\"type\":\"\x82\"},\"meta\":1}";
         assert!(serde_json::from_slice::<Value>(doc).is_err());
-        assert!(fill(doc, &plan, &mut out).is_err());
+        assert!(fill(doc, &plan).is_err());
     }
 
     #[test]
     fn invalid_json_is_an_error() {
         let (plan, _) = Plan::new(&paths(&["a"]));
-        let mut out: Vec<Reach<Value>> = Vec::new();
-        assert!(fill(b"{\"b\":[1,}", &plan, &mut out).is_err());
-        assert!(fill(b"{\"a\":1} x", &plan, &mut out).is_err());
+        assert!(fill(b"{\"b\":[1,}", &plan).is_err());
+        assert!(fill(b"{\"a\":1} x", &plan).is_err());
     }
 }

@@ -11,27 +11,36 @@ use jaq_core::load::parse::{BinaryOp, Term};
 use jaq_core::ops::Cmp;
 use jaq_core::path::{Opt, Part};
 use std::borrow::Cow;
+use std::cell::Cell;
+use std::ops::Range;
 
 use jaq_json::Val;
 
+use crate::codec::project::{parse_at, Build};
 use crate::codec::slots::{Plan, Reach};
 
 /// A compiled predicate of the subset.
 #[derive(Debug)]
 pub struct Fast {
     node: Node,
-    /// The paths into the value, for reading it leaf by leaf ([`crate::codec::slots`]).
+    /// The paths into the value, for reading it span by span ([`crate::codec::scan`]).
     plan: Plan,
     /// For each value path (in the order of `Node::Path`'s index): its slot and how many names
     /// after `value` the slot covers.
     answers: Vec<(usize, usize)>,
 }
 
-/// The view, read for the direct evaluator: the small fields as an object, and the value's
-/// paths leaf by leaf.
-pub struct Input<'a> {
-    pub fields: &'a Val,
-    pub slots: &'a [Reach<Val>],
+/// Room for the spans of a value read by [`Fast::read`], kept from record to record.
+pub type Spans = Vec<Reach<Range<usize>>>;
+
+/// A JSON value read for the direct evaluator: the spans its paths meet, in its text. A leaf
+/// is built only when a comparison cannot be answered from its text (`path == "literal"` on a
+/// string, a `null` or a value of another kind never is).
+pub struct Leaves<'a> {
+    text: &'a str,
+    spans: &'a [Reach<Range<usize>>],
+    /// Set when a leaf could not be built as the value reader builds it: the verdict is void.
+    failed: Cell<bool>,
 }
 
 #[derive(Debug)]
@@ -69,9 +78,28 @@ impl Fast {
         })
     }
 
-    /// The value paths, for [`crate::codec::slots::fill`].
-    pub fn plan(&self) -> &Plan {
-        &self.plan
+    /// Read a JSON value's bytes for [`Fast::matches_leaves`]. `None` when they are not JSON
+    /// or hold a leaf too deep for jq's parser (the general way says why).
+    pub fn read<'a>(&self, bytes: &'a [u8], spans: &'a mut Spans) -> Option<Leaves<'a>> {
+        let text = crate::codec::scan::fill(bytes, &self.plan, spans).ok()?;
+        // What the leaf builder refuses (a leaf nesting deeper than jq's parser reads; an
+        // array in the way, element by element) was refused before any leaf was built; so it
+        // is here, whether or not the predicate comes to read that leaf.
+        let deep = |r: &Range<usize>, levels| {
+            matches!(text.as_bytes()[r.start], b'{' | b'[')
+                && crate::codec::depth::check_within(&text.as_bytes()[r.clone()], levels).is_err()
+        };
+        let max = crate::codec::depth::MAX_DEPTH;
+        let refused = spans.iter().any(|s| match s {
+            Reach::Null => false,
+            Reach::Leaf(r) => deep(r, max),
+            Reach::Stuck(_, r) => deep(r, max + 1),
+        });
+        (!refused).then_some(Leaves {
+            text,
+            spans,
+            failed: Cell::new(false),
+        })
     }
 
     /// As [`super::Expr::matches`] on a (full or projected) view: true when the output is
@@ -80,15 +108,64 @@ impl Fast {
         Ok(eval(&self.node, &View::Tree(view), &self.answers)?.is_some_and(|v| truthy(&v)))
     }
 
-    /// The same, on a view read leaf by leaf (the value must be a JSON document).
-    pub fn matches_input(&self, input: &Input) -> Result<bool, String> {
-        Ok(eval(&self.node, &View::Slots(input), &self.answers)?.is_some_and(|v| truthy(&v)))
+    /// The same, on a view whose value is `leaves` and whose other fields are `fields`.
+    /// `None`: a leaf could not be built; take the general way.
+    pub fn matches_leaves(&self, fields: &Val, leaves: &Leaves) -> Option<Result<bool, String>> {
+        let got = eval(&self.node, &View::Leaves(fields, leaves), &self.answers);
+        (!leaves.failed.get()).then(|| Ok(got?.is_some_and(|v| truthy(&v))))
     }
 }
 
 enum View<'a> {
     Tree(&'a Val),
-    Slots(&'a Input<'a>),
+    Leaves(&'a Val, &'a Leaves<'a>),
+}
+
+impl Leaves<'_> {
+    fn text(&self, r: &Range<usize>) -> &str {
+        &self.text[r.clone()]
+    }
+
+    /// The leaf at `r`, after `names` member names, as the value reader builds it.
+    fn leaf(&self, r: &Range<usize>, names: usize) -> Result<Val, String> {
+        parse_at(self.text(r), names).inspect_err(|_| self.failed.set(true))
+    }
+
+    /// A value that stopped a path after `names` names, as the value reader builds it: an
+    /// array element by element, inside one more container.
+    fn stuck(&self, r: &Range<usize>, names: usize) -> Result<Val, String> {
+        let text = self.text(r);
+        if !text.starts_with('[') {
+            return self.leaf(r, names);
+        }
+        let items: Result<Vec<&serde_json::value::RawValue>, _> =
+            serde_json::from_str(text).map_err(|e| e.to_string());
+        items
+            .and_then(|items| {
+                let items = items.iter().map(|i| parse_at(i.get(), names + 1));
+                Ok(<Val as Build>::array(items.collect::<Result<_, _>>()?))
+            })
+            .inspect_err(|_| self.failed.set(true))
+    }
+
+    /// `path == v` (`eq`) or `path != v`, told from the leaf's text when it can be without
+    /// building the leaf: a string unescaped only when it has escapes; a number, array or
+    /// object built only when the literal is of the same kind (jq's `1 == 1.0`).
+    fn equals(&self, r: &Range<usize>, v: &Val, eq: bool) -> Option<bool> {
+        let text = self.text(r);
+        let same = match (text.as_bytes()[0], v) {
+            (b'"', Val::TStr(s) | Val::BStr(s)) => {
+                crate::codec::scan::string(text)?.as_bytes() == &***s
+            }
+            (_, Val::Null) => text == "null",
+            (_, Val::Bool(b)) => text == if *b { "true" } else { "false" },
+            (b'-' | b'0'..=b'9', Val::Num(_)) | (b'[', Val::Arr(_)) | (b'{', Val::Obj(_)) => {
+                return None
+            }
+            _ => false,
+        };
+        Some(same == eq)
+    }
 }
 
 fn node(t: &Term<&str>, value_paths: &mut Vec<Vec<String>>) -> Option<Node> {
@@ -213,36 +290,38 @@ fn eval<'a>(
         Node::Lit(v) => Some(Cow::Borrowed(v)),
         Node::Path(parts, answer) => match (view, answer) {
             (View::Tree(v), _) => walk(Cow::Borrowed(*v), parts)?,
-            (View::Slots(input), Some(a)) => {
+            (View::Leaves(_, leaves), Some(a)) => {
                 let (slot, used) = answers[*a];
-                match &input.slots[slot] {
+                match &leaves.spans[slot] {
                     Reach::Null => Some(Cow::Owned(Val::Null)),
                     // `parts[0]` is `value`; the slot covers `used` names after it.
-                    Reach::Leaf(v) => walk(Cow::Borrowed(v), &parts[1 + used..])?,
-                    Reach::Stuck(depth, v) => {
+                    Reach::Leaf(r) => walk(Cow::Owned(leaves.leaf(r, used)?), &parts[1 + used..])?,
+                    Reach::Stuck(depth, r) => {
                         let (key, optional) = &parts[1 + depth];
                         if *optional {
                             None
                         } else {
-                            return Err(
-                                jaq_core::Error::<Val>::index(v.clone(), key.clone()).to_string()
-                            );
+                            let v = leaves.stuck(r, *depth)?;
+                            return Err(jaq_core::Error::<Val>::index(v, key.clone()).to_string());
                         }
                     }
                 }
             }
-            (View::Slots(input), None) => walk(Cow::Borrowed(input.fields), parts)?,
+            (View::Leaves(fields, _), None) => walk(Cow::Borrowed(*fields), parts)?,
         },
-        // jaq runs the left side, and for each of its outputs the right side.
-        Node::Cmp(l, op, r) => match eval(l) {
-            Ok(None) => None,
-            Ok(Some(x)) => match eval(r)? {
-                Some(y) => bool(op.run(&*x, &*y)),
-                None => None,
-            },
-            Err(e) => match eval(r) {
+        Node::Cmp(l, op, r) => match on_span(l, *op, r, view, answers) {
+            Some(b) => bool(b),
+            // jaq runs the left side, and for each of its outputs the right side.
+            None => match eval(l) {
                 Ok(None) => None,
-                _ => return Err(e),
+                Ok(Some(x)) => match eval(r)? {
+                    Some(y) => bool(op.run(&*x, &*y)),
+                    None => None,
+                },
+                Err(e) => match eval(r) {
+                    Ok(None) => None,
+                    _ => return Err(e),
+                },
             },
         },
         Node::Logic(l, stop, r) => match eval(l)? {
@@ -258,16 +337,54 @@ fn eval<'a>(
             None => None,
         },
         Node::Try(x) => eval(x).unwrap_or(None),
-        Node::Test(x, re) => match eval(x)? {
-            None => None,
-            Some(v) => match &*v {
-                Val::TStr(b) => bool(re.is_match(b)),
-                other => {
-                    return Err(jaq_core::Error::<Val>::typ(other.clone(), "string").to_string())
-                }
+        Node::Test(x, re) => match leaf_span(x, view, answers)
+            .and_then(|(leaves, span)| crate::codec::scan::string(leaves.text(span)))
+        {
+            // A string leaf is tested on its text, unescaped only when it has escapes.
+            Some(text) => bool(re.is_match(text.as_bytes())),
+            None => match eval(x)? {
+                None => None,
+                Some(v) => match &*v {
+                    Val::TStr(b) => bool(re.is_match(b)),
+                    other => {
+                        return Err(jaq_core::Error::<Val>::typ(other.clone(), "string").to_string())
+                    }
+                },
             },
         },
     })
+}
+
+/// The span of the leaf a value path ends at, when the path is read from leaves and its slot
+/// covers all of it (no names left to walk in the leaf).
+fn leaf_span<'a>(
+    n: &Node,
+    view: &View<'a>,
+    answers: &[(usize, usize)],
+) -> Option<(&'a Leaves<'a>, &'a Range<usize>)> {
+    let (View::Leaves(_, leaves), Node::Path(parts, Some(a))) = (view, n) else {
+        return None;
+    };
+    let (slot, used) = answers[*a];
+    match &leaves.spans[slot] {
+        Reach::Leaf(r) if 1 + used == parts.len() => Some((leaves, r)),
+        _ => None,
+    }
+}
+
+/// `path == literal` or `!=` (either way round) answered from the leaf's text, when it can be.
+fn on_span(l: &Node, op: Cmp, r: &Node, view: &View, answers: &[(usize, usize)]) -> Option<bool> {
+    let eq = match op {
+        Cmp::Eq => true,
+        Cmp::Ne => false,
+        _ => return None,
+    };
+    let (path, lit) = match (l, r) {
+        (Node::Lit(v), p) | (p, Node::Lit(v)) => (p, v),
+        _ => return None,
+    };
+    let (leaves, span) = leaf_span(path, view, answers)?;
+    leaves.equals(span, lit, eq)
 }
 
 #[cfg(test)]
@@ -311,6 +428,30 @@ mod tests {
             r#".value | test("^pl")"#,
             r#"(.value.data.type | test("^order")) and .partition == 2"#,
             r#"(.value.data.type | test("")) | not"#,
+            r#".value.data.type != "order_paid""#,
+            r#""order_paid" == .value.data.type"#,
+            r#""order_paid" != .value.data.type"#,
+            r#".value.data.type == "order_paid\"""#,
+            r#".value.data.type == "café 😀""#,
+            ".value.data.type == true",
+            ".value.data.type != false",
+            ".value.data.type == null",
+            ".value.data.type != null",
+            ".value.data.attributes.amount == 120",
+            ".value.data.attributes.amount != 120.0",
+            "120 == .value.data.attributes.amount",
+            ".value.data.attributes.amount == 123456789012345678901234567890",
+            ".value.data.attributes.ratio == 0",
+            ".value.data == 1.5",
+            r#".value.data.type == "1E2""#,
+            ".value.data.type == 100",
+            ".value.data.type?.x? == 1",
+            r#".value.data == "null""#,
+            ".value.data.attributes == null",
+            r#".value.data.type | test("^order_paid\"$")"#,
+            r#".value.data.type | test("é")"#,
+            r#".value.data.type == "order_paid" and .value.data.attributes.amount == 120"#,
+            r#".value.data.type == "order_paid" or .value.data == 1.5"#,
         ];
         let mut viewer = Viewer::new(crate::codec::Codecs::default());
         for code in exprs {
@@ -344,21 +485,74 @@ mod tests {
                         && serde_json::from_slice::<serde::de::IgnoredAny>(b).is_ok()
                 };
                 if let Some(bytes) = v.filter(container) {
-                    let mut slots = Vec::new();
-                    crate::codec::slots::fill(bytes, fast.plan(), &mut slots).unwrap();
-                    let input = Input {
-                        fields: &full,
-                        slots: &slots,
-                    };
+                    let mut spans = Vec::new();
+                    let leaves = fast.read(bytes, &mut spans).unwrap();
                     assert_eq!(
-                        fast.matches_input(&input),
-                        want,
-                        "{code} (slots) on {:?}",
+                        fast.matches_leaves(&full, &leaves),
+                        Some(want),
+                        "{code} (leaves) on {:?}",
                         String::from_utf8_lossy(bytes)
                     );
                 }
             }
         }
+    }
+
+    /// A number a path cannot index is named in the error as jq spells it (`1.50`, `1E2`),
+    /// as in the full view. (The projected view says `1.5` and `100.0`: not asked of it here.)
+    #[test]
+    fn a_number_in_the_way_is_named_as_jq_names_it() {
+        let mut viewer = Viewer::new(crate::codec::Codecs::default());
+        for (code, doc) in [
+            (".value.data.x", &br#"{"data":1.50}"#[..]),
+            (".value.data.type.x == 1", br#"{"data":{"type":1E2}}"#),
+            (".value.data.type.x", br#"{"data":{"type":[1.0,2.50]}}"#),
+        ] {
+            let (full, _) = viewer.view(&rec(Some(b"k"), Some(doc)));
+            let want = Expr::compile(code).unwrap().matches(full.clone());
+            assert!(want.is_err(), "{code}");
+            let fast = Fast::compile(code).unwrap();
+            let mut spans = Vec::new();
+            let leaves = fast.read(doc, &mut spans).unwrap();
+            assert_eq!(fast.matches_leaves(&full, &leaves), Some(want), "{code}");
+        }
+    }
+
+    /// A leaf nested deeper than jq's parser reads was refused by the value reader before any
+    /// leaf was built, whether or not the predicate came to read it (the record then takes the
+    /// general way, which says why); the span reader refuses the same documents.
+    #[test]
+    fn a_leaf_too_deep_for_jq_takes_the_general_way() {
+        let fast = Fast::compile(r#".value.data.type == "x" or .value.meta.deep == 1"#).unwrap();
+        let nest = |n: usize, inner: &str| format!("{}{inner}{}", "[".repeat(n), "]".repeat(n));
+        let max = crate::codec::depth::MAX_DEPTH;
+        let mut spans = Vec::new();
+        let mut read = |doc: String| fast.read(doc.as_bytes(), &mut spans).is_some();
+        // A leaf: at most MAX_DEPTH levels of its own.
+        assert!(read(format!(
+            r#"{{"data":{{"type":"x"}},"meta":{{"deep":{}}}}}"#,
+            nest(max, "")
+        )));
+        assert!(!read(format!(
+            r#"{{"data":{{"type":"x"}},"meta":{{"deep":{}}}}}"#,
+            nest(max + 1, "")
+        )));
+        // An array in the way was built element by element: one level more.
+        assert!(read(format!(
+            r#"{{"data":{{"type":"x"}},"meta":{}}}"#,
+            nest(max + 1, "")
+        )));
+        assert!(!read(format!(
+            r#"{{"data":{{"type":"x"}},"meta":{}}}"#,
+            nest(max + 2, "")
+        )));
+        // Read, the verdict stands on the leaf the predicate reads first.
+        let doc = format!(
+            r#"{{"data":{{"type":"x"}},"meta":{{"deep":{}}}}}"#,
+            nest(max, "")
+        );
+        let leaves = fast.read(doc.as_bytes(), &mut spans).unwrap();
+        assert_eq!(fast.matches_leaves(&Val::Null, &leaves), Some(Ok(true)));
     }
 
     #[test]

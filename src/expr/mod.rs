@@ -404,6 +404,20 @@ mod tests {
         Some(b"{\"n\":1.50,\"id\":123456789012345678901234567890,\n \"data\":{\"type\":\"order_paid\"}}"),
         Some(b"{\"n\":1.50,\"id\":123456789012345678901234567890,\n \"data\":[1.0]}"),
         Some(br#"{"data":{"attributes":{"tags":[1.0,2.50]}}}"#),
+        // For the direct evaluator's comparisons on spans: escapes, numbers of other spellings,
+        // leaves of every kind, repeated members.
+        Some(br#"{"data":{"type":"order\u005fpaid","attributes":{"amount":120.0,"ok":false}}}"#),
+        Some(br#"{"data":{"type":"order_paid\"","attributes":{"amount":1.2e2,"ratio":-0}}}"#),
+        Some(br#"{"data":{"type":"caf\u00e9 \ud83d\ude00","attributes":{"amount":12e1}}}"#),
+        Some(br#"{"data":{"type":true,"attributes":{"amount":120.000000000000001}}}"#),
+        Some(br#"{"data":{"type":false,"attributes":{"amount":-120}}}"#),
+        Some(br#"{"data":{"type":{"a":1},"attributes":null}}"#),
+        Some(br#"{"data":{"type":["order_paid"],"attributes":{"amount":[120]}}}"#),
+        Some(br#"{"data":{"type":"x"},"data":{"type":"order_paid"}}"#),
+        Some(br#"{"data":{"type":1E2}}"#),
+        Some(br#"{"data":{"attributes":{"amount":123456789012345678901234567890}}}"#),
+        Some(br#"{"id":123456789012345678901234567891.0,"n":15e-1}"#),
+        Some(br#" { "data" : { "type" : "order_paid" } } "#),
         None,
     ];
 

@@ -2,7 +2,8 @@
 //! that cannot be judged (undecodable, or the expression failed) is a counted warning. The
 //! conditions, the envelope paths and the expression are [`crate::filter`]'s and
 //! [`crate::expr`]'s; this stage runs them over records as cheaply as they allow: the envelope
-//! read leaf by leaf, the expression evaluated directly on the value's leaves when it can be.
+//! read leaf by leaf, the expression evaluated directly on the spans of the value's leaves when
+//! it can be.
 
 use std::collections::BTreeMap;
 
@@ -24,12 +25,8 @@ pub struct Filter {
     /// What of the view the expression reads (`None`: all of it).
     view_needs: Option<Trie>,
     /// The expression, when the direct evaluator can run it, with what it reads of the view
-    /// besides the value, and room for the value's leaves.
-    fast: Option<(
-        crate::expr::fast::Fast,
-        Trie,
-        Vec<crate::codec::slots::Reach<jaq_json::Val>>,
-    )>,
+    /// besides the value, and room for the spans of the value's leaves.
+    fast: Option<(crate::expr::fast::Fast, Trie, crate::expr::fast::Spans)>,
     /// What of the value the envelope shortcuts read; `None` when none is given.
     envelope_needs: Option<Trie>,
     /// The same, read leaf by leaf when no path has a glob: the plan, each envelope path's
@@ -233,10 +230,10 @@ fn too_deep_verdict() -> Verdict {
 }
 
 impl Filter {
-    /// The direct evaluator reading the value leaf by leaf, when it applies: a JSON object or
+    /// The direct evaluator reading the value span by span, when it applies: a JSON object or
     /// array value in `auto`/`json` format. `None`: take the general way.
     fn judge_fast(&mut self, r: &Record) -> Option<Verdict> {
-        let (fast, fields_need, slots) = self.fast.as_mut()?;
+        let (fast, fields_need, spans) = self.fast.as_mut()?;
         if !matches!(self.viewer.codecs.value, Encoding::Auto | Encoding::Json) {
             return None;
         }
@@ -245,7 +242,7 @@ impl Filter {
         if !matches!(first, b'{' | b'[') {
             return None;
         }
-        crate::codec::slots::fill(bytes, fast.plan(), slots).ok()?;
+        let leaves = fast.read(bytes, spans)?;
         let (fields, problem) = if fields_need.is_empty() {
             (jaq_json::Val::Null, None)
         } else {
@@ -254,16 +251,11 @@ impl Filter {
         if let Some(p) = problem {
             return Some(Verdict::Unjudged(p));
         }
-        Some(
-            match fast.matches_input(&crate::expr::fast::Input {
-                fields: &fields,
-                slots,
-            }) {
-                Ok(true) => Verdict::In,
-                Ok(false) => Verdict::Out,
-                Err(why) => Verdict::Unjudged(format!("expression: {why}")),
-            },
-        )
+        Some(match fast.matches_leaves(&fields, &leaves)? {
+            Ok(true) => Verdict::In,
+            Ok(false) => Verdict::Out,
+            Err(why) => Verdict::Unjudged(format!("expression: {why}")),
+        })
     }
 }
 
