@@ -46,6 +46,7 @@ fn codec() -> &'static ProtobufCodec {
             bare,
             registry: Some(Arc::new(Registry(file))),
             json: JsonOptions::default(),
+            plans: Default::default(),
         }
     })
 }
