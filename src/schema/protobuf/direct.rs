@@ -860,3 +860,213 @@ impl PlanCache {
         plans
     }
 }
+
+/// Where this walk and the decoding path disagree on a payload, for the differential tests
+/// and the fuzz target: `None` when the walk falls back where the decode fails or where it
+/// decides, and otherwise writes the same bytes (or, for a map of several entries, which the
+/// decoding path writes in its hash map's order, the same JSON).
+#[doc(hidden)]
+pub fn disagreement(
+    plans: &Plans,
+    desc: &MessageDescriptor,
+    bytes: &[u8],
+    proto_names: bool,
+) -> Option<String> {
+    let opts = super::json::JsonOptions { proto_names };
+    let mut old = Vec::new();
+    let decoded = super::json::write_json(desc, bytes, opts, &mut old);
+    let mut new = b"[".to_vec();
+    let walked = plans.write(bytes, proto_names, &mut new);
+    if walked.is_none() {
+        return (new != b"[").then(|| "a fallback left bytes behind".to_owned());
+    }
+    let new = &new[1..];
+    match decoded {
+        Err(e) => Some(format!(
+            "walked {} where the decode fails: {e}",
+            String::from_utf8_lossy(new)
+        )),
+        Ok(()) if old == new => None,
+        Ok(()) => {
+            let tree = |t: &[u8]| serde_json::from_slice::<serde_json::Value>(t).ok();
+            let maps = super::json::decode(desc, bytes).is_ok_and(|m| several_entries(&m));
+            (!maps || tree(&old) != tree(new)).then(|| {
+                format!(
+                    "decoded {}\nwalked  {}",
+                    String::from_utf8_lossy(&old),
+                    String::from_utf8_lossy(new)
+                )
+            })
+        }
+    }
+}
+
+/// Whether a message has a map of two entries or more anywhere in it.
+fn several_entries(m: &prost_reflect::DynamicMessage) -> bool {
+    use prost_reflect::Value;
+    fn value(v: &Value) -> bool {
+        match v {
+            Value::Map(entries) => entries.len() > 1 || entries.values().any(value),
+            Value::List(items) => items.iter().any(value),
+            Value::Message(m) => several_entries(m),
+            _ => false,
+        }
+    }
+    m.fields().any(|(_, v)| value(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::protobuf::fixtures::{desc, SHOP};
+    use prost::Message;
+    use prost_reflect::DynamicMessage;
+    use serde_json::{json, Value};
+
+    /// Every kind the writer treats apart, and the cases it leaves to the decoding path.
+    const KINDS: &str = r#"syntax = "proto3"; package k;
+        import "google/protobuf/timestamp.proto"; import "google/protobuf/duration.proto";
+        import "google/protobuf/struct.proto"; import "google/protobuf/wrappers.proto";
+        import "google/protobuf/empty.proto"; import "google/protobuf/any.proto";
+        import "google/protobuf/field_mask.proto";
+        enum Color { COLOR_UNSPECIFIED = 0; RED = 1; GREEN = 2; }
+        message All {
+          double d = 1; float f = 2; int64 i64 = 3; uint64 u64 = 4; int32 i32 = 5;
+          fixed64 fx64 = 6; fixed32 fx32 = 7; bool b = 8; string s = 9; bytes by = 10;
+          uint32 u32 = 11; sfixed32 sf32 = 12; sfixed64 sf64 = 13; sint32 si32 = 14;
+          sint64 si64 = 15; Color color = 16; optional int32 maybe = 17;
+          repeated int32 ri = 18; repeated double rd = 19; repeated string rs = 20;
+          repeated Color rc = 21; repeated All children = 22; map<int64, string> m64 = 23;
+          map<bool, All> mb = 24; map<string, Color> mc = 25; map<uint32, double> mu = 26;
+          google.protobuf.Timestamp ts = 27; google.protobuf.Duration du = 28;
+          google.protobuf.Struct st = 29; google.protobuf.Value va = 30;
+          google.protobuf.ListValue lv = 31; google.protobuf.Empty em = 32;
+          google.protobuf.Int64Value w64 = 33; google.protobuf.FloatValue wf = 34;
+          google.protobuf.StringValue ws = 35; google.protobuf.BoolValue wb = 36;
+          google.protobuf.BytesValue wby = 37; google.protobuf.UInt32Value wu = 38;
+          google.protobuf.DoubleValue wd = 39; google.protobuf.NullValue nv = 40;
+          oneof pick { string name = 41; All nested = 42; }
+          google.protobuf.Any any = 43; google.protobuf.FieldMask fm = 44;
+          repeated google.protobuf.Timestamp rts = 45; string json_name_ = 46 [json_name = "x\"y"];
+        }"#;
+
+    const LEGACY: &str = r#"syntax = "proto2"; package old;
+        enum Kind { FIRST = 3; SECOND = 4; }
+        message Item { required string sku = 1; optional int32 qty = 2 [default = 5];
+          optional Kind kind = 3; repeated int32 r = 4 [packed = true]; }
+        message Order { required string id = 1; repeated Item items = 2; map<string, Kind> k = 3; }"#;
+
+    fn encode(d: &MessageDescriptor, v: &Value) -> Vec<u8> {
+        DynamicMessage::deserialize(d.clone(), v)
+            .unwrap_or_else(|e| panic!("{v}: {e}"))
+            .encode_to_vec()
+    }
+
+    fn samples() -> Vec<(MessageDescriptor, Vec<u8>)> {
+        let all = desc(KINDS, "k.All");
+        let shop = desc(SHOP, "shop.Payment");
+        let order = desc(LEGACY, "old.Order");
+        let mut out = vec![];
+        for v in [
+            json!({}),
+            serde_json::from_str(
+                r#"{"d": 0.1, "f": 0.1, "i64": "-9007199254740993", "u64": "18446744073709551615",
+                "i32": -5, "fx64": "7", "fx32": 8, "b": true, "s": "h\u00e9llo \"q\"\n\u0001",
+                "by": "AAEC/w==", "u32": 4294967295, "sf32": -9, "sf64": "-10", "si32": -11,
+                "si64": "-12", "color": "GREEN", "maybe": 0, "ri": [1, -1, 0],
+                "rd": [0.5, "NaN", "-Infinity"], "rs": ["", "x"], "rc": ["RED", "COLOR_UNSPECIFIED"],
+                "children": [{"s": "c"}, {}], "m64": {"-3": "a"}, "mb": {"true": {"i32": 1}},
+                "mc": {"k": "RED"}, "mu": {"4": 1e300}, "ts": "2026-12-06T07:00:00.120Z",
+                "du": "-1.500s", "st": {"a": [1, "x", null, {"n": true}]}, "va": 3.25,
+                "lv": [[], {}], "em": {}, "w64": "0", "wf": 0.3, "ws": "", "wb": false, "wby": "",
+                "wu": 0, "wd": 1e-7, "nv": null, "name": "n", "rts": ["1970-01-01T00:00:00Z"],
+                "x\"y": "j"}"#,
+            )
+            .unwrap(),
+            json!({"f": "Infinity", "d": -0.0, "nested": {"nested": {"ts": "0001-01-01T00:00:00Z"}}}),
+            json!({"any": {"@type": "type.googleapis.com/google.protobuf.Empty", "value": {}}}),
+            json!({"fm": "a.b,c"}),
+            json!({"m64": {"1": "a", "2": "b"}, "va": {"k": 1}}),
+        ] {
+            out.push((all.clone(), encode(&all, &v)));
+        }
+        let payment = json!({"paymentId": "p-1", "amountCents": "12", "status": "PAID",
+            "tags": {"a": 1}, "children": [{"paymentId": "c", "children": [{"delta": 1}]}],
+            "iban": "DE", "meta": {"k": [1, "x", null, {"n": true}]}, "weights": [0.1, 2.5]});
+        out.push((shop.clone(), encode(&shop, &payment)));
+        let order_v = json!({"id": "o", "items": [{"sku": "s", "qty": 5, "kind": "SECOND",
+            "r": [1, 2]}, {"sku": ""}], "k": {"a": "FIRST"}});
+        out.push((order.clone(), encode(&order, &order_v)));
+        // Wire forms an encoder does not write: unpacked where packed, a scalar twice (the
+        // last wins), an unknown field, an enum number the enum lacks, an empty packed run.
+        out.push((
+            all.clone(),
+            vec![0x90, 1, 5, 0x90, 1, 6, 0x92, 1, 1, 7, 0x28, 1, 0x28, 2],
+        ));
+        out.push((all.clone(), vec![0xf8, 0x0f, 9, 0x80, 1, 9, 0x92, 1, 0]));
+        out.push((all.clone(), vec![0x40, 1, 0x40, 0]));
+        out
+    }
+
+    fn check(plans: &Plans, d: &MessageDescriptor, bytes: &[u8]) {
+        for proto_names in [false, true] {
+            if let Some(why) = disagreement(plans, d, bytes, proto_names) {
+                panic!("{} {bytes:?}:\n{why}", d.full_name());
+            }
+        }
+    }
+
+    #[test]
+    fn the_walk_writes_what_the_decoding_path_writes() {
+        let mut walked = 0;
+        for (d, bytes) in samples() {
+            let plans = Plans::new(&d);
+            check(&plans, &d, &bytes);
+            walked += usize::from(plans.write(&bytes, false, &mut Vec::new()).is_some());
+        }
+        // Any and FieldMask are left to the decoding path; the others are walked.
+        assert_eq!(walked, samples().len() - 2);
+    }
+
+    /// Every one-byte change, cut and insertion of the samples: the walk falls back or agrees.
+    #[test]
+    fn the_walk_agrees_with_the_decoding_path_on_damaged_payloads() {
+        let mut rng = crate::demo::Rng::new(5);
+        let mut checked = 0;
+        for (d, s) in samples() {
+            let plans = Plans::new(&d);
+            for i in 0..s.len() {
+                check(&plans, &d, &s[..i]);
+                for _ in 0..8 {
+                    let mut changed = s.clone();
+                    changed[i] = rng.below(256) as u8;
+                    check(&plans, &d, &changed);
+                    let mut grown = s.clone();
+                    grown.insert(i, rng.below(256) as u8);
+                    check(&plans, &d, &grown);
+                    checked += 2;
+                }
+            }
+        }
+        assert!(checked > 5_000, "{checked}");
+    }
+
+    #[test]
+    fn duplicated_messages_oneofs_and_map_keys_are_left_to_the_decoding_path() {
+        let d = desc(KINDS, "k.All");
+        let plans = Plans::new(&d);
+        for bytes in [
+            // A singular message twice (a decode merges them).
+            &[0xda, 1, 0, 0xda, 1, 0][..],
+            // Two members of one oneof.
+            &[0xca, 2, 1, b'a', 0xd2, 2, 0][..],
+            // One map key twice.
+            &[0xba, 1, 2, 8, 1, 0xba, 1, 2, 8, 1][..],
+        ] {
+            let mut out = b"x".to_vec();
+            assert_eq!(plans.write(bytes, false, &mut out), None, "{bytes:?}");
+            assert_eq!(out, b"x");
+            check(&plans, &d, bytes);
+        }
+    }
+}
