@@ -2,13 +2,15 @@
 //! framing with its message-index path round-trips; any payload, framed (through a registry
 //! holding the test schema under id 1, every other id unknown) or bare, decodes or is refused
 //! with a reason; a decoded view parses back (proto3 JSON mapping) to a message that encodes
-//! and decodes to the same view; a payload the validation shortcut walks valid decodes.
+//! and decodes to the same view; a payload the validation shortcut walks valid decodes; the
+//! wire-to-JSON walk (`schema::protobuf::direct`) writes what the decoding path writes, or
+//! leaves the payload to it.
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
 
 use evops::codec::protobuf::{Files, JsonOptions, ProtobufCodec};
-use evops::schema::protobuf::{framing, pool, wire, FileDescriptor};
+use evops::schema::protobuf::{direct, framing, pool, wire, FileDescriptor};
 use libfuzzer_sys::fuzz_target;
 use prost::Message;
 use prost_reflect::DynamicMessage;
@@ -46,6 +48,7 @@ fn codec() -> &'static ProtobufCodec {
             bare,
             registry: Some(Arc::new(Registry(file))),
             json: JsonOptions::default(),
+            plans: Default::default(),
         }
     })
 }
@@ -66,6 +69,13 @@ fuzz_target!(|data: &[u8]| {
             DynamicMessage::decode(desc.clone(), message).is_ok(),
             "walked valid: {message:?}"
         );
+    }
+    // The walk and the decoding path agree, under either field naming.
+    let plans = c.plans.get(&desc);
+    for proto_names in [false, true] {
+        if let Some(why) = direct::disagreement(&plans, &desc, message, proto_names) {
+            panic!("{why}\nfrom {message:?}");
+        }
     }
     let Ok(view) = c.decode(data) else { return };
     let parsed = match DynamicMessage::deserialize(desc.clone(), &view) {

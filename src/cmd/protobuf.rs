@@ -65,6 +65,7 @@ pub fn codecs(
             registry: registry.clone(),
             bare,
             json: cfg.json,
+            plans: Default::default(),
         }))
     };
     Ok((

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::DecodeError;
+use crate::schema::protobuf::direct::PlanCache;
 use crate::schema::protobuf::{framing, json, FileDescriptor, MessageDescriptor};
 
 pub use crate::schema::protobuf::json::JsonOptions;
@@ -29,6 +30,8 @@ pub struct ProtobufCodec {
     /// The message type of bare payloads.
     pub bare: Option<MessageDescriptor>,
     pub json: JsonOptions,
+    /// The wire-to-JSON plans of the message types met so far.
+    pub plans: PlanCache,
 }
 
 impl std::fmt::Debug for ProtobufCodec {
@@ -70,17 +73,40 @@ impl ProtobufCodec {
         }
     }
 
-    /// Decode a payload to its JSON view.
+    /// Decode a payload to its JSON view (read back from its text, as
+    /// [`json::message_json`] does).
     pub fn decode(&self, b: &[u8]) -> Result<Value, DecodeError> {
         let (desc, message) = self.message(b)?;
-        json::to_json(&desc, message, self.json).map_err(|e| DecodeError(e.0))
+        let mut text = Vec::new();
+        self.write_message(&desc, message, &mut text)?;
+        serde_json::from_slice(&text).map_err(|e| {
+            DecodeError(format!(
+                "cannot read {} back as JSON: {e}",
+                desc.full_name()
+            ))
+        })
     }
 
     /// Decode a payload and append its JSON text to `out` (nothing is appended on an error).
     pub fn write(&self, b: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
         let (desc, message) = self.message(b)?;
+        self.write_message(&desc, message, out)
+    }
+
+    /// A message's JSON text: walked straight from its bytes ([`crate::schema::protobuf::direct`]),
+    /// or, where that walk does not decide, decoded (with the decode's verdict and errors).
+    fn write_message(
+        &self,
+        desc: &MessageDescriptor,
+        message: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), DecodeError> {
+        let plans = self.plans.get(desc);
+        if plans.write(message, self.json.proto_names, out).is_some() {
+            return Ok(());
+        }
         let start = out.len();
-        json::write_json(&desc, message, self.json, out).map_err(|e| {
+        json::write_json(desc, message, self.json, out).map_err(|e| {
             out.truncate(start);
             DecodeError(e.0)
         })
@@ -182,6 +208,7 @@ mod tests {
             bare: bare.then(|| file.messages().next().unwrap()),
             registry: registry.then(|| Arc::new(One(file)) as Arc<dyn Files>),
             json: JsonOptions::default(),
+            plans: PlanCache::default(),
         }
     }
 
@@ -257,6 +284,7 @@ mod tests {
             registry: Some(Arc::new(One(file.clone()))),
             bare: None,
             json: JsonOptions::default(),
+            plans: PlanCache::default(),
         };
         assert_eq!(read.decode(&bytes).unwrap(), json!({"userId": "u-1"}));
         assert_eq!(one.encode(&json!({"userId": "u-1"})).unwrap(), bytes);

@@ -5,6 +5,7 @@
 //! payloads to JSON and JSON events checked against a message type ([`json`]).
 
 pub mod compat;
+pub mod direct;
 #[cfg(test)]
 mod fixtures;
 pub mod framing;
