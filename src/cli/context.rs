@@ -173,7 +173,7 @@ impl Context {
                 registry: Some(Arc::new(crate::demo::payments::Registry::new())),
                 bare: None,
                 json: proto.config().json,
-                plans: Default::default(),
+                plans: crate::schema::protobuf::direct::PlanCache::default(),
             });
         }
         let (key, value) = (key_format.is_protobuf(), value_format.is_protobuf());

@@ -65,7 +65,7 @@ pub fn codecs(
             registry: registry.clone(),
             bare,
             json: cfg.json,
-            plans: Default::default(),
+            plans: crate::schema::protobuf::direct::PlanCache::default(),
         }))
     };
     Ok((

@@ -43,7 +43,7 @@ impl std::fmt::Debug for ProtobufCodec {
                 &self.bare.as_ref().map(|m| m.full_name().to_owned()),
             )
             .field("json", &self.json)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

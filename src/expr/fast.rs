@@ -379,9 +379,8 @@ fn on_span(l: &Node, op: Cmp, r: &Node, view: &View, answers: &[(usize, usize)])
         Cmp::Ne => false,
         _ => return None,
     };
-    let (path, lit) = match (l, r) {
-        (Node::Lit(v), p) | (p, Node::Lit(v)) => (p, v),
-        _ => return None,
+    let ((Node::Lit(lit), path) | (path, Node::Lit(lit))) = (l, r) else {
+        return None;
     };
     let (leaves, span) = leaf_span(path, view, answers)?;
     leaves.equals(span, lit, eq)

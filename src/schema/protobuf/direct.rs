@@ -575,7 +575,7 @@ impl<'a> Writer<'_, 'a, '_> {
             match (value_kind, value) {
                 (Kind::Message(_), _) if values > 1 => return None,
                 (Kind::Message(inner), v) => {
-                    self.message(inner, v.map_or(&[][..], |o| o.data), depth + 2)?
+                    self.message(inner, v.map_or(&[][..], |o| o.data), depth + 2)?;
                 }
                 (kind, Some(o)) => self.scalar(scalar(kind, &o)?)?,
                 (kind, None) => self.scalar(default_scalar(kind, self.plans)?)?,
@@ -593,7 +593,7 @@ impl<'a> Writer<'_, 'a, '_> {
             Scalar::I64(n) => quoted(out, itoa::Buffer::new().format(n).as_bytes()),
             Scalar::U64(n) => quoted(out, itoa::Buffer::new().format(n).as_bytes()),
             Scalar::F32(f) if f.is_finite() => {
-                CompactFormatter.write_f64(out, float_digits(f)).ok()?
+                CompactFormatter.write_f64(out, float_digits(f)).ok()?;
             }
             Scalar::F32(f) => non_finite(out, f64::from(f)),
             Scalar::F64(f) if f.is_finite() => CompactFormatter.write_f64(out, f).ok()?,
@@ -840,7 +840,10 @@ fn varint(b: &mut &[u8]) -> Option<u64> {
 /// The plans of the message types a codec has met, each built once (a codec meets few: a
 /// registry subject's handful, or the one `--proto-type`); shared by the codec's clones.
 #[derive(Debug, Default, Clone)]
-pub struct PlanCache(Arc<Mutex<Vec<(MessageDescriptor, Arc<Plans>)>>>);
+pub struct PlanCache(Arc<Mutex<Vec<Planned>>>);
+
+/// A message type and its plans.
+type Planned = (MessageDescriptor, Arc<Plans>);
 
 /// Types a cache holds before it starts over (a bound on memory, never reached in practice).
 const CACHE_LIMIT: usize = 256;
@@ -848,7 +851,10 @@ const CACHE_LIMIT: usize = 256;
 impl PlanCache {
     /// The plans of `desc`, built on first use.
     pub fn get(&self, desc: &MessageDescriptor) -> Arc<Plans> {
-        let mut cache = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut cache = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((_, plans)) = cache.iter().find(|(d, _)| d == desc) {
             return plans.clone();
         }
