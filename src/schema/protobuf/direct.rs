@@ -20,6 +20,7 @@ use prost_reflect::{Kind as PKind, MessageDescriptor, Syntax};
 use serde_json::ser::{CompactFormatter, Formatter};
 
 use super::json::float_digits;
+use super::wire::{take, varint};
 
 /// Nesting followed (prost's decode stops at 100); deeper payloads take the decoding path.
 const MAX_DEPTH: u32 = 64;
@@ -809,32 +810,6 @@ fn value_json(out: &mut Vec<u8>, v: &prost_types::Value, depth: u32) -> Option<(
         Some(V::StructValue(s)) => struct_json(out, s, depth + 1)?,
     }
     Some(())
-}
-
-/// `n` bytes off the front of `b`.
-fn take<'a>(b: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
-    if n > b.len() {
-        return None;
-    }
-    let (head, rest) = b.split_at(n);
-    *b = rest;
-    Some(head)
-}
-
-/// A base-128 varint of at most ten bytes, the tenth at most 1 (prost's own bounds).
-fn varint(b: &mut &[u8]) -> Option<u64> {
-    let mut n: u64 = 0;
-    for (i, &byte) in b.iter().enumerate().take(10) {
-        if i == 9 && byte > 1 {
-            return None;
-        }
-        n |= u64::from(byte & 0x7f) << (7 * i);
-        if byte < 0x80 {
-            *b = &b[i + 1..];
-            return Some(n);
-        }
-    }
-    None
 }
 
 /// The plans of the message types a codec has met, each built once (a codec meets few: a

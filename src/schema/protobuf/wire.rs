@@ -120,16 +120,21 @@ fn field_bytes<'a>(b: &mut &'a [u8], wire: u8) -> Option<&'a [u8]> {
         2 => usize::try_from(varint(b)?).ok()?,
         _ => return None,
     };
-    if len > b.len() {
+    take(b, len)
+}
+
+/// `n` bytes off the front of `b`.
+pub(super) fn take<'a>(b: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+    if n > b.len() {
         return None;
     }
-    let (payload, rest) = b.split_at(len);
+    let (head, rest) = b.split_at(n);
     *b = rest;
-    Some(payload)
+    Some(head)
 }
 
 /// A base-128 varint of at most ten bytes, the tenth at most 1 (prost's own bounds).
-fn varint(b: &mut &[u8]) -> Option<u64> {
+pub(super) fn varint(b: &mut &[u8]) -> Option<u64> {
     let mut n: u64 = 0;
     for (i, &byte) in b.iter().enumerate().take(10) {
         if i == 9 && byte > 1 {
