@@ -214,6 +214,14 @@ fn run_example(stage: &Stage, demo: &mut Option<Demo>, line: &str, ends: Ends) -
     if ends == Ends::Interrupted {
         std::thread::sleep(Duration::from_secs(3));
         if subcommand(&shell_words(&line)) == "demo" && !line.contains("--duration") {
+            // On a busy machine the demo may take longer than 3 s to seed and print its
+            // address: wait for it, up to a deadline.
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            while !std::fs::read_to_string(&out).is_ok_and(|p| p.contains(':'))
+                && std::time::Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(100));
+            }
             let printed = std::fs::read_to_string(&out).unwrap_or_default();
             let addr = printed.lines().next().unwrap_or_default().to_string();
             assert!(
