@@ -288,6 +288,7 @@ impl ReadArgs {
             group_txn: None,
             now_ms: crate::position::now_millis(),
             keys_only: false,
+            no_headers: false,
         }
     }
 

@@ -46,8 +46,21 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
     run_with(cfg, None)
 }
 
+/// Whether the job looks at no record's headers: values printed raw on stdout, or only
+/// counted; no `--header` condition; an expression that does not read `.headers`. (A stage
+/// added after the filter is not asked: the caller says.)
+fn headers_unread(cfg: &Config) -> bool {
+    let printed_raw =
+        matches!(cfg.to, SinkSpec::Stdout) && matches!(cfg.output.style, print::OutputFormat::Raw);
+    let expr = cfg.filter.expr.as_ref().is_none_or(|e| {
+        crate::expr::needs::of_predicate(e.text()).is_some_and(|n| n.get("headers").is_none())
+    });
+    (printed_raw || cfg.count_only || cfg.stats) && cfg.filter.headers.is_empty() && expr
+}
+
 /// Run a filtering job, with one more stage after filter and merge (a sampler).
-pub fn run_with(cfg: Config, extra: Option<&mut dyn Stage>) -> anyhow::Result<Exit> {
+pub fn run_with(mut cfg: Config, extra: Option<&mut dyn Stage>) -> anyhow::Result<Exit> {
+    cfg.read.no_headers = extra.is_none() && headers_unread(&cfg);
     let opened = super::open_source(&cfg.read, cfg.default_from)?;
     let (mut source, mut conn) = (opened.source, opened.conn);
 

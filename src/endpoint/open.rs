@@ -65,6 +65,9 @@ pub struct Read {
     /// Only keys and placements are looked at (a partition audit): topics' values are not
     /// even copied.
     pub keys_only: bool,
+    /// No header is looked at (values printed raw, or only counted): topics' headers are not
+    /// even parsed.
+    pub no_headers: bool,
 }
 
 impl Read {
@@ -226,6 +229,11 @@ fn open_topics(
             p.name
         ));
     }
+    let src = if read.no_headers {
+        src.without_headers()
+    } else {
+        src
+    };
     Ok(if read.keys_only { src.keys_only() } else { src })
 }
 

@@ -724,3 +724,39 @@ fn a_globbed_type_path_reads_the_type_beside_the_default_id_paths() {
         );
     }
 }
+
+/// A raw print (or a count) does not read headers from the broker (librdkafka's parse of them
+/// cost most of a raw tail's time), unless a condition or the expression asks for them: then
+/// each keeps what it keeps with the JSON print, which shows them.
+#[test]
+fn a_raw_print_still_judges_by_headers() {
+    let (b, t, recs) = orders(60);
+    let kotlin = recs.iter().filter(|r| !r.headers.is_empty()).count() / 2;
+    let cases: &[&[&str]] = &[
+        &["--header", "producer=kotlin"],
+        &["-w", r#".headers.producer == "kotlin""#],
+        &["-w", r#"select(.headers.producer == "kotlin")"#],
+        &["-w", r#".headers | .producer == "kotlin""#],
+        &["-w", r#". as $r | $r.headers.producer == "kotlin""#],
+    ];
+    for case in cases {
+        for format in ["raw", "json"] {
+            let mut args = vec!["-b", &b[..], "filter", &t[..], "-f", format];
+            args.extend_from_slice(case);
+            let out = run(&args);
+            out.code(0);
+            assert_eq!(out.text().lines().count(), kotlin, "{case:?} -f {format}");
+            let mut count = args.clone();
+            count.push("--count");
+            assert_eq!(
+                run(&count).text().trim(),
+                kotlin.to_string(),
+                "{case:?} --count"
+            );
+        }
+    }
+    // Without a question about them, every value is printed as it is.
+    let out = run(&["-b", &b, "tail", &t, "-o", "beginning", "-e", "-f", "raw"]);
+    out.code(0);
+    assert_eq!(out.text().lines().count(), recs.len());
+}
