@@ -52,10 +52,7 @@ pub fn run(cfg: Config) -> anyhow::Result<Exit> {
 fn headers_unread(cfg: &Config) -> bool {
     let printed_raw =
         matches!(cfg.to, SinkSpec::Stdout) && matches!(cfg.output.style, print::OutputFormat::Raw);
-    let expr = cfg.filter.expr.as_ref().is_none_or(|e| {
-        crate::expr::needs::of_predicate(e.text()).is_some_and(|n| n.get("headers").is_none())
-    });
-    (printed_raw || cfg.count_only || cfg.stats) && cfg.filter.headers.is_empty() && expr
+    (printed_raw || cfg.count_only || cfg.stats) && !cfg.filter.reads_headers()
 }
 
 /// Run a filtering job, with one more stage after filter and merge (a sampler).

@@ -77,6 +77,9 @@ pub struct Config {
 pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     let by: Vec<String> = cfg.by.iter().map(By::name).collect();
     let offsets_apply = cfg.by.iter().all(By::from_offsets) && cfg.filter.is_empty();
+    // Nothing shown or counted here can depend on headers unless a `--by` or the filter reads
+    // them: then librdkafka is not asked to parse them (it allocates for each record).
+    cfg.read.no_headers = !cfg.filter.reads_headers() && !cfg.by.iter().any(By::reads_headers);
     let mut st = Stages::new(&mut cfg);
     let (mut counts, counted, ended, bad) = match known_range(&cfg.read) {
         Some((start, end)) => count_range(&cfg, &mut st, &by, offsets_apply, start, end)?,

@@ -22,6 +22,28 @@ pub fn of_predicate(code: &str) -> Option<Trie> {
     Some(need)
 }
 
+/// The view paths an expression whose outputs are shown (not only judged) can read; `None`:
+/// all of it (an output that may be the view itself shows all of it).
+pub fn of_value(code: &str) -> Option<Trie> {
+    let term: Term<&str> = jaq_core::load::parse(code, |p| p.term())?;
+    let mut need = Trie::new();
+    match walk(&term, &mut need).ok()? {
+        Out::Derived => Some(need),
+        Out::View => None,
+    }
+}
+
+/// Whether a record's headers can change what an expression yields: judged (a predicate) or
+/// shown. Unanalysable expressions can.
+pub fn reads_headers(code: &str, shown: bool) -> bool {
+    let need = if shown {
+        of_value(code)
+    } else {
+        of_predicate(code)
+    };
+    need.is_none_or(|n| n.get("headers").is_some())
+}
+
 /// What a term outputs, as far as the analysis cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Out {
@@ -183,6 +205,22 @@ mod tests {
 
     fn trie(list: &[&str]) -> Trie {
         Trie::of_dotted(list)
+    }
+
+    #[test]
+    fn headers_are_read_when_a_path_or_a_shown_view_reaches_them() {
+        let judged = |c| reads_headers(c, false);
+        let shown = |c| reads_headers(c, true);
+        assert!(!judged(".value.data.type == \"a\""));
+        assert!(judged(".headers.producer == \"a\""));
+        assert!(judged(". as $r | $r.headers.p"));
+        assert!(judged("[..] | length > 1"));
+        // Judged, `select(...)` and `.` are only truthy; shown, they are the whole view.
+        assert!(!judged("select(.key == \"k\")"));
+        assert!(shown("select(.key == \"k\")"));
+        assert!(shown("."));
+        assert!(!shown(".value.data.type"));
+        assert!(shown("{h: .headers}"));
     }
 
     #[test]

@@ -66,6 +66,16 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// Whether a record's headers can decide: a `--header` condition, or an expression that
+    /// reads `.headers` (or that cannot be analysed).
+    pub fn reads_headers(&self) -> bool {
+        !self.headers.is_empty()
+            || self
+                .expr
+                .as_ref()
+                .is_some_and(|e| crate::expr::needs::reads_headers(e.text(), false))
+    }
+
     /// Whether anything is asked at all.
     pub fn is_empty(&self) -> bool {
         self.expr.is_none()

@@ -26,6 +26,15 @@ pub enum By {
 }
 
 impl By {
+    /// Whether grouping by this reads a record's headers.
+    pub fn reads_headers(&self) -> bool {
+        match self {
+            By::Header(_) => true,
+            By::Expr(e) => crate::expr::needs::reads_headers(e.text(), true),
+            By::Type | By::Key | By::Partition | By::Topic => false,
+        }
+    }
+
     /// `type`, `header:NAME`, `key`, `partition`, `topic`, or a jq expression.
     pub fn parse(s: &str) -> Result<By, String> {
         Ok(match s {

@@ -537,7 +537,10 @@ fn produced(partitions: i32) -> (String, i64, BTreeMap<(i32, String), Vec<u64>>)
                         partition: p,
                         key: Some(format!("k{k}").into_bytes()),
                         value: Some(event(kind, "h").into_bytes()),
-                        headers: vec![],
+                        headers: vec![(
+                            "producer".into(),
+                            Some(if k % 2 == 0 { &b"node"[..] } else { b"kotlin" }.to_vec()),
+                        )],
                         timestamp: ts,
                     });
                 }
@@ -590,6 +593,42 @@ fn broker_counts_per_type_match_what_was_produced() {
             }
         );
     }
+}
+
+/// Grouping and filtering by headers on a topic: the reader skips headers only when nothing asks
+/// for them, so each of these ways of asking counts exactly what was produced.
+#[test]
+fn broker_groups_and_filters_by_headers() {
+    let (t, end, _) = produced(2);
+    let (since, until) = (format!("@{}", end - 6 * EVERY), format!("@{end}"));
+    let b = broker();
+    let totals = |extra: &[&str], name: &str| {
+        let mut args = vec!["-b", &b[..], "stats", &t[..], "--since", &since[..]];
+        args.extend(["--until", &until[..], "--every", "10m", "-f", "json"]);
+        args.extend_from_slice(extra);
+        let out = evops(&args).run();
+        assert!(out.code <= 1, "{extra:?}: {}", out.stderr);
+        let rows = by_group(&out, name);
+        rows.into_iter()
+            .map(|(k, r)| (k, r["total"].as_u64().unwrap()))
+            .collect::<BTreeMap<_, _>>()
+    };
+    // Per partition: type a 45 records (24 from node), type b 30 (15 from node).
+    let want = BTreeMap::from([("kotlin".to_string(), 72), ("node".to_string(), 78)]);
+    assert_eq!(
+        totals(&["--by", "header:producer"], "header:producer"),
+        want
+    );
+    assert_eq!(
+        totals(&["--by", ".headers.producer"], ".headers.producer"),
+        want
+    );
+    let node_only = BTreeMap::from([("a".to_string(), 48), ("b".to_string(), 30)]);
+    assert_eq!(totals(&["--header", "producer=node"], "type"), node_only);
+    let jq = ["-w", r#".headers.producer == "node""#];
+    assert_eq!(totals(&jq, "type"), node_only);
+    let all = BTreeMap::from([("a".to_string(), 90), ("b".to_string(), 60)]);
+    assert_eq!(totals(&[], "type"), all);
 }
 
 #[test]
