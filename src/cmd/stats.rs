@@ -5,7 +5,7 @@
 //! reads nothing. Exit 1 when any group is flagged (or records were bad), so a cron line or a CI
 //! job alerts on it.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::io::Write;
 
 use crate::endpoint::{Sink, SourceSpec, Tally};
@@ -319,15 +319,11 @@ impl Held {
             self.untimed += 1;
             return;
         };
-        let g = match self.index.get(group) {
-            Some(&g) => g,
-            None => {
-                self.groups.push(group.to_vec());
-                let g = (self.groups.len() - 1) as u32;
-                self.index.insert(group.to_vec(), g);
-                g
-            }
-        };
+        let next = self.groups.len() as u32;
+        let g = *self.index.entry_ref(group).or_insert(next);
+        if g == next {
+            self.groups.push(group.to_vec());
+        }
         self.seen.push((g, ts, bytes));
     }
 

@@ -122,8 +122,8 @@ pub(super) mod tests {
     fn reach(doc: &str, list: &[&str]) -> Vec<Reach<Value>> {
         let (plan, answers) = Plan::new(&paths(list));
         let mut out = Vec::new();
-        let text = super::super::scan::fill(doc.as_bytes(), &plan, &mut out).unwrap();
-        let parse = |r: &std::ops::Range<usize>| serde_json::from_str(&text[r.clone()]).unwrap();
+        let doc = super::super::scan::fill(doc.as_bytes(), &plan, &mut out).unwrap();
+        let parse = |r: &std::ops::Range<usize>| serde_json::from_str(doc.text(r.clone())).unwrap();
         answers
             .iter()
             .map(|(s, _)| match &out[*s] {

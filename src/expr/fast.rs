@@ -37,7 +37,7 @@ pub type Spans = Vec<Reach<Range<usize>>>;
 /// is built only when a comparison cannot be answered from its text (`path == "literal"` on a
 /// string, a `null` or a value of another kind never is).
 pub struct Leaves<'a> {
-    text: &'a str,
+    doc: crate::codec::scan::Doc<'a>,
     spans: &'a [Reach<Range<usize>>],
     /// Set when a leaf could not be built as the value reader builds it: the verdict is void.
     failed: Cell<bool>,
@@ -81,13 +81,14 @@ impl Fast {
     /// Read a JSON value's bytes for [`Fast::matches_leaves`]. `None` when they are not JSON
     /// or hold a leaf too deep for jq's parser (the general way says why).
     pub fn read<'a>(&self, bytes: &'a [u8], spans: &'a mut Spans) -> Option<Leaves<'a>> {
-        let text = crate::codec::scan::fill(bytes, &self.plan, spans).ok()?;
+        let doc = crate::codec::scan::fill(bytes, &self.plan, spans).ok()?;
+        let text = doc.bytes();
         // What the leaf builder refuses (a leaf nesting deeper than jq's parser reads; an
         // array in the way, element by element) was refused before any leaf was built; so it
         // is here, whether or not the predicate comes to read that leaf.
         let deep = |r: &Range<usize>, levels| {
-            matches!(text.as_bytes()[r.start], b'{' | b'[')
-                && crate::codec::depth::check_within(&text.as_bytes()[r.clone()], levels).is_err()
+            matches!(text[r.start], b'{' | b'[')
+                && crate::codec::depth::check_within(&text[r.clone()], levels).is_err()
         };
         let max = crate::codec::depth::MAX_DEPTH;
         let refused = spans.iter().any(|s| match s {
@@ -96,7 +97,7 @@ impl Fast {
             Reach::Stuck(_, r) => deep(r, max + 1),
         });
         (!refused).then_some(Leaves {
-            text,
+            doc,
             spans,
             failed: Cell::new(false),
         })
@@ -123,7 +124,7 @@ enum View<'a> {
 
 impl Leaves<'_> {
     fn text(&self, r: &Range<usize>) -> &str {
-        &self.text[r.clone()]
+        self.doc.text(r.clone())
     }
 
     /// The leaf at `r`, after `names` member names, as the value reader builds it.

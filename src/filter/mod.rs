@@ -166,6 +166,8 @@ pub struct Counts {
 /// Matches per topic, event type and partition (`--stats`).
 pub type Stats = BTreeMap<(String, String, i32), u64>;
 
+use crate::codec::scan::Doc;
+
 /// The envelope's paths read leaf by leaf (no glob in any path): what `--type`, `--id`,
 /// `--stats` and `stats --by type` read of a value, without building a tree. Planned once; a
 /// record costs one validating pass over its value ([`crate::codec::scan`]'s spans) and no
@@ -244,49 +246,46 @@ impl EnvelopeSlots {
         let Some(b) = value else {
             return Ok(());
         };
-        let text = crate::codec::scan::fill(b, &self.plan, &mut self.spans).map_err(|_| ())?;
+        let doc = crate::codec::scan::fill(b, &self.plan, &mut self.spans).map_err(|_| ())?;
         // A CloudEvent says `specversion` as a string (what `envelope::is_cloud` asks).
-        let kind = usize::from(self.string_at(text, &self.spec).is_some());
-        if let Some(t) = self.types[kind]
-            .iter()
-            .find_map(|a| self.string_at(text, a))
-        {
+        let kind = usize::from(self.string_at(doc, &self.spec).is_some());
+        if let Some(t) = self.types[kind].iter().find_map(|a| self.string_at(doc, a)) {
             self.ty.clear();
             self.ty.push_str(&t);
             self.typed = true;
         }
         for a in &self.ids[kind] {
-            if let Some(v) = self.value_at(text, a) {
+            if let Some(v) = self.value_at(doc, a) {
                 self.id_values.push(v);
             }
         }
         Ok(())
     }
 
-    /// The JSON text a path's slot ended at in `text` (the value being read).
-    fn leaf<'t>(&self, text: &'t str, a: &Answer) -> Option<&'t str> {
+    /// The JSON text a path's slot ended at in `doc` (the value being read).
+    fn leaf<'t>(&self, doc: Doc<'t>, a: &Answer) -> Option<&'t str> {
         match self.spans.get(a.slot)? {
-            crate::codec::slots::Reach::Leaf(r) => text.get(r.clone()),
+            crate::codec::slots::Reach::Leaf(r) => Some(doc.text(r.clone())),
             _ => None,
         }
     }
 
     /// The value at a path, parsed.
-    fn value_at(&self, text: &str, a: &Answer) -> Option<Value> {
-        let v: Value = serde_json::from_str(self.leaf(text, a)?).ok()?;
+    fn value_at(&self, doc: Doc, a: &Answer) -> Option<Value> {
+        let v: Value = serde_json::from_str(self.leaf(doc, a)?).ok()?;
         a.names[a.used..]
             .iter()
             .try_fold(&v, |v, name| v.get(name))
             .cloned()
     }
 
-    /// The string at a path, when a string is there: borrowed from `text` when it has no
+    /// The string at a path, when a string is there: borrowed from `doc` when it has no
     /// escapes and the path ends at its slot (the usual case).
-    fn string_at<'t>(&self, text: &'t str, a: &Answer) -> Option<std::borrow::Cow<'t, str>> {
+    fn string_at<'t>(&self, doc: Doc<'t>, a: &Answer) -> Option<std::borrow::Cow<'t, str>> {
         if a.used == a.names.len() {
-            return crate::codec::scan::string(self.leaf(text, a)?);
+            return crate::codec::scan::string(self.leaf(doc, a)?);
         }
-        match self.value_at(text, a)? {
+        match self.value_at(doc, a)? {
             Value::String(s) => Some(s.into()),
             _ => None,
         }

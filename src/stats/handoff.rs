@@ -17,12 +17,15 @@ const LEN: usize = 1024;
 #[derive(Debug, Default)]
 pub struct Batch {
     bytes: Vec<u8>,
+    /// The topics of the batch's records, each once in a run (records come in runs per
+    /// topic): an index per record, rather than a reference count changed by both threads.
+    topics: Vec<Arc<str>>,
     items: Vec<Item>,
 }
 
 #[derive(Debug)]
 struct Item {
-    topic: Arc<str>,
+    topic: usize,
     partition: i32,
     key: Option<Range<usize>>,
     value: Option<Range<usize>>,
@@ -35,8 +38,11 @@ impl Batch {
     pub fn push(&mut self, r: &Record) {
         let key = r.key.as_deref().map(|k| self.copy(k));
         let value = r.value.as_deref().map(|v| self.copy(v));
+        if !self.topics.last().is_some_and(|t| Arc::ptr_eq(t, &r.topic)) {
+            self.topics.push(Arc::clone(&r.topic));
+        }
         self.items.push(Item {
-            topic: Arc::clone(&r.topic),
+            topic: self.topics.len() - 1,
             partition: r.partition,
             size: (r.key.as_ref().map_or(0, Vec::len) + r.value.as_ref().map_or(0, Vec::len))
                 as u64,
@@ -64,7 +70,7 @@ impl Batch {
     pub fn each(&self, mut f: impl FnMut(Fields, Option<i64>, u64)) {
         for it in &self.items {
             let fields = Fields {
-                topic: &it.topic,
+                topic: &self.topics[it.topic],
                 partition: it.partition,
                 key: it.key.clone().map(|k| &self.bytes[k]),
                 value: it.value.clone().map(|v| &self.bytes[v]),
@@ -76,6 +82,7 @@ impl Batch {
     /// Empty, keeping its buffers for the next batch.
     pub fn clear(&mut self) {
         self.bytes.clear();
+        self.topics.clear();
         self.items.clear();
     }
 }

@@ -7,7 +7,7 @@
 pub mod group;
 pub mod handoff;
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 /// Bucket sizes a default may take: a range is cut into about [`TARGET_BUCKETS`] of the
 /// smallest of these that is not shorter than range / TARGET_BUCKETS.
@@ -198,19 +198,13 @@ impl Counts {
     }
 
     fn tally(&mut self, group: &[String]) -> &mut Tally {
-        // Looked up by the borrowed group: only a new group allocates its key.
-        if !self.groups.contains_key(group) {
-            let len = self.grid.len;
-            self.groups.insert(
-                group.to_vec(),
-                Tally {
-                    buckets: vec![0; len],
-                    bytes: vec![0; len],
-                    baseline: 0,
-                },
-            );
-        }
-        self.groups.get_mut(group).expect("inserted")
+        // Looked up by the borrowed group, hashed once: only a new group allocates its key.
+        let len = self.grid.len;
+        self.groups.entry_ref(group).or_insert_with(|| Tally {
+            buckets: vec![0; len],
+            bytes: vec![0; len],
+            baseline: 0,
+        })
     }
 }
 
