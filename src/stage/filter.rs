@@ -32,6 +32,9 @@ pub struct Filter {
     /// The same, read leaf by leaf when no path has a glob: the plan, each envelope path's
     /// answer, and room for the leaves.
     envelope_slots: Option<EnvelopeSlots>,
+    /// The `--type`s' texts, searched for in a value's bytes before it is walked (see
+    /// [`Filter::no_type_can_match`]).
+    type_finders: Vec<memchr::memmem::Finder<'static>>,
     pub counts: Counts,
     pub stats: Option<Stats>,
 }
@@ -115,6 +118,11 @@ impl Filter {
         Filter {
             fast,
             envelope_slots,
+            type_finders: spec
+                .types
+                .iter()
+                .map(|t| memchr::memmem::Finder::new(t.as_bytes()).into_owned())
+                .collect(),
             envelope_needs: needs_value.then(|| envelope.trie()),
             spec,
             envelope,
@@ -151,6 +159,9 @@ impl Filter {
         }
         let mut event_type = None;
         let stats = self.stats.is_some();
+        if self.no_type_can_match(r) {
+            return Verdict::Out;
+        }
         if let Some(slots) = self
             .envelope_slots
             .as_mut()
@@ -216,6 +227,30 @@ impl Filter {
     }
 }
 
+impl Filter {
+    /// Whether `--type` surely keeps the record out without a walk: no type asked for is in
+    /// the value's bytes, and nothing in them is escaped (an escaped type could spell one
+    /// otherwise). The walk would find another type or none (a value that is not JSON has none
+    /// in `auto` format), so the verdict is the same, at a memory search's cost instead of a
+    /// parse's. Not taken where every record's type is wanted (`--stats`), where a value that
+    /// is not JSON is reported (`json` format), or where one too deep is.
+    fn no_type_can_match(&self, r: &Record) -> bool {
+        if self.type_finders.is_empty()
+            || self.stats.is_some()
+            || self.envelope_slots.is_none()
+            || self.viewer.codecs.value != Encoding::Auto
+        {
+            return false;
+        }
+        let Some(b) = r.value.as_deref() else {
+            return false;
+        };
+        memchr::memchr(b'\\', b).is_none()
+            && self.type_finders.iter().all(|f| f.find(b).is_none())
+            && crate::codec::depth::check(b).is_ok()
+    }
+}
+
 /// Whether the value is refused for its depth (asked only once a JSON reader has failed): then
 /// it is not judged, in `auto` format too, where other bytes that are not JSON are judged as
 /// text.
@@ -275,5 +310,117 @@ impl Stage for Filter {
                 Some(record)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::print::report::Report;
+    use crate::record::Timestamp;
+
+    fn rec(i: i64, value: Option<&[u8]>) -> Record {
+        Record {
+            topic: Arc::from("t"),
+            partition: 0,
+            offset: i,
+            origin: crate::record::Origin::Partition,
+            timestamp: Timestamp::Create(i),
+            key: None,
+            value: value.map(<[u8]>::to_vec),
+            headers: Vec::new(),
+        }
+    }
+
+    /// The records kept, the records unjudged, and how many were kept out by the text search.
+    fn judge(
+        types: &[&str],
+        codecs: &Codecs,
+        stats: bool,
+        values: &[Vec<u8>],
+    ) -> (Vec<i64>, u64, usize) {
+        let spec = Spec {
+            types: types.iter().map(ToString::to_string).collect(),
+            ..Spec::default()
+        };
+        let mut f = Filter::new(spec, codecs.clone(), stats);
+        let mut report = Report::new(true);
+        let src = crate::endpoint::Chain::new(vec![]);
+        let mut out = Vec::new();
+        let mut searched_out = 0;
+        for (i, v) in values.iter().enumerate() {
+            let r = rec(i as i64, (i > 0).then_some(&v[..]));
+            searched_out += usize::from(f.no_type_can_match(&r));
+            let mut cx = Cx {
+                source: &src,
+                report: &mut report,
+            };
+            f.push(r, &mut cx, &mut out);
+        }
+        (
+            out.iter().map(|r| r.offset).collect(),
+            f.counts.unjudged,
+            searched_out,
+        )
+    }
+
+    /// The text search before the walk changes no verdict: the same records are kept and the
+    /// same ones reported as without it (`--stats` walks every value), for values that hold a
+    /// type's text elsewhere, spell it with escapes, are not JSON, or nest too deep.
+    #[test]
+    fn the_text_search_changes_no_verdict() {
+        let deep = |n: usize, inner: &str| format!("{}{inner}{}", "[".repeat(n), "]".repeat(n));
+        let values: Vec<Vec<u8>> = [
+            "(none: a missing value)".to_string(),
+            r#"{"data":{"type":"comment_posted"}}"#.into(),
+            r#"{"data":{"type":"comment\u005fposted"}}"#.into(),
+            r#"{"data":{"type":"other","title":"comment_posted"}}"#.into(),
+            r#"{"data":{"type":"other"}}"#.into(),
+            r#"{"data":{"type":"comment_posted"}"#.into(),
+            r#"{"data":{"type":"comment_posted"}} x"#.into(),
+            r#"{"specversion":"1.0","type":"comment_posted"}"#.into(),
+            r#"{"specversion":"1.0","type":"other"}"#.into(),
+            r#""comment_posted""#.into(),
+            "not json".into(),
+            String::new(),
+            deep(100, "1"),
+            deep(200, "1"),
+            deep(200, r#""comment_posted""#),
+            format!(r#"{{"data":{{"type":"other","x":{}}}}}"#, deep(130, "1")),
+            format!(
+                r#"{{"data":{{"type":"comment_posted","x":{}}}}}"#,
+                deep(130, "1")
+            ),
+        ]
+        .into_iter()
+        .map(String::into_bytes)
+        .chain([b"{\"data\":{\"type\":\"other\xff\"}}".to_vec()])
+        .collect();
+        let sets: [&[&str]; 4] = [
+            &["comment_posted"],
+            &["comment_posted", "other"],
+            &[""],
+            &["x"],
+        ];
+        for codecs in [
+            Codecs::default(),
+            Codecs::new(Encoding::Auto, Encoding::Json),
+        ] {
+            for types in sets {
+                let searched = judge(types, &codecs, false, &values);
+                let walked = judge(types, &codecs, true, &values);
+                assert_eq!(
+                    (&searched.0, searched.1),
+                    (&walked.0, walked.1),
+                    "{types:?}"
+                );
+                assert_eq!(walked.2, 0);
+            }
+        }
+        // The search does keep records out where it can.
+        let (_, _, searched_out) = judge(&["comment_posted"], &Codecs::default(), false, &values);
+        assert!(searched_out >= 4, "{searched_out}");
     }
 }
