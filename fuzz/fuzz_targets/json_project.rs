@@ -1,7 +1,8 @@
 //! The JSON projector and the leaf reader (spans) against a full parse. Input: lines of dotted
 //! paths, a blank line, then the JSON document. Both must accept exactly what serde_json does,
 //! the projection must equal the full document pruned to the paths, and each leaf slot's span
-//! must hold what walking the full document along its path meets.
+//! must hold what walking the full document along its path meets. The document check of JSON
+//! lines (`scan::document`) is held to serde_json's raw value and the nesting bound.
 #![no_main]
 
 use evops::codec::project::{self, Trie};
@@ -23,7 +24,25 @@ fuzz_target!(|data: &[u8]| {
     let full = serde_json::from_slice::<Value>(doc);
     check_projection(doc, &paths, full.as_ref().ok());
     check_spans(doc, &paths, full.as_ref().ok());
+    check_document(doc, full.is_ok());
 });
+
+/// `scan::document` (the JSON line's verbatim value) accepts a document only when serde_json
+/// takes it as raw text and it is within the nesting bound, with the same span; and it takes
+/// every document a full parse accepts within the bound.
+fn check_document(doc: &[u8], parses: bool) {
+    let levels = evops::codec::depth::MAX_DEPTH;
+    let within = evops::codec::depth::check(doc).is_ok();
+    match scan::document(doc, levels) {
+        Ok(span) => {
+            assert!(within, "document accepts only what is within the bound");
+            let raw = serde_json::from_slice::<&serde_json::value::RawValue>(doc)
+                .expect("serde_json takes what document accepts");
+            assert_eq!(raw.get().as_bytes(), &doc[span]);
+        }
+        Err(_) => assert!(!(parses && within), "document refuses a valid document"),
+    }
+}
 
 fn check_projection(doc: &[u8], paths: &[Vec<String>], full: Option<&Value>) {
     let mut trie = Trie::new();

@@ -43,23 +43,24 @@ pub fn fill<'a>(
     // UTF-8 is checked string by string, and only in strings with a byte above ASCII: outside
     // strings, anything but ASCII is refused by the grammar anyway. (A pass over the whole
     // document first cost an eighth of the walk.)
-    let mut s = Scan {
-        b: bytes,
-        i: 0,
-        depth: 0,
-    };
+    let mut s = Scan::new(bytes, super::depth::SERDE_JSON_LIMIT);
     s.ws();
     s.at(plan.root(), 0, out)?;
-    // Only whitespace may follow (events are often padded with it): checked in one pass that
-    // the compiler vectorizes, rather than byte by byte.
-    let rest = &s.b[s.i..];
-    if rest.iter().fold(true, |ok, &c| {
-        ok & matches!(c, b' ' | b'\n' | b'\t' | b'\r')
-    }) {
-        Ok(Doc(bytes))
-    } else {
-        Err(Invalid)
-    }
+    s.end()?;
+    Ok(Doc(bytes))
+}
+
+/// The span of the one JSON document in `bytes`, without the whitespace around it, when
+/// `serde_json` accepts it and it nests at most `levels` deep: what a JSON line may carry
+/// verbatim, checked in the one walk.
+pub fn document(bytes: &[u8], levels: usize) -> Result<Range<usize>, Invalid> {
+    let mut s = Scan::new(bytes, (levels + 1).min(super::depth::SERDE_JSON_LIMIT));
+    s.ws();
+    let start = s.i;
+    s.value()?;
+    let span = start..s.i;
+    s.end()?;
+    Ok(span)
 }
 
 /// The text of a string span (quotes included): borrowed when it has no escapes.
@@ -76,11 +77,35 @@ struct Scan<'a> {
     b: &'a [u8],
     i: usize,
     depth: usize,
+    /// Containers nested this deep are refused.
+    limit: usize,
 }
 
 type Out = Vec<Reach<Range<usize>>>;
 
-impl Scan<'_> {
+impl<'a> Scan<'a> {
+    fn new(b: &'a [u8], limit: usize) -> Scan<'a> {
+        Scan {
+            b,
+            i: 0,
+            depth: 0,
+            limit,
+        }
+    }
+
+    /// After the document: only whitespace may follow (events are often padded with it),
+    /// checked in one pass that the compiler vectorizes, rather than byte by byte.
+    fn end(&self) -> Result<(), Invalid> {
+        let rest = &self.b[self.i..];
+        if rest.iter().fold(true, |ok, &c| {
+            ok & matches!(c, b' ' | b'\n' | b'\t' | b'\r')
+        }) {
+            Ok(())
+        } else {
+            Err(Invalid)
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
@@ -146,7 +171,7 @@ impl Scan<'_> {
     fn enter(&mut self, end: u8) -> Result<bool, Invalid> {
         self.depth += 1;
         self.i += 1;
-        if self.depth >= super::depth::SERDE_JSON_LIMIT {
+        if self.depth >= self.limit {
             return Err(Invalid);
         }
         self.ws();

@@ -472,10 +472,15 @@ fn raw_json(format: Encoding, value: Option<&[u8]>, multiline: bool) -> Option<&
         Encoding::Json => true,
         _ => false,
     };
-    if !wanted || (!multiline && (b.contains(&b'\n') || b.contains(&b'\r'))) {
+    if !wanted || (!multiline && memchr::memchr2(b'\n', b'\r', b).is_some()) {
         return None;
     }
-    // Too deep to pass on: decoding names the reason.
+    // One walk checks the grammar and the depth (too deep to pass on: decoding names the
+    // reason). What it refuses, serde_json may still take as raw text (a number beyond f64's
+    // range): asked then, so that what goes through verbatim is what always did.
+    if let Ok(span) = codec::scan::document(b, codec::depth::MAX_DEPTH) {
+        return Some(&b[span]);
+    }
     codec::depth::check(b).ok()?;
     serde_json::from_slice::<&serde_json::value::RawValue>(b)
         .ok()
@@ -565,6 +570,50 @@ mod tests {
                     value: Some(b"3".to_vec()),
                 },
             ],
+        }
+    }
+
+    /// What went through verbatim before the one-walk check: the nesting bound, then
+    /// serde_json's raw value.
+    fn raw_json_before(b: &[u8]) -> Option<&[u8]> {
+        codec::depth::check(b).ok()?;
+        serde_json::from_slice::<&serde_json::value::RawValue>(b)
+            .ok()
+            .map(|raw| raw.get().as_bytes())
+    }
+
+    #[test]
+    fn the_verbatim_value_is_what_it_was_before_the_walk() {
+        let nest = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n)).into_bytes();
+        let mut docs: Vec<Vec<u8>> = [
+            r#"{"data":{"type":"x"}}"#,
+            r#"  {"a":[1,2.5,-0,1e3,true,null,"caf\u00e9 \"q\""]}   "#,
+            "[1e400]",
+            "-1.8e308",
+            "1e400",
+            "{\"a\":1} x",
+            "{\"a\":1,}",
+            "{\"a\":\"\\ud800\"}",
+            "\u{feff}{}",
+            "{\"é\":\"ü\"}",
+            "{}\t\r\n ",
+            "",
+            "   ",
+        ]
+        .iter()
+        .map(|d| d.as_bytes().to_vec())
+        .collect();
+        docs.extend([99, 100, 101, 127, 128, 129, 1000].map(nest));
+        docs.push(b"{\"a\":\"\xff\"}".to_vec());
+        docs.push(b"{\"a\":\"\xed\xa0\x80\"}".to_vec());
+        docs.push(b"{\"a\":\"\xc3\"}".to_vec());
+        for d in &docs {
+            assert_eq!(
+                raw_json(Encoding::Json, Some(d), true),
+                raw_json_before(d),
+                "{}",
+                String::from_utf8_lossy(d)
+            );
         }
     }
 
