@@ -63,6 +63,20 @@ pub fn document(bytes: &[u8], levels: usize) -> Result<Range<usize>, Invalid> {
     Ok(span)
 }
 
+/// The JSON text of `bytes` (without the whitespace around it) when it may stand for itself in
+/// a record's JSON view: one document that `serde_json` takes as raw text and that nests at
+/// most [`MAX_DEPTH`](super::depth::MAX_DEPTH) levels. One walk answers the common case; what
+/// it refuses is asked of `serde_json`, which also takes numbers beyond `f64`'s range as text.
+pub fn json_text(bytes: &[u8]) -> Option<&[u8]> {
+    if let Ok(span) = document(bytes, super::depth::MAX_DEPTH) {
+        return Some(&bytes[span]);
+    }
+    super::depth::check(bytes).ok()?;
+    serde_json::from_slice::<&serde_json::value::RawValue>(bytes)
+        .ok()
+        .map(|raw| raw.get().as_bytes())
+}
+
 /// The text of a string span (quotes included): borrowed when it has no escapes.
 pub fn string(text: &str) -> Option<std::borrow::Cow<'_, str>> {
     let inner = text.strip_prefix('"')?.strip_suffix('"')?;

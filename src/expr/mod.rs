@@ -325,7 +325,11 @@ impl Viewer {
                         .is_some_and(|c| matches!(c, b'{' | b'[')) =>
                 {
                     if want.is_whole() {
-                        crate::codec::project::read_val(b, crate::codec::depth::MAX_DEPTH).ok()
+                        // As the full view holds it: jq's parser alone would take what is not
+                        // JSON (invalid UTF-8, NaN), which the JSON line shows as text.
+                        crate::codec::scan::json_text(b).and_then(|t| {
+                            crate::codec::project::read_val(t, crate::codec::depth::MAX_DEPTH).ok()
+                        })
                     } else {
                         crate::codec::project::project_as::<Val>(b, want).ok()
                     }
@@ -418,6 +422,10 @@ mod tests {
         Some(br#"{"data":{"attributes":{"amount":123456789012345678901234567890}}}"#),
         Some(br#"{"id":123456789012345678901234567891.0,"n":15e-1}"#),
         Some(br#" { "data" : { "type" : "order_paid" } } "#),
+        // Not JSON to serde_json, which the JSON line shows as text, though jq's parser takes
+        // them: bytes that are not UTF-8 in a string, NaN.
+        Some(b"{\"data\":{\"type\":\"order_paid\",\"y\":\"\xff\"}}"),
+        Some(br#"{"data":{"type":"order_paid","n":NaN}}"#),
         None,
     ];
 
@@ -577,6 +585,7 @@ mod tests {
             ".timestamp > 0 and .timestamp_type == \"create\"",
             r#".value.data.attributes.user_id // "none" | test("u-")"#,
             r#"try (.value.data.type == "order_paid") catch false"#,
+            r#"(.value | type) == "object" and .value.data.type == "order_paid""#,
         ];
         let mut viewer = Viewer::new(Codecs::default());
         for code in exprs {

@@ -475,16 +475,8 @@ fn raw_json(format: Encoding, value: Option<&[u8]>, multiline: bool) -> Option<&
     if !wanted || (!multiline && memchr::memchr2(b'\n', b'\r', b).is_some()) {
         return None;
     }
-    // One walk checks the grammar and the depth (too deep to pass on: decoding names the
-    // reason). What it refuses, serde_json may still take as raw text (a number beyond f64's
-    // range): asked then, so that what goes through verbatim is what always did.
-    if let Ok(span) = codec::scan::document(b, codec::depth::MAX_DEPTH) {
-        return Some(&b[span]);
-    }
-    codec::depth::check(b).ok()?;
-    serde_json::from_slice::<&serde_json::value::RawValue>(b)
-        .ok()
-        .map(|raw| raw.get().as_bytes())
+    // Too deep to pass on, or not JSON: decoding names the reason.
+    codec::scan::json_text(b)
 }
 
 /// Headers as a JSON object (name → value in the capture encoding). A name that repeats maps to
