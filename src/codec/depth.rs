@@ -14,9 +14,8 @@ use super::DecodeError;
 /// The deepest nesting of arrays and objects a value may have.
 pub const MAX_DEPTH: usize = 100;
 
-/// Containers nested this deep are refused by `serde_json` (its recursion limit): the readers
-/// that must accept exactly what a full parse accepts ([`super::scan`], a kept member in
-/// [`super::project`]) hold to it.
+/// Containers nested this deep are refused by `serde_json` (its recursion limit): a kept
+/// member in [`super::project`], parsed on its own, holds to it within its document.
 pub const SERDE_JSON_LIMIT: usize = 128;
 
 /// How deeply `bytes` nest (arrays and objects; brackets inside strings do not count), read

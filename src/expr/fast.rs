@@ -79,24 +79,11 @@ impl Fast {
     }
 
     /// Read a JSON value's bytes for [`Fast::matches_leaves`]. `None` when they are not JSON
-    /// or hold a leaf too deep for jq's parser (the general way says why).
+    /// or nest deeper than evops reads (the general way says why). Within that bound, no leaf
+    /// is too deep for jq's parser.
     pub fn read<'a>(&self, bytes: &'a [u8], spans: &'a mut Spans) -> Option<Leaves<'a>> {
         let doc = crate::codec::scan::fill(bytes, &self.plan, spans).ok()?;
-        let text = doc.bytes();
-        // What the leaf builder refuses (a leaf nesting deeper than jq's parser reads; an
-        // array in the way, element by element) was refused before any leaf was built; so it
-        // is here, whether or not the predicate comes to read that leaf.
-        let deep = |r: &Range<usize>, levels| {
-            matches!(text[r.start], b'{' | b'[')
-                && crate::codec::depth::check_within(&text[r.clone()], levels).is_err()
-        };
-        let max = crate::codec::depth::MAX_DEPTH;
-        let refused = spans.iter().any(|s| match s {
-            Reach::Null => false,
-            Reach::Leaf(r) => deep(r, max),
-            Reach::Stuck(_, r) => deep(r, max + 1),
-        });
-        (!refused).then_some(Leaves {
+        Some(Leaves {
             doc,
             spans,
             failed: Cell::new(false),
@@ -519,41 +506,32 @@ mod tests {
         }
     }
 
-    /// A leaf nested deeper than jq's parser reads was refused by the value reader before any
-    /// leaf was built, whether or not the predicate came to read it (the record then takes the
-    /// general way, which says why); the span reader refuses the same documents.
+    /// A value nested deeper than evops reads is refused by the span reader whether or not the
+    /// predicate reads the deep part, as the full view refuses it (the record then takes the
+    /// general way, which says why).
     #[test]
-    fn a_leaf_too_deep_for_jq_takes_the_general_way() {
+    fn a_value_too_deep_takes_the_general_way() {
         let fast = Fast::compile(r#".value.data.type == "x" or .value.meta.deep == 1"#).unwrap();
-        let nest = |n: usize, inner: &str| format!("{}{inner}{}", "[".repeat(n), "]".repeat(n));
+        let nest = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
         let max = crate::codec::depth::MAX_DEPTH;
+        let mut viewer = Viewer::new(crate::codec::Codecs::default());
         let mut spans = Vec::new();
-        let mut read = |doc: String| fast.read(doc.as_bytes(), &mut spans).is_some();
-        // A leaf: at most MAX_DEPTH levels of its own.
-        assert!(read(format!(
-            r#"{{"data":{{"type":"x"}},"meta":{{"deep":{}}}}}"#,
-            nest(max, "")
-        )));
-        assert!(!read(format!(
-            r#"{{"data":{{"type":"x"}},"meta":{{"deep":{}}}}}"#,
-            nest(max + 1, "")
-        )));
-        // An array in the way was built element by element: one level more.
-        assert!(read(format!(
-            r#"{{"data":{{"type":"x"}},"meta":{}}}"#,
-            nest(max + 1, "")
-        )));
-        assert!(!read(format!(
-            r#"{{"data":{{"type":"x"}},"meta":{}}}"#,
-            nest(max + 2, "")
-        )));
-        // Read, the verdict stands on the leaf the predicate reads first.
-        let doc = format!(
-            r#"{{"data":{{"type":"x"}},"meta":{{"deep":{}}}}}"#,
-            nest(max, "")
-        );
-        let leaves = fast.read(doc.as_bytes(), &mut spans).unwrap();
-        assert_eq!(fast.matches_leaves(&Val::Null, &leaves), Some(Ok(true)));
+        // Two levels above the deep part: the value nests n + 2 levels.
+        let on_path = |n| format!(r#"{{"data":{{"type":"x"}},"meta":{{"deep":{}}}}}"#, nest(n));
+        let aside = |n| format!(r#"{{"data":{{"type":"x"}},"other":{{"a":{}}}}}"#, nest(n));
+        for doc in [on_path(max - 2), aside(max - 2)] {
+            let leaves = fast.read(doc.as_bytes(), &mut spans).unwrap();
+            assert_eq!(fast.matches_leaves(&Val::Null, &leaves), Some(Ok(true)));
+            assert!(viewer
+                .view(&rec(Some(b"k"), Some(doc.as_bytes())))
+                .1
+                .is_none());
+        }
+        for doc in [on_path(max - 1), aside(max - 1), on_path(126)] {
+            assert!(fast.read(doc.as_bytes(), &mut spans).is_none(), "{doc}");
+            let (_, problem) = viewer.view(&rec(Some(b"k"), Some(doc.as_bytes())));
+            assert!(problem.is_some_and(|p| p.contains("deeper")), "{doc}");
+        }
     }
 
     #[test]
