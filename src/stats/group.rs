@@ -132,9 +132,7 @@ impl Grouper {
                 By::Header(name) => {
                     out.clear();
                     match r.headers.iter().find(|h| &h.key == name) {
-                        Some(h) => out.push_str(&String::from_utf8_lossy(
-                            h.value.as_deref().unwrap_or_default(),
-                        )),
+                        Some(h) => bytes_text(h.value.as_deref().unwrap_or_default(), out),
                         None => out.push_str(NONE),
                     }
                 }
@@ -201,7 +199,7 @@ fn field(kind: Kind, f: Fields, types: &mut EventTypes, out: &mut String) {
     match kind {
         Kind::Type => types.write(f.value, out),
         Kind::Key => match f.key {
-            Some(k) => out.push_str(&String::from_utf8_lossy(k)),
+            Some(k) => bytes_text(k, out),
             None => out.push_str(NONE),
         },
         Kind::Partition => {
@@ -211,6 +209,23 @@ fn field(kind: Kind, f: Fields, types: &mut EventTypes, out: &mut String) {
         Kind::Topic => out.push_str(f.topic),
     }
 }
+
+/// A key's or header value's group text: the text itself when it is UTF-8, else `base64:`
+/// and its base64 (as a capture line gives such bytes), so that distinct bytes are never one
+/// group (a lossy decoding made every invalid byte the same replacement character).
+fn bytes_text(b: &[u8], out: &mut String) {
+    match std::str::from_utf8(b) {
+        Ok(text) => out.push_str(text),
+        Err(_) => {
+            use base64::Engine;
+            out.push_str(BASE64);
+            base64::engine::general_purpose::STANDARD.encode_string(b, out);
+        }
+    }
+}
+
+/// The prefix of a group text made of bytes that are not UTF-8.
+const BASE64: &str = "base64:";
 
 /// The envelope's event type of values: read leaf by leaf when it can be (no glob in a type
 /// path), else from the projected tree.
@@ -380,6 +395,31 @@ mod tests {
                 assert_eq!(g.group(&rec(v, None)).unwrap(), [want], "{v}");
             }
         }
+    }
+
+    /// Keys and header values that are not UTF-8 are distinct groups (regression, sweep 6:
+    /// `\xff`, `\xfe` and `\xc3` were one replacement character); on both grouping paths.
+    #[test]
+    fn bytes_that_are_not_utf8_keep_their_groups_apart() {
+        let mut g = grouper(&["key", "header:producer"]);
+        let mut by_key = grouper(&["key"]).fields_only().unwrap();
+        let mut texts = std::collections::BTreeSet::new();
+        for b in [&b"\xff"[..], b"\xfe", b"\xc3", b"\xc3\xa9", b"base64:"] {
+            let mut r = rec("{}", None);
+            r.key = Some(b.to_vec());
+            r.headers = vec![Header {
+                key: "producer".into(),
+                value: Some(b.to_vec()),
+            }];
+            let group = g.group(&r).unwrap().to_vec();
+            assert_eq!(group[0], group[1]);
+            texts.insert(group[0].clone());
+            assert_eq!(by_key.group(Fields::of(&r)), &group[..1]);
+        }
+        assert_eq!(
+            texts.into_iter().collect::<Vec<_>>(),
+            ["base64:", "base64:/g==", "base64:/w==", "base64:ww==", "é"]
+        );
     }
 
     #[test]
