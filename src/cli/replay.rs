@@ -181,6 +181,7 @@ pub struct RekeyArgs {
 
 impl ReplayArgs {
     pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::replay::Config> {
+        self.replay.target_topic("replay")?;
         let (sources, expr) = split_expression(&self.args, self.after.as_ref());
         let codecs = ctx.codecs(&self.records.output)?;
         let output = ctx.output(self.records.output.format.clone(), codecs)?;
@@ -231,6 +232,7 @@ impl ReplayArgs {
 
 impl RekeyArgs {
     pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::rekey::Config> {
+        self.replay.target_topic("rekey")?;
         let (sources, expr) = split_expression(&self.args, self.after.as_ref());
         let view = ctx.protobuf_codecs(
             crate::codec::Encoding::Auto,
@@ -355,6 +357,23 @@ fn read(
         );
     }
     Ok((r, max))
+}
+
+impl ReplayOptions {
+    /// `--to` names a topic: an empty name, or one that names a capture file or stdout (which
+    /// `filter --to` writes), is a usage error before anything connects, rather than a topic
+    /// named `file:x.ndjson` that does not exist (sweep 5).
+    fn target_topic(&self, name: &str) -> anyhow::Result<()> {
+        let to = &self.to;
+        common::named(to, "--to")?;
+        match cmd::SinkSpec::parse(to) {
+            cmd::SinkSpec::Topic(_) => Ok(()),
+            _ => Err(Error::Usage(format!(
+                "--to '{to}': {name} writes to a topic; to copy records into a capture file or stdout, use `evops filter SOURCE --to {to}`"
+            ))
+            .into()),
+        }
+    }
 }
 
 /// What differs between replay and rekey, before the options every replay takes.

@@ -44,6 +44,10 @@ pub struct TraceArgs {
 
 impl TraceArgs {
     pub fn config(self, ctx: &Context) -> anyhow::Result<cmd::trace::Config> {
+        // An empty id is mentioned by nothing: a variable that expanded to nothing, most likely.
+        if self.ids.iter().any(String::is_empty) {
+            return Err(crate::error::Error::Usage("ID '': an empty id".into()).into());
+        }
         let sources = if self.topics.is_empty() {
             vec!["^[^_].*".to_string()]
         } else {

@@ -237,7 +237,8 @@ fn topic_prefix_and_double_dash_settle_what_is_what() {
 
 /// Regression (sweep 5): an empty source or sink name (`''`, `file:`, `topic:`) was read on and
 /// failed later as "cannot open capture file : No such file", "no brokers given" or "topic ''
-/// does not exist"; every reading subcommand now refuses it as a usage error naming it.
+/// does not exist"; every reading subcommand now refuses it as a usage error naming it, as do
+/// replay and rekey for a `--to` that is not a topic, and trace for an empty id.
 #[test]
 fn an_empty_endpoint_name_is_a_usage_error_naming_it() {
     let cases: &[(&[&str], &str)] = &[
@@ -256,6 +257,21 @@ fn an_empty_endpoint_name_is_a_usage_error_naming_it() {
             "--to 'file:': file: needs a path",
         ),
         (&["filter", "-", "--to", ""], "--to '': an empty name"),
+        (&["replay", "-", "--to", ""], "--to '': an empty name"),
+        (&["trace", ""], "ID '': an empty id"),
+        (&["trace", "u-1", ""], "ID '': an empty id"),
+        (
+            &["replay", "-", "--to", "file:x.ndjson"],
+            "--to 'file:x.ndjson': replay writes to a topic",
+        ),
+        (
+            &["rekey", "-", "--to", "-", "--key", ".key"],
+            "--to '-': rekey writes to a topic",
+        ),
+        (
+            &["replay", "-", "--to", "./copy.ndjson"],
+            "use `evops filter SOURCE --to ./copy.ndjson`",
+        ),
     ];
     for (args, want) in cases {
         let out = evops(args).run();
