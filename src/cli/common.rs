@@ -304,9 +304,29 @@ impl ReadArgs {
     }
 }
 
-/// The sources as typed, parsed; a name that names nothing is a usage error.
+/// The sources as typed, parsed; a name that names nothing, or a capture file named twice
+/// (which would be read twice: `stats` counted it double and flagged a spike), is a usage
+/// error.
 pub fn specs(sources: &[String]) -> anyhow::Result<Vec<SourceSpec>> {
-    sources.iter().map(|s| named(s, "source")).collect()
+    let specs: Vec<SourceSpec> = sources
+        .iter()
+        .map(|s| named(s, "source"))
+        .collect::<anyhow::Result<_>>()?;
+    let mut seen = std::collections::HashMap::new();
+    for (typed, spec) in sources.iter().zip(&specs) {
+        let SourceSpec::File(path) = spec else {
+            continue;
+        };
+        // The same file by another path (./a, a) is the same file.
+        let same = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        if let Some(first) = seen.insert(same, typed) {
+            return Err(Error::Usage(format!(
+                "source '{typed}': the capture file '{first}' is given already (it would be read twice)"
+            ))
+            .into());
+        }
+    }
+    Ok(specs)
 }
 
 /// Refuse `''`, `file:` and `topic:`: read on, an empty name fails later as a missing file

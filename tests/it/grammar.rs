@@ -279,3 +279,28 @@ fn an_empty_endpoint_name_is_a_usage_error_naming_it() {
         assert!(out.stderr.contains(want), "{args:?}: {}", out.stderr);
     }
 }
+
+/// A capture file named twice, by any path, was read twice: `stats` counted every record double
+/// and flagged a spike. It is a usage error naming both.
+#[test]
+fn a_capture_file_named_twice_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.ndjson");
+    std::fs::write(&file, "").unwrap();
+    let f = file.to_str().unwrap();
+    let other = format!("{}/./a.ndjson", dir.path().display());
+    for args in [
+        vec!["stats", f, f],
+        vec!["tail", f, &other],
+        vec!["filter", f, "--count", &format!("file:{f}")],
+    ] {
+        let out = evops(&args).run();
+        out.code(2);
+        assert!(
+            out.stderr
+                .contains("is given already (it would be read twice)"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}
