@@ -35,9 +35,8 @@ fuzz_target!(|data: &[u8]| {
 /// takes it as raw text and it is within the nesting bound, with the same span; and it takes
 /// every document a full parse accepts within the bound.
 fn check_document(doc: &[u8], parses: bool) {
-    let levels = evops::codec::depth::MAX_DEPTH;
     let within = evops::codec::depth::check(doc).is_ok();
-    match scan::document(doc, levels) {
+    match scan::document(doc) {
         Ok(span) => {
             assert!(within, "document accepts only what is within the bound");
             let raw = serde_json::from_slice::<&serde_json::value::RawValue>(doc)

@@ -45,9 +45,7 @@ pub fn fill<'a>(
     // UTF-8 is checked string by string, and only in strings with a byte above ASCII: outside
     // strings, anything but ASCII is refused by the grammar anyway. (A pass over the whole
     // document first cost an eighth of the walk.)
-    // Deeper than evops reads is refused, as the full view refuses it (serde_json's own limit
-    // is higher): a path never reads into a value that is a bad record elsewhere.
-    let mut s = Scan::new(bytes, super::depth::MAX_DEPTH + 1);
+    let mut s = Scan::new(bytes);
     s.ws();
     s.at(plan.root(), 0, out)?;
     s.end()?;
@@ -55,10 +53,10 @@ pub fn fill<'a>(
 }
 
 /// The span of the one JSON document in `bytes`, without the whitespace around it, when
-/// `serde_json` accepts it and it nests at most `levels` deep: what a JSON line may carry
-/// verbatim, checked in the one walk.
-pub fn document(bytes: &[u8], levels: usize) -> Result<Range<usize>, Invalid> {
-    let mut s = Scan::new(bytes, (levels + 1).min(super::depth::SERDE_JSON_LIMIT));
+/// `serde_json` accepts it and it nests at most [`MAX_DEPTH`](super::depth::MAX_DEPTH) levels:
+/// what a JSON line may carry verbatim, checked in the one walk.
+pub fn document(bytes: &[u8]) -> Result<Range<usize>, Invalid> {
+    let mut s = Scan::new(bytes);
     s.ws();
     let start = s.i;
     s.value()?;
@@ -72,7 +70,7 @@ pub fn document(bytes: &[u8], levels: usize) -> Result<Range<usize>, Invalid> {
 /// most [`MAX_DEPTH`](super::depth::MAX_DEPTH) levels. One walk answers the common case; what
 /// it refuses is asked of `serde_json`, which also takes numbers beyond `f64`'s range as text.
 pub fn json_text(bytes: &[u8]) -> Option<&[u8]> {
-    if let Ok(span) = document(bytes, super::depth::MAX_DEPTH) {
+    if let Ok(span) = document(bytes) {
         return Some(&bytes[span]);
     }
     super::depth::check(bytes).ok()?;
@@ -95,20 +93,13 @@ struct Scan<'a> {
     b: &'a [u8],
     i: usize,
     depth: usize,
-    /// Containers nested this deep are refused.
-    limit: usize,
 }
 
 type Out = Vec<Reach<Range<usize>>>;
 
 impl<'a> Scan<'a> {
-    fn new(b: &'a [u8], limit: usize) -> Scan<'a> {
-        Scan {
-            b,
-            i: 0,
-            depth: 0,
-            limit,
-        }
+    fn new(b: &'a [u8]) -> Scan<'a> {
+        Scan { b, i: 0, depth: 0 }
     }
 
     /// After the document: only whitespace may follow (events are often padded with it),
@@ -189,7 +180,9 @@ impl<'a> Scan<'a> {
     fn enter(&mut self, end: u8) -> Result<bool, Invalid> {
         self.depth += 1;
         self.i += 1;
-        if self.depth >= self.limit {
+        // Deeper than evops reads is refused, as the full view refuses it (serde_json's own
+        // limit is higher): a path never reads into a value that is a bad record elsewhere.
+        if self.depth > super::depth::MAX_DEPTH {
             return Err(Invalid);
         }
         self.ws();

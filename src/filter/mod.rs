@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use regex::bytes::Regex;
 use serde_json::Value;
 
+use crate::codec::scan::Doc;
 use crate::expr::Expr;
 use envelope::Envelope;
 
@@ -165,8 +166,6 @@ pub struct Counts {
 
 /// Matches per topic, event type and partition (`--stats`).
 pub type Stats = BTreeMap<(String, String, i32), u64>;
-
-use crate::codec::scan::Doc;
 
 /// The envelope's paths read leaf by leaf (no glob in any path): what `--type`, `--id`,
 /// `--stats` and `stats --by type` read of a value, without building a tree. Planned once; a
