@@ -81,14 +81,19 @@ impl Stamp {
 impl Stage for Stamp {
     fn push(&mut self, mut record: Record, _cx: &mut Cx, out: &mut Vec<Record>) -> Option<Record> {
         if self.provenance {
-            use std::io::Write as _;
             record
                 .headers
                 .retain(|h| h.key != SOURCE_HEADER && h.key != ID_HEADER);
-            // `source_of`, written into a reused buffer.
+            // `source_of`, written into a reused buffer (itoa: the formatting machinery was a
+            // percent of a replay's time).
             let mut source = self.header(SOURCE_HEADER);
             let v = source.value.get_or_insert_with(Vec::new);
-            let _ = write!(v, "{}/{}/{}", record.topic, record.partition, record.offset);
+            let mut n = itoa::Buffer::new();
+            v.extend_from_slice(record.topic.as_bytes());
+            v.push(b'/');
+            v.extend_from_slice(n.format(record.partition).as_bytes());
+            v.push(b'/');
+            v.extend_from_slice(n.format(record.offset).as_bytes());
             record.headers.push(source);
             let mut id = self.header(ID_HEADER);
             id.value
