@@ -312,6 +312,13 @@ pub fn specs(sources: &[String]) -> anyhow::Result<Vec<SourceSpec>> {
         .iter()
         .map(|s| named(s, "source"))
         .collect::<anyhow::Result<_>>()?;
+    if specs.iter().filter(|s| **s == SourceSpec::Stdin).count() > 1 {
+        return Err(Error::Usage(
+            "source '-': stdin is given twice (it can be read once; the second would be empty)"
+                .into(),
+        )
+        .into());
+    }
     let mut seen = std::collections::HashMap::new();
     for (typed, spec) in sources.iter().zip(&specs) {
         let SourceSpec::File(path) = spec else {

@@ -71,6 +71,17 @@ impl Job {
         let to = match self.to.as_deref() {
             Some(t) => {
                 common::named(t, "--to")?;
+                // Counting prints a number (or a table) instead of the records: with a --to, the
+                // records went nowhere and nothing said so.
+                if let Some(flag) = [(self.count_only, "--count"), (self.stats, "--stats")]
+                    .into_iter()
+                    .find_map(|(on, flag)| on.then_some(flag))
+                {
+                    return Err(Error::Usage(format!(
+                        "{flag} prints what matched instead of writing the records; --to writes them to {t}: give one of them"
+                    ))
+                    .into());
+                }
                 Some(cmd::SinkSpec::parse(t))
             }
             None => None,

@@ -280,6 +280,37 @@ fn an_empty_endpoint_name_is_a_usage_error_naming_it() {
     }
 }
 
+/// `filter --count --to T` (or `--stats`) printed a count and wrote nothing to T, without a
+/// word: counting and writing are one or the other, a usage error that names both.
+#[test]
+fn counting_and_writing_matches_is_a_usage_error() {
+    for (flag, to) in [("--count", "./out.ndjson"), ("--stats", "copies")] {
+        let out = evops(&["filter", "-", flag, "--to", to]).run();
+        out.code(2);
+        let want = format!("{flag} prints what matched instead of writing the records; --to writes them to {to}");
+        assert!(out.stderr.contains(&want), "{flag}: {}", out.stderr);
+    }
+}
+
+/// `tail - -` read stdin once and the second `-` as empty, quietly: stdin named twice is a
+/// usage error, in every reading subcommand.
+#[test]
+fn stdin_named_twice_is_a_usage_error() {
+    for args in [
+        vec!["tail", "-", "-"],
+        vec!["stats", "-", "-"],
+        vec!["replay", "-", "-", "--to", "t"],
+    ] {
+        let out = evops(&args).stdin("").run();
+        out.code(2);
+        assert!(
+            out.stderr.contains("source '-': stdin is given twice"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}
+
 /// A capture file named twice, by any path, was read twice: `stats` counted every record double
 /// and flagged a spike. It is a usage error naming both.
 #[test]
