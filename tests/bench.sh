@@ -128,18 +128,23 @@ MEM
 # Replays into fresh 6-partition topics: evops (provenance headers, idempotent producer; with the
 # default checkpoint in the state directory, and with --checkpoint FILE), the kcat pipe (which
 # loses headers and timestamps) and rdkafka_performance -P (idempotent, 300-byte records, no
-# reading at all: the producer's ceiling); RECORDS of them, and 10,000.
+# reading at all: the producer's ceiling), once with its defaults and once writing what a replay
+# writes as a replay's producer does (the two provenance headers, of the same sizes, and
+# linger.ms=50; no key, which would send every record to one partition); RECORDS of them, and
+# 10,000.
 say "timing replays ($runs interleaved rounds)"
 state=$(mktemp -d)
 for round in $(seq 1 "$runs"); do
   for size in big small; do
     if [ "$size" = big ]; then src=$topic n=$records; else src=$topic-small n=$small; fi
-    for what in kcat replay ck perf; do create_topic "$topic-$size-$what-$round" 6; done
+    for what in kcat replay ck perf same; do create_topic "$topic-$size-$what-$round" 6; done
     t=$topic-$size
     time_ "r${size}_kcat" bash -c "$k -C -b '$BROKER' -t '$src' -o beginning -e -q -K '\t' -f '%k\t%s\n' | $k -P -b '$BROKER' -t '$t-kcat-$round' -K '\t'"
     time_ "r${size}_replay" env XDG_STATE_HOME="$state" "$evops" -b "$BROKER" replay "$src" --to "$t-replay-$round" -y
     time_ "r${size}_ck" "$evops" -b "$BROKER" replay "$src" --to "$t-ck-$round" -y --checkpoint "$state/$size.$round.ckpt"
     time_ "r${size}_perf" env LD_LIBRARY_PATH="$lib_dir/src" "$perf_tool" -P -b "$BROKER" -t "$t-perf-$round" -s 300 -c "$n" -X enable.idempotence=true
+    time_ "r${size}_same" env LD_LIBRARY_PATH="$lib_dir/src" "$perf_tool" -P -b "$BROKER" -t "$t-same-$round" -s 300 -c "$n" -X enable.idempotence=true \
+      -X linger.ms=50 -H evops-source="$src/3/123456" -H evops-replay-id=3f2a9c1d5e7b8a46
   done
 done
 rm -rf "$state"
@@ -167,11 +172,14 @@ stopic	$records	-	evops stats --since 1d --by topic (offsets)
 rbig_kcat	$records	rbig_kcat	kcat -C | kcat -P (loses headers, ts)
 rbig_perf	$records	rbig_kcat	rdkafka_performance -P -s 300
 rbig_replay	$records	rbig_kcat	evops replay --to T2
+rbig_same	$records	rbig_kcat	rdkafka_performance -P, a replay's headers and linger
 rbig_replay	$records	rbig_perf	evops replay --to T2 (vs rdkafka_perf)
+rbig_replay	$records	rbig_same	evops replay --to T2 (vs rdkafka_perf as a replay)
 rbig_ck	$records	rbig_kcat	evops replay --to T2 --checkpoint F
 rbig_ck	$records	rbig_replay	evops replay --checkpoint (vs without)
 rsmall_kcat	$small	rsmall_kcat	10,000: kcat -C | kcat -P
 rsmall_perf	$small	rsmall_kcat	10,000: rdkafka_performance -P
+rsmall_same	$small	rsmall_kcat	10,000: rdkafka_performance -P as a replay
 rsmall_replay	$small	rsmall_kcat	10,000: evops replay --to T2
 rsmall_ck	$small	rsmall_kcat	10,000: evops replay --checkpoint F
 ROWS
