@@ -319,21 +319,32 @@ pub fn specs(sources: &[String]) -> anyhow::Result<Vec<SourceSpec>> {
         )
         .into());
     }
-    let mut seen = std::collections::HashMap::new();
+    let mut seen = Seen::default();
     for (typed, spec) in sources.iter().zip(&specs) {
-        let SourceSpec::File(path) = spec else {
-            continue;
-        };
-        // The same file by another path (./a, a) is the same file.
-        let same = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-        if let Some(first) = seen.insert(same, typed) {
-            return Err(Error::Usage(format!(
-                "source '{typed}': the capture file '{first}' is given already (it would be read twice)"
-            ))
-            .into());
+        if let SourceSpec::File(path) = spec {
+            seen.refuse_again(typed, path)?;
         }
     }
     Ok(specs)
+}
+
+/// The files named as sources so far, by their canonical path, and how each was typed.
+#[derive(Default)]
+pub struct Seen(std::collections::HashMap<std::path::PathBuf, String>);
+
+impl Seen {
+    /// A file named again, by any path (`./a`, `a`), is a usage error naming both: it would be
+    /// read twice (`stats` counted every record double and flagged a spike).
+    pub fn refuse_again(&mut self, typed: &str, path: &std::path::Path) -> anyhow::Result<()> {
+        let same = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        match self.0.insert(same, typed.to_string()) {
+            Some(first) => Err(Error::Usage(format!(
+                "source '{typed}': the file '{first}' is given already (it would be read twice)"
+            ))
+            .into()),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Refuse `''`, `file:` and `topic:`: read on, an empty name fails later as a missing file

@@ -329,8 +329,12 @@ impl ValidateArgs {
         // A file or directory: `file:NAME`, anything with a `/` (topic names cannot have one), or
         // a .json/.ndjson/.jsonl name; everything else is a topic, even if a directory of that
         // name happens to be here.
-        for s in &self.sources {
-            let file = match SourceSpec::parse(s) {
+        // Empty names and stdin given twice are refused as every reader refuses them; a file
+        // given twice (a capture file or sample events) is refused below, by any path.
+        let specs = super::common::specs(&self.sources)?;
+        let mut seen = super::common::Seen::default();
+        for (s, spec) in self.sources.iter().zip(specs) {
+            let file = match spec {
                 SourceSpec::File(p) => p,
                 SourceSpec::Topic(_)
                     if [".json", ".ndjson", ".jsonl"]
@@ -347,6 +351,7 @@ impl ValidateArgs {
             if !file.exists() {
                 return Err(Error::Usage(format!("{s}: no such file or directory")).into());
             }
+            seen.refuse_again(s, &file)?;
             // A pipe or device would be read twice: its first line to sniff, then from the
             // start again, which a pipe no longer has (capture lines were silently lost).
             if !file.is_file() && !file.is_dir() {

@@ -1082,7 +1082,13 @@ mod tests {
     #[test]
     fn handed_keeps_the_last_offset_per_partition() {
         let mut h = Handed::default();
-        for (t, p, o) in [("a", 0, 1), ("a", 0, 2), ("a", 1, 7), ("b", 0, 3), ("a", 0, 5)] {
+        for (t, p, o) in [
+            ("a", 0, 1),
+            ("a", 0, 2),
+            ("a", 1, 7),
+            ("b", 0, 3),
+            ("a", 0, 5),
+        ] {
             h.note(&at(t, p, o));
         }
         h.note(&at("b", 0, 4));

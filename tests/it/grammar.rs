@@ -259,6 +259,15 @@ fn an_empty_endpoint_name_is_a_usage_error_naming_it() {
         (&["filter", "-", "--to", ""], "--to '': an empty name"),
         (&["replay", "-", "--to", ""], "--to '': an empty name"),
         (&["trace", ""], "ID '': an empty id"),
+        (
+            &[
+                "schema-validate",
+                "",
+                "--schema",
+                "tests/data/bench/event.json",
+            ],
+            "source '': an empty name",
+        ),
         (&["trace", "u-1", ""], "ID '': an empty id"),
         (
             &["replay", "-", "--to", "file:x.ndjson"],
@@ -287,7 +296,9 @@ fn counting_and_writing_matches_is_a_usage_error() {
     for (flag, to) in [("--count", "./out.ndjson"), ("--stats", "copies")] {
         let out = evops(&["filter", "-", flag, "--to", to]).run();
         out.code(2);
-        let want = format!("{flag} prints what matched instead of writing the records; --to writes them to {to}");
+        let want = format!(
+            "{flag} prints what matched instead of writing the records; --to writes them to {to}"
+        );
         assert!(out.stderr.contains(&want), "{flag}: {}", out.stderr);
     }
 }
@@ -300,6 +311,14 @@ fn stdin_named_twice_is_a_usage_error() {
         vec!["tail", "-", "-"],
         vec!["stats", "-", "-"],
         vec!["replay", "-", "-", "--to", "t"],
+        vec!["trace", "x", "--topics", "-", "--topics", "-"],
+        vec![
+            "schema-validate",
+            "-",
+            "-",
+            "--schema",
+            "tests/data/bench/event.json",
+        ],
     ] {
         let out = evops(&args).stdin("").run();
         out.code(2);
@@ -312,7 +331,8 @@ fn stdin_named_twice_is_a_usage_error() {
 }
 
 /// A capture file named twice, by any path, was read twice: `stats` counted every record double
-/// and flagged a spike. It is a usage error naming both.
+/// and flagged a spike. It is a usage error naming both, in schema-validate too (for its sample
+/// event files as well), which also took no part in the grammar's checks of empty names.
 #[test]
 fn a_capture_file_named_twice_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();
@@ -320,10 +340,17 @@ fn a_capture_file_named_twice_is_a_usage_error() {
     std::fs::write(&file, "").unwrap();
     let f = file.to_str().unwrap();
     let other = format!("{}/./a.ndjson", dir.path().display());
+    let events = dir.path().join("e.json");
+    std::fs::write(&events, r#"{"type": "x"}"#).unwrap();
+    let e = events.to_str().unwrap();
+    let e_again = format!("{}/./e.json", dir.path().display());
+    let schema = "tests/data/bench/event.json";
     for args in [
         vec!["stats", f, f],
         vec!["tail", f, &other],
         vec!["filter", f, "--count", &format!("file:{f}")],
+        vec!["schema-validate", f, &other, "--schema", schema],
+        vec!["schema-validate", e, &e_again, "--schema", schema],
     ] {
         let out = evops(&args).run();
         out.code(2);
