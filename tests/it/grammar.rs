@@ -361,4 +361,13 @@ fn a_capture_file_named_twice_is_a_usage_error() {
             out.stderr
         );
     }
+    // A sample-event file given itself and inside a directory given too.
+    let dir_s = dir.path().to_str().unwrap();
+    let out = evops(&["schema-validate", dir_s, e, "--schema", schema]).run();
+    out.code(2);
+    assert!(
+        out.stderr.contains("(it would be read twice)") && out.stderr.contains("e.json: given by"),
+        "{}",
+        out.stderr
+    );
 }
