@@ -320,6 +320,9 @@ pub fn specs(sources: &[String]) -> anyhow::Result<Vec<SourceSpec>> {
         .into());
     }
     let mut seen = Seen::default();
+    if specs.contains(&SourceSpec::Stdin) {
+        seen.stdin()?;
+    }
     for (typed, spec) in sources.iter().zip(&specs) {
         if let SourceSpec::File(path) = spec {
             seen.refuse_again(typed, path)?;
@@ -328,18 +331,46 @@ pub fn specs(sources: &[String]) -> anyhow::Result<Vec<SourceSpec>> {
     Ok(specs)
 }
 
-/// The files named as sources so far, by their canonical path, and how each was typed.
+/// The files named as sources so far, each by what it is (its device and inode: a hard link, a
+/// symlink, `./a` and `a`, and `/dev/stdin` beside `-` are one file), and how it was named.
 #[derive(Default)]
-pub struct Seen(std::collections::HashMap<std::path::PathBuf, String>);
+pub struct Seen(std::collections::HashMap<FileId, String>);
+
+#[derive(PartialEq, Eq, Hash)]
+enum FileId {
+    Inode(u64, u64),
+    /// A path that cannot be looked at (it fails later, with its own error).
+    Path(std::path::PathBuf),
+}
 
 impl Seen {
-    /// A file named again, by any path (`./a`, `a`), is a usage error naming both: it would be
-    /// read twice (`stats` counted every record double and flagged a spike).
+    /// A file named again, by any name, is a usage error naming both: it would be read twice
+    /// (`stats` counted every record double and flagged a spike).
     pub fn refuse_again(&mut self, typed: &str, path: &std::path::Path) -> anyhow::Result<()> {
-        let same = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        match self.0.insert(same, typed.to_string()) {
+        use std::os::unix::fs::MetadataExt as _;
+        let id = match std::fs::metadata(path) {
+            Ok(m) => FileId::Inode(m.dev(), m.ino()),
+            Err(_) => FileId::Path(path.to_path_buf()),
+        };
+        self.note(id, typed)
+    }
+
+    /// `-`: what stdin is (a file redirected in, a pipe, a terminal), so that the same file by
+    /// a name (`/dev/stdin`, the redirected file) is refused beside it.
+    pub fn stdin(&mut self) -> anyhow::Result<()> {
+        use std::os::fd::AsFd as _;
+        use std::os::unix::fs::MetadataExt as _;
+        let fd = std::io::stdin().as_fd().try_clone_to_owned();
+        if let Ok(m) = fd.and_then(|fd| std::fs::File::from(fd).metadata()) {
+            self.note(FileId::Inode(m.dev(), m.ino()), "-")?;
+        }
+        Ok(())
+    }
+
+    fn note(&mut self, id: FileId, typed: &str) -> anyhow::Result<()> {
+        match self.0.insert(id, typed.to_string()) {
             Some(first) => Err(Error::Usage(format!(
-                "source '{typed}': the file '{first}' is given already (it would be read twice)"
+                "source '{typed}': '{first}' is given already and is the same file (it would be read twice)"
             ))
             .into()),
             None => Ok(()),

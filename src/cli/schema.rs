@@ -333,6 +333,9 @@ impl ValidateArgs {
         // given twice (a capture file or sample events) is refused below, by any path.
         let specs = super::common::specs(&self.sources)?;
         let mut seen = super::common::Seen::default();
+        if specs.contains(&SourceSpec::Stdin) {
+            seen.stdin()?;
+        }
         for (s, spec) in self.sources.iter().zip(specs) {
             let file = match spec {
                 SourceSpec::File(p) => p,
@@ -351,7 +354,17 @@ impl ValidateArgs {
             if !file.exists() {
                 return Err(Error::Usage(format!("{s}: no such file or directory")).into());
             }
-            seen.refuse_again(s, &file)?;
+            if file.is_dir() {
+                // Every file it holds: one also given itself, or in another directory given
+                // too, would be read twice.
+                let mut held = Vec::new();
+                crate::endpoint::file::files_under(&file, &["json", "ndjson", "jsonl"], &mut held)?;
+                for f in &held {
+                    seen.refuse_again(&format!("{s} (holding {})", f.display()), f)?;
+                }
+            } else {
+                seen.refuse_again(s, &file)?;
+            }
             // A pipe or device would be read twice: its first line to sniff, then from the
             // start again, which a pipe no longer has (capture lines were silently lost).
             if !file.is_file() && !file.is_dir() {

@@ -325,12 +325,9 @@ pub struct SampleSource {
 impl SampleSource {
     pub fn open(paths: &[PathBuf]) -> anyhow::Result<SampleSource> {
         let mut files = Vec::new();
-        // Each file by its canonical path, and the argument it came from: a file given itself
-        // and inside a directory given too (or in two nested directories) would be read twice.
-        let mut given = HashMap::new();
         for p in paths {
-            let before = files.len();
             if p.is_dir() {
+                let before = files.len();
                 files_under(p, &["json", "ndjson", "jsonl"], &mut files)?;
                 if files.len() == before {
                     anyhow::bail!("{} has no *.json, *.ndjson or *.jsonl files", p.display());
@@ -341,18 +338,6 @@ impl SampleSource {
                 anyhow::bail!("{}: not a regular file or directory", p.display());
             } else {
                 anyhow::bail!("{}: no such file or directory", p.display());
-            }
-            for f in &files[before..] {
-                let same = std::fs::canonicalize(f).unwrap_or_else(|_| f.clone());
-                if let Some(first) = given.insert(same, p) {
-                    return Err(crate::error::Error::Usage(format!(
-                        "{}: given by {} and by {} (it would be read twice)",
-                        f.display(),
-                        first.display(),
-                        p.display()
-                    ))
-                    .into());
-                }
             }
         }
         let total_bytes = files

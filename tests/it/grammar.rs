@@ -356,18 +356,50 @@ fn a_capture_file_named_twice_is_a_usage_error() {
         out.code(2);
         assert!(
             out.stderr
-                .contains("is given already (it would be read twice)"),
+                .contains("is the same file (it would be read twice)"),
             "{args:?}: {}",
             out.stderr
         );
     }
-    // A sample-event file given itself and inside a directory given too.
+    // A file given itself and inside a directory given too (sample events or a capture file),
+    // either order; a hard link; `/dev/stdin` beside `-` with stdin redirected from the file.
     let dir_s = dir.path().to_str().unwrap();
-    let out = evops(&["schema-validate", dir_s, e, "--schema", schema]).run();
-    out.code(2);
-    assert!(
-        out.stderr.contains("(it would be read twice)") && out.stderr.contains("e.json: given by"),
-        "{}",
-        out.stderr
-    );
+    let capture = dir.path().join("c.ndjson");
+    std::fs::write(
+        &capture,
+        "{\"topic\":\"t\",\"partition\":0,\"offset\":0,\"value\":\"{}\"}\n",
+    )
+    .unwrap();
+    let c = capture.to_str().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let linked = elsewhere.path().join("linked.ndjson");
+    std::fs::hard_link(&file, &linked).unwrap();
+    let l = linked.to_str().unwrap();
+    for args in [
+        vec!["schema-validate", dir_s, e, "--schema", schema],
+        vec!["schema-validate", c, dir_s, "--schema", schema],
+        vec!["tail", f, l],
+    ] {
+        let out = evops(&args).run();
+        out.code(2);
+        assert!(
+            out.stderr
+                .contains("is the same file (it would be read twice)"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    for args in [
+        vec!["tail", "-", "/dev/stdin"],
+        vec!["filter", "/dev/stdin", "-", "--count"],
+    ] {
+        let out = evops(&args).stdin_file(&file).run();
+        out.code(2);
+        assert!(
+            out.stderr
+                .contains("is the same file (it would be read twice)"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
 }
