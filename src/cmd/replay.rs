@@ -952,6 +952,10 @@ impl Sink for Checkpointed {
     fn finish(&mut self, report: &mut dyn Tally) -> anyhow::Result<()> {
         self.inner.finish(report)
     }
+
+    fn rescue(&self) -> Option<crate::interrupt::Rescue> {
+        self.inner.rescue()
+    }
 }
 
 impl ReplaySink for Checkpointed {

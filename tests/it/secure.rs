@@ -796,6 +796,57 @@ fn a_group_replay_completes_across_a_broker_restart() {
     replay_across_a_restart(&["--group", &group]);
 }
 
+/// A replay waiting on a broker that went away said nothing until librdkafka gave up on its
+/// records, minutes later (sweep 7, F6): it says so, as a read does, and says when it is back.
+#[test]
+fn a_replay_whose_broker_goes_away_says_so_and_when_it_is_back() {
+    let mut b = OwnBroker::persistent();
+    let (src, dst) = (b.topic("away-src", 2), b.topic("away-dst", 2));
+    let addr = b.addr.clone();
+    let p = producer(&addr);
+    send(&p, &src, 0..3000);
+    rdkafka::producer::Producer::flush(&p, Duration::from_secs(30)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ckpt = dir.path().join("r.ckpt");
+    let cmd = [
+        "-b",
+        &addr,
+        "replay",
+        &src,
+        "--to",
+        &dst,
+        "-o",
+        "beginning",
+        "--rate",
+        "1000/s",
+        "-y",
+        "--checkpoint",
+        ckpt.to_str().unwrap(),
+    ];
+    let mut child = evops(&cmd).spawn();
+    std::thread::sleep(Duration::from_millis(1500));
+    b.kill();
+    // Longer than the 3 s a wait gives the brokers before it says they went away.
+    std::thread::sleep(Duration::from_secs(7));
+    b.start_again();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(started.elapsed() < Duration::from_secs(90), "replay hangs");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let err = stderr_of(&mut child);
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!("evops: warning: Kafka at {addr} went away")),
+        "{err}"
+    );
+    assert!(err.contains("is back after"), "{err}");
+    assert!(err.contains("3000 read"), "{err}");
+}
+
 #[test]
 fn a_bounded_read_whose_broker_stays_down_ends_with_a_summary() {
     let mut b = OwnBroker::persistent();

@@ -75,7 +75,7 @@ impl Watch {
 }
 
 /// librdkafka's reason without its "(after 12ms in state UP)" tail.
-fn short(reason: &str) -> &str {
+pub(super) fn short(reason: &str) -> &str {
     let r = reason.split(" (after ").next().unwrap_or(reason).trim();
     if r.is_empty() {
         "every broker is down"

@@ -12,7 +12,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use anyhow::Context as _;
 use rdkafka::config::FromClientConfigAndContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{DeliveryResult, Header as KHeader, OwnedHeaders};
@@ -129,12 +128,75 @@ struct DeliveryCtx {
     failures: Mutex<Vec<Failure>>,
     /// `Some` when the sink keeps track of where keys landed (`rekey`).
     landed: Mutex<Option<Landed>>,
+    /// The brokers, as given: for the outage lines.
+    brokers: String,
+    /// When the brokers went away, once a wait on them has said so.
+    stalled: Mutex<Option<std::time::Instant>>,
 }
 
 impl DeliveryCtx {
     /// Failed deliveries so far (all of them: they are the dead letters).
     fn failures(&self) -> Vec<Failure> {
         self.failures.lock().map(|f| f.clone()).unwrap_or_default()
+    }
+
+    /// A wait on the brokers (a full queue, a flush) goes on: once every broker has been down
+    /// for the grace period, say so, once, as a read does; without it a replay whose cluster
+    /// went away sat silent until librdkafka gave up on its records (`message.timeout.ms`).
+    fn waiting(&self) {
+        let Some((since, reason)) = self.inner.down_since() else {
+            return;
+        };
+        let Ok(mut stalled) = self.stalled.lock() else {
+            return;
+        };
+        if stalled.is_some() || since.elapsed() < super::outage::GRACE {
+            return;
+        }
+        *stalled = Some(since);
+        self.inner.notify.warn(&format!(
+            "evops: warning: Kafka at {} went away {}s ago ({}); still trying, writing goes on when it is back (records it has not acknowledged when message.timeout.ms runs out go to the dead-letter file)",
+            self.brokers,
+            since.elapsed().as_secs(),
+            super::outage::short(&reason)
+        ));
+    }
+
+    /// Records are accepted again after a wait that said the brokers were away: say they are
+    /// back.
+    fn flowing(&self) {
+        let Some(since) = self.stalled.lock().ok().and_then(|mut s| s.take()) else {
+            return;
+        };
+        self.inner.take_down();
+        self.inner.notify.warn(&format!(
+            "evops: warning: Kafka at {} is back after {}s; writing goes on",
+            self.brokers,
+            since.elapsed().as_secs()
+        ));
+    }
+}
+
+/// Wait until every record handed to `producer` is delivered or has failed, up to `timeout`,
+/// a second at a time so that a cluster gone away is said (see [`DeliveryCtx::waiting`]).
+fn flush_all(producer: &BaseProducer<DeliveryCtx>, timeout: Duration) -> anyhow::Result<()> {
+    let start = std::time::Instant::now();
+    loop {
+        match producer.flush(Duration::from_secs(1).min(timeout)) {
+            Ok(()) => {
+                producer.context().flowing();
+                return Ok(());
+            }
+            Err(KafkaError::Flush(RDKafkaErrorCode::OperationTimedOut))
+                if start.elapsed() < timeout =>
+            {
+                producer.context().waiting();
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e)
+                    .context("not every record was delivered before the flush timeout"))
+            }
+        }
     }
 }
 
@@ -216,9 +278,7 @@ impl Flusher {
 
     /// Wait until every record handed over so far is delivered or has failed.
     pub fn flush(&self) -> anyhow::Result<()> {
-        self.0
-            .flush(self.1)
-            .context("not every record was delivered before the flush timeout")
+        flush_all(&self.0, self.1)
     }
 }
 
@@ -295,6 +355,8 @@ impl ProducerSink {
             delivered: std::sync::atomic::AtomicU64::default(),
             failures: Mutex::new(Vec::new()),
             landed: Mutex::new(None),
+            brokers: conn.settings.brokers.clone(),
+            stalled: Mutex::new(None),
         };
         let producer: Arc<BaseProducer<DeliveryCtx>> =
             Arc::new(BaseProducer::from_config_and_context(&cfg, ctx).map_err(config_error)?);
@@ -374,9 +436,7 @@ impl ProducerSink {
 
     /// Wait until every record handed over so far is delivered or has failed.
     pub fn flush(&mut self) -> anyhow::Result<()> {
-        self.producer
-            .flush(self.flush_timeout)
-            .context("not every record was delivered before the flush timeout")
+        flush_all(&self.producer, self.flush_timeout)
     }
 
     /// Serve delivery reports without blocking.
@@ -456,12 +516,15 @@ impl Sink for ProducerSink {
         if let Some(p) = partition {
             rec = rec.partition(p);
         }
+        let mut waited = false;
         loop {
             match self.producer.send(rec) {
                 Ok(()) => break,
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
                     rec = back;
                     self.producer.poll(Duration::from_millis(50));
+                    self.producer.context().waiting();
+                    waited = true;
                 }
                 Err((KafkaError::MessageProduction(code), _)) if refuses_one(code) => {
                     self.refuse(r, format!("{topic}: {code}"));
@@ -473,6 +536,9 @@ impl Sink for ProducerSink {
                 }
             }
         }
+        if waited {
+            self.producer.context().flowing();
+        }
         self.sent += 1;
         if self.sent % 256 == 0 {
             self.producer.poll(Duration::ZERO);
@@ -480,10 +546,21 @@ impl Sink for ProducerSink {
         Ok(())
     }
 
+    /// A run stopped while the producer waits (its brokers gone): what Kafka acknowledged, as
+    /// the watch's count of records written means records handed to the producer.
+    fn rescue(&self) -> Option<crate::interrupt::Rescue> {
+        let producer = self.producer.clone();
+        Some(Box::new(move || {
+            let ctx = producer.context();
+            let acked = ctx.delivered.load(std::sync::atomic::Ordering::Relaxed);
+            ctx.inner.notify.warn(&format!(
+                "evops: warning: Kafka acknowledged {acked} of the records written; the others were handed to the producer and may not be in the topic"
+            ));
+        }))
+    }
+
     fn finish(&mut self, report: &mut dyn Tally) -> anyhow::Result<()> {
-        self.producer
-            .flush(self.flush_timeout)
-            .context("not every record was delivered before the flush timeout")?;
+        flush_all(&self.producer, self.flush_timeout)?;
         let failures = self.failures();
         for f in &failures[self.failures_reported..] {
             report.bad(
