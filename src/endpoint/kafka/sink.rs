@@ -155,7 +155,7 @@ impl DeliveryCtx {
         }
         *stalled = Some(since);
         self.inner.notify.warn(&format!(
-            "evops: warning: Kafka at {} went away {}s ago ({}); still trying, writing goes on when it is back (records it has not acknowledged when message.timeout.ms runs out go to the dead-letter file)",
+            "evops: warning: Kafka at {} went away {}s ago ({}); still trying, writing goes on when it is back (a record not delivered within message.timeout.ms is reported as such)",
             self.brokers,
             since.elapsed().as_secs(),
             super::outage::short(&reason)
