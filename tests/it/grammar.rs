@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::harness::evops;
+use crate::harness::{evops, Output};
 
 /// `articles` as a capture file.
 fn capture(dir: &std::path::Path) -> std::path::PathBuf {
@@ -352,14 +352,7 @@ fn a_capture_file_named_twice_is_a_usage_error() {
         vec!["schema-validate", f, &other, "--schema", schema],
         vec!["schema-validate", e, &e_again, "--schema", schema],
     ] {
-        let out = evops(&args).run();
-        out.code(2);
-        assert!(
-            out.stderr
-                .contains("is the same file (it would be read twice)"),
-            "{args:?}: {}",
-            out.stderr
-        );
+        refused_as_one_file_twice(&args, &evops(&args).run());
     }
     // A file given itself and inside a directory given too (sample events or a capture file),
     // either order; a hard link; `/dev/stdin` beside `-` with stdin redirected from the file.
@@ -380,26 +373,23 @@ fn a_capture_file_named_twice_is_a_usage_error() {
         vec!["schema-validate", c, dir_s, "--schema", schema],
         vec!["tail", f, l],
     ] {
-        let out = evops(&args).run();
-        out.code(2);
-        assert!(
-            out.stderr
-                .contains("is the same file (it would be read twice)"),
-            "{args:?}: {}",
-            out.stderr
-        );
+        refused_as_one_file_twice(&args, &evops(&args).run());
     }
     for args in [
         vec!["tail", "-", "/dev/stdin"],
         vec!["filter", "/dev/stdin", "-", "--count"],
     ] {
-        let out = evops(&args).stdin_file(&file).run();
-        out.code(2);
-        assert!(
-            out.stderr
-                .contains("is the same file (it would be read twice)"),
-            "{args:?}: {}",
-            out.stderr
-        );
+        refused_as_one_file_twice(&args, &evops(&args).stdin_file(&file).run());
     }
+}
+
+/// The run was refused, exit 2, for naming one file twice.
+fn refused_as_one_file_twice(args: &[&str], out: &Output) {
+    out.code(2);
+    assert!(
+        out.stderr
+            .contains("is the same file (it would be read twice)"),
+        "{args:?}: {}",
+        out.stderr
+    );
 }

@@ -717,45 +717,68 @@ fn a_live_tail_survives_a_broker_restart_and_says_so() {
     assert!(err.contains("is back after"), "{err}");
 }
 
-/// A replay whose broker restarts mid-run completes, itself or by running it again, with
-/// nothing lost and nothing copied twice.
-fn replay_across_a_restart(resume: &[&str]) {
-    let mut b = OwnBroker::persistent();
-    let (src, dst) = (b.topic("restart-src", 2), b.topic("restart-dst", 2));
+/// A source of 3,000 records in 2 partitions on `b`, and an empty target: (address, source,
+/// target).
+fn three_thousand_to_copy(b: &mut OwnBroker, name: &str) -> (String, String, String) {
+    let (src, dst) = (
+        b.topic(&format!("{name}-src"), 2),
+        b.topic(&format!("{name}-dst"), 2),
+    );
     let addr = b.addr.clone();
     let p = producer(&addr);
     send(&p, &src, 0..3000);
     rdkafka::producer::Producer::flush(&p, Duration::from_secs(30)).unwrap();
-    let mut cmd: Vec<&str> = vec![
+    (addr, src, dst)
+}
+
+/// A replay of `src` into `dst` held to 1,000 records a second (3 s for the 3,000).
+fn slow_replay<'a>(addr: &'a str, src: &'a str, dst: &'a str) -> Vec<&'a str> {
+    vec![
         "-b",
-        &addr,
-        "--timeout",
-        "20s",
+        addr,
         "replay",
-        &src,
+        src,
         "--to",
-        &dst,
+        dst,
         "-o",
         "beginning",
         "--rate",
         "1000/s",
-        "-q",
-    ];
-    cmd.extend_from_slice(resume);
-    let mut child = evops(&cmd).spawn();
+    ]
+}
+
+/// Run evops with `cmd`, take the broker away 1.5 s in for `away`, bring it back, and wait for
+/// the run to end (90 s at most): its exit status and stderr.
+fn across_an_outage(
+    b: &mut OwnBroker,
+    cmd: &[&str],
+    away: Duration,
+) -> (std::process::ExitStatus, String) {
+    let mut child = evops(cmd).spawn();
     std::thread::sleep(Duration::from_millis(1500));
     b.kill();
-    std::thread::sleep(Duration::from_secs(3));
+    std::thread::sleep(away);
     b.start_again();
     let started = Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(started.elapsed() < Duration::from_secs(90), "replay hangs");
+        assert!(started.elapsed() < Duration::from_secs(90), "the run hangs");
         std::thread::sleep(Duration::from_millis(100));
     };
-    let err = stderr_of(&mut child);
+    (status, stderr_of(&mut child))
+}
+
+/// A replay whose broker restarts mid-run completes, itself or by running it again, with
+/// nothing lost and nothing copied twice.
+fn replay_across_a_restart(resume: &[&str]) {
+    let mut b = OwnBroker::persistent();
+    let (addr, src, dst) = three_thousand_to_copy(&mut b, "restart");
+    let mut cmd = slow_replay(&addr, &src, &dst);
+    cmd.extend_from_slice(&["--timeout", "20s", "-q"]);
+    cmd.extend_from_slice(resume);
+    let (status, err) = across_an_outage(&mut b, &cmd, Duration::from_secs(3));
     if status.code() == Some(0) {
         assert!(err.is_empty() || !err.contains("panicked"), "{err}");
     } else {
@@ -801,43 +824,13 @@ fn a_group_replay_completes_across_a_broker_restart() {
 #[test]
 fn a_replay_whose_broker_goes_away_says_so_and_when_it_is_back() {
     let mut b = OwnBroker::persistent();
-    let (src, dst) = (b.topic("away-src", 2), b.topic("away-dst", 2));
-    let addr = b.addr.clone();
-    let p = producer(&addr);
-    send(&p, &src, 0..3000);
-    rdkafka::producer::Producer::flush(&p, Duration::from_secs(30)).unwrap();
+    let (addr, src, dst) = three_thousand_to_copy(&mut b, "away");
     let dir = tempfile::tempdir().unwrap();
     let ckpt = dir.path().join("r.ckpt");
-    let cmd = [
-        "-b",
-        &addr,
-        "replay",
-        &src,
-        "--to",
-        &dst,
-        "-o",
-        "beginning",
-        "--rate",
-        "1000/s",
-        "-y",
-        "--checkpoint",
-        ckpt.to_str().unwrap(),
-    ];
-    let mut child = evops(&cmd).spawn();
-    std::thread::sleep(Duration::from_millis(1500));
-    b.kill();
+    let mut cmd = slow_replay(&addr, &src, &dst);
+    cmd.extend_from_slice(&["-y", "--checkpoint", ckpt.to_str().unwrap()]);
     // Longer than the 3 s a wait gives the brokers before it says they went away.
-    std::thread::sleep(Duration::from_secs(7));
-    b.start_again();
-    let started = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(started.elapsed() < Duration::from_secs(90), "replay hangs");
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let err = stderr_of(&mut child);
+    let (status, err) = across_an_outage(&mut b, &cmd, Duration::from_secs(7));
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(
         err.contains(&format!("evops: warning: Kafka at {addr} went away")),
