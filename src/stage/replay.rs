@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::pipeline::{Cx, Stage};
 use crate::record::{Header, Record, Timestamp};
-use crate::replay::{written_by, Done, Rate, ID_HEADER, SOURCE_HEADER};
+use crate::replay::{write_source, written_by, Done, Rate, ID_HEADER, SOURCE_HEADER};
 
 /// Skips records whose copy is already in the target, and records this replay wrote itself
 /// (the loop guard).
@@ -84,16 +84,8 @@ impl Stage for Stamp {
             record
                 .headers
                 .retain(|h| h.key != SOURCE_HEADER && h.key != ID_HEADER);
-            // `source_of`, written into a reused buffer (itoa: the formatting machinery was a
-            // percent of a replay's time).
             let mut source = self.header(SOURCE_HEADER);
-            let v = source.value.get_or_insert_with(Vec::new);
-            let mut n = itoa::Buffer::new();
-            v.extend_from_slice(record.topic.as_bytes());
-            v.push(b'/');
-            v.extend_from_slice(n.format(record.partition).as_bytes());
-            v.push(b'/');
-            v.extend_from_slice(n.format(record.offset).as_bytes());
+            write_source(&record, source.value.get_or_insert_with(Vec::new));
             record.headers.push(source);
             let mut id = self.header(ID_HEADER);
             id.value
