@@ -308,6 +308,20 @@ impl ReadArgs {
 /// (which would be read twice: `stats` counted it double and flagged a spike), is a usage
 /// error.
 pub fn specs(sources: &[String]) -> anyhow::Result<Vec<SourceSpec>> {
+    let specs = names(sources)?;
+    let mut seen = Seen::with_stdin(&specs)?;
+    for (typed, spec) in sources.iter().zip(&specs) {
+        if let SourceSpec::File(path) = spec {
+            seen.refuse_again(typed, path)?;
+        }
+    }
+    Ok(specs)
+}
+
+/// The sources as typed, parsed, with an empty name or `-` given twice refused: what [`specs`]
+/// checks before the files, for a caller that checks its files itself (`schema-validate`, whose
+/// directories hold files too).
+pub fn names(sources: &[String]) -> anyhow::Result<Vec<SourceSpec>> {
     let specs: Vec<SourceSpec> = sources
         .iter()
         .map(|s| named(s, "source"))
@@ -318,15 +332,6 @@ pub fn specs(sources: &[String]) -> anyhow::Result<Vec<SourceSpec>> {
                 .into(),
         )
         .into());
-    }
-    let mut seen = Seen::default();
-    if specs.contains(&SourceSpec::Stdin) {
-        seen.stdin()?;
-    }
-    for (typed, spec) in sources.iter().zip(&specs) {
-        if let SourceSpec::File(path) = spec {
-            seen.refuse_again(typed, path)?;
-        }
     }
     Ok(specs)
 }
@@ -344,6 +349,15 @@ enum FileId {
 }
 
 impl Seen {
+    /// Nothing seen yet but stdin, when `-` is among `specs`.
+    pub fn with_stdin(specs: &[SourceSpec]) -> anyhow::Result<Seen> {
+        let mut seen = Seen::default();
+        if specs.contains(&SourceSpec::Stdin) {
+            seen.stdin()?;
+        }
+        Ok(seen)
+    }
+
     /// A file named again, by any name, is a usage error naming both: it would be read twice
     /// (`stats` counted every record double and flagged a spike).
     pub fn refuse_again(&mut self, typed: &str, path: &std::path::Path) -> anyhow::Result<()> {
@@ -357,7 +371,7 @@ impl Seen {
 
     /// `-`: what stdin is (a file redirected in, a pipe, a terminal), so that the same file by
     /// a name (`/dev/stdin`, the redirected file) is refused beside it.
-    pub fn stdin(&mut self) -> anyhow::Result<()> {
+    fn stdin(&mut self) -> anyhow::Result<()> {
         use std::os::fd::AsFd as _;
         use std::os::unix::fs::MetadataExt as _;
         let fd = std::io::stdin().as_fd().try_clone_to_owned();

@@ -330,12 +330,9 @@ impl ValidateArgs {
         // a .json/.ndjson/.jsonl name; everything else is a topic, even if a directory of that
         // name happens to be here.
         // Empty names and stdin given twice are refused as every reader refuses them; a file
-        // given twice (a capture file or sample events) is refused below, by any path.
-        let specs = super::common::specs(&self.sources)?;
-        let mut seen = super::common::Seen::default();
-        if specs.contains(&SourceSpec::Stdin) {
-            seen.stdin()?;
-        }
+        // given twice (a capture file or sample events, by any name) is refused below.
+        let specs = super::common::names(&self.sources)?;
+        let mut seen = super::common::Seen::with_stdin(&specs)?;
         for (s, spec) in self.sources.iter().zip(specs) {
             let file = match spec {
                 SourceSpec::File(p) => p,
@@ -355,16 +352,16 @@ impl ValidateArgs {
                 return Err(Error::Usage(format!("{s}: no such file or directory")).into());
             }
             if file.is_dir() {
-                // Every file it holds: one also given itself, or in another directory given
-                // too, would be read twice.
-                let mut held = Vec::new();
-                crate::endpoint::file::files_under(&file, &["json", "ndjson", "jsonl"], &mut held)?;
+                // Its files, walked once here: one also given itself, or in another directory
+                // given too, would be read twice.
+                let held = crate::endpoint::file::sample_files(&file)?;
                 for f in &held {
                     seen.refuse_again(&format!("{s} (holding {})", f.display()), f)?;
                 }
-            } else {
-                seen.refuse_again(s, &file)?;
+                samples.extend(held);
+                continue;
             }
+            seen.refuse_again(s, &file)?;
             // A pipe or device would be read twice: its first line to sniff, then from the
             // start again, which a pipe no longer has (capture lines were silently lost).
             if !file.is_file() && !file.is_dir() {

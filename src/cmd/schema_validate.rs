@@ -35,7 +35,8 @@ pub enum Output {
 pub struct Config {
     /// Topics and capture files.
     pub read: Read,
-    /// Sample events: NDJSON / JSON files and directories of them.
+    /// Sample events: NDJSON / JSON files (a directory given is its files, walked once by
+    /// `cli/`).
     pub samples: Vec<PathBuf>,
     /// What events are judged by.
     pub settings: Settings,

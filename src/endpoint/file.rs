@@ -327,11 +327,7 @@ impl SampleSource {
         let mut files = Vec::new();
         for p in paths {
             if p.is_dir() {
-                let before = files.len();
-                files_under(p, &["json", "ndjson", "jsonl"], &mut files)?;
-                if files.len() == before {
-                    anyhow::bail!("{} has no *.json, *.ndjson or *.jsonl files", p.display());
-                }
+                files.extend(sample_files(p)?);
             } else if p.is_file() {
                 files.push(p.clone());
             } else if p.exists() {
@@ -432,6 +428,16 @@ fn event(name: &Arc<str>, origin: Origin, offset: i64, value: Vec<u8>) -> Record
         value: Some(value),
         headers: Vec::new(),
     }
+}
+
+/// The sample-event files under `dir` (recursively, in name order); none is an error.
+pub fn sample_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    files_under(dir, &["json", "ndjson", "jsonl"], &mut files)?;
+    if files.is_empty() {
+        anyhow::bail!("{} has no *.json, *.ndjson or *.jsonl files", dir.display());
+    }
+    Ok(files)
 }
 
 /// Every file under `dir` (recursively, in name order) whose extension is one of `exts`.
