@@ -863,17 +863,22 @@ fn too_deep_events_are_unreadable_not_crashes() {
     assert!(out.stderr.contains("2 read"), "{}", out.stderr);
 }
 
-/// The JUnit report is never written over an event file being validated.
+/// The JUnit report is never written over an event file being validated, given itself or in a
+/// directory given (that one it overwrote).
 #[test]
 fn the_junit_report_never_overwrites_a_source() {
     let dir = tempfile::tempdir().unwrap();
     let ev = dir.path().join("ev.json");
     std::fs::write(&ev, "{\"a\":1}").unwrap();
     let ev_s = ev.to_str().unwrap();
-    let out = crate::harness::evops(&["schema-validate", ev_s, "--lint", "--junit", ev_s]).run();
-    out.code(2);
-    assert!(out.stderr.contains("--junit"), "{}", out.stderr);
-    assert_eq!(std::fs::read_to_string(&ev).unwrap(), "{\"a\":1}");
+    let dir_s = dir.path().to_str().unwrap();
+    for source in [ev_s, dir_s] {
+        let out =
+            crate::harness::evops(&["schema-validate", source, "--lint", "--junit", ev_s]).run();
+        out.code(2);
+        assert!(out.stderr.contains("--junit"), "{source}: {}", out.stderr);
+        assert_eq!(std::fs::read_to_string(&ev).unwrap(), "{\"a\":1}");
+    }
 }
 
 /// Regression (sweep 4): an event that is a JSON scalar (`3`, `null`, `true`) was "unreadable:
