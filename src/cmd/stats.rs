@@ -354,6 +354,18 @@ impl Counting<'_> {
             Counting::Held(h) => h.add(group, ts, bytes),
         }
     }
+
+    /// Count records of one group, each at its time with its bytes.
+    fn add_all(&mut self, group: &[String], records: &[(Option<i64>, u64)]) {
+        match self {
+            Counting::Counts(c) => c.add_all(group, records),
+            Counting::Held(h) => {
+                for &(ts, bytes) in records {
+                    h.add(group, ts, bytes);
+                }
+            }
+        }
+    }
 }
 
 /// The counting sink: each record's group, counted at its time.
@@ -433,8 +445,11 @@ fn run_handing(
         let (to, batches) = std::sync::mpsc::sync_channel::<Batch>(4);
         let (give_back, spare) = std::sync::mpsc::channel::<Batch>();
         let counter = scope.spawn(move || {
+            let mut memo = crate::stats::memo::Memo::default();
             for mut batch in batches {
-                batch.each(|f, ts, bytes| into.add(grouper.group(f), ts, bytes));
+                memo.count(&batch, &mut grouper, &mut |group, records| {
+                    into.add_all(group, records);
+                });
                 batch.clear();
                 let _ = give_back.send(batch);
             }

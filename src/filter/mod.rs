@@ -261,6 +261,33 @@ impl EnvelopeSlots {
         Ok(())
     }
 
+    /// The JSON text of a value's event type as it is spelled (quotes and escapes included),
+    /// read without copying it: `Some(None)` when it has none (not JSON, no type, not a
+    /// string), `None` when only [`EnvelopeSlots::read`] can say (a type path covered by a
+    /// shorter one). Two values with the same text have the same type.
+    pub(crate) fn type_text<'t>(&mut self, value: Option<&'t [u8]>) -> Option<Option<&'t [u8]>> {
+        let Some(b) = value else {
+            return Some(None);
+        };
+        let Ok(doc) = crate::codec::scan::fill(b, &self.plan, &mut self.spans) else {
+            return Some(None);
+        };
+        let kind = usize::from(self.string_at(doc, &self.spec).is_some());
+        for a in &self.types[kind] {
+            if a.used != a.names.len() {
+                return None;
+            }
+            // A string leaf is the type (the walk checked its escapes); another leaf is not.
+            match self.spans.get(a.slot)? {
+                crate::codec::slots::Reach::Leaf(r) if b[r.start] == b'"' => {
+                    return Some(Some(&b[r.clone()]));
+                }
+                _ => {}
+            }
+        }
+        Some(None)
+    }
+
     /// The JSON text a path's slot ended at in `doc` (the value being read).
     fn leaf<'t>(&self, doc: Doc<'t>, a: &Answer) -> Option<&'t str> {
         match self.spans.get(a.slot)? {

@@ -191,6 +191,37 @@ impl FieldGrouper {
         }
         &self.out
     }
+
+    /// Write into `out` bytes that stand for the record's group, cheaper to get than the group
+    /// itself (the type's JSON text as spelled, not unescaped into a new string): records with
+    /// the same bytes have the same group (several spellings may share one). `false` when
+    /// only [`FieldGrouper::group`] can say.
+    pub fn key(&mut self, f: Fields, out: &mut Vec<u8>) -> bool {
+        out.clear();
+        for kind in &self.kinds {
+            let part = match kind {
+                Kind::Type => match self.types.text(f.value) {
+                    Some(text) => text,
+                    None => return false,
+                },
+                Kind::Key => f.key,
+                Kind::Partition => {
+                    out.extend_from_slice(&f.partition.to_le_bytes());
+                    continue;
+                }
+                Kind::Topic => Some(f.topic.as_bytes()),
+            };
+            // Each part with its length (or none), so that parts cannot run into each other.
+            match part {
+                Some(b) => {
+                    out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+                    out.extend_from_slice(b);
+                }
+                None => out.extend_from_slice(&u64::MAX.to_le_bytes()),
+            }
+        }
+        true
+    }
 }
 
 /// Write the text of one `--by` that reads only [`Fields`] into `out`.
@@ -242,6 +273,12 @@ impl EventTypes {
             trie: envelope.trie(),
             envelope,
         }
+    }
+
+    /// The event type's JSON text as spelled (`Some(None)`: it has none); `None` when only
+    /// [`EventTypes::write`] can say.
+    fn text<'v>(&mut self, value: Option<&'v [u8]>) -> Option<Option<&'v [u8]>> {
+        self.slots.as_mut()?.type_text(value)
     }
 
     /// Write the event type of a value, or [`NONE`] (not JSON, no type field), into `out`.
@@ -395,6 +432,79 @@ mod tests {
                 assert_eq!(g.group(&rec(v, None)).unwrap(), [want], "{v}");
             }
         }
+    }
+
+    /// Records with the same group bytes have the same group (the memo of the counting thread
+    /// counts on it), the type's bytes being its text as spelled; where a type path is covered
+    /// by a shorter one, the bytes are not asked for.
+    #[test]
+    fn the_same_group_bytes_are_the_same_group() {
+        let values = [
+            r#"{"data":{"type":"a","id":"x"}}"#,
+            r#"{"data":{"type":"\u0061"}}"#,
+            r#"{"data":{"type":"b"}}"#,
+            r#"{"specversion":"1.0","type":"a"}"#,
+            r#"{"specversion":"1.0","type":"b","data":{"type":"a"}}"#,
+            r#"{"data":{"type":7}}"#,
+            r#"{"data":{"type":"(none)"}}"#,
+            r#"{"data":{"type":"a"}} trailing"#,
+            "not json",
+            "",
+        ];
+        let keys = [None, Some(&b""[..]), Some(b"k"), Some(b"\xff")];
+        for bys in [
+            &["type"][..],
+            &["type", "key"],
+            &["key", "partition", "topic"],
+        ] {
+            let mut g = grouper(bys).fields_only().unwrap();
+            let mut seen: Vec<(Vec<u8>, Vec<String>)> = Vec::new();
+            for (i, v) in values.iter().enumerate() {
+                for key in keys {
+                    let mut r = rec(v, None);
+                    r.key = key.map(<[u8]>::to_vec);
+                    r.partition = (i % 2) as i32;
+                    let mut bytes = Vec::new();
+                    assert!(g.key(Fields::of(&r), &mut bytes), "{v}");
+                    let group = g.group(Fields::of(&r)).to_vec();
+                    for (b, want) in &seen {
+                        if *b == bytes {
+                            assert_eq!(&group, want, "{v} {key:?}");
+                        }
+                    }
+                    seen.push((bytes, group));
+                }
+            }
+            // Distinct groups never share bytes, and spellings of one type may not.
+            let groups: std::collections::BTreeSet<_> = seen.iter().map(|s| &s.1).collect();
+            let bytes: std::collections::BTreeSet<_> = seen.iter().map(|s| &s.0).collect();
+            assert!(bytes.len() >= groups.len());
+        }
+        let mut g = grouper(&["type"]).fields_only().unwrap();
+        let one = |g: &mut FieldGrouper, v: &str| {
+            let mut b = Vec::new();
+            assert!(g.key(Fields::of(&rec(v, None)), &mut b));
+            b
+        };
+        // Not JSON, no type and a type that is not a string all read as no type.
+        let none = one(&mut g, "not json");
+        assert_eq!(one(&mut g, r#"{"data":{"type":7}}"#), none);
+        assert_eq!(one(&mut g, r#"{"data":{}}"#), none);
+        assert_ne!(one(&mut g, r#"{"data":{"type":"a"}}"#), none);
+        let covered = Envelope {
+            type_paths: Some(vec![
+                crate::filter::envelope::Path::parse("meta.kind").unwrap(),
+                crate::filter::envelope::Path::parse("meta").unwrap(),
+            ]),
+            id_paths: None,
+            mentions: false,
+        };
+        let mut g = Grouper::new(vec![By::Type], covered, crate::codec::Codecs::default())
+            .fields_only()
+            .unwrap();
+        let r = rec(r#"{"meta":{"kind":"k"}}"#, None);
+        assert!(!g.key(Fields::of(&r), &mut Vec::new()));
+        assert_eq!(g.group(Fields::of(&r)), ["k"]);
     }
 
     /// Keys and header values that are not UTF-8 are distinct groups (regression, sweep 6:

@@ -66,6 +66,10 @@ impl Batch {
         self.items.is_empty()
     }
 
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
     /// Each record's fields, time and key and value bytes, in the order pushed.
     pub fn each(&self, mut f: impl FnMut(Fields, Option<i64>, u64)) {
         for it in &self.items {

@@ -6,6 +6,7 @@
 
 pub mod group;
 pub mod handoff;
+pub mod memo;
 
 use hashbrown::HashMap;
 
@@ -145,25 +146,51 @@ impl Counts {
 
     /// Count one record (or `n` offsets) of `group` at `ts` with `bytes` of key and value.
     pub fn add(&mut self, group: &[String], ts: Option<i64>, n: u64, bytes: u64) {
-        let Some(ts) = ts else {
-            self.untimed += n;
-            return;
-        };
-        let bucket = self.grid.index(ts);
-        let in_baseline = self.baseline.is_some_and(|w| w.contains(ts));
-        if bucket.is_none() && !in_baseline {
-            return;
-        }
-        if bucket.is_some() {
-            self.first_ms = Some(self.first_ms.map_or(ts, |f| f.min(ts)));
-        }
-        let tally = self.tally(group);
-        if let Some(i) = bucket {
-            tally.buckets[i] += n;
-            tally.bytes[i] += bytes;
-        }
-        if in_baseline {
-            tally.baseline += n;
+        self.add_each(group, std::iter::once((ts, n, bytes)));
+    }
+
+    /// Count records of one group, each at its time with its bytes: the group is looked up
+    /// once for them all.
+    pub fn add_all(&mut self, group: &[String], records: &[(Option<i64>, u64)]) {
+        self.add_each(group, records.iter().map(|&(ts, bytes)| (ts, 1, bytes)));
+    }
+
+    /// Count each `(time, n, bytes)` of `group`. Its tally is made only when one of them falls
+    /// in a bucket or the baseline.
+    fn add_each(
+        &mut self,
+        group: &[String],
+        each: impl Iterator<Item = (Option<i64>, u64, u64)> + Clone,
+    ) {
+        let Counts {
+            grid,
+            baseline,
+            groups,
+            first_ms,
+            untimed,
+        } = self;
+        let place = |ts: i64| (grid.index(ts), baseline.is_some_and(|w| w.contains(ts)));
+        let counted = each
+            .clone()
+            .any(|(ts, _, _)| ts.is_some_and(|ts| matches!(place(ts), (Some(_), _) | (_, true))));
+        let mut tally = counted.then(|| tally_in(groups, grid.len, group));
+        for (ts, n, bytes) in each {
+            let Some(ts) = ts else {
+                *untimed += n;
+                continue;
+            };
+            let (bucket, in_baseline) = place(ts);
+            let Some(tally) = tally.as_deref_mut() else {
+                continue;
+            };
+            if let Some(i) = bucket {
+                *first_ms = Some(first_ms.map_or(ts, |f| f.min(ts)));
+                tally.buckets[i] += n;
+                tally.bytes[i] += bytes;
+            }
+            if in_baseline {
+                tally.baseline += n;
+            }
         }
     }
 
@@ -198,14 +225,22 @@ impl Counts {
     }
 
     fn tally(&mut self, group: &[String]) -> &mut Tally {
-        // Looked up by the borrowed group, hashed once: only a new group allocates its key.
-        let len = self.grid.len;
-        self.groups.entry_ref(group).or_insert_with(|| Tally {
-            buckets: vec![0; len],
-            bytes: vec![0; len],
-            baseline: 0,
-        })
+        tally_in(&mut self.groups, self.grid.len, group)
     }
+}
+
+/// The tally of `group` in `groups`, made (with `len` empty buckets) when new. Looked up by the
+/// borrowed group, hashed once: only a new group allocates its key.
+fn tally_in<'g>(
+    groups: &'g mut HashMap<Vec<String>, Tally>,
+    len: usize,
+    group: &[String],
+) -> &'g mut Tally {
+    groups.entry_ref(group).or_insert_with(|| Tally {
+        buckets: vec![0; len],
+        bytes: vec![0; len],
+        baseline: 0,
+    })
 }
 
 /// When a group is flagged.
@@ -456,6 +491,36 @@ mod tests {
 
     fn flag_of(a: &Assessment, name: &str) -> Option<Flag> {
         a.rows.iter().find(|r| r.group == g(name)).unwrap().flag
+    }
+
+    /// Records counted together (one lookup of their group) count as each alone: in buckets,
+    /// the baseline, untimed, the first time; a group none of whose records falls anywhere gets
+    /// no row.
+    #[test]
+    fn records_counted_together_count_as_each_alone() {
+        let base = Window {
+            from_ms: END - 9 * H,
+            to_ms: END - 5 * H,
+        };
+        let records = [
+            (Some(END - 2 * H), 10),
+            (None, 3),
+            (Some(END - 8 * H), 5),
+            (Some(END - 5 * H + 1), 7),
+            (Some(END + H), 1),
+            (Some(END - H), 2),
+        ];
+        let mut one = Counts::new(Grid::ending_at(END, 6 * H, H), Some(base));
+        let mut all = one.clone();
+        for &(ts, bytes) in &records {
+            one.add(&g("a"), ts, 1, bytes);
+        }
+        all.add_all(&g("a"), &records);
+        all.add_all(&g("late"), &[(Some(END + H), 1), (Some(END + 2 * H), 1)]);
+        assert_eq!(all.groups, one.groups);
+        assert_eq!((all.first_ms, all.untimed), (Some(END - 5 * H + 1), 1));
+        assert_eq!((one.first_ms, one.untimed), (all.first_ms, all.untimed));
+        assert!(!all.groups.contains_key(&g("late")));
     }
 
     #[test]
