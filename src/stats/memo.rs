@@ -10,8 +10,13 @@ use hashbrown::HashMap;
 use super::group::FieldGrouper;
 use super::handoff::Batch;
 
-/// Group bytes remembered at most; past that the memo starts again.
-const MAX: usize = 1 << 16;
+/// Group bytes remembered at most; past that the memo starts again. It pays where few groups
+/// recur (event types); between batches it keeps room for at most [`KEEP`] records of each
+/// group, so that its memory stays within about a megabyte whatever the groups.
+const MAX: usize = 4096;
+
+/// Records of one group the memo keeps room for between batches.
+const KEEP: usize = 16;
 
 /// The groups met so far, by their bytes, and the records of the batch being counted.
 #[derive(Default)]
@@ -66,6 +71,7 @@ impl Memo {
             let records = &mut self.pending[id as usize];
             add(&self.groups[id as usize], records);
             records.clear();
+            records.shrink_to(KEEP);
         }
         self.touched.clear();
         if many || self.ids.len() > MAX {
