@@ -10,10 +10,18 @@ use hashbrown::HashMap;
 use super::group::FieldGrouper;
 use super::handoff::Batch;
 
-/// Group bytes remembered at most; past that the memo starts again. It pays where few groups
-/// recur (event types); between batches it keeps room for at most [`KEEP`] records of each
-/// group, so that its memory stays within about a megabyte whatever the groups.
+/// Groups remembered at most; past that (or past [`MAX_BYTES`]) the memo starts again. It pays
+/// where few groups recur (event types); between batches it keeps room for at most [`KEEP`]
+/// records of each group.
 const MAX: usize = 4096;
+
+/// Bytes of group bytes and texts remembered at most, beside what the counts hold anyway: the
+/// memo's memory stays within a few megabytes whatever the groups.
+const MAX_BYTES: usize = 1 << 20;
+
+/// Group bytes longer than this (a 20 KB key) are not remembered: such a record is counted
+/// directly.
+const LONG: usize = 1024;
 
 /// Records of one group the memo keeps room for between batches.
 const KEEP: usize = 16;
@@ -28,6 +36,8 @@ pub struct Memo {
     /// The groups with records in this batch.
     touched: Vec<u32>,
     key: Vec<u8>,
+    /// Bytes of group bytes and texts remembered.
+    held: usize,
     /// Set once a batch had more groups than a quarter of its records (`--by key` over a busy
     /// topic): then the memo only adds a lookup per record, and records are counted directly.
     off: bool,
@@ -47,7 +57,7 @@ impl Memo {
             return;
         }
         batch.each(|f, ts, size| {
-            if !grouper.key(f, &mut self.key) {
+            if !grouper.key(f, &mut self.key) || self.key.len() > LONG {
                 add(grouper.group(f), &[(ts, size)]);
                 return;
             }
@@ -55,8 +65,10 @@ impl Memo {
                 Some(&id) => id as usize,
                 None => {
                     let id = self.groups.len();
+                    let group = grouper.group(f).to_vec();
+                    self.held += self.key.len() + group.iter().map(String::len).sum::<usize>();
                     self.ids.insert(self.key.clone(), id as u32);
-                    self.groups.push(grouper.group(f).to_vec());
+                    self.groups.push(group);
                     self.pending.push(Vec::new());
                     id
                 }
@@ -74,7 +86,7 @@ impl Memo {
             records.shrink_to(KEEP);
         }
         self.touched.clear();
-        if many || self.ids.len() > MAX {
+        if many || self.ids.len() > MAX || self.held > MAX_BYTES {
             *self = Memo {
                 off: many,
                 ..Memo::default()
@@ -171,5 +183,28 @@ mod tests {
         let (memo, direct) = both(&["key"], &[batch(&rows), batch(&rows)]);
         assert_eq!(memo.groups, direct.groups);
         assert_eq!(memo.groups.len(), 40);
+    }
+
+    /// Long group bytes are counted directly, not remembered (sweep: 4,000 keys of 20 KB held
+    /// twice over); the counts stay the same.
+    #[test]
+    fn long_group_bytes_are_not_remembered() {
+        let long = vec![b'k'; LONG + 1];
+        let short = b"k".to_vec();
+        let rows: Vec<(&str, &[u8], i64)> = (0..40)
+            .map(|i| {
+                let key = if i % 2 == 0 { &long } else { &short };
+                (r#"{"data":{"type":"a"}}"#, key.as_slice(), 50_000)
+            })
+            .collect();
+        let mut memo = Memo::default();
+        let mut g = grouper(&["key"]);
+        let mut counted = 0;
+        memo.count(&batch(&rows), &mut g, &mut |_, r| counted += r.len());
+        assert_eq!(counted, 40);
+        assert_eq!(memo.ids.len(), 1, "only the short key is remembered");
+        assert!(memo.held < 16);
+        let (memo, direct) = both(&["key"], &[batch(&rows), batch(&rows)]);
+        assert_eq!(memo.groups, direct.groups);
     }
 }
