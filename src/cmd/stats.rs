@@ -445,7 +445,7 @@ fn run_handing(
         let (to, batches) = std::sync::mpsc::sync_channel::<Batch>(4);
         let (give_back, spare) = std::sync::mpsc::channel::<Batch>();
         let counter = scope.spawn(move || {
-            let mut memo = crate::stats::memo::Memo::default();
+            let mut memo = crate::stats::memo::Memo::new(&grouper);
             for mut batch in batches {
                 memo.count(&batch, &mut grouper, &mut |group, records| {
                     into.add_all(group, records);

@@ -288,6 +288,11 @@ impl EnvelopeSlots {
         Some(None)
     }
 
+    /// Whether [`EnvelopeSlots::type_text`] can answer: no type path is covered by a shorter one.
+    pub(crate) fn spells_types(&self) -> bool {
+        self.types.iter().flatten().all(|a| a.used == a.names.len())
+    }
+
     /// The JSON text a path's slot ended at in `doc` (the value being read).
     fn leaf<'t>(&self, doc: Doc<'t>, a: &Answer) -> Option<&'t str> {
         match self.spans.get(a.slot)? {

@@ -192,6 +192,17 @@ impl FieldGrouper {
         &self.out
     }
 
+    /// Whether [`FieldGrouper::key`] can answer for every record (not where the event type is
+    /// read from the projected tree or through a type path covered by a shorter one).
+    pub fn has_keys(&self) -> bool {
+        !self.kinds.iter().any(|k| matches!(k, Kind::Type))
+            || self
+                .types
+                .slots
+                .as_ref()
+                .is_some_and(EnvelopeSlots::spells_types)
+    }
+
     /// Write into `out` bytes that stand for the record's group, cheaper to get than the group
     /// itself (the type's JSON text as spelled, not unescaped into a new string): records with
     /// the same bytes have the same group (several spellings may share one). `false` when
@@ -503,6 +514,8 @@ mod tests {
             .fields_only()
             .unwrap();
         let r = rec(r#"{"meta":{"kind":"k"}}"#, None);
+        assert!(!g.has_keys());
+        assert!(grouper(&["type", "key"]).fields_only().unwrap().has_keys());
         assert!(!g.key(Fields::of(&r), &mut Vec::new()));
         assert_eq!(g.group(Fields::of(&r)), ["k"]);
     }

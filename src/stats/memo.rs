@@ -44,6 +44,15 @@ pub struct Memo {
 }
 
 impl Memo {
+    /// A memo for `grouper`'s groups; off from the start when it cannot give their bytes (each
+    /// value would be walked twice).
+    pub fn new(grouper: &FieldGrouper) -> Memo {
+        Memo {
+            off: !grouper.has_keys(),
+            ..Memo::default()
+        }
+    }
+
     /// Count every record of `batch`: `add(group, records)` with each group's times and sizes,
     /// once per group (more than once when several spellings share a group).
     pub fn count(
