@@ -654,6 +654,7 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             [CompletionResult]::new('--drop', '--drop', [CompletionResultType]::ParameterName, 'Flag ''dropped'' when the rate falls below this share of the baseline rate')
             [CompletionResult]::new('--spike', '--spike', [CompletionResultType]::ParameterName, 'Flag ''spiked'' when the rate rises above this share of the baseline rate')
             [CompletionResult]::new('--min-count', '--min-count', [CompletionResultType]::ParameterName, 'Judge a group only when the baseline predicts at least N records in the compared buckets, or they hold at least N (rare types do not flap)')
+            [CompletionResult]::new('--max-groups', '--max-groups', [CompletionResultType]::ParameterName, 'Keep at most N groups apart; the records of any group past them are counted together as one group, (other), with a warning (every group keeps counters for every bucket)')
             [CompletionResult]::new('--sample-rate', '--sample-rate', [CompletionResultType]::ParameterName, 'Count a seeded sample of each record with this probability, scaled back (estimates, with a 95% error bound in JSON)')
             [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'The seed of --sample-rate')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Output format. [default: table on a terminal, json otherwise]')

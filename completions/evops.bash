@@ -1835,7 +1835,7 @@ _evops() {
             return 0
             ;;
         evops__subcmd__stats)
-            opts="-f -o -p -e -w -b -X -v -q -h -V --by --every --baseline --last --drop --spike --min-count --sample-rate --seed --format --watch --key-format --value-format --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --brokers --profile --config --timeout --color --verbose --quiet --help --version"
+            opts="-f -o -p -e -w -b -X -v -q -h -V --by --every --baseline --last --drop --spike --min-count --max-groups --sample-rate --seed --format --watch --key-format --value-format --since --from --until --partition --exit --max --group --key --partitioner --where --header --grep --grep-key --type --id --type-path --id-path --brokers --profile --config --timeout --color --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1866,6 +1866,10 @@ _evops() {
                     return 0
                     ;;
                 --min-count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-groups)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -632,6 +632,7 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand --drop 'Flag ''dropped'' when the rate falls below this share of the baseline rate'
             cand --spike 'Flag ''spiked'' when the rate rises above this share of the baseline rate'
             cand --min-count 'Judge a group only when the baseline predicts at least N records in the compared buckets, or they hold at least N (rare types do not flap)'
+            cand --max-groups 'Keep at most N groups apart; the records of any group past them are counted together as one group, (other), with a warning (every group keeps counters for every bucket)'
             cand --sample-rate 'Count a seeded sample of each record with this probability, scaled back (estimates, with a 95% error bound in JSON)'
             cand --seed 'The seed of --sample-rate'
             cand -f 'Output format. [default: table on a terminal, json otherwise]'

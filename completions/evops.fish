@@ -511,6 +511,7 @@ complete -c evops -n "__fish_evops_using_subcommand stats" -l last -d 'How many 
 complete -c evops -n "__fish_evops_using_subcommand stats" -l drop -d 'Flag \'dropped\' when the rate falls below this share of the baseline rate' -r
 complete -c evops -n "__fish_evops_using_subcommand stats" -l spike -d 'Flag \'spiked\' when the rate rises above this share of the baseline rate' -r
 complete -c evops -n "__fish_evops_using_subcommand stats" -l min-count -d 'Judge a group only when the baseline predicts at least N records in the compared buckets, or they hold at least N (rare types do not flap)' -r
+complete -c evops -n "__fish_evops_using_subcommand stats" -l max-groups -d 'Keep at most N groups apart; the records of any group past them are counted together as one group, (other), with a warning (every group keeps counters for every bucket)' -r
 complete -c evops -n "__fish_evops_using_subcommand stats" -l sample-rate -d 'Count a seeded sample of each record with this probability, scaled back (estimates, with a 95% error bound in JSON)' -r
 complete -c evops -n "__fish_evops_using_subcommand stats" -l seed -d 'The seed of --sample-rate' -r
 complete -c evops -n "__fish_evops_using_subcommand stats" -s f -l format -d 'Output format. [default: table on a terminal, json otherwise]' -r -f -a "table\t'One row per group with a sparkline (the default on a terminal)'

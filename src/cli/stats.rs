@@ -79,6 +79,10 @@ pub struct StatsArgs {
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub min_count: u64,
 
+    /// Keep at most N groups apart; the records of any group past them are counted together as one group, (other), with a warning (every group keeps counters for every bucket).
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_groups: u64,
+
     /// Count a seeded sample of each record with this probability, scaled back (estimates, with a 95% error bound in JSON).
     #[arg(long, value_name = "RATE", value_parser = fraction)]
     pub sample_rate: Option<f64>,
@@ -275,6 +279,7 @@ impl StatsArgs {
             sample: self.sample_rate.map(|r| (r, self.seed)),
             output,
             watch: self.watch,
+            max_groups: usize::try_from(self.max_groups).unwrap_or(usize::MAX),
             max,
             quiet: g.quiet,
             verbose: g.verbose,

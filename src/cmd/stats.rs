@@ -68,6 +68,8 @@ pub struct Config {
     pub sample: Option<(f64, u64)>,
     pub output: Output,
     pub watch: bool,
+    /// `--max-groups`: past it, new groups are counted together as `(other)`.
+    pub max_groups: usize,
     pub max: Option<u64>,
     pub quiet: bool,
     pub verbose: bool,
@@ -84,14 +86,14 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     let (mut counts, counted, ended, bad) = match known_range(&cfg.read) {
         Some((start, end)) => count_range(&cfg, &mut st, &by, offsets_apply, start, end)?,
         None => {
-            let mut held = Held::default();
+            let mut held = Held::new(cfg.max_groups);
             let (ended, bad) = count(
                 &cfg,
                 cfg.read.clone(),
                 &mut st,
                 &mut Counting::Held(&mut held),
             )?;
-            (held.counts(&cfg), Counted::Records, ended, bad)
+            (held.counts(&cfg)?, Counted::Records, ended, bad)
         }
     };
     if ended == Ended::BrokenPipe {
@@ -109,6 +111,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     }
     if !cfg.quiet {
         tell_when_empty(&counts);
+        tell_when_folded(&counts, cfg.max_groups);
     }
     if cfg.watch {
         return watch(&cfg, &mut st, &mut counts, &meta);
@@ -150,6 +153,27 @@ fn tell_when_empty(counts: &Counts) {
     }
 }
 
+/// Say on stderr that groups past the limit were counted together, and which limit it was.
+fn tell_when_folded(counts: &Counts, max_groups: usize) {
+    if counts.folded == 0 {
+        return;
+    }
+    let raise = if counts.limit < max_groups {
+        format!(
+            "the counters of {} buckets allow no more; a longer --every allows more",
+            counts.grid.len
+        )
+    } else {
+        "raise --max-groups, or narrow the --by or the filter".to_string()
+    };
+    crate::say!(
+        "evops stats: warning: more than {} groups: {} records of the groups past them are counted as one group, {} ({raise})",
+        counts.limit,
+        counts.folded,
+        crate::stats::OTHER
+    );
+}
+
 /// Count a known range: from offsets when they answer, else by reading its records.
 fn count_range(
     cfg: &Config,
@@ -159,12 +183,12 @@ fn count_range(
     start: i64,
     end: i64,
 ) -> anyhow::Result<(Counts, Counted, Ended, u64)> {
-    let grid = grid(cfg, start, end);
+    let grid = grid(cfg, start, end)?;
     let base = cfg.baseline.map(|b| b.window(grid.start_ms));
     if let Some(c) = by_offsets(cfg, by, offsets_apply, grid, base)? {
         return Ok((c, Counted::Offsets, Ended::Exhausted, 0));
     }
-    let mut counts = Counts::new(grid, base);
+    let mut counts = Counts::new(grid, base).with_max_groups(cfg.max_groups);
     let read = read_window(&cfg.read, &grid, base);
     let (ended, bad) = count(cfg, read, st, &mut Counting::Counts(&mut counts))?;
     Ok((counts, Counted::Records, ended, bad))
@@ -183,12 +207,34 @@ fn known_range(read: &Read) -> Option<(i64, i64)> {
     Some((start, end.max(start + 1)))
 }
 
-fn grid(cfg: &Config, start: i64, end: i64) -> Grid {
+/// The buckets of a range: refused when `--every` would cut it into more than
+/// [`MAX_BUCKETS`](crate::stats::MAX_BUCKETS) (each group keeps counters for every one).
+fn grid(cfg: &Config, start: i64, end: i64) -> anyhow::Result<Grid> {
     let range = end - start;
     let every = cfg
         .every_ms
         .unwrap_or_else(|| crate::stats::default_every(range));
-    Grid::ending_at(end, range, every)
+    let grid = Grid::ending_at(end, range, every);
+    let max = crate::stats::MAX_BUCKETS;
+    if grid.len > max {
+        let ms = |n: i64| humantime::format_duration(std::time::Duration::from_millis(n as u64));
+        // The least that fits, rounded up to a whole second (or millisecond below one).
+        let least = (range + max as i64 - 1) / max as i64;
+        let least = if least > 1000 {
+            (least + 999) / 1000 * 1000
+        } else {
+            least
+        };
+        return Err(crate::error::Error::Usage(format!(
+            "--every {} cuts the range ({}) into {} buckets, more than the {max} one count may keep; give --every {} or longer, or a shorter range",
+            ms(every),
+            ms(range / 1000 * 1000),
+            grid.len,
+            ms(least)
+        ))
+        .into());
+    }
+    Ok(grid)
 }
 
 /// The read of a known range: from the earlier of the grid and the baseline to the grid's end.
@@ -277,7 +323,7 @@ fn by_offsets(
     let at = |p: &crate::endpoint::kafka::offsets::PartitionOffsets, t: i64| {
         p.at[sorted.binary_search(&t).expect("asked for")]
     };
-    let mut counts = Counts::new(grid, base);
+    let mut counts = Counts::new(grid, base).with_max_groups(cfg.max_groups);
     for p in &parts {
         let group: Vec<String> = by
             .iter()
@@ -304,31 +350,59 @@ enum Counting<'a> {
 }
 
 /// Records of a range not known in advance: every record's group and time, bucketed at the end.
-#[derive(Default)]
+/// Past `limit` groups, new ones are held as [`OTHER`](crate::stats::OTHER).
 struct Held {
     groups: Vec<Vec<String>>,
     index: HashMap<Vec<String>, u32>,
     /// Group, time, bytes.
     seen: Vec<(u32, i64, u64)>,
     untimed: u64,
+    limit: usize,
+    /// Records held as `OTHER` because of the limit.
+    folded: u64,
 }
 
 impl Held {
+    fn new(limit: usize) -> Held {
+        Held {
+            groups: Vec::new(),
+            index: HashMap::new(),
+            seen: Vec::new(),
+            untimed: 0,
+            limit: limit.max(1),
+            folded: 0,
+        }
+    }
+
     fn add(&mut self, group: &[String], ts: Option<i64>, bytes: u64) {
         let Some(ts) = ts else {
             self.untimed += 1;
             return;
         };
-        let next = self.groups.len() as u32;
-        let g = *self.index.entry_ref(group).or_insert(next);
-        if g == next {
-            self.groups.push(group.to_vec());
-        }
+        let g = match self.index.get(group) {
+            Some(&g) => g,
+            None if self.groups.len() < self.limit => self.insert(group.to_vec()),
+            None => {
+                self.folded += 1;
+                let other = vec![crate::stats::OTHER.to_string(); group.len()];
+                match self.index.get(&other) {
+                    Some(&g) => g,
+                    None => self.insert(other),
+                }
+            }
+        };
         self.seen.push((g, ts, bytes));
     }
 
+    fn insert(&mut self, group: Vec<String>) -> u32 {
+        let g = self.groups.len() as u32;
+        self.index.insert(group.clone(), g);
+        self.groups.push(group);
+        g
+    }
+
     /// The range the records span, bucketed.
-    fn counts(&self, cfg: &Config) -> Counts {
+    fn counts(&self, cfg: &Config) -> anyhow::Result<Counts> {
         let (first, last) = self
             .seen
             .iter()
@@ -336,14 +410,16 @@ impl Held {
                 Some(span.map_or((s.1, s.1), |(lo, hi)| (lo.min(s.1), hi.max(s.1))))
             })
             .unwrap_or((cfg.read.now_ms, cfg.read.now_ms));
-        let grid = grid(cfg, first, last + 1);
+        let grid = grid(cfg, first, last + 1)?;
         let base = cfg.baseline.map(|b| b.window(grid.start_ms));
-        let mut counts = Counts::new(grid, base);
+        let mut counts = Counts::new(grid, base).with_max_groups(cfg.max_groups);
         for &(g, ts, bytes) in &self.seen {
             counts.add(&self.groups[g as usize], Some(ts), 1, bytes);
         }
         counts.untimed = self.untimed;
-        counts
+        // Every held record lies in the grid, which spans them all.
+        counts.folded += self.folded;
+        Ok(counts)
     }
 }
 

@@ -150,6 +150,7 @@ impl Grouper {
                     field(kind, Fields::of(r), &mut self.types, out);
                 }
             }
+            shorten(out);
         }
         Ok(&self.out)
     }
@@ -188,6 +189,7 @@ impl FieldGrouper {
     pub fn group(&mut self, f: Fields) -> &[String] {
         for (kind, out) in self.kinds.iter().zip(self.out.iter_mut()) {
             field(*kind, f, &mut self.types, out);
+            shorten(out);
         }
         &self.out
     }
@@ -250,6 +252,32 @@ fn field(kind: Kind, f: Fields, types: &mut EventTypes, out: &mut String) {
         }
         Kind::Topic => out.push_str(f.topic),
     }
+}
+
+/// Group texts longer than this are cut: each group keeps its text and every row prints it, and
+/// a key, a header or a jq output may be megabytes.
+pub const MAX_TEXT: usize = 1024;
+
+/// Cut a group text longer than [`MAX_TEXT`] to its start, then `…`, its length and a
+/// fingerprint of the whole (its murmur2 and crc32, as the partition audit keys keys): long
+/// texts that differ stay different groups unless both hashes agree.
+fn shorten(out: &mut String) {
+    use std::fmt::Write;
+    if out.len() <= MAX_TEXT {
+        return;
+    }
+    let whole = out.as_bytes();
+    let (m, c) = (
+        u32::from_ne_bytes(crate::partition::murmur2::murmur2(whole).to_ne_bytes()),
+        crate::partition::crc32::crc32(whole),
+    );
+    let len = out.len();
+    let mut cut = MAX_TEXT - 48;
+    while !out.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    out.truncate(cut);
+    let _ = write!(out, "…({len} bytes, #{m:08x}{c:08x})");
 }
 
 /// A key's or header value's group text: the text itself when it is UTF-8, else `base64:`
@@ -553,5 +581,29 @@ mod tests {
         assert!(By::parse("((").is_err());
         assert!(By::parse("topic").unwrap().from_offsets());
         assert!(!By::parse("type").unwrap().from_offsets());
+    }
+
+    #[test]
+    fn long_texts_are_cut_on_a_character_with_a_fingerprint_of_the_whole() {
+        let mut short = "x".repeat(MAX_TEXT);
+        shorten(&mut short);
+        assert_eq!(short, "x".repeat(MAX_TEXT));
+        let cut = |s: &str| {
+            let mut s = s.to_string();
+            shorten(&mut s);
+            s
+        };
+        let a = cut(&("é".repeat(2000) + "a"));
+        let b = cut(&("é".repeat(2000) + "b"));
+        assert_ne!(a, b);
+        for s in [&a, &b] {
+            assert!(s.len() <= MAX_TEXT, "{}", s.len());
+            assert!(s.starts_with("éé") && s.contains("…(4001 bytes, #"), "{s}");
+        }
+        assert_eq!(
+            a,
+            cut(&("é".repeat(2000) + "a")),
+            "the same text, the same cut"
+        );
     }
 }

@@ -34,6 +34,17 @@ const NICE_MS: &[i64] = &[
 /// How many buckets a range is cut into when `--every` is not given (about).
 pub const TARGET_BUCKETS: i64 = 30;
 
+/// The most buckets a grid may have (a second's buckets over a day and then some): each group
+/// keeps two counters per bucket, so `--every 1ms --since 7d` would ask for gigabytes.
+pub const MAX_BUCKETS: usize = 100_000;
+
+/// The most counters (groups times buckets) one count keeps, about 320 MB: a group past it is
+/// counted in [`OTHER`] (a `--by key` over a million keys in one-second buckets asked for 7 GB).
+const MAX_CELLS: usize = 20_000_000;
+
+/// The group that records of groups past the limit are counted in, one text per `--by`.
+pub const OTHER: &str = "(other)";
+
 /// The bucket size for a range when none is given: about 30 buckets, of a size people read.
 pub fn default_every(range_ms: i64) -> i64 {
     let want = (range_ms.max(1) + TARGET_BUCKETS - 1) / TARGET_BUCKETS;
@@ -131,6 +142,10 @@ pub struct Counts {
     pub first_ms: Option<i64>,
     /// Records with no timestamp (they fall in no bucket).
     pub untimed: u64,
+    /// The most groups kept apart: past it, new groups are counted in [`OTHER`].
+    pub limit: usize,
+    /// Records (or offsets) counted in [`OTHER`] because of the limit.
+    pub folded: u64,
 }
 
 impl Counts {
@@ -141,7 +156,21 @@ impl Counts {
             groups: HashMap::new(),
             first_ms: None,
             untimed: 0,
+            limit: Counts::cells_limit(grid),
+            folded: 0,
         }
+    }
+
+    /// Keep at most `n` groups apart (`--max-groups`), and never more than the counters allow.
+    #[must_use]
+    pub fn with_max_groups(mut self, n: usize) -> Counts {
+        self.limit = n.clamp(1, Counts::cells_limit(self.grid));
+        self
+    }
+
+    /// The most groups whose counters fit in [`MAX_CELLS`] on `grid`.
+    pub fn cells_limit(grid: Grid) -> usize {
+        (MAX_CELLS / grid.len.max(1)).max(1)
     }
 
     /// Count one record (or `n` offsets) of `group` at `ts` with `bytes` of key and value.
@@ -168,12 +197,17 @@ impl Counts {
             groups,
             first_ms,
             untimed,
+            limit,
+            folded,
         } = self;
         let place = |ts: i64| (grid.index(ts), baseline.is_some_and(|w| w.contains(ts)));
         let counted = each
             .clone()
             .any(|(ts, _, _)| ts.is_some_and(|ts| matches!(place(ts), (Some(_), _) | (_, true))));
-        let mut tally = counted.then(|| tally_in(groups, grid.len, group));
+        let (mut tally, other) = match counted.then(|| tally_in(groups, grid.len, *limit, group)) {
+            Some((t, other)) => (Some(t), other),
+            None => (None, false),
+        };
         for (ts, n, bytes) in each {
             let Some(ts) = ts else {
                 *untimed += n;
@@ -183,6 +217,9 @@ impl Counts {
             let Some(tally) = tally.as_deref_mut() else {
                 continue;
             };
+            if other && (bucket.is_some() || in_baseline) {
+                *folded += n;
+            }
             if let Some(i) = bucket {
                 *first_ms = Some(first_ms.map_or(ts, |f| f.min(ts)));
                 tally.buckets[i] += n;
@@ -200,16 +237,23 @@ impl Counts {
         if n > 0 {
             self.first_ms = Some(self.first_ms.map_or(start, |f| f.min(start)));
         }
-        let tally = self.tally(group);
+        let (tally, other) = self.tally(group);
         tally.buckets[i] += n;
         if baseline {
             tally.baseline += n;
+        }
+        if other {
+            self.folded += n;
         }
     }
 
     /// Count `n` in the explicit baseline only.
     pub fn add_to_baseline(&mut self, group: &[String], n: u64) {
-        self.tally(group).baseline += n;
+        let (tally, other) = self.tally(group);
+        tally.baseline += n;
+        if other {
+            self.folded += n;
+        }
     }
 
     /// Move the grid one bucket on (`--watch`): the oldest bucket goes, an empty newest one
@@ -224,23 +268,33 @@ impl Counts {
         }
     }
 
-    fn tally(&mut self, group: &[String]) -> &mut Tally {
-        tally_in(&mut self.groups, self.grid.len, group)
+    fn tally(&mut self, group: &[String]) -> (&mut Tally, bool) {
+        tally_in(&mut self.groups, self.grid.len, self.limit, group)
     }
 }
 
-/// The tally of `group` in `groups`, made (with `len` empty buckets) when new. Looked up by the
-/// borrowed group, hashed once: only a new group allocates its key.
+/// The tally of `group` in `groups`, made (with `len` empty buckets) when new; once `limit`
+/// groups are kept, a new one is counted in [`OTHER`] (then `true`). Looked up by the borrowed
+/// group, hashed once below the limit: only a new group allocates its key.
 fn tally_in<'g>(
     groups: &'g mut HashMap<Vec<String>, Tally>,
     len: usize,
+    limit: usize,
     group: &[String],
-) -> &'g mut Tally {
-    groups.entry_ref(group).or_insert_with(|| Tally {
+) -> (&'g mut Tally, bool) {
+    let new = || Tally {
         buckets: vec![0; len],
         bytes: vec![0; len],
         baseline: 0,
-    })
+    };
+    if groups.len() < limit || groups.contains_key(group) {
+        return (groups.entry_ref(group).or_insert_with(new), false);
+    }
+    // Records already held as `OTHER` (a file's records, held before bucketing) are not
+    // folded again.
+    let folded = !group.iter().all(|g| g == OTHER);
+    let other = vec![OTHER.to_string(); group.len()];
+    (groups.entry(other).or_insert_with(new), folded)
 }
 
 /// When a group is flagged.
@@ -704,5 +758,41 @@ mod tests {
         assert_eq!(sparkline(&[0, 1, 2, 4, 8]), "·▂▃▅█");
         assert_eq!(sparkline(&[5, 5, 0]), "██·");
         assert_eq!(sparkline(&[]), "");
+    }
+
+    #[test]
+    fn groups_past_the_limit_are_counted_as_other() {
+        let g = |k: &str| vec![k.to_string(), "p".to_string()];
+        let mut c = Counts::new(Grid::ending_at(END, 6 * H, H), None).with_max_groups(2);
+        for k in ["a", "b", "c", "a", "d"] {
+            c.add(&g(k), Some(END - 1), 1, 10);
+        }
+        // Untimed and out-of-range records are not counted, so they are not folded.
+        c.add(&g("e"), None, 1, 1);
+        c.add(&g("f"), Some(END + H), 1, 1);
+        c.add_all(&g("c"), &[(Some(END - 1), 1), (Some(END - 2), 1)]);
+        let other = vec![OTHER.to_string(); 2];
+        assert_eq!(c.groups[&g("a")].buckets[5], 2);
+        assert_eq!(c.groups[&other].buckets[5], 4);
+        assert_eq!(c.groups.len(), 3);
+        assert_eq!(c.folded, 4);
+        c.add_to_bucket(&g("z"), 0, 7, false);
+        c.add_to_baseline(&g("y"), 3);
+        assert_eq!(
+            (c.groups[&other].buckets[0], c.groups[&other].baseline),
+            (7, 3)
+        );
+        assert_eq!(c.folded, 14);
+    }
+
+    #[test]
+    fn the_counters_bound_the_groups_whatever_max_groups_says() {
+        let fine = Grid::ending_at(END, 100 * 1000, 1);
+        assert_eq!(fine.len, MAX_BUCKETS);
+        let c = Counts::new(fine, None).with_max_groups(usize::MAX);
+        assert_eq!(c.limit, MAX_CELLS / MAX_BUCKETS);
+        assert_eq!(Counts::new(fine, None).with_max_groups(0).limit, 1);
+        let coarse = Grid::ending_at(END, 6 * H, H);
+        assert_eq!(Counts::new(coarse, None).with_max_groups(10).limit, 10);
     }
 }

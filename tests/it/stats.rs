@@ -813,3 +813,100 @@ fn a_baseline_in_the_future_or_before_1970_is_refused_and_an_empty_one_warned_ab
         out.stderr
     );
 }
+
+#[test]
+fn too_many_buckets_are_refused_before_reading_and_after_holding() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = capture(&dir, &[("a", [3, 3, 3, 3, 3, 3])]);
+    // A week in milliseconds: 604,800,000 buckets, each a counter per group.
+    let out = evops(&["stats", &path, "--since", "7d", "--every", "1ms"]).run();
+    out.code(2);
+    assert!(
+        out.stderr
+            .contains("--every 1ms cuts the range (7days) into 6048000"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("--every 7s or longer"),
+        "{}",
+        out.stderr
+    );
+    // A file read whole: the range is what its records span (56m 40s and a millisecond).
+    let held = evops(&["stats", &path, "--every", "1ms"]).run();
+    held.code(2);
+    assert!(
+        held.stderr.contains("into 3400001 buckets"),
+        "{}",
+        held.stderr
+    );
+    assert!(
+        held.stderr.contains("--every 35ms or longer"),
+        "{}",
+        held.stderr
+    );
+}
+
+#[test]
+fn groups_past_max_groups_are_counted_as_other_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = capture(&dir, &[("a", [3, 3, 3, 3, 3, 3])]);
+    // Four keys, k-0..k-3, in offset order: two are kept apart, the rest are one group.
+    for range in [
+        &["--since", "@1763888400000", "--until", "@1763892000000"][..],
+        &[],
+    ] {
+        let mut args = vec![
+            "stats",
+            &path,
+            "--by",
+            "key",
+            "--max-groups",
+            "2",
+            "-f",
+            "json",
+        ];
+        args.extend(range);
+        let out = evops(&args).run();
+        out.code(0);
+        let rows = by_group(&out, "key");
+        assert_eq!(
+            rows.keys().collect::<Vec<_>>(),
+            ["(other)", "k-0", "k-1"],
+            "{}",
+            out.text()
+        );
+        assert_eq!(rows["(other)"]["total"], 8);
+        assert_eq!(rows["k-0"]["total"], 5);
+        assert!(
+            out.stderr
+                .contains("more than 2 groups: 8 records of the groups past them are counted as one group, (other)"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("--max-groups"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn long_group_texts_are_cut_and_stay_distinct() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = |c: &str| "x".repeat(3000) + c;
+    let lines: String = (0..4)
+        .map(|i| {
+            let key = long(if i % 2 == 0 { "a" } else { "b" });
+            line(0, i, END - 60_000 + i, &key, &event("t", "h"), "p") + "\n"
+        })
+        .collect();
+    let path = dir.path().join("long.ndjson");
+    std::fs::write(&path, lines).unwrap();
+    let out = evops(&["stats", path.to_str().unwrap(), "--by", "key", "-f", "json"]).run();
+    out.code(0);
+    let rows = by_group(&out, "key");
+    assert_eq!(rows.len(), 2, "{}", out.text());
+    for (text, row) in &rows {
+        assert!(text.len() <= 1024, "{} bytes", text.len());
+        assert!(text.contains("…(3001 bytes, #"), "{text}");
+        assert_eq!(row["total"], 2);
+    }
+}
