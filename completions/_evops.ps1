@@ -107,7 +107,7 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             break
         }
         'evops;filter' {
-            [CompletionResult]::new('--merge-buffer', '--merge-buffer', [CompletionResultType]::ParameterName, 'With --ordered: the most records the merge may hold before order may slip')
+            [CompletionResult]::new('--merge-buffer', '--merge-buffer', [CompletionResultType]::ParameterName, 'With --ordered: the most records the merge may hold before order may slip (and never more than 128 MiB of keys and values)')
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Where matches go: a capture file (a path with ''/'', or ending in .ndjson), or a topic. [default: stdout]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]')
@@ -175,7 +175,7 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
         }
         'evops;trace' {
             [CompletionResult]::new('--topics', '--topics', [CompletionResultType]::ParameterName, 'Where to look: topics (a leading ^ makes a regex), capture files, or - for stdin (repeatable). [default: every topic whose name does not start with _]')
-            [CompletionResult]::new('--merge-buffer', '--merge-buffer', [CompletionResultType]::ParameterName, 'The most records the time-ordered merge may hold before order may slip')
+            [CompletionResult]::new('--merge-buffer', '--merge-buffer', [CompletionResultType]::ParameterName, 'The most records the time-ordered merge may hold before order may slip (and never more than 128 MiB of keys and values)')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]')
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]')

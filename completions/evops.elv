@@ -102,7 +102,7 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand --version 'Print version'
         }
         &'evops;filter'= {
-            cand --merge-buffer 'With --ordered: the most records the merge may hold before order may slip'
+            cand --merge-buffer 'With --ordered: the most records the merge may hold before order may slip (and never more than 128 MiB of keys and values)'
             cand --to 'Where matches go: a capture file (a path with ''/'', or ending in .ndjson), or a topic. [default: stdout]'
             cand -o 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]'
             cand --from 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]'
@@ -169,7 +169,7 @@ set edit:completion:arg-completer[evops] = {|@words|
         }
         &'evops;trace'= {
             cand --topics 'Where to look: topics (a leading ^ makes a regex), capture files, or - for stdin (repeatable). [default: every topic whose name does not start with _]'
-            cand --merge-buffer 'The most records the time-ordered merge may hold before order may slip'
+            cand --merge-buffer 'The most records the time-ordered merge may hold before order may slip (and never more than 128 MiB of keys and values)'
             cand -o 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]'
             cand --from 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]'
             cand --since 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]'

@@ -91,7 +91,7 @@ complete -c evops -n "__fish_evops_using_subcommand tail" -s v -l verbose -d 'Sh
 complete -c evops -n "__fish_evops_using_subcommand tail" -s q -l quiet -d 'Print nothing on stderr but errors'
 complete -c evops -n "__fish_evops_using_subcommand tail" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evops -n "__fish_evops_using_subcommand tail" -s V -l version -d 'Print version'
-complete -c evops -n "__fish_evops_using_subcommand filter" -l merge-buffer -d 'With --ordered: the most records the merge may hold before order may slip' -r
+complete -c evops -n "__fish_evops_using_subcommand filter" -l merge-buffer -d 'With --ordered: the most records the merge may hold before order may slip (and never more than 128 MiB of keys and values)' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l to -d 'Where matches go: a capture file (a path with \'/\', or ending in .ndjson), or a topic. [default: stdout]' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
 complete -c evops -n "__fish_evops_using_subcommand filter" -l until -d 'Where to stop (exclusive): the --from forms, plus now and end' -r
@@ -143,7 +143,7 @@ complete -c evops -n "__fish_evops_using_subcommand filter" -s q -l quiet -d 'Pr
 complete -c evops -n "__fish_evops_using_subcommand filter" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c evops -n "__fish_evops_using_subcommand filter" -s V -l version -d 'Print version'
 complete -c evops -n "__fish_evops_using_subcommand trace" -l topics -d 'Where to look: topics (a leading ^ makes a regex), capture files, or - for stdin (repeatable). [default: every topic whose name does not start with _]' -r
-complete -c evops -n "__fish_evops_using_subcommand trace" -l merge-buffer -d 'The most records the time-ordered merge may hold before order may slip' -r
+complete -c evops -n "__fish_evops_using_subcommand trace" -l merge-buffer -d 'The most records the time-ordered merge may hold before order may slip (and never more than 128 MiB of keys and values)' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -s o -l from -l since -d 'Where to start: beginning | end | <offset> | -<n> (last n per partition) | s@<ms> | an RFC 3339 time | a duration ago (15m, 3h). --since is the same flag. [default: tail: end; filter, sample, trace: beginning; files: first line]' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -l until -d 'Where to stop (exclusive): the --from forms, plus now and end' -r
 complete -c evops -n "__fish_evops_using_subcommand trace" -s p -l partition -d 'Only these partitions (repeatable or comma-separated)' -r

@@ -36,7 +36,7 @@ pub struct FilterCmdArgs {
     #[arg(long)]
     pub ordered: bool,
 
-    /// With --ordered: the most records the merge may hold before order may slip.
+    /// With --ordered: the most records the merge may hold before order may slip (and never more than 128 MiB of keys and values).
     #[arg(long, value_name = "N", default_value_t = crate::stage::merge::DEFAULT_LIMIT)]
     pub merge_buffer: usize,
 

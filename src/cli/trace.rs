@@ -34,7 +34,7 @@ pub struct TraceArgs {
     #[arg(short = 'F', long)]
     pub follow: bool,
 
-    /// The most records the time-ordered merge may hold before order may slip.
+    /// The most records the time-ordered merge may hold before order may slip (and never more than 128 MiB of keys and values).
     #[arg(long, value_name = "N", default_value_t = crate::stage::merge::DEFAULT_LIMIT)]
     pub merge_buffer: usize,
 

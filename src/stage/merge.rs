@@ -4,8 +4,8 @@
 //! disagree); across partitions, the record with the earliest timestamp goes first. A record
 //! is let go only once every partition that may still deliver an earlier one has a record
 //! waiting or has caught up with its end of log, so the order is exact for topics. Memory is
-//! bounded: past `limit` held records the earliest goes out anyway, and the summary says how
-//! many records left out of timestamp order. Sources that cannot say which partitions are
+//! bounded: past `limit` held records, or [`MAX_BYTES`] of them, the earliest goes out anyway,
+//! and the summary says how many records left out of timestamp order. Sources that cannot say which partitions are
 //! behind (capture files, consumer groups) are merged within the limit and when they go idle.
 
 use std::cmp::Reverse;
@@ -18,6 +18,10 @@ use crate::record::Record;
 /// The default number of records a merge may hold.
 pub const DEFAULT_LIMIT: usize = 200_000;
 
+/// The most key and value bytes a merge may hold, whatever its limit in records: the default
+/// limit of records of a megabyte each would be 200 GB (a capture file of them held 3 GB).
+pub const MAX_BYTES: usize = 128 << 20;
+
 /// The merge stage.
 pub struct Merge {
     limit: usize,
@@ -26,6 +30,8 @@ pub struct Merge {
     /// Heads of non-empty queues: (timestamp, arrival, queue).
     heads: BinaryHeap<Reverse<(i64, u64, usize)>>,
     held: usize,
+    /// Key and value bytes of the held records.
+    held_bytes: usize,
     arrivals: u64,
     behind: Vec<(Arc<str>, i32)>,
     last_out: Option<i64>,
@@ -44,6 +50,7 @@ impl Merge {
             queues: Vec::new(),
             heads: BinaryHeap::new(),
             held: 0,
+            held_bytes: 0,
             arrivals: 0,
             behind: Vec::new(),
             last_out: None,
@@ -78,6 +85,7 @@ impl Merge {
         };
         let r = self.queues[q].pop_front().expect("a head has a record");
         self.held -= 1;
+        self.held_bytes -= size(&r);
         if let Some(next) = self.queues[q].front() {
             self.arrivals += 1;
             self.heads.push(Reverse((time(next), self.arrivals, q)));
@@ -104,18 +112,26 @@ impl Merge {
                 self.pop(out);
             }
         }
-        while self.held > self.limit {
+        while self.held > self.limit || (self.held > 1 && self.held_bytes > MAX_BYTES) {
             self.forced += 1;
             if !self.warned {
                 self.warned = true;
+                let (what, raise) = if self.held > self.limit {
+                    (format!("{} records", self.limit), " (raise --merge-buffer)")
+                } else {
+                    (format!("{} MiB of records", MAX_BYTES >> 20), "")
+                };
                 cx.report.say(&format!(
-                    "evops: warning: the time-ordered merge holds {} records (the limit): the earliest go out before every partition has caught up, so order across partitions may slip (raise --merge-buffer)",
-                    self.limit
+                    "evops: warning: the time-ordered merge holds {what} (the limit): the earliest go out before every partition has caught up, so order across partitions may slip{raise}"
                 ));
             }
             self.pop(out);
         }
     }
+}
+
+fn size(r: &Record) -> usize {
+    r.key.as_ref().map_or(0, Vec::len) + r.value.as_ref().map_or(0, Vec::len)
 }
 
 /// Records without a timestamp sort first: there is nothing to order them by.
@@ -130,6 +146,7 @@ impl Stage for Merge {
             self.arrivals += 1;
             self.heads.push(Reverse((time(&record), self.arrivals, q)));
         }
+        self.held_bytes += size(&record);
         self.queues[q].push_back(record);
         self.held += 1;
         self.release(cx, false, out);
@@ -252,6 +269,27 @@ mod tests {
         assert_eq!(out.len(), 7);
         assert_eq!(m.held, 3);
         assert_eq!(m.forced, 7);
+    }
+
+    #[test]
+    fn held_bytes_bound_memory_whatever_the_limit_in_records() {
+        let src = Behind(vec![(Arc::from("a"), 0), (Arc::from("a"), 1)], true);
+        let mut m = Merge::new(DEFAULT_LIMIT);
+        let big = |i: i64| Record {
+            value: Some(vec![b'x'; MAX_BYTES / 4]),
+            ..rec("a", 0, i, i * 10)
+        };
+        let out = feed(&mut m, &src, (0..10).map(big).collect(), false);
+        assert_eq!((out.len(), m.held, m.forced), (6, 4, 6));
+        assert_eq!(m.held_bytes, MAX_BYTES);
+        // One record larger than the bound is held alone, not refused.
+        let mut one = Merge::new(DEFAULT_LIMIT);
+        let huge = Record {
+            value: Some(vec![b'x'; MAX_BYTES + 1]),
+            ..rec("a", 0, 0, 0)
+        };
+        assert!(feed(&mut one, &src, vec![huge], false).is_empty());
+        assert_eq!(one.held, 1);
     }
 
     #[test]
