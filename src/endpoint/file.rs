@@ -175,6 +175,15 @@ fn count_partitions(path: &Path) -> anyhow::Result<HashMap<(Arc<str>, i32), u64>
 impl CaptureSource {
     /// Open a capture file.
     pub fn open(path: &Path, window: Window) -> anyhow::Result<CaptureSource> {
+        // Counting reads the file once before the read proper: a pipe would be drained by it
+        // (and opening one would wait for a writer), and the read would then find nothing.
+        if window.counts_partitions() && std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            return Err(crate::error::Error::Usage(format!(
+                "--from -<n> and --until -<n> count each partition's records to the end, which reads the file twice: {} is not a regular file (save it to one first)",
+                path.display()
+            ))
+            .into());
+        }
         let file = File::open(path)
             .with_context(|| format!("cannot open capture file {}", path.display()))?;
         let size = file.metadata().ok().map(|m| m.len());

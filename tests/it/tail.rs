@@ -1196,3 +1196,27 @@ fn quiet_silences_everything_but_errors() {
     err.code(2);
     assert!(err.stderr.starts_with("evops: "), "{}", err.stderr);
 }
+
+/// Regression (sweep 9): `--from -<n>` on a FIFO counted its partitions by draining it, then
+/// read an empty pipe: nothing printed, exit 0. Refused before it is opened, naming the path.
+#[test]
+fn from_last_n_refuses_a_pipe_given_as_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("records.ndjson");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let name = format!("file:{}", fifo.display());
+    let out = evops(&["tail", &name, "--from", "-2"]).run();
+    out.code(2);
+    assert!(
+        out.stderr.contains(&format!(
+            "{} is not a regular file (save it to one first)",
+            fifo.display()
+        )),
+        "{}",
+        out.stderr
+    );
+}
