@@ -485,6 +485,8 @@ pub fn read_catalog(paths: &[PathBuf]) -> anyhow::Result<crate::schema::catalog:
             }
         } else if p.is_file() {
             files.push(p.clone());
+        } else if p.exists() {
+            anyhow::bail!("--schema {}: not a regular file or directory", p.display());
         } else {
             anyhow::bail!("--schema {}: no such file or directory", p.display());
         }

@@ -940,6 +940,18 @@ fn a_pipe_given_as_a_file_is_refused_not_read_twice() {
         "{}",
         out.stderr
     );
+    // Regression (sweep 9): a device given as a schema was "no such file or directory".
+    let events = dir.path().join("e.json");
+    std::fs::write(&events, r#"{"data": {"type": "a"}}"#).unwrap();
+    let events = events.to_str().unwrap();
+    let out = evops(&["schema-validate", events, "--schema", "/dev/zero"]).run();
+    out.code(2);
+    assert!(
+        out.stderr
+            .contains("--schema /dev/zero: not a regular file or directory"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// Regression (sweep 4): a report that could not be written said only "evops: No space left on
