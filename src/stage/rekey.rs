@@ -5,12 +5,14 @@
 //! changes, and checks from the delivery reports that every key landed on one partition only.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use jaq_json::Val;
 
 use crate::cmd::replay::DeadLetterBox;
 use crate::codec::Encoding;
 use crate::expr::{Expr, Viewer};
+use crate::fingerprint::Fingerprint;
 use crate::partition::Partitioner;
 use crate::pipeline::{Cx, Stage};
 use crate::record::Record;
@@ -42,8 +44,10 @@ pub struct Rekey {
     dead: Option<DeadLetterBox>,
     /// The dead-letter file could not be written: the run ends with it.
     error: Option<anyhow::Error>,
-    keys: HashSet<Vec<u8>>,
-    moved: HashSet<Vec<u8>>,
+    /// The distinct new keys, and those put on another partition than a record of theirs had,
+    /// by fingerprint ([`key_print`]): only their counts are said, so the keys are not held.
+    keys: KeyPrints,
+    moved: KeyPrints,
     /// Keys the delivery reports saw on more than one partition.
     split: Vec<(Option<Vec<u8>>, BTreeSet<i32>)>,
     checked: bool,
@@ -66,8 +70,8 @@ impl Rekey {
             target_partitions,
             dead: None,
             error: None,
-            keys: HashSet::new(),
-            moved: HashSet::new(),
+            keys: KeyPrints::default(),
+            moved: KeyPrints::default(),
             split: Vec::new(),
             checked: false,
         }
@@ -97,6 +101,19 @@ impl Rekey {
             NewKey::Protobuf(writer) => protobuf_key(&v, writer),
         }
     }
+}
+
+/// Sets of key fingerprints, well mixed already: not hashed again.
+type KeyPrints = HashSet<u128, BuildHasherDefault<Fingerprint>>;
+
+/// A key's 128-bit fingerprint from three independent hashes (murmur2, crc32, SipHash): two of a
+/// billion distinct keys share one with a chance near 10^-21, so the counts are the keys'.
+fn key_print(key: &[u8]) -> u128 {
+    let mut sip = std::hash::DefaultHasher::new();
+    sip.write(key);
+    let short = (u64::from(crate::partition::murmur2::murmur2(key) as u32) << 32)
+        | u64::from(crate::partition::crc32::crc32(key));
+    (u128::from(sip.finish()) << 64) | u128::from(short)
 }
 
 /// A jq value (the key message in the proto3 JSON mapping, or the value of its one field) as a
@@ -147,10 +164,11 @@ impl Stage for Rekey {
                 let p = self
                     .partitioner
                     .partition(Some(&key), self.target_partitions);
+                let print = key_print(&key);
                 if p != Some(record.partition) {
-                    self.moved.insert(key.clone());
+                    self.moved.insert(print);
                 }
-                self.keys.insert(key.clone());
+                self.keys.insert(print);
                 record.key = Some(key);
                 out.push(record);
                 None
@@ -299,7 +317,18 @@ mod tests {
             assert!(stage.take_error().is_none());
         }
         assert_eq!((dead.sent(), out.len(), report.bad), (2, 3, 2));
+        assert_eq!(stage.keys.len(), 2);
         let summary = crate::cmd::replay::ReplayStage::summary(&stage).unwrap();
         assert!(summary.starts_with("2 keys, "), "{summary}");
+    }
+
+    #[test]
+    fn key_prints_tell_keys_apart() {
+        let prints: HashSet<u128> = (0..10_000u32)
+            .map(|i| key_print(&i.to_be_bytes()))
+            .chain([key_print(b""), key_print(b"\0")])
+            .collect();
+        assert_eq!(prints.len(), 10_002);
+        assert_eq!(key_print(b"k"), key_print(b"k"));
     }
 }
