@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -107,7 +107,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
 
     let target_ends = conn.high_watermarks(&cfg.target)?;
     let done = Arc::new(Mutex::new(Done::default()));
-    let dead = dead_letters(&cfg, &id)?;
+    let dead = dead_letters(&cfg, &id, cfg.checkpoint.is_some() || group.is_some())?;
     if let Some(b) = cfg.before.as_mut() {
         b.dead_letters(DeadLetterBox(dead.clone()));
     }
@@ -344,7 +344,8 @@ fn open_producer(
 
 /// The dead-letter file (`--dead-letter`, or one named after the replay here), never a source
 /// nor the checkpoint.
-fn dead_letters(cfg: &Config, id: &str) -> anyhow::Result<Arc<Mutex<DeadLetters>>> {
+/// `claimed`: a checkpoint or a group commit claims progress (dead letters are held for it).
+fn dead_letters(cfg: &Config, id: &str, claimed: bool) -> anyhow::Result<Arc<Mutex<DeadLetters>>> {
     let dead_path = cfg
         .dead_letter
         .clone()
@@ -363,6 +364,8 @@ fn dead_letters(cfg: &Config, id: &str) -> anyhow::Result<Arc<Mutex<DeadLetters>
         path: dead_path,
         file: None,
         line: Vec::new(),
+        held: Vec::new(),
+        claimed,
         written: 0,
         unsynced: false,
         dry_run: cfg.writing.dry_run,
@@ -667,6 +670,13 @@ struct DeadLetters {
     file: Option<std::fs::File>,
     /// The line being written, kept for the next.
     line: Vec<u8>,
+    /// While a checkpoint or a group commit claims progress (`claimed`), dead letters reach
+    /// the file when it is settled, just before the claim: a run that dies before it re-reads
+    /// those records when it resumes, and writes each dead letter once. Held up to
+    /// [`HOLD_BYTES`]; past that they go to the file at once (a run that then dies may write
+    /// those again when it resumes: twice in the file rather than memory without bound).
+    held: Vec<u8>,
+    claimed: bool,
     /// Records written to it by this run (counted only, in a dry run).
     written: u64,
     /// Records were written since the last sync.
@@ -698,39 +708,45 @@ impl DeadLetters {
         failures.iter().try_for_each(|f| self.add(&f.record))
     }
 
-    /// Write one record (count it, in a dry run).
+    /// Write one record (count it, in a dry run); held while progress is claimed.
     fn add(&mut self, r: &Record) -> anyhow::Result<()> {
+        self.written += 1;
         if self.dry_run {
-            self.written += 1;
             return Ok(());
         }
-        let f = match &mut self.file {
-            Some(f) => f,
-            None => self.file.insert(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&self.path)
-                    .map_err(|e| {
-                        anyhow::anyhow!("dead-letter file {}: {e}", self.path.display())
-                    })?,
-            ),
-        };
         self.line.clear();
         crate::codec::capture::encode(r, &mut self.line);
-        f.write_all(&self.line)
-            .map_err(|e| anyhow::anyhow!("--dead-letter {}: {e}", self.path.display()))?;
+        if self.claimed && self.held.len() + self.line.len() <= HOLD_BYTES {
+            self.held.extend_from_slice(&self.line);
+        } else {
+            self.write_held()?;
+            append(&mut self.file, &self.path, &self.line)?;
+            self.unsynced = true;
+        }
         // A dead letter is as large as its record: the line is not kept past a big one.
         if self.line.capacity() > LINE_KEPT {
             self.line = Vec::new();
         }
-        self.written += 1;
-        self.unsynced = true;
         Ok(())
     }
 
-    /// What was written is on disk.
+    /// The held lines, into the file.
+    fn write_held(&mut self) -> anyhow::Result<()> {
+        if self.held.is_empty() {
+            return Ok(());
+        }
+        append(&mut self.file, &self.path, &self.held)?;
+        self.unsynced = true;
+        self.held.clear();
+        if self.held.capacity() > LINE_KEPT {
+            self.held = Vec::new();
+        }
+        Ok(())
+    }
+
+    /// What was written, and what was held, is on disk.
     fn sync(&mut self) -> anyhow::Result<()> {
+        self.write_held()?;
         let (Some(f), true) = (&self.file, self.unsynced) else {
             return Ok(());
         };
@@ -747,6 +763,25 @@ impl DeadLetters {
 
 /// The longest dead-letter line whose buffer is kept for the next.
 const LINE_KEPT: usize = 64 << 10;
+
+/// The most dead-letter bytes held for the next claim of progress.
+const HOLD_BYTES: usize = 64 << 20;
+
+/// Append `bytes` to the dead-letter file, opened (to append) the first time.
+fn append(file: &mut Option<std::fs::File>, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let f = match file {
+        Some(f) => f,
+        None => file.insert(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| anyhow::anyhow!("dead-letter file {}: {e}", path.display()))?,
+        ),
+    };
+    f.write_all(bytes)
+        .map_err(|e| anyhow::anyhow!("--dead-letter {}: {e}", path.display()))
+}
 
 /// Where a replay stage sends the records it could not handle (rekey's failed keys): the
 /// replay's dead letters, written at once (counted, in a dry run) rather than held.
@@ -769,6 +804,8 @@ impl DeadLetterBox {
             path: PathBuf::new(),
             file: None,
             line: Vec::new(),
+            held: Vec::new(),
+            claimed: false,
             written: 0,
             unsynced: false,
             dry_run: true,
@@ -1175,6 +1212,8 @@ mod tests {
             path,
             file: None,
             line: Vec::new(),
+            held: Vec::new(),
+            claimed: false,
             written: 0,
             unsynced: false,
             dry_run,
@@ -1215,6 +1254,44 @@ mod tests {
         d.settle(vec![failure(4)]).unwrap();
         assert!(!d.unsynced);
         assert_eq!(d.close().unwrap(), (4, Some(path.clone())));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// While a checkpoint claims progress, dead letters reach the file only when settled (just
+    /// before the claim), so that a run that dies first and resumes writes each once; past
+    /// HOLD_BYTES they are written at once, so memory stays bounded.
+    #[test]
+    fn claimed_dead_letters_wait_for_the_settle_within_a_bound() {
+        let dir = std::env::temp_dir().join(format!("evops-held-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("dead.ndjson");
+        let _ = std::fs::remove_file(&path);
+        let mut d = DeadLetters {
+            claimed: true,
+            ..dead_letters(path.clone(), false)
+        };
+        d.take(vec![failure(1), failure(2)]).unwrap();
+        assert!(!path.exists(), "held until settled");
+        d.settle(vec![failure(3)]).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 3);
+        assert!(d.held.is_empty() && !d.unsynced);
+        // 100 KB records: past HOLD_BYTES the oldest go out with the new one, in order.
+        let n = (HOLD_BYTES / (100 << 10)) as i64 + 5;
+        d.take((4..4 + n).map(failure).collect()).unwrap();
+        assert!(d.held.len() <= HOLD_BYTES);
+        let on_disk = std::fs::read_to_string(&path).unwrap().lines().count();
+        assert!(on_disk > 3 && on_disk < 3 + n as usize, "{on_disk}");
+        assert_eq!(d.close().unwrap(), (3 + n as u64, Some(path.clone())));
+        let offsets: Vec<i64> = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["offset"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(offsets, (1..4 + n).collect::<Vec<_>>());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
