@@ -1,6 +1,7 @@
 //! Hash maps keyed by 64-bit fingerprints (a key's murmur2/crc32 pair in the partition audit,
-//! an event id's hash in the duplicate-id lint): the keys are already well mixed, so hashing
-//! them again (SipHash) would only cost time. One multiply spreads them over the table.
+//! an event id's hash in the duplicate-id lint) and sets of 128-bit ones (rekey's new keys): the
+//! keys are already well mixed, so hashing them again (SipHash) would only cost time. One
+//! multiply spreads them over the table.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -14,13 +15,16 @@ impl Hasher for Fingerprint {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        // Only u64 keys are hashed; FNV-1a keeps anything else correct all the same.
+        // Only u64 and u128 keys are hashed; FNV-1a keeps anything else correct all the same.
         for &b in bytes {
             self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
         }
     }
     fn write_u64(&mut self, n: u64) {
         self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+    fn write_u128(&mut self, n: u128) {
+        self.write_u64((n as u64) ^ (n >> 64) as u64);
     }
 }
 

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -67,8 +67,8 @@ pub struct Config {
 
 /// A stage of a replay that may send records to the dead-letter file and has a summary.
 pub trait ReplayStage: Stage {
-    /// Where it puts records it could not handle, for the dead-letter file.
-    fn dead_queue(&self) -> Arc<Mutex<Vec<Record>>>;
+    /// Where to send records it could not handle, as they come (told before the run).
+    fn dead_letters(&mut self, to: DeadLetterBox);
     /// A line for the summary.
     fn summary(&self) -> Option<String>;
     /// Exit 1 even when nothing else went wrong (a check failed).
@@ -107,7 +107,10 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
 
     let target_ends = conn.high_watermarks(&cfg.target)?;
     let done = Arc::new(Mutex::new(Done::default()));
-    let dead = dead_letters(&cfg, &id)?;
+    let dead = dead_letters(&cfg, &id, cfg.checkpoint.is_some() || group.is_some())?;
+    if let Some(b) = cfg.before.as_mut() {
+        b.dead_letters(DeadLetterBox(dead.clone()));
+    }
     if let (Some(_), Some(p)) = (&group, &producer) {
         let resume = GroupResume::new(&cfg, &conn, p, transactions.is_ok(), &dead, &done, &id)?;
         cfg.read.group_txn = resume.transactional.then(|| p.transactions());
@@ -146,7 +149,12 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
                 None => Box::new(checkpointed),
             }
         }
-        None => Box::new(DryRun::new(&cfg, partitions, conn.max_message_bytes())),
+        None => Box::new(DryRun::new(
+            &cfg,
+            partitions,
+            conn.max_message_bytes(),
+            dead.clone(),
+        )),
     };
 
     let mut stages = Stages::new(&mut cfg, &id, done);
@@ -163,12 +171,12 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     // Stopped at --max is incomplete; a source that ran out first is complete.
     let complete = ended == Ended::Exhausted;
     sink.conclude(complete, &report)?;
-    // Dead letters: undeliverable records and records a stage could not handle (most are in the
-    // file already, taken before each save).
+    // Dead letters: undeliverable records and records a stage could not handle (in the file
+    // already: written as they came, and the last ones settled by `conclude`).
     let (dead_count, dead_file) = dead
         .lock()
         .map_err(|_| anyhow::anyhow!("dead letters poisoned"))?
-        .close(sink.failures())?;
+        .close()?;
 
     if ended == Ended::BrokenPipe {
         return Ok(Exit::Ok);
@@ -326,6 +334,8 @@ fn open_producer(
         }
         None => (ProducerSink::open(conn, target())?, Err(String::new())),
     };
+    // Failed records are the dead letters, taken as they come.
+    p.keep_failures();
     if cfg.before.is_some() {
         p.track_keys();
     }
@@ -334,7 +344,8 @@ fn open_producer(
 
 /// The dead-letter file (`--dead-letter`, or one named after the replay here), never a source
 /// nor the checkpoint.
-fn dead_letters(cfg: &Config, id: &str) -> anyhow::Result<Arc<Mutex<DeadLetters>>> {
+/// `claimed`: a checkpoint or a group commit claims progress (dead letters are held for it).
+fn dead_letters(cfg: &Config, id: &str, claimed: bool) -> anyhow::Result<Arc<Mutex<DeadLetters>>> {
     let dead_path = cfg
         .dead_letter
         .clone()
@@ -352,9 +363,11 @@ fn dead_letters(cfg: &Config, id: &str) -> anyhow::Result<Arc<Mutex<DeadLetters>
     Ok(Arc::new(Mutex::new(DeadLetters {
         path: dead_path,
         file: None,
+        line: Vec::new(),
+        held: Vec::new(),
+        claimed,
         written: 0,
-        taken: 0,
-        stage: cfg.before.as_ref().map(|b| b.dead_queue()),
+        unsynced: false,
         dry_run: cfg.writing.dry_run,
     })))
 }
@@ -607,10 +620,6 @@ fn ask_first(cfg: &Config, group: bool, estimate: Option<u64>) -> anyhow::Result
 }
 
 impl<S: ReplaySink> ReplaySink for Held<S> {
-    fn failures(&mut self) -> Vec<crate::endpoint::kafka::sink::Failure> {
-        self.inner().failures()
-    }
-
     fn landed(&mut self) -> Option<HashMap<Option<Vec<u8>>, BTreeSet<i32>>> {
         self.inner().landed()
     }
@@ -653,84 +662,160 @@ fn default_checkpoint(
     None
 }
 
-/// The dead-letter file: appended to (a resumed run keeps what earlier runs put there), and
-/// synced before any progress is saved past the records in it, so that a record is either
-/// copied, or in this file, or still to be read.
+/// The dead-letter file: appended to (a resumed run keeps what earlier runs put there) as
+/// failures come, so that none is held for long, and synced before any progress is saved past
+/// the records in it, so that a record is either copied, or in this file, or still to be read.
 struct DeadLetters {
     path: PathBuf,
     file: Option<std::fs::File>,
-    /// Records written to it by this run.
+    /// The line being written, kept for the next.
+    line: Vec<u8>,
+    /// While a checkpoint or a group commit claims progress (`claimed`), dead letters reach
+    /// the file when it is settled, just before the claim: a run that dies before it re-reads
+    /// those records when it resumes, and writes each dead letter once. Held up to
+    /// [`HOLD_BYTES`]; past that they go to the file at once (a run that then dies may write
+    /// those again when it resumes: twice in the file rather than memory without bound).
+    held: Vec<u8>,
+    claimed: bool,
+    /// Records written to it by this run (counted only, in a dry run).
     written: u64,
-    /// Producer failures already taken.
-    taken: usize,
-    /// A stage's records (rekey's failed keys).
-    stage: Option<Arc<Mutex<Vec<Record>>>>,
+    /// Records were written since the last sync.
+    unsynced: bool,
     /// A dry run counts what would be dead letters and writes no file.
     dry_run: bool,
 }
 
 impl DeadLetters {
-    /// Settle the last ones; how many there are, and the file they are in (none for a dry
-    /// run, or when there are none).
-    fn close(
-        &mut self,
-        failures: Vec<crate::endpoint::kafka::sink::Failure>,
-    ) -> anyhow::Result<(u64, Option<PathBuf>)> {
-        self.settle(failures)?;
+    /// Sync the last ones; how many there are, and the file they are in (none for a dry run,
+    /// or when there are none).
+    fn close(&mut self) -> anyhow::Result<(u64, Option<PathBuf>)> {
+        self.sync()?;
         let file = (self.written > 0 && !self.dry_run).then(|| self.path.clone());
         Ok((self.written, file))
     }
 
-    /// Take new producer failures and the stage's records, write them, and sync.
+    /// Write producer failures taken from the sink, and sync.
     fn settle(
         &mut self,
         failures: Vec<crate::endpoint::kafka::sink::Failure>,
     ) -> anyhow::Result<()> {
-        let mut recs: Vec<Record> = failures
-            .into_iter()
-            .skip(self.taken)
-            .map(|f| f.record)
-            .collect();
-        self.taken += recs.len();
-        if let Some(stage) = &self.stage {
-            if let Ok(mut q) = stage.lock() {
-                recs.append(&mut q);
-            }
-        }
-        if recs.is_empty() {
-            return Ok(());
-        }
+        self.take(failures)?;
+        self.sync()
+    }
+
+    /// Write producer failures taken from the sink, in order (not synced yet).
+    fn take(&mut self, failures: Vec<crate::endpoint::kafka::sink::Failure>) -> anyhow::Result<()> {
+        failures.iter().try_for_each(|f| self.add(&f.record))
+    }
+
+    /// Write one record (count it, in a dry run); held while progress is claimed.
+    fn add(&mut self, r: &Record) -> anyhow::Result<()> {
+        self.written += 1;
         if self.dry_run {
-            self.written += recs.len() as u64;
             return Ok(());
         }
-        if self.file.is_none() {
-            self.file = Some(
-                std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&self.path)
-                    .map_err(|e| {
-                        anyhow::anyhow!("dead-letter file {}: {e}", self.path.display())
-                    })?,
-            );
+        self.line.clear();
+        crate::codec::capture::encode(r, &mut self.line);
+        if self.claimed && self.held.len() + self.line.len() <= HOLD_BYTES {
+            self.held.extend_from_slice(&self.line);
+        } else {
+            self.write_held()?;
+            append(&mut self.file, &self.path, &self.line)?;
+            self.unsynced = true;
         }
-        let f = self.file.as_mut().expect("opened above");
-        let mut line = Vec::new();
-        for r in &recs {
-            line.clear();
-            crate::codec::capture::encode(r, &mut line);
-            f.write_all(&line)
-                .map_err(|e| anyhow::anyhow!("--dead-letter {}: {e}", self.path.display()))?;
+        // A dead letter is as large as its record: the line is not kept past a big one.
+        if self.line.capacity() > LINE_KEPT {
+            self.line = Vec::new();
         }
+        Ok(())
+    }
+
+    /// The held lines, into the file.
+    fn write_held(&mut self) -> anyhow::Result<()> {
+        if self.held.is_empty() {
+            return Ok(());
+        }
+        append(&mut self.file, &self.path, &self.held)?;
+        self.unsynced = true;
+        self.held.clear();
+        if self.held.capacity() > LINE_KEPT {
+            self.held = Vec::new();
+        }
+        Ok(())
+    }
+
+    /// What was written, and what was held, is on disk.
+    fn sync(&mut self) -> anyhow::Result<()> {
+        self.write_held()?;
+        let (Some(f), true) = (&self.file, self.unsynced) else {
+            return Ok(());
+        };
         // A device (/dev/null) cannot be synced, and need not be.
         if let Err(e) = f.sync_data() {
             if f.metadata().is_ok_and(|m| m.is_file()) {
                 anyhow::bail!("--dead-letter {}: {e}", self.path.display());
             }
         }
-        self.written += recs.len() as u64;
+        self.unsynced = false;
         Ok(())
+    }
+}
+
+/// The longest dead-letter line whose buffer is kept for the next.
+const LINE_KEPT: usize = 64 << 10;
+
+/// The most dead-letter bytes held for the next claim of progress.
+const HOLD_BYTES: usize = 64 << 20;
+
+/// Append `bytes` to the dead-letter file, opened (to append) the first time.
+fn append(file: &mut Option<std::fs::File>, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let f = match file {
+        Some(f) => f,
+        None => file.insert(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| anyhow::anyhow!("dead-letter file {}: {e}", path.display()))?,
+        ),
+    };
+    f.write_all(bytes)
+        .map_err(|e| anyhow::anyhow!("--dead-letter {}: {e}", path.display()))
+}
+
+/// Where a replay stage sends the records it could not handle (rekey's failed keys): the
+/// replay's dead letters, written at once (counted, in a dry run) rather than held.
+#[derive(Clone)]
+pub struct DeadLetterBox(Arc<Mutex<DeadLetters>>);
+
+impl DeadLetterBox {
+    /// A dead letter; the error is the file's.
+    pub fn send(&self, r: &Record) -> anyhow::Result<()> {
+        self.0
+            .lock()
+            .map_err(|_| anyhow::anyhow!("dead letters poisoned"))?
+            .add(r)
+    }
+
+    /// A dry run's box, which counts.
+    #[cfg(test)]
+    pub(crate) fn counting() -> DeadLetterBox {
+        DeadLetterBox(Arc::new(Mutex::new(DeadLetters {
+            path: PathBuf::new(),
+            file: None,
+            line: Vec::new(),
+            held: Vec::new(),
+            claimed: false,
+            written: 0,
+            unsynced: false,
+            dry_run: true,
+        })))
+    }
+
+    /// Records sent so far.
+    #[cfg(test)]
+    pub(crate) fn sent(&self) -> u64 {
+        self.0.lock().map_or(0, |d| d.written)
     }
 }
 
@@ -785,7 +870,7 @@ impl GroupHooks for GroupResume {
         }
         self.flusher.flush()?;
         if let Ok(mut d) = self.dead.lock() {
-            d.settle(self.flusher.failures())?;
+            d.settle(self.flusher.take_failures())?;
         }
         let ends = self.ends.read()?;
         Ok(serde_json::to_string(&ends)?)
@@ -826,10 +911,9 @@ impl GroupHooks for GroupResume {
     }
 }
 
-/// A replay's sink: the producer (with its checkpoint) or the dry run.
+/// A replay's sink: the producer (with its checkpoint) or the dry run. Either hands what it
+/// could not write to the dead letters as it comes.
 trait ReplaySink: Sink {
-    /// Deliveries that failed (all of them).
-    fn failures(&mut self) -> Vec<crate::endpoint::kafka::sink::Failure>;
     /// Where delivered records landed, by key (when the sink keeps track).
     fn landed(&mut self) -> Option<HashMap<Option<Vec<u8>>, BTreeSet<i32>>> {
         None
@@ -848,6 +932,8 @@ struct Checkpointed {
     last: Handed,
     since: Instant,
     unsaved: u64,
+    /// The producer's count of failures when they were last taken.
+    failed: u64,
 }
 
 /// How often the checkpoint is brought up to date.
@@ -900,19 +986,35 @@ impl Checkpointed {
             last: Handed::default(),
             since: Instant::now(),
             unsaved: 0,
+            failed: 0,
         }
+    }
+
+    /// Hand the producer's new failures to the dead letters, so that it holds none for long.
+    fn take_failures(&mut self) -> anyhow::Result<()> {
+        let failed = self.inner.failed();
+        if failed == self.failed {
+            return Ok(());
+        }
+        self.failed = failed;
+        let mut d = self
+            .dead
+            .lock()
+            .map_err(|_| anyhow::anyhow!("dead letters poisoned"))?;
+        d.take(self.inner.take_failures())
     }
 
     fn save(&mut self, written: u64, complete: bool) -> anyhow::Result<()> {
         let (Some(c), Some(path)) = (self.checkpoint.as_mut(), &self.path) else {
-            return Ok(());
+            // Nothing claims them: the last failures are only taken, as they stand.
+            return self.take_failures();
         };
         // Everything handed over is delivered or failed once the producer is flushed, and the
         // failures are in the dead-letter file once it is synced: only then may the checkpoint
         // claim them.
         self.inner.flush()?;
         if let Ok(mut d) = self.dead.lock() {
-            d.settle(self.inner.failures())?;
+            d.settle(self.inner.take_failures())?;
         }
         for p in &mut c.parts {
             if let Some(o) = self.last.get(&p.topic, p.partition) {
@@ -931,6 +1033,7 @@ impl Checkpointed {
 impl Sink for Checkpointed {
     fn write(&mut self, r: &Record, report: &mut dyn Tally) -> anyhow::Result<()> {
         self.inner.write(r, report)?;
+        self.take_failures()?;
         if self.checkpoint.is_some() {
             self.last.note(r);
             self.unsaved += 1;
@@ -946,7 +1049,7 @@ impl Sink for Checkpointed {
 
     fn idle(&mut self) -> anyhow::Result<()> {
         self.inner.poll();
-        Ok(())
+        self.take_failures()
     }
 
     fn finish(&mut self, report: &mut dyn Tally) -> anyhow::Result<()> {
@@ -959,10 +1062,6 @@ impl Sink for Checkpointed {
 }
 
 impl ReplaySink for Checkpointed {
-    fn failures(&mut self) -> Vec<crate::endpoint::kafka::sink::Failure> {
-        self.inner.failures()
-    }
-
     fn landed(&mut self) -> Option<HashMap<Option<Vec<u8>>, BTreeSet<i32>>> {
         self.inner.landed()
     }
@@ -982,8 +1081,9 @@ struct DryRun {
     per_partition: BTreeMap<Option<i32>, u64>,
     examples: Printer<Box<dyn Write>>,
     shown: u64,
-    /// Records the real run would put in the dead-letter file.
-    refused: Vec<crate::endpoint::kafka::sink::Failure>,
+    /// Records the real run would put in the dead-letter file: counted there, as they come.
+    refused: u64,
+    dead: Arc<Mutex<DeadLetters>>,
 }
 
 /// How many records a dry run shows.
@@ -991,12 +1091,18 @@ const EXAMPLES: u64 = 5;
 
 impl DryRun {
     /// A dry run into a target of `partitions` whose producer refuses records over `max_bytes`.
-    fn new(cfg: &Config, partitions: i32, max_bytes: usize) -> DryRun {
+    fn new(
+        cfg: &Config,
+        partitions: i32,
+        max_bytes: usize,
+        dead: Arc<Mutex<DeadLetters>>,
+    ) -> DryRun {
         DryRun {
             placement: cfg.placement,
             partitions,
             max_bytes,
-            refused: Vec::new(),
+            refused: 0,
+            dead,
             per_partition: BTreeMap::new(),
             examples: Printer::new(
                 Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
@@ -1012,11 +1118,12 @@ impl Sink for DryRun {
         use crate::endpoint::kafka::sink::refusal;
         if let Some(reason) = refusal(r, self.placement, self.partitions, self.max_bytes) {
             report.bad(&r.location(), &format!("would not be written: {reason}"));
-            self.refused.push(crate::endpoint::kafka::sink::Failure {
-                record: r.clone(),
-                reason,
-            });
-            return Ok(());
+            self.refused += 1;
+            return self
+                .dead
+                .lock()
+                .map_err(|_| anyhow::anyhow!("dead letters poisoned"))?
+                .add(r);
         }
         let p = match self.placement {
             Placement::Keep => Some(r.partition),
@@ -1032,16 +1139,12 @@ impl Sink for DryRun {
 
     fn finish(&mut self, report: &mut dyn Tally) -> anyhow::Result<()> {
         // As the producer sink does with its failures: refused records were not written.
-        report.not_written(self.refused.len() as u64);
+        report.not_written(self.refused);
         self.examples.finish(report)
     }
 }
 
 impl ReplaySink for DryRun {
-    fn failures(&mut self) -> Vec<crate::endpoint::kafka::sink::Failure> {
-        self.refused.clone()
-    }
-
     fn conclude(&mut self, _complete: bool, _report: &Report) -> anyhow::Result<()> {
         let rows: Vec<Vec<String>> = self
             .per_partition
@@ -1102,5 +1205,105 @@ mod tests {
         assert_eq!(h.get("b", 1), None);
         assert_eq!(h.get("c", 0), None);
         assert_eq!(h.parts.len(), 3);
+    }
+
+    fn dead_letters(path: PathBuf, dry_run: bool) -> DeadLetters {
+        DeadLetters {
+            path,
+            file: None,
+            line: Vec::new(),
+            held: Vec::new(),
+            claimed: false,
+            written: 0,
+            unsynced: false,
+            dry_run,
+        }
+    }
+
+    fn failure(offset: i64) -> crate::endpoint::kafka::sink::Failure {
+        let mut record = at("t", 0, offset);
+        record.value = Some(vec![b'x'; 100 << 10]);
+        crate::endpoint::kafka::sink::Failure {
+            record,
+            reason: "too large".into(),
+        }
+    }
+
+    /// Dead letters used to wait in memory for a checkpoint save (never, with --no-checkpoint):
+    /// they are in the file as they are taken, in order, before any sync or the end.
+    #[test]
+    fn dead_letters_are_written_as_they_come() {
+        let dir = std::env::temp_dir().join(format!("evops-dead-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("dead.ndjson");
+        let _ = std::fs::remove_file(&path);
+        let mut d = dead_letters(path.clone(), false);
+        d.take(vec![failure(1), failure(2)]).unwrap();
+        d.add(&at("t", 0, 3)).unwrap();
+        let lines = std::fs::read_to_string(&path).unwrap();
+        let offsets: Vec<i64> = lines
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["offset"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(offsets, [1, 2, 3]);
+        assert!(d.unsynced && d.line.capacity() <= LINE_KEPT);
+        d.settle(vec![failure(4)]).unwrap();
+        assert!(!d.unsynced);
+        assert_eq!(d.close().unwrap(), (4, Some(path.clone())));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// While a checkpoint claims progress, dead letters reach the file only when settled (just
+    /// before the claim), so that a run that dies first and resumes writes each once; past
+    /// HOLD_BYTES they are written at once, so memory stays bounded.
+    #[test]
+    fn claimed_dead_letters_wait_for_the_settle_within_a_bound() {
+        let dir = std::env::temp_dir().join(format!("evops-held-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("dead.ndjson");
+        let _ = std::fs::remove_file(&path);
+        let mut d = DeadLetters {
+            claimed: true,
+            ..dead_letters(path.clone(), false)
+        };
+        d.take(vec![failure(1), failure(2)]).unwrap();
+        assert!(!path.exists(), "held until settled");
+        d.settle(vec![failure(3)]).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 3);
+        assert!(d.held.is_empty() && !d.unsynced);
+        // 100 KB records: past HOLD_BYTES the oldest go out with the new one, in order.
+        let n = (HOLD_BYTES / (100 << 10)) as i64 + 5;
+        d.take((4..4 + n).map(failure).collect()).unwrap();
+        assert!(d.held.len() <= HOLD_BYTES);
+        let on_disk = std::fs::read_to_string(&path).unwrap().lines().count();
+        assert!(on_disk > 3 && on_disk < 3 + n as usize, "{on_disk}");
+        assert_eq!(d.close().unwrap(), (3 + n as u64, Some(path.clone())));
+        let offsets: Vec<i64> = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["offset"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .collect();
+        assert_eq!(offsets, (1..4 + n).collect::<Vec<_>>());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A dry run counts its dead letters and holds none (it kept every refused record: 6.2 GB
+    /// for 3,000 of 1 MB).
+    #[test]
+    fn a_dry_run_counts_dead_letters_and_writes_none() {
+        let path = std::env::temp_dir().join(format!("evops-dry-dead-{}", std::process::id()));
+        let mut d = dead_letters(path.clone(), true);
+        d.take(vec![failure(1)]).unwrap();
+        d.add(&at("t", 0, 2)).unwrap();
+        assert_eq!(d.close().unwrap(), (2, None));
+        assert!(d.file.is_none() && d.line.is_empty() && !path.exists());
     }
 }

@@ -24,6 +24,11 @@ use crate::record::Record;
 /// and records the loop counted as written that were not (refused, undelivered, declined).
 pub trait Tally {
     fn bad(&mut self, location: &str, reason: &str);
+    /// `n` bad records past the first [`SHOWN_WARNINGS`] a sink names: counted as [`Tally::bad`]
+    /// counts them, without holding their names (a sink reporting its failures at the end).
+    ///
+    /// [`SHOWN_WARNINGS`]: crate::print::report::SHOWN_WARNINGS
+    fn bad_unnamed(&mut self, n: u64);
     fn not_written(&mut self, n: u64);
 }
 

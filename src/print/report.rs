@@ -8,6 +8,9 @@ use std::time::Instant;
 /// How many warnings are printed before the rest are only counted.
 pub const SHOWN_WARNINGS: u64 = 10;
 
+/// Said once, when the warnings stop.
+const MORE_BAD: &str = "evops: warning: more bad records; only counting them from now on";
+
 /// Counts and warnings of one run.
 pub struct Report {
     pub read: u64,
@@ -49,7 +52,18 @@ impl Report {
         if self.bad <= SHOWN_WARNINGS {
             self.say(&format!("evops: warning: {location}: {reason}"));
         } else if self.bad == SHOWN_WARNINGS + 1 {
-            self.say("evops: warning: more bad records; only counting them from now on");
+            self.say(MORE_BAD);
+        }
+    }
+
+    /// `n` bad records past the first [`SHOWN_WARNINGS`] of a sink, which named those: what `n`
+    /// calls of [`Report::bad`] would do then (count them, and say once that the rest are only
+    /// counted).
+    pub fn bad_unnamed(&mut self, n: u64) {
+        let before = self.bad;
+        self.bad += n;
+        if !self.quiet && before <= SHOWN_WARNINGS && self.bad > SHOWN_WARNINGS {
+            self.say(MORE_BAD);
         }
     }
 
@@ -95,6 +109,10 @@ impl Report {
 impl crate::endpoint::Tally for Report {
     fn bad(&mut self, location: &str, reason: &str) {
         Report::bad(self, location, reason);
+    }
+
+    fn bad_unnamed(&mut self, n: u64) {
+        Report::bad_unnamed(self, n);
     }
 
     fn not_written(&mut self, n: u64) {

@@ -1,7 +1,9 @@
 //! The producer sink: writes records to a topic faithfully (key, value, headers and timestamp as
 //! they are; null stays null, empty stays empty), idempotently (librdkafka's idempotent producer
 //! keeps order and drops its own retry duplicates), and accounts for every record: delivery
-//! failures are reported with the source record's location and kept for a dead-letter file.
+//! failures are reported with the source record's location and, when asked, kept for a
+//! dead-letter file until taken ([`ProducerSink::take_failures`]): the sink holds only the
+//! failures not yet taken, and the names of the first few for the report at the end.
 //!
 //! Partitions are chosen by evops, not by librdkafka: either the record's own partition, or an
 //! evops partitioner over the key (default Java-compatible murmur2), so that records land where
@@ -22,6 +24,7 @@ use super::{config_error, list_topics, Connection, Ctx};
 use crate::endpoint::Sink;
 use crate::error::{close_names, Error};
 use crate::partition::Partitioner;
+use crate::print::report::SHOWN_WARNINGS;
 use crate::record::Record;
 
 /// How the sink picks a partition.
@@ -119,13 +122,53 @@ pub struct Failure {
     pub reason: String,
 }
 
+/// The failures not yet taken, and what the report at the end says of them all: memory
+/// stays bounded by the failures between two takes, however many there are in a run.
+#[derive(Default)]
+struct Failed {
+    /// The failed records themselves, when the caller takes them ([`ProducerSink::keep_failures`]).
+    kept: Option<Vec<Failure>>,
+    /// Location and reason of the first failures: the report names no more than
+    /// [`SHOWN_WARNINGS`] bad records, and only counts the rest.
+    named: Vec<(String, String)>,
+    /// Failures past the named ones.
+    unnamed: u64,
+}
+
+impl Failed {
+    /// One more failure; `record` makes its location, and is kept when failures are.
+    fn note(&mut self, record: impl FnOnce() -> Record, reason: String) {
+        let named = (self.named.len() as u64) < SHOWN_WARNINGS;
+        if !named && self.kept.is_none() {
+            self.unnamed += 1;
+            return;
+        }
+        let record = record();
+        if named {
+            self.named.push((record.location(), reason.clone()));
+        } else {
+            self.unnamed += 1;
+        }
+        if let Some(kept) = self.kept.as_mut() {
+            kept.push(Failure { record, reason });
+        }
+    }
+
+    /// The kept failures, in order; none is kept after this.
+    fn take(&mut self) -> Vec<Failure> {
+        self.kept.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+}
+
 /// Where delivered records landed, by key.
 pub type Landed = HashMap<Option<Vec<u8>>, std::collections::BTreeSet<i32>>;
 
 struct DeliveryCtx {
     inner: Ctx,
     delivered: std::sync::atomic::AtomicU64,
-    failures: Mutex<Vec<Failure>>,
+    failures: Mutex<Failed>,
+    /// Failures so far, taken or not: a cheap look for new ones.
+    failed: std::sync::atomic::AtomicU64,
     /// `Some` when the sink keeps track of where keys landed (`rekey`).
     landed: Mutex<Option<Landed>>,
     /// The brokers, as given: for the outage lines.
@@ -135,9 +178,22 @@ struct DeliveryCtx {
 }
 
 impl DeliveryCtx {
-    /// Failed deliveries so far (all of them: they are the dead letters).
-    fn failures(&self) -> Vec<Failure> {
-        self.failures.lock().map(|f| f.clone()).unwrap_or_default()
+    /// The failed records not taken yet, in the order they failed; the sink keeps none of them
+    /// after this.
+    fn take_failures(&self) -> Vec<Failure> {
+        self.failures
+            .lock()
+            .map(|mut f| f.take())
+            .unwrap_or_default()
+    }
+
+    /// A failure, noted (see [`Failed::note`]).
+    fn fail(&self, record: impl FnOnce() -> Record, reason: String) {
+        if let Ok(mut f) = self.failures.lock() {
+            f.note(record, reason);
+        }
+        self.failed
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// A wait on the brokers (a full queue, a flush) goes on: once every broker has been down
@@ -230,14 +286,12 @@ impl ProducerContext for DeliveryCtx {
             }
             Err((e, msg)) => {
                 let (topic, partition, offset, timestamp) = *source;
-                let mut record = super::record_from(msg, topic, partition, offset);
-                record.timestamp = timestamp;
-                if let Ok(mut f) = self.failures.lock() {
-                    f.push(Failure {
-                        record,
-                        reason: e.to_string(),
-                    });
-                }
+                let record = || {
+                    let mut record = super::record_from(msg, topic, partition, offset);
+                    record.timestamp = timestamp;
+                    record
+                };
+                self.fail(record, e.to_string());
             }
         }
     }
@@ -271,9 +325,9 @@ impl Txn {
 pub struct Flusher(Arc<BaseProducer<DeliveryCtx>>, Duration);
 
 impl Flusher {
-    /// Failed deliveries so far (all of them).
-    pub fn failures(&self) -> Vec<Failure> {
-        self.0.context().failures()
+    /// Failed deliveries not taken yet (see [`ProducerSink::take_failures`]).
+    pub fn take_failures(&self) -> Vec<Failure> {
+        self.0.context().take_failures()
     }
 
     /// Wait until every record handed over so far is delivered or has failed.
@@ -292,7 +346,6 @@ pub struct ProducerSink {
     known_topics: Vec<super::TopicInfo>,
     sent: u64,
     flush_timeout: Duration,
-    failures_reported: usize,
     /// The target topic and its partition count, when there is one target.
     fixed: Option<(String, i32)>,
     /// `message.max.bytes`: larger records are refused one by one (dead letters).
@@ -353,7 +406,8 @@ impl ProducerSink {
         let ctx = DeliveryCtx {
             inner: Ctx::new(&conn.settings),
             delivered: std::sync::atomic::AtomicU64::default(),
-            failures: Mutex::new(Vec::new()),
+            failures: Mutex::new(Failed::default()),
+            failed: std::sync::atomic::AtomicU64::default(),
             landed: Mutex::new(None),
             brokers: conn.settings.brokers.clone(),
             stalled: Mutex::new(None),
@@ -370,7 +424,6 @@ impl ProducerSink {
             known_topics,
             sent: 0,
             flush_timeout: Duration::from_secs(300),
-            failures_reported: 0,
             fixed: None,
             max_bytes: conn.max_message_bytes(),
         };
@@ -412,9 +465,27 @@ impl ProducerSink {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Failed deliveries so far (all of them: they are the dead letters).
-    pub fn failures(&self) -> Vec<Failure> {
-        self.producer.context().failures()
+    /// Keep failed records until they are taken ([`ProducerSink::take_failures`]): the dead
+    /// letters of a replay. Without it, failures are only reported.
+    pub fn keep_failures(&mut self) {
+        if let Ok(mut f) = self.producer.context().failures.lock() {
+            f.kept.get_or_insert_with(Vec::new);
+        }
+    }
+
+    /// Records refused or not delivered so far, taken or not.
+    pub fn failed(&self) -> u64 {
+        self.producer
+            .context()
+            .failed
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The failed records not taken yet, in the order they failed (refused or undelivered):
+    /// taken, the sink holds them no longer. Empty unless [`ProducerSink::keep_failures`].
+    /// Every failure is reported at [`Sink::finish`] all the same.
+    pub fn take_failures(&self) -> Vec<Failure> {
+        self.producer.context().take_failures()
     }
 
     /// A handle that flushes this sink's producer from elsewhere (a consumer group's commit).
@@ -459,14 +530,9 @@ fn refuses_one(code: RDKafkaErrorCode) -> bool {
 }
 
 impl ProducerSink {
-    /// A record this sink will not send: kept with the failures, as a failed delivery is.
+    /// A record this sink will not send: a failure, as a failed delivery is.
     fn refuse(&mut self, r: &Record, reason: String) {
-        if let Ok(mut f) = self.producer.context().failures.lock() {
-            f.push(Failure {
-                record: r.clone(),
-                reason,
-            });
-        }
+        self.producer.context().fail(|| r.clone(), reason);
     }
 }
 
@@ -561,15 +627,72 @@ impl Sink for ProducerSink {
 
     fn finish(&mut self, report: &mut dyn Tally) -> anyhow::Result<()> {
         flush_all(&self.producer, self.flush_timeout)?;
-        let failures = self.failures();
-        for f in &failures[self.failures_reported..] {
-            report.bad(
-                &f.record.location(),
-                &format!("not delivered: {}", f.reason),
-            );
-            report.not_written(1);
+        let (named, unnamed) = match self.producer.context().failures.lock() {
+            Ok(mut f) => (std::mem::take(&mut f.named), std::mem::take(&mut f.unnamed)),
+            Err(_) => (Vec::new(), 0),
+        };
+        for (location, reason) in &named {
+            report.bad(location, &format!("not delivered: {reason}"));
         }
-        self.failures_reported = failures.len();
+        report.bad_unnamed(unnamed);
+        report.not_written(named.len() as u64 + unnamed);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Origin, Timestamp};
+
+    fn big(offset: i64) -> Record {
+        Record {
+            topic: Arc::from("t"),
+            partition: 0,
+            offset,
+            origin: Origin::Partition,
+            timestamp: Timestamp::None,
+            key: None,
+            value: Some(vec![b'x'; 1 << 10]),
+            headers: Vec::new(),
+        }
+    }
+
+    /// The failures of a replay used to be kept whole for the run and copied whole at every
+    /// checkpoint (6.2 GB for 3,000 refused records of 1 MB): taken, they are held no longer,
+    /// and each is taken once, in order; the report keeps names for the first few only.
+    #[test]
+    fn failures_taken_are_held_no_longer() {
+        let mut f = Failed {
+            kept: Some(Vec::new()),
+            ..Failed::default()
+        };
+        let mut taken = Vec::new();
+        for i in 0..25 {
+            f.note(|| big(i), format!("why {i}"));
+            if i % 4 == 0 {
+                taken.extend(f.take());
+                assert!(f.kept.as_ref().is_some_and(Vec::is_empty));
+            }
+        }
+        taken.extend(f.take());
+        let offsets: Vec<i64> = taken.iter().map(|f| f.record.offset).collect();
+        assert_eq!(offsets, (0..25).collect::<Vec<_>>());
+        assert_eq!(taken[3].reason, "why 3");
+        assert_eq!(f.named.len() as u64, SHOWN_WARNINGS);
+        assert_eq!(f.named[0], ("t/0@0".to_string(), "why 0".to_string()));
+        assert_eq!(f.unnamed, 25 - SHOWN_WARNINGS);
+        assert!(f.take().is_empty());
+    }
+
+    /// A sink whose failures nobody takes (`filter --to`) keeps no record, only their count.
+    #[test]
+    fn failures_not_kept_are_only_counted() {
+        let mut f = Failed::default();
+        for i in 0..25 {
+            f.note(|| big(i), "why".into());
+        }
+        assert!(f.kept.is_none() && f.take().is_empty());
+        assert_eq!(f.named.len() as u64 + f.unnamed, 25);
     }
 }
