@@ -51,7 +51,7 @@ pub struct PartitionArgs {
     #[arg(long)]
     pub compare_formats: bool,
 
-    /// Output: table (for people) or json (one object per key and line; a stable contract).
+    /// Output: table (for people; printed in parts of 1,000 keys) or json (one object per key and line, written as each key is read; a stable contract).
     #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
     pub output: String,
 
