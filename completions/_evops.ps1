@@ -460,7 +460,7 @@ Register-ArgumentCompleter -Native -CommandName 'evops' -ScriptBlock {
             [CompletionResult]::new('--partitions', '--partitions', [CompletionResultType]::ParameterName, 'The number of partitions')
             [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'Take the partition count from this topic on the cluster')
             [CompletionResult]::new('--key-format', '--key-format', [CompletionResultType]::ParameterName, 'How keys are typed: string | int32 | int64 (big-endian, as Java''s serializers write them) | hex | base64')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output: table (for people) or json (one object per key and line; a stable contract)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output: table (for people; printed in parts of 1,000 keys) or json (one object per key and line, written as each key is read; a stable contract)')
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
             [CompletionResult]::new('--brokers', '--brokers', [CompletionResultType]::ParameterName, 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster')
             [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)')

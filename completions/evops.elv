@@ -449,7 +449,7 @@ set edit:completion:arg-completer[evops] = {|@words|
             cand --partitions 'The number of partitions'
             cand --topic 'Take the partition count from this topic on the cluster'
             cand --key-format 'How keys are typed: string | int32 | int64 (big-endian, as Java''s serializers write them) | hex | base64'
-            cand --output 'Output: table (for people) or json (one object per key and line; a stable contract)'
+            cand --output 'Output: table (for people; printed in parts of 1,000 keys) or json (one object per key and line, written as each key is read; a stable contract)'
             cand -b 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
             cand --brokers 'Kafka bootstrap servers (host:port,...), or ''embedded'' for the built-in demo cluster'
             cand -X 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)'

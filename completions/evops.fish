@@ -367,7 +367,7 @@ complete -c evops -n "__fish_evops_using_subcommand demo" -s V -l version -d 'Pr
 complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -s p -l partitions -d 'The number of partitions' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -l topic -d 'Take the partition count from this topic on the cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -l key-format -d 'How keys are typed: string | int32 | int64 (big-endian, as Java\'s serializers write them) | hex | base64' -r
-complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -l output -d 'Output: table (for people) or json (one object per key and line; a stable contract)' -r -f -a "table\t''
+complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -l output -d 'Output: table (for people; printed in parts of 1,000 keys) or json (one object per key and line, written as each key is read; a stable contract)' -r -f -a "table\t''
 json\t''"
 complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -s b -l brokers -d 'Kafka bootstrap servers (host:port,...), or \'embedded\' for the built-in demo cluster' -r
 complete -c evops -n "__fish_evops_using_subcommand partition; and not __fish_seen_subcommand_from audit help" -s X -d 'A librdkafka property, e.g. -X security.protocol=SASL_SSL (repeatable; wins over the profile)' -r

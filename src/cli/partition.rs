@@ -1,5 +1,6 @@
 //! `evops partition` and `evops partition audit` arguments, and their conversion into
-//! [`cmd::partition::Config`] and [`cmd::partition_audit::Config`] (keys from stdin included).
+//! [`cmd::partition::Config`] and [`cmd::partition_audit::Config`] (keys from stdin are read by
+//! the command, as they come).
 
 use clap::{Args, Subcommand};
 
@@ -50,7 +51,7 @@ pub struct PartitionArgs {
     #[arg(long)]
     pub compare_formats: bool,
 
-    /// Output: table (for people) or json (one object per key and line; a stable contract).
+    /// Output: table (for people; printed in parts of 1,000 keys) or json (one object per key and line, written as each key is read; a stable contract).
     #[arg(long, value_name = "FORMAT", default_value = "table", value_parser = ["table", "json"])]
     pub output: String,
 
@@ -130,10 +131,16 @@ impl PartitionArgs {
             ),
             (None, None) => unreachable!("clap requires --partitions or --topic"),
         };
-        let keys = if self.keys.is_empty() {
-            read_lines_from_stdin()?
+        let keys = if !self.keys.is_empty() {
+            cmd::partition::Keys::Given(self.keys)
+        } else if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            // Nobody is typing keys at a terminal by design: say how to give them.
+            return Err(Error::Usage(
+                "no keys given: pass them as arguments or one per line on stdin".into(),
+            )
+            .into());
         } else {
-            self.keys
+            cmd::partition::Keys::Stdin
         };
         Ok(cmd::partition::Config {
             keys,
@@ -194,51 +201,4 @@ impl AuditArgs {
             terminal: ctx.term,
         })
     }
-}
-
-/// Keys typed one per line on stdin (a terminal is refused: nobody is typing there by design).
-fn read_lines_from_stdin() -> anyhow::Result<Vec<String>> {
-    // A key is at most 1 MiB: a line without an end (`< /dev/zero`) is an error, not a
-    // process that grows until it is killed.
-    const MAX_KEY: u64 = 1 << 20;
-    use std::io::{BufRead, IsTerminal, Read};
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        return Err(Error::Usage(
-            "no keys given: pass them as arguments or one per line on stdin".into(),
-        )
-        .into());
-    }
-    let mut keys = Vec::new();
-    let mut input = stdin.lock();
-    let mut line = Vec::new();
-    for number in 1.. {
-        line.clear();
-        if (&mut input)
-            .take(MAX_KEY + 2)
-            .read_until(b'\n', &mut line)?
-            == 0
-        {
-            break;
-        }
-        if crate::interrupt::interrupted() {
-            return Err(Error::Interrupted.into());
-        }
-        let text = line.strip_suffix(b"\n").unwrap_or(&line);
-        let text = text.strip_suffix(b"\r").unwrap_or(text);
-        if text.len() as u64 > MAX_KEY {
-            return Err(
-                Error::Usage(format!("stdin line {number}: a key longer than 1 MiB")).into(),
-            );
-        }
-        let text = std::str::from_utf8(text).map_err(|_| {
-            Error::Usage(format!(
-                "stdin line {number}: not UTF-8 (give hex keys with --key-format hex)"
-            ))
-        })?;
-        if !text.is_empty() {
-            keys.push(text.to_string());
-        }
-    }
-    Ok(keys)
 }

@@ -566,3 +566,47 @@ fn audit_shows_protobuf_keys_decoded_and_hashes_their_bytes() {
         refused.stderr
     );
 }
+
+/// Regression (a hostile sweep: `seq 1 5000000 | evops partition -p 12` held every key three
+/// times over and was killed at 18 GB before printing a line): keys on stdin are answered as
+/// they come. With stdout closed, evops must find that out and stop long before its input ends,
+/// which a run that read all of stdin first cannot do.
+#[test]
+fn keys_on_stdin_are_answered_before_the_input_ends() {
+    use std::io::Write;
+    for output in ["json", "table"] {
+        let mut child = evops(&["partition", "-p", "12", "--output", output])
+            .stdin(Vec::new())
+            .stdout(crate::harness::closed_pipe())
+            .spawn();
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || -> std::io::Result<()> {
+            for i in 0..300_000 {
+                writeln!(stdin, "user-{i}")?;
+            }
+            Ok(())
+        });
+        assert_eq!(child.wait().unwrap().code(), Some(0), "--output {output}");
+        let written = writer.join().unwrap();
+        assert_eq!(
+            written.map_err(|e| e.kind()),
+            Err(std::io::ErrorKind::BrokenPipe),
+            "--output {output}: evops read all of its input"
+        );
+    }
+}
+
+/// The table is printed a part of 1,000 keys at a time, under one "N partitions" line.
+#[test]
+fn a_long_table_comes_in_parts() {
+    let keys: String = (0..2500).map(|i| format!("user-{i}\n")).collect();
+    let out = evops(&["partition", "-p", "12"]).stdin(keys).run();
+    out.code(0);
+    let text = out.text();
+    assert!(text.starts_with("12 partitions\n╭"), "{text}");
+    assert_eq!(text.matches("partitions\n").count(), 1);
+    assert_eq!(text.matches('╭').count(), 3);
+    let parts: Vec<&str> = text.split('╭').collect();
+    assert!(parts[1].contains("│ user-999 ") && !parts[1].contains("│ user-1000 "));
+    assert!(parts[2].contains("│ user-1000 ") && parts[3].contains("│ user-2499 "));
+}
