@@ -1229,27 +1229,37 @@ mod tests {
         }
     }
 
-    /// Dead letters used to wait in memory for a checkpoint save (never, with --no-checkpoint):
-    /// they are in the file as they are taken, in order, before any sync or the end.
-    #[test]
-    fn dead_letters_are_written_as_they_come() {
-        let dir = std::env::temp_dir().join(format!("evops-dead-{}", std::process::id()));
+    /// A fresh folder of its own for a test, and the dead-letter path in it.
+    fn scratch(name: &str) -> (PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("evops-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("dead.ndjson");
         let _ = std::fs::remove_file(&path);
-        let mut d = dead_letters(path.clone(), false);
-        d.take(vec![failure(1), failure(2)]).unwrap();
-        d.add(&at("t", 0, 3)).unwrap();
-        let lines = std::fs::read_to_string(&path).unwrap();
-        let offsets: Vec<i64> = lines
+        (dir, path)
+    }
+
+    /// The offsets of the capture lines in a dead-letter file, in order.
+    fn offsets(path: &Path) -> Vec<i64> {
+        std::fs::read_to_string(path)
+            .unwrap()
             .lines()
             .map(|l| {
                 serde_json::from_str::<serde_json::Value>(l).unwrap()["offset"]
                     .as_i64()
                     .unwrap()
             })
-            .collect();
-        assert_eq!(offsets, [1, 2, 3]);
+            .collect()
+    }
+
+    /// Dead letters used to wait in memory for a checkpoint save (never, with --no-checkpoint):
+    /// they are in the file as they are taken, in order, before any sync or the end.
+    #[test]
+    fn dead_letters_are_written_as_they_come() {
+        let (dir, path) = scratch("dead");
+        let mut d = dead_letters(path.clone(), false);
+        d.take(vec![failure(1), failure(2)]).unwrap();
+        d.add(&at("t", 0, 3)).unwrap();
+        assert_eq!(offsets(&path), [1, 2, 3]);
         assert!(d.unsynced && d.line.capacity() <= LINE_KEPT);
         d.settle(vec![failure(4)]).unwrap();
         assert!(!d.unsynced);
@@ -1262,10 +1272,7 @@ mod tests {
     /// HOLD_BYTES they are written at once, so memory stays bounded.
     #[test]
     fn claimed_dead_letters_wait_for_the_settle_within_a_bound() {
-        let dir = std::env::temp_dir().join(format!("evops-held-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("dead.ndjson");
-        let _ = std::fs::remove_file(&path);
+        let (dir, path) = scratch("held");
         let mut d = DeadLetters {
             claimed: true,
             ..dead_letters(path.clone(), false)
@@ -1273,25 +1280,16 @@ mod tests {
         d.take(vec![failure(1), failure(2)]).unwrap();
         assert!(!path.exists(), "held until settled");
         d.settle(vec![failure(3)]).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 3);
+        assert_eq!(offsets(&path), [1, 2, 3]);
         assert!(d.held.is_empty() && !d.unsynced);
         // 100 KB records: past HOLD_BYTES the oldest go out with the new one, in order.
         let n = (HOLD_BYTES / (100 << 10)) as i64 + 5;
         d.take((4..4 + n).map(failure).collect()).unwrap();
         assert!(d.held.len() <= HOLD_BYTES);
-        let on_disk = std::fs::read_to_string(&path).unwrap().lines().count();
+        let on_disk = offsets(&path).len();
         assert!(on_disk > 3 && on_disk < 3 + n as usize, "{on_disk}");
         assert_eq!(d.close().unwrap(), (3 + n as u64, Some(path.clone())));
-        let offsets: Vec<i64> = std::fs::read_to_string(&path)
-            .unwrap()
-            .lines()
-            .map(|l| {
-                serde_json::from_str::<serde_json::Value>(l).unwrap()["offset"]
-                    .as_i64()
-                    .unwrap()
-            })
-            .collect();
-        assert_eq!(offsets, (1..4 + n).collect::<Vec<_>>());
+        assert_eq!(offsets(&path), (1..4 + n).collect::<Vec<_>>());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
