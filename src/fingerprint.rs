@@ -1,7 +1,7 @@
 //! Hash maps keyed by 64-bit fingerprints (a key's murmur2/crc32 pair in the partition audit,
-//! an event id's hash in the duplicate-id lint) and sets of 128-bit ones (rekey's new keys): the
-//! keys are already well mixed, so hashing them again (SipHash) would only cost time. One
-//! multiply spreads them over the table.
+//! an event id's hash in the duplicate-id lint) and by 128-bit ones ([`key_print`]: rekey's new
+//! keys, and where a rekey's keys landed): the keys are already well mixed, so hashing them
+//! again (SipHash) would only cost time. One multiply spreads them over the table.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -30,3 +30,16 @@ impl Hasher for Fingerprint {
 
 /// A map from fingerprints to `V`.
 pub type FingerprintMap<V> = HashMap<u64, V, BuildHasherDefault<Fingerprint>>;
+
+/// A key's 128-bit fingerprint from three independent hashes (murmur2, crc32, SipHash): two of a
+/// billion distinct keys share one with a chance near 10^-21, so counts by fingerprint are the
+/// keys' (rekey's distinct keys, where keys landed).
+pub fn key_print(key: &[u8]) -> u128 {
+    let mut sip = std::hash::DefaultHasher::new();
+    sip.write(key);
+    let short = (u64::from(u32::from_ne_bytes(
+        crate::partition::murmur2::murmur2(key).to_ne_bytes(),
+    )) << 32)
+        | u64::from(crate::partition::crc32::crc32(key));
+    (u128::from(sip.finish()) << 64) | u128::from(short)
+}

@@ -5,7 +5,7 @@
 //! target exactly once, in source order per partition. The summary adds up: read = filtered
 //! out + skipped + written + failed. `rekey` is this job with a key stage in front.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -78,7 +78,7 @@ pub trait ReplayStage: Stage {
     /// The target's partition count, once it is known.
     fn target_partitions(&mut self, _n: i32) {}
     /// Where delivered records landed, by key, for checks.
-    fn landed(&mut self, _by_key: &HashMap<Option<Vec<u8>>, BTreeSet<i32>>) {}
+    fn landed(&mut self, _by_key: &crate::endpoint::kafka::sink::Landed) {}
 }
 
 pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
@@ -620,7 +620,7 @@ fn ask_first(cfg: &Config, group: bool, estimate: Option<u64>) -> anyhow::Result
 }
 
 impl<S: ReplaySink> ReplaySink for Held<S> {
-    fn landed(&mut self) -> Option<HashMap<Option<Vec<u8>>, BTreeSet<i32>>> {
+    fn landed(&mut self) -> Option<crate::endpoint::kafka::sink::Landed> {
         self.inner().landed()
     }
 
@@ -915,7 +915,7 @@ impl GroupHooks for GroupResume {
 /// could not write to the dead letters as it comes.
 trait ReplaySink: Sink {
     /// Where delivered records landed, by key (when the sink keeps track).
-    fn landed(&mut self) -> Option<HashMap<Option<Vec<u8>>, BTreeSet<i32>>> {
+    fn landed(&mut self) -> Option<crate::endpoint::kafka::sink::Landed> {
         None
     }
     /// The run is over: save the checkpoint (complete or not), or print the dry run's counts.
@@ -1062,7 +1062,7 @@ impl Sink for Checkpointed {
 }
 
 impl ReplaySink for Checkpointed {
-    fn landed(&mut self) -> Option<HashMap<Option<Vec<u8>>, BTreeSet<i32>>> {
+    fn landed(&mut self) -> Option<crate::endpoint::kafka::sink::Landed> {
         self.inner.landed()
     }
 

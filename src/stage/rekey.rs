@@ -4,15 +4,15 @@
 //! dead-letter file at once (counted only, in a dry run), reported and counted. The stage also counts the keys whose partition
 //! changes, and checks from the delivery reports that every key landed on one partition only.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{BTreeSet, HashSet};
+use std::hash::BuildHasherDefault;
 
 use jaq_json::Val;
 
 use crate::cmd::replay::DeadLetterBox;
 use crate::codec::Encoding;
 use crate::expr::{Expr, Viewer};
-use crate::fingerprint::Fingerprint;
+use crate::fingerprint::{key_print, Fingerprint};
 use crate::partition::Partitioner;
 use crate::pipeline::{Cx, Stage};
 use crate::record::Record;
@@ -105,16 +105,6 @@ impl Rekey {
 
 /// Sets of key fingerprints, well mixed already: not hashed again.
 type KeyPrints = HashSet<u128, BuildHasherDefault<Fingerprint>>;
-
-/// A key's 128-bit fingerprint from three independent hashes (murmur2, crc32, SipHash): two of a
-/// billion distinct keys share one with a chance near 10^-21, so the counts are the keys'.
-fn key_print(key: &[u8]) -> u128 {
-    let mut sip = std::hash::DefaultHasher::new();
-    sip.write(key);
-    let short = (u64::from(crate::partition::murmur2::murmur2(key) as u32) << 32)
-        | u64::from(crate::partition::crc32::crc32(key));
-    (u128::from(sip.finish()) << 64) | u128::from(short)
-}
 
 /// A jq value (the key message in the proto3 JSON mapping, or the value of its one field) as a
 /// framed Protobuf key.
@@ -226,13 +216,9 @@ impl crate::cmd::replay::ReplayStage for Rekey {
         self.target_partitions = n;
     }
 
-    fn landed(&mut self, by_key: &HashMap<Option<Vec<u8>>, BTreeSet<i32>>) {
+    fn landed(&mut self, by_key: &crate::endpoint::kafka::sink::Landed) {
         self.checked = true;
-        self.split = by_key
-            .iter()
-            .filter(|(_, ps)| ps.len() > 1)
-            .map(|(k, ps)| (k.clone(), ps.clone()))
-            .collect();
+        self.split = by_key.split();
     }
 }
 

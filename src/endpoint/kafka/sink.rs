@@ -160,8 +160,41 @@ impl Failed {
     }
 }
 
-/// Where delivered records landed, by key.
-pub type Landed = HashMap<Option<Vec<u8>>, std::collections::BTreeSet<i32>>;
+/// Where delivered records landed: each key's first partition, by fingerprint (a rekey of
+/// millions of distinct keys held each in full), and in full only the keys that landed on more
+/// than one partition, with their partitions.
+#[derive(Debug, Clone, Default)]
+pub struct Landed {
+    first: HashMap<u128, i32, std::hash::BuildHasherDefault<crate::fingerprint::Fingerprint>>,
+    split: HashMap<Option<Vec<u8>>, std::collections::BTreeSet<i32>>,
+}
+
+impl Landed {
+    /// A record of `key` landed on `partition`.
+    pub fn add(&mut self, key: Option<&[u8]>, partition: i32) {
+        // A null key is not an empty one.
+        let print = key.map_or(u128::MAX, crate::fingerprint::key_print);
+        let first = *self.first.entry(print).or_insert(partition);
+        if first != partition {
+            let on = self
+                .split
+                .entry(key.map(<[u8]>::to_vec))
+                .or_insert_with(|| std::collections::BTreeSet::from([first]));
+            on.insert(partition);
+        }
+    }
+
+    /// The keys that landed on more than one partition, in key order, with their partitions.
+    pub fn split(&self) -> Vec<(Option<Vec<u8>>, std::collections::BTreeSet<i32>)> {
+        let mut split: Vec<_> = self
+            .split
+            .iter()
+            .map(|(k, on)| (k.clone(), on.clone()))
+            .collect();
+        split.sort();
+        split
+    }
+}
 
 struct DeliveryCtx {
     inner: Ctx,
@@ -277,10 +310,7 @@ impl ProducerContext for DeliveryCtx {
                 if let Ok(mut guard) = self.landed.lock() {
                     if let Some(landed) = guard.as_mut() {
                         use rdkafka::message::Message;
-                        landed
-                            .entry(msg.key().map(<[u8]>::to_vec))
-                            .or_default()
-                            .insert(msg.partition());
+                        landed.add(msg.key(), msg.partition());
                     }
                 }
             }
@@ -504,7 +534,7 @@ impl ProducerSink {
     /// Keep track of the partition every delivered key landed on (see [`ProducerSink::landed`]).
     pub fn track_keys(&mut self) {
         if let Ok(mut l) = self.producer.context().landed.lock() {
-            l.get_or_insert_with(HashMap::new);
+            l.get_or_insert_with(Landed::default);
         }
     }
 
@@ -652,6 +682,7 @@ impl Sink for ProducerSink {
 mod tests {
     use super::*;
     use crate::record::{Origin, Timestamp};
+    use std::collections::BTreeSet;
 
     fn big(offset: i64) -> Record {
         Record {
@@ -702,5 +733,31 @@ mod tests {
         }
         assert!(f.kept.is_none() && f.take().is_empty());
         assert_eq!(f.named.len() as u64 + f.unnamed, 25);
+    }
+
+    /// A rekey of millions of distinct keys held every delivered key in full: only keys on
+    /// more than one partition are, and a null key is not an empty one.
+    #[test]
+    fn landed_keeps_in_full_only_the_keys_on_several_partitions() {
+        let mut l = Landed::default();
+        for i in 0..1000u32 {
+            l.add(Some(&i.to_be_bytes()), 1);
+        }
+        l.add(Some(b"b"), 2);
+        l.add(Some(b"b"), 0);
+        l.add(Some(b"b"), 2);
+        l.add(Some(b"a"), 3);
+        l.add(Some(b"a"), 1);
+        l.add(None, 4);
+        l.add(Some(b""), 5);
+        l.add(None, 4);
+        assert_eq!(l.split.len(), 2);
+        assert_eq!(
+            l.split(),
+            [
+                (Some(b"a".to_vec()), BTreeSet::from([1, 3])),
+                (Some(b"b".to_vec()), BTreeSet::from([0, 2])),
+            ]
+        );
     }
 }
