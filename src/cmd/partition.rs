@@ -48,7 +48,7 @@ pub struct Config {
     pub json: bool,
 }
 
-/// A table is printed once this many keys are in it (or [`TABLE_BYTES`] of keys), and a new
+/// A table is printed once this many keys are in it (or 1 MiB of keys), and a new
 /// one started: a person reads a part of a thousand keys as well as one table, and the whole
 /// input is never held to size one table's columns.
 pub const TABLE_KEYS: usize = 1000;

@@ -168,7 +168,7 @@ impl Counts {
         self
     }
 
-    /// The most groups whose counters fit in [`MAX_CELLS`] on `grid`.
+    /// The most groups whose counters fit (20 million of them) on `grid`.
     pub fn cells_limit(grid: Grid) -> usize {
         (MAX_CELLS / grid.len.max(1)).max(1)
     }
