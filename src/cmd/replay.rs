@@ -108,6 +108,11 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     let target_ends = conn.high_watermarks(&cfg.target)?;
     let done = Arc::new(Mutex::new(Done::default()));
     let dead = dead_letters(&cfg, &id, cfg.checkpoint.is_some() || group.is_some())?;
+    if resuming && !cfg.writing.dry_run {
+        dead.lock()
+            .map_err(|_| anyhow::anyhow!("dead letters poisoned"))?
+            .learn()?;
+    }
     if let Some(b) = cfg.before.as_mut() {
         b.dead_letters(DeadLetterBox(dead.clone()));
     }
@@ -366,6 +371,7 @@ fn dead_letters(cfg: &Config, id: &str, claimed: bool) -> anyhow::Result<Arc<Mut
         line: Vec::new(),
         held: Vec::new(),
         claimed,
+        known: std::collections::HashSet::default(),
         written: 0,
         unsynced: false,
         dry_run: cfg.writing.dry_run,
@@ -677,7 +683,14 @@ struct DeadLetters {
     /// those again when it resumes: twice in the file rather than memory without bound).
     held: Vec<u8>,
     claimed: bool,
-    /// Records written to it by this run (counted only, in a dry run).
+    /// The records an earlier run of this replay put in the file, by fingerprint of their
+    /// topic, partition and offset: a resumed run that reads them again (a capture file is
+    /// read again from its start) counts them and does not write them twice.
+    known: std::collections::HashSet<
+        u128,
+        std::hash::BuildHasherDefault<crate::fingerprint::Fingerprint>,
+    >,
+    /// Records written to it by this run, or known there already (counted only, in a dry run).
     written: u64,
     /// Records were written since the last sync.
     unsynced: bool,
@@ -711,7 +724,7 @@ impl DeadLetters {
     /// Write one record (count it, in a dry run); held while progress is claimed.
     fn add(&mut self, r: &Record) -> anyhow::Result<()> {
         self.written += 1;
-        if self.dry_run {
+        if self.dry_run || (!self.known.is_empty() && self.known.contains(&identity(r))) {
             return Ok(());
         }
         self.line.clear();
@@ -726,6 +739,29 @@ impl DeadLetters {
         // A dead letter is as large as its record: the line is not kept past a big one.
         if self.line.capacity() > LINE_KEPT {
             self.line = Vec::new();
+        }
+        Ok(())
+    }
+
+    /// Learn which records the file holds already (a resumed run); lines that are not
+    /// capture lines are passed over.
+    fn learn(&mut self) -> anyhow::Result<()> {
+        use std::io::BufRead;
+        let file = match std::fs::File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => anyhow::bail!("--dead-letter {}: {e}", self.path.display()),
+        };
+        // A device (/dev/null) holds nothing to learn, and may never end (/dev/zero).
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            return Ok(());
+        }
+        for line in std::io::BufReader::new(file).split(b'\n') {
+            let line =
+                line.map_err(|e| anyhow::anyhow!("--dead-letter {}: {e}", self.path.display()))?;
+            if let Ok(r) = crate::codec::capture::decode(&line) {
+                self.known.insert(identity(&r));
+            }
         }
         Ok(())
     }
@@ -767,6 +803,16 @@ const LINE_KEPT: usize = 64 << 10;
 /// The most dead-letter bytes held for the next claim of progress.
 const HOLD_BYTES: usize = 64 << 20;
 
+/// A record's place in its source (topic, partition, offset), as one fingerprint.
+fn identity(r: &Record) -> u128 {
+    let mut b = Vec::with_capacity(r.topic.len() + 13);
+    b.extend_from_slice(r.topic.as_bytes());
+    b.push(0);
+    b.extend_from_slice(&r.partition.to_le_bytes());
+    b.extend_from_slice(&r.offset.to_le_bytes());
+    crate::fingerprint::key_print(&b)
+}
+
 /// Append `bytes` to the dead-letter file, opened (to append) the first time.
 fn append(file: &mut Option<std::fs::File>, path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let f = match file {
@@ -806,6 +852,7 @@ impl DeadLetterBox {
             line: Vec::new(),
             held: Vec::new(),
             claimed: false,
+            known: std::collections::HashSet::default(),
             written: 0,
             unsynced: false,
             dry_run: true,
@@ -1214,6 +1261,7 @@ mod tests {
             line: Vec::new(),
             held: Vec::new(),
             claimed: false,
+            known: std::collections::HashSet::default(),
             written: 0,
             unsynced: false,
             dry_run,
@@ -1243,6 +1291,7 @@ mod tests {
         std::fs::read_to_string(path)
             .unwrap()
             .lines()
+            .filter(|l| l.starts_with('{'))
             .map(|l| {
                 serde_json::from_str::<serde_json::Value>(l).unwrap()["offset"]
                     .as_i64()
@@ -1290,6 +1339,39 @@ mod tests {
         assert!(on_disk > 3 && on_disk < 3 + n as usize, "{on_disk}");
         assert_eq!(d.close().unwrap(), (3 + n as u64, Some(path.clone())));
         assert_eq!(offsets(&path), (1..4 + n).collect::<Vec<_>>());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Regression (sweep 9): a resumed replay of a capture file reads it again from its start,
+    /// and wrote again the dead letters an earlier run had put in the file (164 of 300 twice).
+    /// They are counted, not written again.
+    #[test]
+    fn a_resumed_run_does_not_write_known_dead_letters_twice() {
+        let (dir, path) = scratch("known");
+        let mut first = dead_letters(path.clone(), false);
+        first.take(vec![failure(1), failure(2)]).unwrap();
+        assert_eq!(first.close().unwrap().0, 2);
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"not a capture line\n")
+            .unwrap();
+        let mut again = dead_letters(path.clone(), false);
+        again.learn().unwrap();
+        again
+            .take(vec![failure(1), failure(2), failure(3)])
+            .unwrap();
+        assert_eq!(again.close().unwrap(), (3, Some(path.clone())));
+        assert_eq!(offsets(&path), [1, 2, 3]);
+        // Another partition's offset 1 is another record.
+        let mut other = failure(1);
+        other.record.partition = 1;
+        let mut third = dead_letters(path.clone(), false);
+        third.learn().unwrap();
+        third.take(vec![other]).unwrap();
+        third.close().unwrap();
+        assert_eq!(offsets(&path), [1, 2, 3, 1]);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
