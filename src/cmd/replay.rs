@@ -365,17 +365,11 @@ fn dead_letters(cfg: &Config, id: &str, claimed: bool) -> anyhow::Result<Arc<Mut
             .into());
         }
     }
-    Ok(Arc::new(Mutex::new(DeadLetters {
-        path: dead_path,
-        file: None,
-        line: Vec::new(),
-        held: Vec::new(),
+    Ok(Arc::new(Mutex::new(DeadLetters::new(
+        dead_path,
         claimed,
-        known: std::collections::HashSet::default(),
-        written: 0,
-        unsynced: false,
-        dry_run: cfg.writing.dry_run,
-    })))
+        cfg.writing.dry_run,
+    ))))
 }
 
 /// The checkpoint of a first run: every partition read from its start, and the target's end
@@ -699,6 +693,20 @@ struct DeadLetters {
 }
 
 impl DeadLetters {
+    fn new(path: PathBuf, claimed: bool, dry_run: bool) -> DeadLetters {
+        DeadLetters {
+            path,
+            file: None,
+            line: Vec::new(),
+            held: Vec::new(),
+            claimed,
+            known: std::collections::HashSet::default(),
+            written: 0,
+            unsynced: false,
+            dry_run,
+        }
+    }
+
     /// Sync the last ones; how many there are, and the file they are in (none for a dry run,
     /// or when there are none).
     fn close(&mut self) -> anyhow::Result<(u64, Option<PathBuf>)> {
@@ -846,17 +854,11 @@ impl DeadLetterBox {
     /// A dry run's box, which counts.
     #[cfg(test)]
     pub(crate) fn counting() -> DeadLetterBox {
-        DeadLetterBox(Arc::new(Mutex::new(DeadLetters {
-            path: PathBuf::new(),
-            file: None,
-            line: Vec::new(),
-            held: Vec::new(),
-            claimed: false,
-            known: std::collections::HashSet::default(),
-            written: 0,
-            unsynced: false,
-            dry_run: true,
-        })))
+        DeadLetterBox(Arc::new(Mutex::new(DeadLetters::new(
+            PathBuf::new(),
+            false,
+            true,
+        ))))
     }
 
     /// Records sent so far.
@@ -1255,17 +1257,7 @@ mod tests {
     }
 
     fn dead_letters(path: PathBuf, dry_run: bool) -> DeadLetters {
-        DeadLetters {
-            path,
-            file: None,
-            line: Vec::new(),
-            held: Vec::new(),
-            claimed: false,
-            known: std::collections::HashSet::default(),
-            written: 0,
-            unsynced: false,
-            dry_run,
-        }
+        DeadLetters::new(path, false, dry_run)
     }
 
     fn failure(offset: i64) -> crate::endpoint::kafka::sink::Failure {
