@@ -673,8 +673,8 @@ struct DeadLetters {
     /// While a checkpoint or a group commit claims progress (`claimed`), dead letters reach
     /// the file when it is settled, just before the claim: a run that dies before it re-reads
     /// those records when it resumes, and writes each dead letter once. Held up to
-    /// [`HOLD_BYTES`]; past that they go to the file at once (a run that then dies may write
-    /// those again when it resumes: twice in the file rather than memory without bound).
+    /// [`HOLD_BYTES`]; past that they go to the file at once (a run that then dies meets them
+    /// again when it resumes, and knows them: see `known`).
     held: Vec<u8>,
     claimed: bool,
     /// The records an earlier run of this replay put in the file, by fingerprint of their
