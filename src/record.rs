@@ -90,6 +90,11 @@ impl Record {
     pub fn location(&self) -> String {
         self.origin.name(&self.topic, self.partition, self.offset)
     }
+
+    /// The bytes of its key and value (what memory bounds and byte counts measure).
+    pub fn payload_len(&self) -> usize {
+        self.key.as_ref().map_or(0, Vec::len) + self.value.as_ref().map_or(0, Vec::len)
+    }
 }
 
 #[cfg(test)]

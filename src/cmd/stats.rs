@@ -468,8 +468,7 @@ struct Tallying<'a, 'b> {
 
 impl Sink for Tallying<'_, '_> {
     fn write(&mut self, r: &Record, report: &mut dyn Tally) -> anyhow::Result<()> {
-        let bytes =
-            (r.key.as_ref().map_or(0, Vec::len) + r.value.as_ref().map_or(0, Vec::len)) as u64;
+        let bytes = r.payload_len() as u64;
         match self.grouper.group(r) {
             Ok(g) => self.into.add(g, r.timestamp.millis(), bytes),
             Err(why) => report.bad(&r.location(), &why),

@@ -126,8 +126,7 @@ impl<S: Sink> Sink for Held<S> {
         if self.passing {
             return self.inner.write(record, report);
         }
-        self.bytes +=
-            record.key.as_ref().map_or(0, Vec::len) + record.value.as_ref().map_or(0, Vec::len);
+        self.bytes += record.payload_len();
         self.held.push(record.clone());
         if (self.held.len() as u64) <= ASK_ABOVE && self.bytes < HOLD_BYTES {
             return Ok(());

@@ -176,8 +176,7 @@ impl Rate {
         match self {
             Rate::Records(_) => 1.0,
             Rate::Bytes(_) => {
-                (r.key.as_ref().map_or(0, Vec::len)
-                    + r.value.as_ref().map_or(0, Vec::len)
+                (r.payload_len()
                     + r.headers
                         .iter()
                         .map(|h| h.key.len() + h.value.as_ref().map_or(0, Vec::len))

@@ -85,7 +85,7 @@ impl Merge {
         };
         let r = self.queues[q].pop_front().expect("a head has a record");
         self.held -= 1;
-        self.held_bytes -= size(&r);
+        self.held_bytes -= r.payload_len();
         if let Some(next) = self.queues[q].front() {
             self.arrivals += 1;
             self.heads.push(Reverse((time(next), self.arrivals, q)));
@@ -130,10 +130,6 @@ impl Merge {
     }
 }
 
-fn size(r: &Record) -> usize {
-    r.key.as_ref().map_or(0, Vec::len) + r.value.as_ref().map_or(0, Vec::len)
-}
-
 /// Records without a timestamp sort first: there is nothing to order them by.
 fn time(r: &Record) -> i64 {
     r.timestamp.millis().unwrap_or(i64::MIN)
@@ -146,7 +142,7 @@ impl Stage for Merge {
             self.arrivals += 1;
             self.heads.push(Reverse((time(&record), self.arrivals, q)));
         }
-        self.held_bytes += size(&record);
+        self.held_bytes += record.payload_len();
         self.queues[q].push_back(record);
         self.held += 1;
         self.release(cx, false, out);

@@ -50,8 +50,7 @@ impl Batch {
         self.items.push(Item {
             topic: self.topics.len() - 1,
             partition: r.partition,
-            size: (r.key.as_ref().map_or(0, Vec::len) + r.value.as_ref().map_or(0, Vec::len))
-                as u64,
+            size: r.payload_len() as u64,
             key,
             value,
             ts: r.timestamp.millis(),

@@ -109,10 +109,7 @@ fn wire_size(r: &Record) -> usize {
                 + varint(h.value.as_ref().map_or(-1, |v| v.len() as i64))
         })
         .sum();
-    RECORD_OVERHEAD
-        + r.key.as_ref().map_or(0, Vec::len)
-        + r.value.as_ref().map_or(0, Vec::len)
-        + headers
+    RECORD_OVERHEAD + r.payload_len() + headers
 }
 
 /// A record that could not be delivered, and why.
