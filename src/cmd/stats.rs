@@ -269,13 +269,13 @@ fn print(cfg: &Config, counts: &Counts, meta: &Meta) -> anyhow::Result<usize> {
     Ok(a.flagged())
 }
 
-/// `--by topic|partition` alone over topics, with nothing that needs a record's content:
-/// offset deltas at the bucket boundaries. `None` when that does not apply or the broker
-/// cannot answer (then the records are read).
 /// The most buckets counted from offsets (a ListOffsets round per boundary, about 1.5 ms
 /// each on the test broker); more are counted by reading the records.
 const MAX_OFFSET_BUCKETS: usize = 1_000;
 
+/// `--by topic|partition` alone over topics, with nothing that needs a record's content:
+/// offset deltas at the bucket boundaries. `None` when that does not apply, the broker
+/// cannot answer or there are too many buckets (then the records are read).
 fn by_offsets(
     cfg: &Config,
     by: &[String],

@@ -5,8 +5,9 @@
 //! is let go only once every partition that may still deliver an earlier one has a record
 //! waiting or has caught up with its end of log, so the order is exact for topics. Memory is
 //! bounded: past `limit` held records, or [`MAX_BYTES`] of them, the earliest goes out anyway,
-//! and the summary says how many records left out of timestamp order. Sources that cannot say which partitions are
-//! behind (capture files, consumer groups) are merged within the limit and when they go idle.
+//! and the summary says how many records left out of timestamp order. Sources that cannot say
+//! which partitions are behind (capture files, consumer groups) are merged within the limit and
+//! when they go idle.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
