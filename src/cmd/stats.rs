@@ -400,7 +400,7 @@ impl Held {
             None if self.groups.len() < self.limit => self.insert(group.to_vec()),
             None => {
                 self.folded += 1;
-                let other = vec![crate::stats::OTHER.to_string(); group.len()];
+                let other = crate::stats::other_group(group.len());
                 match self.index.get(&other) {
                     Some(&g) => g,
                     None => self.insert(other),

@@ -45,6 +45,11 @@ const MAX_CELLS: usize = 20_000_000;
 /// The group that records of groups past the limit are counted in, one text per `--by`.
 pub const OTHER: &str = "(other)";
 
+/// The [`OTHER`] group of `by` `--by`s.
+pub fn other_group(by: usize) -> Vec<String> {
+    vec![OTHER.to_string(); by]
+}
+
 /// The bucket size for a range when none is given: about 30 buckets, of a size people read.
 pub fn default_every(range_ms: i64) -> i64 {
     let want = (range_ms.max(1) + TARGET_BUCKETS - 1) / TARGET_BUCKETS;
@@ -293,8 +298,10 @@ fn tally_in<'g>(
     // Records already held as `OTHER` (a file's records, held before bucketing) are not
     // folded again.
     let folded = !group.iter().all(|g| g == OTHER);
-    let other = vec![OTHER.to_string(); group.len()];
-    (groups.entry(other).or_insert_with(new), folded)
+    (
+        groups.entry(other_group(group.len())).or_insert_with(new),
+        folded,
+    )
 }
 
 /// When a group is flagged.
@@ -771,7 +778,7 @@ mod tests {
         c.add(&g("e"), None, 1, 1);
         c.add(&g("f"), Some(END + H), 1, 1);
         c.add_all(&g("c"), &[(Some(END - 1), 1), (Some(END - 2), 1)]);
-        let other = vec![OTHER.to_string(); 2];
+        let other = other_group(2);
         assert_eq!(c.groups[&g("a")].buckets[5], 2);
         assert_eq!(c.groups[&other].buckets[5], 4);
         assert_eq!(c.groups.len(), 3);
