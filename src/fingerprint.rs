@@ -37,9 +37,12 @@ pub type FingerprintMap<V> = HashMap<u64, V, BuildHasherDefault<Fingerprint>>;
 pub fn key_print(key: &[u8]) -> u128 {
     let mut sip = std::hash::DefaultHasher::new();
     sip.write(key);
-    let short = (u64::from(u32::from_ne_bytes(
-        crate::partition::murmur2::murmur2(key).to_ne_bytes(),
-    )) << 32)
-        | u64::from(crate::partition::crc32::crc32(key));
-    (u128::from(sip.finish()) << 64) | u128::from(short)
+    (u128::from(sip.finish()) << 64) | u128::from(short_print(key))
+}
+
+/// A key's murmur2 (high half) and crc32 (low half): the 64-bit half of [`key_print`], and
+/// what a cut `stats` group text shows of the whole.
+pub fn short_print(key: &[u8]) -> u64 {
+    let murmur = u32::from_ne_bytes(crate::partition::murmur2::murmur2(key).to_ne_bytes());
+    (u64::from(murmur) << 32) | u64::from(crate::partition::crc32::crc32(key))
 }

@@ -266,18 +266,14 @@ fn shorten(out: &mut String) {
     if out.len() <= MAX_TEXT {
         return;
     }
-    let whole = out.as_bytes();
-    let (m, c) = (
-        u32::from_ne_bytes(crate::partition::murmur2::murmur2(whole).to_ne_bytes()),
-        crate::partition::crc32::crc32(whole),
-    );
+    let print = crate::fingerprint::short_print(out.as_bytes());
     let len = out.len();
     let mut cut = MAX_TEXT - 48;
     while !out.is_char_boundary(cut) {
         cut -= 1;
     }
     out.truncate(cut);
-    let _ = write!(out, "…({len} bytes, #{m:08x}{c:08x})");
+    let _ = write!(out, "…({len} bytes, #{print:016x})");
 }
 
 /// A key's or header value's group text: the text itself when it is UTF-8, else `base64:`
