@@ -11,38 +11,14 @@
 # replay (1M records, and 10,000) beside the kcat pipe and rdkafka_performance -P. Every command
 # runs BENCH_RUNS (default 5) interleaved rounds; the table gives the median, the range and the
 # ratio to the peer named in its last column.
-# Debian's kcat links librdkafka 2.0.2, which cannot parse this broker's ApiVersions v3 reply
-# ("Read underflow", fixed in 2.2.0), so kcat runs against a librdkafka.so.1 built from the very
-# source that rdkafka-sys compiles into evops: both tools use the same librdkafka.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/broker.sh
+source tests/bench_lib.sh
 
 records="${1:-1000000}"
 runs="${BENCH_RUNS:-5}"
-ensure_packages build-essential pkg-config cmake libssl-dev libsasl2-dev zlib1g-dev libzstd-dev kcat jq python3 bc time
-ensure_nisshi
-
-# The librdkafka that evops bundles, as a shared library for kcat.
-sys_dir=$(cargo metadata --format-version 1 --locked | python3 -c '
-import json, sys
-m = json.load(sys.stdin)
-print(next(p["manifest_path"] for p in m["packages"] if p["name"] == "rdkafka-sys").rsplit("/", 1)[0])')
-version=$(basename "$sys_dir" | sed 's/.*+//')
-lib_dir="$cache/librdkafka-$version"
-if [ ! -f "$lib_dir/src/librdkafka.so.1" ]; then
-  say "building librdkafka $version (shared) from $sys_dir/librdkafka"
-  rm -rf "$lib_dir" && cp -r "$sys_dir/librdkafka" "$lib_dir"
-  (cd "$lib_dir" && ./configure --enable-ssl --enable-zstd --disable-lz4-ext >/dev/null && make -j"$(nproc)" -C src >/dev/null)
-fi
-# librdkafka's own producer benchmark, from the same source: the ceiling a replay is measured by.
-perf_tool="$lib_dir/examples/rdkafka_performance"
-[ -x "$perf_tool" ] || make -C "$lib_dir/examples" rdkafka_performance >/dev/null
-kcat_() { LD_LIBRARY_PATH="$lib_dir/src" kcat "$@"; }
-kcat_ -V 2>&1 | grep -q "librdkafka $version " || { kcat_ -V >&2; echo "kcat does not use librdkafka $version" >&2; exit 2; }
-
-cargo build --release --locked -q
-evops=target/release/evops
+bench_setup
 
 start_broker
 topic="bench-$$"
@@ -50,20 +26,7 @@ create_topic "$topic" 6
 
 data=$(mktemp)
 say "generating $records events"
-python3 - "$records" > "$data" <<'PY'
-import json, random, sys
-n = int(sys.argv[1]); r = random.Random(7)
-kinds = ["article_published", "article_viewed", "comment_posted", "article_bumped", "user_registered"]
-for i in range(n):
-    ev = {"data": {"id": f"a-{r.randrange(100000)}", "type": r.choice(kinds),
-                   "attributes": {"user_id": f"u-{r.randrange(50000)}", "title": "Ten years with an MX-5",
-                                  "tribe_id": f"t-{r.randrange(40):02}", "duration_ms": r.randrange(120000),
-                                  "referrer": r.choice(["feed", "search", "tribe"])}},
-          "meta": {"created_at": "2026-11-23T10:00:00.000Z", "host": "api-1.eu-west-1"}}
-    line = json.dumps(ev, separators=(",", ":"))
-    # Keyed by user, as an event stream is: 50,000 distinct keys.
-    print(ev["data"]["attributes"]["user_id"] + "\t" + line + " " * max(0, 300 - len(line)))
-PY
+bench_events "$records" > "$data"
 say "producing with kcat"
 kcat_ -P -b "$BROKER" -t "$topic" -K $'\t' -X partitioner=murmur2_random -X linger.ms=50 -X batch.num.messages=10000 -l "$data"
 # The first 10,000 of them in a topic of their own, for the small replay (fixed costs).
@@ -86,7 +49,6 @@ kcount=$(kcat_ -C -b "$BROKER" -t "$topic" -o beginning -e -q -f '%s\n' | wc -l)
 # Interleaved rounds, so that a slow spell of the machine hits every command alike; each command's
 # median and range over the rounds are reported (the machine is shared: a single run says little).
 declare -A times
-secs() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
 # time LABEL COMMAND...: one more run of LABEL.
 time_() { local label=$1; shift; times[$label]+=" $(secs "$@")"; }
 k="LD_LIBRARY_PATH='$lib_dir/src' kcat"
