@@ -134,8 +134,36 @@ struct LineIn {
     key: BinIn,
     #[serde(default)]
     value: BinIn,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "headers_in")]
     headers: Vec<HeaderIn>,
+}
+
+/// What a `-f json` line read as a capture line meets first: its headers are a map.
+const NOT_JSON_LINES: &str =
+    "lines of `-f json` output are not capture lines: capture with `-f capture`";
+
+/// A capture line's headers: an array, as the format writes them; anything else is named.
+fn headers_in<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<HeaderIn>, D::Error> {
+    struct Headers;
+    impl<'de> de::Visitor<'de> for Headers {
+        type Value = Vec<HeaderIn>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(
+                f,
+                "an array of {{\"key\": ..., \"value\": ...}} ({NOT_JSON_LINES})"
+            )
+        }
+
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(h) = seq.next_element()? {
+                out.push(h);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Headers)
 }
 
 #[derive(Deserialize)]
@@ -151,19 +179,61 @@ struct BinIn(Option<Vec<u8>>);
 
 impl<'de> Deserialize<'de> for BinIn {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Repr {
-            Text(String),
-            Binary { base64: String },
+        d.deserialize_any(BinVisitor)
+    }
+}
+
+/// Reads the capture encoding of bytes, and names it when it meets something else: a `-f json`
+/// line (its value an object) read as a capture line says so, where an untagged enum said only
+/// "did not match any variant".
+struct BinVisitor;
+
+impl<'de> de::Visitor<'de> for BinVisitor {
+    type Value = BinIn;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(
+            f,
+            "a string, {{\"base64\": \"...\"}} or null (bytes in the capture format; {NOT_JSON_LINES})"
+        )
+    }
+
+    fn visit_unit<E>(self) -> Result<BinIn, E> {
+        Ok(BinIn(None))
+    }
+
+    fn visit_none<E>(self) -> Result<BinIn, E> {
+        Ok(BinIn(None))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<BinIn, E> {
+        Ok(BinIn(Some(s.as_bytes().to_vec())))
+    }
+
+    fn visit_string<E>(self, s: String) -> Result<BinIn, E> {
+        Ok(BinIn(Some(s.into_bytes())))
+    }
+
+    /// `{"base64": "..."}`; other members are ignored, as everywhere in a capture line.
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<BinIn, A::Error> {
+        let mut bytes = None;
+        while let Some(name) = map.next_key::<std::borrow::Cow<'_, str>>()? {
+            if name == "base64" && bytes.is_none() {
+                let text = map.next_value::<std::borrow::Cow<'_, str>>()?;
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(text.as_bytes())
+                    .map_err(|e| de::Error::custom(format!("bad base64: {e}")))?;
+                bytes = Some(decoded);
+            } else {
+                map.next_value::<de::IgnoredAny>()?;
+            }
         }
-        match Option::<Repr>::deserialize(d)? {
-            None => Ok(BinIn(None)),
-            Some(Repr::Text(s)) => Ok(BinIn(Some(s.into_bytes()))),
-            Some(Repr::Binary { base64 }) => base64::engine::general_purpose::STANDARD
-                .decode(base64.as_bytes())
-                .map(|b| BinIn(Some(b)))
-                .map_err(|e| de::Error::custom(format!("bad base64: {e}"))),
+        match bytes {
+            Some(b) => Ok(BinIn(Some(b))),
+            None => Err(de::Error::invalid_type(
+                de::Unexpected::Other("an object without \"base64\""),
+                &BinVisitor,
+            )),
         }
     }
 }
@@ -239,6 +309,37 @@ mod tests {
         let e =
             decode(br#"{"topic":"t","partition":0,"offset":1,"timestamp":1,"timestamp_type":"x"}"#);
         assert!(e.unwrap_err().contains("timestamp_type"));
+    }
+
+    /// A `-f json` line (headers a map, the value an object) and bytes in no capture encoding
+    /// are named as such, with the way to capture.
+    #[test]
+    fn json_lines_and_odd_bytes_are_told_apart() {
+        let at = r#"{"topic":"t","partition":0,"offset":1"#;
+        let line = |rest: &str| format!("{at},{rest}}}");
+        for (rest, what) in [
+            (
+                r#""headers":{"a":"b"},"value":{"x":1}"#,
+                "invalid type: map, expected an array",
+            ),
+            (r#""value":{"x":1}"#, "an object without \"base64\""),
+            (r#""key":[1]"#, "invalid type: sequence"),
+            (r#""value":5"#, "invalid type: integer"),
+        ] {
+            let e = decode(line(rest).as_bytes()).unwrap_err();
+            assert!(
+                e.contains(what) && e.contains("capture with `-f capture`"),
+                "{e}"
+            );
+        }
+        assert!(decode(line(r#""key":{"base64":"@@"}"#).as_bytes())
+            .unwrap_err()
+            .contains("bad base64"));
+        // Members beside "base64" are ignored, as unknown fields are; null is absent.
+        let r = decode(line(r#""key":{"note":1,"base64":"AAE="},"value":null,"headers":[{"key":"h","value":null}]"#).as_bytes()).unwrap();
+        assert_eq!(r.key.as_deref(), Some(&[0u8, 1][..]));
+        assert_eq!(r.value, None);
+        assert_eq!(r.headers[0].value, None);
     }
 }
 
