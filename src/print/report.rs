@@ -11,6 +11,10 @@ pub const SHOWN_WARNINGS: u64 = 10;
 /// Said once, when the warnings stop.
 const MORE_BAD: &str = "evops: warning: more bad records; only counting them from now on";
 
+/// Bytes of a warning's reason shown at most: a jq error quotes the value it failed on, which
+/// may be a record of megabytes (ten such warnings printed 10 MB to a terminal).
+const MAX_REASON: usize = 1024;
+
 /// Counts and warnings of one run.
 pub struct Report {
     pub read: u64,
@@ -50,7 +54,7 @@ impl Report {
             return;
         }
         if self.bad <= SHOWN_WARNINGS {
-            self.say(&format!("evops: warning: {location}: {reason}"));
+            self.say(&format!("evops: warning: {location}: {}", cut(reason)));
         } else if self.bad == SHOWN_WARNINGS + 1 {
             self.say(MORE_BAD);
         }
@@ -106,6 +110,18 @@ impl Report {
     }
 }
 
+/// `reason`, or its first [`MAX_REASON`] bytes (to a character boundary) and how many more.
+fn cut(reason: &str) -> std::borrow::Cow<'_, str> {
+    if reason.len() <= MAX_REASON {
+        return reason.into();
+    }
+    let end = (0..=MAX_REASON)
+        .rev()
+        .find(|&i| reason.is_char_boundary(i))
+        .unwrap_or(0);
+    format!("{}… ({} bytes more)", &reason[..end], reason.len() - end).into()
+}
+
 impl crate::endpoint::Tally for Report {
     fn bad(&mut self, location: &str, reason: &str) {
         Report::bad(self, location, reason);
@@ -117,5 +133,23 @@ impl crate::endpoint::Tally for Report {
 
     fn not_written(&mut self, n: u64) {
         self.written = self.written.saturating_sub(n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_reasons_are_cut_on_a_character_and_say_how_much_is_left_out() {
+        assert_eq!(cut("short"), "short");
+        let exact = "x".repeat(MAX_REASON);
+        assert_eq!(cut(&exact), exact);
+        // 1,023 ASCII bytes, then two-byte characters: the cut falls inside one of them.
+        let long = format!("{}{}", "x".repeat(MAX_REASON - 1), "é".repeat(1000));
+        let shown = cut(&long);
+        assert!(shown.starts_with(&"x".repeat(MAX_REASON - 1)));
+        assert!(shown.ends_with("… (2000 bytes more)"), "{shown}");
+        assert_eq!(shown.len(), MAX_REASON - 1 + "… (2000 bytes more)".len());
     }
 }
