@@ -8,6 +8,7 @@
 
 pub mod fast;
 pub mod needs;
+mod refused;
 pub mod regex;
 
 use jaq_core::load::{Arena, File, Loader};
@@ -137,6 +138,10 @@ impl Expr {
                 ),
             }
         })?;
+        if let Some((what, why)) = refused::first(code) {
+            let s = span(what);
+            return Err(CompileError::at(code, s.start, s.len(), why));
+        }
         let filter = Compiler::default()
             .with_funs(funs)
             .compile(modules)
@@ -175,15 +180,15 @@ impl Expr {
     pub fn outputs(&self, input: Val) -> Vec<Result<Val, String>> {
         let ctx = self.ctx();
         let mut out = Vec::new();
-        for v in self.filter.id.run((ctx, input)).map(jaq_core::unwrap_valr) {
+        for v in self.filter.id.run((ctx, input)).map(value) {
             if crate::interrupt::interrupted() {
                 // The run is stopping: the outputs so far are all it will use.
                 break;
             }
-            match v {
+            match v.map_err(|e| e.to_string()).and_then(shallow) {
                 Ok(v) => out.push(Ok(v)),
                 Err(e) => {
-                    out.push(Err(e.to_string()));
+                    out.push(Err(e));
                     break;
                 }
             }
@@ -195,7 +200,7 @@ impl Expr {
     /// `select(EXPR)` would keep the input. An error before a truthy output is an error.
     pub fn matches(&self, input: Val) -> Result<bool, String> {
         let ctx = self.ctx();
-        for v in self.filter.id.run((ctx, input)).map(jaq_core::unwrap_valr) {
+        for v in self.filter.id.run((ctx, input)).map(value) {
             if crate::interrupt::interrupted() {
                 // The run is stopping and will not use this answer; an error would count the
                 // record as bad.
@@ -214,18 +219,37 @@ impl Expr {
     /// `--per` strata and re-keying). No output is an error.
     pub fn first_text(&self, input: Val) -> Result<String, String> {
         let ctx = self.ctx();
-        match self
-            .filter
-            .id
-            .run((ctx, input))
-            .map(jaq_core::unwrap_valr)
-            .next()
-        {
-            Some(Ok(v)) => Ok(text_of(&v)),
+        match self.filter.id.run((ctx, input)).map(value).next() {
+            Some(Ok(v)) => shallow(v).map(|v| text_of(&v)),
             Some(Err(e)) => Err(e.to_string()),
             None => Err(format!("'{}' gave no output", self.text)),
         }
     }
+}
+
+/// `v`, unless it nests deeper than anything evops reads ([`MAX_DEPTH`]): an output such as
+/// `reduce range(1e6) as $x (null; [.])` is shown, hashed or grouped by functions that recurse
+/// once per level, and a million levels overflowed the stack (a crash, exit 134). Walked with a
+/// stack of its own.
+///
+/// [`MAX_DEPTH`]: crate::codec::depth::MAX_DEPTH
+fn shallow(v: Val) -> Result<Val, String> {
+    use crate::codec::depth::MAX_DEPTH;
+    let mut todo = vec![(&v, 1)];
+    while let Some((x, depth)) = todo.pop() {
+        let inner: Box<dyn Iterator<Item = &Val>> = match x {
+            Val::Arr(a) => Box::new(a.iter()),
+            Val::Obj(o) => Box::new(o.iter().flat_map(|(k, v)| [k, v])),
+            _ => continue,
+        };
+        if depth > MAX_DEPTH {
+            return Err(format!(
+                "the expression's output nests deeper than {MAX_DEPTH} levels"
+            ));
+        }
+        todo.extend(inner.map(|i| (i, depth + 1)));
+    }
+    Ok(v)
 }
 
 fn truthy(v: &Val) -> bool {
@@ -367,10 +391,40 @@ pub fn val_of(v: &serde_json::Value) -> Val {
     }
 }
 
+/// An output, or the error that ends the outputs. jaq's `unwrap_valr` ends the process on a
+/// `halt`; those are refused when compiled ([`refused`]), and whatever escapes the expression
+/// all the same ends this record's outputs with an error, as any failure does.
+fn value(v: jaq_core::ValX<'_, Val>) -> jaq_core::ValR<Val> {
+    v.map_err(|e| match e.get_err() {
+        Ok(err) => err,
+        Err(other) => jaq_core::Error::str(match other.get_halt() {
+            Ok(code) => format!("halt({code}) is not supported"),
+            Err(_) => "the expression ended abnormally".to_string(),
+        }),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::record::{Header, Timestamp};
+
+    /// Outputs that nest deeper than records may are errors, before anything recurses on them.
+    #[test]
+    fn outputs_nested_past_the_bound_are_errors() {
+        let nest = |n: usize, open: &str| {
+            Expr::compile(&format!("reduce range({n}) as $x (null; {open})")).unwrap()
+        };
+        for open in ["[.]", "{a: .}"] {
+            let fine = nest(99, open);
+            assert!(fine.first_text(Val::Null).is_ok(), "{open}");
+            assert!(fine.outputs(Val::Null)[0].is_ok(), "{open}");
+            let deep = nest(1_000, open);
+            let e = deep.first_text(Val::Null).unwrap_err();
+            assert!(e.contains("deeper than 100 levels"), "{e}");
+            assert!(deep.outputs(Val::Null)[0].is_err(), "{open}");
+        }
+    }
 
     #[test]
     fn too_long_expressions_are_compile_errors() {
