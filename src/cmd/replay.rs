@@ -82,7 +82,7 @@ pub trait ReplayStage: Stage {
 }
 
 pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
-    let conn = connect_target(&mut cfg)?;
+    let (conn, to_create) = connect_target(&mut cfg)?;
     let id = cfg
         .replay_id
         .clone()
@@ -105,7 +105,11 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     let resuming = previous.is_some();
     cfg.read.exit_at_end = true;
 
-    let target_ends = conn.high_watermarks(&cfg.target)?;
+    let target_ends = match to_create {
+        // A dry run of --create-topic: the topic it would create, empty.
+        Some(n) => (0..n).map(|p| (p, 0)).collect(),
+        None => conn.high_watermarks(&cfg.target)?,
+    };
     let done = Arc::new(Mutex::new(Done::default()));
     let dead = dead_letters(&cfg, &id, cfg.checkpoint.is_some() || group.is_some())?;
     if resuming && !cfg.writing.dry_run {
@@ -211,9 +215,11 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     })
 }
 
-/// Connect, and check the target: created with `--create-topic` when it is missing, visible,
-/// and not one of the sources (unless `--allow-loop`). The source shares the connection.
-fn connect_target(cfg: &mut Config) -> anyhow::Result<Connection> {
+/// Connect, and check the target: created with `--create-topic` when it is missing (once the
+/// sources and `-p` are known good, so that a run refused for them leaves no topic behind; a
+/// dry run only says it would, and answers as if it had: the second value), visible, and not
+/// one of the sources (unless `--allow-loop`). The source shares the connection.
+fn connect_target(cfg: &mut Config) -> anyhow::Result<(Connection, Option<i32>)> {
     let name = cfg.name;
     let topics = super::topic_specs(&cfg.read.sources);
     let settings = cfg.read.kafka.clone().ok_or_else(|| {
@@ -230,18 +236,36 @@ fn connect_target(cfg: &mut Config) -> anyhow::Result<Connection> {
     }
 
     let mut all = conn.topics()?;
+    let resolved = conn.resolve(&topics, &all)?;
+    let mut to_create = None;
     if let Some(n) = cfg.create_partitions {
         if !all.iter().any(|t| t.name == cfg.target) {
-            conn.create_topic(&cfg.target, n)?;
-            if !cfg.quiet {
-                crate::say!("evops {name}: created {} with {n} partitions", cfg.target);
+            if !topics.is_empty() {
+                crate::endpoint::kafka::source::check_partitions(
+                    cfg.read.partitions.as_ref(),
+                    &resolved,
+                )?;
             }
-            all = conn.topics()?;
+            if cfg.writing.dry_run {
+                to_create = Some(n);
+            } else {
+                conn.create_topic(&cfg.target, n)?;
+                all = conn.topics()?;
+            }
+            if !cfg.quiet {
+                let did = if cfg.writing.dry_run {
+                    "would create"
+                } else {
+                    "created"
+                };
+                crate::say!("evops {name}: {did} {} with {n} partitions", cfg.target);
+            }
         }
     }
-    let resolved = conn.resolve(&topics, &all)?;
-    // A missing target, or one this user may not see (named as such).
-    conn.resolve(std::slice::from_ref(&cfg.target), &all)?;
+    if to_create.is_none() {
+        // A missing target, or one this user may not see (named as such).
+        conn.resolve(std::slice::from_ref(&cfg.target), &all)?;
+    }
     if resolved.iter().any(|t| t.name == cfg.target) && !cfg.writing.allow_loop {
         return Err(Error::Usage(format!(
             "{} is both a source and the target: that replays records into the topic they come from; --allow-loop does it anyway (the loop guard still skips this replay's own copies)",
@@ -249,7 +273,7 @@ fn connect_target(cfg: &mut Config) -> anyhow::Result<Connection> {
         ))
         .into());
     }
-    Ok(conn)
+    Ok((conn, to_create))
 }
 
 /// Where a previous run of this replay got to, from its checkpoint, applied to the read; and

@@ -294,3 +294,68 @@ fn rekey_protobuf_keys_need_a_registry_subject_and_a_key_that_fits() {
     two.code(1);
     assert!(two.stderr.contains("K has 2 fields"), "{}", two.stderr);
 }
+
+/// `--create-topic` touches the cluster only for a run that will write: a dry run says it would
+/// create the target and answers as if it had, and a run refused for its sources or `-p` leaves
+/// no topic behind.
+#[test]
+fn create_topic_creates_nothing_for_a_dry_run_or_a_refused_run() {
+    let b = broker();
+    let src = topic("rekey-dry-src", 2);
+    let recs: Vec<Rec> = (0..20)
+        .map(|i| Rec {
+            partition: i % 2,
+            key: None,
+            value: Some(format!(r#"{{"data":{{"id":"c-{}"}}}}"#, i % 5).into_bytes()),
+            headers: vec![],
+            timestamp: now_ms(),
+        })
+        .collect();
+    produce(&b, &src, &recs);
+    let exists = |t: &str| {
+        !run(&["-b", &b, "tail", t, "-e", "-o", "beginning"])
+            .stderr
+            .contains("does not exist")
+    };
+    let rekey = |from: &str, to: &str, more: &[&str]| {
+        let mut args = vec![
+            "-b",
+            &b,
+            "rekey",
+            from,
+            "--to",
+            to,
+            "--key",
+            ".value.data.id",
+        ];
+        args.extend_from_slice(&["--create-topic", "--partitions", "3", "--no-checkpoint"]);
+        args.extend_from_slice(more);
+        run(&args)
+    };
+
+    let dry = crate::harness::unique("rekey-dry");
+    let out = rekey(&src, &dry, &["--dry-run"]);
+    out.code(0);
+    assert!(
+        out.stderr
+            .contains(&format!("would create {dry} with 3 partitions")),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("5 keys"), "{}", out.stderr);
+    assert!(!exists(&dry), "a dry run created {dry}");
+
+    let orphan = crate::harness::unique("rekey-orphan");
+    rekey("rekey-no-such-source", &orphan, &[]).code(2);
+    let bad_partition = rekey(&src, &orphan, &["-p", "99"]);
+    bad_partition.code(2);
+    assert!(
+        bad_partition.stderr.contains("partition 99 does not exist"),
+        "{}",
+        bad_partition.stderr
+    );
+    assert!(!exists(&orphan), "a refused run created {orphan}");
+
+    rekey(&src, &orphan, &[]).code(0);
+    assert_eq!(topic_records(&b, &orphan).len(), 20);
+}

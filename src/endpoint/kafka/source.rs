@@ -175,7 +175,7 @@ impl KafkaSource {
         let all = list_topics(&consumer, conn)?;
         let topics = resolve_readable(&plan.topics, &all, &consumer)?;
         let timeout = conn.settings.timeout;
-        check_partitions(plan, &topics)?;
+        check_partitions(plan.partitions.as_ref(), &topics)?;
         let (mut parts, lows_highs) = plan_parts(conn, &consumer, plan, &topics)?;
         set_starts(conn, &consumer, plan, &topics, &mut parts, &lows_highs)?;
         let (until_ms, until_pending) = set_ends(plan, &mut parts, &lows_highs);
@@ -552,8 +552,11 @@ fn find_topic(topics: &[Arc<str>], last: &mut usize, name: &str) -> Option<usize
 }
 
 /// `-p` names partitions that exist in at least one of the topics.
-fn check_partitions(plan: &ReadPlan, topics: &[super::TopicInfo]) -> anyhow::Result<()> {
-    let Some(wanted) = &plan.partitions else {
+pub fn check_partitions(
+    wanted: Option<&Vec<i32>>,
+    topics: &[super::TopicInfo],
+) -> anyhow::Result<()> {
+    let Some(wanted) = wanted else {
         return Ok(());
     };
     for p in wanted {
