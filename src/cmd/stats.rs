@@ -112,6 +112,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     if !cfg.quiet {
         tell_when_empty(&counts);
         tell_when_folded(&counts, cfg.max_groups);
+        tell_when_untimed(&counts);
     }
     if cfg.watch {
         return watch(&cfg, &mut st, &mut counts, &meta);
@@ -149,6 +150,23 @@ fn tell_when_empty(counts: &Counts) {
         crate::say!(
             "evops stats: warning: no records in the --baseline window (between {}): nothing to compare the rates with",
             span(b.from_ms, b.to_ms)
+        );
+    }
+}
+
+/// Say on stderr how many records were read but could not be counted: buckets are of record
+/// time, and they had none (a capture line's `"timestamp": null`).
+fn tell_when_untimed(counts: &Counts) {
+    if counts.untimed > 0 {
+        let records = if counts.untimed == 1 {
+            "record has"
+        } else {
+            "records have"
+        };
+        crate::say!(
+            "evops stats: warning: {} {records} no timestamp and {} not counted (buckets are of record time)",
+            counts.untimed,
+            if counts.untimed == 1 { "is" } else { "are" }
         );
     }
 }
@@ -211,31 +229,55 @@ fn known_range(read: &Read) -> Option<(i64, i64)> {
 /// The buckets of a range: refused when `--every` would cut it into more than
 /// [`MAX_BUCKETS`](crate::stats::MAX_BUCKETS) (each group keeps counters for every one).
 fn grid(cfg: &Config, start: i64, end: i64) -> anyhow::Result<Grid> {
-    let range = end - start;
+    let max = crate::stats::MAX_BUCKETS;
+    // A span past half of i64 (a record stamped in the year -292 million) is not measured:
+    // the arithmetic below would wrap.
+    let range = end.checked_sub(start).filter(|&r| r < i64::MAX / 2);
     let every = cfg
         .every_ms
-        .unwrap_or_else(|| crate::stats::default_every(range));
-    let grid = Grid::ending_at(end, range, every);
-    let max = crate::stats::MAX_BUCKETS;
-    if grid.len > max {
-        let ms = |n: i64| humantime::format_duration(std::time::Duration::from_millis(n as u64));
-        // The least that fits, rounded up to a whole second (or millisecond below one).
-        let least = (range + max as i64 - 1) / max as i64;
-        let least = if least > 1000 {
-            (least + 999) / 1000 * 1000
-        } else {
-            least
-        };
-        return Err(crate::error::Error::Usage(format!(
-            "--every {} cuts the range ({}) into {} buckets, more than the {max} one count may keep; give --every {} or longer, or a shorter range",
-            ms(every),
-            ms(range / 1000 * 1000),
-            grid.len,
-            ms(least)
-        ))
-        .into());
+        .unwrap_or_else(|| crate::stats::default_every(range.unwrap_or(i64::MAX)));
+    let grid = range
+        .filter(|&r| r / every < max as i64)
+        .map(|r| Grid::ending_at(end, r, every))
+        .filter(|g| g.len <= max);
+    match (grid, cfg.every_ms) {
+        (Some(grid), _) => Ok(grid),
+        (None, Some(every)) => Err(too_many_buckets(every, range.unwrap_or(i64::MAX))),
+        (None, None) => {
+            let f = crate::position::format_millis;
+            Err(crate::error::Error::Usage(format!(
+                "the range spans {} to {}, too long for {max} buckets of a week (the longest \
+                 --every evops picks itself): give a shorter range (--since/--until keep the \
+                 records of a time) or a longer --every",
+                f(start),
+                f(end)
+            ))
+            .into())
+        }
     }
-    Ok(grid)
+}
+
+/// `--every` asked for more than [`MAX_BUCKETS`](crate::stats::MAX_BUCKETS) over `range`.
+fn too_many_buckets(every: i64, range: i64) -> anyhow::Error {
+    let max = crate::stats::MAX_BUCKETS;
+    let ms = |n: i64| humantime::format_duration(std::time::Duration::from_millis(n as u64));
+    // The least that fits, rounded up to a whole second (or millisecond below one).
+    let least = range / max as i64 + 1;
+    let least = if least > 1000 {
+        least.saturating_add(999) / 1000 * 1000
+    } else {
+        least
+    };
+    // As Grid::ending_at counts them, in a type this range cannot overflow.
+    let (r, e) = (i128::from(range.max(1)), i128::from(every.max(1)));
+    let buckets = ((r - e / 100 + e - 1) / e).max(1);
+    crate::error::Error::Usage(format!(
+        "--every {} cuts the range ({}) into {buckets} buckets, more than the {max} one count may keep; give --every {} or longer, or a shorter range",
+        ms(every),
+        ms(range / 1000 * 1000),
+        ms(least)
+    ))
+    .into()
 }
 
 /// The read of a known range: from the earlier of the grid and the baseline to the grid's end.
@@ -426,7 +468,7 @@ impl Held {
                 Some(span.map_or((s.1, s.1), |(lo, hi)| (lo.min(s.1), hi.max(s.1))))
             })
             .unwrap_or((cfg.read.now_ms, cfg.read.now_ms));
-        let grid = grid(cfg, first, last + 1)?;
+        let grid = grid(cfg, first, last.saturating_add(1))?;
         let base = cfg.baseline.map(|b| b.window(grid.start_ms));
         let mut counts = Counts::new(grid, base).with_max_groups(cfg.max_groups);
         for &(g, ts, bytes) in &self.seen {

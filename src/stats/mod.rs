@@ -52,7 +52,7 @@ pub fn other_group(by: usize) -> Vec<String> {
 
 /// The bucket size for a range when none is given: about 30 buckets, of a size people read.
 pub fn default_every(range_ms: i64) -> i64 {
-    let want = (range_ms.max(1) + TARGET_BUCKETS - 1) / TARGET_BUCKETS;
+    let want = range_ms.max(1).saturating_add(TARGET_BUCKETS - 1) / TARGET_BUCKETS;
     NICE_MS
         .iter()
         .copied()

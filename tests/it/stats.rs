@@ -926,3 +926,57 @@ fn long_group_texts_are_cut_and_stay_distinct() {
         assert_eq!(row["total"], 2);
     }
 }
+
+/// A record without a time is said on stderr, not silently left out; one stamped absurdly far
+/// away (the year 10000, or either end of i64) makes the span refused with both its ends named,
+/// never a wrapped range that counts nothing; `--since` keeps the sane records.
+#[test]
+fn records_without_a_time_or_with_a_wild_one_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.ndjson");
+    let path_s = path.to_str().unwrap();
+    let now = crate::harness::now_ms().to_string();
+    let write = |second: &str| {
+        let line = |offset: i64, ts: &str| {
+            format!(
+                r#"{{"topic":"t","partition":0,"offset":{offset},"timestamp":{ts},"value":"{{}}"}}"#
+            )
+        };
+        std::fs::write(&path, format!("{}\n{}\n", line(1, &now), line(2, second))).unwrap();
+    };
+    let total = |out: &crate::harness::Output| -> u64 {
+        out.json_lines()
+            .iter()
+            .map(|g| g["total"].as_u64().unwrap())
+            .sum()
+    };
+
+    write("null");
+    let out = evops(&["stats", path_s, "-f", "json"]).run();
+    out.code(0);
+    assert_eq!(total(&out), 1);
+    assert!(
+        out.stderr
+            .contains("1 record has no timestamp and is not counted"),
+        "{}",
+        out.stderr
+    );
+
+    for wild in [
+        "9223372036854775807",
+        "-9223372036854775808",
+        "253402300800000",
+    ] {
+        write(wild);
+        let out = evops(&["stats", path_s, "-f", "json"]).run();
+        out.code(2);
+        assert!(
+            out.stderr.contains("the range spans") && out.stderr.contains("--since/--until"),
+            "{wild}: {}",
+            out.stderr
+        );
+        let out = evops(&["stats", path_s, "--since", "1d", "-f", "json"]).run();
+        out.code(0);
+        assert_eq!(total(&out), 1, "{wild}");
+    }
+}
