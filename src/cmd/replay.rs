@@ -167,13 +167,34 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     };
 
     let mut stages = Stages::new(&mut cfg, &id, done);
-    let ended = stages.run(
+    let ran = stages.run(
         &mut source,
         sink.as_mut(),
         &mut report,
         cfg.max,
         bar.as_ref().map(|b| b as &dyn crate::pipeline::Progress),
-    )?;
+    );
+    let mut summary = Summary {
+        id: &id,
+        group: group.as_deref(),
+        transactions: &transactions,
+        why_no_checkpoint,
+        dead_count: 0,
+        dead_file: None,
+        interrupted: false,
+    };
+    let ended = match ran {
+        Ok(ended) => ended,
+        Err(e) => {
+            // Stopped by an error (a producer that gave up): what was done until then, and
+            // where the dead letters are, before the error itself.
+            // (If the dead letters cannot be closed either, the first error is the one to tell.)
+            if summary.close(&dead).is_ok() && !cfg.quiet {
+                summary.say(&cfg, &stages, &report);
+            }
+            return Err(e);
+        }
+    };
     if let (Some(b), Some(by_key)) = (stages.before.as_mut(), sink.landed()) {
         b.landed(&by_key);
     }
@@ -182,28 +203,22 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
     sink.conclude(complete, &report)?;
     // Dead letters: undeliverable records and records a stage could not handle (in the file
     // already: written as they came, and the last ones settled by `conclude`).
-    let (dead_count, dead_file) = dead
-        .lock()
-        .map_err(|_| anyhow::anyhow!("dead letters poisoned"))?
-        .close()?;
-
+    let dead_count = summary.close(&dead)?;
     if ended == Ended::BrokenPipe {
         return Ok(Exit::Ok);
     }
     let interrupted = ended == Ended::Interrupted;
+    summary.interrupted = interrupted;
     if !cfg.quiet {
-        let summary = Summary {
-            id: &id,
-            group: group.as_deref(),
-            transactions: &transactions,
-            why_no_checkpoint,
-            dead_count,
-            dead_file,
-            interrupted,
-        };
         summary.say(&cfg, &stages, &report);
     }
-    Ok(if interrupted {
+    Ok(exit_code(interrupted, dead_count, &report, &stages))
+}
+
+/// Interrupted; findings: dead letters, bad records, a stage's finding (a key on several
+/// partitions); or all well.
+fn exit_code(interrupted: bool, dead_count: u64, report: &Report, stages: &Stages) -> Exit {
+    if interrupted {
         Exit::Interrupted
     } else if dead_count > 0
         || report.bad > 0
@@ -212,7 +227,7 @@ pub fn run(mut cfg: Config) -> anyhow::Result<Exit> {
         Exit::Findings
     } else {
         Exit::Ok
-    })
+    }
 }
 
 /// Connect, and check the target: created with `--create-topic` when it is missing (once the
@@ -522,6 +537,17 @@ struct Summary<'a> {
 }
 
 impl Summary<'_> {
+    /// Close the dead-letter file, taking its count and name for the summary; the count.
+    fn close(&mut self, dead: &Mutex<DeadLetters>) -> anyhow::Result<u64> {
+        let (count, file) = dead
+            .lock()
+            .map_err(|_| anyhow::anyhow!("dead letters poisoned"))?
+            .close()?;
+        self.dead_count = count;
+        self.dead_file = file;
+        Ok(count)
+    }
+
     /// The summary on stderr: the counts, the mode, the dead letters, how to resume.
     fn say(&self, cfg: &Config, stages: &Stages, report: &Report) {
         let name = cfg.name;

@@ -631,6 +631,17 @@ impl Sink for ProducerSink {
                     self.refuse(r, format!("{topic}: {code}"));
                     return Ok(());
                 }
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::Fatal), _)) => {
+                    // "Fatal error" says nothing; librdkafka keeps the cause.
+                    let why = self.producer.client().fatal_error().map_or_else(
+                        || "no cause given".to_string(),
+                        |(code, text)| format!("{text} ({code})"),
+                    );
+                    anyhow::bail!(
+                        "cannot produce {} to {topic}: the producer stopped for good: {why}",
+                        r.location()
+                    );
+                }
                 Err((e, _)) => {
                     return Err(anyhow::Error::new(e)
                         .context(format!("cannot produce {} to {topic}", r.location())))
