@@ -68,11 +68,11 @@ pub struct StatsArgs {
     pub last: u64,
 
     /// Flag 'dropped' when the rate falls below this share of the baseline rate.
-    #[arg(long, value_name = "PERCENT", default_value = "50%", value_parser = percent)]
+    #[arg(long, value_name = "PERCENT", default_value = "50%", value_parser = drop_share)]
     pub drop: f64,
 
     /// Flag 'spiked' when the rate rises above this share of the baseline rate.
-    #[arg(long, value_name = "PERCENT", default_value = "300%", value_parser = percent)]
+    #[arg(long, value_name = "PERCENT", default_value = "300%", value_parser = spike_share)]
     pub spike: f64,
 
     /// Judge a group only when the baseline predicts at least N records in the compared buckets, or they hold at least N (rare types do not flap).
@@ -128,6 +128,26 @@ fn percent(s: &str) -> Result<f64, String> {
         .filter(|p| p.is_finite() && *p >= 0.0)
         .map(|p| p / 100.0)
         .ok_or_else(|| format!("'{s}' is not a percentage, e.g. 50%"))
+}
+
+/// `--drop`: above 0% and at most 100% (a share past the baseline would flag steady groups).
+fn drop_share(s: &str) -> Result<f64, String> {
+    let p = percent(s)?;
+    if p > 0.0 && p <= 1.0 {
+        Ok(p)
+    } else {
+        Err(format!("'{s}' would flag every group or none: a drop is below a share above 0% and at most 100% of the baseline, e.g. 50%"))
+    }
+}
+
+/// `--spike`: at least 100% (a share below the baseline would flag steady groups).
+fn spike_share(s: &str) -> Result<f64, String> {
+    let p = percent(s)?;
+    if p >= 1.0 {
+        Ok(p)
+    } else {
+        Err(format!("'{s}' would flag steady groups: a spike is above a share of at least 100% of the baseline, e.g. 300%"))
+    }
 }
 
 fn fraction(s: &str) -> Result<f64, String> {
@@ -339,5 +359,14 @@ mod tests {
         assert_eq!(percent("50%"), Ok(0.5));
         assert_eq!(percent("300"), Ok(3.0));
         assert!(percent("-5%").is_err());
+        assert_eq!(drop_share("100%"), Ok(1.0));
+        for bad in ["0", "0%", "101%", "1e99"] {
+            assert!(drop_share(bad).is_err(), "{bad}");
+        }
+        assert_eq!(spike_share("100%"), Ok(1.0));
+        assert_eq!(spike_share("1e9"), Ok(1e7));
+        for bad in ["0", "5", "99.9%"] {
+            assert!(spike_share(bad).is_err(), "{bad}");
+        }
     }
 }
