@@ -46,11 +46,32 @@ pub fn brokers(s: &str) -> Result<String, String> {
     }
     for b in s.split(',') {
         let b = b.trim();
-        let hostport = b.rsplit_once("://").map_or(b, |(_, rest)| rest);
-        let bad_port = hostport.rsplit_once(':').is_some_and(|(host, port)| {
-            !host.ends_with(']') && !host.contains(':') && port.parse::<u16>().is_err()
+        let (scheme, hostport) = b
+            .rsplit_once("://")
+            .map_or((None, b), |(s, r)| (Some(s), r));
+        // The schemes librdkafka takes in bootstrap.servers; any other (tcp://, kafka://)
+        // made it wait the whole timeout and then say "No brokers configured".
+        if let Some(scheme) =
+            scheme.filter(|s| !LISTENER_SCHEMES.contains(&s.to_ascii_uppercase().as_str()))
+        {
+            return Err(format!(
+                "'{b}': librdkafka does not know the scheme '{scheme}://'; write host:port (or {})",
+                LISTENER_SCHEMES
+                    .map(|s| format!("{s}://host:port"))
+                    .join(", ")
+            ));
+        }
+        if hostport.contains(char::is_whitespace) {
+            return Err(format!(
+                "'{s}': separate brokers with commas, e.g. kafka-1:9092,kafka-2:9092"
+            ));
+        }
+        let bad = hostport.rsplit_once(':').is_some_and(|(host, port)| {
+            !host.ends_with(']')
+                && !host.contains(':')
+                && (host.is_empty() || port.parse::<u16>().is_err())
         });
-        if hostport.is_empty() || bad_port {
+        if hostport.is_empty() || bad {
             return Err(format!(
                 "'{b}' is not a broker address; write host:port, e.g. kafka-1:9092"
             ));
@@ -58,6 +79,9 @@ pub fn brokers(s: &str) -> Result<String, String> {
     }
     Ok(s.to_string())
 }
+
+/// The listener names librdkafka takes as a scheme in a broker address.
+const LISTENER_SCHEMES: [&str; 4] = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"];
 
 /// A partition number (`-p 2`, `-p 0,1`).
 pub fn partition(s: &str) -> Result<i32, String> {
@@ -159,4 +183,33 @@ pub fn partitioner_or_all(s: &str) -> Result<Route, String> {
         partitioner: Some(p),
         auto: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broker_addresses_librdkafka_would_not_take_are_refused_at_once() {
+        for good in [
+            "k:9092",
+            "k1:9092, k2:9092",
+            "[::1]:9092",
+            "SSL://k:9093",
+            "sasl_ssl://k:9093",
+            "embedded",
+        ] {
+            assert!(brokers(good).is_ok(), "{good}");
+        }
+        for (bad, why) in [
+            ("tcp://k:9092", "scheme 'tcp://'"),
+            (":9092", "not a broker address"),
+            ("k:abc", "not a broker address"),
+            ("k1:9092 k2:9092", "separate brokers with commas"),
+            ("", "no brokers"),
+        ] {
+            let e = brokers(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
 }
