@@ -315,13 +315,21 @@ fn resume(
     };
     let c = &previous;
     if c.replay_id != id || c.target != cfg.target {
+        // What would make this run that replay: only the options that differ.
+        let mut resume = Vec::new();
+        if c.replay_id != id {
+            resume.push(format!("--replay-id {}", c.replay_id));
+        }
+        if c.target != cfg.target {
+            resume.push(format!("--to {}", c.target));
+        }
         return Err(Error::Usage(format!(
-            "--checkpoint {}: it belongs to replay {} into {}, not to this one ({id} into {}); use another file, or --replay-id {} to resume it",
+            "--checkpoint {}: it belongs to replay {} into {}, not to this one ({id} into {}); use another file, or {} to resume it",
             path.display(),
             c.replay_id,
             c.target,
             cfg.target,
-            c.replay_id
+            resume.join(" ")
         ))
         .into());
     }

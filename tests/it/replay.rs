@@ -696,3 +696,53 @@ fn a_second_run_of_a_running_replay_is_refused() {
     assert!(first.status.success());
     assert_copied_once(&b, &dst, n as usize);
 }
+
+/// A checkpoint of another replay says what would resume it: only the options that differ.
+#[test]
+fn a_checkpoint_of_another_replay_names_what_would_resume_it() {
+    let b = broker();
+    let (one, two) = (topic("ck-one", 1), topic("ck-two", 1));
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src.ndjson");
+    std::fs::write(
+        &src,
+        "{\"topic\":\"t\",\"partition\":0,\"offset\":0,\"timestamp\":1,\"value\":\"v\"}\n",
+    )
+    .unwrap();
+    let ck = dir.path().join("ck.json");
+    let (src, ck) = (src.to_str().unwrap(), ck.to_str().unwrap());
+    let replay = |to: &str, more: &[&str]| {
+        let mut args = vec![
+            "-b",
+            &b,
+            "replay",
+            src,
+            "--to",
+            to,
+            "--checkpoint",
+            ck,
+            "-y",
+        ];
+        args.extend_from_slice(more);
+        run(&args)
+    };
+    replay(&one, &["--replay-id", "a1"]).code(0);
+    let same_id = replay(&two, &["--replay-id", "a1"]);
+    same_id.code(2);
+    assert!(
+        same_id
+            .stderr
+            .contains(&format!("or --to {one} to resume it")),
+        "{}",
+        same_id.stderr
+    );
+    let other = replay(&two, &[]);
+    other.code(2);
+    assert!(
+        other
+            .stderr
+            .contains(&format!("or --replay-id a1 --to {one} to resume it")),
+        "{}",
+        other.stderr
+    );
+}
