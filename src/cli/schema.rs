@@ -164,8 +164,8 @@ pub struct ValidateArgs {
     pub max_future: Duration,
 
     /// With --lint: timestamps before this are impossibly old (an RFC 3339 time or a duration ago).
-    #[arg(long, default_value = "2000-01-01T00:00:00Z", value_name = "TIME", value_parser = values::start)]
-    pub oldest: crate::position::Start,
+    #[arg(long, default_value = "2000-01-01T00:00:00Z", value_name = "TIME", value_parser = oldest)]
+    pub oldest: i64,
 
     /// How many violations to show.
     #[arg(long, default_value_t = 20, value_name = "N")]
@@ -461,9 +461,7 @@ impl ValidateArgs {
         if !self.time_fields.is_empty() {
             l.time_paths.clone_from(&self.time_fields);
         }
-        if let Start::Time(t) = self.oldest {
-            l.oldest_ms = t;
-        }
+        l.oldest_ms = self.oldest;
         Some(l)
     }
 }
@@ -524,6 +522,17 @@ impl CompatArgs {
     }
 }
 
+/// `--oldest`: a time. An offset, `beginning`, `end` or `-N` (which a start takes) names none,
+/// and was taken for the default without a word.
+fn oldest(s: &str) -> Result<i64, String> {
+    match values::start(s) {
+        Ok(Start::Time(t)) => Ok(t),
+        _ => Err(format!(
+            "'{s}' is not a time: an RFC 3339 time (2000-01-01T00:00:00Z), @<ms>, or a duration ago (30d)"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -532,5 +541,14 @@ mod tests {
         assert_eq!(super::bytes_size("64k"), Ok(65536));
         assert_eq!(super::bytes_size("1m"), Ok(1 << 20));
         assert!(super::bytes_size("lots").is_err());
+    }
+
+    #[test]
+    fn oldest_is_a_time_and_nothing_else() {
+        assert_eq!(super::oldest("2000-01-01T00:00:00Z"), Ok(946_684_800_000));
+        assert_eq!(super::oldest("@5"), Ok(5));
+        for bad in ["0", "5", "beginning", "end", "-3"] {
+            assert!(super::oldest(bad).is_err(), "{bad}");
+        }
     }
 }
