@@ -63,11 +63,22 @@ impl Context {
     pub fn kafka(&self) -> anyhow::Result<Option<Settings>> {
         let g = &self.global;
         let profile = self.profile()?.unwrap_or_default();
-        let Some(brokers) = g.brokers.clone().or(profile.brokers.clone()) else {
-            return Ok(None);
-        };
         let mut properties: Vec<(String, String)> = profile.properties.into_iter().collect();
         properties.extend(g.property.iter().cloned());
+        // `-X bootstrap.servers=...` is what librdkafka uses (properties are set last), so it
+        // is what messages name too; an error once named the -b address it overrode.
+        let given = properties
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "bootstrap.servers" || k == "metadata.broker.list")
+            .map(|(_, v)| v.clone());
+        let named = g.brokers.clone().or(profile.brokers.clone());
+        let Some(brokers) = (match named {
+            Some(b) if b == "embedded" => Some(b),
+            named => given.or(named),
+        }) else {
+            return Ok(None);
+        };
         if g.verbose {
             let shown: Vec<String> = properties
                 .iter()

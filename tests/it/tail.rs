@@ -1220,3 +1220,24 @@ fn from_last_n_refuses_a_pipe_given_as_a_file() {
         out.stderr
     );
 }
+
+/// `-X bootstrap.servers` is what librdkafka connects to, so it is what the error names, not
+/// the `-b` it overrode; alone, it is enough.
+#[test]
+fn the_error_names_the_bootstrap_servers_in_use() {
+    for args in [
+        &["-X", "bootstrap.servers=127.0.0.1:9", "-b", "127.0.0.1:7"][..],
+        &["-X", "bootstrap.servers=127.0.0.1:9"][..],
+    ] {
+        let mut all = args.to_vec();
+        all.extend(["--timeout", "1s", "tail", "orders", "-e"]);
+        let out = evops(&all).run();
+        out.code(2);
+        assert!(
+            out.stderr
+                .contains("cannot reach Kafka at 127.0.0.1:9 within 1s"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}
