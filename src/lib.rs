@@ -115,6 +115,12 @@ fn report(e: &anyhow::Error) -> Exit {
         }
         _ => {}
     }
-    crate::say!("evops: {e:#}");
+    // A full disk met where a command writes its own output names no more than the errno;
+    // only writes fill a disk, and every file evops writes besides stdout says its name.
+    let full = e.chain().count() == 1
+        && e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::StorageFull);
+    let writing = if full { "writing to stdout: " } else { "" };
+    crate::say!("evops: {writing}{e:#}");
     Exit::Error
 }

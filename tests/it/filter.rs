@@ -422,6 +422,11 @@ fn every_output_survives_closed_pipes_and_full_disks() {
             "{args:?}: {}",
             out.stderr
         );
+        assert!(
+            out.stderr.contains("evops: writing "),
+            "{args:?}: the error says what was being written: {}",
+            out.stderr
+        );
     }
 }
 
