@@ -237,9 +237,8 @@ fn grid(cfg: &Config, start: i64, end: i64) -> anyhow::Result<Grid> {
         .every_ms
         .unwrap_or_else(|| crate::stats::default_every(range.unwrap_or(i64::MAX)));
     let grid = range
-        .filter(|&r| r / every < max as i64)
-        .map(|r| Grid::ending_at(end, r, every))
-        .filter(|g| g.len <= max);
+        .filter(|&r| Grid::count(r, every) <= max as i128)
+        .map(|r| Grid::ending_at(end, r, every));
     match (grid, cfg.every_ms) {
         (Some(grid), _) => Ok(grid),
         (None, Some(every)) => Err(too_many_buckets(every, range.unwrap_or(i64::MAX))),
@@ -262,15 +261,13 @@ fn too_many_buckets(every: i64, range: i64) -> anyhow::Error {
     let max = crate::stats::MAX_BUCKETS;
     let ms = |n: i64| humantime::format_duration(std::time::Duration::from_millis(n as u64));
     // The least that fits, rounded up to a whole second (or millisecond below one).
-    let least = range / max as i64 + 1;
+    let least = range / max as i64 + i64::from(range % max as i64 != 0);
     let least = if least > 1000 {
         least.saturating_add(999) / 1000 * 1000
     } else {
         least
     };
-    // As Grid::ending_at counts them, in a type this range cannot overflow.
-    let (r, e) = (i128::from(range.max(1)), i128::from(every.max(1)));
-    let buckets = ((r - e / 100 + e - 1) / e).max(1);
+    let buckets = Grid::count(range, every);
     crate::error::Error::Usage(format!(
         "--every {} cuts the range ({}) into {buckets} buckets, more than the {max} one count may keep; give --every {} or longer, or a shorter range",
         ms(every),

@@ -92,13 +92,20 @@ impl Grid {
     /// `--since` and starting) gets no extra bucket.
     pub fn ending_at(end_ms: i64, range_ms: i64, every_ms: i64) -> Grid {
         let every_ms = every_ms.max(1);
-        let slack = every_ms / 100;
-        let len = ((range_ms.max(1) - slack + every_ms - 1) / every_ms).max(1);
+        let len = Grid::count(range_ms, every_ms) as i64;
         Grid {
             start_ms: end_ms - len * every_ms,
             every_ms,
             len: len as usize,
         }
+    }
+
+    /// How many buckets of `every_ms` [`ending_at`](Grid::ending_at) cuts `range_ms` into, in
+    /// a type that no range overflows (a wild record time can make the range most of i64).
+    pub fn count(range_ms: i64, every_ms: i64) -> i128 {
+        let (range, every) = (i128::from(range_ms.max(1)), i128::from(every_ms.max(1)));
+        let slack = every / 100;
+        ((range - slack + every - 1) / every).max(1)
     }
 
     pub fn end_ms(&self) -> i64 {
