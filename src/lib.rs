@@ -37,6 +37,7 @@ pub use stage::merge;
 pub mod sample;
 pub mod schema;
 pub mod stats;
+pub mod text;
 
 use std::ffi::OsString;
 

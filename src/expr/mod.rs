@@ -47,13 +47,7 @@ pub struct CompileError {
 impl CompileError {
     fn at(code: &str, byte: usize, len: usize, reason: String) -> CompileError {
         // Spans come from jaq; on a character boundary, or the one before (never a panic).
-        let boundary = |mut i: usize| {
-            i = i.min(code.len());
-            while !code.is_char_boundary(i) {
-                i -= 1;
-            }
-            i
-        };
+        let boundary = |i: usize| crate::text::floor_boundary(code, i);
         let byte = boundary(byte);
         let column = code[..byte].chars().count() + 1;
         let width = code[byte..boundary(byte.saturating_add(len))]

@@ -115,11 +115,8 @@ fn cut(reason: &str) -> std::borrow::Cow<'_, str> {
     if reason.len() <= MAX_REASON {
         return reason.into();
     }
-    let end = (0..=MAX_REASON)
-        .rev()
-        .find(|&i| reason.is_char_boundary(i))
-        .unwrap_or(0);
-    format!("{}… ({} bytes more)", &reason[..end], reason.len() - end).into()
+    let head = crate::text::prefix(reason, MAX_REASON);
+    format!("{head}… ({} bytes more)", reason.len() - head.len()).into()
 }
 
 impl crate::endpoint::Tally for Report {

@@ -65,11 +65,7 @@ pub fn short(v: &serde_json::Value) -> String {
     if s.len() <= MAX {
         return s;
     }
-    let mut end = MAX;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
+    format!("{}…", crate::text::prefix(&s, MAX))
 }
 
 #[cfg(test)]

@@ -268,11 +268,7 @@ fn shorten(out: &mut String) {
     }
     let print = crate::fingerprint::short_print(out.as_bytes());
     let len = out.len();
-    let mut cut = MAX_TEXT - 48;
-    while !out.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    out.truncate(cut);
+    out.truncate(crate::text::floor_boundary(out, MAX_TEXT - 48));
     let _ = write!(out, "…({len} bytes, #{print:016x})");
 }
 
